@@ -1,0 +1,1 @@
+"""The ``atlas`` command: a thin shell over ``ingest`` and ``explorer``."""

@@ -1,0 +1,168 @@
+"""``atlas`` command-line interface.
+
+Each command parses its arguments, calls one library function and prints the result.
+Domain exceptions become messages that name the object and the fix, with exit code 1
+(2 for usage errors, as argparse does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from explorer.db import KnowledgeBaseMissing, open_session
+from explorer.export import EXPORTERS
+from explorer.papers import get_papers
+from explorer.stats import compute_stats
+from ingest import DataError, build, read_dataset
+from ingest.build import default_db_path
+from ingest.validate import DEFAULT_DATA_DIR
+from taxonomy import load_taxonomy
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except DataError as exc:
+        print_problems(exc.problems)
+        print(f"atlas: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+    except (KnowledgeBaseMissing, KeyError, FileNotFoundError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"atlas: error: {message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `atlas export | head`
+        return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="atlas", description="MLLM Interpretability Atlas: build and query the knowledge base.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    leaves = ", ".join(n.id for n in load_taxonomy().leaves)
+    cmd = commands.add_parser("build", help="build the knowledge base from the data folder",
+                              description="Check the data folder and build the SQLite knowledge base atomically. "
+                                          "Does nothing if no source changed since the last build.")
+    _data_arg(cmd)
+    _db_arg(cmd)
+    cmd.add_argument("--strict", action="store_true", help="treat warnings (e.g. papers without annotation) as errors")
+    cmd.add_argument("--force", action="store_true", help="rebuild even if no source changed")
+    cmd.set_defaults(handler=cmd_build)
+
+    cmd = commands.add_parser("validate", help="check the data folder without building",
+                              description=f"Report every problem of the data folder as path:line: message. Leaf ids: {leaves}.")
+    _data_arg(cmd)
+    cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    cmd.set_defaults(handler=cmd_validate)
+
+    cmd = commands.add_parser("stats", help="totals and paper counts per taxonomy node")
+    _db_arg(cmd)
+    cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    cmd.set_defaults(handler=cmd_stats)
+
+    cmd = commands.add_parser("export", help="export papers as BibTeX, CSV or JSON")
+    cmd.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="output format")
+    cmd.add_argument("--category", action="append", default=[], metavar="ID",
+                     help="only papers under this taxonomy node (repeatable; inner nodes include their leaves)")
+    cmd.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
+    _db_arg(cmd)
+    cmd.set_defaults(handler=cmd_export)
+    return parser
+
+
+def _data_arg(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
+                     help=f"data folder (default: {DEFAULT_DATA_DIR})")
+
+
+def _db_arg(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--db", type=Path, default=None, metavar="PATH",
+                     help=f"knowledge base file (default: $ATLAS_DB or {default_db_path()})")
+
+
+def print_problems(problems) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+class _StageReporter:
+    """Prints build stages to stderr, but only once a build has taken more than a moment."""
+
+    def __init__(self, after_seconds: float = 0.5):
+        self.start = time.monotonic()
+        self.after = after_seconds
+
+    def __call__(self, message: str) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed >= self.after or sys.stderr.isatty():
+            print(f"[{elapsed:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def cmd_build(args) -> int:
+    result = build(args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter())
+    if result.skipped:
+        print(f"{result.db_path} is up to date: no source changed since the last build (use --force to rebuild)")
+        return 0
+    print_problems(result.warnings)
+    counts = result.counts
+    print(f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
+          f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    dataset = read_dataset(args.data)
+    failing = dataset.errors(args.strict)
+    if args.format == "json":
+        print(json.dumps({
+            "ok": not failing,
+            "papers": len(dataset.entries),
+            "annotations": len(dataset.annotations),
+            "problems": [p.as_dict() for p in sorted(dataset.problems)],
+        }, indent=2))
+    else:
+        for problem in sorted(dataset.problems):
+            print(problem)
+        errors = sum(p.severity == "error" for p in dataset.problems)
+        print(f"{len(dataset.entries)} papers, {len(dataset.annotations)} annotations: "
+              f"{errors} error(s), {len(dataset.warnings)} warning(s)")
+    return 1 if failing else 0
+
+
+def cmd_stats(args) -> int:
+    with open_session(args.db) as session:
+        stats = compute_stats(session)
+    if args.format == "json":
+        print(json.dumps(stats.as_dict(), indent=2))
+        return 0
+    print(f"papers: {stats.papers} ({stats.classified} classified, {stats.unclassified} unclassified)")
+    print(f"reported at last build: {stats.errors} error(s), {stats.warnings} warning(s); built {stats.built_at}")
+    print()
+    print(f"{'node':<52} {'papers':>6} {'survey':>6} {'min':>4}")
+    for node in stats.nodes:
+        label = "  " * node.depth + node.name + ("" if node.is_leaf else "/")
+        marker = " !" if node.minimum is not None and node.papers < node.minimum else ""
+        print(f"{label:<52} {node.papers:>6} {node.survey_refs if node.survey_refs is not None else '':>6} "
+              f"{node.minimum if node.minimum is not None else '':>4}{marker}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    with open_session(args.db) as session:
+        text = EXPORTERS[args.format](get_papers(session, args.category))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Read side of the knowledge base: every query the CLI and the website make lives here."""

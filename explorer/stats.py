@@ -1,0 +1,68 @@
+"""Totals and per-node paper counts (``atlas stats`` and the website's overview)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from explorer.db import build_info
+from ingest.models import PaperCategory, Paper, TaxonomyNode
+
+
+@dataclass
+class NodeCount:
+    id: str
+    name: str
+    depth: int
+    is_leaf: bool
+    papers: int
+    survey_refs: int | None
+    minimum: int | None  # the content target for a leaf: max(survey refs, 5)
+
+
+@dataclass
+class Stats:
+    papers: int
+    classified: int
+    unclassified: int
+    warnings: int
+    errors: int
+    built_at: str | None
+    nodes: list[NodeCount]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def node_paper_counts(session: Session) -> dict[str, int]:
+    """Papers per taxonomy node; a paper counts once for each ancestor of its leaves."""
+    parents = dict(session.execute(select(TaxonomyNode.id, TaxonomyNode.parent_id)).all())
+    papers_by_node: dict[str, set[str]] = {node: set() for node in parents}
+    for paper_key, node_id in session.execute(select(PaperCategory.paper_key, PaperCategory.node_id)):
+        while node_id is not None:
+            papers_by_node[node_id].add(paper_key)
+            node_id = parents[node_id]
+    return {node: len(keys) for node, keys in papers_by_node.items()}
+
+
+def compute_stats(session: Session) -> Stats:
+    counts = node_paper_counts(session)
+    total = session.scalar(select(func.count()).select_from(Paper)) or 0
+    classified = session.scalar(select(func.count()).select_from(Paper).where(Paper.classified)) or 0
+    info = build_info(session)
+    nodes = [
+        NodeCount(n.id, n.name, n.depth, n.is_leaf, counts.get(n.id, 0), n.survey_refs,
+                  max(n.survey_refs or 0, 5) if n.is_leaf else None)
+        for n in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.position))
+    ]
+    return Stats(
+        papers=total,
+        classified=classified,
+        unclassified=total - classified,
+        warnings=len(info.warnings) if info else 0,
+        errors=info.counts.get("errors", 0) if info else 0,
+        built_at=info.built_at if info else None,
+        nodes=nodes,
+    )

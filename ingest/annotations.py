@@ -1,0 +1,147 @@
+"""Read ``data/papers/<key>.yaml`` annotations and check them against the JSON Schema.
+
+YAML is composed into nodes first so that every schema error can be reported at the line
+of the value it concerns, not just at the top of the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from ingest.problems import Problem, display_path
+
+SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (the schema wants ``added: YYYY-MM-DD`` as text)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Annotation:
+    key: str
+    data: dict
+    path: str
+    lines: dict[tuple, int] = field(default_factory=dict)  # JSON path -> 1-based line
+
+    def line_of(self, *json_path) -> int:
+        """Line of the value at ``json_path`` (or of its nearest ancestor that has one)."""
+        path = tuple(json_path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    @property
+    def categories(self) -> list[dict]:
+        return self.data.get("categories", [])
+
+    @property
+    def relations(self) -> list[dict]:
+        return self.data.get("relations", [])
+
+    @property
+    def methods(self) -> list[str]:
+        return self.data.get("methods", [])
+
+
+@cache
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_schema())
+
+
+def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
+    """Parse and schema-check one annotation file."""
+    shown = display_path(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=_Loader)
+    except UnicodeDecodeError as exc:
+        return None, [Problem(shown, 1, f"not valid UTF-8 ({exc.reason}): save the file as UTF-8")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(shown, line, f"invalid YAML: {reason}; fix the indentation or quoting on this line")]
+    if node is None or not isinstance(node, yaml.MappingNode):
+        return None, [Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")]
+    data = yaml.load(text, Loader=_Loader)
+    lines: dict[tuple, int] = {}
+    _record_lines(node, (), lines)
+    key = data.get("key") if isinstance(data.get("key"), str) else Path(path).stem
+    annotation = Annotation(key=key, data=data, path=shown, lines=lines)
+    problems = [
+        Problem(shown, _error_line(annotation, error), _schema_message(error))
+        for error in _validator().iter_errors(data)
+    ]
+    if isinstance(data.get("key"), str) and data["key"] != Path(path).stem:
+        problems.append(Problem(shown, annotation.line_of("key"),
+            f"key '{data['key']}' does not match the file name: rename the file to {data['key']}.yaml or fix the key"))
+    return annotation, problems
+
+
+def _record_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = path + (key_node.value,)
+            _record_lines(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, path + (index,), lines)
+
+
+def _error_line(annotation: Annotation, error: jsonschema.ValidationError) -> int:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if extra:
+            path = path + (extra[0],)
+    return annotation.line_of(*path)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "the annotation"
+    hint = _SCHEMA_HINTS.get(error.validator, "see ingest/annotation.schema.json and CONTRIBUTING.md")
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        if missing == "why":
+            return f"{where}: category has no 'why': add one sentence saying why the paper belongs in this leaf"
+        return f"{where}: missing field '{missing}': add it ({hint})"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message}: remove it or check its spelling"
+    if error.validator == "minLength" and error.absolute_path and error.absolute_path[-1] == "why":
+        return f"{where}: 'why' is empty: say in one sentence why the paper belongs in this leaf"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{where}: {error.instance!r} is not allowed: use one of {allowed}"
+    return f"{where}: {error.message}: {hint}"
+
+
+_SCHEMA_HINTS = {
+    "required": "every annotation needs key, categories, modalities, models, technique, granularity, summary and code",
+    "type": "use the type shown in CONTRIBUTING.md's example",
+    "pattern": "keys are lower-case letters and digits; URLs start with http:// or https://",
+    "anyOf": "give an http(s) URL or null",
+    "minItems": "give at least one value",
+    "uniqueItems": "remove the repeated value",
+    "minLength": "write a longer value",
+    "maxLength": "shorten it to one sentence",
+}

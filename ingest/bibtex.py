@@ -1,0 +1,464 @@
+"""Read every ``.bib`` file of a data folder into evaluated, display-ready entries.
+
+bibtexparser 2.x splits each file into blocks; an explicit stack of middlewares then
+evaluates the values (``@string`` macros from any file of the folder, ``#`` concatenation),
+inherits ``crossref`` fields, normalises months and prepares display text. Every block that
+cannot become a paper is either reported as a Problem or accounted for (``@comment``,
+``@preamble``, ``@string`` and crossref containers are not papers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.library import Library
+from bibtexparser.middlewares import BlockMiddleware
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+
+from ingest import identifiers, latex
+from ingest.problems import Problem, display_path
+
+# bibtexparser logs every syntax error itself; we report them as Problems instead.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+MONTH_MACROS = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
+    "jul": "July", "aug": "August", "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+}
+_MONTH_NUMBERS = {name[:3].lower(): i for i, name in enumerate(MONTH_MACROS.values(), start=1)}
+CONTAINER_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook", "mvcollection", "periodical"}
+# Fields a child inherits from its crossref parent under a different name (biblatex convention).
+_CROSSREF_RENAMES = {"title": "booktitle", "subtitle": "booksubtitle"}
+_CROSSREF_NEVER = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "related", "key"}
+_VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
+
+
+@dataclass
+class BibEntry:
+    """One paper's BibTeX entry after evaluation, with display text decoded."""
+
+    key: str
+    entry_type: str
+    fields: dict[str, str]  # evaluated TeX values without outer delimiters, in file order
+    raw: str
+    path: str
+    line: int
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return latex.decode(self.fields.get("title", ""))
+
+    @property
+    def authors(self) -> list[str]:
+        return [display_name(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
+
+    @property
+    def author_families(self) -> list[str]:
+        return [family_name(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
+
+    @property
+    def year(self) -> int | None:
+        match = re.search(r"\d{4}", self.fields.get("year", "") or self.fields.get("date", ""))
+        return int(match.group()) if match else None
+
+    @property
+    def month(self) -> int | None:
+        value = self.fields.get("month", "")
+        return int(value) if value.isdigit() else None
+
+    @property
+    def venue(self) -> str | None:
+        for name in _VENUE_FIELDS:
+            if self.fields.get(name):
+                return latex.decode(self.fields[name])
+        return None
+
+    @property
+    def doi(self) -> str | None:
+        return identifiers.normalise_doi(self.fields.get("doi"))
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return identifiers.arxiv_id_from_fields(self.fields)
+
+    @property
+    def url(self) -> str | None:
+        return self.fields.get("url") or None
+
+    def display_fields(self) -> dict[str, str]:
+        return {name: latex.decode(value) for name, value in self.fields.items()}
+
+    def line_of(self, field_name: str) -> int:
+        return self.field_lines.get(field_name, self.line)
+
+
+@dataclass
+class BibReadResult:
+    entries: list[BibEntry]
+    problems: list[Problem]
+    containers: list[str]  # keys of crossref parents merged into their children
+    ignored_blocks: int  # @comment, @preamble and @string blocks
+
+
+# --- middlewares (the explicit stack) -------------------------------------------------
+
+
+class EvaluateValues(BlockMiddleware):
+    """Resolve @string macros (folder-wide, case-insensitive) and evaluate ``#`` concatenation.
+
+    Values keep their inner TeX (``{LLaVA}`` protection, accents) and lose only the outer
+    delimiters, so they can be written back to BibTeX unchanged.
+    """
+
+    def __init__(self, macros: dict[str, str]):
+        super().__init__(allow_inplace_modification=True)
+        self.macros = macros
+
+    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+        for fld in entry.fields:
+            try:
+                fld.value = evaluate(fld.value, self.macros)
+            except UndefinedMacro as exc:
+                _note_problem(entry, fld.start_line, f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
+                              f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces")
+        return entry
+
+
+class NormaliseMonth(BlockMiddleware):
+    """``jan``, ``January``, ``{Jan.}`` and ``1`` all become ``1``; anything else is reported."""
+
+    def __init__(self):
+        super().__init__(allow_inplace_modification=True)
+
+    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+        fld = entry.fields_dict.get("month")
+        if fld is None or not fld.value:
+            return entry
+        number = month_number(fld.value)
+        if number is None:
+            _note_problem(entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning")
+        else:
+            fld.value = str(number)
+        return entry
+
+
+class InheritCrossref(BlockMiddleware):
+    """Copy fields a child lacks from the entry its ``crossref`` names (BibTeX semantics)."""
+
+    def __init__(self, parents: dict[str, Entry]):
+        super().__init__(allow_inplace_modification=True)
+        self.parents = parents  # lower-cased key -> entry
+
+    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+        ref = entry.fields_dict.get("crossref")
+        if ref is None:
+            return entry
+        parent = self.parents.get(str(ref.value).lower())
+        if parent is None:
+            _note_problem(entry, ref.start_line, f"crossref '{ref.value}' names no entry in the data folder: "
+                          "add that entry or remove the crossref field")
+            return entry
+        present = {f.key for f in entry.fields}
+        for fld in parent.fields:
+            target = _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
+            if fld.key in _CROSSREF_NEVER or target in present:
+                continue
+            entry.set_field(type(fld)(target, fld.value, fld.start_line))
+            present.add(target)
+        return entry
+
+
+def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[BlockMiddleware]:
+    """The middlewares applied to every entry, in order."""
+    return [EvaluateValues(macros), InheritCrossref(parents), NormaliseMonth()]
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadResult:
+    """Parse every .bib file under ``data_dir``; report every problem with its file and line."""
+    files = sorted(Path(data_dir).rglob("*.bib")) if files is None else files
+    problems: list[Problem] = []
+    libraries: list[tuple[str, Library]] = []
+    for path in files:
+        shown = display_path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
+            continue
+        libraries.append((shown, bibtexparser.parse_string(text, parse_stack=[])))
+
+    macros = dict(MONTH_MACROS)
+    string_exprs: dict[str, str] = {}
+    ignored = 0
+    for shown, library in libraries:
+        ignored += len(library.blocks) - len(library.entries) - len(library.failed_blocks)
+        for block in library.strings:
+            string_exprs[block.key.lower()] = block.value
+        problems.extend(_failed_block_problems(shown, library))
+    problems.extend(_resolve_strings(string_exprs, macros, libraries))
+
+    entries_by_key: dict[str, tuple[str, Entry]] = {}
+    for shown, library in libraries:
+        for entry in library.entries:
+            entry.parser_metadata["path"] = shown
+            seen = entries_by_key.get(entry.key.lower())
+            if seen is not None:
+                first_path, first = seen
+                problems.append(Problem(shown, entry.start_line + 1,
+                    f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
+                    "(keys are compared ignoring case): give one of them another key"))
+                continue
+            entries_by_key[entry.key.lower()] = (shown, entry)
+
+    parents = {k: e for k, (_, e) in entries_by_key.items()}
+    stack = parse_stack(macros, parents)
+    # Values must be evaluated before crossref parents are copied, so evaluate every entry first.
+    for middleware in stack:
+        for _, entry in entries_by_key.values():
+            middleware.transform_entry(entry, None)
+
+    container_keys = {
+        str(e.fields_dict["crossref"].value).lower()
+        for _, e in entries_by_key.values() if "crossref" in e.fields_dict
+    }
+    entries, containers = [], []
+    for lower_key, (shown, entry) in entries_by_key.items():
+        for line, message, severity in entry.parser_metadata.get("problems", []):
+            problems.append(Problem(shown, line + 1, message, severity))
+        if lower_key in container_keys and entry.entry_type.lower() in CONTAINER_TYPES:
+            containers.append(entry.key)
+            continue
+        entries.append(_to_bib_entry(shown, entry))
+    return BibReadResult(entries, problems, containers, ignored)
+
+
+def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
+    fields = {f.key.lower(): str(f.value) for f in entry.fields}
+    lines = {f.key.lower(): (f.start_line or entry.start_line) + 1 for f in entry.fields}
+    return BibEntry(
+        key=entry.key,
+        entry_type=entry.entry_type.lower(),
+        fields=fields,
+        raw=entry.raw or "",
+        path=shown,
+        line=entry.start_line + 1,
+        field_lines=lines,
+    )
+
+
+def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
+    problems = []
+    for block in library.failed_blocks:
+        if isinstance(block, DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+            names = ", ".join(sorted(block.duplicate_keys))
+            problems.append(Problem(shown, block.start_line + 1,
+                f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each"))
+            continue
+        if isinstance(block, DuplicateBlockKeyBlock):
+            first = block.previous_block
+            problems.append(Problem(shown, block.start_line + 1,
+                f"duplicate key '{block.key}': already used at {shown}:{first.start_line + 1}: "
+                "give one of them another key"))
+            continue
+        problems.append(Problem(shown, (block.start_line or 0) + 1,
+            f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry"))
+    return problems
+
+
+def _error_text(error: Exception) -> str:
+    reason = getattr(error, "abort_reason", None) or getattr(error, "message", None) or str(error)
+    return " ".join(str(reason).split()).rstrip(".") or type(error).__name__
+
+
+def _resolve_strings(exprs: dict[str, str], macros: dict[str, str], libraries) -> list[Problem]:
+    """Evaluate @string definitions, which may use each other, into ``macros``."""
+    locations = {s.key.lower(): (shown, s.start_line + 1) for shown, lib in libraries for s in lib.strings}
+    problems = []
+    resolving: set[str] = set()
+
+    def resolve(name: str) -> str:
+        if name in macros:
+            return macros[name]
+        if name not in exprs or name in resolving:
+            raise UndefinedMacro(name)
+        resolving.add(name)
+        try:
+            macros[name] = evaluate(exprs[name], _LazyMacros(resolve))
+        finally:
+            resolving.discard(name)
+        return macros[name]
+
+    for name in exprs:
+        try:
+            resolve(name)
+        except UndefinedMacro as exc:
+            shown, line = locations[name]
+            cause = "refers to itself" if exc.name == name else f"uses undefined macro '{exc.name}'"
+            problems.append(Problem(shown, line, f"@string '{name}' {cause}: define it before use or enclose the value in braces"))
+    return problems
+
+
+class _LazyMacros(dict):
+    def __init__(self, resolve):
+        super().__init__()
+        self._resolve = resolve
+
+    def __getitem__(self, name: str) -> str:
+        return self._resolve(name)
+
+    def get(self, name, default=None):
+        try:
+            return self._resolve(name)
+        except UndefinedMacro:
+            return default
+
+
+# --- values ---------------------------------------------------------------------------
+
+
+class UndefinedMacro(KeyError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def evaluate(expression: str, macros: dict[str, str]) -> str:
+    """Value of a BibTeX field expression: ``{a} # "b" # macro # 2020`` -> ``ab<macro>2020``."""
+    expression = expression.strip()
+    if "#" not in expression:
+        return _evaluate_part(expression, macros)
+    return "".join(_evaluate_part(part, macros) for part in _split_concatenation(expression))
+
+
+def _evaluate_part(part: str, macros: dict[str, str]) -> str:
+    part = part.strip()
+    if len(part) >= 2 and ((part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')):
+        return part[1:-1]
+    if part.isdigit() or part == "":
+        return part
+    value = macros.get(part.lower())
+    if value is None:
+        raise UndefinedMacro(part)
+    return value
+
+
+def _split_concatenation(expression: str) -> list[str]:
+    parts, depth, in_quotes, start = [], 0, False, 0
+    for i, char in enumerate(expression):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0 and (i == 0 or expression[i - 1] != "\\"):
+            in_quotes = not in_quotes
+        elif char == "#" and depth == 0 and not in_quotes:
+            parts.append(expression[start:i])
+            start = i + 1
+    parts.append(expression[start:])
+    return parts
+
+
+def month_number(value: str) -> int | None:
+    text = value.strip().strip("{}").strip().rstrip(".").lower()
+    if text.isdigit():
+        return int(text) if 1 <= int(text) <= 12 else None
+    return _MONTH_NUMBERS.get(text[:3]) if len(text) >= 3 and text in _month_spellings() else None
+
+
+def _month_spellings() -> set[str]:
+    names = {n.lower() for n in MONTH_MACROS.values()}
+    return names | {n[:3] for n in names} | {"sept"}
+
+
+def _note_problem(entry: Entry, line: int | None, message: str, severity: str = "error") -> None:
+    line = entry.start_line if line is None else line
+    entry.parser_metadata.setdefault("problems", []).append((line, message, severity))
+
+
+# --- names ----------------------------------------------------------------------------
+
+_AND_RE = re.compile(r"\s+and\s+", re.I)
+
+
+def split_names(value: str) -> list[str]:
+    """Split an author field on top-level ``and`` (brace-protected ``and`` stays)."""
+    if not value:
+        return []
+    if "{" not in value:
+        return [n.strip() for n in _AND_RE.split(value.strip()) if n.strip()]
+    names, depth, start, i = [], 0, 0, 0
+    lower = value.lower()
+    while i < len(value):
+        char = value[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char.isspace() and lower.startswith("and", i + 1) and i + 4 < len(value) and value[i + 4].isspace():
+            names.append(value[start:i].strip())
+            i += 5
+            start = i
+            continue
+        i += 1
+    names.append(value[start:].strip())
+    return [n for n in names if n]
+
+
+def _name_parts(name: str) -> tuple[str, str, str, str]:
+    """(first, von, last, jr) of a BibTeX name in any of its three forms."""
+    parts = [p.strip() for p in _split_top_level(name, ",")]
+    if len(parts) == 1:
+        words = _split_top_level(parts[0], " ")
+        if len(words) == 1:
+            return "", "", words[0], ""
+        von_start = next((i for i, w in enumerate(words[:-1]) if w[:1].islower()), None)
+        if von_start is None:
+            return " ".join(words[:-1]), "", words[-1], ""
+        von_end = max(i for i, w in enumerate(words[:-1]) if w[:1].islower()) + 1
+        return " ".join(words[:von_start]), " ".join(words[von_start:von_end]), " ".join(words[von_end:]), ""
+    last_words = _split_top_level(parts[0], " ")
+    von_end = max((i + 1 for i, w in enumerate(last_words[:-1]) if w[:1].islower()), default=0)
+    von, last = " ".join(last_words[:von_end]), " ".join(last_words[von_end:])
+    if len(parts) == 2:
+        return parts[1], von, last, ""
+    return parts[2], von, last, parts[1]
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    out, depth, current = [], 0, []
+    for char in text:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        if char == separator and depth == 0:
+            out.append("".join(current))
+            current = []
+        elif not (separator == " " and char.isspace() and depth == 0):
+            current.append(char)
+        else:
+            out.append("".join(current))
+            current = []
+    out.append("".join(current))
+    return [p for p in (s.strip() for s in out) if p]
+
+
+def display_name(name: str) -> str:
+    """``Müller, Jörg`` -> ``Jörg Müller`` (LaTeX decoded)."""
+    first, von, last, jr = _name_parts(name)
+    text = " ".join(p for p in (first, von, last) if p)
+    return latex.decode(f"{text}, {jr}" if jr else text)
+
+
+def family_name(name: str) -> str:
+    first, von, last, jr = _name_parts(name)
+    return latex.decode(last)

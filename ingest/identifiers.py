@@ -1,0 +1,91 @@
+"""Identifiers and the key convention: one home for how papers are recognised as the same.
+
+Two entries are the same paper when they share a DOI, an arXiv id, or a normalised title.
+The key convention (``<first author's family name><year><first significant title word>``)
+is documented in CONTRIBUTING.md and used by ``atlas add``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+# New-style (2007+) ids, optionally versioned, and old-style archive/number ids.
+ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+
+STOP_WORDS = frozenset(
+    """a an the on of in for to towards toward and or with from by at as is are be do does
+    what how why when where which who can via into onto your our we us not no its it this that
+    these those vs versus""".split()
+)
+
+
+def normalise_doi(doi: str | None) -> str | None:
+    """Lower-case DOI without resolver prefix, or None when empty."""
+    if not doi:
+        return None
+    doi = _DOI_PREFIXES.sub("", doi.strip()).strip()
+    return doi.lower() or None
+
+
+def normalise_arxiv_id(arxiv_id: str | None) -> str | None:
+    """arXiv id without 'arXiv:' prefix and without version suffix."""
+    if not arxiv_id:
+        return None
+    arxiv_id = re.sub(r"^arxiv:\s*", "", arxiv_id.strip(), flags=re.I)
+    return re.sub(r"v\d+$", "", arxiv_id) or None
+
+
+def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
+    """Find an arXiv id in the usual places: eprint (with arXiv prefix), arxiv, journal, url, note."""
+    prefix = fields.get("archiveprefix", fields.get("eprinttype", "")).lower()
+    if fields.get("eprint") and (prefix == "arxiv" or ARXIV_RE.match(fields["eprint"].strip())):
+        return normalise_arxiv_id(fields["eprint"])
+    if fields.get("arxiv"):
+        return normalise_arxiv_id(fields["arxiv"])
+    for name in ("journal", "url", "note", "howpublished"):
+        match = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        if match:
+            return normalise_arxiv_id(match.group(1))
+    return None
+
+
+def normalise_title(title: str) -> str:
+    """Title reduced to lower-case ASCII words, for duplicate detection."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
+
+
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits only (accents folded)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def significant_title_words(title: str) -> list[str]:
+    words = [ascii_slug(w) for w in re.split(r"[\s\-/:]+", title)]
+    return [w for w in words if w and w not in STOP_WORDS]
+
+
+def make_key(family_name: str, year: int | str, title: str, taken: set[str] = frozenset()) -> str:
+    """The conventional key, e.g. ('Neo', 2024, 'Towards Interpreting ...') -> 'neo2024interpreting'.
+
+    When the key is taken, the next significant title words are appended one by one,
+    then a letter, so a new paper never collides with an existing key.
+    """
+    words = significant_title_words(title) or ["untitled"]
+    stem = f"{ascii_slug(family_name) or 'anon'}{year}"
+    key = stem + words[0]
+    for word in words[1:]:
+        if key not in taken:
+            return key
+        key += word
+    suffix = ord("a")
+    candidate = key
+    while candidate in taken:
+        candidate = f"{key}{chr(suffix)}"
+        suffix += 1
+    return candidate

@@ -1,0 +1,71 @@
+"""Turn BibTeX/LaTeX field values into Unicode text for display.
+
+bibtexparser's LatexDecodingMiddleware runs pylatexenc on every field of every entry,
+which costs many times the parse itself. Most values hold no LaTeX at all, and the rest
+mostly use a handful of accent macros, so this module decodes in three tiers:
+plain values are returned as they are, common accents and dashes are handled by
+a table, and only what is left (math, unknown macros) goes to pylatexenc. Results are
+cached because names and venues repeat across a bibliography.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Characters whose absence means there is nothing to decode.
+_LATEX_MARKERS = re.compile(r"[\\{}~$]|--|``|''")
+
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+    "c": "\u0327", "d": "\u0323", "b": "\u0331", "k": "\u0328", "r": "\u030a",
+}
+# \'e  \'{e}  {\'e}  \'{\i}  \v{s}  \c c
+_ACCENT_RE = re.compile(r"\\([`'^\"~=.]|[uvHcdbkr](?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij])(?![A-Za-z])|([A-Za-z]))")
+_SYMBOLS = {
+    "ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
+    "oe": "œ", "OE": "Œ", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð",
+    "th": "þ", "TH": "Þ", "&": "&", "%": "%", "$": "$", "#": "#", "_": "_",
+    "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…", "textquoteright": "’",
+}
+_SYMBOL_RE = re.compile(r"\\(" + "|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)) + r")(?![A-Za-z])\s?(?:\{\})?")
+_DASHES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
+
+
+def decode(value: str) -> str:
+    """Unicode display text for a BibTeX value (braces removed, accents composed)."""
+    if not _LATEX_MARKERS.search(value):
+        return value
+    return _decode_cached(value)
+
+
+@lru_cache(maxsize=65536)
+def _decode_cached(value: str) -> str:
+    text = _ACCENT_RE.sub(_compose_accent, value)
+    text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(1)], text)
+    if "\\" in text or "$" in text:
+        return _decode_with_pylatexenc(value)
+    for latex, char in _DASHES:
+        text = text.replace(latex, char)
+    text = text.replace("~", " ").replace("{", "").replace("}", "")
+    return _collapse_space(unicodedata.normalize("NFC", text))
+
+
+def _compose_accent(match: re.Match) -> str:
+    accent = match.group(1)
+    base = match.group(2) or match.group(3) or match.group(4)
+    base = {"\\i": "i", "\\j": "j"}.get(base, base)
+    return base + _ACCENTS[accent]
+
+
+def _decode_with_pylatexenc(value: str) -> str:
+    from pylatexenc.latex2text import LatexNodes2Text  # imported lazily: rarely needed
+
+    text = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True).latex_to_text(value)
+    return _collapse_space(unicodedata.normalize("NFC", text))
+
+
+def _collapse_space(text: str) -> str:
+    return " ".join(text.split()) if ("  " in text or "\n" in text or "\t" in text) else text.strip()
