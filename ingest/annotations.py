@@ -19,8 +19,12 @@ from ingest.problems import Problem, display_path
 SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (the schema wants ``added: YYYY-MM-DD`` as text)."""
+# libyaml's parser when present: the pure-Python one dominates the time of a build.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
+    """Safe loader that keeps dates as strings (the schema wants ``added: YYYY-MM-DD`` as text)."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -71,7 +75,12 @@ def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
     shown = display_path(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=_Loader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as exc:
         return None, [Problem(shown, 1, f"not valid UTF-8 ({exc.reason}): save the file as UTF-8")]
     except yaml.YAMLError as exc:
@@ -81,7 +90,6 @@ def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
         return None, [Problem(shown, line, f"invalid YAML: {reason}; fix the indentation or quoting on this line")]
     if node is None or not isinstance(node, yaml.MappingNode):
         return None, [Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")]
-    data = yaml.load(text, Loader=_Loader)
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines)
     key = data.get("key") if isinstance(data.get("key"), str) else Path(path).stem
