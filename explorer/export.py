@@ -13,6 +13,7 @@ from explorer.papers import author_names
 _BIBTEX_FIELD_ORDER = ("title", "author", "editor", "booktitle", "journal", "year", "month",
                        "volume", "number", "pages", "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "url")
 _BIBTEX_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
+_MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "doi", "arxiv_id", "url", "code_url",
                "categories", "modalities", "models", "technique", "granularity", "summary")
 
@@ -25,9 +26,15 @@ def bibtex_entry(paper: Paper) -> str:
     width = max((len(_BIBTEX_NAMES.get(f, f)) for f in ordered), default=0)
     lines = [f"@{paper.entry_type}{{{paper.key},"]
     for name in ordered:
-        lines.append(f"  {_BIBTEX_NAMES.get(name, name).ljust(width)} = {{{fields[name]}}},")
+        lines.append(f"  {_BIBTEX_NAMES.get(name, name).ljust(width)} = {_bibtex_value(name, fields[name])},")
     lines.append("}")
     return "\n".join(lines)
+
+
+def _bibtex_value(name: str, value: str) -> str:
+    if name == "month" and value.isdigit() and 1 <= int(value) <= 12:
+        return _MONTH_MACROS[int(value) - 1]  # the standard macro, as BibTeX styles expect
+    return f"{{{value}}}"
 
 
 def to_bibtex(papers: list[Paper]) -> str:

@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine (Python 3.11+, make, a shell):
+#   make run   installs everything, builds the knowledge base from data/ and starts the website
+#   make test  installs everything (Chromium included) and runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser run build test test-fast benchmarks clean
+
+install: $(VENV)/.installed
+
+# The venv is rebuilt when pyproject.toml changes. torch is pinned to the CPU build (see pyproject).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian's Chromium for the end-to-end browser tests (Playwright drives it; nothing is downloaded by Playwright).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+build: install
+	$(BIN)/atlas build
+
+run: build
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install browser
+	$(BIN)/atlas validate --strict
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser"
+
+benchmarks: install
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf $(VENV) atlas.db test-artifacts .pytest_cache
