@@ -103,6 +103,7 @@ class BibReadResult:
     problems: list[Problem]
     containers: list[str]  # keys of crossref parents merged into their children
     ignored_blocks: int  # @comment, @preamble and @string blocks
+    rejected_keys: set[str] = field(default_factory=set)  # keys of entries reported as duplicates
 
 
 # --- middlewares (the explicit stack) -------------------------------------------------
@@ -206,6 +207,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
     problems.extend(_resolve_strings(string_exprs, macros, libraries))
 
     entries_by_key: dict[str, tuple[str, Entry]] = {}
+    rejected = {b.key for _, lib in libraries for b in lib.failed_blocks if isinstance(b, DuplicateBlockKeyBlock)}
     for shown, library in libraries:
         for entry in library.entries:
             entry.parser_metadata["path"] = shown
@@ -215,6 +217,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
                 problems.append(Problem(shown, entry.start_line + 1,
                     f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
                     "(keys are compared ignoring case): give one of them another key"))
+                rejected.add(entry.key)
                 continue
             entries_by_key[entry.key.lower()] = (shown, entry)
 
@@ -237,7 +240,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
             containers.append(entry.key)
             continue
         entries.append(_to_bib_entry(shown, entry))
-    return BibReadResult(entries, problems, containers, ignored)
+    return BibReadResult(entries, problems, containers, ignored, rejected)
 
 
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:

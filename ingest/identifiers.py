@@ -55,7 +55,8 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
 
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    spaced = "".join(c if c.isalnum() else " " for c in title)  # dashes and quotes separate words
+    ascii_title = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
     return " ".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
 
 

@@ -67,7 +67,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     entries = bib.entries
     problems.extend(check_entries(entries))
     problems.extend(check_same_paper(entries))
-    problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}))
+    problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}, bib.rejected_keys))
     return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files)
 
 
@@ -120,9 +120,10 @@ def check_same_paper(entries: list[BibEntry]) -> list[Problem]:
 
 
 def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation],
-                      taxonomy: Taxonomy, method_ids: set[str]) -> list[Problem]:
+                      taxonomy: Taxonomy, method_ids: set[str], rejected_keys: set[str] = frozenset()) -> list[Problem]:
     problems = []
     keys = {e.key for e in entries}
+    known = keys | set(rejected_keys)  # a duplicate is already reported; its annotation is not orphaned
     by_lower = {k.lower(): k for k in keys}
     for entry in entries:
         if entry.key not in annotations:
@@ -130,7 +131,7 @@ def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation
                 f"'{entry.key}' has no annotation: it is loaded as unclassified; add data/papers/{entry.key}.yaml",
                 "warning"))
     for key, annotation in annotations.items():
-        if key not in keys:
+        if key not in known:
             hint = f"did you mean '{by_lower[key.lower()]}'?" if key.lower() in by_lower else \
                 f"add the BibTeX entry as data/papers/{key}.bib or fix the key"
             problems.append(Problem(annotation.path, annotation.line_of("key"), f"annotation for '{key}' but no BibTeX entry has that key: {hint}"))
