@@ -30,7 +30,11 @@ _SYMBOLS = {
     "th": "þ", "TH": "Þ", "&": "&", "%": "%", "$": "$", "#": "#", "_": "_",
     "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…", "textquoteright": "’",
 }
-_SYMBOL_RE = re.compile(r"\\(" + "|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)) + r")(?![A-Za-z])\s?(?:\{\})?")
+# A letter macro swallows one following space (TeX's rule); an escaped character does not.
+_SYMBOL_RE = re.compile(
+    r"\\(?:(" + "|".join(sorted((re.escape(k) for k in _SYMBOLS if k.isalpha()), key=len, reverse=True))
+    + r")(?![A-Za-z])\s?(?:\{\})?|([&%$#_]))"
+)
 _DASHES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
 
 
@@ -44,7 +48,7 @@ def decode(value: str) -> str:
 @lru_cache(maxsize=65536)
 def _decode_cached(value: str) -> str:
     text = _ACCENT_RE.sub(_compose_accent, value)
-    text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(1)], text)
+    text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(1) or m.group(2)], text)
     if "\\" in text or "$" in text:
         return _decode_with_pylatexenc(value)
     for latex, char in _DASHES:
