@@ -41,7 +41,7 @@ _DASHES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
 def decode(value: str) -> str:
     """Unicode display text for a BibTeX value (braces removed, accents composed)."""
     if not _LATEX_MARKERS.search(value):
-        return value
+        return _collapse_space(value)
     return _decode_cached(value)
 
 
@@ -72,4 +72,7 @@ def _decode_with_pylatexenc(value: str) -> str:
 
 
 def _collapse_space(text: str) -> str:
-    return " ".join(text.split()) if ("  " in text or "\n" in text or "\t" in text) else text.strip()
+    """Line breaks and runs of spaces (common in wrapped .bib fields) become single spaces."""
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        return " ".join(text.split())
+    return text.strip()
