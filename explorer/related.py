@@ -1,0 +1,1018 @@
+"""Related work: rank the papers of the knowledge base against free text, papers of the atlas or a .bib file.
+
+One function, ``find_related``, serves the CLI (``atlas related``), the website's Related work page and
+the "Related papers" section of every paper page. It returns plain data (``RelatedResult``): the top k
+papers, each with its score, the score's parts and the **reasons** that produced them.
+
+How a paper is scored
+---------------------
+The query is first turned into a *profile*: the papers it is made of (the seed paper, or the atlas papers a
+.bib file cites), their taxonomy leaves, models, techniques, modalities and authors, and a piece of text.
+Every paper of the knowledge base then gets the sum of these parts (the weights are ``WEIGHTS`` below, the
+only place they are set):
+
+``text``
+    FTS5 BM25 relevance of the paper (title, summary, technique, models, authors) to the query's most telling
+    words, divided by the best hit's, times ``text``. Only the ``text_candidates`` best hits count.
+``taxonomy``
+    The closest pair of leaves: ``same_leaf`` > ``sibling_leaf`` (same parent) > ``same_perspective`` (same
+    root), plus ``extra_same_leaf`` for each further leaf in common. For free text the leaves are those of the
+    best text matches (``inferred_leaf_share`` of their relevance at least), and only the same leaf counts,
+    at ``inferred_leaf`` of the weight.
+``model``, ``technique``, ``modality``, ``author``
+    For each shared value: its weight times the value's rarity (``idf``: ln((N+1)/(df+1)) / ln(N+1), so a
+    model every paper studies counts for almost nothing), capped per part. Models of the same family
+    (LLaVA, LLaVA-1.5, LLaVA-NeXT) count ``model_family`` as much as the same model. Names are compared
+    case-, punctuation- and plural-insensitively. For free text, models and techniques named in the text count.
+``relation``
+    ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
+
+With several seeds (a .bib file), each leaf/model/technique/... is weighted by how many of the seeds have it,
+relative to the most common one. Seeds themselves are never returned. Papers scoring 0 are left out; ties are
+broken by key, so the same question always gets the same answer.
+
+Any text is accepted: it is reduced to words (``explorer.fts``) before it reaches FTS5, so quotes, operators,
+brackets, emoji or 100 KB of text give a result or a note saying why there is none, never an exception.
+Input that cannot be answered (an unknown paper key or taxonomy node, an empty year range) raises
+``RelatedInputError`` with a message that names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from explorer import fts
+from explorer.db import build_info
+from ingest.bibtex import BibEntry, read_bib_folder
+from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
+from ingest.load import author_name_key
+from ingest import models as m
+
+
+# --- the weights: the one place they are set ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every number the ranking uses. See the module docstring for how they combine."""
+
+    text: float = 3.0  # BM25 relevance relative to the best hit (the best hit gets all of it)
+    same_leaf: float = 3.0  # shares a taxonomy leaf
+    sibling_leaf: float = 1.5  # its leaf has the same parent as a query leaf
+    same_perspective: float = 0.5  # its leaf is under the same perspective (Data, Model, Training & Inference)
+    extra_same_leaf: float = 0.5  # each further leaf in common
+    inferred_leaf: float = 0.5  # free text: fraction of same_leaf for the leaves of the best text matches
+    inferred_leaf_share: float = 0.25  # ... a leaf counts when it holds this share of their relevance
+    inferred_from_top: int = 10  # ... among this many best text matches
+    model: float = 1.5  # per shared model, times its rarity
+    model_family: float = 0.5  # fraction of `model` for a model of the same family (LLaVA ~ LLaVA-1.5)
+    model_cap: float = 3.0
+    technique: float = 1.5  # per shared technique, times its rarity
+    technique_cap: float = 3.0
+    modality: float = 1.0  # per shared modality, times its rarity (image and text are nearly free)
+    modality_cap: float = 1.0
+    author: float = 1.0  # per shared author, times its rarity
+    author_cap: float = 2.0
+    relation: float = 2.5  # per typed link with a seed paper, either direction
+    relation_cap: float = 5.0
+    # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
+    bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
+    text_candidates: int = 500  # best BM25 hits that get a text score
+    text_concepts: int = 32  # most telling query words searched for
+    min_reason: float = 0.05  # parts smaller than this are not listed as reasons
+
+
+WEIGHTS = Weights()
+
+MAX_K = 200
+MAX_TEXT_CHARS = 200_000  # longer text is cut (with a note); 100 KB abstracts fit
+MAX_MENTION_WORDS = 5_000  # model/technique names are looked for in the first words of free text
+COMPONENTS = ("relation", "taxonomy", "text", "model", "technique", "author", "modality")
+_FEATURE_KINDS = ("model", "technique", "modality", "author")
+
+# How a typed link reads from the candidate's side: (candidate -> seed, seed -> candidate).
+_RELATION_VERBS = {
+    "builds-on": ("builds on", "built on by"),
+    "extends": ("extends", "extended by"),
+    "evaluates": ("evaluates", "evaluated by"),
+    "compares-with": ("compares with", "compared with by"),
+    "critiques": ("critiques", "critiqued by"),
+    "uses": ("uses", "used by"),
+}
+
+
+class RelatedInputError(ValueError):
+    """The question cannot be answered as asked; the message names the problem and the fix."""
+
+
+# --- plain results -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None  # taxonomy node id (or name); inner nodes include their leaves
+    year_from: int | None = None
+    year_to: int | None = None
+    has_code: bool = False
+
+
+@dataclass
+class RelatedPaper:
+    key: str
+    title: str
+    year: int | None
+    authors: list[str]
+    venue: str | None
+    url: str | None
+    code_url: str | None
+    categories: list[str]
+    score: float
+    reasons: list[str]
+    components: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BibMatch:
+    bib_key: str
+    key: str  # the atlas paper it is
+    by: str  # "DOI", "arXiv id" or "title"
+
+
+@dataclass
+class RelatedResult:
+    kind: str  # "text", "paper", "papers" or "bib"
+    papers: list[RelatedPaper]
+    notes: list[str] = field(default_factory=list)  # what the user should know (why nothing came back, ...)
+    seeds: list[str] = field(default_factory=list)  # atlas keys the query was made of; never returned
+    matched: list[BibMatch] = field(default_factory=list)  # .bib entries recognised in the atlas
+    unmatched: list[str] = field(default_factory=list)  # .bib entries that are not in the atlas (their keys)
+
+    @property
+    def message(self) -> str | None:
+        """Why the result is empty, or None when there are papers."""
+        if self.papers:
+            return None
+        return self.notes[-1] if self.notes else "no related papers found"
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "papers": [p.as_dict() for p in self.papers],
+            "notes": list(self.notes),
+            "seeds": list(self.seeds),
+            "matched": [asdict(x) for x in self.matched],
+            "unmatched": list(self.unmatched),
+        }
+
+
+# --- entry points --------------------------------------------------------------------------------------------
+
+
+def find_related(session: Session, *, text: str | None = None, paper: str | None = None,
+                 papers: Iterable[str] | None = None, bib: str | bytes | Path | None = None,
+                 k: int = 10, filters: Filters | None = None, weights: Weights = WEIGHTS) -> RelatedResult:
+    """The ``k`` papers most related to exactly one of: free ``text``, a ``paper`` (key, DOI or arXiv id),
+    several ``papers`` (keys), or ``bib`` (a .bib file's path, or its content as str/bytes)."""
+    given = [name for name, value in (("text", text), ("paper", paper), ("papers", papers), ("bib", bib))
+             if value is not None]
+    if len(given) != 1:
+        raise RelatedInputError("give exactly one of: free text, a paper key, or a BibTeX file"
+                                + (f" (got {', '.join(given)})" if given else ""))
+    k, notes = _check_k(k)
+    filters = filters or Filters()
+    index = load_index(session)
+    mask = _filter_mask(index, filters)
+    if text is not None:
+        result = _related_to_text(session, index, text, k, mask, weights)
+    elif paper is not None:
+        seed = resolve_paper(index, paper)
+        result = _related_to_seeds(session, index, "paper", [seed], k, mask, weights)
+    elif papers is not None:
+        keys = [p for p in (papers if not isinstance(papers, str) else [papers])]
+        seeds = list(dict.fromkeys(resolve_paper(index, key) for key in keys))
+        if not seeds:
+            raise RelatedInputError("no paper keys given: name at least one paper of the atlas")
+        result = _related_to_seeds(session, index, "papers", seeds, k, mask, weights)
+    else:
+        result = _related_to_bib(session, index, bib, k, mask, weights)
+    result.notes[:0] = notes
+    if not result.papers and not result.notes:
+        result.notes.append("no paper passes the filters" if not mask.all() else "no related papers found")
+    elif not result.papers and not mask.all() and not mask.any():
+        result.notes.append("no paper passes the filters: widen the category or year range, or drop --has-code")
+    return result
+
+
+def related_to_paper(session: Session, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
+    """Papers related to one paper of the atlas (the paper page's "Related papers" section)."""
+    return find_related(session, paper=key, k=k, filters=filters)
+
+
+def resolve_paper(index: _Index, identifier: str) -> int:
+    """Index of the paper named by a key (any case), a DOI or an arXiv id; RelatedInputError otherwise."""
+    ident = str(identifier).strip()
+    if ident in index.position:
+        return index.position[ident]
+    lowered = ident.lower()
+    if lowered in index.position_lower:
+        return index.position_lower[lowered]
+    for table, norm in ((index.by_doi, normalise_doi), (index.by_arxiv, normalise_arxiv_id)):
+        try:
+            value = norm(ident)
+        except Exception:  # noqa: BLE001 - a malformed identifier is simply not found
+            value = None
+        if value and value.lower() in table:
+            return table[value.lower()]
+    close = _close_keys(index, lowered)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `atlas export --format csv` lists every key"
+    shown = ident if len(ident) <= 80 else ident[:77] + "..."
+    raise RelatedInputError(f"no paper with key, DOI or arXiv id '{_printable(shown)}' in the knowledge base{hint}")
+
+
+def bibtex_for(session: Session, result: RelatedResult) -> str:
+    """The result's papers as BibTeX entries, in rank order, ready to paste into a paper."""
+    from explorer.export import to_bibtex
+    from explorer.papers import get_papers
+
+    order = {p.key: i for i, p in enumerate(result.papers)}
+    found = sorted(get_papers(session, keys=list(order)), key=lambda p: order[p.key])
+    return to_bibtex(found)
+
+
+# --- the in-memory index: features of every paper, built once per database -------------------------------------
+
+
+@dataclass
+class _Vocabulary:
+    """One kind of feature (models, techniques, modalities or authors) as sets of paper positions."""
+
+    names: list[str] = field(default_factory=list)  # feature id -> display name
+    members: list[np.ndarray] = field(default_factory=list)  # feature id -> paper positions
+    by_paper: list[tuple[int, ...]] = field(default_factory=list)  # paper position -> feature ids
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    by_name: dict[str, int] = field(default_factory=dict)  # normalised name -> feature id
+    family: list[str | None] = field(default_factory=list)  # feature id -> family (models only)
+    family_ids: dict[str, list[int]] = field(default_factory=dict)  # family -> feature ids
+    max_words: int = 0  # longest normalised name, in words (for finding names in text)
+
+
+@dataclass
+class _Index:
+    keys: list[str]  # sorted, so a paper's position is also its tie-break order
+    position: dict[str, int]
+    position_lower: dict[str, int]
+    years: np.ndarray
+    has_code: np.ndarray
+    by_doi: dict[str, int]
+    by_arxiv: dict[str, int]
+    by_title: dict[str, int]
+    node_names: dict[str, str]
+    node_parent: dict[str, str | None]
+    leaves: list[str]
+    leaf_members: dict[str, np.ndarray]
+    paper_leaves: list[tuple[str, ...]]
+    vocab: dict[str, _Vocabulary]
+    out_links: dict[int, list[tuple[int, str]]]
+    in_links: dict[int, list[tuple[int, str]]]
+    has_fts: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    def root(self, node_id: str) -> str:
+        while self.node_parent.get(node_id):
+            node_id = self.node_parent[node_id]
+        return node_id
+
+    def proximity(self, a: str, b: str) -> str | None:
+        if a == b:
+            return "same_leaf"
+        if self.node_parent.get(a) is not None and self.node_parent.get(a) == self.node_parent.get(b):
+            return "sibling_leaf"
+        if self.root(a) == self.root(b):
+            return "same_perspective"
+        return None
+
+    def leaves_under(self, node_id: str) -> set[str]:
+        return {leaf for leaf in self.leaves if leaf == node_id or leaf.startswith(node_id + "/")}
+
+
+_index_cache: dict[tuple, _Index] = {}
+_index_lock = threading.Lock()
+
+
+def load_index(session: Session) -> _Index:
+    """The features of every paper, read once per database build and kept in memory."""
+    bind = session.get_bind()
+    info = build_info(session)
+    stamp = (str(bind.url), info.source_hash if info else None, info.built_at if info else None,
+             session.scalar(select(m.Paper.key).order_by(m.Paper.key.desc()).limit(1)))
+    with _index_lock:
+        cached = _index_cache.get(stamp)
+        if cached is None:
+            cached = _build_index(session)
+            if len(_index_cache) >= 4:
+                _index_cache.pop(next(iter(_index_cache)))
+            _index_cache[stamp] = cached
+    return cached
+
+
+def _build_index(session: Session) -> _Index:
+    rows = session.execute(select(m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id,
+                                  m.Paper.title).order_by(m.Paper.key)).all()
+    keys = [r.key for r in rows]
+    position = {key: i for i, key in enumerate(keys)}
+    position_lower: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        position_lower.setdefault(key.lower(), i)
+    years = np.array([r.year if r.year is not None else -1 for r in rows], dtype=np.int32)
+    has_code = np.array([bool(r.code_url) for r in rows], dtype=bool)
+    by_doi = {r.doi.lower(): i for i, r in enumerate(rows) if r.doi}
+    by_arxiv = {r.arxiv_id.lower(): i for i, r in enumerate(rows) if r.arxiv_id}
+    by_title: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        by_title.setdefault(normalise_title(r.title or ""), i)
+    by_title.pop("", None)
+
+    nodes = session.execute(select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
+                                   m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position)).all()
+    leaves = [n.id for n in nodes if n.is_leaf]
+    leaf_lists: dict[str, list[int]] = {leaf: [] for leaf in leaves}
+    paper_leaves: list[list[str]] = [[] for _ in keys]
+    for paper_key, node_id in session.execute(select(m.PaperCategory.paper_key, m.PaperCategory.node_id)
+                                              .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id)):
+        i = position.get(paper_key)
+        if i is None:
+            continue
+        leaf_lists.setdefault(node_id, []).append(i)
+        paper_leaves[i].append(node_id)
+
+    vocab = {
+        "model": _vocabulary(position, session.execute(
+            select(m.paper_models.c.paper_key, m.Model.name).join(m.Model, m.Model.id == m.paper_models.c.model_id)
+            .order_by(m.paper_models.c.paper_key, m.Model.name)), _model_key, family=_model_family),
+        "technique": _vocabulary(position, session.execute(
+            select(m.paper_techniques.c.paper_key, m.Technique.name)
+            .join(m.Technique, m.Technique.id == m.paper_techniques.c.technique_id)
+            .order_by(m.paper_techniques.c.paper_key, m.Technique.name)), _technique_key),
+        "modality": _vocabulary(position, session.execute(
+            select(m.paper_modalities.c.paper_key, m.paper_modalities.c.modality)
+            .order_by(m.paper_modalities.c.paper_key, m.paper_modalities.c.modality)), _model_key),
+        "author": _vocabulary(position, session.execute(
+            select(m.PaperAuthor.paper_key, m.Author.name, m.Author.name_key)
+            .join(m.Author, m.Author.id == m.PaperAuthor.author_id)
+            .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)), None),
+    }
+    out_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    in_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for source, target, kind in session.execute(select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
+                                                .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type)):
+        if source in position and target in position and source != target:
+            out_links[position[source]].append((position[target], kind))
+            in_links[position[target]].append((position[source], kind))
+    return _Index(
+        keys=keys, position=position, position_lower=position_lower, years=years, has_code=has_code,
+        by_doi=by_doi, by_arxiv=by_arxiv, by_title=by_title,
+        node_names={n.id: n.name for n in nodes}, node_parent={n.id: n.parent_id for n in nodes},
+        leaves=leaves, leaf_members={leaf: np.array(v, dtype=np.int64) for leaf, v in leaf_lists.items()},
+        paper_leaves=[tuple(x) for x in paper_leaves], vocab=vocab,
+        out_links=dict(out_links), in_links=dict(in_links), has_fts=fts.fts_available(session),
+    )
+
+
+def _vocabulary(position: dict[str, int], rows, normalise, family=None) -> _Vocabulary:
+    """Group (paper key, name[, identity]) rows into features; equal normalised names are one feature."""
+    vocab = _Vocabulary()
+    lists: list[list[int]] = []
+    by_paper: list[list[int]] = [[] for _ in position]
+    for row in rows:
+        paper_key, name = row[0], row[1]
+        i = position.get(paper_key)
+        if i is None or not name:
+            continue
+        norm = row[2] if len(row) > 2 else (normalise(name) or name.casefold())
+        fid = vocab.by_name.get(norm)
+        if fid is None:
+            fid = vocab.by_name[norm] = len(vocab.names)
+            vocab.names.append(name)
+            lists.append([])
+            vocab.max_words = max(vocab.max_words, len(norm.split()))
+        if fid not in by_paper[i]:
+            by_paper[i].append(fid)
+            lists[fid].append(i)
+    vocab.members = [np.array(x, dtype=np.int64) for x in lists]
+    vocab.by_paper = [tuple(x) for x in by_paper]
+    n = len(position)
+    df = np.array([len(x) for x in lists], dtype=np.float64)
+    vocab.idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(0)
+    if family is not None:
+        vocab.family = [family(norm) for norm in sorted(vocab.by_name, key=vocab.by_name.get)]
+        for fid, fam in enumerate(vocab.family):
+            if fam:
+                vocab.family_ids.setdefault(fam, []).append(fid)
+    else:
+        vocab.family = [None] * len(vocab.names)
+    return vocab
+
+
+def _model_key(name: str) -> str:
+    return " ".join(fts.tokenize(name))
+
+
+def _technique_key(name: str) -> str:
+    return " ".join(_singular(w) for w in fts.tokenize(name))
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _model_family(norm: str) -> str | None:
+    """'llava 1 5' -> 'llava', 'qwen2 vl' -> 'qwen', 'gpt 4v' -> 'gpt'; None when too short to mean anything."""
+    first = norm.split(" ", 1)[0] if norm else ""
+    stem = first.rstrip("0123456789")
+    return stem if len(stem) >= 3 and stem.isalpha() else None
+
+
+# --- profiles: what the query is about --------------------------------------------------------------------------
+
+
+@dataclass
+class _Profile:
+    seeds: list[int] = field(default_factory=list)
+    leaves: dict[str, float] = field(default_factory=dict)  # leaf -> weight in (0, 1]
+    leaf_counts: dict[str, int] = field(default_factory=dict)
+    inferred_leaves: bool = False  # leaves come from the best text matches, not from seed papers
+    features: dict[str, dict[int, float]] = field(default_factory=lambda: {k: {} for k in _FEATURE_KINDS})
+    feature_counts: dict[str, dict[int, int]] = field(default_factory=lambda: {k: {} for k in _FEATURE_KINDS})
+    from_text: bool = False  # models/techniques were named in free text
+    text: str = ""
+    many: bool = False  # several seeds: reasons say "N of your papers"
+
+
+def _profile_from_seeds(index: _Index, seeds: list[int], author_keys: Iterable[str] = ()) -> _Profile:
+    profile = _Profile(seeds=list(seeds), many=len(seeds) > 1)
+    leaf_counts = Counter(leaf for s in seeds for leaf in index.paper_leaves[s])
+    profile.leaf_counts = dict(leaf_counts)
+    profile.leaves = _relative(leaf_counts)
+    for kind in _FEATURE_KINDS:
+        counts = Counter(fid for s in seeds for fid in index.vocab[kind].by_paper[s])
+        if kind == "author":
+            authors = index.vocab["author"].by_name
+            for name_key in set(author_keys):
+                fid = authors.get(name_key)
+                if fid is not None and fid not in counts:
+                    counts[fid] = 1
+        profile.feature_counts[kind] = dict(counts)
+        profile.features[kind] = _relative(counts)
+    return profile
+
+
+def _relative(counts: Counter) -> dict:
+    top = max(counts.values(), default=0)
+    return {k: c / top for k, c in sorted(counts.items())} if top else {}
+
+
+def _find_mentions(index: _Index, words: list[str]) -> dict[str, dict[int, float]]:
+    """Models and techniques whose names appear in the text (as whole words)."""
+    found: dict[str, dict[int, float]] = {"model": {}, "technique": {}}
+    for kind, transform in (("model", lambda w: w), ("technique", _singular)):
+        vocab = index.vocab[kind]
+        if not vocab.by_name:
+            continue
+        tokens = [transform(w) for w in words]
+        longest = min(vocab.max_words, 8)
+        for n in range(1, longest + 1):
+            for start in range(0, len(tokens) - n + 1):
+                fid = vocab.by_name.get(" ".join(tokens[start:start + n]))
+                if fid is not None:
+                    found[kind][fid] = 1.0
+    return found
+
+
+# --- scoring ------------------------------------------------------------------------------------------------------
+
+
+def _related_to_text(session: Session, index: _Index, text: str, k: int, mask: np.ndarray,
+                     weights: Weights) -> RelatedResult:
+    result = RelatedResult("text", [])
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) > MAX_TEXT_CHARS:
+        result.notes.append(f"the text is {len(text):,} characters long; only the first {MAX_TEXT_CHARS:,} were used")
+        text = text[:MAX_TEXT_CHARS]
+    words = fts.tokenize(text)
+    if not any(len(w) > 1 and w not in fts.STOP_WORDS for w in words):
+        result.notes.append("no words to search for: type a few keywords, a title or an abstract "
+                            "(punctuation, symbols and words such as 'and' or 'the' are ignored)")
+        return result
+    profile = _Profile(text=text, from_text=True)
+    for kind, found in _find_mentions(index, words[:MAX_MENTION_WORDS]).items():
+        profile.features[kind] = found
+        profile.feature_counts[kind] = {fid: 1 for fid in found}
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _related_to_seeds(session: Session, index: _Index, kind: str, seeds: list[int], k: int, mask: np.ndarray,
+                      weights: Weights) -> RelatedResult:
+    profile = _profile_from_seeds(index, seeds)
+    profile.text = _seed_text(session, index, seeds)
+    result = RelatedResult(kind, [], seeds=[index.keys[s] for s in seeds])
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _seed_text(session: Session, index: _Index, seeds: list[int]) -> str:
+    keys = [index.keys[s] for s in seeds]
+    parts = []
+    for start in range(0, len(keys), 500):
+        rows = session.execute(select(m.Paper.key, m.Paper.title, m.Paper.summary)
+                               .where(m.Paper.key.in_(keys[start:start + 500])).order_by(m.Paper.key))
+        for _, title, summary in rows:
+            parts.extend([title or "", summary or ""])
+    techniques = index.vocab["technique"]
+    parts.extend(techniques.names[fid] for s in seeds for fid in techniques.by_paper[s])
+    return "\n".join(parts)
+
+
+def _related_to_bib(session: Session, index: _Index, bib, k: int, mask: np.ndarray, weights: Weights) -> RelatedResult:
+    result = RelatedResult("bib", [])
+    entries, problems, label = read_user_bib(bib)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
+    if not entries:
+        result.notes.append(f"{label} holds no BibTeX entries: give a .bib file with entries such as "
+                            "@article{key, title = {...}, author = {...}}")
+        return result
+    seeds: list[int] = []
+    texts: list[str] = []
+    author_keys: list[str] = []
+    for entry in entries:
+        hit = match_entry(index, entry)
+        if hit is None:
+            result.unmatched.append(entry.key)
+        else:
+            i, by = hit
+            result.matched.append(BibMatch(entry.key, index.keys[i], by))
+            if i not in seeds:
+                seeds.append(i)
+        texts.extend(entry.fields.get(name, "") for name in ("title", "abstract", "keywords"))
+        try:
+            author_keys.extend(author_name_key(name) for name in entry.authors)
+        except Exception:  # noqa: BLE001 - odd author fields only lose the shared-author signal
+            pass
+    profile = _profile_from_seeds(index, seeds, author_keys)
+    profile.many = True
+    profile.text = "\n".join(texts) + ("\n" + _seed_text(session, index, seeds) if seeds else "")
+    if len(profile.text) > MAX_TEXT_CHARS:
+        profile.text = profile.text[:MAX_TEXT_CHARS]
+    result.seeds = [index.keys[s] for s in seeds]
+    if not seeds:
+        result.notes.append(f"none of the {len(entries)} entries of {label} is in the atlas (matched by DOI, "
+                            "arXiv id or title); ranking by their titles and authors only")
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def read_user_bib(bib) -> tuple[list[BibEntry], list[str], str]:
+    """Entries of a user's .bib (path, str or bytes content) with the problems found, as plain messages."""
+    label = "the BibTeX file"
+    if isinstance(bib, Path):
+        label = bib.name
+        try:
+            data = bib.read_bytes()
+        except OSError as exc:
+            raise RelatedInputError(f"cannot read {bib}: {exc.strerror or exc}; check the path") from None
+    elif isinstance(bib, (bytes, bytearray)):
+        data = bytes(bib)
+    else:
+        data = str(bib).encode("utf-8", "surrogatepass")
+    notes = []
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = data.decode("latin-1")
+        notes.append("not UTF-8, read as Latin-1")
+    content = content.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="atlas-related-") as folder:
+        path = Path(folder) / "references.bib"
+        path.write_text(content, encoding="utf-8")
+        try:
+            parsed = read_bib_folder(Path(folder), [path])
+        except Exception as exc:  # noqa: BLE001 - a parser crash on hostile input is a message, not a traceback
+            return [], [f"could not parse the file ({type(exc).__name__})"], label
+    problems = notes + [f"line {p.line}: {p.message}" for p in parsed.problems if p.severity == "error"]
+    return parsed.entries, problems, label
+
+
+def match_entry(index: _Index, entry: BibEntry) -> tuple[int, str] | None:
+    """The atlas paper a user's entry is, by DOI, then arXiv id, then normalised title."""
+    try:
+        doi, arxiv_id, title = entry.doi, entry.arxiv_id, normalise_title(entry.title)
+    except Exception:  # noqa: BLE001 - malformed fields: no match rather than a crash
+        return None
+    if doi and doi.lower() in index.by_doi:
+        return index.by_doi[doi.lower()], "DOI"
+    if arxiv_id and arxiv_id.lower() in index.by_arxiv:
+        return index.by_arxiv[arxiv_id.lower()], "arXiv id"
+    if title and title in index.by_title:
+        return index.by_title[title], "title"
+    return None
+
+
+def _rank(session: Session, index: _Index, profile: _Profile, result: RelatedResult, k: int, mask: np.ndarray,
+          weights: Weights) -> RelatedResult:
+    n = index.size
+    parts = {name: np.zeros(n) for name in COMPONENTS}
+    excluded = np.zeros(n, dtype=bool)
+    excluded[profile.seeds] = True
+
+    match = _text_hits(session, index, profile, result, excluded, weights)
+    hits = match.hits
+    if hits:
+        best = min(score for _, score in hits)
+        for i, score in hits:
+            parts["text"][i] = weights.text * (score / best if best < 0 else 1.0)
+        if profile.from_text:
+            _infer_leaves(index, profile, hits, weights)
+    elif profile.from_text and not any(profile.features.values()):
+        if not result.notes:
+            result.notes.append("no paper matches these words: try other or fewer keywords")
+        return result
+
+    _taxonomy_part(index, profile, parts["taxonomy"], weights)
+    for kind in _FEATURE_KINDS:
+        _feature_part(index, profile, kind, parts[kind], weights)
+    for s in profile.seeds:
+        for t, _ in index.out_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+        for t, _ in index.in_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+    np.minimum(parts["relation"], weights.relation_cap, out=parts["relation"])
+
+    total = np.zeros(n)
+    for name in COMPONENTS:
+        total += parts[name]
+    total = np.round(total, 6)
+    eligible = mask & ~excluded & (total > 0)
+    candidates = np.flatnonzero(eligible)
+    if candidates.size == 0:
+        if not result.notes:
+            result.notes.append("no paper passes the filters" if not mask.all()
+                                else "no related papers found")
+        return result
+    scores = total[candidates]
+    if candidates.size > 4 * k:
+        cut = np.partition(scores, scores.size - k)[scores.size - k]
+        keep = scores >= cut
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:k]
+    top = [int(candidates[j]) for j in order]
+
+    matched_words = _matched_words(session, match, top)
+    details = _paper_details(session, [index.keys[i] for i in top])
+    for i in top:
+        components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
+        reasons = _reasons(index, profile, i, components, matched_words.get(i, []), weights)
+        result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=reasons, components=components,
+                                          **details[index.keys[i]]))
+    return result
+
+
+def _text_hits(session, index: _Index, profile: _Profile, result: RelatedResult, excluded: np.ndarray,
+               weights: Weights) -> _TextMatch:
+    """The best BM25 matches of the profile's text, seeds left out."""
+    if not profile.text.strip():
+        return _TextMatch()
+    if not index.has_fts:
+        result.notes.append("this knowledge base has no full-text index (built by `atlas build` on SQLite); "
+                            "ranked without text relevance")
+        return _TextMatch()
+    try:
+        query = fts.build_text_query(session, profile.text, weights.text_concepts)
+        expression = query.expression
+        if expression is None:
+            return _TextMatch(query)
+        raw = fts.search(session, expression, weights.text_candidates + len(profile.seeds), weights.bm25_columns)
+    except DBAPIError as exc:  # should not happen (the expression is quoted words); degrade, never crash
+        result.notes.append(f"full-text search failed ({type(exc.orig).__name__}); ranked without text relevance")
+        return _TextMatch()
+    hits, rowids = [], {}
+    for hit in raw:
+        i = index.position.get(hit.key)
+        if i is None or excluded[i]:
+            continue
+        hits.append((i, hit.bm25))
+        rowids[i] = hit.rowid
+    return _TextMatch(query, hits[:weights.text_candidates], rowids)
+
+
+@dataclass
+class _TextMatch:
+    query: fts.TextQuery | None = None
+    hits: list[tuple[int, float]] = field(default_factory=list)  # (paper position, bm25), best first
+    rowids: dict[int, int] = field(default_factory=dict)  # paper position -> row of the full-text index
+
+
+def _matched_words(session: Session, match: _TextMatch, top: list[int]) -> dict[int, list[str]]:
+    """For each top paper that matched the text, the query words it contains, most telling first."""
+    if match.query is None or not match.hits:
+        return {}
+    rowids = {i: match.rowids[i] for i in top if i in match.rowids}
+    texts = fts.indexed_text(session, rowids.values())
+    form_to_concept = {form: c for c in match.query.concepts for form in c.forms}
+    out = {}
+    for i, rowid in rowids.items():
+        present = set(fts.tokenize(texts.get(rowid, "")))
+        concepts = {form_to_concept[f] for f in present if f in form_to_concept}
+        out[i] = [c.word for c in sorted(concepts, key=lambda c: (-c.weight, c.word))]
+    return out
+
+
+def _infer_leaves(index: _Index, profile: _Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
+    """Free text: the leaves holding a good share of the best text matches' relevance."""
+    top = sorted(hits, key=lambda h: (h[1], h[0]))[:weights.inferred_from_top]
+    mass: Counter = Counter()
+    for i, score in top:
+        leaves = index.paper_leaves[i]
+        for leaf in leaves:
+            mass[leaf] += -score / len(leaves)
+    total = sum(mass.values())
+    if total <= 0:
+        return
+    shares = {leaf: v / total for leaf, v in mass.items() if v / total >= weights.inferred_leaf_share}
+    profile.leaves = _relative(Counter(shares)) if shares else {}
+    profile.inferred_leaves = True
+
+
+def _taxonomy_part(index: _Index, profile: _Profile, out: np.ndarray, weights: Weights) -> None:
+    if not profile.leaves:
+        return
+    same = np.zeros(index.size)
+    factor = weights.inferred_leaf if profile.inferred_leaves else 1.0
+    for leaf, w in profile.leaves.items():
+        for other in index.leaves:
+            level = index.proximity(leaf, other)
+            if level is None or (profile.inferred_leaves and level != "same_leaf"):
+                continue
+            members = index.leaf_members.get(other)
+            if members is None or members.size == 0:
+                continue
+            out[members] = np.maximum(out[members], getattr(weights, level) * w * factor)
+            if level == "same_leaf":
+                same[members] += w
+    out += weights.extra_same_leaf * factor * np.maximum(same - 1.0, 0.0)
+
+
+def _feature_part(index: _Index, profile: _Profile, kind: str, out: np.ndarray, weights: Weights) -> None:
+    wanted = profile.features[kind]
+    if not wanted:
+        return
+    vocab = index.vocab[kind]
+    unit = getattr(weights, kind)
+    for fid, w in wanted.items():
+        out[vocab.members[fid]] += unit * vocab.idf[fid] * w
+    if kind == "model":
+        family = np.zeros(index.size)
+        for fam, w in _family_weights(vocab, wanted).items():
+            for fid in vocab.family_ids.get(fam, ()):
+                if fid not in wanted:
+                    family[vocab.members[fid]] += unit * weights.model_family * vocab.idf[fid] * w
+        out += np.where(out > 0, 0.0, family)
+    np.minimum(out, getattr(weights, f"{kind}_cap"), out=out)
+
+
+def _family_weights(vocab: _Vocabulary, wanted: dict[int, float]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for fid, w in wanted.items():
+        fam = vocab.family[fid]
+        if fam:
+            out[fam] = max(out.get(fam, 0.0), w)
+    return out
+
+
+# --- reasons ------------------------------------------------------------------------------------------------------
+
+
+def _reasons(index: _Index, profile: _Profile, i: int, components: dict[str, float], words: list[str],
+             weights: Weights) -> list[str]:
+    by_part: dict[str, list[str]] = {}
+    if components.get("relation"):
+        by_part["relation"] = _relation_reasons(index, profile, i)
+    if components.get("taxonomy"):
+        by_part["taxonomy"] = _taxonomy_reasons(index, profile, i, weights)
+    if components.get("text") and words:
+        shown = ", ".join(f'"{w}"' for w in words[:6]) + (f" (+{len(words) - 6} more)" if len(words) > 6 else "")
+        by_part["text"] = [f"text match: {shown}"]
+    for kind in _FEATURE_KINDS:
+        if components.get(kind, 0) >= weights.min_reason:
+            by_part[kind] = _feature_reasons(index, profile, kind, i)
+    order = sorted(by_part, key=lambda name: (-components.get(name, 0), COMPONENTS.index(name)))
+    return [reason for name in order for reason in by_part[name]]
+
+
+def _relation_reasons(index: _Index, profile: _Profile, i: int) -> list[str]:
+    out = []
+    for s in profile.seeds:
+        for t, kind in index.out_links.get(s, ()):
+            if t == i:
+                out.append(f"{_RELATION_VERBS.get(kind, (kind, kind + ' (by)'))[1]}: {index.keys[s]}")
+        for t, kind in index.in_links.get(s, ()):
+            if t == i:
+                out.append(f"{_RELATION_VERBS.get(kind, (kind, kind))[0]}: {index.keys[s]}")
+    return out
+
+
+def _taxonomy_reasons(index: _Index, profile: _Profile, i: int, weights: Weights) -> list[str]:
+    mine = index.paper_leaves[i]
+    same = sorted((leaf for leaf in mine if leaf in profile.leaves),
+                  key=lambda leaf: (-profile.leaves[leaf], index.leaves.index(leaf)))
+    if same:
+        names = [(index.node_names[leaf], profile.leaf_counts.get(leaf, 1)) for leaf in same]
+        if profile.inferred_leaves:
+            return [f"same leaf as the best text matches: {_listing(names)}"]
+        if profile.many:
+            return [_with_counts("same leaf as", names)]
+        return [f"same leaf: {_listing(names)}"]
+    best, best_value = None, 0.0
+    for leaf in mine:
+        for query_leaf, w in profile.leaves.items():
+            level = index.proximity(query_leaf, leaf)
+            value = getattr(weights, level) * w if level else 0.0
+            if value > best_value:
+                best, best_value = (level, leaf), value
+    if best is None:
+        return []
+    level, leaf = best
+    if level == "sibling_leaf":
+        return [f"sibling leaf: {index.node_names[leaf]}"]
+    return [f"same perspective: {index.node_names[index.root(leaf)]}"]
+
+
+_FEATURE_LABELS = {  # kind -> (one seed, several seeds, named in free text)
+    "model": ("shares model", "shares model with", "model named in your text"),
+    "technique": ("shares technique", "shares technique with", "technique named in your text"),
+    "modality": ("shares modality", "shares modality with", "modality named in your text"),
+    "author": ("shared author", "shared author with", "author named in your text"),
+}
+
+
+def _feature_reasons(index: _Index, profile: _Profile, kind: str, i: int) -> list[str]:
+    vocab = index.vocab[kind]
+    wanted = profile.features[kind]
+    mine = vocab.by_paper[i]
+    shared = sorted((fid for fid in mine if fid in wanted), key=lambda f: (-vocab.idf[f] * wanted[f], vocab.names[f]))
+    one, many, named = _FEATURE_LABELS[kind]
+    if shared:
+        names = [(vocab.names[fid], profile.feature_counts[kind].get(fid, 1)) for fid in shared]
+        if profile.from_text:
+            return [f"{named}: {_listing(names)}"]
+        if profile.many:
+            return [_with_counts(many, names)]
+        return [f"{one}: {_listing(names)}"]
+    if kind == "model":
+        families = _family_weights(vocab, wanted)
+        related = [(vocab.names[fid], 1) for fid in mine if vocab.family[fid] in families]
+        if related:
+            return [f"same model family: {_listing(related)}"]
+    return []
+
+
+def _listing(names: list[tuple[str, int]], limit: int = 4, counts: bool = False) -> str:
+    """'A, B, C' (with '(n)' after each name when ``counts``), '+N more' past ``limit``."""
+    shown = [f"{name} ({n})" if counts else name for name, n in names[:limit]]
+    more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _with_counts(label: str, names: list[tuple[str, int]]) -> str:
+    """'same leaf as 3 of your papers: Visual Token', or with counts per name when there are several."""
+    if len(names) == 1:
+        name, n = names[0]
+        return f"{label} {n} of your papers: {name}"
+    return f"{label} your papers: {_listing(names, counts=True)}"
+
+
+# --- filters, details, helpers ---------------------------------------------------------------------------------
+
+
+def _check_k(k) -> tuple[int, list[str]]:
+    try:
+        value = int(k)
+    except (TypeError, ValueError):
+        raise RelatedInputError(f"k must be a whole number of papers, got '{_printable(str(k))[:40]}'") from None
+    if value < 1:
+        raise RelatedInputError(f"k must be at least 1 (got {value}): ask for 1 to {MAX_K} papers")
+    if value > MAX_K:
+        return MAX_K, [f"k={value} is more than {MAX_K}; showing the best {MAX_K}"]
+    return value, []
+
+
+def resolve_category(index: _Index, category: str) -> str:
+    """A taxonomy node id from its id or its name (any case); RelatedInputError naming the known ones."""
+    wanted = str(category).strip().strip("/")
+    if wanted in index.node_names:
+        return wanted
+    lowered = wanted.casefold()
+    for node_id, name in index.node_names.items():
+        if node_id.casefold() == lowered or name.casefold() == lowered:
+            return node_id
+    known = ", ".join(index.node_names)
+    raise RelatedInputError(f"unknown taxonomy node '{_printable(wanted)[:80]}': use one of {known}")
+
+
+def _filter_mask(index: _Index, filters: Filters) -> np.ndarray:
+    mask = np.ones(index.size, dtype=bool)
+    if filters.category:
+        node = resolve_category(index, filters.category)
+        inside = np.zeros(index.size, dtype=bool)
+        for leaf in index.leaves_under(node):
+            inside[index.leaf_members.get(leaf, np.zeros(0, dtype=np.int64))] = True
+        mask &= inside
+    year_from, year_to = _year(filters.year_from, "year from"), _year(filters.year_to, "year to")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise RelatedInputError(f"the year range {year_from}-{year_to} is empty: the first year must not be after the last")
+    if year_from is not None:
+        mask &= index.years >= year_from
+    if year_to is not None:
+        mask &= (index.years <= year_to) & (index.years >= 0)
+    if filters.has_code:
+        mask &= index.has_code
+    return mask
+
+
+def _year(value, label: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise RelatedInputError(f"{label} must be a year such as 2023, got '{_printable(str(value))[:40]}'") from None
+    if not 1000 <= year <= 9999:
+        raise RelatedInputError(f"{label} must be a four-digit year such as 2023, got {year}")
+    return year
+
+
+def _paper_details(session: Session, keys: list[str]) -> dict[str, dict]:
+    if not keys:
+        return {}
+    papers = {row.key: row for row in session.execute(
+        select(m.Paper.key, m.Paper.title, m.Paper.year, m.Paper.venue, m.Paper.url, m.Paper.code_url)
+        .where(m.Paper.key.in_(keys)))}
+    authors: dict[str, list[str]] = defaultdict(list)
+    for paper_key, name in session.execute(
+            select(m.PaperAuthor.paper_key, m.Author.name).join(m.Author, m.Author.id == m.PaperAuthor.author_id)
+            .where(m.PaperAuthor.paper_key.in_(keys)).order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)):
+        authors[paper_key].append(name)
+    categories: dict[str, list[str]] = defaultdict(list)
+    for paper_key, node_id in session.execute(
+            select(m.PaperCategory.paper_key, m.PaperCategory.node_id).where(m.PaperCategory.paper_key.in_(keys))
+            .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id)):
+        categories[paper_key].append(node_id)
+    return {
+        key: {"key": key, "title": p.title, "year": p.year, "authors": authors.get(key, []), "venue": p.venue,
+              "url": p.url, "code_url": p.code_url, "categories": categories.get(key, [])}
+        for key, p in papers.items()
+    }
+
+
+def _close_keys(index: _Index, wanted: str, limit: int = 3) -> list[str]:
+    if not wanted:
+        return []
+    import difflib
+
+    pool = [k for k in index.keys if k[:3] == wanted[:3]] or index.keys[:20_000]
+    return difflib.get_close_matches(wanted, pool, n=limit, cutoff=0.75)
+
+
+def _printable(text: str) -> str:
+    """Text safe to print on any terminal: lone surrogates and control characters replaced."""
+    cleaned = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch if ch.isprintable() else "?" for ch in cleaned)
+
+
+def weight_table(weights: Weights = WEIGHTS) -> list[dict]:
+    """The weights as rows (name, value), for documentation and the website."""
+    return [{"weight": f.name, "value": getattr(weights, f.name)} for f in fields(weights)]
