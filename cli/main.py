@@ -16,6 +16,7 @@ from pathlib import Path
 from explorer.db import KnowledgeBaseMissing, open_session
 from explorer.export import EXPORTERS
 from explorer.papers import get_papers
+from explorer import related
 from explorer.stats import compute_stats
 from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
@@ -73,6 +74,24 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_export)
+
+    cmd = commands.add_parser("related", help="papers related to some text, a paper or your .bib file, with reasons",
+                              description="Rank the atlas's papers by text relevance, taxonomy proximity, shared "
+                                          "models/techniques/authors and explicit relations; each result says why.")
+    source = cmd.add_mutually_exclusive_group(required=True)
+    source.add_argument("text", nargs="?", metavar="TEXT",
+                        help="keywords, a sentence or a whole abstract ('-' reads standard input)")
+    source.add_argument("--paper", metavar="KEY", help="a paper of the atlas (key, DOI or arXiv id)")
+    source.add_argument("--bib", type=Path, metavar="FILE",
+                        help="a .bib file of papers you cite: related papers you do not cite yet")
+    cmd.add_argument("--k", type=int, default=10, metavar="N", help="how many papers (default: 10)")
+    cmd.add_argument("--category", metavar="ID", help="only papers under this taxonomy node (id or name)")
+    cmd.add_argument("--year-from", type=int, metavar="Y", help="only papers from this year on")
+    cmd.add_argument("--year-to", type=int, metavar="Y", help="only papers up to this year")
+    cmd.add_argument("--has-code", action="store_true", help="only papers with a code link")
+    cmd.add_argument("--format", choices=related.FORMATS, default="table", help="output format (default: table)")
+    _db_arg(cmd)
+    cmd.set_defaults(handler=cmd_related)
     return parser
 
 
@@ -161,6 +180,18 @@ def cmd_export(args) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_related(args) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    filters = related.Filters(args.category, args.year_from, args.year_to, args.has_code)
+    with open_session(args.db) as session:
+        result = related.find_related(session, text=text, paper=args.paper, bib=args.bib, k=args.k, filters=filters)
+        output = related.render(session, result, args.format)
+    for line in [*related.input_summary(result), *result.notes]:
+        print(f"atlas: {line}", file=sys.stderr)
+    sys.stdout.write(output)
     return 0
 
 
