@@ -18,7 +18,7 @@ only place they are set):
     The closest pair of leaves: ``same_leaf`` > ``sibling_leaf`` (same parent) > ``same_perspective`` (same
     root), plus ``extra_same_leaf`` for each further leaf in common. For free text the leaves are those of the
     best text matches (``inferred_leaf_share`` of their relevance at least), and only the same leaf counts,
-    at ``inferred_leaf`` of the weight.
+    at ``inferred_leaf`` of the weight; a paper must then also match the words or a model/technique they name.
 ``model``, ``technique``, ``modality``, ``author``
     For each shared value: its weight times the value's rarity (``idf``: ln((N+1)/(df+1)) / ln(N+1), so a
     model every paper studies counts for almost nothing), capped per part. Models of the same family
@@ -72,7 +72,9 @@ class Weights:
     sibling_leaf: float = 1.5  # its leaf has the same parent as a query leaf
     same_perspective: float = 0.5  # its leaf is under the same perspective (Data, Model, Training & Inference)
     extra_same_leaf: float = 0.5  # each further leaf in common
-    inferred_leaf: float = 0.5  # free text: fraction of same_leaf for the leaves of the best text matches
+    # Free text: fraction of same_leaf for the leaves of the best text matches. Kept small, so it reorders papers
+    # that match the text about equally well but never lifts a one-word match over a fuller one.
+    inferred_leaf: float = 0.2
     inferred_leaf_share: float = 0.25  # ... a leaf counts when it holds this share of their relevance
     inferred_from_top: int = 10  # ... among this many best text matches
     model: float = 1.5  # per shared model, times its rarity
@@ -84,8 +86,10 @@ class Weights:
     modality_cap: float = 1.0
     author: float = 1.0  # per shared author, times its rarity
     author_cap: float = 2.0
-    relation: float = 2.5  # per typed link with a seed paper, either direction
-    relation_cap: float = 5.0
+    # Per typed link with a seed paper, either direction. A link a curator wrote down is the surest sign of
+    # related work, so it outweighs a shared leaf plus a good text match.
+    relation: float = 5.0
+    relation_cap: float = 8.0
     # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
     bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
     text_candidates: int = 500  # best BM25 hits that get a text score
@@ -677,6 +681,8 @@ def _rank(session: Session, index: _Index, profile: _Profile, result: RelatedRes
         total += parts[name]
     total = np.round(total, 6)
     eligible = mask & ~excluded & (total > 0)
+    if profile.from_text:  # free text: a paper must match the words or a model/technique named in them
+        eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0)
     candidates = np.flatnonzero(eligible)
     if candidates.size == 0:
         if not result.notes:
