@@ -1,13 +1,21 @@
-"""Streamlit entry point (placeholder until the website lands): shows the knowledge base's totals."""
+"""The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route.
+
+Run with `make run` (or `streamlit run app.py`). Each page lives in app_pages/ and only calls
+the read side (explorer/). To add a page, add one line to PAGES; its URL path is its file name.
+"""
 
 import streamlit as st
 
-from explorer.db import open_session
-from explorer.stats import compute_stats
+from app_pages.common import knowledge_base
 
-st.set_page_config(page_title="MLLM Interpretability Atlas", layout="wide")
-st.title("MLLM Interpretability Atlas")
-with open_session() as session:
-    stats = compute_stats(session)
-st.metric("Papers", stats.papers)
-st.dataframe([{"node": n.id, "papers": n.papers, "survey refs": n.survey_refs} for n in stats.nodes])
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:"),
+    st.Page("app_pages/paper.py", title="Paper", icon=":material/article:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/table_chart:"),
+    st.Page("app_pages/graphs.py", title="Graphs", icon=":material/hub:"),
+]
+
+st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon=":material/hub:", layout="wide")
+knowledge_base()  # builds it from data/ on the first start
+st.navigation(PAGES).run()

@@ -1,0 +1,160 @@
+"""What every page shares: the knowledge base (built on first start), cached read-side data,
+and small display helpers that escape data text and build links through ``explorer.urls``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from explorer import compare, graphs, urls
+from explorer.compare import Filters, Result
+from explorer.graphs import GraphSettings
+from explorer.catalog import Catalog, PaperRecord, load_catalog
+from explorer.db import open_session
+from explorer.overview import Overview, build_overview
+from explorer.safety import markdown_text, plain_text
+from ingest import DataError, build
+from ingest.build import default_db_path
+from ingest.validate import DEFAULT_DATA_DIR
+
+md = markdown_text  # every piece of data text that goes into Markdown passes through this
+
+
+def code(text: object) -> str:
+    """Data text as inline code: nothing inside a code span is interpreted; backticks cannot end it."""
+    return "`" + plain_text(text).replace("`", "'") + "`"
+
+_build_lock = threading.Lock()
+
+
+def data_dir() -> Path:
+    """The data folder a first start builds from: $ATLAS_DATA, else the project's data/."""
+    return Path(os.environ.get("ATLAS_DATA") or DEFAULT_DATA_DIR)
+
+
+def knowledge_base() -> Path:
+    """The database file; built from the data folder if it does not exist yet."""
+    path = default_db_path()
+    if path.exists():
+        return path
+    with _build_lock:
+        if not path.exists():
+            with st.spinner(f"First start: building the knowledge base from {data_dir()} ..."):
+                try:
+                    build(data_dir(), path)
+                except DataError as exc:
+                    st.error(f"The knowledge base could not be built: {exc}. Run `atlas validate` to see every problem.")
+                    st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+                    st.stop()
+    return path
+
+
+def _version() -> tuple[str, int]:
+    path = knowledge_base()
+    return str(path), path.stat().st_mtime_ns
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _catalog(path: str, mtime_ns: int) -> Catalog:
+    with open_session(path) as session:
+        return load_catalog(session)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _overview(path: str, mtime_ns: int) -> Overview:
+    return build_overview(_catalog(path, mtime_ns))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _search(path: str, mtime_ns: int, filters: Filters) -> Result:
+    return compare.search(_catalog(path, mtime_ns), filters)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
+    return compare.facet_values(_catalog(path, mtime_ns))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _graph(path: str, mtime_ns: int, settings: GraphSettings) -> tuple[str, int, int, int, list[str]]:
+    result = graphs.build_graph(_catalog(path, mtime_ns), settings)
+    return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
+
+
+def search(filters: Filters) -> Result:
+    """Papers matching the filters, with facet counts (cached per filters)."""
+    return _search(*_version(), filters)
+
+
+def facet_values() -> dict[str, list[str]]:
+    return _facet_values(*_version())
+
+
+def graph(settings: GraphSettings) -> tuple[str, int, int, int, list[str]]:
+    """(HTML, nodes, edges, papers in scope, notes) for the graph; raises GraphTooLarge."""
+    return _graph(*_version(), settings)
+
+
+def catalog() -> Catalog:
+    """Every paper as plain records, cached until the database file changes."""
+    return _catalog(*_version())
+
+
+def overview() -> Overview:
+    return _overview(*_version())
+
+
+def version() -> tuple[str, int]:
+    """(path, mtime) of the database: the cache key for anything derived from it."""
+    return _version()
+
+
+def session():
+    """A read-only session (use as a context manager)."""
+    return open_session(knowledge_base())
+
+
+# --- display helpers ---------------------------------------------------------------------------
+
+def paper_label(paper: PaperRecord, limit: int = 140) -> str:
+    """Markdown label for a link to a paper: escaped title, first author, year."""
+    who = f" · {md(paper.first_author, 60)}" if paper.authors else ""
+    return f"{md(paper.title, limit)}{who} · {paper.year or 'n.d.'}"
+
+
+def page_link(link: urls.Link, label: str, icon: str | None = None, **kwargs) -> None:
+    """``st.page_link`` for a Link; ``label`` must already be escaped Markdown."""
+    st.page_link(link.file, label=label, icon=icon, query_params=link.query or None, **kwargs)
+
+
+def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
+    for paper in papers[:limit]:
+        page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")
+
+
+def paper_table(rows: list[dict], key: str | None = None, selectable: bool = False, selected: list[int] | None = None,
+                height: int | str = "auto"):
+    """The results table; the first column opens each paper's page."""
+    frame = pd.DataFrame(rows, columns=["page", "title", "authors", "year", "leaves", "modalities", "models",
+                                        "technique", "granularity", "code", "key"])
+    config = {
+        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small",
+                                            help="Open the paper page"),
+        "title": st.column_config.TextColumn("title", width="large"),
+        "year": st.column_config.NumberColumn("year", format="%d", width="small"),
+        "key": st.column_config.TextColumn("key", width="small"),
+    }
+    options = dict(hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000)
+    if selectable:
+        return st.dataframe(frame, on_select="rerun", selection_mode="multi-row",
+                            selection_default={"selection": {"rows": selected or []}}, **options)
+    return st.dataframe(frame, **options)
+
+
+def permalink(link: urls.Link, caption: str = "Permalink to this view") -> None:
+    st.caption(caption)
+    st.code(link.absolute(st.context.url), language=None, wrap_lines=True)

@@ -1,0 +1,133 @@
+"""Compare: faceted filters over the many-to-many data, a table whose rows open paper pages,
+picked papers side by side, exports (BibTeX, CSV, LaTeX) and a permalink.
+
+Every filter widget is bound to its query parameter (names in ``explorer.urls.COMPARE_PARAMS``),
+so the URL always restores the view; picked papers travel as repeated ``pick`` parameters.
+"""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from explorer import compare, urls
+from explorer.compare import Filters
+
+P = urls.COMPARE_PARAMS
+MAX_SIDE_BY_SIDE = 8
+
+
+def render() -> None:
+    catalog = common.catalog()
+    st.title("Compare")
+    filters = filter_widgets(catalog)
+    try:
+        result = common.search(filters)
+    except KeyError as exc:
+        st.error(common.md(exc.args[0]))
+        return
+
+    picked = [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key]
+    picked = results_table(result.papers, filters, picked)
+    side_by_side(catalog, picked)
+    exports(catalog, result.papers, picked)
+    common.permalink(filters.link(picked))
+    facet_counts(result)
+
+
+def filter_widgets(catalog) -> Filters:
+    values = common.facet_values()
+    first = st.columns(3)
+    node = first[0].multiselect("Taxonomy (perspective, group or leaf)", values["node"], key=P["node"], bind="query-params",
+                                placeholder="any node", help="A node includes everything below it: model/token covers both token leaves.")
+    modality = first[1].multiselect("Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any")
+    model = first[2].multiselect("Model", values["model"], key=P["model"], bind="query-params", placeholder="any")
+    second = st.columns(3)
+    technique = second[0].multiselect("Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any")
+    granularity = second[1].multiselect("Granularity", values["granularity"], key=P["granularity"], bind="query-params",
+                                        placeholder="any")
+    text = second[2].text_input("Words", key=P["text"], bind="query-params",
+                                placeholder="title, authors, summary, models ...")
+    third = st.columns([3, 1])
+    span = catalog.years()
+    years = None
+    if span and span[0] < span[1]:
+        chosen = third[0].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
+        years = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
+    has_code = third[1].toggle("Has code", key=P["has_code"], bind="query-params")
+    return Filters(node=tuple(node), modality=tuple(modality), model=tuple(model), technique=tuple(technique),
+                   granularity=tuple(granularity), years=years, has_code=bool(has_code), text=text or "")
+
+
+def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
+    """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
+    st.subheader(f"{len(papers):,} papers")
+    if not papers:
+        st.info("No paper matches every filter. Remove one to widen the search.")
+        return picked
+    st.caption("Open a paper with its ↗ link; tick rows to compare them side by side and to export only them.")
+    keys = [p.key for p in papers]
+    position = {k: i for i, k in enumerate(keys)}
+    state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
+    event = common.paper_table(compare.table_rows(papers), key=state_key, selectable=True,
+                               selected=[position[k] for k in picked if k in position], height=420)
+    ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
+    new_picked = [k for k in picked if k not in position] + ticked
+    if new_picked != picked:
+        st.query_params[P["picked"]] = new_picked
+    return new_picked
+
+
+def side_by_side(catalog, picked: list[str]) -> None:
+    if not picked:
+        return
+    st.subheader("Side by side")
+    shown = picked[:MAX_SIDE_BY_SIDE]
+    if len(picked) > MAX_SIDE_BY_SIDE:
+        st.caption(f"The first {MAX_SIDE_BY_SIDE} of {len(picked)} picked papers.")
+    table = compare.side_by_side(catalog, shown)
+    st.dataframe(pd.DataFrame(table).set_index("attribute"), width="stretch", row_height=56)
+    with st.container(horizontal=True):
+        for key in shown:
+            common.page_link(urls.paper(key), common.md(key), icon=":material/article:")
+        if st.button("Clear picked papers", icon=":material/close:"):
+            del st.query_params[P["picked"]]
+            st.rerun()
+
+
+def exports(catalog, papers, picked: list[str]) -> None:
+    keys = picked or [p.key for p in papers]
+    if not keys:
+        return
+    what = f"the {len(keys):,} picked papers" if picked else f"the {len(keys):,} papers shown"
+    st.subheader("Export")
+    st.caption(f"Exports {what}.")
+    records = [catalog.by_key[k] for k in keys]
+
+    def bibtex() -> str:
+        with common.session() as session:
+            return compare.export_bibtex(session, keys)
+
+    def csv() -> str:
+        with common.session() as session:
+            return compare.export_csv(session, keys)
+
+    with st.container(horizontal=True):
+        st.download_button("BibTeX", bibtex, file_name="atlas.bib", mime="application/x-bibtex", icon=":material/download:",
+                           on_click="ignore")
+        st.download_button("CSV", csv, file_name="atlas.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
+        st.download_button("LaTeX table", lambda: compare.to_latex_table(records), file_name="atlas-table.tex",
+                           mime="application/x-tex", icon=":material/download:", on_click="ignore")
+
+
+def facet_counts(result) -> None:
+    with st.expander("How the other filters would narrow this result"):
+        st.caption("For each facet: how many papers each value would give with the other filters as they are.")
+        columns = st.columns(len(result.facets))
+        for column, (facet, options) in zip(columns, result.facets.items()):
+            frame = pd.DataFrame([{facet: o.value, "papers": o.papers} for o in options if o.papers])
+            column.dataframe(frame, hide_index=True, height=240, width="stretch")
+
+
+render()

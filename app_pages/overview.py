@@ -1,0 +1,47 @@
+"""Overview: how many papers the atlas holds, when they appeared, and where the literature has gaps."""
+
+import streamlit as st
+
+from app_pages import charts, common
+from explorer import urls
+
+
+def render() -> None:
+    overview = common.overview()
+    totals = overview.totals
+
+    st.title("MLLM Interpretability Atlas")
+    st.markdown(
+        "A living knowledge base of research on explaining and interpreting multimodal large language models, "
+        "organised by the taxonomy of *Explainable and Interpretable Multimodal Large Language Models: "
+        "A Comprehensive Survey* (Dang, Huang, Huo et al., 2024)."
+    )
+
+    columns = st.columns(5)
+    columns[0].metric("Papers", f"{totals.papers:,}", help=f"{totals.classified:,} placed in the taxonomy")
+    columns[1].metric("Leaves at target", f"{totals.leaves_at_target} / {totals.leaves}",
+                      help="Leaves holding at least max(survey references, 5) papers")
+    columns[2].metric("Models studied", f"{totals.models:,}")
+    columns[3].metric("Techniques", f"{totals.techniques:,}")
+    columns[4].metric("Years", f"{totals.first_year}–{totals.last_year}" if totals.first_year else "–")
+
+    st.subheader("Papers per year and perspective")
+    st.caption("A paper placed in two perspectives counts in both.")
+    st.altair_chart(charts.papers_per_year(overview.per_year), width="stretch")
+
+    st.subheader("Where the gaps are")
+    tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"])
+    with tab_modality:
+        st.caption(f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
+                   "modality at that leaf. Click a filled cell to list its papers.")
+        st.altair_chart(charts.gap_heatmap(overview.leaf_by_modality, "modality", "modality"), width="stretch")
+    with tab_technique:
+        st.caption(f"The 20 most used techniques; {overview.gaps(overview.leaf_by_technique)} empty cells.")
+        st.altair_chart(charts.gap_heatmap(overview.leaf_by_technique, "technique", "technique"), width="stretch")
+
+    st.subheader("Recently added")
+    common.paper_links(overview.recent)
+    common.page_link(urls.compare(), "Compare and filter every paper", icon=":material/table_chart:")
+
+
+render()

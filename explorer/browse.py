@@ -1,0 +1,68 @@
+"""The taxonomy browser's data: the tree with paper counts, and one node with its papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explorer.catalog import Catalog, NodeInfo, PaperRecord
+
+
+class UnknownNode(KeyError):
+    """A node id that is not in the taxonomy; the message lists the known ids."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    id: str
+    name: str
+    depth: int
+    is_leaf: bool
+    papers: int
+    survey_refs: int | None
+
+
+@dataclass(frozen=True)
+class NodeView:
+    node: NodeInfo
+    breadcrumbs: list[NodeInfo]  # root first, the node excluded
+    children: list[TreeRow]
+    papers: list[PaperRecord]  # at or below the node, newest first
+    ours: int
+    survey_refs: int | None  # for an inner node: the sum over its leaves
+    target: int | None  # what a leaf should hold: max(survey refs, 5)
+
+
+def tree(catalog: Catalog) -> list[TreeRow]:
+    """Every node in display order (each root followed by its subtree) with its paper count."""
+    counts = catalog.node_counts()
+    return [TreeRow(n.id, n.name, n.depth, n.is_leaf, counts[n.id], survey_refs(catalog, n.id)) for n in catalog.nodes.values()]
+
+
+def survey_refs(catalog: Catalog, node_id: str) -> int | None:
+    """The survey's reference count at a leaf; at an inner node, the sum over its leaves."""
+    node = catalog.nodes[node_id]
+    if node.is_leaf:
+        return node.survey_refs
+    values = [catalog.nodes[leaf].survey_refs for leaf in catalog.leaves_under(node_id)]
+    return sum(v for v in values if v is not None) if any(v is not None for v in values) else None
+
+
+def node_view(catalog: Catalog, node_id: str) -> NodeView:
+    if node_id not in catalog.nodes:
+        raise UnknownNode(f"unknown taxonomy node '{node_id}': pick one of {', '.join(catalog.nodes)}")
+    node = catalog.nodes[node_id]
+    counts = catalog.node_counts()
+    children = [TreeRow(c.id, c.name, c.depth, c.is_leaf, counts[c.id], survey_refs(catalog, c.id)) for c in catalog.children(node_id)]
+    papers = sorted(catalog.papers_under(node_id), key=lambda p: (-(p.year or 0), p.key))
+    return NodeView(
+        node=node,
+        breadcrumbs=catalog.ancestors(node_id),
+        children=children,
+        papers=papers,
+        ours=counts[node_id],
+        survey_refs=survey_refs(catalog, node_id),
+        target=max(node.survey_refs or 0, 5) if node.is_leaf else None,
+    )

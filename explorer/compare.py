@@ -1,0 +1,241 @@
+"""Faceted comparison: filter papers over the many-to-many data, show picked papers side by side,
+and export a selection as BibTeX, CSV or a LaTeX table.
+
+Within a facet the chosen values are alternatives (any of them); across facets all must hold.
+Everything here works on the catalogue's plain records, so filtering costs no query.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.orm import Session
+
+from explorer import urls
+from explorer.catalog import Catalog, PaperRecord
+from explorer.export import to_bibtex, to_csv
+from explorer.papers import get_papers
+
+FACETS = ("node", "modality", "model", "technique", "granularity")
+_ATTRIBUTE = {"modality": "modalities", "model": "models", "technique": "techniques"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    node: tuple[str, ...] = ()  # taxonomy nodes; a node includes its descendants
+    modality: tuple[str, ...] = ()
+    model: tuple[str, ...] = ()
+    technique: tuple[str, ...] = ()
+    granularity: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None  # inclusive
+    has_code: bool = False
+    text: str = ""  # every word must appear in title, authors, summary, key, models or techniques
+
+    def without(self, facet: str) -> Filters:
+        return replace(self, **{facet: ()})
+
+    def link(self, picked: tuple[str, ...] | list[str] = ()) -> urls.Link:
+        """The permalink of this view."""
+        return urls.compare(self.node, self.modality, self.model, self.technique, self.granularity,
+                            self.years, self.has_code, self.text, picked)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    papers: int  # papers that would match with this value chosen and the other facets as they are
+
+
+@dataclass
+class Result:
+    papers: list[PaperRecord]
+    facets: dict[str, list[FacetOption]] = field(default_factory=dict)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching words."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def _haystack(paper: PaperRecord) -> str:
+    return fold(" ".join([paper.key, paper.title, paper.summary or "", paper.venue or "",
+                          *paper.authors, *paper.models, *paper.techniques, *paper.domains]))
+
+
+class Matcher:
+    """Filters compiled once against a catalogue."""
+
+    def __init__(self, catalog: Catalog, filters: Filters):
+        self.filters = filters
+        self.leaves: set[str] | None = None
+        if filters.node:
+            self.leaves = set()
+            for node_id in filters.node:
+                self.leaves |= catalog.leaves_under(node_id)  # KeyError for an unknown node
+        self.words = fold(filters.text).split()
+
+    def failed(self, paper: PaperRecord) -> set[str]:
+        """The facets (and "other" for years, code and text) that the paper does not satisfy."""
+        f = self.filters
+        failed = set()
+        if self.leaves is not None and not self.leaves.intersection(paper.leaves):
+            failed.add("node")
+        for facet, attribute in _ATTRIBUTE.items():
+            chosen = getattr(f, facet)
+            if chosen and not set(chosen).intersection(getattr(paper, attribute)):
+                failed.add(facet)
+        if f.granularity and paper.granularity not in f.granularity:
+            failed.add("granularity")
+        if f.years is not None and (paper.year is None or not f.years[0] <= paper.year <= f.years[1]):
+            failed.add("other")
+        elif f.has_code and not paper.has_code:
+            failed.add("other")
+        elif self.words:
+            haystack = _haystack(paper)
+            if not all(word in haystack for word in self.words):
+                failed.add("other")
+        return failed
+
+    def matches(self, paper: PaperRecord) -> bool:
+        return not self.failed(paper)
+
+
+def filter_papers(catalog: Catalog, filters: Filters) -> list[PaperRecord]:
+    matcher = Matcher(catalog, filters)
+    return [p for p in catalog.papers if matcher.matches(p)]
+
+
+def search(catalog: Catalog, filters: Filters) -> Result:
+    """Matching papers, plus for every facet each value's count given the other facets' choices."""
+    matcher = Matcher(catalog, filters)
+    papers = []
+    counters: dict[str, Counter] = {facet: Counter() for facet in FACETS}
+    for paper in catalog.papers:
+        failed = matcher.failed(paper)
+        if not failed:
+            papers.append(paper)
+        if len(failed) > 1 or "other" in failed:
+            continue
+        for facet in FACETS:  # the paper counts in a facet if it passes every other facet
+            if not failed or failed == {facet}:
+                counters[facet].update(_values(catalog, paper, facet))
+    return Result(papers, {facet: _options(catalog, facet, counters[facet]) for facet in FACETS})
+
+
+def _values(catalog: Catalog, paper: PaperRecord, facet: str) -> set[str]:
+    if facet == "node":
+        out: set[str] = set()
+        for leaf in paper.leaves:
+            node: str | None = leaf
+            while node is not None:
+                out.add(node)
+                node = catalog.nodes[node].parent
+        return out
+    if facet == "granularity":
+        return {paper.granularity} if paper.granularity else set()
+    return set(getattr(paper, _ATTRIBUTE[facet]))
+
+
+def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption]:
+    if facet == "node":  # every node, in tree order, so the list reads like the taxonomy
+        return [FacetOption(n, counter.get(n, 0)) for n in catalog.nodes]
+    return [FacetOption(v, n) for v, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))]
+
+
+def facet_values(catalog: Catalog) -> dict[str, list[str]]:
+    """Every value of every facet in the catalogue (the options of the filter widgets)."""
+    return {facet: [o.value for o in search(catalog, Filters()).facets[facet]] for facet in FACETS}
+
+
+# --- side by side ------------------------------------------------------------------------------
+
+SIDE_BY_SIDE_ROWS = (
+    ("Title", lambda p: p.title),
+    ("Authors", lambda p: ", ".join(p.authors)),
+    ("Year", lambda p: "" if p.year is None else str(p.year)),
+    ("Venue", lambda p: p.venue or ""),
+    ("Taxonomy leaves", lambda p: "; ".join(p.leaves)),
+    ("Modalities", lambda p: ", ".join(p.modalities)),
+    ("Models", lambda p: ", ".join(p.models)),
+    ("Technique", lambda p: ", ".join(p.techniques)),
+    ("Granularity", lambda p: p.granularity or ""),
+    ("Domains", lambda p: ", ".join(p.domains)),
+    ("Code", lambda p: p.code_url or "none"),
+    ("Summary", lambda p: p.summary or ""),
+)
+
+
+def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
+    """Attributes as rows, one column per paper: ``{"attribute": [...], key1: [...], ...}``."""
+    papers = [catalog.by_key[k] for k in keys if k in catalog.by_key]
+    table = {"attribute": [name for name, _ in SIDE_BY_SIDE_ROWS]}
+    for paper in papers:
+        table[paper.key] = [str(get(paper)) for _, get in SIDE_BY_SIDE_ROWS]
+    return table
+
+
+def table_rows(papers: list[PaperRecord]) -> list[dict]:
+    """One flat row per paper for the results table."""
+    return [{
+        "key": p.key,
+        "title": p.title,
+        "authors": p.first_author,
+        "year": p.year,
+        "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
+        "modalities": ", ".join(p.modalities),
+        "models": ", ".join(p.models),
+        "technique": ", ".join(p.techniques),
+        "granularity": p.granularity or "",
+        "code": "yes" if p.has_code else "",
+        "page": urls.paper(p.key).href,
+    } for p in papers]
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+def export_bibtex(session: Session, keys: list[str]) -> str:
+    return to_bibtex(get_papers(session, keys=keys))
+
+
+def export_csv(session: Session, keys: list[str]) -> str:
+    return to_csv(get_papers(session, keys=keys))
+
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}",
+}
+
+
+def latex_escape(text: object) -> str:
+    return "".join(_LATEX_SPECIALS.get(c, c) for c in " ".join(str(text or "").split()))
+
+
+LATEX_COLUMNS = (
+    ("Paper", lambda p: f"\\cite{{{p.key}}}"),
+    ("Year", lambda p: latex_escape(p.year or "")),
+    ("Leaves", lambda p: latex_escape(", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves))),
+    ("Modalities", lambda p: latex_escape(", ".join(p.modalities))),
+    ("Models", lambda p: latex_escape(", ".join(p.models))),
+    ("Technique", lambda p: latex_escape(", ".join(p.techniques))),
+    ("Code", lambda p: r"\checkmark" if p.has_code else "--"),
+)
+
+
+def to_latex_table(papers: list[PaperRecord], caption: str = "Papers compared in the MLLM Interpretability Atlas.",
+                   label: str = "tab:atlas-comparison") -> str:
+    """A booktabs table (one row per paper; ``\\cite`` keys match the BibTeX export)."""
+    spec = r"l c p{2.6cm} p{1.8cm} p{2.6cm} p{3.2cm} c"
+    lines = [
+        "% Needs \\usepackage{booktabs} and \\usepackage{amssymb} (for \\checkmark).",
+        r"\begin{table*}[t]", r"\centering", r"\small",
+        f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
+        " & ".join(name for name, _ in LATEX_COLUMNS) + r" \\", r"\midrule",
+    ]
+    lines += [" & ".join(get(p) for _, get in LATEX_COLUMNS) + r" \\" for p in papers]
+    lines += [r"\bottomrule", r"\end{tabular}", f"\\caption{{{latex_escape(caption)}}}",
+              f"\\label{{{latex_escape(label)}}}", r"\end{table*}"]
+    return "\n".join(lines) + "\n"

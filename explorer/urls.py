@@ -1,0 +1,116 @@
+"""Every URL the website shows, built in one place.
+
+A page's name is its file stem in ``app_pages/`` and its URL path (Streamlit's default for
+``st.Page``), so ``Link("paper", {"key": k})`` is both the target of ``st.page_link``
+(``app_pages/paper.py`` with ``query_params``) and the shareable href ``./paper?key=k``.
+Hrefs are relative so the site also works under a base path. Query-parameter names are
+declared here once; the pages bind their widgets to these same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode, urlsplit
+
+DEFAULT_PAGE = "overview"  # served at the site root
+
+# Query parameters, per page. Widgets on the compare and graphs pages use these as their keys
+# (``bind="query-params"``), so the URL always holds the current view.
+PAPER_KEY = "key"
+TAXONOMY_NODE = "node"
+COMPARE_PARAMS = {
+    "node": "node",            # taxonomy nodes (a node includes its descendants)
+    "modality": "modality",
+    "model": "model",
+    "technique": "technique",
+    "granularity": "granularity",
+    "years": "years",          # two values: first and last year
+    "has_code": "code",        # "true" to keep papers with code only
+    "text": "q",               # words that must all appear
+    "picked": "pick",          # papers shown side by side
+}
+GRAPH_PARAMS = {
+    "kind": "graph",           # taxonomy | papers | co-authors | models
+    "link_by": "link",         # leaf | model | technique | relation (papers graph)
+    "color_by": "color",       # perspective | year
+    "scope": "scope",          # a taxonomy node id, or all
+    "years": "years",
+    "min_papers": "min",       # co-authors and models graphs: minimum papers per author/model
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page of the site with its query parameters."""
+
+    page: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        """The page script, for ``st.page_link`` / ``st.switch_page``."""
+        return f"app_pages/{self.page}.py"
+
+    @property
+    def query(self) -> dict[str, str | list[str]]:
+        """Parameters without empty values, for ``st.page_link(query_params=...)``."""
+        return {k: v for k, v in self.params.items() if v not in (None, "", [], ())}
+
+    @property
+    def href(self) -> str:
+        """Relative URL, e.g. ``./paper?key=neo2024interpreting``."""
+        path = "" if self.page == DEFAULT_PAGE else self.page
+        query = urlencode(_as_pairs(self.query), doseq=True, quote_via=quote)
+        return f"./{path}" + (f"?{query}" if query else "")
+
+    def absolute(self, base: str | None) -> str:
+        """Full URL from the site's base URL (e.g. ``http://localhost:8501/``)."""
+        parts = urlsplit(base or "")
+        directory = parts.path.rsplit("/", 1)[0] + "/"
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+        return origin + directory + self.href[2:]
+
+
+def _as_pairs(params: dict) -> list[tuple[str, object]]:
+    return [(k, [str(x) for x in v] if isinstance(v, (list, tuple)) else str(v)) for k, v in params.items()]
+
+
+def site_root(current_url: str | None) -> str:
+    """The site's root URL from the URL of any of its pages."""
+    return Link(DEFAULT_PAGE).absolute(current_url)
+
+
+def overview() -> Link:
+    return Link("overview")
+
+
+def paper(key: str) -> Link:
+    return Link("paper", {PAPER_KEY: key})
+
+
+def taxonomy(node_id: str | None = None) -> Link:
+    return Link("taxonomy", {TAXONOMY_NODE: node_id} if node_id else {})
+
+
+def compare(node: list[str] | tuple = (), modality=(), model=(), technique=(), granularity=(),
+            years: tuple[int, int] | None = None, has_code: bool = False, text: str = "", picked=()) -> Link:
+    """The comparison page with these filters (the values its widgets write into the URL)."""
+    values = {"node": list(node), "modality": list(modality), "model": list(model), "technique": list(technique),
+              "granularity": list(granularity), "years": [years[0], years[1]] if years else [],
+              "has_code": "true" if has_code else "", "text": text.strip(), "picked": list(picked)}
+    return Link("compare", {COMPARE_PARAMS[name]: value for name, value in values.items()})
+
+
+def graphs(kind: str | None = None, link_by: str | None = None, color_by: str | None = None,
+           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None) -> Link:
+    values = {"kind": kind, "link_by": link_by, "color_by": color_by, "scope": scope,
+              "years": [years[0], years[1]] if years else [], "min_papers": min_papers}
+    return Link("graphs", {GRAPH_PARAMS[name]: value for name, value in values.items()})
+
+
+def arxiv(arxiv_id: str) -> str:
+    return "https://arxiv.org/abs/" + quote(arxiv_id.strip(), safe="/.")
+
+
+def doi(value: str) -> str:
+    return "https://doi.org/" + quote(value.strip(), safe="/.;-_")
