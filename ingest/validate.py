@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import yaml
 
 from ingest.annotations import Annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
-from ingest.identifiers import normalise_title
+from ingest.duplicates import near_duplicate_pairs
+from ingest.identifiers import DOI_RE, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -68,6 +72,11 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     problems.extend(check_entries(entries))
     problems.extend(check_same_paper(entries))
     problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}, bib.rejected_keys))
+    problems.extend(check_identifiers(entries))
+    problems.extend(check_urls(entries, annotations))
+    problems.extend(check_near_duplicates(entries, annotations))
+    problems.extend(check_whys(annotations))
+    problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
     return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files)
 
 
@@ -176,3 +185,195 @@ def _check_relations(annotation: Annotation, keys: set[str]) -> list[Problem]:
         elif target not in keys:
             problems.append(Problem(annotation.path, line, f"relation to unknown key '{target}': use the key of a paper in data/ or remove it"))
     return problems
+
+
+# --- checks for pull requests: identifiers, URLs, near-duplicates, whys, placeholders ----------
+
+PLACEHOLDER = "TODO"  # what `atlas add` leaves in an annotation for a person to fill in
+_NEW_ARXIV = re.compile(r"^(\d{2})(\d{2})\.(\d{4,5})(?:v\d+)?$")
+_OLD_ARXIV = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}(?:v\d+)?$")
+_TEX_URL = re.compile(r"\\(?:url|href)\{([^}]*)\}")
+
+
+def arxiv_id_problem(text: str, today: dt.date | None = None) -> str | None:
+    """Why ``text`` is not a well-formed arXiv id (None if it is one)."""
+    text = text.strip()
+    if re.match(r"^(?:arxiv:|https?://)", text, re.I):
+        bare = re.sub(r"^(?:arxiv:\s*|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", "", text, flags=re.I)
+        return f"write the bare id{f' {bare}' if bare != text else ''}, without prefix or URL"
+    today = today or dt.date.today()
+    match = _NEW_ARXIV.match(text)
+    if match:
+        yy, mm, number = int(match.group(1)), int(match.group(2)), match.group(3)
+        if not 1 <= mm <= 12:
+            return f"'{mm:02d}' is not a month (ids start with YYMM)"
+        if (yy, mm) < (7, 4):
+            return "new-style ids start in April 2007 (0704.xxxx)"
+        if (2000 + yy, mm) > (today.year, today.month):
+            return f"20{yy:02d}-{mm:02d} is in the future"
+        digits = 5 if (yy, mm) >= (15, 1) else 4
+        if len(number) != digits:
+            return f"ids from {'2015 on' if digits == 5 else 'before 2015'} have {digits} digits after the dot"
+        return None
+    match = _OLD_ARXIV.match(text)
+    if match:
+        yy, mm = int(match.group(1)), int(match.group(2))
+        if not 1 <= mm <= 12:
+            return f"'{mm:02d}' is not a month (the number starts with YYMM)"
+        if 8 <= yy <= 90:
+            return "old-style ids (archive/YYMMNNN) run from 1991 to March 2007"
+        return None
+    return "expected YYMM.NNNNN (e.g. 2410.07149) or archive/YYMMNNN (e.g. hep-th/9901001)"
+
+
+def check_identifiers(entries: list[BibEntry], today: dt.date | None = None) -> list[Problem]:
+    """Malformed DOIs and arXiv ids, at the line of the field."""
+    problems = []
+    for entry in entries:
+        raw_doi = entry.fields.get("doi", "").strip()
+        if raw_doi and not DOI_RE.match(normalise_doi(raw_doi) or ""):
+            problems.append(Problem(entry.path, entry.line_of("doi"),
+                f"'{entry.key}': DOI '{raw_doi}' is malformed: a DOI looks like 10.18653/v1/D18-1437 "
+                "(the part after https://doi.org/); copy it from the publisher's page"))
+        prefix = entry.fields.get("archiveprefix", entry.fields.get("eprinttype", "")).strip().lower()
+        for name in ("eprint", "arxiv"):
+            value = entry.fields.get(name, "").strip()
+            if not value or (name == "eprint" and prefix != "arxiv" and "arxiv" not in value.lower()):
+                continue
+            reason = arxiv_id_problem(value, today)
+            if reason:
+                problems.append(Problem(entry.path, entry.line_of(name),
+                    f"'{entry.key}': arXiv id '{value}' is malformed ({reason}): write {name} = {{2410.07149}} "
+                    "with the id shown on the paper's arXiv page"))
+    return problems
+
+
+def _url_problem(value: str) -> str | None:
+    parsed = urlparse(value.strip())
+    if parsed.scheme.lower() not in ("http", "https"):
+        return "is not an http(s) URL"
+    if "." not in parsed.netloc or any(c.isspace() for c in value.strip()):
+        return "is not a complete web address"
+    return None
+
+
+def check_urls(entries: list[BibEntry], annotations: dict[str, Annotation]) -> list[Problem]:
+    """BibTeX ``url`` fields, ``\\url{}`` in notes, and annotation ``code`` links must be http(s) addresses."""
+    problems = []
+    for entry in entries:
+        values = [("url", entry.fields.get("url", ""))]
+        values += [(name, m.group(1)) for name in ("howpublished", "note") for m in _TEX_URL.finditer(entry.fields.get(name, ""))]
+        for name, value in values:
+            reason = value.strip() and _url_problem(value)
+            if reason:
+                problems.append(Problem(entry.path, entry.line_of(name),
+                    f"'{entry.key}': {name} '{value}' {reason}: use the https:// address of the paper's page, or remove it"))
+    for annotation in annotations.values():
+        code = annotation.data.get("code")
+        # Non-http(s) schemes are reported by the schema; this catches what its pattern lets through.
+        if isinstance(code, str) and re.match(r"^https?://\S+$", code) and _url_problem(code):
+            problems.append(Problem(annotation.path, annotation.line_of("code"),
+                f"code '{code}' {_url_problem(code)}: give the full https:// address of the repository, or null"))
+    return problems
+
+
+def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annotation]) -> list[Problem]:
+    """Near-identical titles under two keys (a warning: ``distinct_from`` in either annotation silences it)."""
+    by_key = {e.key: e for e in entries}
+    problems = []
+    for key_a, key_b, match in near_duplicate_pairs((e.key, e.title) for e in entries):
+        first, second = sorted((by_key[key_a], by_key[key_b]), key=lambda e: (e.path, e.line))
+        declared = {k for e in (first, second) if e.key in annotations
+                    for k in annotations[e.key].data.get("distinct_from", []) or [] if isinstance(k, str)}
+        if {first.key, second.key} & declared:
+            continue
+        problems.append(Problem(second.path, second.line_of("title"),
+            f"'{second.key}' may be the same paper as '{first.key}' ({first.path}:{first.line_of('title')}): "
+            f"{match.reason}; if it is, keep one entry; if not, add distinct_from: [{first.key}] to {second.key}.yaml",
+            "warning"))
+    for annotation in annotations.values():
+        for i, key in enumerate(annotation.data.get("distinct_from", []) or []):
+            if isinstance(key, str) and key not in by_key:
+                problems.append(Problem(annotation.path, annotation.line_of("distinct_from", i),
+                    f"distinct_from names unknown key '{key}': use the key of a paper in data/ or remove it"))
+    return problems
+
+
+def check_whys(annotations: dict[str, Annotation]) -> list[Problem]:
+    """A ``why`` that is blank, or copied from another category of the same paper or from another paper."""
+    problems = []
+    first_seen: dict[str, tuple[Annotation, int, str]] = {}
+    for annotation in sorted(annotations.values(), key=lambda a: a.path):
+        in_paper: dict[str, tuple[int, str]] = {}
+        for i, category in enumerate(annotation.categories):
+            why = category.get("why") if isinstance(category, dict) else None
+            leaf = category.get("id") if isinstance(category, dict) else None
+            if not isinstance(why, str) or is_placeholder(why):
+                continue
+            line = annotation.line_of("categories", i, "why")
+            if why and not why.strip():
+                problems.append(Problem(annotation.path, line,
+                    f"categories/{i}/why: 'why' is blank: say in one sentence why the paper belongs in '{leaf}'"))
+                continue
+            text = normalise_title(why)
+            if not text:
+                continue
+            if text in in_paper:
+                other_line, other_leaf = in_paper[text]
+                problems.append(Problem(annotation.path, line,
+                    f"categories/{i}/why: the why for '{leaf}' repeats the one for '{other_leaf}' (line {other_line}): "
+                    "say what puts the paper in each leaf"))
+                continue
+            in_paper[text] = (line, leaf)
+            if text in first_seen and first_seen[text][0].key != annotation.key:
+                other, other_line, other_leaf = first_seen[text]
+                problems.append(Problem(annotation.path, line,
+                    f"categories/{i}/why: copied word for word from '{other.key}' ({other.path}:{other_line}, "
+                    f"'{other_leaf}'): write what puts this paper in '{leaf}'", "warning"))
+            first_seen.setdefault(text, (annotation, line, leaf))
+    return problems
+
+
+def is_placeholder(value: object) -> bool:
+    return isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER)
+
+
+_PLACEHOLDER_FIXES = {
+    "id": "a leaf id such as model/token/visual-token (all leaves: atlas validate --help)",
+    "why": "one sentence, in your own words, saying why the paper belongs in this leaf",
+    "modalities": "the modalities the paper works with, e.g. [image, text]",
+    "models": "the models studied, e.g. [LLaVA-1.5], or [] if none in particular",
+    "technique": "the method families used, e.g. [attention analysis, causal tracing]",
+    "granularity": "one of dataset, sample, token, embedding, neuron, component, layer, model",
+    "summary": "one sentence in your own words (never the abstract)",
+    "code": "the http(s) URL of the paper's code, or null",
+}
+
+
+def check_placeholders(annotations: dict[str, Annotation]) -> list[Problem]:
+    """Fields still holding the ``TODO`` that ``atlas add`` leaves for a person to fill in."""
+    problems = []
+
+    def walk(annotation: Annotation, value: object, path: tuple) -> None:
+        if isinstance(value, dict):
+            for name, child in value.items():
+                walk(annotation, child, path + (name,))
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                walk(annotation, child, path + (index,))
+        elif is_placeholder(value):
+            name = next((p for p in reversed(path) if isinstance(p, str)), "")
+            where = "/".join(map(str, path))
+            fix = _PLACEHOLDER_FIXES.get(name, "the value this field asks for (CONTRIBUTING.md, 'The annotation')")
+            problems.append(Problem(annotation.path, annotation.line_of(*path),
+                f"{where}: still the placeholder {PLACEHOLDER} left by `atlas add`: replace it with {fix}"))
+
+    for annotation in annotations.values():
+        walk(annotation, annotation.data, ())
+    return problems
+
+
+def prefer_placeholder_messages(problems: list[Problem], placeholders: list[Problem]) -> list[Problem]:
+    """One message per placeholder line: the placeholder's, not the schema's or the leaf check's."""
+    lines = {(p.path, p.line) for p in placeholders}
+    return [p for p in problems if (p.path, p.line) not in lines] + placeholders

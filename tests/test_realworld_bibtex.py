@@ -82,7 +82,9 @@ def _corpus(folder: Path, copies: int, seed: int = 7) -> tuple[int, set[tuple[st
             text = re.sub(r"(crossref\s*=\s*\{)([^}]+)\}", lambda m: f"{m.group(1)}{m.group(2)}-c{copy}}}", text)
             text = re.sub(r"(\btitle\s*=\s*\{+)", lambda m: f"{m.group(1)}Copy {copy} of ", text, flags=re.I)
             text = re.sub(r"(doi\s*=\s*\{)([^}]+)\}", lambda m: f"{m.group(1)}{m.group(2)}.c{copy}}}", text)
-            text = re.sub(r"(eprint\s*=\s*\{)([^}]+)\}", lambda m: f"{m.group(1)}{m.group(2)}.c{copy}}}", text)
+            # a different, still well-formed arXiv id per copy (atlas validate rejects malformed ids)
+            text = re.sub(r"(eprint\s*=\s*\{)(\d{4})\.(\d{5})\}",
+                          lambda m: f"{m.group(1)}{m.group(2)}.{(int(m.group(3)) + 7919 * copy) % 100000:05d}}}", text)
             text = re.sub(r"arXiv:(\d{4}\.\d{5})", lambda m: f"arXiv:{m.group(1)}.c{copy}", text)
             text = re.sub(r"@string\{(\w+)", lambda m: f"@string{{{m.group(1)}", text)
             if rng.random() < 0.15:  # break one entry: drop its closing brace

@@ -1,0 +1,478 @@
+"""``atlas add``: turn a BibTeX entry or an arXiv id into the two files of a new paper.
+
+:func:`scaffold_bibtex` / :func:`scaffold_arxiv` return :class:`Scaffold` objects (the
+normalised ``data/papers/<key>.bib`` and a pre-filled ``<key>.yaml`` whose open fields say
+``TODO``); :func:`write_scaffolds` writes them. Nothing is written when anything is wrong:
+a :class:`ScaffoldError` lists every reason, each naming the entry, the line and the fix.
+The website's Contribute page uses the same functions, plus :func:`check_new_paper` to
+validate a pair of files against the data folder without writing into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import latex
+from ingest.annotations import load_schema
+from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
+from ingest.bibtex import BibEntry, family_name, read_bib_folder, split_names
+from ingest.duplicates import similar_titles
+from ingest.identifiers import arxiv_id_from_fields, make_key, normalise_arxiv_id, normalise_doi, normalise_title
+from ingest.problems import Problem
+from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
+from taxonomy import Taxonomy, load_taxonomy
+
+PLACEHOLDER = "TODO"
+PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
+
+# Fields written first, in this order (as in data/papers/); the rest follow alphabetically.
+FIELD_ORDER = ("title", "author", "editor", "booktitle", "journal", "year", "month", "volume", "number", "pages",
+               "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "url", "note")
+FIELD_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
+# Fields reference managers add that a bibliography of record does not need.
+NOISE_FIELDS = frozenset("""abstract file keywords keyword annote annotation urldate timestamp biburl bibsource
+    mendeley-groups mendeley-tags copyright language owner creationdate modificationdate groups priority
+    readstatus ranking shorttitle langid crossref-key citedby-count""".split())
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+", re.I)
+_PROTECTABLE = re.compile(r"(?<![\\\w{])([A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*)")
+
+
+class ScaffoldError(Exception):
+    """Nothing was written; ``reasons`` lists every problem, each with what to do."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        super().__init__("\n".join(self.reasons))
+
+
+@dataclass
+class Scaffold:
+    """The two files of one new paper, ready to write or to show."""
+
+    key: str
+    title: str
+    bib_text: str
+    yaml_text: str
+    notes: list[str] = field(default_factory=list)  # what was normalised, and what to check
+
+    @property
+    def bib_path(self) -> str:
+        return f"data/{PAPERS_DIR}/{self.key}.bib"
+
+    @property
+    def yaml_path(self) -> str:
+        return f"data/{PAPERS_DIR}/{self.key}.yaml"
+
+
+# --- existing papers ----------------------------------------------------------------
+
+
+@dataclass
+class Existing:
+    """What the data folder already holds, as far as recognising a paper goes."""
+
+    entries: list[BibEntry]
+    keys: set[str]  # lower-cased BibTeX keys and annotation file stems
+
+    @classmethod
+    def read(cls, data_dir: Path) -> Existing:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise ScaffoldError([f"data folder not found: {data_dir}: pass --data DIR pointing at the atlas's data/ folder"])
+        entries = read_bib_folder(data_dir).entries
+        stems = {p.stem.lower() for p in data_dir.rglob("*.yaml")} | {p.stem.lower() for p in data_dir.rglob("*.bib")}
+        return cls(entries, {e.key.lower() for e in entries} | stems)
+
+
+def find_existing(entry_fields: dict[str, str], title: str, existing: list[BibEntry],
+                  distinct_from: set[str] = frozenset()) -> tuple[BibEntry, str] | None:
+    """The existing entry that is this paper (same DOI, arXiv id, title or near-identical title)."""
+    doi = normalise_doi(entry_fields.get("doi"))
+    arxiv_id = arxiv_id_from_fields(entry_fields)
+    title_norm = normalise_title(title)
+    for other in existing:
+        if doi and other.doi == doi:
+            return other, f"same DOI {doi}"
+        if arxiv_id and other.arxiv_id == arxiv_id:
+            return other, f"same arXiv id {arxiv_id}"
+        if title_norm and normalise_title(other.title) == title_norm:
+            return other, "same title"
+    candidates = [(o.key, o.title) for o in existing if o.key not in distinct_from]
+    by_key = {o.key: o for o in existing}
+    for key, match in similar_titles(title, candidates)[:1]:
+        other = by_key[key]
+        return other, f"{match.reason} ('{title}' / '{other.title}')"
+    return None
+
+
+# --- BibTeX in ---------------------------------------------------------------------
+
+
+def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = "<stdin>",
+                    distinct_from: set[str] = frozenset(), today: dt.date | None = None,
+                    existing: Existing | None = None, taxonomy: Taxonomy | None = None,
+                    code_hint: tuple[str, str] | None = None, label: str | None = None) -> list[Scaffold]:
+    """Scaffolds for every entry of a BibTeX text; ScaffoldError lists every problem found.
+
+    ``origin`` names the input in messages (a file name, ``<stdin>``); ``label`` replaces the
+    "origin:line: entry 'key'" prefix when the entry was not written by the contributor.
+    """
+    entries = _parse(text, origin)
+    existing = existing or Existing.read(data_dir)
+    taken = set(existing.keys)
+    scaffolds, reasons = [], []
+    for entry in entries:
+        try:
+            where = label or f"{origin}:{entry.line}: entry '{entry.key}'"
+            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where)
+        except ScaffoldError as exc:
+            reasons.extend(exc.reasons)
+            continue
+        taken.add(scaffold.key)
+        existing = Existing([*existing.entries, _as_entry(scaffold)], taken)
+        scaffolds.append(scaffold)
+    if reasons:
+        raise ScaffoldError(reasons)
+    return scaffolds
+
+
+def _parse(text: str, origin: str) -> list[BibEntry]:
+    if not text.strip():
+        raise ScaffoldError([f"{origin}: no BibTeX entry given: paste an entry such as @inproceedings{{key, title = {{...}}, ...}}"])
+    with tempfile.TemporaryDirectory(prefix="atlas-add-") as tmp:
+        path = Path(tmp) / "entry.bib"
+        path.write_text(text, encoding="utf-8")
+        result = read_bib_folder(Path(tmp), [path])
+    reasons = [f"{origin}:{p.line}: {p.message}" for p in result.problems if p.severity == "error"]
+    if reasons:
+        raise ScaffoldError(reasons)
+    if not result.entries:
+        raise ScaffoldError([f"{origin}: no BibTeX entry found (only @string/@comment blocks?): "
+                             "paste an entry such as @inproceedings{key, title = {...}, ...}"])
+    for entry in result.entries:
+        entry.path = origin
+    return result.entries
+
+
+def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distinct_from: set[str],
+                    today: dt.date | None, taxonomy: Taxonomy | None, code_hint: tuple[str, str] | None,
+                    where: str) -> Scaffold:
+    fields, notes = normalise_fields(entry.entry_type, entry.fields)
+    entry_type = fields.pop("@type")
+    reasons = []
+    if not fields.get("title", "").strip():
+        reasons.append(f"{where} has no title: add title = {{...}}")
+    if not fields.get("author", "").strip():
+        reasons.append(f"{where} has no author: add author = {{Family, Given and ...}} with every author")
+    year = first_public_year(fields)
+    if year is None:
+        reasons.append(f"{where} has no year: add year = {{YYYY}} (year of the first public version)")
+    if reasons:
+        raise ScaffoldError(reasons)
+    title = latex.decode(fields["title"])
+    found = find_existing(fields, title, existing.entries, distinct_from)
+    if found:
+        other, why = found
+        hint = (f"if it is a different paper, run again with --distinct-from {other.key}"
+                if "alike" in why or "subtitle" in why else
+                "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')")
+        raise ScaffoldError([f"{where}: this paper is already in the atlas as '{other.key}' "
+                             f"({other.path}:{other.line}): {why}; {hint}"])
+    if str(year) != re.sub(r"\D", "", fields.get("year", ""))[:4]:
+        if fields.get("year"):
+            notes.append(f"year {fields['year']} -> {year}: the atlas records the year of the first public version "
+                         f"(arXiv v1 of {arxiv_id_from_fields(fields)})")
+        fields["year"] = str(year)
+    families = [family_name(n) for n in split_names(fields["author"])]
+    key = make_key(families[0], year, title, taken=taken)
+    if entry.key != key:
+        notes.append(f"key '{entry.key}' -> '{key}' (the key convention: first author's family name, year, "
+                     "first significant title word)")
+    if re.search(r"\band\s+others\s*$", fields["author"]):
+        notes.append("the author list ends with 'and others': replace it with every author, in order")
+    code_url, code_source = code_hint or _code_url(fields)
+    bib_text = format_bibtex(entry_type, key, fields)
+    yaml_text = annotation_template(key, title, families[0], year, code_url, code_source,
+                                    distinct_from & {e.key for e in existing.entries}, today, taxonomy)
+    return Scaffold(key, title, bib_text, yaml_text, notes)
+
+
+def first_public_year(fields: dict[str, str]) -> int | None:
+    """The year of the first public version: the arXiv v1 year when it is earlier than ``year``."""
+    match = re.search(r"\d{4}", fields.get("year", "") or fields.get("date", ""))
+    year = int(match.group()) if match else None
+    arxiv_id = arxiv_id_from_fields(fields)
+    arxiv_year = None
+    if arxiv_id and re.match(r"^\d{4}\.\d{4,5}$", arxiv_id):
+        arxiv_year = 2000 + int(arxiv_id[:2])
+    elif arxiv_id and re.match(r"^[a-z\-]+(?:\.[A-Z]{2})?/\d{7}$", arxiv_id):
+        yy = int(arxiv_id.split("/")[1][:2])
+        arxiv_year = (1900 if yy >= 91 else 2000) + yy
+    if year is None or (arxiv_year is not None and arxiv_year < year):
+        return arxiv_year if arxiv_year is not None else year
+    return year
+
+
+def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Fields as the atlas writes them, and notes on what changed. ``@type`` holds the entry type."""
+    notes = []
+    out = {name: " ".join(value.split()) for name, value in fields.items() if name != "crossref"}
+    dropped = sorted(n for n in out if n in NOISE_FIELDS or n.startswith("mendeley"))
+    for name in dropped:
+        del out[name]
+    if dropped:
+        notes.append(f"dropped field(s) {', '.join(dropped)} (not kept in the atlas)")
+    if "eprintclass" in out:
+        out.setdefault("primaryclass", out.pop("eprintclass"))
+    if "eprinttype" in out:
+        out.setdefault("archiveprefix", out.pop("eprinttype"))
+    journal = out.get("journal", "")
+    corr = re.match(r"^abs/(.+)$", out.get("volume", "")) if journal.strip().lower() == "corr" else None
+    arxiv_id = normalise_arxiv_id(corr.group(1)) if corr else arxiv_id_from_fields(out)
+    if arxiv_id:
+        if out.get("eprint", "").strip() != arxiv_id:
+            if out.get("eprint"):
+                notes.append(f"eprint '{out['eprint']}' -> '{arxiv_id}' (bare arXiv id, no prefix or version)")
+            out["eprint"] = arxiv_id
+        if out.get("archiveprefix", "").lower() != "arxiv":
+            out["archiveprefix"] = "arXiv"
+        if re.search(r"arxiv|^corr$", journal.strip(), re.I):
+            notes.append(f"'{journal}' is not a venue: written as @misc with eprint {arxiv_id}; "
+                         "use @inproceedings/@article with the venue if the paper was published")
+            entry_type = "misc"
+            for name in ("journal", "volume", "number", "pages") if corr else ("journal",):
+                out.pop(name, None)
+        out.setdefault("url", f"https://arxiv.org/abs/{arxiv_id}")
+    if out.get("doi"):
+        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", out["doi"], flags=re.I)
+        if doi != out["doi"]:
+            notes.append(f"doi '{out['doi']}' -> '{doi}' (the DOI itself, without resolver)")
+            out["doi"] = doi
+        out.setdefault("url", f"https://doi.org/{doi}")
+    if out.get("month", "").isdigit() and 1 <= int(out["month"]) <= 12:
+        out["month"] = _MONTHS[int(out["month"]) - 1]
+    if out.get("title"):
+        protected = protect_capitals(out["title"])
+        if protected != out["title"]:
+            notes.append(f"title: protected capitals as {protected}")
+            out["title"] = protected
+    out["@type"] = entry_type.lower()
+    return out, notes
+
+
+def protect_capitals(title: str) -> str:
+    """Brace words whose capitals must survive a BibTeX style: ``LLaVA`` -> ``{LLaVA}``.
+
+    A word qualifies when a capital follows its first character (LLaVA, CLIP, GPT-4V, MLLMs);
+    text already inside braces and TeX commands are left alone.
+    """
+    out, depth, i = [], 0, 0
+    while i < len(title):
+        char = title[i]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == "\\":  # a TeX command: copy it whole
+            match = re.match(r"\\[A-Za-z]+|\\.", title[i:])
+            out.append(match.group())
+            i += len(match.group())
+            continue
+        elif depth == 0 and (char.isalnum()) and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{")):
+            match = _PROTECTABLE.match(title, i)
+            word = match.group(1)
+            if any(any(c.isupper() for c in part[1:]) for part in re.split(r"[-.]", word)):
+                out.append("{" + word + "}")
+            else:
+                out.append(word)
+            i += len(word)
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def format_bibtex(entry_type: str, key: str, fields: dict[str, str]) -> str:
+    """The entry as written to data/papers/<key>.bib: known fields first, ``=`` aligned."""
+    names = [n for n in FIELD_ORDER if fields.get(n)] + sorted(n for n in fields if n not in FIELD_ORDER and fields[n])
+    width = max(len(FIELD_NAMES.get(n, n)) for n in names)
+    lines = [f"@{entry_type}{{{key},"]
+    for name in names:
+        value = fields[name]
+        text = value if name == "month" and value in _MONTHS else "{" + value + "}"
+        lines.append(f"  {FIELD_NAMES.get(name, name).ljust(width)} = {text},")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _code_url(fields: dict[str, str]) -> tuple[str | None, str | None]:
+    for name in ("code", "url", "howpublished", "note"):
+        match = _CODE_URL.search(fields.get(name, ""))
+        if match:
+            return match.group().rstrip("."), f"the BibTeX field '{name}'"
+    return None, None
+
+
+def _as_entry(scaffold: Scaffold) -> BibEntry:
+    """A scaffold as an entry, so a second paper in the same input is checked against the first."""
+    entry = _parse(scaffold.bib_text, scaffold.bib_path)[0]
+    return entry
+
+
+# --- arXiv in ----------------------------------------------------------------------
+
+
+def record_to_bibtex(record: ArxivRecord) -> str:
+    """A @misc entry for an arXiv record (names as "Given Family", as in data/papers)."""
+    fields = {
+        "title": _tex_escape(record.title),
+        "author": " and ".join(_tex_escape(a) for a in record.authors),
+        "year": str(record.year),
+        "doi": record.doi or "",
+        "eprint": record.arxiv_id,
+        "archiveprefix": "arXiv",
+        "primaryclass": record.primary_category or "",
+        "url": record.abs_url,
+    }
+    return format_bibtex("misc", "arxiv", {k: v for k, v in fields.items() if v})
+
+
+def _tex_escape(text: str) -> str:
+    return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
+
+
+def scaffold_arxiv(arxiv_id: str, data_dir: Path = DEFAULT_DATA_DIR, fetcher: Fetcher | None = None,
+                   timeout: float | None = None, distinct_from: set[str] = frozenset(),
+                   today: dt.date | None = None, existing: Existing | None = None) -> Scaffold:
+    """Fetch the paper's arXiv metadata and scaffold it (ArxivError if arXiv cannot be read)."""
+    existing = existing or Existing.read(data_dir)  # a wrong --data fails before any request
+    record = fetch_arxiv(arxiv_id, fetcher=fetcher, **({"timeout": timeout} if timeout else {}))
+    match = _CODE_URL.search(record.comment or "")
+    hint = (match.group().rstrip("."), "the arXiv comment") if match else None
+    scaffold = scaffold_bibtex(record_to_bibtex(record), data_dir, origin=f"arXiv:{record.arxiv_id}",
+                               distinct_from=distinct_from, today=today, existing=existing, code_hint=hint,
+                               label=f"arXiv:{record.arxiv_id} ({record.title})")[0]
+    scaffold.notes = [n for n in scaffold.notes if not n.startswith("key 'arxiv'")]
+    if record.journal_ref or record.doi:
+        published = "; ".join(x for x in (record.journal_ref and f"journal reference '{record.journal_ref}'",
+                                          record.doi and f"DOI {record.doi}") if x)
+        scaffold.notes.append(f"arXiv lists {published}: if the paper was published, make it @inproceedings/@article "
+                              "with the venue's full name (booktitle/journal)")
+    return scaffold
+
+
+# --- the annotation template -------------------------------------------------------
+
+
+def annotation_template(key: str, title: str, first_author: str, year: int, code_url: str | None = None,
+                        code_source: str | None = None, distinct_from: set[str] = frozenset(),
+                        today: dt.date | None = None, taxonomy: Taxonomy | None = None,
+                        methods_catalog: Path = METHODS_CATALOG) -> str:
+    """A pre-filled annotation: every field present, ``TODO`` where a person must decide."""
+    taxonomy = taxonomy or load_taxonomy()
+    schema = load_schema()["properties"]
+    modalities = ", ".join(schema["modalities"]["items"]["enum"])
+    granularities = ", ".join(schema["granularity"]["enum"])
+    relation_types = ", ".join(schema["relations"]["items"]["properties"]["type"]["enum"])
+    method_ids = [m["id"] for m in read_methods_catalog(methods_catalog)[0]]
+    today = today or dt.date.today()
+    leaves = taxonomy.leaves
+    width = max(len(n.id) for n in leaves)
+    leaf_lines = "\n".join(f"#   {n.id.ljust(width)}  {n.name}" for n in leaves)
+    code = (f"code: {json.dumps(code_url)}  # found in {code_source}: check it is the authors' code"
+            if code_url else "code: null  # or the http(s) URL of the paper's code")
+    methods = (f"methods: []  # ids from methods/catalog.yaml the paper introduces or uses: {', '.join(method_ids)}"
+               if method_ids else "methods: []  # ids from methods/catalog.yaml the paper introduces or uses")
+    lines = [
+        "# yaml-language-server: $schema=../../ingest/annotation.schema.json",
+        f"# {_one_line(title)} ({first_author}, {year}): scaffolded by `atlas add`.",
+        f"# Replace every {PLACEHOLDER}, then run `atlas validate`. Field guide: CONTRIBUTING.md, 'The annotation'.",
+        f"key: {key}",
+        "# Taxonomy leaves (taxonomy/tree.yaml):",
+        leaf_lines,
+        "categories:  # one or more leaves, each with why the paper belongs there (your own words)",
+        f"  - id: {PLACEHOLDER}  # a leaf id from the list above",
+        f"    why: {PLACEHOLDER}  # one sentence: what in the paper puts it in this leaf",
+        f"modalities: [{PLACEHOLDER}]  # any of: {modalities}",
+        f"models: [{PLACEHOLDER}]  # models studied, by their usual names, e.g. [LLaVA-1.5, BLIP-2]; [] if none in particular",
+        f"technique: [{PLACEHOLDER}]  # method families, e.g. [attention analysis, causal tracing]",
+        f"granularity: {PLACEHOLDER}  # one of: {granularities}",
+        f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",
+        code,
+        methods,
+        f"relations: []  # links to papers in data/, e.g. [{{type: builds-on, key: <key>}}]; types: {relation_types}",
+    ]
+    if distinct_from:
+        lines.append(f"distinct_from: [{', '.join(sorted(distinct_from))}]  # near-identical titles, different papers")
+    lines.append(f'added: "{today.isoformat()}"')
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- writing and checking ----------------------------------------------------------
+
+
+def write_scaffolds(scaffolds: list[Scaffold], data_dir: Path = DEFAULT_DATA_DIR) -> list[Path]:
+    """Write each scaffold's two files under ``data_dir/papers``; never overwrites a file."""
+    folder = Path(data_dir) / PAPERS_DIR
+    targets = [(folder / f"{s.key}{suffix}", text) for s in scaffolds
+               for suffix, text in ((".bib", s.bib_text), (".yaml", s.yaml_text))]
+    clashes = [f"{path} already exists: nothing was written; pick another key or edit that paper" for path, _ in targets if path.exists()]
+    if clashes:
+        raise ScaffoldError(clashes)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in targets:
+        path.write_text(text, encoding="utf-8")
+    return [path for path, _ in targets]
+
+
+def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DEFAULT_DATA_DIR,
+                    methods_catalog: Path = METHODS_CATALOG, strict: bool = True) -> list[Problem]:
+    """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
+
+    The data folder is not touched: its files are linked into a temporary folder next to the
+    new ones. Problems are those in the two new files or naming ``key``, with paths shown as
+    ``data/papers/<key>.bib|yaml``.
+    """
+    data_dir = Path(data_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="atlas-check-") as tmp:
+        root = Path(tmp) / "data"
+        for source in [*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")]:
+            target = root / source.relative_to(data_dir)
+            if target.name in (f"{key}.bib", f"{key}.yaml") and target.parent == root / PAPERS_DIR:
+                continue  # the new files replace any with the same name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(source, target)
+        (root / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
+        new_bib, new_yaml = root / PAPERS_DIR / f"{key}.bib", root / PAPERS_DIR / f"{key}.yaml"
+        new_bib.write_text(bib_text, encoding="utf-8")
+        new_yaml.write_text(yaml_text, encoding="utf-8")
+        dataset = read_dataset(root, methods_catalog)
+        shown = {}
+        for path, name in ((new_bib, f"{key}.bib"), (new_yaml, f"{key}.yaml")):
+            shown[str(path)] = shown[str(path.resolve())] = f"data/{PAPERS_DIR}/{name}"
+        prefixes = (str(root) + os.sep, str(root.resolve()) + os.sep)
+        found = []
+        for problem in sorted(dataset.problems):
+            path = shown.get(problem.path)
+            if path is None and f"'{key}'" not in problem.message:
+                continue
+            message = problem.message
+            for prefix in prefixes:
+                message = message.replace(prefix, "data/")
+                if path is None and problem.path.startswith(prefix):
+                    path = "data/" + problem.path[len(prefix):]
+            path = path or problem.path
+            severity = "error" if strict else problem.severity
+            found.append(Problem(path, problem.line, message, severity))
+    return found
