@@ -16,6 +16,6 @@ PAGES = [
     st.Page("app_pages/graphs.py", title="Graphs", icon=":material/hub:"),
 ]
 
-st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon="🔬", layout="wide")
 knowledge_base()  # builds it from data/ on the first start
 st.navigation(PAGES).run()

@@ -35,8 +35,8 @@ def gap_heatmap(cells: list[Cell], column_title: str, facet: str) -> alt.Chart:
     rows = list(dict.fromkeys(frame["leaf"])) if len(frame) else []
     columns = list(dict.fromkeys(frame["value"])) if len(frame) else []
     base = alt.Chart(frame).encode(
-        x=alt.X("value:N", title=column_title, sort=columns, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
-        y=alt.Y("leaf:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:N", title=column_title, sort=columns, axis=alt.Axis(labelAngle=-40, labelLimit=160, labelOverlap=False)),
+        y=alt.Y("leaf:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
     )
     filled = base.transform_filter("datum.papers > 0").mark_rect(stroke="white").encode(
         color=alt.Color("papers:Q", scale=alt.Scale(scheme="blues", domainMin=0), title="papers"),
@@ -50,4 +50,4 @@ def gap_heatmap(cells: list[Cell], column_title: str, facet: str) -> alt.Chart:
         text="label:N",
         color=alt.condition("datum.papers > 8", alt.value("white"), alt.value("#333333")),
     )
-    return (gaps + filled + text).properties(height=max(22 * len(rows), 120))
+    return (gaps + filled + text).properties(height=max(24 * len(rows), 120))

@@ -120,9 +120,9 @@ def session():
 
 # --- display helpers ---------------------------------------------------------------------------
 
-def paper_label(paper: PaperRecord, limit: int = 140) -> str:
-    """Markdown label for a link to a paper: escaped title, first author, year."""
-    who = f" · {md(paper.first_author, 60)}" if paper.authors else ""
+def paper_label(paper: PaperRecord, limit: int = 80) -> str:
+    """Markdown label for a link to a paper: escaped title, first author, year (one line)."""
+    who = f" · {md(paper.first_author, 32)}" if paper.authors else ""
     return f"{md(paper.title, limit)}{who} · {paper.year or 'n.d.'}"
 
 

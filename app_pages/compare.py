@@ -71,7 +71,8 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
     position = {k: i for i, k in enumerate(keys)}
     state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
     event = common.paper_table(compare.table_rows(papers), key=state_key, selectable=True,
-                               selected=[position[k] for k in picked if k in position], height=420)
+                               selected=[position[k] for k in picked if k in position],
+                               height="auto" if len(papers) <= 12 else 440)
     ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
     new_picked = [k for k in picked if k not in position] + ticked
     if new_picked != picked:

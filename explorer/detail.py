@@ -86,7 +86,10 @@ def paper_view(session: Session, key: str) -> PaperView:
     paper = get_paper(session, key)
     if paper is None:
         raise UnknownPaper(f"no paper with key '{key}' in the knowledge base")
-    names = dict(session.execute(select(TaxonomyNode.id, TaxonomyNode.name)).all())
+    nodes = {node_id: (name, position) for node_id, name, position in
+             session.execute(select(TaxonomyNode.id, TaxonomyNode.name, TaxonomyNode.position))}
+    names = {node_id: name for node_id, (name, _) in nodes.items()}
+    categories = sorted(paper.categories, key=lambda c: nodes.get(c.node_id, ("", len(nodes)))[1])
     links = [
         external("arXiv", paper.arxiv_id, urls.arxiv(paper.arxiv_id) if paper.arxiv_id else None),
         external("DOI", paper.doi, urls.doi(paper.doi) if paper.doi else None),
@@ -103,7 +106,7 @@ def paper_view(session: Session, key: str) -> PaperView:
         classified=paper.classified,
         links=[link for link in links if link is not None],
         code=external("Code", paper.code_url),
-        categories=[CategoryView(c.node_id, _node_path(names, c.node_id), c.why) for c in paper.categories],
+        categories=[CategoryView(c.node_id, _node_path(names, c.node_id), c.why) for c in categories],  # in tree order
         models=sorted((m.name for m in paper.models), key=str.casefold),
         modalities=sorted(m.name for m in paper.modalities),
         techniques=sorted((t.name for t in paper.techniques), key=str.casefold),

@@ -182,7 +182,8 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     tree = [n for n in catalog.nodes.values() if root is None or n.id == root or n.id.startswith(root + "/")]
     in_tree = {n.id for n in tree}
     memberships = sum(len(in_tree.intersection(p.leaves)) for p in papers)
-    _check(len(tree) + len(papers), len(tree) - 1 + memberships, settings)
+    tree_edges = sum(1 for n in tree if n.parent in in_tree)
+    _check(len(tree) + len(papers), tree_edges + memberships, settings)
     counts = catalog.node_counts()
     graph = nx.Graph()
     for node in tree:

@@ -1,0 +1,145 @@
+"""explorer.graphs: the four graphs, their caps, and escaping in pyvis's output (hostile data included)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from pyvis.network import Network
+
+from explorer import graphs
+from explorer.catalog import load_catalog
+from explorer.db import open_session
+from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, render_html, to_network
+from website_support import build_hostile_db
+
+RAW_PAYLOADS = ("<script>window.__atlasXss", "<img src=x", "<svg onload", "<svg/onload", '<a href="javascript',
+                "<iframe", "<b onmouseover", "</script><script>")
+
+
+@pytest.fixture(scope="module")
+def catalog(fixture_db):
+    with open_session(fixture_db) as session:
+        return load_catalog(session)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    with open_session(build_hostile_db(tmp_path_factory.mktemp("hostile"))) as session:
+        return load_catalog(session)
+
+
+def nodes_of(result, kind):
+    return sorted(n for n, data in result.graph.nodes(data=True) if data["kind"] == kind)
+
+
+def test_taxonomy_graph_hangs_papers_off_their_leaves(catalog):
+    result = build_graph(catalog, GraphSettings())
+    assert len(nodes_of(result, "node")) == 24 and len(nodes_of(result, "paper")) == 5
+    assert result.graph.has_edge("node:model/token", "node:model/token/visual-token")
+    assert result.graph.has_edge("node:model/token/visual-token", "paper:neo2024interpreting")
+    assert result.graph.has_edge("node:model/layer/decision-making-workflow", "paper:neo2024interpreting")
+    assert result.graph.number_of_edges() == 21 + 6  # tree edges (24 nodes, 3 roots) + paper-leaf memberships
+    assert result.graph.nodes["paper:neo2024interpreting"]["href"] == "./paper?key=neo2024interpreting"
+    assert result.graph.nodes["node:model/token"]["href"] == "./taxonomy?node=model%2Ftoken"
+
+
+def test_scope_and_years_narrow_the_graph(catalog):
+    result = build_graph(catalog, GraphSettings(scope="model/token"))
+    assert nodes_of(result, "node") == ["node:model/token", "node:model/token/visual-text-token", "node:model/token/visual-token"]
+    assert nodes_of(result, "paper") == ["paper:muller2024sehen", "paper:neo2024interpreting"] and result.papers == 2
+    assert build_graph(catalog, GraphSettings(years=(2023, 2023))).papers == 1
+    with pytest.raises(KeyError, match="unknown taxonomy node 'model/x'"):
+        build_graph(catalog, GraphSettings(scope="model/x"))
+    with pytest.raises(ValueError, match="unknown graph 'tree'"):
+        GraphSettings(kind="tree")
+
+
+@pytest.mark.parametrize("link_by, edges", [
+    ("leaf", {("neo2024interpreting", "nostalgebraist2020logitlens")}),
+    ("technique", {("neo2024interpreting", "nostalgebraist2020logitlens")}),
+    ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
+               ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
+    ("relation", {("neo2024interpreting", "nostalgebraist2020logitlens"), ("muller2024sehen", "neo2024interpreting")}),
+])
+def test_papers_graph_links_by_shared_values_or_relations(catalog, link_by, edges):
+    result = build_graph(catalog, GraphSettings(kind="papers", link_by=link_by))
+    found = {tuple(x.removeprefix("paper:") for x in edge) for edge in result.graph.edges}
+    if link_by != "relation":
+        found = {tuple(sorted(edge)) for edge in found}
+    assert found == edges
+    assert result.graph.is_directed() == (link_by == "relation")
+
+
+def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
+    coauthors = build_graph(catalog, GraphSettings(kind="co-authors", min_papers=1))
+    assert "author:Clement Neo" in coauthors.graph and coauthors.graph.has_edge("author:Clement Neo", "author:Luke Ong")
+    assert coauthors.graph.nodes["author:Clement Neo"]["href"].startswith("./compare?q=Clement%20Neo")
+    assert build_graph(catalog, GraphSettings(kind="co-authors", min_papers=2)).graph.number_of_nodes() == 0
+    models = build_graph(catalog, GraphSettings(kind="models", min_papers=2))
+    assert nodes_of(models, "model") == ["model:InstructBLIP", "model:LLaVA-1.5", "model:Qwen-VL"]
+    assert models.graph.has_edge("model:Qwen-VL", "paper:muller2024sehen")
+    assert models.notes and "3 of 6" in models.notes[0]
+
+
+def test_colour_by_year_runs_old_to_new(catalog):
+    result = build_graph(catalog, GraphSettings(color_by="year"))
+    colours = {k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020logitlens", "neo2024interpreting")}
+    assert colours == {"nostalgebraist2020logitlens": "#440154", "neo2024interpreting": "#fde725"}
+    assert [label for label, _ in result.legend] == ["2020", "2022", "2024"]
+
+
+def test_a_graph_above_the_cap_is_refused_with_its_size_and_a_way_out(catalog):
+    with pytest.raises(GraphTooLarge) as caught:
+        build_graph(catalog, GraphSettings(max_nodes=10))
+    assert caught.value.nodes == 29 and caught.value.edges == 27
+    assert "29 nodes and 27 edges; the cap is 10 nodes" in str(caught.value) and "smaller taxonomy scope" in str(caught.value)
+    with pytest.raises(GraphTooLarge, match="up to"):  # so dense that pairs are not even enumerated
+        build_graph(catalog, GraphSettings(kind="papers", link_by="model", max_edges=0))
+    with pytest.raises(GraphTooLarge, match="raise the minimum papers"):
+        build_graph(catalog, GraphSettings(kind="co-authors", min_papers=1, max_nodes=3))
+
+
+# --- rendering and escaping ------------------------------------------------------------------------
+
+def embedded(html: str, name: str) -> list[dict]:
+    return json.loads(re.search(rf"var {name} = (.*?);\n", html).group(1))
+
+
+@pytest.mark.parametrize("settings", [
+    GraphSettings(), GraphSettings(kind="papers", link_by="leaf"), GraphSettings(kind="papers", link_by="relation"),
+    GraphSettings(kind="co-authors", min_papers=1), GraphSettings(kind="models", min_papers=1),
+])
+def test_rendered_graph_escapes_every_hostile_text(hostile, settings):
+    result = build_graph(hostile, settings)
+    html = render_html(result)
+    for payload in RAW_PAYLOADS:
+        assert payload not in html
+    assert "https://" not in html.split("<script>", 1)[0]  # nothing fetched from the network
+    for item in embedded(html, "NODES") + embedded(html, "EDGES"):
+        tooltip = item.get("title", "")
+        assert re.sub(r"</?b>|<br>", "", tooltip).count("<") == 0, tooltip
+    paper_titles = [n["title"] for n in embedded(html, "NODES") if n["id"].startswith("paper:evil2024script")]
+    assert all("&lt;script&gt;window.__atlasXss=1" in t for t in paper_titles)
+
+
+def test_escaped_tooltips_are_safe_even_in_pyvis_stock_href_mode(hostile):
+    """pyvis's own template sets every tooltip with innerHTML once a title contains "href"."""
+    net = to_network(build_graph(hostile, GraphSettings(kind="papers", link_by="leaf")))
+    assert any("href" in n["title"] for n in net.nodes)  # the hostile title triggers the switch ...
+    stock = Network.generate_html(net)
+    assert "popup.innerHTML = nodeData[0].title" in stock  # ... to raw HTML tooltips
+    for payload in RAW_PAYLOADS:
+        assert payload not in stock
+
+
+def test_inlined_vis_network_cannot_close_its_script_tag():
+    source = graphs._VIS_JS.read_text(encoding="utf-8")
+    assert "</script" not in source.lower() and len(source) > 100_000
+
+
+def test_click_opens_only_site_relative_pages(catalog):
+    html = render_html(build_graph(catalog, GraphSettings(kind="models", min_papers=1)))
+    assert 'node.href.indexOf("./") === 0' in html and 'window.open(node.href, "_blank", "noopener")' in html
+    assert {n["href"][:10] for n in embedded(html, "NODES")} == {"./paper?ke", "./compare?"}

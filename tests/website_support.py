@@ -1,0 +1,132 @@
+"""Helpers shared by the website tests: the hostile database, AppTest runs, a real Streamlit server
+and Debian's Chromium driven by Playwright. Nothing here touches the network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from ingest import build
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+APP = PROJECT_ROOT / "app.py"
+FIXTURE_DATA = TESTS_DIR / "fixtures" / "data"
+HOSTILE_DATA = TESTS_DIR / "fixtures" / "hostile"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+# What ingest refuses (it only accepts http(s) URLs) but an older or laxer build, or another
+# writer, could leave in a database: the website must show these as text, never as links.
+JAVASCRIPT_CODE_URL = "javascript:alert('xss-code-url')"
+JAVASCRIPT_URL = "JaVaScRiPt:alert('xss-url')"
+
+HOSTILE_KEYS = ("evil2024script", "evil2024href", "benign2023baseline")
+# Markers every hostile payload carries: if one of these shows up as an element or a dialog, it ran.
+XSS_MARKER = "xss-"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def combined_data(target: Path) -> Path:
+    """The canonical fixture papers plus the hostile ones, in one data folder."""
+    shutil.copytree(FIXTURE_DATA, target)
+    shutil.copytree(HOSTILE_DATA / "papers", target / "hostile")
+    return target
+
+
+def tamper(db_path: Path) -> None:
+    """Write the javascript: URLs that ingest refuses straight into the built database."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL))
+    conn.close()
+
+
+def build_hostile_db(workdir: Path) -> Path:
+    data = combined_data(workdir / "data")
+    db_path = workdir / "atlas.db"
+    build(data, db_path, strict=True)
+    tamper(db_path)
+    return db_path
+
+
+# --- AppTest -----------------------------------------------------------------------------------
+
+def app_test(page: str | None = None, params: dict | None = None, timeout: float = 60):
+    """Run the real app.py under AppTest, then switch to ``app_pages/<page>.py`` with ``params``
+    (as a visitor following a deep link). ATLAS_DB must point at the database."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.run()
+    if page is not None:
+        at.switch_page(f"app_pages/{page}.py")
+        at.query_params.update(params or {})
+        at.run()
+    return at
+
+
+def texts(at) -> str:
+    """Every text the page shows through Markdown-like elements, joined (for assertions)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "code", "text"):
+        parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
+    parts += [str(getattr(e, "proto", "")) for e in at.get("page_link")]
+    return "\n".join(parts)
+
+
+# --- a real server -----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60):
+    """``streamlit run app.py`` on a free local port against ``db_path``; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, "ATLAS_DB": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer within {timeout}s; see {log_path}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
