@@ -60,7 +60,28 @@ def make_parser() -> argparse.ArgumentParser:
     _data_arg(cmd)
     cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    cmd.add_argument("--summary", action="store_true",
+                     help="print a Markdown preview of what the change adds instead: each new paper, where it lands "
+                          "in the taxonomy, its nearest neighbours; changed and removed papers; every problem")
+    cmd.add_argument("--base", default="HEAD", metavar="REF|DIR",
+                     help="with --summary: compare with this git ref or data folder (default: HEAD, i.e. your "
+                          "uncommitted changes; origin/main for a whole branch)")
     cmd.set_defaults(handler=cmd_validate)
+
+    cmd = commands.add_parser("add", help="scaffold a new paper from a BibTeX entry or an arXiv id",
+                              description="Write data/papers/<key>.bib (normalised, key by the key convention) and a "
+                                          "pre-filled data/papers/<key>.yaml whose open fields say TODO, from a .bib "
+                                          "file, standard input (-) or an arXiv id (fetched from the arXiv API). "
+                                          "Refuses a paper the atlas already has (same DOI, arXiv id or a "
+                                          "near-identical title) and names its key. Writes nothing on any error.")
+    cmd.add_argument("source", metavar="FILE|-|ARXIV_ID", help="a .bib file, - for standard input, or an arXiv id")
+    _data_arg(cmd)
+    cmd.add_argument("--distinct-from", action="append", default=[], metavar="KEY",
+                     help="a paper with a near-identical title that is a different paper (repeatable)")
+    cmd.add_argument("--dry-run", action="store_true", help="print the two files instead of writing them")
+    cmd.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                     help="how long to wait for the arXiv API (default: 15)")
+    cmd.set_defaults(handler=cmd_add)
 
     cmd = commands.add_parser("stats", help="totals and paper counts per taxonomy node")
     _db_arg(cmd)
@@ -136,6 +157,12 @@ def cmd_build(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    if args.summary:
+        from explorer.change_summary import summarise, to_markdown
+
+        summary = summarise(args.data, args.base, strict=args.strict)
+        sys.stdout.write(to_markdown(summary))
+        return 1 if summary.failing else 0
     dataset = read_dataset(args.data)
     failing = dataset.errors(args.strict)
     if args.format == "json":
@@ -152,6 +179,50 @@ def cmd_validate(args) -> int:
         print(f"{len(dataset.entries)} papers, {len(dataset.annotations)} annotations: "
               f"{errors} error(s), {len(dataset.warnings)} warning(s)")
     return 1 if failing else 0
+
+
+def cmd_add(args) -> int:
+    from ingest import scaffold
+    from ingest.arxiv import ArxivError, looks_like_arxiv_id
+    from ingest.problems import display_path
+
+    options = {"distinct_from": set(args.distinct_from)}
+    try:
+        if args.source == "-":
+            scaffolds = scaffold.scaffold_bibtex(sys.stdin.read(), args.data, origin="<stdin>", **options)
+        elif Path(args.source).is_file():
+            text = Path(args.source).read_text(encoding="utf-8")
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, **options)
+        elif looks_like_arxiv_id(args.source):
+            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, **options)]
+        else:
+            print(f"atlas: error: '{args.source}' is neither a file nor an arXiv id: give a .bib file, - for "
+                  "standard input, or an arXiv id such as 2410.07149", file=sys.stderr)
+            return 1
+        written = [] if args.dry_run else scaffold.write_scaffolds(scaffolds, args.data)
+    except scaffold.ScaffoldError as exc:
+        for reason in exc.reasons:
+            print(f"atlas: error: {reason}", file=sys.stderr)
+        print("atlas: nothing was written", file=sys.stderr)
+        return 1
+    except ArxivError as exc:
+        print(f"atlas: error: {exc}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"atlas: error: {args.source} is not UTF-8 text: save it as UTF-8 and run again", file=sys.stderr)
+        return 1
+    for item in scaffolds:
+        if args.dry_run:
+            sys.stdout.write(f"# {item.bib_path}\n{item.bib_text}\n# {item.yaml_path}\n{item.yaml_text}")
+        for note in item.notes:
+            print(f"note: {item.key}: {note}", file=sys.stderr)
+    if written:
+        for item in scaffolds:
+            bib, yaml_file = (display_path(p) for p in written if p.stem == item.key)
+            print(f"added {item.key}: {bib} and {yaml_file}")
+        print("next: replace every TODO in the .yaml file(s), run `atlas validate --strict`, then open a pull "
+              "request (CONTRIBUTING.md)")
+    return 0
 
 
 def cmd_stats(args) -> int:
