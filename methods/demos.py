@@ -415,8 +415,10 @@ def demo_sparse_autoencoder():
     is_obj = td.patch_mask(b).view(len(b), -1)
     label = torch.where(is_obj, b.colour[:, None].expand(-1, td.N_PATCHES), len(td.COLOURS))  # 4 = background
     x = acts.reshape(-1, acts.shape[-1])
+    scale = float((x - x.mean(0)).norm(dim=-1).mean())
+    x = x / scale  # unit mean (centred) norm, so the L1 coefficient means the same at any scale
     y = label.reshape(-1)
-    sae = train_sae(x, d_hidden=64, l1_coeff=3e-2, steps=600, lr=3e-3, seed=0)
+    sae = train_sae(x, d_hidden=64, l1_coeff=0.1, steps=600, lr=3e-3, seed=0)
     metrics = sae_metrics(sae, x)
     with torch.no_grad():
         f = sae.encode(x)
@@ -437,12 +439,12 @@ def demo_sparse_autoencoder():
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.set_xticks(range(len(order)), [f"f{j}" for j in order], fontsize=7)
     ax2 = fig.add_subplot(1, 2, 2)
-    ax2.hist((f > 0).sum(1).numpy(), bins=range(0, 20), color="tab:blue")
+    ax2.hist((f > 0).sum(1).numpy(), bins=range(0, 21), color="tab:blue")
     ax2.set_title(f"L0 per token (mean {metrics['l0']:.1f}); var. explained {metrics['explained_variance']:.2f}", fontsize=8)
     fig.suptitle("Sparse autoencoder (64 features) on the toy ViT's patch tokens after block 1")
     fig.tight_layout()
-    return fig, {"model": "TinyViT (trained)", "activations": "patch tokens after block 1 (4800 x 32)",
-                 "d_hidden": 64, "l1_coeff": 3e-2, "metrics": metrics, "most_specific_feature_per_token_type": features}
+    return fig, {"model": "TinyViT (trained)", "activations": "patch tokens after block 1 (4800 x 32), scaled by 1/%.4f" % scale,
+                 "d_hidden": 64, "l1_coeff": 0.1, "metrics": metrics, "most_specific_feature_per_token_type": features}
 
 
 # --------------------------------------------------------------------------- inference-time interventions

@@ -303,7 +303,8 @@ def train_llava(seed: int = 0, steps: int = 200, batch_size: int = 64, lr: float
 @functools.lru_cache(maxsize=None)
 def _cached(kind: str, seed: int) -> nn.Module:
     trainer = {"vit": train_vit, "cnn": train_cnn, "clip": train_clip, "llava": train_llava}[kind]
-    return trainer(seed=seed)
+    with single_thread():
+        return trainer(seed=seed)
 
 
 def trained_vit(seed: int = 0) -> TinyViT:
@@ -324,3 +325,20 @@ def trained_clip(seed: int = 0) -> TinyCLIP:
 def trained_llava(seed: int = 0) -> TinyLLaVA:
     """A trained :class:`TinyLLaVA` (trained once per process; returns a private copy)."""
     return copy.deepcopy(_cached("llava", seed))
+
+
+class single_thread:
+    """Context manager: run torch on one CPU thread, then restore the previous setting.
+
+    The toy models are so small that thread synchronisation costs more than it saves, and on a
+    busy machine several threads can be many times slower than one.
+    """
+
+    def __enter__(self):
+        self._previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self._previous)
+        return False
