@@ -108,24 +108,10 @@ def fts_available(session: Session) -> bool:
     return row is not None
 
 
-def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
-    """Number of papers whose index row contains each term (terms absent from the index are left out)."""
-    terms = sorted(set(terms))
-    if not terms:
-        return {}
+def document_frequencies(session: Session) -> dict[str, int]:
+    """Every indexed term with the number of papers that contain it (read once; callers keep it)."""
     session.execute(sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB_TABLE} USING fts5vocab(main, {FTS_TABLE}, row)"))
-    found: dict[str, int] = {}
-    for start in range(0, len(terms), 500):
-        chunk = terms[start:start + 500]
-        names = ", ".join(f":t{i}" for i in range(len(chunk)))
-        rows = session.execute(sql(f"SELECT term, doc FROM {_VOCAB_TABLE} WHERE term IN ({names})"),
-                               {f"t{i}": t for i, t in enumerate(chunk)})
-        found.update({term: doc for term, doc in rows})
-    return found
-
-
-def indexed_row_count(session: Session) -> int:
-    return session.execute(sql(f"SELECT count(*) FROM {FTS_TABLE}")).scalar_one()
+    return dict(session.connection().exec_driver_sql(f"SELECT term, doc FROM {_VOCAB_TABLE}").fetchall())
 
 
 @dataclass(frozen=True)
@@ -135,57 +121,67 @@ class Concept:
     word: str
     forms: tuple[str, ...]
     weight: float  # (1 + ln tf) * idf: how much this word says about the query
+    papers: int  # papers containing any of the forms (at most the sum of their counts)
 
 
 @dataclass(frozen=True)
 class TextQuery:
-    concepts: tuple[Concept, ...]
-    dropped_common: tuple[str, ...]  # words left out because most papers contain them
+    concepts: tuple[Concept, ...]  # the words searched for, most telling first
+    dropped_common: tuple[str, ...]  # words left out because too many papers contain them
     dropped_unknown: int  # words that occur in no paper
+    all_required: bool = False  # every concept must match (only common words were given)
 
     @property
     def expression(self) -> str | None:
+        if not self.concepts:
+            return None
+        if self.all_required and len(self.concepts) > 1:
+            return " AND ".join(f"({match_expression(c.forms)})" for c in self.concepts)
         return match_expression(f for c in self.concepts for f in c.forms)
 
     def form_to_word(self) -> dict[str, str]:
         return {form: c.word for c in self.concepts for form in c.forms}
 
 
-def build_text_query(session: Session, text: str, max_concepts: int = 32, common_share: float = 0.5) -> TextQuery:
-    """The most telling words of ``text`` (at most ``max_concepts``), with their indexed spellings.
+def build_text_query(text: str, frequencies: dict[str, int], total: int, max_concepts: int = 32,
+                     row_budget: int = 5000) -> TextQuery:
+    """The most telling words of ``text`` with their indexed spellings, chosen so the search stays cheap.
 
-    Words in no paper are dropped (they cannot match), and so are words in more than
-    ``common_share`` of the papers as long as rarer words remain (BM25 gives them almost no
-    weight, and they would make the query touch every row).
+    Words in no paper are dropped (they cannot match). Words are taken rarest-and-most-repeated first while
+    the papers they occur in add up to at most ``row_budget``: FTS5 visits every paper that contains a query
+    word, and the commoner words left out carry almost no BM25 weight. When even the most telling word is
+    commoner than that (the text has only everyday words), the words are required together (AND), which
+    keeps the papers visited few and the best matches on top.
     """
     counts = Counter(content_words(text))
     if not counts:
         return TextQuery((), (), 0)
-    forms_of = {word: word_variants(word) for word in counts}
-    df = document_frequencies(session, {f for forms in forms_of.values() for f in forms})
-    total = max(indexed_row_count(session), 1)
-    concepts, common, unknown = [], [], 0
+    total = max(total, 1)
+    candidates, unknown = [], 0
     for order, (word, tf) in enumerate(counts.items()):
-        forms = tuple(f for f in forms_of[word] if df.get(f))
+        forms = tuple(f for f in word_variants(word) if frequencies.get(f))
         if not forms:
             unknown += 1
             continue
-        freq = max(df[f] for f in forms)
-        idf = math.log((total + 1) / (freq + 0.5))
-        concept = Concept(word, forms, (1 + math.log(tf)) * max(idf, 1e-3))
-        (common if freq / total > common_share else concepts).append((concept, order))
-    if not concepts:  # only very common words: search for them anyway
-        concepts, common = common, []
-    concepts.sort(key=lambda item: (-item[0].weight, item[1]))
-    kept = [c for c, _ in concepts[:max_concepts]]
-    # Merge concepts whose spellings overlap ('neuron' and 'neurons' both typed): keep the first.
-    seen_forms: set[str] = set()
-    merged = []
-    for concept in kept:
-        if seen_forms.isdisjoint(concept.forms):
-            merged.append(concept)
+        papers = min(sum(frequencies[f] for f in forms), total)
+        idf = math.log((total + 1) / (max(frequencies[f] for f in forms) + 0.5))
+        candidates.append((Concept(word, forms, (1 + math.log(tf)) * max(idf, 1e-3), papers), order))
+    candidates.sort(key=lambda item: (-item[0].weight, item[1]))
+    chosen, dropped, seen_forms, budget = [], [], set(), 0
+    for concept, _ in candidates:
+        if not seen_forms.isdisjoint(concept.forms):
+            continue  # 'neuron' and 'neurons' both typed: one concept
         seen_forms.update(concept.forms)
-    return TextQuery(tuple(merged), tuple(c.word for c, _ in common), unknown)
+        if len(chosen) < max_concepts and (not chosen or budget + concept.papers <= row_budget):
+            chosen.append(concept)
+            budget += concept.papers
+        else:
+            dropped.append(concept)
+    all_required = False
+    if chosen and chosen[0].papers > row_budget and dropped:
+        chosen, all_required = [chosen[0], *dropped[:3]], True
+        dropped = dropped[3:]
+    return TextQuery(tuple(chosen), tuple(c.word for c in dropped), unknown, all_required)
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,7 @@ class Hit:
 def search(session: Session, expression: str, limit: int, column_weights: tuple[float, ...]) -> list[Hit]:
     """The ``limit`` best BM25 matches of a prepared expression (from ``match_expression``)."""
     weights = ", ".join(repr(float(w)) for w in (0.0, *column_weights))  # key column first, unindexed
-    rows = session.execute(
+    rows = session.connection().execute(
         sql(f"SELECT key, rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
             f"WHERE {FTS_TABLE} MATCH :query ORDER BY score, key LIMIT :limit"),
         {"query": expression, "limit": int(limit)},
@@ -212,7 +208,7 @@ def indexed_text(session: Session, rowids: Iterable[int]) -> dict[int, str]:
     if not rowids:
         return {}
     names = ", ".join(f":r{i}" for i in range(len(rowids)))
-    rows = session.execute(
+    rows = session.connection().execute(
         sql(f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM {FTS_TABLE} WHERE rowid IN ({names})"),
         {f"r{i}": r for i, r in enumerate(rowids)},
     )

@@ -28,7 +28,7 @@ only place they are set):
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 
 With several seeds (a .bib file), each leaf/model/technique/... is weighted by how many of the seeds have it,
-relative to the most common one. Seeds themselves are never returned. Papers scoring 0 are left out; ties are
+relative to the most common one. Seeds themselves are never returned. Papers under ``min_score`` are left out; ties are
 broken by key, so the same question always gets the same answer.
 
 Any text is accepted: it is reduced to words (``explorer.fts``) before it reaches FTS5, so quotes, operators,
@@ -44,16 +44,15 @@ import tempfile
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from explorer import fts
-from explorer.db import build_info
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
 from ingest.load import author_name_key
@@ -92,9 +91,11 @@ class Weights:
     relation_cap: float = 8.0
     # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
     bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
-    text_candidates: int = 500  # best BM25 hits that get a text score
-    text_concepts: int = 32  # most telling query words searched for
+    text_candidates: int = 300  # best BM25 hits that get a text score
+    text_concepts: int = 32  # most telling query words searched for ...
+    text_row_budget: int = 2000  # ... while the papers containing them add up to at most this (see explorer.fts)
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
+    min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
 
 
 WEIGHTS = Weights()
@@ -260,18 +261,33 @@ def bibtex_for(session: Session, result: RelatedResult) -> str:
 # --- the in-memory index: features of every paper, built once per database -------------------------------------
 
 
+class _Rows:
+    """Compressed rows: ``table[i]`` is the slice of ``values`` for row ``i`` (CSR layout)."""
+
+    __slots__ = ("ptr", "values")
+
+    def __init__(self, ptr: np.ndarray, values: np.ndarray):
+        self.ptr, self.values = ptr, values
+
+    def __getitem__(self, i) -> np.ndarray:
+        return self.values[self.ptr[i]:self.ptr[i + 1]]
+
+    def __len__(self) -> int:
+        return len(self.ptr) - 1
+
+
 @dataclass
 class _Vocabulary:
     """One kind of feature (models, techniques, modalities or authors) as sets of paper positions."""
 
-    names: list[str] = field(default_factory=list)  # feature id -> display name
-    members: list[np.ndarray] = field(default_factory=list)  # feature id -> paper positions
-    by_paper: list[tuple[int, ...]] = field(default_factory=list)  # paper position -> feature ids
-    idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    by_name: dict[str, int] = field(default_factory=dict)  # normalised name -> feature id
-    family: list[str | None] = field(default_factory=list)  # feature id -> family (models only)
-    family_ids: dict[str, list[int]] = field(default_factory=dict)  # family -> feature ids
-    max_words: int = 0  # longest normalised name, in words (for finding names in text)
+    names: list[str]  # feature id -> display name
+    members: _Rows  # feature id -> paper positions
+    by_paper: _Rows  # paper position -> feature ids (authors in author order)
+    idf: np.ndarray
+    by_name: dict[str, int]  # normalised name -> feature id
+    family: list[str | None]  # feature id -> family (models only)
+    family_ids: dict[str, list[int]]  # family -> feature ids
+    max_words: int  # longest normalised name, in words (for finding names in text)
 
 
 @dataclass
@@ -283,7 +299,6 @@ class _Index:
     has_code: np.ndarray
     by_doi: dict[str, int]
     by_arxiv: dict[str, int]
-    by_title: dict[str, int]
     node_names: dict[str, str]
     node_parent: dict[str, str | None]
     leaves: list[str]
@@ -293,6 +308,9 @@ class _Index:
     out_links: dict[int, list[tuple[int, str]]]
     in_links: dict[int, list[tuple[int, str]]]
     has_fts: bool
+    term_docs: dict[str, int]  # indexed word -> papers containing it (empty without the FTS5 index)
+    titles: list[str]  # display titles
+    by_title: dict[str, int]  # normalised title -> paper position, for matching .bib entries
 
     @property
     def size(self) -> int:
@@ -322,116 +340,163 @@ _index_lock = threading.Lock()
 
 def load_index(session: Session) -> _Index:
     """The features of every paper, read once per database build and kept in memory."""
-    bind = session.get_bind()
-    info = build_info(session)
-    stamp = (str(bind.url), info.source_hash if info else None, info.built_at if info else None,
-             session.scalar(select(m.Paper.key).order_by(m.Paper.key.desc()).limit(1)))
+    conn = session.connection()
+    info = conn.execute(select(m.BuildInfo.source_hash, m.BuildInfo.built_at).where(m.BuildInfo.id == 1)).first()
+    stamp = (str(conn.engine.url), tuple(info) if info else None)
     with _index_lock:
         cached = _index_cache.get(stamp)
         if cached is None:
-            cached = _build_index(session)
+            cached = _build_index(session, session.connection())
             if len(_index_cache) >= 4:
                 _index_cache.pop(next(iter(_index_cache)))
             _index_cache[stamp] = cached
     return cached
 
 
-def _build_index(session: Session) -> _Index:
-    rows = session.execute(select(m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id,
-                                  m.Paper.title).order_by(m.Paper.key)).all()
-    keys = [r.key for r in rows]
+def _fetch(conn, statement) -> list[tuple]:
+    """All rows of a SELECT as plain tuples: SQLAlchemy writes the SQL, the DB-API cursor fetches it
+    (SQLAlchemy's per-row objects would cost more than the query on a million link rows)."""
+    sql_text = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql_text)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _build_index(session: Session, conn) -> _Index:
+    rows = _fetch(conn, select(m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id,
+                               m.Paper.title).order_by(m.Paper.key))
+    keys, years, codes, dois, arxiv_ids, titles = (list(column) for column in zip(*rows)) if rows else ([],) * 6
     position = {key: i for i, key in enumerate(keys)}
     position_lower: dict[str, int] = {}
     for i, key in enumerate(keys):
         position_lower.setdefault(key.lower(), i)
-    years = np.array([r.year if r.year is not None else -1 for r in rows], dtype=np.int32)
-    has_code = np.array([bool(r.code_url) for r in rows], dtype=bool)
-    by_doi = {r.doi.lower(): i for i, r in enumerate(rows) if r.doi}
-    by_arxiv = {r.arxiv_id.lower(): i for i, r in enumerate(rows) if r.arxiv_id}
-    by_title: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        by_title.setdefault(normalise_title(r.title or ""), i)
-    by_title.pop("", None)
+    years = np.array([y if y is not None else -1 for y in years], dtype=np.int32)
+    has_code = np.array([bool(c) for c in codes], dtype=bool)
+    by_doi = {d.lower(): i for i, d in enumerate(dois) if d}
+    by_arxiv = {a.lower(): i for i, a in enumerate(arxiv_ids) if a}
 
-    nodes = session.execute(select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
-                                   m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position)).all()
-    leaves = [n.id for n in nodes if n.is_leaf]
-    leaf_lists: dict[str, list[int]] = {leaf: [] for leaf in leaves}
-    paper_leaves: list[list[str]] = [[] for _ in keys]
-    for paper_key, node_id in session.execute(select(m.PaperCategory.paper_key, m.PaperCategory.node_id)
-                                              .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id)):
-        i = position.get(paper_key)
-        if i is None:
-            continue
-        leaf_lists.setdefault(node_id, []).append(i)
-        paper_leaves[i].append(node_id)
+    nodes = _fetch(conn, select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
+                                m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position))
+    leaves = [node_id for node_id, _, _, is_leaf in nodes if is_leaf]
+    categories = _fetch(conn, select(m.PaperCategory.paper_key, m.PaperCategory.node_id)
+                        .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id))
+    cat_pos = _positions(position, [c[0] for c in categories])
+    cat_nodes = [c[1] for c in categories]
+    paper_leaves: list[tuple[str, ...]] = [()] * len(keys)
+    leaf_members: dict[str, np.ndarray] = {}
+    node_array = np.array(cat_nodes, dtype=object)
+    for node_id in dict.fromkeys([*leaves, *cat_nodes]):
+        leaf_members[node_id] = cat_pos[(node_array == node_id) & (cat_pos >= 0)]
+    for i, node_id in zip(cat_pos.tolist(), cat_nodes):
+        if i >= 0:
+            paper_leaves[i] = (*paper_leaves[i], node_id)
 
+    pm, pt, pmod = m.paper_models.c, m.paper_techniques.c, m.paper_modalities.c
     vocab = {
-        "model": _vocabulary(position, session.execute(
-            select(m.paper_models.c.paper_key, m.Model.name).join(m.Model, m.Model.id == m.paper_models.c.model_id)
-            .order_by(m.paper_models.c.paper_key, m.Model.name)), _model_key, family=_model_family),
-        "technique": _vocabulary(position, session.execute(
-            select(m.paper_techniques.c.paper_key, m.Technique.name)
-            .join(m.Technique, m.Technique.id == m.paper_techniques.c.technique_id)
-            .order_by(m.paper_techniques.c.paper_key, m.Technique.name)), _technique_key),
-        "modality": _vocabulary(position, session.execute(
-            select(m.paper_modalities.c.paper_key, m.paper_modalities.c.modality)
-            .order_by(m.paper_modalities.c.paper_key, m.paper_modalities.c.modality)), _model_key),
-        "author": _vocabulary(position, session.execute(
-            select(m.PaperAuthor.paper_key, m.Author.name, m.Author.name_key)
-            .join(m.Author, m.Author.id == m.PaperAuthor.author_id)
-            .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)), None),
+        "model": _vocabulary(position, _fetch(conn, select(pm.paper_key, pm.model_id)),
+                             dict(_fetch(conn, select(m.Model.id, m.Model.name))), _model_key, _model_family),
+        "technique": _vocabulary(position, _fetch(conn, select(pt.paper_key, pt.technique_id)),
+                                 dict(_fetch(conn, select(m.Technique.id, m.Technique.name))), _technique_key),
+        "modality": _vocabulary(position, _fetch(conn, select(pmod.paper_key, pmod.modality)),
+                                {name: name for (name,) in _fetch(conn, select(m.Modality.name))}, _model_key),
+        "author": _vocabulary(position, _fetch(conn, 
+            select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id)
+            .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)),
+            {i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))},
+            None),
     }
+    has_fts = fts.fts_available(session)
     out_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
     in_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for source, target, kind in session.execute(select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
-                                                .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type)):
+    for source, target, kind in _fetch(conn, select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
+                                       .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type)):
         if source in position and target in position and source != target:
             out_links[position[source]].append((position[target], kind))
             in_links[position[target]].append((position[source], kind))
     return _Index(
         keys=keys, position=position, position_lower=position_lower, years=years, has_code=has_code,
-        by_doi=by_doi, by_arxiv=by_arxiv, by_title=by_title,
-        node_names={n.id: n.name for n in nodes}, node_parent={n.id: n.parent_id for n in nodes},
-        leaves=leaves, leaf_members={leaf: np.array(v, dtype=np.int64) for leaf, v in leaf_lists.items()},
-        paper_leaves=[tuple(x) for x in paper_leaves], vocab=vocab,
-        out_links=dict(out_links), in_links=dict(in_links), has_fts=fts.fts_available(session),
+        by_doi=by_doi, by_arxiv=by_arxiv,
+        node_names={n[0]: n[1] for n in nodes}, node_parent={n[0]: n[2] for n in nodes},
+        leaves=leaves, leaf_members=leaf_members, paper_leaves=paper_leaves, vocab=vocab,
+        out_links=dict(out_links), in_links=dict(in_links), has_fts=has_fts,
+        term_docs=fts.document_frequencies(session) if has_fts else {}, titles=titles,
+        by_title=_title_table(titles),
     )
 
 
-def _vocabulary(position: dict[str, int], rows, normalise, family=None) -> _Vocabulary:
-    """Group (paper key, name[, identity]) rows into features; equal normalised names are one feature."""
-    vocab = _Vocabulary()
-    lists: list[list[int]] = []
-    by_paper: list[list[int]] = [[] for _ in position]
-    for row in rows:
-        paper_key, name = row[0], row[1]
-        i = position.get(paper_key)
-        if i is None or not name:
+def _title_table(titles: list[str]) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for i, title in enumerate(titles):
+        table.setdefault(normalise_title(title or ""), i)
+    table.pop("", None)
+    return table
+
+
+def _vocabulary(position: dict[str, int], links, names: dict, normalise, family=None) -> _Vocabulary:
+    """Features from (paper key, value id) link rows and {value id: name}; equal normalised names are one feature.
+
+    ``names`` values may be (name, identity) pairs when the identity is already normalised (authors' name keys).
+    Feature ids follow the sorted normalised names, and a feature shows its alphabetically first spelling, so
+    nothing depends on the order the database returns rows in (except a paper's own order, kept for authors).
+    """
+    norm_of: dict = {}
+    display: dict[str, str] = {}
+    for value_id, name in names.items():
+        name, ident = name if isinstance(name, tuple) else (name, None)
+        if not name:
             continue
-        norm = row[2] if len(row) > 2 else (normalise(name) or name.casefold())
-        fid = vocab.by_name.get(norm)
-        if fid is None:
-            fid = vocab.by_name[norm] = len(vocab.names)
-            vocab.names.append(name)
-            lists.append([])
-            vocab.max_words = max(vocab.max_words, len(norm.split()))
-        if fid not in by_paper[i]:
-            by_paper[i].append(fid)
-            lists[fid].append(i)
-    vocab.members = [np.array(x, dtype=np.int64) for x in lists]
-    vocab.by_paper = [tuple(x) for x in by_paper]
-    n = len(position)
-    df = np.array([len(x) for x in lists], dtype=np.float64)
-    vocab.idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(0)
-    if family is not None:
-        vocab.family = [family(norm) for norm in sorted(vocab.by_name, key=vocab.by_name.get)]
-        for fid, fam in enumerate(vocab.family):
-            if fam:
-                vocab.family_ids.setdefault(fam, []).append(fid)
+        norm = ident or normalise(name) or name.casefold()
+        norm_of[value_id] = norm
+        display[norm] = min(display.get(norm, name), name)
+    ordered = sorted(display)
+    fid_of_norm = {norm: fid for fid, norm in enumerate(ordered)}
+    fid_of_value = {value_id: fid_of_norm[norm] for value_id, norm in norm_of.items()}
+    link_keys = [row[0] for row in links]
+    link_values = [row[1] for row in links]
+    pos = _positions(position, link_keys)
+    value_ids = list(fid_of_value)
+    if value_ids and all(isinstance(v, int) for v in value_ids):
+        lookup = np.full(max(value_ids) + 1, -1, dtype=np.int64)
+        lookup[value_ids] = [fid_of_value[v] for v in value_ids]
+        raw = np.array(link_values, dtype=np.int64) if link_values else np.zeros(0, dtype=np.int64)
+        inside = (raw >= 0) & (raw < lookup.size)
+        fids = np.where(inside, lookup[np.clip(raw, 0, lookup.size - 1)], -1)
     else:
-        vocab.family = [None] * len(vocab.names)
-    return vocab
+        fids = np.array([fid_of_value.get(v, -1) for v in link_values], dtype=np.int64)
+    keep = (pos >= 0) & (fids >= 0)
+    pos, fids = pos[keep], fids[keep]
+    n, count = len(position), len(ordered)
+    if pos.size:  # one row per (paper, feature), first occurrence kept in place
+        _, first = np.unique(pos * max(count, 1) + fids, return_index=True)
+        first.sort()
+        pos, fids = pos[first], fids[first]
+    by_paper_order = np.argsort(pos, kind="stable")
+    by_fid_order = np.lexsort((pos, fids))
+    paper_ptr = np.concatenate(([0], np.cumsum(np.bincount(pos, minlength=n)))).astype(np.int64)
+    fid_ptr = np.concatenate(([0], np.cumsum(np.bincount(fids, minlength=count)))).astype(np.int64)
+    df = np.diff(fid_ptr).astype(np.float64)
+    idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(count)
+    families = [family(norm) if family else None for norm in ordered]
+    family_ids: dict[str, list[int]] = {}
+    for fid, fam in enumerate(families):
+        if fam:
+            family_ids.setdefault(fam, []).append(fid)
+    return _Vocabulary(
+        names=[display[norm] for norm in ordered], members=_Rows(fid_ptr, pos[by_fid_order]),
+        by_paper=_Rows(paper_ptr, fids[by_paper_order]), idf=idf, by_name=fid_of_norm, family=families,
+        family_ids=family_ids, max_words=max((len(norm.split()) for norm in ordered), default=0),
+    )
+
+
+def _positions(position: dict[str, int], keys: list[str]) -> np.ndarray:
+    """Paper positions of many keys at once (-1 for a key that is not a paper)."""
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    get = position.get
+    return np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
 
 
 def _model_key(name: str) -> str:
@@ -552,8 +617,7 @@ def _seed_text(session: Session, index: _Index, seeds: list[int]) -> str:
     keys = [index.keys[s] for s in seeds]
     parts = []
     for start in range(0, len(keys), 500):
-        rows = session.execute(select(m.Paper.key, m.Paper.title, m.Paper.summary)
-                               .where(m.Paper.key.in_(keys[start:start + 500])).order_by(m.Paper.key))
+        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start:start + 500]})
         for _, title, summary in rows:
             parts.extend([title or "", summary or ""])
     techniques = index.vocab["technique"]
@@ -680,7 +744,7 @@ def _rank(session: Session, index: _Index, profile: _Profile, result: RelatedRes
     for name in COMPONENTS:
         total += parts[name]
     total = np.round(total, 6)
-    eligible = mask & ~excluded & (total > 0)
+    eligible = mask & ~excluded & (total >= weights.min_score)
     if profile.from_text:  # free text: a paper must match the words or a model/technique named in them
         eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0)
     candidates = np.flatnonzero(eligible)
@@ -698,12 +762,12 @@ def _rank(session: Session, index: _Index, profile: _Profile, result: RelatedRes
     top = [int(candidates[j]) for j in order]
 
     matched_words = _matched_words(session, match, top)
-    details = _paper_details(session, [index.keys[i] for i in top])
+    details = _paper_details(session, index, top)
     for i in top:
         components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
         reasons = _reasons(index, profile, i, components, matched_words.get(i, []), weights)
         result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=reasons, components=components,
-                                          **details[index.keys[i]]))
+                                          **details[i]))
     return result
 
 
@@ -716,12 +780,15 @@ def _text_hits(session, index: _Index, profile: _Profile, result: RelatedResult,
         result.notes.append("this knowledge base has no full-text index (built by `atlas build` on SQLite); "
                             "ranked without text relevance")
         return _TextMatch()
+    query = fts.build_text_query(profile.text, index.term_docs, index.size, weights.text_concepts,
+                                 weights.text_row_budget)
+    limit = weights.text_candidates + len(profile.seeds)
     try:
-        query = fts.build_text_query(session, profile.text, weights.text_concepts)
-        expression = query.expression
-        if expression is None:
-            return _TextMatch(query)
-        raw = fts.search(session, expression, weights.text_candidates + len(profile.seeds), weights.bm25_columns)
+        raw = fts.search(session, query.expression, limit, weights.bm25_columns) if query.expression else []
+        while not raw and query.all_required and len(query.concepts) > 1:
+            # no paper has all the (common) words: loosen by dropping the least telling one
+            query = replace(query, concepts=query.concepts[:-1])
+            raw = fts.search(session, query.expression, limit, weights.bm25_columns)
     except DBAPIError as exc:  # should not happen (the expression is quoted words); degrade, never crash
         result.notes.append(f"full-text search failed ({type(exc.orig).__name__}); ranked without text relevance")
         return _TextMatch()
@@ -833,7 +900,7 @@ def _reasons(index: _Index, profile: _Profile, i: int, components: dict[str, flo
         shown = ", ".join(f'"{w}"' for w in words[:6]) + (f" (+{len(words) - 6} more)" if len(words) > 6 else "")
         by_part["text"] = [f"text match: {shown}"]
     for kind in _FEATURE_KINDS:
-        if components.get(kind, 0) >= weights.min_reason:
+        if components.get(kind, 0) >= weights.min_reason or (components.get(kind) and not by_part):
             by_part[kind] = _feature_reasons(index, profile, kind, i)
     order = sorted(by_part, key=lambda name: (-components.get(name, 0), COMPONENTS.index(name)))
     return [reason for name in order for reason in by_part[name]]
@@ -981,27 +1048,25 @@ def _year(value, label: str) -> int | None:
     return year
 
 
-def _paper_details(session: Session, keys: list[str]) -> dict[str, dict]:
-    if not keys:
-        return {}
-    papers = {row.key: row for row in session.execute(
-        select(m.Paper.key, m.Paper.title, m.Paper.year, m.Paper.venue, m.Paper.url, m.Paper.code_url)
-        .where(m.Paper.key.in_(keys)))}
-    authors: dict[str, list[str]] = defaultdict(list)
-    for paper_key, name in session.execute(
-            select(m.PaperAuthor.paper_key, m.Author.name).join(m.Author, m.Author.id == m.PaperAuthor.author_id)
-            .where(m.PaperAuthor.paper_key.in_(keys)).order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)):
-        authors[paper_key].append(name)
-    categories: dict[str, list[str]] = defaultdict(list)
-    for paper_key, node_id in session.execute(
-            select(m.PaperCategory.paper_key, m.PaperCategory.node_id).where(m.PaperCategory.paper_key.in_(keys))
-            .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id)):
-        categories[paper_key].append(node_id)
-    return {
-        key: {"key": key, "title": p.title, "year": p.year, "authors": authors.get(key, []), "venue": p.venue,
-              "url": p.url, "code_url": p.code_url, "categories": categories.get(key, [])}
-        for key, p in papers.items()
-    }
+_DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(
+    m.Paper.key.in_(bindparam("keys", expanding=True)))
+_SEED_TEXT = select(m.Paper.key, m.Paper.title, m.Paper.summary).where(
+    m.Paper.key.in_(bindparam("keys", expanding=True))).order_by(m.Paper.key)
+
+
+def _paper_details(session: Session, index: _Index, top: list[int]) -> dict[int, dict]:
+    """What a result shows about each paper: from the index, plus venue and links from the database."""
+    rows = {row.key: row for row in session.connection().execute(_DETAILS, {"keys": [index.keys[i] for i in top]})}
+    authors = index.vocab["author"]
+    out = {}
+    for i in top:
+        key = index.keys[i]
+        row = rows.get(key)
+        out[i] = {"key": key, "title": index.titles[i], "year": int(index.years[i]) if index.years[i] >= 0 else None,
+                  "authors": [authors.names[fid] for fid in authors.by_paper[i]],
+                  "venue": row.venue if row else None, "url": row.url if row else None,
+                  "code_url": row.code_url if row else None, "categories": sorted(index.paper_leaves[i])}
+    return out
 
 
 def _close_keys(index: _Index, wanted: str, limit: int = 3) -> list[str]:
