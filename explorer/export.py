@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from ingest import latex
 from ingest.models import Paper
 from explorer.papers import author_names
 
@@ -78,7 +79,7 @@ def paper_record(paper: Paper) -> dict:
         "entry_type": paper.entry_type,
         "bibtex": dict(paper.fields),
         "display": {
-            **paper.display,
+            **{name: latex.decode(value) for name, value in paper.fields.items()},
             "title": paper.title,
             "authors": author_names(paper),
             "year": paper.year,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bibtexparser
@@ -49,19 +50,24 @@ class BibEntry:
     line: int
     field_lines: dict[str, int] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def title(self) -> str:
         return latex.decode(self.fields.get("title", ""))
 
+    @cached_property
+    def _names(self) -> list[tuple[str, str]]:
+        """(display name, family name) of each author (editors when there are no authors)."""
+        return [_display_and_family(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
+
     @property
     def authors(self) -> list[str]:
-        return [display_name(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
+        return [display for display, _ in self._names]
 
     @property
     def author_families(self) -> list[str]:
-        return [family_name(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
+        return [family for _, family in self._names]
 
-    @property
+    @cached_property
     def year(self) -> int | None:
         match = re.search(r"\d{4}", self.fields.get("year", "") or self.fields.get("date", ""))
         return int(match.group()) if match else None
@@ -71,27 +77,24 @@ class BibEntry:
         value = self.fields.get("month", "")
         return int(value) if value.isdigit() else None
 
-    @property
+    @cached_property
     def venue(self) -> str | None:
         for name in _VENUE_FIELDS:
             if self.fields.get(name):
                 return latex.decode(self.fields[name])
         return None
 
-    @property
+    @cached_property
     def doi(self) -> str | None:
         return identifiers.normalise_doi(self.fields.get("doi"))
 
-    @property
+    @cached_property
     def arxiv_id(self) -> str | None:
         return identifiers.arxiv_id_from_fields(self.fields)
 
     @property
     def url(self) -> str | None:
         return self.fields.get("url") or None
-
-    def display_fields(self) -> dict[str, str]:
-        return {name: latex.decode(value) for name, value in self.fields.items()}
 
     def line_of(self, field_name: str) -> int:
         return self.field_lines.get(field_name, self.line)
@@ -437,6 +440,9 @@ def _name_parts(name: str) -> tuple[str, str, str, str]:
 
 
 def _split_top_level(text: str, separator: str) -> list[str]:
+    if "{" not in text:  # the common case: no protected groups, plain splitting is exact
+        parts = text.split() if separator == " " else text.split(separator)
+        return [p for p in (s.strip() for s in parts) if p]
     out, depth, current = [], 0, []
     for char in text:
         if char == "{":
@@ -457,11 +463,16 @@ def _split_top_level(text: str, separator: str) -> list[str]:
 
 def display_name(name: str) -> str:
     """``Müller, Jörg`` -> ``Jörg Müller`` (LaTeX decoded)."""
-    first, von, last, jr = _name_parts(name)
-    text = " ".join(p for p in (first, von, last) if p)
-    return latex.decode(f"{text}, {jr}" if jr else text)
+    return _display_and_family(name)[0]
 
 
 def family_name(name: str) -> str:
+    """``van der Berg, Anna`` -> ``Berg`` (LaTeX decoded): the word a citation key starts with."""
+    return _display_and_family(name)[1]
+
+
+@lru_cache(maxsize=65536)
+def _display_and_family(name: str) -> tuple[str, str]:
     first, von, last, jr = _name_parts(name)
-    return latex.decode(last)
+    text = " ".join(p for p in (first, von, last) if p)
+    return latex.decode(f"{text}, {jr}" if jr else text), latex.decode(last)

@@ -16,6 +16,8 @@ ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
+_NON_WORD = re.compile(r"[\W_]+")
+
 STOP_WORDS = frozenset(
     """a an the on of in for to towards toward and or with from by at as is are be do does
     what how why when where which who can via into onto your our we us not no its it this that
@@ -55,7 +57,7 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
 
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
-    spaced = "".join(c if c.isalnum() else " " for c in title)  # dashes and quotes separate words
+    spaced = _NON_WORD.sub(" ", title)  # dashes and quotes separate words
     ascii_title = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
     return " ".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import unicodedata
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +18,7 @@ from ingest import models as m
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
 
-INGEST_VERSION = 1  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 2  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
@@ -68,14 +70,10 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {len(rows.papers)} papers")
     with engine.begin() as conn:
-        conn.execute(insert(m.TaxonomyNode), rows.nodes)
-        conn.execute(insert(m.Paper), rows.papers)
-        for table, values in rows.vocabularies():
-            if values:
-                conn.execute(insert(table), values)
-        for table, values in rows.links():
-            if values:
-                conn.execute(insert(table), values)
+        _bulk_insert(conn, m.TaxonomyNode.__table__, rows.nodes)
+        _bulk_insert(conn, m.Paper.__table__, rows.papers)
+        for table, values in [*rows.vocabularies(), *rows.links()]:
+            _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
         counts = rows.counts(dataset)
@@ -88,6 +86,16 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             "warnings": [str(p) for p in dataset.warnings],
         }])
     return counts
+
+
+def _bulk_insert(conn, table, rows: list[dict]) -> None:
+    """executemany of plain tuples: SQLAlchemy's per-row parameter processing would cost more than
+    the inserts themselves on large bibliographies. JSON columns arrive already serialised."""
+    if not rows:
+        return
+    statement = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    order = statement.positiontup  # parameter names in the order the SQL expects them
+    conn.exec_driver_sql(str(statement), [tuple(row[c] for c in order) for row in rows])
 
 
 def _create_fts(conn, fts_rows: list[dict]) -> None:
@@ -105,6 +113,7 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
         )
 
 
+@lru_cache(maxsize=65536)
 def author_name_key(name: str) -> str:
     """Folded name that identifies a person across entries ('Jörg Müller' == 'Jorg Muller')."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -151,7 +160,8 @@ class _Rows:
             "month": entry.month, "venue": entry.venue, "doi": entry.doi, "arxiv_id": entry.arxiv_id,
             "url": entry.url, "code_url": data.get("code"), "summary": data.get("summary"),
             "granularity": data.get("granularity"), "classified": annotation is not None, "added": data.get("added"),
-            "bibtex": entry.raw, "fields": entry.fields, "display": entry.display_fields(), "annotation": data or None,
+            "bibtex": entry.raw, "fields": json.dumps(entry.fields, ensure_ascii=False),
+            "annotation": json.dumps(data, ensure_ascii=False) if data else None,
             "source_path": entry.path, "source_line": entry.line,
         })
         for position, name in enumerate(authors):

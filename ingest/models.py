@@ -49,8 +49,7 @@ class Paper(Base):
     classified: Mapped[bool] = mapped_column(default=False)
     added: Mapped[str | None]
     bibtex: Mapped[str] = mapped_column(Text)  # the entry exactly as written in its file
-    fields: Mapped[dict] = mapped_column(JSON)  # evaluated BibTeX fields (TeX kept)
-    display: Mapped[dict] = mapped_column(JSON)  # the same fields decoded to Unicode
+    fields: Mapped[dict] = mapped_column(JSON)  # evaluated BibTeX fields (TeX kept); decode with ingest.latex
     annotation: Mapped[dict | None] = mapped_column(JSON)
     source_path: Mapped[str]
     source_line: Mapped[int]
