@@ -23,7 +23,6 @@ from ingest.identifiers import STOP_WORDS, normalise_title
 
 THRESHOLD = 0.92
 _NEGATIONS = frozenset({"not", "no", "don", "doesn", "isn", "aren", "won", "t", "without", "never"})
-_BLOCKING_TOKENS = 3  # candidate pairs share one of each title's rarest tokens
 _SUBTITLE = re.compile(r"[:?\u2014]|\s--\s")
 _NUMBER = re.compile(r"\b[a-z]*\d[a-z0-9]*\b")
 _MAX_BLOCK = 32  # larger blocks are compared in a sliding window of sorted titles
@@ -59,6 +58,8 @@ def _prepare(key: str, title: str) -> _Title:
 def _compare(a: _Title, b: _Title) -> TitleMatch | None:
     if not a.norm or not b.norm or a.norm == b.norm:
         return None
+    if a.norm > b.norm:
+        a, b = b, a  # SequenceMatcher's ratio depends on the order; the answer must not
     if a.numbers != b.numbers or a.negated != b.negated:
         return None
     # "X" vs "X: a subtitle": the same paper cited without its subtitle (X of three words or more).
@@ -88,15 +89,17 @@ def near_duplicate_pairs(titles: Iterable[tuple[str, str]]) -> list[tuple[str, s
     """Pairs ``(key_a, key_b, match)`` of near-identical titles among ``(key, title)`` items.
 
     Only titles that could match are compared: they must carry the same numbers and share one
-    of their rarest words (or their main title). A block that is still large (titles made of
-    a few common words) is compared within a sliding window of its sorted titles, so the cost
-    grows with the number of papers, not with its square.
+    of their rarest words (or their main title); this loses no pair. A block that is still large
+    (titles made of a few common words, as in synthetic benchmarks) is compared within a sliding
+    window of its sorted titles, so the cost grows with the number of papers, not its square.
     """
     items = [_prepare(key, title) for key, title in titles]
     frequency = Counter(token for item in items for token in item.tokens)
     blocks: dict[tuple, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        rarest = sorted(item.tokens, key=lambda t: (frequency[t], t))[:_BLOCKING_TOKENS]
+        # Prefix filtering: two titles that pass _compare's word-overlap test (at least half the words of the
+        # longer one in common) always share one of the len // 2 + 1 rarest words of each.
+        rarest = sorted(item.tokens, key=lambda t: (frequency[t], t))[:len(item.tokens) // 2 + 1]
         for token in rarest:
             blocks[(item.numbers, token)].append(index)
         blocks[(item.numbers, "main:" + item.main)].append(index)

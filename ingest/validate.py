@@ -278,11 +278,19 @@ def check_urls(entries: list[BibEntry], annotations: dict[str, Annotation]) -> l
 
 
 def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annotation]) -> list[Problem]:
-    """Near-identical titles under two keys (a warning: ``distinct_from`` in either annotation silences it)."""
+    """Near-identical titles under two keys (a warning: ``distinct_from`` in either annotation silences it).
+
+    Reported at the paper added later (by the annotation's ``added`` date, then file order).
+    """
     by_key = {e.key: e for e in entries}
+
+    def age(entry: BibEntry) -> tuple:  # the paper added later (or without a date) is the one to question
+        added = annotations[entry.key].data.get("added") if entry.key in annotations else None
+        return (str(added) if added else "9999", entry.path, entry.line)
+
     problems = []
     for key_a, key_b, match in near_duplicate_pairs((e.key, e.title) for e in entries):
-        first, second = sorted((by_key[key_a], by_key[key_b]), key=lambda e: (e.path, e.line))
+        first, second = sorted((by_key[key_a], by_key[key_b]), key=age)
         declared = {k for e in (first, second) if e.key in annotations
                     for k in annotations[e.key].data.get("distinct_from", []) or [] if isinstance(k, str)}
         if {first.key, second.key} & declared:
