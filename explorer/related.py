@@ -92,8 +92,8 @@ class Weights:
     # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
     bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
     text_candidates: int = 300  # best BM25 hits that get a text score
-    text_concepts: int = 32  # most telling query words searched for ...
-    text_row_budget: int = 2000  # ... while the papers containing them add up to at most this (see explorer.fts)
+    text_concepts: int = 24  # most telling query words searched for ...
+    text_row_budget: int = 1000  # ... while the papers containing them add up to at most this (see explorer.fts)
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
     min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
 
@@ -288,6 +288,7 @@ class _Vocabulary:
     family: list[str | None]  # feature id -> family (models only)
     family_ids: dict[str, list[int]]  # family -> feature ids
     max_words: int  # longest normalised name, in words (for finding names in text)
+    family_cache: dict = field(default_factory=dict)  # family -> (paper positions, rarities), filled on use
 
 
 @dataclass
@@ -868,13 +869,26 @@ def _feature_part(index: _Index, profile: _Profile, kind: str, out: np.ndarray, 
     for fid, w in wanted.items():
         out[vocab.members[fid]] += unit * vocab.idf[fid] * w
     if kind == "model":
+        # Papers that have a wanted model already scored; the rest get the family's members at model_family.
         family = np.zeros(index.size)
         for fam, w in _family_weights(vocab, wanted).items():
-            for fid in vocab.family_ids.get(fam, ()):
-                if fid not in wanted:
-                    family[vocab.members[fid]] += unit * weights.model_family * vocab.idf[fid] * w
+            papers, rarity = _family_members(vocab, fam)
+            family += unit * weights.model_family * w * np.bincount(papers, weights=rarity, minlength=index.size)
         out += np.where(out > 0, 0.0, family)
     np.minimum(out, getattr(weights, f"{kind}_cap"), out=out)
+
+
+def _family_members(vocab: _Vocabulary, fam: str) -> tuple[np.ndarray, np.ndarray]:
+    """(paper positions, rarity of the model there) for every model of a family, computed once per family."""
+    cached = vocab.family_cache.get(fam)
+    if cached is None:
+        fids = vocab.family_ids.get(fam, [])
+        papers = [vocab.members[fid] for fid in fids]
+        rarity = [np.full(len(x), vocab.idf[fid]) for fid, x in zip(fids, papers)]
+        cached = (np.concatenate(papers) if papers else np.zeros(0, dtype=np.int64),
+                  np.concatenate(rarity) if rarity else np.zeros(0))
+        vocab.family_cache[fam] = cached
+    return cached
 
 
 def _family_weights(vocab: _Vocabulary, wanted: dict[int, float]) -> dict[str, float]:
