@@ -38,6 +38,17 @@ GRAPH_PARAMS = {
     "min_papers": "min",       # co-authors and models graphs: minimum papers per author/model
 }
 
+RELATED_PARAMS = {
+    "source": "from",          # text | paper | bib: what the papers are related to
+    "text": "q",               # free text (kept out of the URL when very long)
+    "paper": "paper",          # a paper key
+    "cites": "cites",          # the atlas keys of an uploaded .bib file (repeated)
+    "k": "k",                  # how many papers
+    "node": "node",            # a taxonomy node the results must be under
+    "years": "years",          # two values: first and last year
+    "has_code": "code",        # "true" to keep papers with code only
+}
+
 
 @dataclass(frozen=True)
 class Link:
@@ -106,6 +117,16 @@ def graphs(kind: str | None = None, link_by: str | None = None, color_by: str | 
     values = {"kind": kind, "link_by": link_by, "color_by": color_by, "scope": scope,
               "years": [years[0], years[1]] if years else [], "min_papers": min_papers}
     return Link("graphs", {GRAPH_PARAMS[name]: value for name, value in values.items()})
+
+
+def related(text: str = "", paper: str | None = None, cites=(), k: int | None = None, node: str | None = None,
+            years: tuple[int, int] | None = None, has_code: bool = False) -> Link:
+    """The related-work page for some text, a paper, or the atlas papers a .bib file cites."""
+    source = "paper" if paper else "bib" if cites else "text"
+    values = {"source": source, "text": text.strip() if source == "text" else "", "paper": paper or "",
+              "cites": list(cites), "k": k, "node": node, "years": [years[0], years[1]] if years else [],
+              "has_code": "true" if has_code else ""}
+    return Link("related", {RELATED_PARAMS[name]: value for name, value in values.items()})
 
 
 def arxiv(arxiv_id: str) -> str:
