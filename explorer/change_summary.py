@@ -177,11 +177,17 @@ def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonom
             expected = make_key(entry.author_families[0], entry.year, entry.title, taken)
     return NewPaper(
         key=entry.key, title=entry.title, authors=entry.authors, year=entry.year, venue=entry.venue,
-        arxiv_id=entry.arxiv_id, doi=entry.doi, url=entry.url, path=entry.path, placements=placements,
+        arxiv_id=entry.arxiv_id, doi=_doi_as_written(entry), url=entry.url, path=entry.path, placements=placements,
         models=_strings(data.get("models")), technique=_strings(data.get("technique")),
         modalities=_strings(data.get("modalities")), granularity=data.get("granularity"),
         summary=data.get("summary"), code=data.get("code"), key_convention=expected,
     )
+
+
+def _doi_as_written(entry: BibEntry) -> str | None:
+    """The DOI without resolver prefix, in its own capitals (DOIs compare case-insensitively; people read them as published)."""
+    raw = entry.fields.get("doi", "").strip()
+    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", raw, flags=re.I) or None
 
 
 def _strings(value) -> list[str]:
@@ -244,7 +250,7 @@ def to_markdown(summary: ChangeSummary) -> str:
     out = [
         "## Atlas preview",
         "",
-        f"Compared with `{md(summary.base)}`: **{_count(len(summary.new), 'new paper')}**, "
+        f"Compared with `{' '.join(summary.base.replace('`', '').split())}`: **{_count(len(summary.new), 'new paper')}**, "
         f"{len(summary.changed)} changed, {len(summary.removed)} removed. Validation: {verdict}.",
     ]
     for note in summary.notes:
@@ -267,7 +273,7 @@ def to_markdown(summary: ChangeSummary) -> str:
                        "citations rely on them); fix the paper's files instead of removing or renaming it")
     if summary.problems:
         out += ["", "### Problems", "", f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>", ""]
-        out += [f"- `{md(p.path)}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]
+        out += [f"- `{p.path.replace('`', '')}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]
         out += ["", "</details>"]
     if not (summary.new or summary.changed or summary.removed):
         out += ["", "No paper was added, changed or removed."]
