@@ -476,3 +476,50 @@ def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DE
             severity = "error" if strict else problem.severity
             found.append(Problem(path, problem.line, message, severity))
     return found
+
+
+# --- opening the pull request --------------------------------------------------------
+
+REPO_URL_ENV = "ATLAS_REPO_URL"  # e.g. https://github.com/<owner>/<repository>: enables one-click links
+
+
+def repository_url() -> str | None:
+    """The atlas's GitHub repository (from $ATLAS_REPO_URL), or None when not configured."""
+    value = os.environ.get(REPO_URL_ENV, "").strip().rstrip("/")
+    return value if re.match(r"^https://github\.com/[\w.\-]+/[\w.\-]+$", value) else None
+
+
+def github_new_file_url(repo_url: str, path: str, text: str, branch: str = "main") -> str:
+    """GitHub's "create a new file" page with the file's name and content filled in.
+
+    GitHub offers to fork the repository first when the visitor cannot push to it, and then
+    to open a pull request: a whole contribution from the browser.
+    """
+    from urllib.parse import quote
+
+    return f"{repo_url}/new/{branch}?filename={quote(path)}&value={quote(text)}"
+
+
+@dataclass
+class Step:
+    title: str
+    command: str | None = None  # shell command(s) to copy, if any
+
+
+def pull_request_steps(scaffold: Scaffold, repo_url: str | None = None) -> list[Step]:
+    """The exact steps from the two files to an open pull request (git on your machine)."""
+    key = scaffold.key
+    name = repo_url.rsplit("/", 1)[-1] if repo_url else "<repository>"
+    return [
+        Step("Fork the repository on GitHub, then clone your fork and make a branch for the paper.",
+             f"git clone https://github.com/<you>/{name}.git\ncd {name}\ngit checkout -b add-{key}"),
+        Step(f"Save the two files as {scaffold.bib_path} and {scaffold.yaml_path} (the download buttons above), "
+             "or let the command line write them for you from the same entry.",
+             f"make install\n.venv/bin/atlas add paper.bib   # or: .venv/bin/atlas add <arXiv id>"),
+        Step("Complete every TODO in the annotation, then check everything and preview what your change adds.",
+             ".venv/bin/atlas validate --strict\n.venv/bin/atlas validate --summary"),
+        Step("Commit the two files and push the branch.",
+             f"git add {scaffold.bib_path} {scaffold.yaml_path}\ngit commit -m \"Add {key}\"\ngit push -u origin add-{key}"),
+        Step("Open the pull request on GitHub and tick the checklist in its description. The checks run "
+             "`atlas validate --strict` and the tests, and the job summary previews where the paper lands."),
+    ]

@@ -1,0 +1,122 @@
+"""The website's Contribute page under AppTest: paste BibTeX, get both files, live checks, PR steps."""
+
+from __future__ import annotations
+
+import pytest
+
+import ingest.arxiv as arxiv
+from contribute_support import recorded
+from website_support import app_test
+
+ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+         "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
+         "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n")
+COMPLETED = {
+    "- id: TODO  # a leaf id from the list above": "- id: data/benchmark",
+    "why: TODO  # one sentence: what in the paper puts it in this leaf": "why: Defines a metric that checks caption objects.",
+    "modalities: [TODO]": "modalities: [image, text]",
+    "models: [TODO]": "models: []",
+    "technique: [TODO]": "technique: [hallucination metric]",
+    "granularity: TODO": "granularity: dataset",
+    "summary: TODO": "summary: A caption metric shows how often models mention objects that are not there.",
+}
+
+
+@pytest.fixture
+def site(fixture_db, data_dir, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
+    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
+    monkeypatch.delenv("ATLAS_REPO_URL", raising=False)
+    return data_dir
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def bib_box(at):
+    return next(t for t in at.text_area if t.label == "BibTeX entry")
+
+
+def test_empty_page_explains_what_to_do(site):
+    at = ok(app_test("contribute"))
+    assert at.title[0].value == "Contribute a paper"
+    assert "Paste the entry from the paper's arXiv page" in at.info[0].value
+
+
+def test_paste_an_entry_get_both_files_checks_and_steps(site):
+    at = ok(app_test("contribute"))
+    bib_box(at).input(ENTRY).run()
+    ok(at)
+    assert "rohrbach2018object" in at.subheader[0].value
+    [bib] = [c.value for c in at.code if c.value.startswith("@misc{rohrbach2018object,")]
+    assert "  eprint        = {1809.02156},\n" in bib
+    annotation = next(t for t in at.text_area if t.label == "Annotation")
+    assert annotation.value.startswith("# yaml-language-server: $schema=../../ingest/annotation.schema.json\n")
+    assert "7 problem(s) to fix before the pull request" in at.error[0].value
+    [report] = [c.value for c in at.code if "still the placeholder TODO" in c.value]
+    assert report.splitlines()[0].startswith("data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder")
+    steps = "\n".join(c.value for c in at.code)
+    assert "git checkout -b add-rohrbach2018object" in steps
+    assert "git add data/papers/rohrbach2018object.bib data/papers/rohrbach2018object.yaml" in steps
+    assert ".venv/bin/atlas validate --strict" in steps
+    assert [b.label for b in at.get("download_button")] == ["Download the .bib file", "Download the .yaml file"]
+    assert not at.get("link_button")  # no repository configured: no one-click links
+
+    # completing the annotation turns the check green, live
+    text = annotation.value
+    for old, new in COMPLETED.items():
+        text = text.replace(old, new)
+    annotation.input(text).run()
+    ok(at)
+    assert not at.error
+    assert at.success[0].value == "Both files pass `atlas validate --strict` against the atlas's data."
+    assert not list((site / "papers").glob("rohrbach*"))  # the page never writes into the data folder
+
+
+def test_a_paper_already_in_the_atlas_is_named(site):
+    at = ok(app_test("contribute"))
+    bib_box(at).input("@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, "
+                      "archivePrefix={arXiv}}").run()
+    ok(at)
+    assert "already in the atlas as 'neo2024interpreting'" in at.error[0].value.replace("\\", "")
+    assert not at.get("download_button")
+
+
+def test_broken_bibtex_shows_where(site):
+    at = ok(app_test("contribute"))
+    bib_box(at).input("@misc{x,\n  title = {Unclosed,\n  year = 2024\n").run()
+    ok(at)
+    assert at.error[0].value.replace("\\", "").startswith("your entry:1: BibTeX syntax error")
+
+
+def test_fetch_from_arxiv_fills_the_entry(site, monkeypatch):
+    monkeypatch.setattr(arxiv, "urllib_fetcher", recorded("1809.02156.xml"))
+    at = ok(app_test("contribute"))
+    at.text_input[0].input("1809.02156").run()
+    at.button[0].click().run()
+    ok(at)
+    assert bib_box(at).value.startswith("@misc{arxiv,\n  title         = {Object Hallucination in Image Captioning},")
+    assert "rohrbach2018object" in at.subheader[0].value
+
+
+def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
+    def slow(url, timeout):
+        raise TimeoutError("timed out")
+    monkeypatch.setattr(arxiv, "urllib_fetcher", slow)
+    at = ok(app_test("contribute"))
+    at.text_input[0].input("1809.02156").run()
+    at.button[0].click().run()
+    ok(at)
+    assert "arXiv did not answer within 15 s for 1809.02156" in at.error[0].value.replace("\\", "")
+
+
+def test_one_click_links_when_the_repository_is_known(site, monkeypatch):
+    monkeypatch.setenv("ATLAS_REPO_URL", "https://github.com/example/mllm-atlas")
+    at = ok(app_test("contribute"))
+    bib_box(at).input(ENTRY).run()
+    ok(at)
+    links = [b.proto.url for b in at.get("link_button")]
+    assert links[0].startswith("https://github.com/example/mllm-atlas/new/main?filename=data/papers/rohrbach2018object.bib&value=%40misc%7B")
+    assert "git clone https://github.com/<you>/mllm-atlas.git" in "\n".join(c.value for c in at.code)
