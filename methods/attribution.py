@@ -97,6 +97,8 @@ def grad_cam(f: ScalarFn, layer: nn.Module, x: torch.Tensor,
     :func:`tokens_to_grid`) is explained. Channel weights are the spatially averaged gradients
     ``alpha_k = mean_ij dScore/dA_kij``; the map is ``ReLU(sum_k alpha_k A_k)``.
     """
+    if x.is_floating_point():  # so gradients exist even if the model's weights are frozen
+        x = x.detach().requires_grad_(True)
     with record({"a": layer}) as store:
         score = f(x)
     acts = store["a"]

@@ -27,6 +27,8 @@ def activations_and_gradients(score_fn: Callable[[torch.Tensor], torch.Tensor], 
     """Flattened activations of ``layer`` ``[M, D]`` and the gradients of ``score_fn(inputs)``
     (``[M]`` scores, e.g. one class logit) with respect to them. ``select`` picks part of the
     layer's output (e.g. ``lambda h: h[:, 0]`` for a [CLS] token) from both."""
+    if inputs.is_floating_point():  # so gradients exist even if the model's weights are frozen
+        inputs = inputs.detach().requires_grad_(True)
     with record({"h": layer}) as store:
         score = score_fn(inputs)
     acts = store["h"]

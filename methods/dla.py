@@ -51,7 +51,8 @@ def direct_logit_attribution(components: Mapping[str, torch.Tensor], final_norm:
         scale = (var + final_norm.eps).rsqrt()
         gamma = final_norm.weight if final_norm.weight is not None else torch.ones_like(w)
         beta = final_norm.bias if final_norm.bias is not None else torch.zeros_like(w)
-        contributions = {k: scale * ((c - c.mean(-1, keepdim=True)) * gamma) @ w for k, c in components.items()}
+        contributions = {k: scale * (((c - c.mean(-1, keepdim=True)) * gamma) @ w)
+                         for k, c in components.items()}
         bias = beta @ w + b
         logit = final_norm(resid) @ w + b
     return LogitAttribution(contributions, bias, logit, scale)
