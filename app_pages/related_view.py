@@ -1,0 +1,38 @@
+"""How related papers look on the website: the ranked list with reasons (Related work page) and the short
+"Related papers" section of every paper page. A helper module, not a page: it only draws what
+``explorer.related`` returns, escaping every piece of data text."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from explorer import urls
+from explorer.related import RelatedInputError, RelatedResult, related_to_paper
+
+
+def ranked_list(result: RelatedResult, compact: bool = False) -> None:
+    """One block per paper: rank, title (opens its page), authors and year, score, then its reasons."""
+    for rank, paper in enumerate(result.papers, start=1):
+        with st.container(border=not compact):
+            who = common.md(", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else ""), 90)
+            label = f"**{rank}.** {common.md(paper.title, 160)}"
+            common.page_link(urls.paper(paper.key), label, icon=":material/article:")
+            st.caption(f"{who} · {paper.year or 'n.d.'} · score {paper.score:.2f} · key {common.code(paper.key)}")
+            reasons = paper.reasons if not compact else paper.reasons[:3]
+            st.markdown("\n".join(f"- {common.md(reason, 200)}" for reason in reasons))
+
+
+def paper_section(key: str, k: int = 5) -> None:
+    """The paper page's "Related papers": the best few, and a link to the full ranking."""
+    try:
+        with common.session() as session:
+            result = related_to_paper(session, key, k=k)
+    except RelatedInputError as exc:
+        st.info(common.md(str(exc)))
+        return
+    if not result.papers:
+        st.caption(common.md(result.message or "No related papers found."))
+    else:
+        ranked_list(result, compact=True)
+    common.page_link(urls.related(paper=key), "More related work, with filters and exports", icon=":material/travel_explore:")
