@@ -6,7 +6,7 @@ function taking the PaperView and one more call in ``render``.
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, related_view
 from explorer import urls
 from explorer.detail import PaperView, UnknownPaper, paper_view
 from explorer.safety import markdown_link
@@ -33,6 +33,7 @@ def render() -> None:
     attributes(view)
     methods(view)
     relations(view)
+    related_papers(view)
     bibtex(view)
     provenance(view)
 
@@ -118,6 +119,11 @@ def relations(view: PaperView) -> None:
         common.page_link(urls.paper(relation.key),
                          f"*{verb}* {common.md(relation.title, 140)} · {relation.year or 'n.d.'}{note}",
                          icon=":material/arrow_forward:" if relation.direction == "out" else ":material/arrow_back:")
+
+
+def related_papers(view: PaperView) -> None:
+    st.subheader("Related papers")
+    related_view.paper_section(view.key)
 
 
 def bibtex(view: PaperView) -> None:
