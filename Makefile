@@ -37,6 +37,7 @@ test-fast: install
 
 benchmarks: install
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_related.py
 
 clean:
 	rm -rf $(VENV) atlas.db test-artifacts .pytest_cache
