@@ -80,7 +80,7 @@ def demo_integrated_gradients():
         def f(batch, target=target):
             return vit(batch)[:, target]
 
-        attr = integrated_gradients(f, x, baseline, steps=48, rule="gauss-legendre")
+        attr = integrated_gradients(f, x, baseline, steps=96, rule="gauss-legendre")
         heat = attr.abs().sum(0)
         inside = float(heat[b.mask[0]].sum() / heat.sum())
         rows.append({"object": _label(b), "cell": int(b.cell[0]), "target_class": target,
@@ -90,8 +90,8 @@ def demo_integrated_gradients():
                      "object_pixel_fraction": float(b.mask[0].double().mean())})
         _show(fig.add_subplot(2, 3, i + 1), b.images[0], _label(b))
         _heat(fig.add_subplot(2, 3, i + 4), heat.numpy(), f"|IG|, {inside:.0%} on object", cmap="magma")
-    fig.suptitle("Integrated gradients (48-node Gauss-Legendre, float64) on the toy ViT")
-    return fig, {"model": "TinyViT (trained)", "baseline": "constant 0.25 image", "steps": 48,
+    fig.suptitle("Integrated gradients (96-node Gauss-Legendre, float64) on the toy ViT")
+    return fig, {"model": "TinyViT (trained)", "baseline": "constant 0.25 image", "steps": 96,
                  "rule": "gauss-legendre", "examples": rows}
 
 

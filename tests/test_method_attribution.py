@@ -72,7 +72,7 @@ def test_ig_completeness_on_the_toy_vit_in_float64():
     def f(batch):
         return vit(batch)[:, target]
 
-    attr = integrated_gradients(f, x, torch.full_like(x, 0.25), steps=64, rule="gauss-legendre")
+    attr = integrated_gradients(f, x, torch.full_like(x, 0.25), steps=128, rule="gauss-legendre")
     assert abs(completeness_gap(f, x, attr, torch.full_like(x, 0.25))) < 1e-6
 
 
