@@ -1,0 +1,80 @@
+"""`atlas related`: the three inputs, the three formats, what goes to stderr, and a database without FTS5."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import bibtexparser
+
+from cli.main import main
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_table_lists_rank_score_key_title_and_reasons(fixture_db, capsys):
+    code, out, err = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--k", "2")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["#", "score", "year", "key", "title"]
+    assert lines[1].split()[:4] == ["1", lines[1].split()[1], "2020", "nostalgebraist2020logitlens"]
+    assert "- built on by: neo2024interpreting" in out and "- compares with: neo2024interpreting" in out
+
+
+def test_json_is_an_array_with_key_title_score_reasons(fixture_db, capsys):
+    code, out, _ = run(capsys, "related", "--db", str(fixture_db), "logit lens", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and isinstance(rows, list) and rows
+    for row in rows:
+        assert {"key", "title", "score", "reasons"} <= set(row)
+        assert isinstance(row["reasons"], list) and all(isinstance(r, str) for r in row["reasons"])
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+
+
+def test_bibtex_is_ready_to_paste(fixture_db, capsys):
+    code, out, _ = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "bibtex")
+    library = bibtexparser.parse_string(out)
+    assert code == 0 and not library.failed_blocks
+    assert library.entries[0].key == "nostalgebraist2020logitlens"
+    assert "crossref" not in {f.key for e in library.entries for f in e.fields}  # entries stand alone
+
+
+def test_bib_file_input_says_what_it_recognised(fixture_db, capsys, tmp_path):
+    bib = tmp_path / "mine.bib"
+    bib.write_text("@article{x, title = {Towards Interpreting Visual Information Processing in Vision-Language Models}}\n"
+                   "@misc{y, title = {Something else entirely}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "related", "--db", str(fixture_db), "--bib", str(bib), "--format", "json")
+    assert code == 0
+    assert "atlas: 1 of 2 entries are in the atlas and left out of the results: x = neo2024interpreting (title)" in err
+    assert "neo2024interpreting" not in [r["key"] for r in json.loads(out)]
+
+
+def test_filters_from_the_command_line(fixture_db, capsys):
+    code, out, _ = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "json",
+                       "--category", "model", "--year-from", "2020", "--year-to", "2024", "--has-code")
+    assert code == 0 and json.loads(out) == []  # the two Model papers have no code
+    code, out, err = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--has-code")
+    assert code == 0 and "leng2024mitigating" in out
+
+
+def test_without_the_full_text_index_ranking_still_works(fixture_db, capsys, tmp_path):
+    copy = tmp_path / "no-fts.db"
+    shutil.copy(fixture_db, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DROP TABLE papers_fts")
+    conn.close()
+    code, out, err = run(capsys, "related", "--db", str(copy), "--paper", "neo2024interpreting", "--format", "json")
+    assert code == 0 and "no full-text index" in err
+    assert json.loads(out)[0]["key"] == "nostalgebraist2020logitlens"
+    code, out, err = run(capsys, "related", "--db", str(copy), "logit lens")
+    assert code == 0 and "no full-text index" in err and "nostalgebraist2020logitlens" in out  # named technique
+
+
+def test_missing_database_is_a_message(tmp_path, capsys):
+    code, _, err = run(capsys, "related", "--db", str(tmp_path / "none.db"), "x")
+    assert code == 1 and "atlas build" in err
