@@ -395,26 +395,25 @@ def _note_problem(entry: Entry, line: int | None, message: str, severity: str = 
 _AND_RE = re.compile(r"\s+and\s+", re.I)
 
 
+_AND_OR_BRACE = re.compile(r"[{}]|\s+and\s+", re.I)
+
+
 def split_names(value: str) -> list[str]:
     """Split an author field on top-level ``and`` (brace-protected ``and`` stays)."""
     if not value:
         return []
     if "{" not in value:
         return [n.strip() for n in _AND_RE.split(value.strip()) if n.strip()]
-    names, depth, start, i = [], 0, 0, 0
-    lower = value.lower()
-    while i < len(value):
-        char = value[i]
-        if char == "{":
+    names, depth, start = [], 0, 0
+    for match in _AND_OR_BRACE.finditer(value):  # jump from brace to brace and "and" to "and"
+        token = match.group()
+        if token == "{":
             depth += 1
-        elif char == "}":
+        elif token == "}":
             depth -= 1
-        elif depth == 0 and char.isspace() and lower.startswith("and", i + 1) and i + 4 < len(value) and value[i + 4].isspace():
-            names.append(value[start:i].strip())
-            i += 5
-            start = i
-            continue
-        i += 1
+        elif depth == 0:
+            names.append(value[start:match.start()].strip())
+            start = match.end()
     names.append(value[start:].strip())
     return [n for n in names if n]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 # New-style (2007+) ids, optionally versioned, and old-style archive/number ids.
@@ -55,6 +56,7 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
     spaced = _NON_WORD.sub(" ", title)  # dashes and quotes separate words
