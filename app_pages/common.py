@@ -118,6 +118,16 @@ def session():
     return open_session(knowledge_base())
 
 
+def url_param(name: str) -> str | None:
+    """A query parameter of the page, written back so the address bar shows it: a page link to
+    the page already open (e.g. a tree node from the taxonomy page) passes its parameters to the
+    script but leaves the browser's URL without them."""
+    value = st.query_params.get(name)
+    if value:
+        st.query_params[name] = value
+    return value
+
+
 # --- display helpers ---------------------------------------------------------------------------
 
 def paper_label(paper: PaperRecord, limit: int = 80) -> str:

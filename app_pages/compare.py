@@ -74,7 +74,8 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
                                selected=[position[k] for k in picked if k in position],
                                height="auto" if len(papers) <= 12 else 440)
     ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
-    new_picked = [k for k in picked if k not in position] + ticked
+    kept = [k for k in picked if k not in position or k in ticked]  # in their order; unticked ones leave
+    new_picked = kept + [k for k in ticked if k not in kept]
     if new_picked != picked:
         st.query_params[P["picked"]] = new_picked
     return new_picked
@@ -88,7 +89,9 @@ def side_by_side(catalog, picked: list[str]) -> None:
     if len(picked) > MAX_SIDE_BY_SIDE:
         st.caption(f"The first {MAX_SIDE_BY_SIDE} of {len(picked)} picked papers.")
     table = compare.side_by_side(catalog, shown)
-    st.dataframe(pd.DataFrame(table).set_index("attribute"), width="stretch", row_height=56)
+    row_height = 56
+    st.dataframe(pd.DataFrame(table).set_index("attribute"), width="stretch", row_height=row_height,
+                 height=(len(table["attribute"]) + 1) * row_height + 3)
     with st.container(horizontal=True):
         for key in shown:
             common.page_link(urls.paper(key), common.md(key), icon=":material/article:")

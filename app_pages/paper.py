@@ -13,7 +13,7 @@ from explorer.safety import markdown_link
 
 
 def render() -> None:
-    key = st.query_params.get(urls.PAPER_KEY)
+    key = common.url_param(urls.PAPER_KEY)
     if not key:
         st.title("Paper")
         choose_paper()

@@ -13,7 +13,7 @@ PAPER_LINKS = 60  # beyond this, the node's papers are listed in the comparison 
 
 def render() -> None:
     catalog = common.catalog()
-    node_id = st.query_params.get(urls.TAXONOMY_NODE)
+    node_id = common.url_param(urls.TAXONOMY_NODE)
 
     st.title("Taxonomy")
     tree_column, node_column = st.columns([2, 3], gap="large")

@@ -192,7 +192,7 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
             tooltip=tooltip_html(node.name, node.id, f"{counts[node.id]} papers in the atlas",
                                  "Click to open this node in the taxonomy browser."),
             color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR), href=urls.taxonomy(node.id).href,
-            size=30 - 6 * node.depth, shape="box" if not node.is_leaf else "ellipse",
+            size=30 - 6 * node.depth, shape="box" if not node.is_leaf else "ellipse", font_size=22 - 3 * node.depth,
         )
         if node.parent in in_tree:
             graph.add_edge(f"node:{node.parent}", f"node:{node.id}", width=3)
@@ -330,8 +330,9 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     # The graph is already de-duplicated, so nodes and edges go straight into pyvis's lists
     # (Network.add_edge scans every edge for a duplicate: quadratic at a few thousand edges).
     for node_id, data in graph.nodes(data=True):
+        options = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
         node = Node(node_id, data.get("shape", "dot"), label=data.get("label") or node_id, color=data.get("color", NONE_COLOR),
-                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"))
+                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"), **options)
         net.nodes.append(node.options)
         net.node_ids.append(node_id)
         net.node_map[node_id] = node.options

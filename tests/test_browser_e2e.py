@@ -1,0 +1,292 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright) against one real
+Streamlit server per session, serving a database built by ingest.build from the fixture papers
+plus the hostile ones. Every test fails on a console error, a page error or a dialog; every
+page's screenshot is saved in test-artifacts/. Nothing is fetched from the network."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from website_support import ARTIFACTS, CHROMIUM, build_hostile_db, launch_chromium, streamlit_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+# Streamlit's own start-up probe: opened at /<page>, the client first asks /<page>/_stcore/... to
+# find its base path, gets a 404 and retries at the root. Not an error of the site.
+BASE_PATH_PROBE = re.compile(r"/[^/?]+/_stcore/(health|host-config)$")
+# Elements that exist only if a payload of the hostile fixture turned into markup.
+FIND_INJECTED = """() => {
+    const hits = [];
+    const selector = '#atlas-injected, img[src="x"], [onerror], [onload], [onmouseover], '
+        + 'iframe[src^="javascript" i], a[href^="javascript" i]';
+    for (const element of document.querySelectorAll(selector)) { hits.push(element.outerHTML.slice(0, 300)); }
+    for (const script of document.querySelectorAll('script')) {
+        const code = script.textContent.trim();
+        if (code.startsWith('alert(') || code.startsWith('window.__atlasXss')) { hits.push(script.outerHTML); }
+    }
+    return hits;
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `make browser` (make test does it)")
+    workdir = tmp_path_factory.mktemp("site")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with streamlit_server(build_hostile_db(workdir), ARTIFACTS / "streamlit-server-website.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+class Watch:
+    """Console errors, uncaught page errors and dialogs (alert, confirm, ...) of a page and its frames."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def attach(self, page):
+        page.on("console", self.console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("dialog", self.dialog)
+        page.on("popup", self.attach)
+
+    def console(self, message):
+        if message.type != "error":
+            return
+        where = message.location.get("url", "")
+        if "404" in message.text and BASE_PATH_PROBE.search(where):
+            return
+        self.errors.append(f"{message.text} ({where})")
+
+    def dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    watch = Watch()
+    watch.attach(page)
+    page.watch = watch
+    yield page
+    context.close()
+    assert watch.dialogs == [], "a dialog opened: some data ran as script"
+    assert watch.errors == [], "the browser console has errors"
+
+
+def wait_ready(page, timeout: float = 30_000) -> None:
+    """The app is connected, the script has finished and no placeholder is left."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stSkeleton"]')
+                && document.querySelector('h1');
+        }""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)  # let charts and frames lay themselves out
+
+
+def visit(page, site: str, path: str) -> None:
+    page.goto(f"{site}/{path}")
+    wait_ready(page)
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height), 1000), 7000)})
+    page.wait_for_timeout(400)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def page_link(page, pattern: str):
+    """The st.page_link whose text (icon name included) matches ``pattern``."""
+    return page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(pattern)).first
+
+
+def download_button(page, label: str):
+    return page.locator('[data-testid="stDownloadButton"]').filter(has_text=label).locator("button")
+
+
+def graph_frame(page):
+    """The graph's frame, once vis-network has laid the graph out."""
+    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=30_000)
+    frame = next(f for f in page.frames if f.url == "about:srcdoc")
+    frame.wait_for_selector('body[data-ready="1"]', timeout=60_000)
+    return frame
+
+
+def node_position(page, frame, node_id: str) -> dict:
+    """Where a node is drawn, in the frame's coordinates."""
+    return frame.evaluate(
+        """(id) => {
+            const network = window.atlasNetwork;
+            network.fit({animation: false});
+            return network.canvasToDOM(network.getPositions([id])[id]);
+        }""",
+        node_id,
+    )
+
+
+def assert_nothing_injected(page) -> None:
+    for frame in page.frames:
+        assert frame.evaluate("() => window.__atlasXss") is None, f"a payload ran in {frame.url}"
+        injected = frame.evaluate(FIND_INJECTED)
+        assert injected == [], f"injected elements in {frame.url}: {injected}"
+
+
+# --- every page, every deep link ---------------------------------------------------------------------
+
+PAGES = [
+    ("overview", "", "MLLM Interpretability Atlas", "Where the gaps are"),
+    ("taxonomy", "taxonomy?node=model/token", "Taxonomy", "Papers (4)"),
+    ("paper", "paper?key=neo2024interpreting", "Towards Interpreting Visual Information Processing", "Where it sits in the taxonomy"),
+    ("compare", "compare?model=LLaVA-1.5&code=true&pick=neo2024interpreting&pick=leng2024mitigating", "Compare", "Side by side"),
+    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "explicit relations"),
+]
+
+
+@pytest.mark.parametrize("name, path, title, text", PAGES, ids=[p[0] for p in PAGES])
+def test_every_page_opens_from_its_url(site, page, name, path, title, text):
+    visit(page, site, path)
+    assert title in page.locator("h1").first.inner_text()
+    page.get_by_text(text).first.wait_for()
+    if name == "graphs":
+        graph_frame(page)
+    if name == "compare":
+        assert page.get_by_text("Permalink to this view").is_visible()
+    assert unquote(page.url) == f"{site}/{path}"  # the address still holds the view
+    screenshot(page, f"page-{name}")
+
+
+def test_follow_the_taxonomy_to_a_leaf_to_a_paper(site, page):
+    visit(page, site, "taxonomy")
+    page_link(page, r"(^|folder)Model · \d+$").click()
+    page.wait_for_url(re.compile(r"/taxonomy\?node=model$"))
+    wait_ready(page)
+    assert page.locator("h2", has_text="Model").first.is_visible()
+    page_link(page, r"Token · \d+ papers").click()  # the child of Model, not a tree entry
+    page.wait_for_url(re.compile(r"node=model%2Ftoken$"))
+    wait_ready(page)
+    page_link(page, r"Visual Token · \d+ papers").click()
+    page.wait_for_url(re.compile(r"node=model%2Ftoken%2Fvisual-token$"))
+    wait_ready(page)
+    assert page.locator("h2", has_text="Visual Token").first.is_visible()
+    screenshot(page, "flow-1-leaf")
+    page_link(page, r"Towards Interpreting Visual Information").click()
+    page.wait_for_url(re.compile(r"/paper\?key=neo2024interpreting$"))
+    wait_ready(page)
+    assert "Towards Interpreting" in page.locator("h1").first.inner_text()
+    assert page.get_by_role("link", name="2410.07149", exact=True).get_attribute("href") == "https://arxiv.org/abs/2410.07149"
+    screenshot(page, "flow-2-paper")
+
+
+def test_compare_filters_write_the_url_and_exports_download(site, page):
+    visit(page, site, "compare")
+    page.get_by_text(re.compile(r"^\d+ papers$")).first.wait_for()
+    model = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Model")
+    model.locator("input").fill("GPT-2")
+    model.locator("input").press("Enter")
+    page.wait_for_url(re.compile(r"model=GPT-2"))
+    wait_ready(page)
+    page.locator("h3").filter(has_text=re.compile(r"^1 papers")).wait_for()
+    assert "model=GPT-2" in page.locator('[data-testid="stCode"]').first.inner_text()  # the permalink
+    with page.expect_download() as download:
+        download_button(page, "BibTeX").click()
+    bibtex = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "{nostalgebraist2020logitlens," in bibtex and bibtex.count("@") == 1
+    with page.expect_download() as download:
+        download_button(page, "LaTeX table").click()
+    assert r"\cite{nostalgebraist2020logitlens}" in Path(download.value.path()).read_text(encoding="utf-8")
+    screenshot(page, "compare-filtered")
+
+
+def test_clicking_a_paper_in_a_graph_opens_its_page(site, page):
+    visit(page, site, "graphs?graph=papers&link=relation")
+    frame = graph_frame(page)
+    position = node_position(page, frame, "paper:neo2024interpreting")
+    with page.expect_popup() as popup:
+        frame.locator("#graph canvas").click(position={"x": position["x"], "y": position["y"]})
+    opened = popup.value
+    opened.wait_for_load_state()
+    assert re.search(r"/paper\?key=neo2024interpreting$", opened.url)
+    wait_ready(opened)
+    assert "Towards Interpreting" in opened.locator("h1").first.inner_text()
+
+
+# --- hostile data executes nothing, anywhere ---------------------------------------------------------
+
+HOSTILE_VIEWS = [
+    ("overview", ""),
+    ("taxonomy", "taxonomy?node=model/token/visual-token"),
+    ("paper-script", "paper?key=evil2024script"),
+    ("paper-href", "paper?key=evil2024href"),
+    ("compare", "compare?pick=evil2024script&pick=evil2024href&pick=benign2023baseline"),
+]
+HOSTILE_GRAPHS = [
+    ("taxonomy", "graphs"),
+    ("papers-leaf", "graphs?graph=papers&link=leaf"),
+    ("papers-relation", "graphs?graph=papers&link=relation"),
+    ("models", "graphs?graph=models&min=1"),
+    ("co-authors", "graphs?graph=co-authors&min=1"),
+]
+
+
+@pytest.mark.parametrize("name, path", HOSTILE_VIEWS, ids=[v[0] for v in HOSTILE_VIEWS])
+def test_hostile_text_runs_nowhere(site, page, name, path):
+    visit(page, site, path)
+    if name == "overview":
+        page.get_by_role("tab", name="Leaf × technique").click()  # hostile technique names as axis labels
+        page.wait_for_timeout(500)
+    if name == "compare":
+        model = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Model")
+        model.locator("input").click()  # open the list of models: one is an <svg onload> payload
+        page.get_by_role("option", name=re.compile("xss-model")).wait_for()
+        assert_nothing_injected(page)
+        page.keyboard.press("Escape")
+    if name.startswith("paper"):
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert "<script>" in body or "<a href=" in body  # the payload is shown as text ...
+    assert_nothing_injected(page)  # ... and nothing of it became an element
+    screenshot(page, f"hostile-{name}")
+
+
+@pytest.mark.parametrize("name, path", HOSTILE_GRAPHS, ids=[g[0] for g in HOSTILE_GRAPHS])
+def test_hostile_graph_tooltips_run_nothing(site, page, name, path):
+    visit(page, site, path)
+    frame = graph_frame(page)
+    hostile = "author:Mallory <img src=x onerror=alert('xss-author')>" if name == "co-authors" else \
+        "model:<svg onload=alert('xss-model')>" if name == "models" else "paper:evil2024script"
+    position = node_position(page, frame, hostile)
+    frame.locator("#graph canvas").hover(position={"x": position["x"], "y": position["y"]})
+    tooltip = frame.locator("div.vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    shown = tooltip.inner_text()
+    assert "<img src=x onerror=alert('xss-author')>" in shown or "<svg onload=alert('xss-model')>" in shown \
+        or '<script>window.__atlasXss=1;alert("xss-title")</script>' in shown
+    assert tooltip.locator("img, svg, script, a, iframe").count() == 0
+    assert_nothing_injected(page)
+    screenshot(page, f"hostile-graph-{name}")

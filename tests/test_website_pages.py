@@ -1,0 +1,270 @@
+"""Every page and every deep link under Streamlit's AppTest, against real databases built by
+ingest.build: the fixture data, the hostile fixture, and a first start without a database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from website_support import JAVASCRIPT_CODE_URL, app_test, build_hostile_db, texts
+
+RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
+
+
+@pytest.fixture
+def fixture_site(fixture_db, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
+    return fixture_db
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory):
+    return build_hostile_db(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture
+def hostile_site(hostile_db, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(hostile_db))
+    return hostile_db
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_links(at) -> dict[str, str]:
+    """label -> "page?query" of every page link."""
+    return {link.proto.label: f"{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
+    at = ok(app_test())
+    assert at.title[0].value == "MLLM Interpretability Atlas"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Papers"] == "5" and metrics["Leaves at target"] == "0 / 16" and metrics["Years"] == "2020–2024"
+    assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
+    assert any("empty cells" in c.value for c in at.caption)
+    links = page_links(at)
+    recent = [label for label, target in links.items() if target.startswith("paper?")]
+    assert recent[0].startswith("Mitigating Object Hallucinations") and len(recent) == 5
+    assert links["Compare and filter every paper"] == "compare?"
+
+
+# --- taxonomy ------------------------------------------------------------------------------------
+
+def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
+    at = ok(app_test("taxonomy"))
+    links = page_links(at)
+    tree = [label for label, target in links.items() if target.startswith("taxonomy?node=")]
+    assert len(tree) == 24 and tree[0] == "Data · 1" and "\u2003\u2003Visual Token · 1" in tree
+    assert at.info and "Choose a node" in at.info[0].value
+
+
+def test_taxonomy_deep_link_opens_the_node(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/token"}))
+    assert at.header[0].value == "Token"
+    assert {m.label: m.value for m in at.metric} == {"Papers in the atlas": "2", "Survey references": "11"}
+    links = page_links(at)
+    assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
+    assert links["Visual Token · 1 papers · survey: 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    papers = {label: target for label, target in links.items() if target.startswith("paper?")}
+    assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
+    assert links["Compare these papers"] == "compare?node=model%2Ftoken"
+    assert links["See them as a graph"] == "graphs?graph=taxonomy&scope=model%2Ftoken"
+
+
+def test_taxonomy_leaf_shows_survey_count_and_target(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/token/visual-token"}))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Papers in the atlas": "1", "Survey references": "6", "Target": "6"}
+    assert "visual input" in texts(at)  # the node's description
+
+
+def test_taxonomy_unknown_node_says_so(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/nope"}))
+    assert "unknown taxonomy node 'model/nope'" in at.error[0].value
+
+
+# --- paper ---------------------------------------------------------------------------------------
+
+def test_paper_deep_link_shows_everything(fixture_site):
+    at = ok(app_test("paper", {"key": "neo2024interpreting"}))
+    body = texts(at)
+    assert at.title[0].value == r"Towards Interpreting Visual Information Processing in Vision\-Language Models"
+    assert r"Clement Neo\, Luke Ong" in body
+    assert "[2410\\.07149](https://arxiv.org/abs/2410.07149)" in body  # identifier as a link
+    assert "(https://github.com/clemneo/llava-interp)" in body  # code link
+    assert "Ablates the image tokens" in body  # a category's why
+    subheaders = [s.value for s in at.subheader]
+    assert subheaders == ["Where it sits in the taxonomy", "What it studies", "Relations", "BibTeX"]
+    links = page_links(at)
+    assert links["**Model › Token › Visual Token**"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    assert links["LLaVA\\-1\\.5"] == "compare?model=LLaVA-1.5"
+    relations = [target for target in links.values() if target.startswith("paper?")]
+    assert relations == ["paper?key=nostalgebraist2020logitlens", "paper?key=muller2024sehen"]
+    assert at.code[0].value.startswith("@inproceedings{neo2024interpreting,") and at.code[0].language == "latex"
+
+
+def test_paper_without_a_key_offers_a_picker_that_opens_the_paper(fixture_site):
+    at = ok(app_test("paper"))
+    picker = at.selectbox[0]
+    assert len(picker.options) == 5
+    picker.set_value("muller2024sehen").run()
+    ok(at)
+    assert at.query_params["key"] == "muller2024sehen"
+    assert at.title[0].value.startswith("Sehen und Verstehen")
+
+
+def test_paper_unknown_key_says_so_and_offers_the_picker(fixture_site):
+    at = ok(app_test("paper", {"key": "nobody2099nothing"}))
+    assert "no paper with key" in at.error[0].value and "nobody2099nothing" in at.error[0].value and at.selectbox
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
+    at = ok(app_test("compare"))
+    assert at.subheader[0].value == "5 papers"
+    table = at.dataframe[0].value
+    assert sorted(table["key"]) == sorted(["leng2024mitigating", "li2023evaluating", "muller2024sehen",
+                                           "neo2024interpreting", "nostalgebraist2020logitlens"])
+    assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"]))
+    assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
+    assert at.code[0].value == "/compare"  # permalink of the unfiltered view
+
+
+def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_site):
+    params = {"node": ["model"], "model": ["LLaVA-1.5"], "modality": ["image"], "technique": ["logit lens"],
+              "granularity": ["token"], "years": ["2024", "2024"], "code": "true", "q": "object",
+              "pick": ["neo2024interpreting", "li2023evaluating"]}
+    at = ok(app_test("compare", params))
+    assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["LLaVA-1.5"]
+    assert at.multiselect(key="technique").value == ["logit lens"] and at.slider(key="years").value == (2024, 2024)
+    assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
+    assert at.subheader[0].value == "1 papers"
+    assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
+    side = at.dataframe[1].value
+    assert list(side.columns) == ["neo2024interpreting", "li2023evaluating"] and "Models" in side.index
+    assert "the 2 picked papers" in texts(at)
+    assert at.code[0].value == ("/compare?node=model&modality=image&model=LLaVA-1.5&technique=logit%20lens"
+                                "&granularity=token&years=2024&years=2024&code=true&q=object"
+                                "&pick=neo2024interpreting&pick=li2023evaluating")
+
+
+def test_compare_filters_respond_to_the_widgets(fixture_site):
+    at = ok(app_test("compare"))
+    at.multiselect(key="model").set_value(["Qwen-VL"]).run()
+    assert ok(at).subheader[0].value == "2 papers"
+    at.text_input(key="q").set_value("sinks").run()
+    assert ok(at).subheader[0].value == "1 papers"
+    at.text_input(key="q").set_value("nothing matches this").run()
+    assert "No paper matches" in ok(at).info[0].value
+
+
+def test_compare_unknown_node_in_the_url_is_dropped(fixture_site):
+    at = ok(app_test("compare", {"node": ["model/nope"], "modality": ["text"]}))
+    assert at.multiselect(key="node").value == [] and at.subheader[0].value == "5 papers"
+
+
+# --- graphs --------------------------------------------------------------------------------------
+
+def graph_html(at) -> str:
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    return frames[0].proto.srcdoc
+
+
+def test_graphs_default_is_the_taxonomy_with_its_papers(fixture_site):
+    at = ok(app_test("graphs"))
+    assert at.caption[0].value.startswith("29 nodes, 27 edges, 5 papers in scope")
+    html = graph_html(at)
+    assert '"id": "paper:neo2024interpreting"' in html and "vis.Network" in html
+
+
+@pytest.mark.parametrize("params, caption", [
+    ({"graph": "papers", "link": "relation"}, "5 nodes, 2 edges, 5 papers"),
+    ({"graph": "papers", "link": "model", "color": "year"}, "5 nodes, 4 edges, 5 papers"),
+    ({"graph": "co-authors", "min": "1"}, "papers in scope"),
+    ({"graph": "models", "min": "2"}, "7 nodes, 7 edges, 5 papers"),
+    ({"scope": "model/token", "years": ["2024", "2024"]}, "5 nodes, 4 edges, 2 papers"),
+])
+def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
+    at = ok(app_test("graphs", params))
+    assert caption in at.caption[0].value
+    graph_html(at)
+    if "graph" in params:
+        assert at.segmented_control(key="graph").value == params["graph"]
+    if "scope" in params:
+        assert at.selectbox(key="scope").value == "model/token"
+
+
+def test_a_graph_above_the_cap_explains_and_offers_narrower_scopes(bundled_db, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(bundled_db))
+    at = ok(app_test("graphs", {"graph": "co-authors", "min": "1"}))
+    assert not at.get("iframe")
+    assert "the cap is 800 nodes" in at.warning[0].value
+    scopes = [target for target in page_links(at).values() if target.startswith("graphs?")]
+    assert scopes and all("graph=co-authors" in s and "scope=" in s for s in scopes)
+
+
+def test_graphs_with_an_empty_scope_say_so(fixture_site):
+    at = ok(app_test("graphs", {"scope": "model/neuron"}))
+    assert "nodes" in at.caption[0].value and graph_html(at)  # the tree part is still drawn
+    at = ok(app_test("graphs", {"graph": "papers", "scope": "model/neuron"}))
+    assert "Nothing to draw" in at.info[0].value
+
+
+# --- first start ---------------------------------------------------------------------------------
+
+def test_first_start_builds_the_missing_knowledge_base(tmp_path, monkeypatch):
+    from website_support import FIXTURE_DATA
+
+    db_path = tmp_path / "fresh" / "atlas.db"
+    monkeypatch.setenv("ATLAS_DB", str(db_path))
+    monkeypatch.setenv("ATLAS_DATA", str(FIXTURE_DATA))
+    at = ok(app_test())
+    assert db_path.exists()
+    assert {m.label: m.value for m in at.metric}["Papers"] == "5"
+
+
+# --- hostile data --------------------------------------------------------------------------------
+
+HOSTILE_VIEWS = [
+    (None, {}),
+    ("taxonomy", {"node": "model/token/visual-token"}),
+    ("paper", {"key": "evil2024script"}),
+    ("paper", {"key": "evil2024href"}),
+    ("paper", {"key": "benign2023baseline"}),
+    ("compare", {"pick": ["evil2024script", "evil2024href"]}),
+    ("graphs", {}),
+    ("graphs", {"graph": "papers", "link": "leaf"}),
+    ("graphs", {"graph": "papers", "link": "relation"}),
+    ("graphs", {"graph": "co-authors", "min": "1"}),
+    ("graphs", {"graph": "models", "min": "1"}),
+]
+
+
+@pytest.mark.parametrize("page, params", HOSTILE_VIEWS)
+def test_hostile_text_is_escaped_on_every_page(hostile_site, page, params):
+    at = ok(app_test(page, params))
+    for element in [*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info, *at.warning, *at.error]:
+        assert not RAW_TAG.search(element.value), element.value
+    for link in at.get("page_link"):
+        assert not RAW_TAG.search(link.proto.label), link.proto.label
+    for frame in at.get("iframe"):
+        for payload in ("<script>window.__atlasXss", "<img src=x", "<svg onload", '<a href="javascript'):
+            assert payload not in frame.proto.srcdoc
+
+
+def test_hostile_links_are_never_javascript(hostile_site):
+    at = ok(app_test("paper", {"key": "evil2024href"}))
+    body = texts(at)
+    assert "](javascript" not in body.lower() and "(javascript" not in body.lower()
+    assert "javascript\\:alert\\(\\'xss\\-code\\-url\\'\\) *(not a web link)*" in body
+    assert JAVASCRIPT_CODE_URL not in body  # only its escaped form is shown
+    at = ok(app_test("paper", {"key": "evil2024script"}))
+    assert "(https://example.com/%22%3E%3Cimg/src=x/onerror=alert%28%27xss-code%27%29%3E)" in texts(at)
