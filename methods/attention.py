@@ -148,10 +148,10 @@ def attention_and_gradients(score_fn: Callable[[], torch.Tensor], attention_modu
     """Run ``score_fn()`` (returning a scalar, e.g. the target logit) while recording the output
     of each module that emits attention probabilities; return the attentions and the
     gradients of the score with respect to them, in layer order."""
-    with record({str(i): m for i, m in enumerate(attention_modules)}) as store:
+    with torch.enable_grad(), record({str(i): m for i, m in enumerate(attention_modules)}) as store:
         score = score_fn()
-    attentions = [store[str(i)] for i in range(len(attention_modules))]
-    grads = torch.autograd.grad(score, attentions)
+        attentions = [store[str(i)] for i in range(len(attention_modules))]
+        grads = torch.autograd.grad(score, attentions)
     return [a.detach() for a in attentions], [g.detach() for g in grads]
 
 

@@ -67,7 +67,8 @@ def integrated_gradients(f: ScalarFn, x: torch.Tensor, baseline: torch.Tensor | 
     for start in range(0, len(alphas), batch_size):
         a = alphas[start:start + batch_size].view(shape)
         points = (baseline.detach() + a * diff).requires_grad_(True)
-        (grad,) = torch.autograd.grad(f(points).sum(), points)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(f(points).sum(), points)
         total = total + (weights[start:start + batch_size].view(shape) * grad).sum(0)
     return diff * total
 
@@ -99,10 +100,10 @@ def grad_cam(f: ScalarFn, layer: nn.Module, x: torch.Tensor,
     """
     if x.is_floating_point():  # so gradients exist even if the model's weights are frozen
         x = x.detach().requires_grad_(True)
-    with record({"a": layer}) as store:
+    with torch.enable_grad(), record({"a": layer}) as store:
         score = f(x)
-    acts = store["a"]
-    (grads,) = torch.autograd.grad(score.sum(), acts)
+        acts = store["a"]
+        (grads,) = torch.autograd.grad(score.sum(), acts)
     if reshape is not None:
         acts, grads = reshape(acts), reshape(grads)
     weights = grads.mean(dim=(2, 3), keepdim=True)

@@ -29,10 +29,10 @@ def activations_and_gradients(score_fn: Callable[[torch.Tensor], torch.Tensor], 
     layer's output (e.g. ``lambda h: h[:, 0]`` for a [CLS] token) from both."""
     if inputs.is_floating_point():  # so gradients exist even if the model's weights are frozen
         inputs = inputs.detach().requires_grad_(True)
-    with record({"h": layer}) as store:
+    with torch.enable_grad(), record({"h": layer}) as store:
         score = score_fn(inputs)
-    acts = store["h"]
-    (grads,) = torch.autograd.grad(score.sum(), acts)
+        acts = store["h"]
+        (grads,) = torch.autograd.grad(score.sum(), acts)
     acts, grads = acts.detach(), grads.detach()
     if select is not None:
         acts, grads = select(acts), select(grads)

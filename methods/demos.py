@@ -51,10 +51,15 @@ def _show(ax, image: torch.Tensor, title: str = "") -> None:
     ax.axis("off")
 
 
-def _heat(ax, values, title: str = "", cmap: str = "viridis", **kw) -> None:
+def _heat(ax, values, title: str = "", cmap: str = "viridis", grid: bool = False, **kw) -> None:
+    """A heat map with a colour bar; ``grid=True`` for patch maps (no tick labels)."""
     im = ax.imshow(np.asarray(values), cmap=cmap, **kw)
     ax.set_title(title, fontsize=8)
-    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    cbar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    cbar.ax.tick_params(labelsize=6)
+    if grid:
+        ax.set_xticks([])
+        ax.set_yticks([])
 
 
 def _label(b: td.ShapesBatch, i: int = 0) -> str:
@@ -70,7 +75,7 @@ def _rounded(x, nd: int = 6):
 def demo_integrated_gradients():
     vit = tm.trained_vit().double()
     examples = [objects(c, s, cell, seed=i) for i, (c, s, cell) in enumerate([(0, 0, 5), (2, 1, 10), (3, 2, 15)])]
-    fig = Figure(figsize=(7.5, 5))
+    fig = Figure(figsize=(7.5, 5), layout="constrained")
     rows = []
     for i, b in enumerate(examples):
         x = b.images[0].double()
@@ -89,7 +94,7 @@ def demo_integrated_gradients():
                      "fraction_of_abs_attribution_on_object_pixels": inside,
                      "object_pixel_fraction": float(b.mask[0].double().mean())})
         _show(fig.add_subplot(2, 3, i + 1), b.images[0], _label(b))
-        _heat(fig.add_subplot(2, 3, i + 4), heat.numpy(), f"|IG|, {inside:.0%} on object", cmap="magma")
+        _heat(fig.add_subplot(2, 3, i + 4), heat.numpy(), f"|IG|, {inside:.0%} on object", cmap="magma", grid=True)
     fig.suptitle("Integrated gradients (96-node Gauss-Legendre, float64) on the toy ViT")
     return fig, {"model": "TinyViT (trained)", "baseline": "constant 0.25 image", "steps": 96,
                  "rule": "gauss-legendre", "examples": rows}
@@ -104,7 +109,7 @@ def demo_grad_cam():
     up = upsample(cam, (td.IMAGE_SIZE, td.IMAGE_SIZE))
     cell_px = td.patch_mask(b).repeat_interleave(td.PATCH, 1).repeat_interleave(td.PATCH, 2)
     mass = ((up * cell_px).sum((1, 2)) / up.sum((1, 2)).clamp_min(1e-12)).tolist()
-    fig = Figure(figsize=(9, 4.6))
+    fig = Figure(figsize=(9, 4.6), layout="constrained")
     for i in range(len(b)):
         _show(fig.add_subplot(2, 4, i + 1), b.images[i], f"{_label(b, i)} (pred {'ok' if pred[i] == b.label[i] else 'wrong'})")
         ax = fig.add_subplot(2, 4, i + 5)
@@ -131,14 +136,14 @@ def demo_attention_rollout():
     vit = tm.trained_vit()
     b = td.make_shapes(4, seed=31)
     roll = attention_rollout(_vit_attentions(vit, b.images))  # [B, 17, 17]
-    fig = Figure(figsize=(9, 4.6))
+    fig = Figure(figsize=(9, 4.6), layout="constrained")
     rows = []
     for i in range(len(b)):
         cls_row = roll[i, 0, 1:].view(td.GRID, td.GRID)
         rows.append({"object": _label(b, i), "cell": int(b.cell[i]), "argmax_patch": int(cls_row.argmax()),
                      "cls_to_cls": float(roll[i, 0, 0]), "cls_row_patches": _rounded(cls_row, 5)})
         _show(fig.add_subplot(2, 4, i + 1), b.images[i], _label(b, i))
-        _heat(fig.add_subplot(2, 4, i + 5), cls_row.numpy(), "rollout [CLS] -> patches")
+        _heat(fig.add_subplot(2, 4, i + 5), cls_row.numpy(), "rollout [CLS] -> patches", grid=True)
     fig.suptitle("Attention rollout on the toy ViT")
     return fig, {"model": "TinyViT (trained)", "head_fusion": "mean", "residual": "0.5 A + 0.5 I",
                  "max_row_sum_error": float((roll.sum(-1) - 1).abs().max()), "examples": rows}
@@ -148,7 +153,7 @@ def demo_attention_flow():
     vit = tm.trained_vit()
     b = td.make_shapes(3, seed=41)
     atts = _vit_attentions(vit, b.images)
-    fig = Figure(figsize=(9, 5))
+    fig = Figure(figsize=(9, 5), layout="constrained")
     rows = []
     for i in range(len(b)):
         per_example = [a[i] for a in atts]
@@ -158,8 +163,8 @@ def demo_attention_flow():
         rows.append({"object": _label(b, i), "cell": int(b.cell[i]), "argmax_patch": int(patches.argmax()),
                      "flow_to_cls": _rounded(flow.values[0], 6), "rollout_cls_row": _rounded(roll, 6)})
         _show(fig.add_subplot(3, 3, i + 1), b.images[i], _label(b, i))
-        _heat(fig.add_subplot(3, 3, i + 4), patches, "max-flow patch -> [CLS]")
-        _heat(fig.add_subplot(3, 3, i + 7), roll[1:].view(td.GRID, td.GRID).numpy(), "rollout, for comparison")
+        _heat(fig.add_subplot(3, 3, i + 4), patches, "max-flow patch -> [CLS]", grid=True)
+        _heat(fig.add_subplot(3, 3, i + 7), roll[1:].view(td.GRID, td.GRID).numpy(), "rollout, for comparison", grid=True)
     fig.suptitle("Attention flow (max-flow through the layered attention graph) on the toy ViT")
     return fig, {"model": "TinyViT (trained)", "output_token": "[CLS]", "examples": rows}
 
@@ -167,7 +172,7 @@ def demo_attention_flow():
 def demo_gradient_attention_relevancy():
     llava = tm.trained_llava()
     b = td.make_shapes(3, seed=51)
-    fig = Figure(figsize=(9, 5))
+    fig = Figure(figsize=(9, 5), layout="constrained")
     rows = []
     for i in range(len(b)):
         qi = i % 2
@@ -183,7 +188,7 @@ def demo_gradient_attention_relevancy():
                      "cell": int(b.cell[i]), "relevancy_answer_row": _rounded(last, 6),
                      "image_share_of_non_self_relevancy": float(last[: td.N_PATCHES].sum() / (last.sum() - 1))})
         _show(fig.add_subplot(2, 3, i + 1), b.images[i], f"{_label(b, i)}\n'{td.QUESTIONS[qi]} ?' -> {td.VOCAB[answer]}")
-        _heat(fig.add_subplot(2, 3, i + 4), img_rel.numpy(), "relevancy of image tokens")
+        _heat(fig.add_subplot(2, 3, i + 4), img_rel.numpy(), "relevancy of image tokens", grid=True)
     fig.suptitle("Gradient-weighted attention relevancy (Chefer et al.) in the toy LLaVA decoder")
     return fig, {"model": "TinyLLaVA (trained)", "positions": LLAVA_POSITIONS, "examples": rows}
 
@@ -196,7 +201,7 @@ def demo_mm_shap():
     good = td.caption_tokens(b.colour, b.shape)
     wrong = td.caption_tokens((b.colour + 1) % len(td.COLOURS), b.shape)
     rows = []
-    fig = Figure(figsize=(9, 5.2))
+    fig = Figure(figsize=(9, 5.2), layout="constrained")
     for i in range(len(b)):
         for k, (caption, kind) in enumerate([(good[i], "matching"), (wrong[i], "colour swapped")]):
             def value(text_mask, image_mask, caption=caption, image=b.images[i]):
@@ -219,7 +224,7 @@ def demo_mm_shap():
                 _show(fig.add_subplot(2, 3, i + 1), b.images[i], _label(b, i))
                 lim = float(res.phi_image.abs().max())
                 _heat(fig.add_subplot(2, 3, i + 4), res.phi_image.view(td.GRID, td.GRID).numpy(),
-                      f"patch Shapley; T-SHAP {res.t_shap:.2f}", cmap="coolwarm", vmin=-lim, vmax=lim)
+                      f"patch Shapley; T-SHAP {res.t_shap:.2f}", cmap="coolwarm", vmin=-lim, vmax=lim, grid=True)
     fig.suptitle("MM-SHAP on the toy CLIP (image-caption score; 2 words + 16 patches)")
     return fig, {"model": "TinyCLIP (trained)", "estimator": "permutation sampling, 64 antithetic orderings",
                  "masking": "text: <mask> token; image: patch set to background 0.25", "examples": rows}
@@ -240,7 +245,7 @@ def demo_logit_lens():
         lens = logit_lens(states, llava.ln_f, llava.unembed)[:, 0]  # [L+1, N, V]
     probs = lens.softmax(-1)
     answer = V["green"]
-    fig = Figure(figsize=(9, 3.8))
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.add_subplot(1, 2, 1)
     _heat(ax, probs[:, :, answer].numpy(), "P('green') read at each layer/position", aspect="auto")
     ax.set_yticks(range(len(states)), ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]])
@@ -283,7 +288,7 @@ def demo_direct_logit_attribution():
         res = direct_logit_attribution(comps, llava.ln_f, llava.unembed.weight, answer, llava.unembed.bias)
     names = list(res.contributions)
     vals = [float(res.contributions[n]) for n in names]
-    fig = Figure(figsize=(9, 3.8))
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     ax.bar(range(len(vals)), vals, color=["tab:green" if v > 0 else "tab:red" for v in vals])
     ax.set_xticks(range(len(vals)), names, rotation=60, fontsize=7)
@@ -291,7 +296,6 @@ def demo_direct_logit_attribution():
     ax.set_ylabel("contribution to logit('yellow')")
     fig.suptitle(f"Direct logit attribution, toy LLaVA ({_label(b)}, 'colour ?'); "
                  f"sum {sum(vals):.3f} + bias {float(res.bias):.3f} = logit {float(logits[0, -1, answer]):.3f}", fontsize=9)
-    fig.tight_layout()
     return fig, {"model": "TinyLLaVA (trained)", "token": "yellow", "contributions": dict(zip(names, vals)),
                  "bias_term": float(res.bias), "model_logit": float(logits[0, -1, answer]),
                  "sum_plus_bias_minus_logit": float(sum(vals) + float(res.bias) - float(logits[0, -1, answer]))}
@@ -313,12 +317,13 @@ def demo_activation_patching():
         clean_out = llava(clean.images, q)
     _, (clean_block,) = residual_stream(lambda: llava(clean.images, q), [llava.blocks[0]])
     restored = run_with_patch(lambda: llava(corrupt.images, q), llava.blocks[0], clean_block.detach())
-    fig = Figure(figsize=(9, 4))
-    _show(fig.add_subplot(1, 4, 1), clean.images[0], "clean: red cross")
-    _show(fig.add_subplot(1, 4, 2), corrupt.images[0], "corrupted: blue cross")
-    ax = fig.add_subplot(1, 2, 2)
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 3.2])
+    _show(fig.add_subplot(gs[0, 0]), clean.images[0], "clean: red cross")
+    _show(fig.add_subplot(gs[0, 1]), corrupt.images[0], "corrupted: blue cross")
+    ax = fig.add_subplot(gs[0, 2])
     _heat(ax, norm.numpy(), "fraction of logit(red)-logit(blue) restored", cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-    ax.set_yticks(range(len(modules)), ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]])
+    ax.set_yticks(range(len(modules)), ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]], fontsize=7)
     ax.set_xticks(range(len(LLAVA_POSITIONS)), LLAVA_POSITIONS, rotation=90, fontsize=6)
     fig.suptitle("Activation patching (clean -> corrupted, one position at a time), toy LLaVA")
     return fig, {"model": "TinyLLaVA (trained)", "metric": "logit(red) - logit(blue) at '?'",
@@ -351,7 +356,7 @@ def demo_linear_probe():
             r = probe_with_control(a, ytr, types_train, b, yte, types_test)
             results[task].append({"layer": layer, "accuracy": r.accuracy, "control_accuracy": r.control_accuracy,
                                   "selectivity": r.selectivity})
-    fig = Figure(figsize=(9, 3.4))
+    fig = Figure(figsize=(9, 3.4), layout="constrained")
     for k, (task, rows) in enumerate(results.items()):
         ax = fig.add_subplot(1, 3, k + 1)
         x = np.arange(len(layers))
@@ -363,7 +368,6 @@ def demo_linear_probe():
         if k == 0:
             ax.legend(fontsize=7)
     fig.suptitle("Linear probes on the toy ViT's [CLS] state, with control tasks (held-out accuracy)")
-    fig.tight_layout()
     return fig, {"model": "TinyViT (trained)", "representation": "[CLS] residual stream",
                  "control_task": "random label per (colour, shape, cell) type", "results": results}
 
@@ -391,7 +395,7 @@ def demo_tcav():
             grads = activations_and_gradients(centred_logit, layer, inputs, cls)[1]
             res = tcav(grads, cacts, racts, method="mean-difference")
             table[ci, k], pvals[ci, k] = res.mean, res.p_value
-    fig = Figure(figsize=(5.5, 4.4))
+    fig = Figure(figsize=(5.5, 4.4), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     _heat(ax, table, "TCAV score (mean over 5 random sets)", vmin=0, vmax=1)
     ax.set_yticks(range(4), [f"concept {c}" for c in td.COLOUR_NAMES], fontsize=7)
@@ -399,7 +403,6 @@ def demo_tcav():
     for (r, c), v in np.ndenumerate(table):
         ax.text(c, r, f"{v:.2f}\np={pvals[r, c]:.2f}", ha="center", va="center", fontsize=6, color="w")
     fig.suptitle("TCAV on the toy ViT ([CLS] after the last block; centred class logits)", fontsize=9)
-    fig.tight_layout()
     return fig, {"model": "TinyViT (trained)", "layer": "blocks[-1] output, [CLS] token", "cav": "mean-difference",
                  "concepts": list(td.COLOUR_NAMES), "classes": [f"{c} square" for c in td.COLOUR_NAMES],
                  "scores": _rounded(table), "p_values": _rounded(pvals)}
@@ -424,27 +427,27 @@ def demo_sparse_autoencoder():
         f = sae.encode(x)
     names = [*td.COLOUR_NAMES, "background"]
     means = torch.stack([f[y == k].mean(0) for k in range(len(names))])  # [5, 64]
-    best = means.argmax(0)
-    spec = means.max(0).values / means.sum(0).clamp_min(1e-12)
     features = {}
     for k, name in enumerate(names):
-        cands = [(float(spec[j]), j) for j in range(f.shape[1]) if best[j] == k and means[k, j] > 0]
-        if cands:
-            s, j = max(cands)
-            features[name] = {"feature": j, "specificity": s, "mean_activation": float(means[k, j])}
+        others = torch.cat([means[:k], means[k + 1:]]).amax(0)
+        margin = means[k] - others  # how much more the feature fires on this token type than on any other
+        j = int(margin.argmax())
+        features[name] = {"feature": j, "mean_activation": float(means[k, j]), "margin_over_other_types": float(margin[j]),
+                          "fraction_of_firing_on_this_type": float(means[k, j] / means[:, j].sum().clamp_min(1e-12))}
     order = [v["feature"] for v in features.values()]
-    fig = Figure(figsize=(8, 3.6))
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
     ax = fig.add_subplot(1, 2, 1)
-    _heat(ax, means[:, order].numpy(), "mean activation by token type", aspect="auto")
+    shown = means[:, order] / means[:, order].amax(0, keepdim=True).clamp_min(1e-12)
+    _heat(ax, shown.numpy(), "mean activation by token type (per feature, max = 1)", aspect="auto")
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.set_xticks(range(len(order)), [f"f{j}" for j in order], fontsize=7)
     ax2 = fig.add_subplot(1, 2, 2)
     ax2.hist((f > 0).sum(1).numpy(), bins=range(0, 21), color="tab:blue")
     ax2.set_title(f"L0 per token (mean {metrics['l0']:.1f}); var. explained {metrics['explained_variance']:.2f}", fontsize=8)
     fig.suptitle("Sparse autoencoder (64 features) on the toy ViT's patch tokens after block 1")
-    fig.tight_layout()
     return fig, {"model": "TinyViT (trained)", "activations": "patch tokens after block 1 (4800 x 32), scaled by 1/%.4f" % scale,
-                 "d_hidden": 64, "l1_coeff": 0.1, "metrics": metrics, "most_specific_feature_per_token_type": features}
+                 "d_hidden": 64, "l1_coeff": 0.1, "metrics": metrics, "best_feature_per_token_type": features,
+                 "mean_activation_by_token_type": {n: _rounded(means[k], 5) for k, n in enumerate(names)}}
 
 
 # --------------------------------------------------------------------------- inference-time interventions
@@ -469,7 +472,7 @@ def demo_activation_steering():
             p = llava(test.images, q)[:, -1].softmax(-1).mean(0)
         for w in td.COLOUR_NAMES:
             curves[w].append(float(p[V[w]]))
-    fig = Figure(figsize=(6, 3.8))
+    fig = Figure(figsize=(6, 3.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     for w, ys in curves.items():
         ax.plot(strengths, ys, marker="o", label=w, color={"yellow": "gold"}.get(w, w))
@@ -477,7 +480,6 @@ def demo_activation_steering():
     ax.set_ylabel("mean P(answer) on blue images")
     ax.legend(fontsize=7)
     fig.suptitle("Activation steering in the toy LLaVA: 'colour ?' on blue objects", fontsize=9)
-    fig.tight_layout()
     return fig, {"model": "TinyLLaVA (trained)", "layer": "blocks[0] output, last position", "strengths": strengths,
                  "mean_answer_probability": curves, "vector_norm": float(vector.norm())}
 
@@ -491,7 +493,7 @@ def demo_visual_contrastive_decoding():
         distorted = llava(distort_image(b.images, noise_step=999, seed=0), q)[:, -1]
     alphas = [0.0, 0.5, 1.0, 2.0]
     rows = []
-    fig = Figure(figsize=(10, 4.6))
+    fig = Figure(figsize=(10, 4.6), layout="constrained")
     for i in range(len(b)):
         entry = {"object": _label(b, i), "p_original": {}, "p_distorted": {}, "p_vcd": {}}
         p0 = logits[i].softmax(-1)

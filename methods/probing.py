@@ -51,7 +51,8 @@ def fit_linear_probe(x: torch.Tensor, y: torch.Tensor, n_classes: int | None = N
         loss.backward()
         return loss
 
-    opt.step(closure)
+    with torch.enable_grad():  # also when called from inside a no_grad block
+        opt.step(closure)
     return LinearProbe(w.detach(), b.detach(), mean, std)
 
 

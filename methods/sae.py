@@ -56,17 +56,18 @@ def train_sae(acts: torch.Tensor, d_hidden: int, l1_coeff: float = 1e-2, steps: 
     opt = torch.optim.Adam(sae.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     history = []
-    for _ in range(steps):
-        batch = acts[torch.randint(len(acts), (min(batch_size, len(acts)),), generator=g)]
-        loss = sae_loss(sae, batch, l1_coeff)
-        opt.zero_grad()
-        loss.backward()
-        with torch.no_grad():  # keep updates tangent to the unit sphere of each decoder row
-            d = sae.W_dec
-            d.grad -= (d.grad * d).sum(1, keepdim=True) * d
-        opt.step()
-        sae.normalize_decoder()
-        history.append(float(loss.detach()))
+    with torch.enable_grad():  # also when called from inside a no_grad block
+        for _ in range(steps):
+            batch = acts[torch.randint(len(acts), (min(batch_size, len(acts)),), generator=g)]
+            loss = sae_loss(sae, batch, l1_coeff)
+            opt.zero_grad()
+            loss.backward()
+            with torch.no_grad():  # keep updates tangent to the unit sphere of each decoder row
+                d = sae.W_dec
+                d.grad -= (d.grad * d).sum(1, keepdim=True) * d
+            opt.step()
+            sae.normalize_decoder()
+            history.append(float(loss.detach()))
     sae.history = history
     return sae.eval()
 

@@ -225,13 +225,14 @@ def _train(model: nn.Module, loss_fn, steps: int, lr: float) -> list[float]:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     history = []
     model.train()
-    for step in range(steps):
-        loss = loss_fn(step)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        history.append(float(loss.detach()))
+    with torch.enable_grad():  # also when called from inside a no_grad block
+        for step in range(steps):
+            loss = loss_fn(step)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            history.append(float(loss.detach()))
     model.eval()
     return history
 
