@@ -48,9 +48,10 @@ def train_sae(acts: torch.Tensor, d_hidden: int, l1_coeff: float = 1e-2, steps: 
     """Train an SAE on ``acts`` ``[M, d]`` with Adam; decoder rows are renormalised after every
     step (and the gradient component along them removed), so the L1 penalty cannot be dodged by
     shrinking codes and growing directions."""
-    torch.manual_seed(seed)
     acts = acts.detach().float().reshape(-1, acts.shape[-1])
-    sae = SparseAutoencoder(acts.shape[-1], d_hidden)
+    with torch.random.fork_rng(devices=[]):  # seeded initialisation without touching the global RNG
+        torch.manual_seed(seed)
+        sae = SparseAutoencoder(acts.shape[-1], d_hidden)
     with torch.no_grad():
         sae.b_dec.copy_(acts.median(dim=0).values)
     opt = torch.optim.Adam(sae.parameters(), lr=lr)

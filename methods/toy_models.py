@@ -304,7 +304,7 @@ def train_llava(seed: int = 0, steps: int = 200, batch_size: int = 64, lr: float
 @functools.lru_cache(maxsize=None)
 def _cached(kind: str, seed: int) -> nn.Module:
     trainer = {"vit": train_vit, "cnn": train_cnn, "clip": train_clip, "llava": train_llava}[kind]
-    with single_thread():
+    with single_thread(), torch.random.fork_rng(devices=[]):  # leave the caller's RNG state alone
         return trainer(seed=seed)
 
 

@@ -116,3 +116,14 @@ def test_gradient_methods_work_inside_no_grad_blocks():
     assert attr.abs().sum() > 0 and cam.shape == (2, td.GRID, td.GRID)
     assert grads.abs().sum() > 0 and all(g.abs().sum() > 0 for g in agrads)
     assert probe.weight.abs().sum() > 0 and len(sae.history) == 5
+
+
+def test_training_leaves_the_global_random_state_alone():
+    from methods.sae import train_sae
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    tm.trained_vit()
+    train_sae(torch.randn(32, 4, generator=torch.Generator().manual_seed(0)), 8, steps=3)
+    assert torch.equal(torch.rand(3), expected)
