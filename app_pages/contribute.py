@@ -72,7 +72,7 @@ def show_paper(scaffold, data_dir) -> None:
     bib_column, yaml_column = st.columns(2, gap="large")
     with bib_column:
         st.markdown(f"**{common.code(scaffold.bib_path)}**")
-        st.code(scaffold.bib_text, language="bibtex")
+        st.code(scaffold.bib_text, language="bibtex", wrap_lines=True)
         st.download_button("Download the .bib file", scaffold.bib_text, file_name=f"{scaffold.key}.bib", mime="text/plain")
     with yaml_column:
         st.markdown(f"**{common.code(scaffold.yaml_path)}**: replace every TODO")
@@ -84,7 +84,7 @@ def show_paper(scaffold, data_dir) -> None:
     problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir)
     if problems:
         st.error(f"{len(problems)} problem(s) to fix before the pull request (as `atlas validate --strict` reports them):")
-        st.code("\n".join(f"{p.path}:{p.line}: {p.message}" for p in problems), language=None)
+        st.code("\n".join(f"{p.path}:{p.line}: {p.message}" for p in problems), language=None, wrap_lines=True)
     else:
         st.success("Both files pass `atlas validate --strict` against the atlas's data.")
 

@@ -23,7 +23,8 @@ from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
 from ingest.bibtex import BibEntry, family_name, read_bib_folder, split_names
 from ingest.duplicates import similar_titles
-from ingest.identifiers import arxiv_id_from_fields, make_key, normalise_arxiv_id, normalise_doi, normalise_title
+from ingest.identifiers import (arxiv_id_from_fields, ascii_slug, make_key, normalise_arxiv_id, normalise_doi,
+                                normalise_title)
 from ingest.problems import Problem
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
@@ -41,7 +42,8 @@ NOISE_FIELDS = frozenset("""abstract file keywords keyword annote annotation url
     readstatus ranking shorttitle langid crossref-key citedby-count""".split())
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+", re.I)
-_PROTECTABLE = re.compile(r"(?<![\\\w{])([A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # never meaningful in BibTeX; YAML refuses most
+_PROTECTABLE = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 
 
 class ScaffoldError(Exception):
@@ -191,6 +193,9 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
                          f"(arXiv v1 of {arxiv_id_from_fields(fields)})")
         fields["year"] = str(year)
     families = [family_name(n) for n in split_names(fields["author"])]
+    if not re.match(r"[a-z]", ascii_slug(families[0])):
+        raise ScaffoldError([f"{where}: the first author's family name '{families[0]}' gives no key (it must start "
+                             "with a Latin letter): write author = {Family, Given and ...} as on the arXiv page"])
     key = make_key(families[0], year, title, taken=taken)
     if entry.key != key:
         notes.append(f"key '{entry.key}' -> '{key}' (the key convention: first author's family name, year, "
@@ -223,7 +228,7 @@ def first_public_year(fields: dict[str, str]) -> int | None:
 def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Fields as the atlas writes them, and notes on what changed. ``@type`` holds the entry type."""
     notes = []
-    out = {name: " ".join(value.split()) for name, value in fields.items() if name != "crossref"}
+    out = {name: " ".join(_CONTROL.sub(" ", value).split()) for name, value in fields.items() if name != "crossref"}
     dropped = sorted(n for n in out if n in NOISE_FIELDS or n.startswith("mendeley"))
     for name in dropped:
         del out[name]
@@ -285,9 +290,8 @@ def protect_capitals(title: str) -> str:
             out.append(match.group())
             i += len(match.group())
             continue
-        elif depth == 0 and (char.isalnum()) and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{")):
-            match = _PROTECTABLE.match(title, i)
-            word = match.group(1)
+        elif depth == 0 and char.isalnum() and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{_")):
+            word = _PROTECTABLE.match(title, i).group()  # starts at an alphanumeric, so it matches
             if any(any(c.isupper() for c in part[1:]) for part in re.split(r"[-.]", word)):
                 out.append("{" + word + "}")
             else:
@@ -392,7 +396,7 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
                if method_ids else "methods: []  # ids from methods/catalog.yaml the paper introduces or uses")
     lines = [
         "# yaml-language-server: $schema=../../ingest/annotation.schema.json",
-        f"# {_one_line(title)} ({first_author}, {year}): scaffolded by `atlas add`.",
+        f"# {_one_line(title)} ({_one_line(first_author)}, {year}): scaffolded by `atlas add`.",
         f"# Replace every {PLACEHOLDER}, then run `atlas validate`. Field guide: CONTRIBUTING.md, 'The annotation'.",
         f"key: {key}",
         "# Taxonomy leaves (taxonomy/tree.yaml):",
@@ -416,7 +420,7 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 # --- writing and checking ----------------------------------------------------------

@@ -291,3 +291,29 @@ def test_check_new_paper_without_touching_the_data_folder(data_dir):
     assert "'rohrbach2018object' is the same paper as 'neo2024interpreting'" in problem.message
     assert problem.path == "data/papers/rohrbach2018object.bib" and problem.line == 5
     assert sorted(p.name for p in (data_dir / "papers").iterdir()) == before
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from ingest.problems import Problem  # noqa: E402
+from tests_paths import FIXTURE_DATA  # noqa: E402
+from ingest.scaffold import Existing  # noqa: E402
+
+_EXISTING = Existing.read(FIXTURE_DATA)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_TEXT, author=_TEXT, year=st.one_of(st.just(""), st.integers(1900, 2100).map(str), _TEXT))
+def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
+    """Whatever is pasted, the result is two well-formed files or a ScaffoldError, never a crash."""
+    text = f"@misc{{pasted,\n  title = {{{title}}},\n  author = {{{author}}},\n  year = {{{year}}},\n}}\n"
+    try:
+        scaffolds = scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
+    except ScaffoldError as exc:
+        assert exc.reasons and all(isinstance(r, str) and r for r in exc.reasons)
+        return
+    for scaffold in scaffolds:
+        assert re.fullmatch(r"[a-z][a-z0-9]*", scaffold.key)
+        assert yaml.safe_load(scaffold.yaml_text)["key"] == scaffold.key
+        assert scaffold.bib_text.startswith(f"@misc{{{scaffold.key},")
