@@ -115,3 +115,66 @@ def test_hostile_titles_and_reasons_are_escaped(tmp_path_factory, monkeypatch):
     at = ok(app_test("related", {"from": "text", "q": "<script>alert('xss-q')</script> evil"}))
     for element in [*at.markdown, *at.caption]:
         assert "<script" not in element.value
+
+
+# --- in a real browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory, fixture_db):
+    from pathlib import Path
+
+    from website_support import ARTIFACTS, CHROMIUM, streamlit_server
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `make browser` (make test does it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with streamlit_server(fixture_db, ARTIFACTS / "streamlit-server-related.log") as url:
+        yield url
+
+
+def _ready(page) -> None:
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
+        }""", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_url_keeps_the_query(live_site):
+    from urllib.parse import parse_qs, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from website_support import ARTIFACTS, launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{live_site}/related?from=paper&paper=neo2024interpreting")
+            _ready(page)
+            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            assert "paper=neo2024interpreting" in page.url
+            page.get_by_text("interpreting GPT: the logit lens").first.click()  # a result opens its paper page
+            page.wait_for_url("**/paper?key=nostalgebraist2020logitlens")
+            _ready(page)
+            page.get_by_text("Related papers").first.wait_for()
+
+            page.goto(f"{live_site}/related")
+            _ready(page)
+            page.get_by_label("Keywords, a title or a whole abstract").fill('contrastive "decoding" NEAR( -x')
+            page.get_by_role("button", name="Find related work").click()
+            page.get_by_text("Mitigating Object Hallucinations").first.wait_for()
+            page.wait_for_function("() => location.search.includes('q=')")
+            query = parse_qs(urlsplit(page.url).query)
+            assert query["q"] == ['contrastive "decoding" NEAR( -x']
+            page.screenshot(path=str(ARTIFACTS / "related-text.png"))
+            assert errors == []
+        finally:
+            browser.close()
