@@ -246,8 +246,7 @@ def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str,
             if out.get("eprint"):
                 notes.append(f"eprint '{out['eprint']}' -> '{arxiv_id}' (bare arXiv id, no prefix or version)")
             out["eprint"] = arxiv_id
-        if out.get("archiveprefix", "").lower() != "arxiv":
-            out["archiveprefix"] = "arXiv"
+        out["archiveprefix"] = "arXiv"  # the spelling BibTeX styles and the atlas expect
         if re.search(r"arxiv|^corr$", journal.strip(), re.I):
             notes.append(f"'{journal}' is not a venue: written as @misc with eprint {arxiv_id}; "
                          "use @inproceedings/@article with the venue if the paper was published")

@@ -121,6 +121,13 @@ def test_key_year_is_the_first_public_version(data_dir):
     assert "year 2025 -> 2024: the atlas records the year of the first public version (arXiv v1 of 2412.00001)" in scaffold.notes
 
 
+def test_incomplete_author_list_is_pointed_out(data_dir):
+    text = "@misc{x, title={Probing Audio Tokens}, author={Roe, Richard and others}, year={2023}, archiveprefix={arxiv}, eprint={2301.00001}}"
+    scaffold = one(text, data_dir)
+    assert "the author list ends with 'and others': replace it with every author, in order" in scaffold.notes
+    assert "  archivePrefix = {arXiv},\n" in scaffold.bib_text
+
+
 def test_taken_key_gets_the_next_title_word(data_dir):
     text = "@misc{x, title={Interpreting the Second Thing in VLMs}, author={Neo, Clement}, year={2024}}"
     assert one(text, data_dir).key == "neo2024interpretingsecond"
