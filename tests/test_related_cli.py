@@ -78,3 +78,19 @@ def test_without_the_full_text_index_ranking_still_works(fixture_db, capsys, tmp
 def test_missing_database_is_a_message(tmp_path, capsys):
     code, _, err = run(capsys, "related", "--db", str(tmp_path / "none.db"), "x")
     assert code == 1 and "atlas build" in err
+
+
+def test_same_answer_in_every_process(bundled_db):
+    import os
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        for argv in (["attention heads that read visual tokens"], ["--paper", "neo2024interpreting"]):
+            proc = subprocess.run([sys.executable, "-m", "cli.main", "related", *argv, "--db", str(bundled_db),
+                                   "--format", "json", "--k", "20"], capture_output=True, text=True, env=env, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+            outputs.add((tuple(argv), proc.stdout))
+    assert len(outputs) == 2  # one output per question, whatever the hash seed
