@@ -12,8 +12,11 @@ Every paper of the knowledge base then gets the sum of these parts (the weights 
 only place they are set):
 
 ``text``
-    FTS5 BM25 relevance of the paper (title, summary, technique, models, authors) to the query's most telling
-    words, divided by the best hit's, times ``text``. Only the ``text_candidates`` best hits count.
+    FTS5 BM25 relevance of the paper (title, summary, technique, models, authors; column weights ``bm25_columns``)
+    to the query's most telling words, divided by the best hit's, times ``text``. The words are the rarest ones
+    (at most ``text_concepts``) whose papers add up to ``text_row_budget``, which bounds the work at any size;
+    only the ``text_candidates`` best hits count. For a seed paper the text is its title, summary and techniques;
+    for a .bib file, every entry's title (and abstract/keywords when present) plus the matched papers' text.
 ``taxonomy``
     The closest pair of leaves: ``same_leaf`` > ``sibling_leaf`` (same parent) > ``same_perspective`` (same
     root), plus ``extra_same_leaf`` for each further leaf in common. For free text the leaves are those of the
@@ -28,8 +31,11 @@ only place they are set):
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 
 With several seeds (a .bib file), each leaf/model/technique/... is weighted by how many of the seeds have it,
-relative to the most common one. Seeds themselves are never returned. Papers under ``min_score`` are left out; ties are
-broken by key, so the same question always gets the same answer.
+relative to the most common one. Seeds themselves are never returned. Papers under ``min_score`` are left out;
+ties are broken by key, so the same question always gets the same answer.
+
+Speed: the features of every paper are read once per database build into compact arrays (``load_index``), so a
+query costs one bounded FTS5 search plus a few vectorised sums over the papers.
 
 Any text is accepted: it is reduced to words (``explorer.fts``) before it reaches FTS5, so quotes, operators,
 brackets, emoji or 100 KB of text give a result or a note saying why there is none, never an exception.
