@@ -113,6 +113,26 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=related.FORMATS, default="table", help="output format (default: table)")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_related)
+
+    methods = commands.add_parser("methods", help="the catalogue of runnable interpretability methods",
+                                  description="List the methods of methods/catalog.yaml, or run one on its tiny "
+                                              "offline toy model (CPU, seconds) and save a figure and its numbers.")
+    actions = methods.add_subparsers(dest="action", required=True, metavar="ACTION")
+    cmd = actions.add_parser("list", help="every method: id, name, taxonomy leaves, canonical paper, libraries",
+                             description="List the catalogued methods. With a knowledge base (--db, $ATLAS_DB or "
+                                         "the default atlas.db, if it exists) each method also says whether its "
+                                         "canonical paper is in the atlas and which papers use it.")
+    cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    _db_arg(cmd)
+    cmd.set_defaults(handler=cmd_methods_list)
+    cmd = actions.add_parser("run", help="run a method's demo and write ID.png and ID.json",
+                             description="Run the method on its toy model (trained at first use with a fixed "
+                                         "seed, nothing downloaded) and write the figure ID.png and the numbers "
+                                         "ID.json to the output folder. Ids: atlas methods list.")
+    cmd.add_argument("method_id", metavar="ID", help="a method id, e.g. attention-rollout")
+    cmd.add_argument("--out", type=Path, default=Path("method-runs"), metavar="DIR",
+                     help="output folder, created if missing (default: ./method-runs)")
+    cmd.set_defaults(handler=cmd_methods_run)
     return parser
 
 
@@ -263,6 +283,53 @@ def cmd_related(args) -> int:
     for line in [*related.input_summary(result), *result.notes]:
         print(f"atlas: {line}", file=sys.stderr)
     sys.stdout.write(output)
+    return 0
+
+
+
+def cmd_methods_list(args) -> int:
+    from explorer.methods_view import method_cards
+
+    try:
+        session = open_session(args.db)
+    except KnowledgeBaseMissing:
+        if args.db is not None:
+            raise
+        session = None  # no knowledge base: list the catalogue alone
+    try:
+        cards = method_cards(session)
+    finally:
+        if session is not None:
+            session.close()
+    if args.format == "json":
+        print(json.dumps([card.as_dict() for card in cards], indent=2, ensure_ascii=False))
+        return 0
+    rows = [(card.id, card.name, card.paper + ("" if card.paper_in_atlas is not False else " (not in atlas)"),
+             "" if card.used_by is None else str(len(card.used_by)), ", ".join(leaf.id for leaf in card.leaves))
+            for card in cards]
+    header = ("id", "name", "canonical paper", "papers", "leaves")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join([*(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))),
+                         row[4]]))
+    print(f"\n{len(cards)} methods; run one with: atlas methods run ID [--out DIR]")
+    return 0
+
+
+def cmd_methods_run(args) -> int:
+    from methods.catalog import UnknownMethodError, get_method
+
+    try:
+        get_method(args.method_id)  # before importing torch, so a typo fails at once
+    except UnknownMethodError as exc:
+        print(f"atlas: error: {exc}", file=sys.stderr)
+        return 1
+    from methods.runner import run_method
+
+    result = run_method(args.method_id, args.out)
+    print(f"ran {result['name']} ({args.method_id}) in {result['seconds']:.1f}s")
+    print(f"figure:  {args.out / result['figure']}")
+    print(f"numbers: {args.out / (args.method_id + '.json')}")
     return 0
 
 

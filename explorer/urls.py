@@ -18,6 +18,7 @@ DEFAULT_PAGE = "overview"  # served at the site root
 # (``bind="query-params"``), so the URL always holds the current view.
 PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
+METHOD_ID = "method"
 COMPARE_PARAMS = {
     "node": "node",            # taxonomy nodes (a node includes its descendants)
     "modality": "modality",
@@ -127,6 +128,11 @@ def related(text: str = "", paper: str | None = None, cites=(), k: int | None = 
               "cites": list(cites), "k": k, "node": node, "years": [years[0], years[1]] if years else [],
               "has_code": "true" if has_code else ""}
     return Link("related", {RELATED_PARAMS[name]: value for name, value in values.items()})
+
+
+def methods(method_id: str | None = None) -> Link:
+    """The Methods page: the catalogue, or one method (its figure, paper, libraries, implementation)."""
+    return Link("methods", {METHOD_ID: method_id} if method_id else {})
 
 
 def arxiv(arxiv_id: str) -> str:
