@@ -175,6 +175,16 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             query = parse_qs(urlsplit(page.url).query)
             assert query["q"] == ['contrastive "decoding" NEAR( -x']
             page.screenshot(path=str(ARTIFACTS / "related-text.png"))
+
+            page.goto(f"{live_site}/related?from=bib")
+            _ready(page)
+            bib = ARTIFACTS / "related-upload.bib"
+            bib.write_text("@misc{mine, title = {Towards interpreting visual information processing in "
+                           "vision-language models}}\n", encoding="utf-8")
+            page.locator("input[type=file]").set_input_files(str(bib))
+            page.get_by_text("1 of 1 entries are in the atlas").first.wait_for()
+            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            page.get_by_text("related?from=bib&cites=neo2024interpreting").first.wait_for()  # the permalink
             assert errors == []
         finally:
             browser.close()
