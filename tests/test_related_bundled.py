@@ -1,16 +1,19 @@
-"""Real questions over the 266 bundled papers, with the papers each must return in its top 10.
+"""Real questions over the bundled papers, with the papers each must return in its top 10.
 
-The expected papers were read off the data (data/papers/*.yaml and *.bib) before the ranking was run:
-the papers annotated with the technique asked about, the papers whose title says the phrase, the papers
-with an explicit relation to the seed, the papers of an author. Nothing here was adjusted to the output.
+The expected papers are read off the data (the knowledge base built from data/), never off the ranking:
+the papers annotated with the technique asked about, the papers whose text says the phrase, the papers
+with an explicit relation to the seed, the papers of an author, the rest of a leaf. The data grows, so the
+sets are looked up when the test runs; when more papers qualify than fit in ten, nine of the ten must be them.
 """
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from explorer.db import open_session
 from explorer.related import Filters, find_related
+from ingest.models import Paper, PaperCategory, Relation, Technique, paper_techniques
 
 
 @pytest.fixture(scope="module")
@@ -23,24 +26,39 @@ def top10(session, **query) -> list[str]:
     return [p.key for p in find_related(session, k=10, **query).papers]
 
 
+def annotated_with(session, *techniques: str) -> set[str]:
+    """Papers whose annotated technique is one of these (any case, singular or plural)."""
+    wanted = {t.lower() for t in techniques} | {t.lower() + "s" for t in techniques}
+    rows = session.execute(select(paper_techniques.c.paper_key, Technique.name)
+                           .join(Technique, Technique.id == paper_techniques.c.technique_id))
+    return {key for key, name in rows if name.lower() in wanted}
+
+
+def assert_covers(expected: set[str], keys: list[str]) -> None:
+    if len(expected) <= len(keys):
+        assert expected <= set(keys), sorted(expected - set(keys))
+    else:
+        assert len(expected & set(keys)) >= len(keys) - 1, sorted(set(keys) - expected)
+
+
 def test_sparse_autoencoders(session):
-    # every paper annotated with technique "sparse autoencoder(s)"
-    expected = {"lim2024sparse", "lou2025sae", "pach2025sparse", "papadimitriou2025interpreting",
-                "stevens2025sparse", "thasarathan2025universal", "zhang2024large"}
-    assert expected <= set(top10(session, text="sparse autoencoders"))
+    expected = annotated_with(session, "sparse autoencoder")
+    assert len(expected) >= 7  # lim2024sparse, lou2025sae, pach2025sparse, ... when this test was written
+    assert_covers(expected, top10(session, text="sparse autoencoders"))
 
 
 def test_logit_lens(session):
-    # every paper annotated with technique "logit lens"
-    expected = {"huo2024mmneuron", "jiang2024interpreting", "kim2025map", "li2025hidden", "neo2024interpreting",
-                "nostalgebraist2020interpreting", "wu2024semantic"}
-    assert expected <= set(top10(session, text="logit lens"))
+    expected = annotated_with(session, "logit lens")
+    assert len(expected) >= 7  # huo2024mmneuron, jiang2024interpreting, kim2025map, ... when this test was written
+    assert_covers(expected, top10(session, text="logit lens"))
 
 
 def test_video_hallucination_benchmarks(session):
-    # the three papers annotated "video hallucination benchmark", in the top 5
-    expected = {"li2024vidhalluc", "wang2024videohallucer", "zhang2024eventhallusion"}
-    assert expected <= set(top10(session, text="a benchmark for hallucination in video language models")[:5])
+    # the papers annotated "video hallucination benchmark" (li2024vidhalluc, wang2024videohallucer,
+    # zhang2024eventhallusion when this test was written), in the top 5
+    expected = annotated_with(session, "video hallucination benchmark")
+    assert len(expected) >= 3
+    assert_covers(expected, top10(session, text="a benchmark for hallucination in video language models")[:5])
 
 
 def test_attention_sink_phrase(session):
@@ -56,13 +74,10 @@ def test_author_name(session):
 
 
 def test_explicit_relations_of_a_paper_come_back(session):
-    # chen2024halc's annotation links to five papers; all of them must be among its ten related papers
-    from ingest.models import Relation
-    from sqlalchemy import select
-
+    # chen2024halc's annotation links to five papers; all of them must be among its related papers
     targets = set(session.scalars(select(Relation.target_key).where(Relation.source_key == "chen2024halc")))
-    assert len(targets) == 5
-    result = find_related(session, paper="chen2024halc", k=10)
+    assert len(targets) >= 5
+    result = find_related(session, paper="chen2024halc", k=max(10, len(targets)))
     assert targets <= {p.key for p in result.papers}
     for paper in result.papers:
         if paper.key in targets:
@@ -70,27 +85,22 @@ def test_explicit_relations_of_a_paper_come_back(session):
 
 
 def test_papers_that_build_on_a_classic_come_back(session):
-    # six papers link to nostalgebraist2020interpreting (the logit lens post)
-    from ingest.models import Relation
-    from sqlalchemy import select
-
+    # the papers that link to nostalgebraist2020interpreting (the logit lens post; six when this was written)
     sources = set(session.scalars(select(Relation.source_key)
                                   .where(Relation.target_key == "nostalgebraist2020interpreting")))
-    assert len(sources) == 6
-    assert sources <= set(top10(session, paper="nostalgebraist2020interpreting"))
+    assert len(sources) >= 6
+    result = find_related(session, paper="nostalgebraist2020interpreting", k=max(10, len(sources)))
+    assert sources <= {p.key for p in result.papers}
 
 
 def test_bib_of_neuron_papers_finds_the_rest_of_the_leaf(session):
-    # Four of the fourteen "Individual Units" papers, cited under the user's own keys and matched by arXiv
-    # id, DOI-less title or title: the other ten papers of that leaf should fill most of the top 10.
-    from ingest.models import Paper, PaperCategory
-    from sqlalchemy import select
-
+    # Four of the "Individual Units" papers, cited under the user's own keys and matched by arXiv id or by
+    # title (some in capitals): most of the top 10 should be other papers of that leaf.
     leaf = "model/neuron/individual-units"
     members = list(session.execute(
         select(Paper.key, Paper.title, Paper.arxiv_id).join(PaperCategory, PaperCategory.paper_key == Paper.key)
         .where(PaperCategory.node_id == leaf).order_by(Paper.key)))
-    assert len(members) == 14
+    assert len(members) >= 14
     cited = members[:4]
     bib = "\n".join(
         f"@article{{my{i}, title = {{{title.upper() if i % 2 else title}}}, "
@@ -114,9 +124,6 @@ def test_filters_hold_on_real_data(session):
 
 
 def test_every_paper_has_related_papers_with_reasons(session):
-    from ingest.models import Paper
-    from sqlalchemy import select
-
     for key in session.scalars(select(Paper.key)):
         result = find_related(session, paper=key, k=5)
         assert len(result.papers) == 5, key
