@@ -15,6 +15,7 @@ PAGES = [
     st.Page("app_pages/compare.py", title="Compare", icon=":material/table_chart:"),
     st.Page("app_pages/graphs.py", title="Graphs", icon=":material/hub:"),
     st.Page("app_pages/related.py", title="Related work", icon=":material/travel_explore:"),
+    st.Page("app_pages/methods.py", title="Methods", icon=":material/science:"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/add_circle:"),
 ]
 

@@ -106,7 +106,8 @@ def methods(view: PaperView) -> None:
     if not view.methods:
         return
     st.subheader("Runnable methods")
-    st.markdown("\n".join(f"- {common.md(m.name)} ({common.code(m.id)})" for m in view.methods))
+    for m in view.methods:  # each opens the Methods page: the figure, the libraries, and a button to run it
+        common.page_link(urls.methods(m.id), f"{common.md(m.name)} — run it", icon=":material/play_circle:")
 
 
 def relations(view: PaperView) -> None:

@@ -106,7 +106,11 @@ def method_cards(session: Session | None = None, catalog_path: Path | str | None
 
 def method_card(method_id: str, session: Session | None = None, catalog_path: Path | str | None = None) -> MethodCard:
     """One method; raises :class:`UnknownMethodError` (a KeyError whose message lists the known ids)."""
-    cards = method_cards(session, catalog_path)
+    return find(method_cards(session, catalog_path), method_id)
+
+
+def find(cards: list[MethodCard], method_id: str) -> MethodCard:
+    """The card with this id; raises :class:`UnknownMethodError` listing the known ids."""
     for card in cards:
         if card.id == method_id:
             return card

@@ -1,0 +1,136 @@
+"""Methods: the interpretability methods we ship small runnable implementations of, each with its
+canonical paper, the libraries that implement it, our implementation, the atlas papers that use it
+and its demo figure (run on demand on a tiny toy model, cached on disk). Deep link: ?method=logit-lens
+
+``render`` reads like the page; the data comes from ``explorer.methods_view``.
+"""
+
+import streamlit as st
+
+from app_pages import common
+from explorer import urls
+from explorer.db import open_session
+from explorer.methods_view import DemoRun, MethodCard, UnknownMethodError, cached_run, find, method_cards, run_demo
+from explorer.safety import markdown_link
+
+
+def render() -> None:
+    cards = all_cards()
+    method_id = common.url_param(urls.METHOD_ID)
+    st.title("Methods")
+    st.caption("Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
+               "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed.")
+    choose_method(cards, method_id)
+    if not method_id:
+        catalogue(cards)
+        return
+    try:
+        card = find(cards, method_id)
+    except UnknownMethodError as exc:
+        st.error(common.md(str(exc)))
+        catalogue(cards)
+        return
+    header(card)
+    description(card)
+    canonical_paper(card)
+    implementations(card)
+    demo(card)
+    used_by(card)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _cards(path: str, mtime_ns: int) -> list[MethodCard]:
+    with open_session(path) as session:
+        return method_cards(session)
+
+
+def all_cards() -> list[MethodCard]:
+    return _cards(*common.version())
+
+
+def choose_method(cards: list[MethodCard], current: str | None) -> None:
+    ids = [card.id for card in cards]
+    names = {card.id: card.name for card in cards}
+    choice = st.selectbox("Method", ids, index=ids.index(current) if current in ids else None,
+                          placeholder="Choose a method ...", format_func=names.get)
+    if choice and choice != current:
+        st.query_params[urls.METHOD_ID] = choice
+        st.rerun()
+
+
+def catalogue(cards: list[MethodCard]) -> None:
+    st.subheader(f"{len(cards)} methods")
+    for card in cards:
+        with st.container(border=True):
+            common.page_link(urls.methods(card.id), f"**{common.md(card.name)}**", icon=":material/science:")
+            st.markdown(common.md(card.summary))
+            used = "" if card.used_by is None else f" · used by {len(card.used_by)} papers of the atlas"
+            st.caption(" · ".join(common.md(leaf.path) for leaf in card.leaves)
+                       + f" · {common.md(card.paper_title, 90)}{used}")
+
+
+def header(card: MethodCard) -> None:
+    common.page_link(urls.methods(), "All methods", icon=":material/arrow_back:")
+    st.header(common.md(card.name))
+    st.caption(common.code(card.id))
+    with st.container(horizontal=True):
+        for leaf in card.leaves:
+            common.page_link(urls.taxonomy(leaf.id), common.md(leaf.path), icon=":material/label:")
+
+
+def description(card: MethodCard) -> None:
+    st.markdown(common.md(card.description))
+
+
+def canonical_paper(card: MethodCard) -> None:
+    st.subheader("Canonical paper")
+    if card.paper_in_atlas:
+        common.page_link(urls.paper(card.paper), f"**{common.md(card.paper_title)}**", icon=":material/article:")
+    else:
+        st.markdown(f"**{common.md(card.paper_title)}** ({common.code(card.paper)}, not in the atlas yet)")
+
+
+def implementations(card: MethodCard) -> None:
+    st.subheader("Implementations")
+    lines = [f"- {markdown_link(lib.name, lib.url)}" + ("" if lib.href else f" {common.code(lib.url)} *(not a web link)*")
+             for lib in card.libraries]
+    st.markdown("\n".join(lines))
+    st.markdown(f"Ours: {common.code(card.implementation)} (takes any PyTorch module, not only our toy models)")
+
+
+def demo(card: MethodCard) -> None:
+    st.subheader("Demo on a toy model")
+    run = cached_run(card.id)
+    if run is None:
+        st.caption("Runs the method on its toy model: the first run trains the model with a fixed seed "
+                   "(seconds on a CPU); the figure is kept for every later visitor.")
+        if st.button("Run the demo", icon=":material/play_arrow:", type="primary"):
+            with st.spinner(f"Running {card.name} on its toy model ..."):
+                try:
+                    run = run_demo(card.id)
+                except Exception as exc:  # show the failure on the page; the rest of it still works
+                    st.error(f"The demo failed: {common.md(exc)}")
+    if run is not None:
+        show_run(run)
+    st.caption("From a shell:")
+    st.code(f"atlas methods run {card.id} --out method-runs", language="bash")
+
+
+def show_run(run: DemoRun) -> None:
+    st.image(str(run.png))
+    if run.numbers.get("seconds") is not None:
+        st.caption(f"Made in {run.numbers['seconds']} s with torch {common.md(run.numbers.get('torch_version'))}.")
+    with st.expander("The numbers"):
+        st.json(run.numbers.get("results", {}), expanded=2)
+
+
+def used_by(card: MethodCard) -> None:
+    if not card.used_by:
+        return
+    st.subheader(f"Papers of the atlas that use it ({len(card.used_by)})")
+    for paper in card.used_by:
+        common.page_link(urls.paper(paper.key), f"{common.md(paper.title, 120)} · {paper.year or 'n.d.'}",
+                         icon=":material/article:")
+
+
+render()
