@@ -7,12 +7,10 @@ import os
 import threading
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from explorer import compare, graphs, urls
+from explorer import compare, urls
 from explorer.compare import Filters, Result
-from explorer.graphs import GraphSettings
 from explorer.catalog import Catalog, PaperRecord, load_catalog
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
@@ -80,7 +78,9 @@ def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _graph(path: str, mtime_ns: int, settings: GraphSettings) -> tuple[str, int, int, int, list[str]]:
+def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list[str]]:
+    from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
+
     result = graphs.build_graph(_catalog(path, mtime_ns), settings)
     return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
 
@@ -94,7 +94,24 @@ def facet_values() -> dict[str, list[str]]:
     return _facet_values(*_version())
 
 
-def graph(settings: GraphSettings) -> tuple[str, int, int, int, list[str]]:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _overview_charts(path: str, mtime_ns: int) -> dict[str, dict]:
+    from app_pages import charts
+
+    view = _overview(path, mtime_ns)
+    return {
+        "per_year": charts.papers_per_year(view.per_year),
+        "modality": charts.gap_heatmap(view.leaf_by_modality, "modality", "modality"),
+        "technique": charts.gap_heatmap(view.leaf_by_technique, "technique", "technique"),
+    }
+
+
+def overview_charts() -> dict[str, dict]:
+    """The overview's charts as Vega-Lite specs, cached until the database changes."""
+    return _overview_charts(*_version())
+
+
+def graph(settings) -> tuple[str, int, int, int, list[str]]:
     """(HTML, nodes, edges, papers in scope, notes) for the graph; raises GraphTooLarge."""
     return _graph(*_version(), settings)
 
@@ -149,6 +166,8 @@ def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
 def paper_table(rows: list[dict], key: str | None = None, selectable: bool = False, selected: list[int] | None = None,
                 height: int | str = "auto"):
     """The results table; the first column opens each paper's page."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=["page", "title", "authors", "year", "leaves", "modalities", "models",
                                         "technique", "granularity", "code", "key"])
     config = {

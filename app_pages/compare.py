@@ -127,11 +127,12 @@ def exports(catalog, papers, picked: list[str]) -> None:
 
 def facet_counts(result) -> None:
     with st.expander("How the other filters would narrow this result"):
-        st.caption("For each facet: how many papers each value would give with the other filters as they are.")
-        columns = st.columns(len(result.facets))
-        for column, (facet, options) in zip(columns, result.facets.items()):
-            frame = pd.DataFrame([{facet: o.value, "papers": o.papers} for o in options if o.papers])
-            column.dataframe(frame, hide_index=True, height=240, width="stretch")
+        st.caption("For each facet: how many papers each value would give with the other filters as they are "
+                   "(the 15 largest).")
+        for facet, options in result.facets.items():
+            shown = sorted((o for o in options if o.papers), key=lambda o: -o.papers)[:15]
+            values = " · ".join(f"{common.md(o.value)} ({o.papers})" for o in shown) or "none"
+            st.markdown(f"**{facet}**: {values}")
 
 
 render()

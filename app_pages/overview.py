@@ -1,13 +1,16 @@
 """Overview: how many papers the atlas holds, when they appeared, and where the literature has gaps."""
 
+import copy
+
 import streamlit as st
 
-from app_pages import charts, common
+from app_pages import common
 from explorer import urls
 
 
 def render() -> None:
     overview = common.overview()
+    charts = common.overview_charts()
     totals = overview.totals
 
     st.title("MLLM Interpretability Atlas")
@@ -27,17 +30,17 @@ def render() -> None:
 
     st.subheader("Papers per year and perspective")
     st.caption("A paper placed in two perspectives counts in both.")
-    st.altair_chart(charts.papers_per_year(overview.per_year), width="stretch")
+    st.vega_lite_chart(spec=copy.deepcopy(charts["per_year"]), width="stretch")
 
     st.subheader("Where the gaps are")
     tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"])
     with tab_modality:
         st.caption(f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
                    "modality at that leaf. Click a filled cell to list its papers.")
-        st.altair_chart(charts.gap_heatmap(overview.leaf_by_modality, "modality", "modality"), width="stretch")
+        st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
     with tab_technique:
         st.caption(f"The 20 most used techniques; {overview.gaps(overview.leaf_by_technique)} empty cells.")
-        st.altair_chart(charts.gap_heatmap(overview.leaf_by_technique, "technique", "technique"), width="stretch")
+        st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
 
     st.subheader("Recently added")
     common.paper_links(overview.recent)
