@@ -129,7 +129,8 @@ def related_papers(view: PaperView) -> None:
 
 def bibtex(view: PaperView) -> None:
     st.subheader("BibTeX")
-    st.code(view.bibtex, language="latex", wrap_lines=True)  # the code block has a copy button
+    with st.popover("Show the BibTeX entry", icon=":material/format_quote:"):
+        st.code(view.bibtex, language="latex", wrap_lines=True)  # the code block has a copy button
 
 
 def provenance(view: PaperView) -> None:

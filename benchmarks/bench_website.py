@@ -14,7 +14,7 @@ N/3 people; one paper in four links to an earlier one) and builds it with ``inge
               first content  goto -> the page's heading is drawn; "cold" is the first visit after the
                              server started (imports, catalogue), "warm" a new visitor afterwards
               complete       goto -> the script has finished and nothing is left to draw
-              interactions   click/type -> the new content is on screen (median of --repeat)
+              interactions   click/type -> the new content is on screen, on a loaded page (median of --repeat)
 
 Targets (issue 4): first content <= 3 s and interactions <= 0.5 s at 300 papers; every page usable at 5,000.
 Results are printed and written to benchmarks/out/website.json (git-ignored).
@@ -240,9 +240,11 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
             out["complete"][name + " (returning)"] = statistics.median(completes)
 
         def interaction(name, path, act, expect, after=None):
+            """Median time from the action to the new content, on a loaded page of a returning
+            visitor (one untimed run first, so lazily loaded scripts are in the browser cache)."""
+            context, page = fresh_page()
             times = []
-            for _ in range(repeat):
-                context, page = fresh_page()
+            for attempt in range(repeat + 1):
                 page.goto(f"{url}/{path}")
                 ready(page)
                 start = time.perf_counter()
@@ -250,8 +252,9 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
                 ready(page, expect)
                 if after:
                     after(page)
-                times.append(time.perf_counter() - start)
-                context.close()
+                if attempt:
+                    times.append(time.perf_counter() - start)
+            context.close()
             out["interactions"][name] = statistics.median(times)
 
         def link(pattern):
@@ -275,15 +278,24 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
         def segment(label):
             return lambda page: page.locator('[data-testid="stButtonGroup"] button').filter(has_text=label).first.click()
 
-        interaction("taxonomy: open a leaf", "taxonomy?node=model/token", link(r"Visual Token · \d+ papers"), "Survey references")
+        # Each expectation is text that only the new state shows, so no timing ends before the rerun.
+        from explorer.catalog import load_catalog
+        from explorer.compare import Filters, filter_papers
+        from explorer.db import open_session
+
+        with open_session(db) as session:
+            catalog = load_catalog(session)
+        video = len(filter_papers(catalog, Filters(modality=("video",))))
+        attention = len(filter_papers(catalog, Filters(text="attention")))
+        interaction("taxonomy: open a leaf", "taxonomy?node=model/token", link(r"Visual Token · \d+ papers"), "Target")
         interaction("paper: follow a link to another paper", "taxonomy?node=model/token/visual-token",
-                    link(r"Synthetic|synth|\w+ · \d{4}$"), "Where it sits in the taxonomy")
-        interaction("compare: add a modality filter", "compare", choose("Modality", "video"), "papers")
-        interaction("compare: type words", "compare", words("attention"), "papers")
-        interaction("graphs: switch to relations (settings applied)", "graphs?scope=model/token/visual-token",
-                    segment("papers"), "nodes,")
-        interaction("graphs: switch to relations (graph drawn)", "graphs?scope=model/token/visual-token",
-                    segment("papers"), "nodes,", graph_drawn)
+                    link(r"· (19|20)\d\d$"), "Where it sits in the taxonomy")
+        interaction("compare: add a modality filter", "compare", choose("Modality", "video"), f"\n{video:,} papers\n")
+        interaction("compare: type words", "compare", words("attention"), f"\n{attention:,} papers\n")
+        interaction("graphs: switch to papers (settings applied)", "graphs?scope=model/token/visual-token",
+                    segment("papers"), "Papers are linked when")
+        interaction("graphs: switch to papers (graph drawn)", "graphs?scope=model/token/visual-token",
+                    segment("papers"), "Papers are linked when", graph_drawn)
         chromium.close()
     return out
 

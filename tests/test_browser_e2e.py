@@ -201,6 +201,10 @@ def test_follow_the_taxonomy_to_a_leaf_to_a_paper(site, page):
     wait_ready(page)
     assert "Towards Interpreting" in page.locator("h1").first.inner_text()
     assert page.get_by_role("link", name="2410.07149", exact=True).get_attribute("href") == "https://arxiv.org/abs/2410.07149"
+    page.get_by_role("button", name=re.compile("Show the BibTeX entry")).click()
+    bibtex = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    bibtex.wait_for()
+    assert bibtex.inner_text().startswith("@inproceedings{neo2024interpreting,")
     screenshot(page, "flow-2-paper")
 
 
