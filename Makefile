@@ -35,9 +35,10 @@ test: install browser
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser"
 
-benchmarks: install
+benchmarks: install browser
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_related.py
+	$(BIN)/python benchmarks/bench_website.py
 
 clean:
 	rm -rf $(VENV) atlas.db test-artifacts .pytest_cache
