@@ -177,7 +177,8 @@ def paper_table(rows: list[dict], key: str | None = None, selectable: bool = Fal
         "year": st.column_config.NumberColumn("year", format="%d", width="small"),
         "key": st.column_config.TextColumn("key", width="small"),
     }
-    options = dict(hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000)
+    # Lazy loading (rows fetched as they scroll into view) cannot be combined with row selection.
+    options = dict(hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable)
     if selectable:
         return st.dataframe(frame, on_select="rerun", selection_mode="multi-row",
                             selection_default={"selection": {"rows": selected or []}}, **options)

@@ -169,6 +169,20 @@ def test_compare_filters_respond_to_the_widgets(fixture_site):
     assert "No paper matches" in ok(at).info[0].value
 
 
+def test_results_table_of_thousands_of_papers_stays_selectable():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from app_pages.common import paper_table
+
+        rows = [{"page": f"./paper?key=p{i}", "title": f"Paper {i}", "key": f"p{i}"} for i in range(3000)]
+        paper_table(rows, key="big", selectable=True, selected=[0, 2999])
+        paper_table(rows, key="plain")
+
+    at = ok(AppTest.from_function(page, default_timeout=60).run())
+    assert [len(frame.value) for frame in at.dataframe] == [3000, 3000]
+
+
 def test_compare_unknown_node_in_the_url_is_dropped(fixture_site):
     at = ok(app_test("compare", {"node": ["model/nope"], "modality": ["text"]}))
     assert at.multiselect(key="node").value == [] and at.subheader[0].value == "5 papers"
