@@ -140,7 +140,7 @@ class NormaliseMonth(BlockMiddleware):
         super().__init__(allow_inplace_modification=True)
 
     def transform_entry(self, entry: Entry, library: Library) -> Entry:
-        fld = entry.fields_dict.get("month")
+        fld = _field(entry, "month")
         if fld is None or not fld.value:
             return entry
         number = month_number(fld.value)
@@ -159,7 +159,7 @@ class InheritCrossref(BlockMiddleware):
         self.parents = parents  # lower-cased key -> entry
 
     def transform_entry(self, entry: Entry, library: Library) -> Entry:
-        ref = entry.fields_dict.get("crossref")
+        ref = _field(entry, "crossref")
         if ref is None:
             return entry
         parent = self.parents.get(str(ref.value).lower())
@@ -232,8 +232,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
             middleware.transform_entry(entry, None)
 
     container_keys = {
-        str(e.fields_dict["crossref"].value).lower()
-        for _, e in entries_by_key.values() if "crossref" in e.fields_dict
+        str(ref.value).lower() for _, e in entries_by_key.values() if (ref := _field(e, "crossref")) is not None
     }
     entries, containers = [], []
     for lower_key, (shown, entry) in entries_by_key.items():
@@ -246,9 +245,20 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
     return BibReadResult(entries, problems, containers, ignored, rejected)
 
 
+def _field(entry: Entry, name: str):
+    """The entry's field called ``name`` (any case), or None; Entry.fields_dict would build a dict per call."""
+    for fld in entry.fields:
+        if fld.key.lower() == name:
+            return fld
+    return None
+
+
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
-    fields = {f.key.lower(): str(f.value) for f in entry.fields}
-    lines = {f.key.lower(): (f.start_line or entry.start_line) + 1 for f in entry.fields}
+    fields, lines = {}, {}
+    for fld in entry.fields:
+        name = fld.key.lower()
+        fields[name] = str(fld.value)
+        lines[name] = (fld.start_line or entry.start_line) + 1
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
@@ -377,12 +387,10 @@ def month_number(value: str) -> int | None:
     text = value.strip().strip("{}").strip().rstrip(".").lower()
     if text.isdigit():
         return int(text) if 1 <= int(text) <= 12 else None
-    return _MONTH_NUMBERS.get(text[:3]) if len(text) >= 3 and text in _month_spellings() else None
+    return _MONTH_NUMBERS.get(text[:3]) if text in _MONTH_SPELLINGS else None
 
 
-def _month_spellings() -> set[str]:
-    names = {n.lower() for n in MONTH_MACROS.values()}
-    return names | {n[:3] for n in names} | {"sept"}
+_MONTH_SPELLINGS = {n.lower() for n in MONTH_MACROS.values()} | set(MONTH_MACROS) | {"sept"}
 
 
 def _note_problem(entry: Entry, line: int | None, message: str, severity: str = "error") -> None:
