@@ -180,9 +180,11 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
         page.wait_for_selector("h1", timeout=120_000)
 
     def graph_drawn(page):
-        page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=120_000)
-        frame = next(f for f in page.frames if f.url == "about:srcdoc")
-        frame.wait_for_selector('body[data-ready="1"]', timeout=120_000)
+        """vis-network has laid the graph out (the frame is same-origin, so its body is readable)."""
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('iframe[title="Graph of the atlas"]')].some(
+                f => f.contentDocument && f.contentDocument.body && f.contentDocument.body.dataset.ready === '1')""",
+            timeout=120_000)
 
     out: dict = {"first content": {}, "complete": {}, "interactions": {}}
     pages = [("overview", ""), ("taxonomy", "taxonomy?node=model/token"), ("paper", "paper?key=synth00001"),
@@ -244,18 +246,22 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
             visitor (one untimed run first, so lazily loaded scripts are in the browser cache)."""
             context, page = fresh_page()
             times = []
-            for attempt in range(repeat + 1):
-                page.goto(f"{url}/{path}")
-                ready(page)
-                start = time.perf_counter()
-                act(page)
-                ready(page, expect)
-                if after:
-                    after(page)
-                if attempt:
-                    times.append(time.perf_counter() - start)
-            context.close()
-            out["interactions"][name] = statistics.median(times)
+            try:
+                for attempt in range(repeat + 1):
+                    page.goto(f"{url}/{path}")
+                    ready(page)
+                    start = time.perf_counter()
+                    act(page)
+                    ready(page, expect)
+                    if after:
+                        after(page)
+                    if attempt:
+                        times.append(time.perf_counter() - start)
+                out["interactions"][name] = statistics.median(times)
+            except Exception as exc:  # noqa: BLE001  reported, the other measurements go on
+                out["interactions"][name] = f"failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            finally:
+                context.close()
 
         def link(pattern):
             import re
@@ -292,10 +298,15 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
                     link(r"· (19|20)\d\d$"), "Where it sits in the taxonomy")
         interaction("compare: add a modality filter", "compare", choose("Modality", "video"), f"\n{video:,} papers\n")
         interaction("compare: type words", "compare", words("attention"), f"\n{attention:,} papers\n")
-        interaction("graphs: switch to papers (settings applied)", "graphs?scope=model/token/visual-token",
-                    segment("papers"), "Papers are linked when")
-        interaction("graphs: switch to papers (graph drawn)", "graphs?scope=model/token/visual-token",
-                    segment("papers"), "Papers are linked when", graph_drawn)
+        year_legend = lambda page: page.wait_for_function(  # noqa: E731  the redrawn graph's legend shows years
+            """() => [...document.querySelectorAll('iframe')].some(f => (f.srcdoc || '').includes('background: #440154'))""",
+            timeout=120_000)
+        interaction("graphs: colour by year (settings applied)", "graphs?scope=model/token/visual-token",
+                    segment("year"), None, year_legend)
+        interaction("graphs: colour by year (graph drawn)", "graphs?scope=model/token/visual-token",
+                    segment("year"), None, lambda page: (year_legend(page), graph_drawn(page)))
+        interaction("graphs: switch to co-authors (graph drawn)", "graphs?scope=model/token/visual-token",
+                    segment("co-authors"), "Authors with at least", graph_drawn)
         chromium.close()
     return out
 
@@ -324,7 +335,7 @@ def main(argv=None) -> int:
         report(n, results[n])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(f"\nwritten to {args.out.relative_to(ROOT)}")
+    print(f"\nwritten to {args.out}")
     return 0
 
 
@@ -345,7 +356,7 @@ def report(n: int, row: dict) -> None:
         if "browser" in row:
             print(f"browser: {section}")
             for name, value in row["browser"][section].items():
-                print(f"  {name:<48}{ms(value)}")
+                print(f"  {name:<48}{ms(value) if isinstance(value, float) else value}")
 
 
 if __name__ == "__main__":

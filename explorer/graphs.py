@@ -13,7 +13,6 @@ how large it would be and how to narrow it. Rendering escapes every tooltip (see
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
