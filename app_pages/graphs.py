@@ -68,8 +68,10 @@ def too_large(catalog, settings: GraphSettings, exc: GraphTooLarge) -> None:
     if below:
         st.markdown("Narrower scopes:")
         for node in below:
-            common.page_link(urls.graphs(kind=settings.kind, link_by=settings.link_by, color_by=settings.color_by,
-                                         scope=node.id, years=settings.years, min_papers=settings.min_papers),
+            link = urls.graphs(kind=settings.kind, color_by=settings.color_by, scope=node.id, years=settings.years,
+                               link_by=settings.link_by if settings.kind == "papers" else None,
+                               min_papers=settings.min_papers if settings.kind in ("co-authors", "models") else None)
+            common.page_link(link,
                              f"{common.md(node.name)} · {counts[node.id]} papers", icon=":material/zoom_in:")
 
 

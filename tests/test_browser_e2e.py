@@ -228,6 +228,22 @@ def test_compare_filters_write_the_url_and_exports_download(site, page):
     screenshot(page, "compare-filtered")
 
 
+def test_ticking_rows_puts_papers_side_by_side_and_in_the_url(site, page):
+    visit(page, site, "compare?q=logit")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    box = grid.bounding_box()
+    for row in (0, 1):  # the selection checkboxes sit in the first column, one 35-pixel row each below the header
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+        page.wait_for_url(re.compile(r"pick=.*" * (row + 1)))
+        wait_ready(page)
+    page.get_by_role("heading", name=re.compile("Side by side")).wait_for()
+    picked = re.findall(r"pick=(\w+)", page.url)
+    assert len(picked) == 2 and "q=logit" in page.url
+    assert "the 2 picked papers" in page.locator('[data-testid="stMain"]').inner_text()
+    screenshot(page, "compare-side-by-side")
+
+
 def test_clicking_a_paper_in_a_graph_opens_its_page(site, page):
     visit(page, site, "graphs?graph=papers&link=relation")
     frame = graph_frame(page)
