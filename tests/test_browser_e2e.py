@@ -221,10 +221,10 @@ def test_compare_filters_write_the_url_and_exports_download(site, page):
     with page.expect_download() as download:
         download_button(page, "BibTeX").click()
     bibtex = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "{nostalgebraist2020logitlens," in bibtex and bibtex.count("@") == 1
+    assert "{nostalgebraist2020interpreting," in bibtex and bibtex.count("@") == 1
     with page.expect_download() as download:
         download_button(page, "LaTeX table").click()
-    assert r"\cite{nostalgebraist2020logitlens}" in Path(download.value.path()).read_text(encoding="utf-8")
+    assert r"\cite{nostalgebraist2020interpreting}" in Path(download.value.path()).read_text(encoding="utf-8")
     screenshot(page, "compare-filtered")
 
 

@@ -33,7 +33,7 @@ def test_fixture_build_contents(fixture_db):
     assert query(fixture_db, "SELECT node_id, why FROM paper_categories WHERE paper_key = 'li2023evaluating'")[0][0] == "data/benchmark"
     assert query(fixture_db, "SELECT source_key, target_key, type, note FROM relations ORDER BY source_key") == [
         ("muller2024sehen", "neo2024interpreting", "compares-with", "same models, different layers"),
-        ("neo2024interpreting", "nostalgebraist2020logitlens", "builds-on", None)]
+        ("neo2024interpreting", "nostalgebraist2020interpreting", "builds-on", None)]
     models = query(fixture_db, "SELECT m.name FROM paper_models pm JOIN models m ON m.id = pm.model_id WHERE pm.paper_key = 'leng2024mitigating' ORDER BY m.name")
     assert models == [("InstructBLIP",), ("LLaVA-1.5",), ("Qwen-VL",)]
     assert query(fixture_db, "SELECT count(*) FROM paper_modalities WHERE modality = 'image'") == [(4,)]

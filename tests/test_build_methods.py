@@ -31,7 +31,7 @@ def test_papers_link_to_the_methods_their_annotations_list(fixture_db):
         neo = session.get(Paper, "neo2024interpreting")
         assert [(m.id, m.name) for m in neo.methods] == [("logit-lens", "Logit lens")]
     assert links == [("leng2024mitigating", "visual-contrastive-decoding"), ("neo2024interpreting", "logit-lens"),
-                     ("nostalgebraist2020logitlens", "logit-lens")]
+                     ("nostalgebraist2020interpreting", "logit-lens")]
 
 
 def test_every_method_is_used_by_some_paper_of_the_bundled_data(bundled_db):

@@ -47,7 +47,7 @@ def test_export_bibtex_parses_back(fixture_db, capsys):
     library = bibtexparser.parse_string(out)
     assert not library.failed_blocks
     assert sorted(e.key for e in library.entries) == ["leng2024mitigating", "li2023evaluating", "muller2024sehen",
-                                                      "neo2024interpreting", "nostalgebraist2020logitlens"]
+                                                      "neo2024interpreting", "nostalgebraist2020interpreting"]
     neo = library.entries_dict["neo2024interpreting"]
     assert neo.fields_dict["month"].value == "oct"
     assert neo.fields_dict["booktitle"].value == "International Conference on Learning Representations (ICLR)"

@@ -37,11 +37,11 @@ def test_list_json_has_every_method_with_the_required_fields(fixture_db, capsys)
         assert item["leaves"] and all(lib["url"].startswith("https://") for lib in item["libraries"])
     by_id = {m["id"]: m for m in items}
     # the fixture papers' annotations list logit-lens (twice) and visual-contrastive-decoding
-    assert by_id["logit-lens"]["used_by"] == ["neo2024interpreting", "nostalgebraist2020logitlens"]
+    assert by_id["logit-lens"]["used_by"] == ["neo2024interpreting", "nostalgebraist2020interpreting"]
     assert by_id["visual-contrastive-decoding"]["used_by"] == ["leng2024mitigating"]
     assert by_id["grad-cam"]["used_by"] == []
-    # none of the canonical papers is among the five fixture papers
-    assert {m["paper_in_atlas"] for m in items} == {False}
+    # of the canonical papers, only the logit lens is among the five fixture papers
+    assert {m["id"] for m in items if m["paper_in_atlas"]} == {"logit-lens"}
 
 
 def test_list_json_against_the_bundled_data(bundled_db, capsys):
@@ -58,7 +58,10 @@ def test_list_table(fixture_db, capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0].split()[:3] == ["id", "name", "canonical"]
     logit = next(line for line in lines if line.startswith("logit-lens "))
-    assert "nostalgebraist2020interpreting (not in atlas)" in logit and " 2  model/layer/decision-making-workflow" in logit
+    assert "nostalgebraist2020interpreting " in logit and " 2  model/layer/decision-making-workflow" in logit
+    assert "(not in atlas)" not in logit  # the fixture holds the logit lens's canonical paper
+    grad_cam = next(line for line in lines if line.startswith("grad-cam "))
+    assert "(not in atlas)" in grad_cam and " 0  " in grad_cam
     assert lines[-1] == f"{len(load_catalog())} methods; run one with: atlas methods run ID [--out DIR]"
 
 

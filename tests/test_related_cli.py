@@ -22,7 +22,7 @@ def test_table_lists_rank_score_key_title_and_reasons(fixture_db, capsys):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].split() == ["#", "score", "year", "key", "title"]
-    assert lines[1].split()[:4] == ["1", lines[1].split()[1], "2020", "nostalgebraist2020logitlens"]
+    assert lines[1].split()[:4] == ["1", lines[1].split()[1], "2020", "nostalgebraist2020interpreting"]
     assert "- built on by: neo2024interpreting" in out and "- compares with: neo2024interpreting" in out
 
 
@@ -40,7 +40,7 @@ def test_bibtex_is_ready_to_paste(fixture_db, capsys):
     code, out, _ = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "bibtex")
     library = bibtexparser.parse_string(out)
     assert code == 0 and not library.failed_blocks
-    assert library.entries[0].key == "nostalgebraist2020logitlens"
+    assert library.entries[0].key == "nostalgebraist2020interpreting"
     assert "crossref" not in {f.key for e in library.entries for f in e.fields}  # entries stand alone
 
 
@@ -70,9 +70,9 @@ def test_without_the_full_text_index_ranking_still_works(fixture_db, capsys, tmp
     conn.close()
     code, out, err = run(capsys, "related", "--db", str(copy), "--paper", "neo2024interpreting", "--format", "json")
     assert code == 0 and "no full-text index" in err
-    assert json.loads(out)[0]["key"] == "nostalgebraist2020logitlens"
+    assert json.loads(out)[0]["key"] == "nostalgebraist2020interpreting"
     code, out, err = run(capsys, "related", "--db", str(copy), "logit lens")
-    assert code == 0 and "no full-text index" in err and "nostalgebraist2020logitlens" in out  # named technique
+    assert code == 0 and "no full-text index" in err and "nostalgebraist2020interpreting" in out  # named technique
 
 
 def test_missing_database_is_a_message(tmp_path, capsys):

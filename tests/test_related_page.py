@@ -36,7 +36,7 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
     shown = texts(at)
     ranked = [label for label, target in links(at).items() if label.startswith("**")]
     assert ranked[0].startswith("**1.**") and "logit lens" in ranked[0]
-    assert links(at)[ranked[0]] == "paper?key=nostalgebraist2020logitlens"
+    assert links(at)[ranked[0]] == "paper?key=nostalgebraist2020interpreting"
     assert "built on by\\: neo2024interpreting" in shown  # escaped Markdown
     assert "same leaf\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
@@ -50,7 +50,7 @@ def test_text_query_from_the_url_with_hostile_text(site):
         at = ok(app_test("related", {"from": "text", "q": text}))
         assert at.title[0].value == "Related work"
     at = ok(app_test("related", {"from": "text", "q": 'logit NEAR( "lens'}))
-    assert any("nostalgebraist2020logitlens" in target for target in links(at).values())
+    assert any("nostalgebraist2020interpreting" in target for target in links(at).values())
 
 
 def test_typing_text_and_submitting(site):
@@ -71,14 +71,14 @@ def test_bib_permalink_and_filters(site):
     assert targets == ["paper?key=li2023evaluating"]
     at = ok(app_test("related", {"from": "bib", "cites": ["neo2024interpreting"], "code": "true"}))
     targets = [t for label, t in links(at).items() if label.startswith("**")]
-    assert "paper?key=nostalgebraist2020logitlens" not in targets  # it has no code
+    assert "paper?key=nostalgebraist2020interpreting" not in targets  # it has no code
 
 
 def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(site):
     at = ok(app_test("related", {"from": "paper", "paper": "nope2099"}))
     assert any("no paper with key" in e.value for e in at.error)
     at = ok(app_test("related", {"from": "paper", "paper": "arXiv:2410.07149"}))
-    assert "paper?key=nostalgebraist2020logitlens" in links(at).values()
+    assert "paper?key=nostalgebraist2020interpreting" in links(at).values()
 
 
 def test_paper_page_has_a_related_papers_section(site):
@@ -86,7 +86,7 @@ def test_paper_page_has_a_related_papers_section(site):
     assert "Related papers" in [h.value for h in at.subheader]
     targets = links(at)
     assert targets["More related work, with filters and exports"] == "related?from=paper&paper=neo2024interpreting"
-    assert any(label.startswith("**1.**") and target == "paper?key=nostalgebraist2020logitlens"
+    assert any(label.startswith("**1.**") and target == "paper?key=nostalgebraist2020interpreting"
                for label, target in targets.items())
 
 
@@ -96,7 +96,7 @@ def test_json_export_matches_the_library(site, fixture_db):
 
     with open_session(fixture_db) as session:
         rows = json.loads(to_json(find_related(session, paper="neo2024interpreting")))
-    assert rows[0]["key"] == "nostalgebraist2020logitlens" and rows[0]["reasons"]
+    assert rows[0]["key"] == "nostalgebraist2020interpreting" and rows[0]["reasons"]
 
 
 def test_hostile_titles_and_reasons_are_escaped(tmp_path_factory, monkeypatch):
@@ -162,7 +162,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             page.get_by_text("built on by: neo2024interpreting").first.wait_for()
             assert "paper=neo2024interpreting" in page.url
             page.get_by_text("interpreting GPT: the logit lens").first.click()  # a result opens its paper page
-            page.wait_for_url("**/paper?key=nostalgebraist2020logitlens")
+            page.wait_for_url("**/paper?key=nostalgebraist2020interpreting")
             _ready(page)
             page.get_by_text("Related papers").first.wait_for()
 

@@ -1,7 +1,7 @@
 """Related work on the tiny fixture database: every reason, the weights, filters, ties and .bib matching.
 
 The fixture has five papers (tests/fixtures/data/papers): neo2024interpreting (Visual Token + Decision-Making
-Workflow, LLaVA-1.5, logit lens, builds on nostalgebraist2020logitlens), nostalgebraist2020logitlens
+Workflow, LLaVA-1.5, logit lens, builds on nostalgebraist2020interpreting), nostalgebraist2020interpreting
 (Decision-Making Workflow, logit lens), muller2024sehen (Visual-Text Token, LLaVA-1.5 and Qwen-VL, compares
 with neo2024interpreting), leng2024mitigating (Inference) and li2023evaluating (Benchmark).
 """
@@ -35,7 +35,7 @@ def test_paper_query_explains_every_signal(session):
     papers = by_key(result)
     assert "neo2024interpreting" not in papers  # the seed is never its own answer
 
-    logit = papers["nostalgebraist2020logitlens"].reasons
+    logit = papers["nostalgebraist2020interpreting"].reasons
     assert "built on by: neo2024interpreting" in logit
     assert "same leaf: Decision-Making Workflow" in logit
     assert "shares technique: logit lens" in logit
@@ -52,7 +52,7 @@ def test_paper_query_explains_every_signal(session):
     assert "taxonomy" not in leng.components and "taxonomy" not in li.components
     assert "shares model: LLaVA-1.5" in leng.reasons
     assert "same model family: LLaVA" in li.reasons
-    assert [p.key for p in result.papers][:2] == ["nostalgebraist2020logitlens", "muller2024sehen"]
+    assert [p.key for p in result.papers][:2] == ["nostalgebraist2020interpreting", "muller2024sehen"]
 
 
 def test_score_is_the_sum_of_its_parts_and_results_are_sorted(session):
@@ -65,8 +65,8 @@ def test_score_is_the_sum_of_its_parts_and_results_are_sorted(session):
 
 
 def test_relation_is_found_from_either_side(session):
-    result = related_to_paper(session, "nostalgebraist2020logitlens")
-    assert "builds on: nostalgebraist2020logitlens" in by_key(result)["neo2024interpreting"].reasons
+    result = related_to_paper(session, "nostalgebraist2020interpreting")
+    assert "builds on: nostalgebraist2020interpreting" in by_key(result)["neo2024interpreting"].reasons
     result = related_to_paper(session, "muller2024sehen")
     assert "compared with by: muller2024sehen" in by_key(result)["neo2024interpreting"].reasons
 
@@ -74,14 +74,14 @@ def test_relation_is_found_from_either_side(session):
 def test_same_perspective_reason(session):
     # muller2024sehen (model/token/...) and nostalgebraist (model/layer/...) are only under the same perspective.
     result = related_to_paper(session, "muller2024sehen")
-    assert "same perspective: Model" in by_key(result)["nostalgebraist2020logitlens"].reasons
+    assert "same perspective: Model" in by_key(result)["nostalgebraist2020interpreting"].reasons
 
 
 def test_text_query_reasons(session):
     result = find_related(session, text="logit lens for LLaVA-1.5")
     papers = by_key(result)
     # the two logit-lens papers first; the one on LLaVA-1.5 says so
-    assert {p.key for p in result.papers[:2]} == {"neo2024interpreting", "nostalgebraist2020logitlens"}
+    assert {p.key for p in result.papers[:2]} == {"neo2024interpreting", "nostalgebraist2020interpreting"}
     neo = papers["neo2024interpreting"].reasons
     assert "technique named in your text: logit lens" in neo
     assert "model named in your text: LLaVA-1.5" in neo
@@ -121,7 +121,7 @@ def test_ties_are_broken_by_key(session):
     # and muller2024sehen (same perspective) tie for this seed, and the tie is resolved alphabetically.
     zero = {name: 0.0 for name in ("text", "relation", "model", "technique", "modality", "author")}
     weights = replace(WEIGHTS, same_leaf=1.0, same_perspective=1.0, **zero)
-    result = find_related(session, paper="nostalgebraist2020logitlens", weights=weights)
+    result = find_related(session, paper="nostalgebraist2020interpreting", weights=weights)
     assert [(p.key, p.score) for p in result.papers] == [("muller2024sehen", 1.0), ("neo2024interpreting", 1.0)]
 
 
@@ -135,9 +135,9 @@ def test_k_limits_and_validates(session):
 
 def test_filters(session):
     result = find_related(session, paper="neo2024interpreting", filters=Filters(category="model"))
-    assert {p.key for p in result.papers} == {"nostalgebraist2020logitlens", "muller2024sehen"}
+    assert {p.key for p in result.papers} == {"nostalgebraist2020interpreting", "muller2024sehen"}
     result = find_related(session, paper="neo2024interpreting", filters=Filters(category="Decision-Making Workflow"))
-    assert [p.key for p in result.papers] == ["nostalgebraist2020logitlens"]
+    assert [p.key for p in result.papers] == ["nostalgebraist2020interpreting"]
     result = find_related(session, paper="neo2024interpreting", filters=Filters(has_code=True))
     assert [p.key for p in result.papers] and all(p.code_url for p in result.papers)
     result = find_related(session, paper="neo2024interpreting", filters=Filters(year_from=2021, year_to=2023))
@@ -186,8 +186,8 @@ def test_bib_matches_by_title_arxiv_id_and_doi_and_leaves_them_out(session):
     }
     assert result.unmatched == ["mine4"]
     keys = [p.key for p in result.papers]
-    assert set(keys) == {"nostalgebraist2020logitlens", "leng2024mitigating"}
-    logit = by_key(result)["nostalgebraist2020logitlens"].reasons
+    assert set(keys) == {"nostalgebraist2020interpreting", "leng2024mitigating"}
+    logit = by_key(result)["nostalgebraist2020interpreting"].reasons
     assert "built on by: neo2024interpreting" in logit
     assert "same leaf as 1 of your papers: Decision-Making Workflow" in logit
     assert any('"logit"' in r for r in logit)  # from the unmatched entry's title
@@ -221,7 +221,7 @@ def test_several_papers(session):
     result = find_related(session, papers=["neo2024interpreting", "muller2024sehen"])
     assert result.kind == "papers"
     assert {p.key for p in result.papers}.isdisjoint({"neo2024interpreting", "muller2024sehen"})
-    logit = by_key(result)["nostalgebraist2020logitlens"].reasons
+    logit = by_key(result)["nostalgebraist2020interpreting"].reasons
     assert "same leaf as 1 of your papers: Decision-Making Workflow" in logit
 
 

@@ -25,11 +25,11 @@ def test_bibtex_url_must_be_http(data_dir, url, reason):
 
 
 def test_url_in_howpublished(data_dir):
-    path = edit(data_dir, "nostalgebraist2020logitlens.bib", "howpublished = {LessWrong},",
+    path = edit(data_dir, "nostalgebraist2020interpreting.bib", "howpublished = {LessWrong},",
                 "howpublished = {\\url{ftp://lesswrong.com/logit-lens}},")
     problem = only(problems(data_dir), "howpublished")
     assert at(problem, path, line_of(path, "howpublished"))
-    assert problem.message.startswith("'nostalgebraist2020logitlens': howpublished 'ftp://lesswrong.com/logit-lens' "
+    assert problem.message.startswith("'nostalgebraist2020interpreting': howpublished 'ftp://lesswrong.com/logit-lens' "
                                       "is not an http(s) URL")
 
 

@@ -18,7 +18,7 @@ from explorer.detail import UnknownPaper, paper_view
 from explorer.overview import build_overview, leaf_matrix, recent
 from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
 
-ALL = ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting", "nostalgebraist2020logitlens"]
+ALL = ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_catalog_holds_every_paper_with_its_links(catalog):
     assert neo.perspectives == ("model",) and neo.has_code and neo.first_author == "Clement Neo et al."
     assert catalog.by_key["muller2024sehen"].authors[0] == "Jörg Müller"  # decoded, in order
     assert {(r.source, r.type, r.target) for r in catalog.relations} == {
-        ("neo2024interpreting", "builds-on", "nostalgebraist2020logitlens"),
+        ("neo2024interpreting", "builds-on", "nostalgebraist2020interpreting"),
         ("muller2024sehen", "compares-with", "neo2024interpreting"),
     }
 
@@ -121,7 +121,7 @@ def test_paper_view_has_everything_the_page_shows(fixture_db):
     assert [c.path for c in view.categories] == ["Model › Token › Visual Token", "Model › Layer › Decision-Making Workflow"]
     assert all(c.why for c in view.categories)
     assert [(r.direction, r.type, r.key) for r in view.relations] == [
-        ("out", "builds-on", "nostalgebraist2020logitlens"), ("in", "compares-with", "muller2024sehen")]
+        ("out", "builds-on", "nostalgebraist2020interpreting"), ("in", "compares-with", "muller2024sehen")]
     assert view.bibtex.startswith("@inproceedings{neo2024interpreting,")
     assert muller.code is None and muller.links[0].label == "DOI" and muller.links[0].href == "https://doi.org/10.1234/fixture.2024.001"
 
@@ -142,13 +142,13 @@ def test_paper_view_never_links_an_unsafe_url(hostile_db):
     (Filters(), ALL),
     (Filters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
     (Filters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
-    (Filters(model=("Qwen-VL", "GPT-2")), ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020logitlens"]),
+    (Filters(model=("Qwen-VL", "GPT-2")), ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"]),
     (Filters(model=("LLaVA-1.5",), modality=("image",)), ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"]),
-    (Filters(technique=("logit lens",)), ["neo2024interpreting", "nostalgebraist2020logitlens"]),
-    (Filters(granularity=("token", "layer")), ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020logitlens"]),
+    (Filters(technique=("logit lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+    (Filters(granularity=("token", "layer")), ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
     (Filters(years=(2023, 2023)), ["li2023evaluating"]),
     (Filters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
-    (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020logitlens"]),
+    (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
     (Filters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
     (Filters(model=("LLaVA-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
 ])

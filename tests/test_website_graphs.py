@@ -57,11 +57,11 @@ def test_scope_and_years_narrow_the_graph(catalog):
 
 
 @pytest.mark.parametrize("link_by, edges", [
-    ("leaf", {("neo2024interpreting", "nostalgebraist2020logitlens")}),
-    ("technique", {("neo2024interpreting", "nostalgebraist2020logitlens")}),
+    ("leaf", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
+    ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
     ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
                ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
-    ("relation", {("neo2024interpreting", "nostalgebraist2020logitlens"), ("muller2024sehen", "neo2024interpreting")}),
+    ("relation", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
 ])
 def test_papers_graph_links_by_shared_values_or_relations(catalog, link_by, edges):
     result = build_graph(catalog, GraphSettings(kind="papers", link_by=link_by))
@@ -85,8 +85,8 @@ def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
 
 def test_colour_by_year_runs_old_to_new(catalog):
     result = build_graph(catalog, GraphSettings(color_by="year"))
-    colours = {k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020logitlens", "neo2024interpreting")}
-    assert colours == {"nostalgebraist2020logitlens": "#440154", "neo2024interpreting": "#fde725"}
+    colours = {k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020interpreting", "neo2024interpreting")}
+    assert colours == {"nostalgebraist2020interpreting": "#440154", "neo2024interpreting": "#fde725"}
     assert [label for label, _ in result.legend] == ["2020", "2022", "2024"]
 
 

@@ -108,7 +108,7 @@ def test_paper_deep_link_shows_everything(fixture_site):
     assert links["LLaVA\\-1\\.5"] == "compare?model=LLaVA-1.5"
     relations = [(label.split("*")[1], target) for label, target in links.items()
                  if label.startswith("*") and not label.startswith("**")]
-    assert relations == [("builds\\-on", "paper?key=nostalgebraist2020logitlens"),
+    assert relations == [("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
                          ("compares\\-with (by)", "paper?key=muller2024sehen")]
     assert at.code[0].value.startswith("@inproceedings{neo2024interpreting,") and at.code[0].language == "latex"
 
@@ -135,7 +135,7 @@ def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
     assert at.subheader[0].value == "5 papers"
     table = at.dataframe[0].value
     assert sorted(table["key"]) == sorted(["leng2024mitigating", "li2023evaluating", "muller2024sehen",
-                                           "neo2024interpreting", "nostalgebraist2020logitlens"])
+                                           "neo2024interpreting", "nostalgebraist2020interpreting"])
     assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"]))
     assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
     assert at.code[0].value == "/compare"  # permalink of the unfiltered view
