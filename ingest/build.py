@@ -80,7 +80,7 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict
         digest = ""
     progress(f"reading {data_dir}")
     taxonomy = load_taxonomy()
-    dataset = read_dataset(data_dir, methods_catalog, taxonomy)
+    dataset = read_dataset(data_dir, methods_catalog, taxonomy, review=False)  # near-duplicate hints: atlas validate
     errors = dataset.errors(strict)
     if errors:
         raise DataError(dataset.problems if not strict else [

@@ -123,3 +123,14 @@ def test_bundled_data_builds_strictly(bundled_db):
     (papers,) = query(bundled_db, "SELECT count(*) FROM papers")[0]
     assert papers >= 250
     assert query(bundled_db, "SELECT count(*) FROM papers WHERE NOT classified") == [(0,)]
+
+
+def test_build_leaves_near_duplicate_title_hints_to_validate(data_dir, tmp_path):
+    (data_dir / "papers" / "doe2024interpreting.bib").write_text(
+        "@misc{doe2024interpreting, title = {Towards Interpreting Visual Information Processing in Vision-Language Model},"
+        " author = {Doe, Jane}, year = {2024}}\n")
+    result = build(data_dir, tmp_path / "kb.db")
+    assert not [w for w in result.warnings if "may be the same paper" in w.message]
+    from ingest import read_dataset
+
+    assert [p for p in read_dataset(data_dir).problems if "may be the same paper" in p.message]
