@@ -286,7 +286,6 @@ def cmd_related(args) -> int:
     return 0
 
 
-
 def cmd_methods_list(args) -> int:
     from explorer.methods_view import method_cards
 

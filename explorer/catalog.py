@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from explorer.stats import count_per_node
 from ingest.models import (
     Author, Domain, Model, Paper, PaperAuthor, PaperCategory, Relation, Technique, TaxonomyNode,
     paper_domains, paper_modalities, paper_models, paper_techniques,
@@ -116,14 +117,8 @@ class Catalog:
 
     def node_counts(self) -> dict[str, int]:
         """Papers per node; a paper counts once at each node at or above its leaves."""
-        keys: dict[str, set[str]] = {n: set() for n in self.nodes}
-        for paper in self.papers:
-            for leaf in paper.leaves:
-                node: str | None = leaf
-                while node is not None:
-                    keys[node].add(paper.key)
-                    node = self.nodes[node].parent
-        return {n: len(k) for n, k in keys.items()}
+        parents = {n.id: n.parent for n in self.nodes.values()}
+        return count_per_node(parents, ((p.key, leaf) for p in self.papers for leaf in p.leaves))
 
     def years(self) -> tuple[int, int] | None:
         years = [p.year for p in self.papers if p.year is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
@@ -36,15 +37,21 @@ class Stats:
         return asdict(self)
 
 
-def node_paper_counts(session: Session) -> dict[str, int]:
-    """Papers per taxonomy node; a paper counts once for each ancestor of its leaves."""
-    parents = dict(session.execute(select(TaxonomyNode.id, TaxonomyNode.parent_id)).all())
+def count_per_node(parents: dict[str, str | None], placements: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Papers per taxonomy node from (paper key, leaf id) pairs; a paper counts once at each node
+    at or above its leaves. The one home of this rule: the CLI's stats and the website share it."""
     papers_by_node: dict[str, set[str]] = {node: set() for node in parents}
-    for paper_key, node_id in session.execute(select(PaperCategory.paper_key, PaperCategory.node_id)):
+    for paper_key, node_id in placements:
         while node_id is not None:
             papers_by_node[node_id].add(paper_key)
             node_id = parents[node_id]
     return {node: len(keys) for node, keys in papers_by_node.items()}
+
+
+def node_paper_counts(session: Session) -> dict[str, int]:
+    """Papers per taxonomy node in the knowledge base (see count_per_node)."""
+    parents = dict(session.execute(select(TaxonomyNode.id, TaxonomyNode.parent_id)).all())
+    return count_per_node(parents, session.execute(select(PaperCategory.paper_key, PaperCategory.node_id)))
 
 
 def compute_stats(session: Session) -> Stats:
