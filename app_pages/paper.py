@@ -136,6 +136,9 @@ def bibtex(view: PaperView) -> None:
 def provenance(view: PaperView) -> None:
     added = f" · added {common.md(view.added)}" if view.added else ""
     st.caption(f"Key {common.code(view.key)} · source {common.code(view.source)}{added}")
+    if view.checked_against is not None:
+        notes = f" · {common.md(view.verification_notes)}" if view.verification_notes else ""
+        st.caption("Metadata checked against " + markdown_link(view.checked_against.text, view.checked_against.href) + notes)
     common.page_link(urls.graphs(kind="papers", link_by="relation"), "Explore relations as a graph", icon=":material/hub:")
 
 

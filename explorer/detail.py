@@ -74,6 +74,8 @@ class PaperView:
     bibtex: str
     added: str | None
     source: str  # "data/papers/<key>.bib:1"
+    checked_against: ExternalLink | None = None  # the page the metadata was verified on
+    verification_notes: str | None = None  # caveats, e.g. a venue seen only on a third-party page
 
 
 def external(label: str, value: str | None, href: str | None = None) -> ExternalLink | None:
@@ -117,7 +119,14 @@ def paper_view(session: Session, key: str) -> PaperView:
         bibtex=bibtex_entry(paper),
         added=paper.added,
         source=f"{paper.source_path}:{paper.source_line}",
+        checked_against=external("checked against", _verification(paper).get("source")),
+        verification_notes=_verification(paper).get("notes"),
     )
+
+
+def _verification(paper) -> dict:
+    verification = (paper.annotation or {}).get("verification")
+    return verification if isinstance(verification, dict) else {}
 
 
 def relations_of(session: Session, key: str) -> list[RelationView]:

@@ -208,3 +208,12 @@ def test_latex_table_cites_keys_and_escapes_text(catalog, hostile_db):
         hostile = load_catalog(session)
     body = to_latex_table([hostile.by_key["evil2024script"]])
     assert r"\textless{}svg onload=alert('xss-model')\textgreater{}" in body and "<" not in body.split("\n", 1)[1]
+
+
+def test_paper_view_shows_where_the_metadata_was_checked(bundled_db):
+    from explorer.db import open_session
+    from explorer.detail import paper_view
+
+    with open_session(bundled_db) as session:
+        view = paper_view(session, "abnar2020quantifying")
+    assert view.checked_against.href == "https://ar5iv.labs.arxiv.org/html/2005.00928"
