@@ -237,34 +237,29 @@ def _train(model: nn.Module, loss_fn, steps: int, lr: float) -> list[float]:
     return history
 
 
-def train_vit(seed: int = 0, steps: int = 150, batch_size: int = 64) -> TinyViT:
-    """Train a :class:`TinyViT` to name the colour x shape class of the object."""
-    torch.manual_seed(seed)
-    model = TinyViT()
-    data = td.make_shapes(steps * batch_size // 4, seed=seed + 1)
+def _train_classifier(model: nn.Module, data_seed: int, steps: int, batch_size: int, lr: float) -> nn.Module:
+    """Train ``model`` (already created under the caller's seed) to name the colour x shape class."""
+    data = td.make_shapes(steps * batch_size // 4, seed=data_seed)
 
     def loss_fn(step: int) -> torch.Tensor:
         idx = torch.randint(len(data), (batch_size,))
         b = data.subset(idx)
         return F.cross_entropy(model(b.images), b.label)
 
-    model.history = _train(model, loss_fn, steps, lr=3e-3)
+    model.history = _train(model, loss_fn, steps, lr=lr)
     return model
+
+
+def train_vit(seed: int = 0, steps: int = 150, batch_size: int = 64) -> TinyViT:
+    """Train a :class:`TinyViT` to name the colour x shape class of the object."""
+    torch.manual_seed(seed)
+    return _train_classifier(TinyViT(), seed + 1, steps, batch_size, lr=3e-3)
 
 
 def train_cnn(seed: int = 0, steps: int = 200, batch_size: int = 64) -> TinyCNN:
     """Train a :class:`TinyCNN` to name the colour x shape class of the object."""
     torch.manual_seed(seed)
-    model = TinyCNN()
-    data = td.make_shapes(steps * batch_size // 4, seed=seed + 5)
-
-    def loss_fn(step: int) -> torch.Tensor:
-        idx = torch.randint(len(data), (batch_size,))
-        b = data.subset(idx)
-        return F.cross_entropy(model(b.images), b.label)
-
-    model.history = _train(model, loss_fn, steps, lr=1e-2)
-    return model
+    return _train_classifier(TinyCNN(), seed + 5, steps, batch_size, lr=1e-2)
 
 
 def train_clip(seed: int = 0, steps: int = 200, batch_size: int = 64) -> TinyCLIP:
