@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -54,8 +55,6 @@ def stored_build(db_path: Path) -> tuple[str, int, list[str], dict] | None:
         return None
     if row is None:
         return None
-    import json
-
     return row[0], row[1], json.loads(row[2]), json.loads(row[3])
 
 
