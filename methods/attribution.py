@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from methods.hooks import record
+from methods.hooks import output_and_gradient
 
 ScalarFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -98,16 +98,11 @@ def grad_cam(f: ScalarFn, layer: nn.Module, x: torch.Tensor,
     :func:`tokens_to_grid`) is explained. Channel weights are the spatially averaged gradients
     ``alpha_k = mean_ij dScore/dA_kij``; the map is ``ReLU(sum_k alpha_k A_k)``.
     """
-    if x.is_floating_point():  # so gradients exist even if the model's weights are frozen
-        x = x.detach().requires_grad_(True)
-    with torch.enable_grad(), record({"a": layer}) as store:
-        score = f(x)
-        acts = store["a"]
-        (grads,) = torch.autograd.grad(score.sum(), acts)
+    acts, grads = output_and_gradient(f, layer, x)
     if reshape is not None:
         acts, grads = reshape(acts), reshape(grads)
     weights = grads.mean(dim=(2, 3), keepdim=True)
-    cam = (weights * acts).sum(dim=1).detach()
+    cam = (weights * acts).sum(dim=1)
     return cam.clamp(min=0) if relu else cam
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from methods.hooks import record
+from methods.hooks import output_and_gradient
 from methods.probing import fit_linear_probe
 
 
@@ -27,13 +27,7 @@ def activations_and_gradients(score_fn: Callable[[torch.Tensor], torch.Tensor], 
     """Flattened activations of ``layer`` ``[M, D]`` and the gradients of ``score_fn(inputs)``
     (``[M]`` scores, e.g. one class logit) with respect to them. ``select`` picks part of the
     layer's output (e.g. ``lambda h: h[:, 0]`` for a [CLS] token) from both."""
-    if inputs.is_floating_point():  # so gradients exist even if the model's weights are frozen
-        inputs = inputs.detach().requires_grad_(True)
-    with torch.enable_grad(), record({"h": layer}) as store:
-        score = score_fn(inputs)
-        acts = store["h"]
-        (grads,) = torch.autograd.grad(score.sum(), acts)
-    acts, grads = acts.detach(), grads.detach()
+    acts, grads = output_and_gradient(score_fn, layer, inputs)
     if select is not None:
         acts, grads = select(acts), select(grads)
     return acts.reshape(len(inputs), -1), grads.reshape(len(inputs), -1)

@@ -62,3 +62,16 @@ def edit_output(module: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor]) -
         yield
     finally:
         handle.remove()
+
+
+def output_and_gradient(score_fn: Callable[[torch.Tensor], torch.Tensor], layer: nn.Module,
+                        inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``layer``'s output on ``inputs`` and the gradient of ``score_fn(inputs).sum()`` with respect
+    to it, both detached. Works on frozen models and inside ``torch.no_grad()``."""
+    if inputs.is_floating_point():  # so gradients exist even if the model's weights are frozen
+        inputs = inputs.detach().requires_grad_(True)
+    with torch.enable_grad(), record({"out": layer}) as store:
+        score = score_fn(inputs)
+        output = store["out"]
+        (grad,) = torch.autograd.grad(score.sum(), output)
+    return output.detach(), grad.detach()
