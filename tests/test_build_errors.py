@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from contribute_support import edit, line_of, write
 from ingest import DataError, build
 
 
@@ -21,27 +22,6 @@ def built(data_dir: Path, tmp_path: Path) -> Path:
     db = tmp_path / "kb.db"
     build(data_dir, db, strict=True)
     return db
-
-
-def write(data_dir: Path, name: str, text: str) -> Path:
-    path = data_dir / "papers" / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def edit(data_dir: Path, name: str, old: str, new: str) -> Path:
-    path = data_dir / "papers" / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
-def line_of(path: Path, needle: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
 
 
 def failing_build(data_dir: Path, db: Path, capsys, strict: bool = False) -> str:
