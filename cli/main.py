@@ -20,6 +20,7 @@ from explorer import related
 from explorer.stats import compute_stats
 from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
+from ingest.errors import AtlasError
 from ingest.validate import DEFAULT_DATA_DIR
 from taxonomy import load_taxonomy
 
@@ -33,9 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         print_problems(exc.problems)
         print(f"atlas: {exc}; nothing was changed", file=sys.stderr)
         return 1
-    except (KnowledgeBaseMissing, KeyError, FileNotFoundError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"atlas: error: {message}", file=sys.stderr)
+    except AtlasError as exc:  # anything else is a bug and keeps its traceback
+        print(str(exc) if exc.path else f"atlas: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `atlas export | head`
         return 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from explorer.catalog import Catalog, NodeInfo, PaperRecord
+from ingest.errors import UnknownItem
 
 
-class UnknownNode(KeyError):
+class UnknownNode(UnknownItem):
     """A node id that is not in the taxonomy; the message lists the known ids."""
 
     def __str__(self) -> str:  # KeyError would quote the message

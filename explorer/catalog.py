@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from explorer.stats import count_per_node
+from ingest.errors import UnknownItem
 from ingest.models import (
     Author, Domain, Model, Paper, PaperAuthor, PaperCategory, Relation, Technique, TaxonomyNode,
     paper_domains, paper_modalities, paper_models, paper_techniques,
@@ -99,7 +100,7 @@ class Catalog:
     def leaves_under(self, node_id: str) -> set[str]:
         """Leaf ids at or below a node; KeyError names an unknown node and the known ones."""
         if node_id not in self.nodes:
-            raise KeyError(f"unknown taxonomy node '{node_id}'; known nodes: {', '.join(self.nodes)}")
+            raise UnknownItem(f"unknown taxonomy node '{node_id}'; known nodes: {', '.join(self.nodes)}")
         return {n.id for n in self.nodes.values() if n.is_leaf and (n.id == node_id or n.id.startswith(node_id + "/"))}
 
     def ancestors(self, node_id: str) -> list[NodeInfo]:

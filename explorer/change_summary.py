@@ -27,6 +27,7 @@ from pathlib import Path
 from ingest.annotations import Annotation
 from ingest.bibtex import BibEntry
 from ingest.identifiers import make_key
+from ingest.errors import InvalidInput
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
 from taxonomy import Taxonomy, load_taxonomy
@@ -34,7 +35,7 @@ from taxonomy import Taxonomy, load_taxonomy
 NEIGHBOURS = 5
 
 
-class BaseUnavailable(ValueError):
+class BaseUnavailable(InvalidInput):
     """The base to compare with cannot be read; the message says which and how to fix it."""
 
 

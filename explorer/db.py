@@ -10,11 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ingest.build import default_db_path
+from ingest.errors import KnowledgeBaseMissing
+from ingest.kbfile import read_build_info
 from ingest.models import BuildInfo
-
-
-class KnowledgeBaseMissing(FileNotFoundError):
-    """No database at the given path; the message says how to build one."""
 
 
 def resolve_db_path(db_path: Path | str | None = None) -> Path:
@@ -27,6 +25,7 @@ def resolve_db_path(db_path: Path | str | None = None) -> Path:
 @lru_cache(maxsize=8)
 def _engine_for(path: str, mtime_ns: int) -> Engine:
     # The mtime is part of the cache key so a rebuilt (renamed-over) file gets a fresh engine.
+    read_build_info(Path(path))  # NotAKnowledgeBase for a folder, an empty file or another database
     return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"check_same_thread": False})
 
 

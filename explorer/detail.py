@@ -12,9 +12,10 @@ from explorer.export import bibtex_entry
 from explorer.papers import author_names, get_paper
 from explorer.safety import safe_url
 from ingest.models import Paper, Relation, TaxonomyNode
+from ingest.errors import UnknownItem
 
 
-class UnknownPaper(KeyError):
+class UnknownPaper(UnknownItem):
     """A key that is not in the knowledge base."""
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.edge import Edge
 from pyvis.network import Network
 from pyvis.node import Node
+from ingest.errors import AtlasError, InvalidInput, UnknownItem
 
 from explorer import urls
 from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
@@ -64,14 +65,14 @@ class GraphSettings:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"unknown graph '{self.kind}': choose one of {', '.join(KINDS)}")
+            raise InvalidInput(f"unknown graph '{self.kind}': choose one of {', '.join(KINDS)}")
         if self.link_by not in LINK_BY:
-            raise ValueError(f"unknown link '{self.link_by}': choose one of {', '.join(LINK_BY)}")
+            raise InvalidInput(f"unknown link '{self.link_by}': choose one of {', '.join(LINK_BY)}")
         if self.color_by not in COLOR_BY:
-            raise ValueError(f"unknown colouring '{self.color_by}': choose one of {', '.join(COLOR_BY)}")
+            raise InvalidInput(f"unknown colouring '{self.color_by}': choose one of {', '.join(COLOR_BY)}")
 
 
-class GraphTooLarge(Exception):
+class GraphTooLarge(AtlasError):
     """The graph would exceed the cap; the message gives its size and how to narrow it."""
 
     def __init__(self, nodes: int, edges: int, settings: GraphSettings, exact: bool = True):
@@ -168,7 +169,7 @@ def build_graph(catalog: Catalog, settings: GraphSettings) -> GraphResult:
     """The graph for these settings; raises GraphTooLarge (before building it) above the cap,
     KeyError for an unknown scope."""
     if settings.scope is not None and settings.scope not in catalog.nodes:
-        raise KeyError(f"unknown taxonomy node '{settings.scope}'; known nodes: {', '.join(catalog.nodes)}")
+        raise UnknownItem(f"unknown taxonomy node '{settings.scope}'; known nodes: {', '.join(catalog.nodes)}")
     papers = papers_in_scope(catalog, settings)
     span = catalog.years()
     builder = {"taxonomy": _taxonomy_graph, "papers": _papers_graph, "co-authors": _coauthor_graph, "models": _models_graph}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ingest.models import Paper, PaperAuthor, PaperCategory, TaxonomyNode
+from ingest.errors import UnknownItem
 
 
 def _with_links(query):
@@ -29,7 +30,7 @@ def leaf_ids_under(session: Session, node_ids: Iterable[str]) -> set[str]:
     for node_id in node_ids:
         if node_id not in nodes:
             known = ", ".join(sorted(nodes))
-            raise KeyError(f"unknown taxonomy node '{node_id}'; known nodes: {known}")
+            raise UnknownItem(f"unknown taxonomy node '{node_id}'; known nodes: {known}")
         leaves |= {n for n, node in nodes.items() if node.is_leaf and (n == node_id or n.startswith(node_id + "/"))}
     return leaves
 

@@ -59,6 +59,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from explorer import fts
+from ingest.errors import InvalidInput
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
 from ingest.load import author_name_key
@@ -123,7 +124,7 @@ _RELATION_VERBS = {
 }
 
 
-class RelatedInputError(ValueError):
+class RelatedInputError(InvalidInput):
     """The question cannot be answered as asked; the message names the problem and the fix."""
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from ingest.identifiers import ARXIV_RE
+from ingest.errors import AtlasError
 
 API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_TIMEOUT = 15.0  # seconds; the API is slow at times but never this slow when healthy
@@ -37,7 +38,7 @@ _FALLBACK = "or save the BibTeX entry from the paper's arXiv page and run `atlas
 Fetcher = Callable[[str, float], bytes]
 
 
-class ArxivError(Exception):
+class ArxivError(AtlasError):
     """The arXiv metadata could not be had; the message says why and what to do."""
 
 

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.annotations import SCHEMA_PATH
+from ingest.kbfile import check_replaceable, default_db_path
 from ingest.load import INGEST_VERSION, Progress, write_database
 from ingest.problems import DataError, Problem
-from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, PROJECT_ROOT, read_dataset, source_files
+from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, source_files
 from taxonomy import load_taxonomy
 from taxonomy.tree import TREE_PATH
-
-DEFAULT_DB_PATH = PROJECT_ROOT / "atlas.db"
-
-
-def default_db_path() -> Path:
-    """The knowledge base file: $ATLAS_DB if set, else atlas.db at the project root (git-ignored)."""
-    return Path(os.environ.get("ATLAS_DB") or DEFAULT_DB_PATH)
 
 
 @dataclass
@@ -44,20 +35,6 @@ def source_hash(data_dir: Path, methods_catalog: Path = METHODS_CATALOG) -> str:
     return digest.hexdigest()
 
 
-def stored_build(db_path: Path) -> tuple[str, int, list[str], dict] | None:
-    """(source hash, ingest version, warnings, counts) of an existing database, or None."""
-    if not Path(db_path).exists():
-        return None
-    try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-            row = conn.execute("SELECT source_hash, ingest_version, warnings, counts FROM build_info WHERE id = 1").fetchone()
-    except sqlite3.Error:
-        return None
-    if row is None:
-        return None
-    return row[0], row[1], json.loads(row[2]), json.loads(row[3])
-
-
 def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict: bool = False,
           force: bool = False, progress: Progress = lambda message: None,
           methods_catalog: Path = METHODS_CATALOG) -> BuildResult:
@@ -70,11 +47,11 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict
     data_dir = Path(data_dir)
     if data_dir.is_dir():
         digest = source_hash(data_dir, methods_catalog)
-        stored = None if force else stored_build(db_path)
-        if stored and stored[0] == digest and stored[1] == INGEST_VERSION:
-            if strict and stored[2]:
-                raise DataError([_stored_warning_as_error(w) for w in stored[2]])
-            return BuildResult(db_path, skipped=True, counts=stored[3], stored_warnings=stored[2])
+        stored = check_replaceable(db_path)  # before any work: refuse a file that is not ours at once
+        if stored and not force and stored.source_hash == digest and stored.ingest_version == INGEST_VERSION:
+            if strict and stored.warnings:
+                raise DataError([_stored_warning_as_error(w) for w in stored.warnings])
+            return BuildResult(db_path, skipped=True, counts=stored.counts, stored_warnings=stored.warnings)
     else:
         digest = ""
     progress(f"reading {data_dir}")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import sqlite3
 import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -13,7 +12,9 @@ from typing import Callable
 
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
+from ingest import kbfile
 from ingest import models as m
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
@@ -27,26 +28,28 @@ def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_h
                    progress: Progress = lambda message: None) -> dict:
     """Build the knowledge base at a temporary path next to ``db_path``, then rename it over.
 
-    A reader never sees a half-built file, and if anything fails the previous file is
-    left exactly as it was. Returns the counts stored in the build-info row.
+    A reader never sees a half-built file, and if anything fails the previous file is left
+    exactly as it was. Refuses (NotAKnowledgeBase) to replace a file that is not a knowledge
+    base; a failed write (read-only folder, full disk) is a KnowledgeBaseWriteError.
+    Returns the counts stored in the build-info row.
     """
     db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".building", dir=db_path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp_name)
+    kbfile.check_replaceable(db_path)
+    tmp_path: Path | None = None
     try:
+        kbfile.target_of(db_path).parent.mkdir(parents=True, exist_ok=True)
+        tmp_path = kbfile.new_temp_file(db_path)
         engine = _build_engine(tmp_path)
         try:
             counts = _fill(engine, dataset, taxonomy, source_hash, progress)
         finally:
             engine.dispose()
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, db_path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+        kbfile.replace_with(tmp_path, db_path)
+    except (OSError, sqlite3.Error, DBAPIError) as exc:
+        raise kbfile.write_error(db_path, exc) from None
+    finally:
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
     return counts
 
 

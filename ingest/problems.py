@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ingest.errors import AtlasError
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -33,10 +35,13 @@ def display_path(path: Path, root: Path | None = None) -> str:
     return str(path)
 
 
-class DataError(Exception):
+class DataError(AtlasError):
     """The data folder has errors; ``problems`` lists every one of them."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         errors = [p for p in self.problems if p.severity == "error"]
         super().__init__(f"{len(errors)} error(s) in the data folder")
+
+    def __str__(self) -> str:  # the problems are printed one per line before this summary
+        return self.message

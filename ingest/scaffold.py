@@ -22,6 +22,7 @@ from ingest import latex
 from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
 from ingest.bibtex import BibEntry, family_name, read_bib_folder, split_names
+from ingest.errors import AtlasError
 from ingest.duplicates import similar_titles
 from ingest.identifiers import (arxiv_id_from_fields, ascii_slug, make_key, normalise_arxiv_id, normalise_doi,
                                 normalise_title)
@@ -46,7 +47,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # never meaningful i
 _PROTECTABLE = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(AtlasError):
     """Nothing was written; ``reasons`` lists every problem, each with what to do."""
 
     def __init__(self, reasons: list[str]):

@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+from ingest.errors import UnknownItem
+
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 
 FIELDS = ("id", "name", "leaves", "paper", "paper_title", "libraries", "implementation", "description")
@@ -158,13 +160,11 @@ def get_method(method_id: str, path: Path | str | None = None) -> MethodEntry:
     raise UnknownMethodError(method_id, [e.id for e in entries])
 
 
-class UnknownMethodError(KeyError):
+class UnknownMethodError(UnknownItem):
     """A method id that is not in the catalogue; the message lists the known ids."""
 
     def __init__(self, method_id: str, known: Iterable[str]):
         self.method_id = method_id
         self.known = list(known)
-        super().__init__(method_id)
+        super().__init__(f"unknown method '{method_id}'; known methods: {', '.join(self.known)}")
 
-    def __str__(self) -> str:
-        return f"unknown method '{self.method_id}'; known methods: {', '.join(self.known)}"
