@@ -299,7 +299,7 @@ def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annota
     for key_a, key_b, match in near_duplicate_pairs((e.key, e.title) for e in entries):
         first, second = sorted((by_key[key_a], by_key[key_b]), key=age)
         declared = {k for e in (first, second) if e.key in annotations
-                    for k in annotations[e.key].data.get("distinct_from", []) or [] if isinstance(k, str)}
+                    for k in annotations[e.key].items("distinct_from") if isinstance(k, str)}
         if {first.key, second.key} & declared:
             continue
         problems.append(Problem(second.path, second.line_of("title"),
@@ -314,7 +314,7 @@ def check_distinct_from(entries: list[BibEntry], annotations: dict[str, Annotati
     keys = {e.key for e in entries}
     problems = []
     for annotation in annotations.values():
-        for i, key in enumerate(annotation.data.get("distinct_from", []) or []):
+        for i, key in enumerate(annotation.items("distinct_from")):
             if isinstance(key, str) and key not in keys:
                 problems.append(Problem(annotation.path, annotation.line_of("distinct_from", i),
                     f"distinct_from names unknown key '{key}': use the key of a paper in data/ or remove it"))
