@@ -47,7 +47,7 @@ def test_build_refuses_to_replace_a_file_that_is_not_ours(data_dir: Path, tmp_pa
     assert str(target) in err and "not an atlas knowledge base" in err and "refusing to replace it" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert sha(target) == before
-    assert [p.name for p in tmp_path.iterdir()] == ["paper.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "paper.tex"]
 
 
 def test_build_refuses_a_folder_as_db(data_dir: Path, tmp_path: Path, capsys):
