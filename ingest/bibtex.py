@@ -128,6 +128,11 @@ class EvaluateValues(BlockMiddleware):
             try:
                 fld.value = evaluate(fld.value, self.macros)
             except UndefinedMacro as exc:
+                if exc.reason:
+                    _note_problem(entry, fld.start_line, f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: "
+                                  "shorten the value")
+                    fld.value = ""
+                    continue
                 _note_problem(entry, fld.start_line, f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
                               f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces")
         return entry
@@ -306,6 +311,8 @@ def _resolve_strings(exprs: dict[str, str], macros: dict[str, str], libraries) -
             return macros[name]
         if name not in exprs or name in resolving:
             raise UndefinedMacro(name)
+        if len(resolving) >= MAX_MACRO_DEPTH:
+            raise UndefinedMacro(name, f"is nested more than {MAX_MACRO_DEPTH} @string definitions deep")
         resolving.add(name)
         try:
             macros[name] = evaluate(exprs[name], _LazyMacros(resolve))
@@ -318,8 +325,12 @@ def _resolve_strings(exprs: dict[str, str], macros: dict[str, str], libraries) -
             resolve(name)
         except UndefinedMacro as exc:
             shown, line = locations[name]
-            cause = "refers to itself" if exc.name == name else f"uses undefined macro '{exc.name}'"
-            problems.append(Problem(shown, line, f"@string '{name}' {cause}: define it before use or enclose the value in braces"))
+            if exc.reason:
+                message = f"@string '{name}' uses '{exc.name}', which {exc.reason}: write the value out in full"
+            else:
+                cause = "refers to itself" if exc.name == name else f"uses undefined macro '{exc.name}'"
+                message = f"@string '{name}' {cause}: define it before use or enclose the value in braces"
+            problems.append(Problem(shown, line, message))
     return problems
 
 
@@ -334,25 +345,40 @@ class _LazyMacros(dict):
     def get(self, name, default=None):
         try:
             return self._resolve(name)
-        except UndefinedMacro:
+        except UndefinedMacro as exc:
+            if exc.reason:
+                raise  # defined, but too long or too deep: say so rather than "undefined"
             return default
 
 
 # --- values ---------------------------------------------------------------------------
 
 
+MAX_VALUE_CHARS = 100_000  # a field value longer than this is an attack (macros doubling each other), not a paper
+MAX_MACRO_DEPTH = 64  # @string definitions referring to each other this deep
+
+
 class UndefinedMacro(KeyError):
-    def __init__(self, name: str):
+    def __init__(self, name: str, reason: str | None = None):
         super().__init__(name)
         self.name = name
+        self.reason = reason  # None: the macro is not defined
 
 
 def evaluate(expression: str, macros: dict[str, str]) -> str:
-    """Value of a BibTeX field expression: ``{a} # "b" # macro # 2020`` -> ``ab<macro>2020``."""
+    """Value of a BibTeX field expression: ``{a} # "b" # macro # 2020`` -> ``ab<macro>2020``.
+
+    Raises UndefinedMacro for an unknown macro, or for a value over MAX_VALUE_CHARS.
+    """
     expression = expression.strip()
     if "#" not in expression:
         return _evaluate_part(expression, macros)
-    return "".join(_evaluate_part(part, macros) for part in _split_concatenation(expression))
+    value, parts = "", _split_concatenation(expression)
+    for part in parts:
+        value += _evaluate_part(part, macros)
+        if len(value) > MAX_VALUE_CHARS:
+            raise UndefinedMacro(part.strip(), f"makes the value longer than {MAX_VALUE_CHARS:,} characters")
+    return value
 
 
 def _evaluate_part(part: str, macros: dict[str, str]) -> str:

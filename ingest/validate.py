@@ -13,7 +13,8 @@ import yaml
 from ingest.annotations import Annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.duplicates import near_duplicate_pairs
-from ingest.identifiers import DOI_RE, normalise_doi, normalise_title
+from ingest import latex
+from ingest.identifiers import DOI_RE, ascii_slug, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -75,7 +76,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
 
     entries = bib.entries
     problems.extend(check_entries(entries))
-    problems.extend(check_same_paper(entries))
+    problems.extend(check_same_paper(entries, annotations))
     problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}, bib.rejected_keys))
     problems.extend(check_identifiers(entries))
     problems.extend(check_urls(entries, annotations))
@@ -117,8 +118,14 @@ def check_entries(entries: list[BibEntry]) -> list[Problem]:
     return problems
 
 
-def check_same_paper(entries: list[BibEntry]) -> list[Problem]:
-    """The same paper under two keys: same DOI, same arXiv id or same normalised title."""
+def check_same_paper(entries: list[BibEntry], annotations: dict[str, Annotation] | None = None) -> list[Problem]:
+    """The same paper under two keys: same DOI or arXiv id (an error), or the same normalised title.
+
+    A shared title alone is weak evidence ("Human Memory", "Deep Learning", "Introduction"): it is an
+    error only when the first authors' family names agree and the years are at most one apart, and
+    otherwise a warning that ``distinct_from`` in either annotation silences.
+    """
+    annotations = annotations or {}
     problems = []
     seen: dict[tuple[str, str], BibEntry] = {}
     for entry in entries:
@@ -126,13 +133,44 @@ def check_same_paper(entries: list[BibEntry]) -> list[Problem]:
             if not value:
                 continue
             first = seen.setdefault((kind, value), entry)
-            if first is not entry:
-                field_name = {"DOI": "doi", "arXiv id": "eprint", "title": "title"}[kind]
-                problems.append(Problem(entry.path, entry.line_of(field_name),
-                    f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
-                    f"'{value}'; keep one entry and delete the other"))
-                break
+            if first is entry:
+                continue
+            if kind == "title" and not same_work(first, entry):
+                if not _declared_distinct(first, entry, annotations):
+                    problems.append(_same_title_warning(first, entry))
+                continue
+            field_name = {"DOI": "doi", "arXiv id": "eprint", "title": "title"}[kind]
+            problems.append(Problem(entry.path, entry.line_of(field_name),
+                f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
+                f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and delete the other"))
+            break
     return problems
+
+
+def same_work(a: BibEntry, b: BibEntry) -> bool:
+    """Two entries with one title are one work when the first authors' family names and the years agree."""
+    family_a, family_b = _first_family(a), _first_family(b)
+    if not family_a or family_a != family_b or a.year is None or b.year is None:
+        return False
+    return abs(a.year - b.year) <= 1
+
+
+def _first_family(entry: BibEntry) -> str:
+    families = entry.author_families
+    return ascii_slug(latex.decode(families[0])) if families else ""
+
+
+def _declared_distinct(a: BibEntry, b: BibEntry, annotations: dict[str, Annotation]) -> bool:
+    return any(other.key in annotations[this.key].items("distinct_from")
+               for this, other in ((a, b), (b, a)) if this.key in annotations)
+
+
+def _same_title_warning(first: BibEntry, entry: BibEntry) -> Problem:
+    who = lambda e: f"{(e.author_families or ['no author'])[0]} {e.year or 'n.d.'}"  # noqa: E731
+    return Problem(entry.path, entry.line_of("title"),
+        f"'{entry.key}' ({who(entry)}) has the same title as '{first.key}' ({who(first)}, {first.path}:{first.line}) "
+        f"but another first author or year, so they are taken as different works; if that is right, record it "
+        f"with distinct_from: [{first.key}] in {entry.key}.yaml; if they are one paper, keep one entry", "warning")
 
 
 def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation],
