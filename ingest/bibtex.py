@@ -107,6 +107,7 @@ class BibReadResult:
     containers: list[str]  # keys of crossref parents merged into their children
     ignored_blocks: int  # @comment, @preamble and @string blocks
     rejected_keys: set[str] = field(default_factory=set)  # keys of entries reported as duplicates
+    unparsed: int = 0  # entry blocks that never became entries (syntax errors, duplicate keys or fields)
 
 
 # --- middlewares (the explicit stack) -------------------------------------------------
@@ -215,6 +216,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
     problems.extend(_resolve_strings(string_exprs, macros, libraries))
 
     entries_by_key: dict[str, tuple[str, Entry]] = {}
+    duplicates_in_folder = 0
     rejected = {b.key for _, lib in libraries for b in lib.failed_blocks if isinstance(b, DuplicateBlockKeyBlock)}
     for shown, library in libraries:
         for entry in library.entries:
@@ -226,6 +228,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
                     f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
                     "(keys are compared ignoring case): give one of them another key"))
                 rejected.add(entry.key)
+                duplicates_in_folder += 1
                 continue
             entries_by_key[entry.key.lower()] = (shown, entry)
 
@@ -247,7 +250,8 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
             containers.append(entry.key)
             continue
         entries.append(_to_bib_entry(shown, entry))
-    return BibReadResult(entries, problems, containers, ignored, rejected)
+    unparsed = sum(len(lib.failed_blocks) for _, lib in libraries) + duplicates_in_folder
+    return BibReadResult(entries, problems, containers, ignored, rejected, unparsed)
 
 
 def _field(entry: Entry, name: str):

@@ -16,16 +16,17 @@ from sqlalchemy.exc import DBAPIError
 
 from ingest import kbfile
 from ingest import models as m
+from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
 
-INGEST_VERSION = 2  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 3  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
 
 def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_hash: str,
-                   progress: Progress = lambda message: None) -> dict:
+                   progress: Progress = lambda message: None, left_out: LeftOut | None = None) -> dict:
     """Build the knowledge base at a temporary path next to ``db_path``, then rename it over.
 
     A reader never sees a half-built file, and if anything fails the previous file is left
@@ -41,7 +42,7 @@ def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_h
         tmp_path = kbfile.new_temp_file(db_path)
         engine = _build_engine(tmp_path)
         try:
-            counts = _fill(engine, dataset, taxonomy, source_hash, progress)
+            counts = _fill(engine, dataset, taxonomy, source_hash, progress, left_out)
         finally:
             engine.dispose()
         kbfile.replace_with(tmp_path, db_path)
@@ -68,7 +69,8 @@ def _build_engine(path: Path) -> Engine:
     return engine
 
 
-def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress) -> dict:
+def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress,
+          left_out: LeftOut | None) -> dict:
     m.Base.metadata.create_all(engine)
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {len(rows.papers)} papers")
@@ -79,7 +81,7 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
-        counts = rows.counts(dataset)
+        counts = rows.counts(dataset, left_out)
         conn.execute(insert(m.BuildInfo), [{
             "id": 1,
             "source_hash": source_hash,
@@ -87,6 +89,7 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "counts": counts,
             "warnings": [str(p) for p in dataset.warnings],
+            "errors": [str(p) for p in left_out.errors] if left_out else [],
         }])
     return counts
 
@@ -214,7 +217,7 @@ class _Rows:
         yield m.paper_methods, self.link_rows["methods"]
         yield m.Relation.__table__, self.relations
 
-    def counts(self, dataset: Dataset) -> dict:
+    def counts(self, dataset: Dataset, left_out: LeftOut | None = None) -> dict:
         return {
             "papers": len(self.papers),
             "classified": sum(1 for p in self.papers if p["classified"]),
@@ -224,7 +227,9 @@ class _Rows:
             "techniques": len(self.techniques),
             "relations": len(self.relations),
             "methods": len(self.methods),
-            "crossref_containers": len(dataset.containers),
+            # papers + left_out + containers = the entries in the .bib files
+            "left_out": left_out.count if left_out else 0,
+            "containers": len(dataset.containers),
             "warnings": len(dataset.warnings),
-            "errors": 0,
+            "errors": len(left_out.errors) if left_out else 0,
         }

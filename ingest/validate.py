@@ -35,6 +35,7 @@ class Dataset:
     containers: list[str] = field(default_factory=list)
     ignored_blocks: int = 0
     files: list[Path] = field(default_factory=list)
+    unparsed_entries: int = 0  # entry blocks that never became entries (reported as problems)
 
     def errors(self, strict: bool = False) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error" or strict]
@@ -85,7 +86,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
         problems.extend(check_near_duplicates(entries, annotations))
     problems.extend(check_whys(annotations))
     problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
-    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files)
+    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed)
 
 
 def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
