@@ -35,6 +35,7 @@ CONTAINER_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook
 # Fields a child inherits from its crossref parent under a different name (biblatex convention).
 _CROSSREF_RENAMES = {"title": "booktitle", "subtitle": "booksubtitle"}
 _CROSSREF_NEVER = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "related", "key"}
+_NOT_AN_ENTRY = re.compile(r"\s*@\s*(?:string|comment|preamble)\s*[{(]", re.I)  # blocks that are never papers
 _VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
 
 
@@ -250,7 +251,8 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
             containers.append(entry.key)
             continue
         entries.append(_to_bib_entry(shown, entry))
-    unparsed = sum(len(lib.failed_blocks) for _, lib in libraries) + duplicates_in_folder
+    unparsed = sum(1 for _, lib in libraries for b in lib.failed_blocks if not _NOT_AN_ENTRY.match(b.raw or ""))
+    unparsed += duplicates_in_folder
     return BibReadResult(entries, problems, containers, ignored, rejected, unparsed)
 
 

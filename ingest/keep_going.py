@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.annotations import Annotation
-from ingest.problems import DataError, Problem
+from ingest.problems import DataError, Problem, display_path
 from ingest.validate import Dataset
 
 
@@ -38,13 +38,14 @@ def leave_out_failing(dataset: Dataset, strict: bool = False) -> tuple[Dataset, 
     errors = dataset.errors(strict)
     locate = _Locator(dataset)
     failing: set[str] = set()
+    data_files = {display_path(path) for path in dataset.files}
     fatal = []
     for problem in errors:
         key = locate(problem)
         if key is not None:
             failing.add(key)
-        elif not problem.path.endswith((".bib", ".yaml")):
-            fatal.append(problem)
+        elif problem.path not in data_files:
+            fatal.append(problem)  # e.g. the methods catalogue: no entry to leave out instead
     if fatal:
         raise DataError(fatal)
     entries = [e for e in dataset.entries if e.key not in failing]
