@@ -7,6 +7,7 @@ import sqlite3
 import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
@@ -63,6 +64,9 @@ def _build_engine(path: Path) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA locking_mode=EXCLUSIVE")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: the whole file of a large library stays in memory
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -100,8 +104,11 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
     if not rows:
         return
     statement = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    order = statement.positiontup  # parameter names in the order the SQL expects them
-    conn.exec_driver_sql(str(statement), [tuple(row[c] for c in order) for row in rows])
+    as_tuple = itemgetter(*statement.positiontup)  # parameter names in the order the SQL expects them
+    if len(statement.positiontup) == 1:
+        conn.exec_driver_sql(str(statement), [(as_tuple(row),) for row in rows])
+    else:
+        conn.exec_driver_sql(str(statement), list(map(as_tuple, rows)))
 
 
 def _create_fts(conn, fts_rows: list[dict]) -> None:
@@ -112,11 +119,9 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
         "tokenize = 'unicode61 remove_diacritics 2')"
     ))
     if fts_rows:
-        conn.execute(
-            text("INSERT INTO papers_fts (key, title, summary, technique, models, authors) "
-                 "VALUES (:key, :title, :summary, :technique, :models, :authors)"),
-            fts_rows,
-        )
+        columns = ("key", "title", "summary", "technique", "models", "authors")
+        conn.exec_driver_sql(f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             list(map(itemgetter(*columns), fts_rows)))
 
 
 @lru_cache(maxsize=65536)
