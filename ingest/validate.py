@@ -294,11 +294,16 @@ def check_identifiers(entries: list[BibEntry], today: dt.date | None = None) -> 
     return problems
 
 
+_PLAIN_WEB_ADDRESS = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#][^\s]*)?", re.I)
+
+
 def _url_problem(value: str) -> str | None:
+    if _PLAIN_WEB_ADDRESS.fullmatch(value.strip()):
+        return None  # the common case, without urlparse
     parsed = urlparse(value.strip())
     if parsed.scheme.lower() not in ("http", "https"):
         return "is not an http(s) URL"
-    if "." not in parsed.netloc or any(c.isspace() for c in value.strip()):
+    if "." not in parsed.netloc or re.search(r"\s", value.strip()):
         return "is not a complete web address"
     return None
 
@@ -308,7 +313,10 @@ def check_urls(entries: list[BibEntry], annotations: dict[str, Annotation]) -> l
     problems = []
     for entry in entries:
         values = [("url", entry.fields.get("url", ""))]
-        values += [(name, m.group(1)) for name in ("howpublished", "note") for m in _TEX_URL.finditer(entry.fields.get(name, ""))]
+        for name in ("howpublished", "note"):
+            text = entry.fields.get(name, "")
+            if "\\url" in text or "\\href" in text:
+                values += [(name, m.group(1)) for m in _TEX_URL.finditer(text)]
         for name, value in values:
             reason = value.strip() and _url_problem(value)
             if reason:

@@ -93,7 +93,7 @@ class Taxonomy:
 @cache
 def load_taxonomy(path: Path = TREE_PATH) -> Taxonomy:
     """Read, check and link the tree. Raises TaxonomyError naming the problem."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(raw, list):
         raise TaxonomyError(f"{path}: expected a list of nodes at the top level")
     records = [_check_record(path, i, rec) for i, rec in enumerate(raw, start=1)]
