@@ -258,8 +258,10 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
 
 def _field(entry: Entry, name: str):
     """The entry's field called ``name`` (any case), or None; Entry.fields_dict would build a dict per call."""
+    size = len(name)
     for fld in entry.fields:
-        if fld.key.lower() == name:
+        key = fld.key
+        if len(key) == size and key.lower() == name:  # the length test spares most lower() calls
             return fld
     return None
 
@@ -378,6 +380,8 @@ def evaluate(expression: str, macros: dict[str, str]) -> str:
     """
     expression = expression.strip()
     if "#" not in expression:
+        if expression[:1] == "{" and expression[-1:] == "}":
+            return expression[1:-1]  # by far the most common value: one braced string
         return _evaluate_part(expression, macros)
     value, parts = "", _split_concatenation(expression)
     for part in parts:
