@@ -22,7 +22,7 @@ from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
 from ingest.errors import AtlasError
 from ingest.validate import DEFAULT_DATA_DIR
-from taxonomy import load_taxonomy
+from taxonomy import TaxonomyError, load_taxonomy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except AtlasError as exc:  # anything else is a bug and keeps its traceback
         print(str(exc) if exc.path else f"atlas: error: {exc}", file=sys.stderr)
+        return 1
+    except TaxonomyError as exc:  # a malformed tree or vocabulary file: the message names file, line and fix
+        print(f"atlas: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `atlas export | head`
         return 0
@@ -116,6 +119,16 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=related.FORMATS, default="table", help="output format (default: table)")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_related)
+
+    cmd = commands.add_parser("vocabulary", help="the controlled vocabulary: models, techniques, modalities",
+                              description="List every term of taxonomy/vocabulary/ with its id, name, family or "
+                                          "broader term, aliases, definition and the number of papers in the data "
+                                          "folder that use it (a family or broader term counts its narrower terms).")
+    cmd.add_argument("--kind", choices=("model", "technique", "modality"), action="append", default=[],
+                     help="only terms of this kind (repeatable; default: all)")
+    cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    _data_arg(cmd)
+    cmd.set_defaults(handler=cmd_vocabulary)
 
     methods = commands.add_parser("methods", help="the catalogue of runnable interpretability methods",
                                   description="List the methods of methods/catalog.yaml, or run one on its tiny "
@@ -293,6 +306,28 @@ def cmd_related(args) -> int:
     for line in [*related.input_summary(result), *result.notes]:
         print(f"atlas: {line}", file=sys.stderr)
     sys.stdout.write(output)
+    return 0
+
+
+def cmd_vocabulary(args) -> int:
+    from explorer.terms import paper_terms, vocabulary_entries
+    from taxonomy.vocabulary import load_vocabulary
+
+    kinds = tuple(dict.fromkeys(args.kind)) or ("model", "technique", "modality")
+    entries = vocabulary_entries(load_vocabulary(), paper_terms(args.data), kinds)
+    if args.format == "json":
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return 0
+    header = ("kind", "id", "name", "family/broader", "papers", "aliases", "definition")
+    rows = [(e["kind"], e["id"], e["name"], e.get("family") or e.get("broader") or "", str(e["papers"]),
+             ", ".join(e["aliases"]), e["definition"]) for e in entries]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths)]
+        print("  ".join([*cells, row[4].rjust(6), row[5], row[6]]).rstrip())
+    counted = {kind: sum(e["kind"] in (kind, "family") if kind == "model" else e["kind"] == kind for e in entries)
+               for kind in kinds}
+    print("\n" + ", ".join(f"{n} {kind} terms" for kind, n in counted.items()))
     return 0
 
 

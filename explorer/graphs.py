@@ -3,7 +3,8 @@
 Four graphs over the catalogue, each limited to a taxonomy scope and a year range:
 
 - ``taxonomy``: the tree with its papers hanging off their leaves;
-- ``papers``: papers linked by a shared leaf, model or technique, or by an explicit relation;
+- ``papers``: papers linked by a shared leaf, model, model family, technique or broader technique,
+  or by an explicit relation (models and techniques are vocabulary ids, so spellings never split a link);
 - ``co-authors``: authors linked by the papers they wrote together;
 - ``models``: models linked to the papers that study them.
 
@@ -37,7 +38,9 @@ KINDS = {
     "co-authors": "Co-authorship",
     "models": "Models and papers",
 }
-LINK_BY = {"leaf": "a shared taxonomy leaf", "model": "a shared model", "technique": "a shared technique",
+LINK_BY = {"leaf": "a shared taxonomy leaf", "model": "a shared model", "family": "a shared model family",
+           "technique": "a shared technique",
+           "broader": "a shared technique or broader technique (the broad families left out: they would link nearly all)",
            "relation": "an explicit relation"}
 COLOR_BY = {"perspective": "perspective", "year": "year"}
 MAX_NODES = 800
@@ -203,13 +206,26 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     return graph, []
 
 
-def _shared_values(papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
-    attribute = {"leaf": "leaves", "model": "models", "technique": "techniques"}[link_by]
+def _shared_values(catalog: Catalog, papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
+    """Papers per value they can share (leaf id, or vocabulary id under its display name)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for paper in papers:
-        for value in getattr(paper, attribute):
+        for value in _link_values(catalog, paper, link_by):
             groups[value].append(paper.key)
     return groups
+
+
+def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str]:
+    vocabulary = catalog.vocabulary
+    if link_by == "leaf":
+        return list(paper.leaves)
+    if link_by in ("model", "technique"):
+        return list(paper.model_names if link_by == "model" else paper.technique_names)
+    if link_by == "family":  # a model stands for its family; a model without one, for itself
+        ids = {vocabulary.ancestors("model", m)[0] if vocabulary.ancestors("model", m) else m for m in paper.models}
+        return [vocabulary.label("model", i) for i in sorted(ids)]
+    roots = set(vocabulary.roots("technique"))
+    return [vocabulary.label("technique", t) for t in sorted(paper.technique_terms - roots)]
 
 
 def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
@@ -224,7 +240,7 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
             graph.add_edge(f"paper:{r.source}", f"paper:{r.target}", label=plain_text(r.type),
                            tooltip=tooltip_html(r.type, r.note or ""), width=2)
         return graph, [f"{len(relations)} explicit relations (arrows point from a paper to the one it builds on, uses, ...)."]
-    groups = _shared_values(papers, settings.link_by)
+    groups = _shared_values(catalog, papers, settings.link_by)
     upper = sum(len(g) * (len(g) - 1) // 2 for g in groups.values())
     if upper > 20 * settings.max_edges:  # don't even enumerate the pairs
         _check(len(papers), upper, settings, exact=False)
@@ -271,10 +287,13 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
     edges = sum(len(models.intersection(p.models)) for p in linked)
     _check(len(models) + len(linked), edges, settings)
     graph = nx.Graph()
-    for model in sorted(models, key=str.casefold):
+    vocabulary = catalog.vocabulary
+    for model in sorted(models, key=lambda m: vocabulary.label("model", m).casefold()):
+        name = vocabulary.label("model", model)
+        family = [vocabulary.label("model", f) for f in vocabulary.ancestors("model", model)]
         graph.add_node(
-            f"model:{model}", kind="model", label=plain_text(model, LABEL_LIMIT),
-            tooltip=tooltip_html(model, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."),
+            f"model:{model}", kind="model", label=plain_text(name, LABEL_LIMIT),
+            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."),
             color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]), shape="diamond",
         )
     for paper in linked:

@@ -19,6 +19,7 @@ DEFAULT_PAGE = "overview"  # served at the site root
 PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
 METHOD_ID = "method"
+TERM_ID = "id"  # the technique and model pages: a vocabulary id (a family id on the model page)
 COMPARE_PARAMS = {
     "node": "node",            # taxonomy nodes (a node includes its descendants)
     "modality": "modality",
@@ -133,6 +134,16 @@ def related(text: str = "", paper: str | None = None, cites=(), k: int | None = 
 def methods(method_id: str | None = None) -> Link:
     """The Methods page: the catalogue, or one method (its figure, paper, libraries, implementation)."""
     return Link("methods", {METHOD_ID: method_id} if method_id else {})
+
+
+def technique(technique_id: str) -> Link:
+    """A technique's page: definition, broader and narrower terms, papers, runnable method."""
+    return Link("technique", {TERM_ID: technique_id})
+
+
+def model(model_id: str) -> Link:
+    """A model's page (or a family's, for an id such as llava-family)."""
+    return Link("model", {TERM_ID: model_id})
 
 
 def arxiv(arxiv_id: str) -> str:

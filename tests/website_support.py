@@ -27,6 +27,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # writer, could leave in a database: the website must show these as text, never as links.
 JAVASCRIPT_CODE_URL = "javascript:alert('xss-code-url')"
 JAVASCRIPT_URL = "JaVaScRiPt:alert('xss-url')"
+# Vocabulary terms are reviewed data whose ids ingest checks, so hostile ones are written into the
+# database the same way: a model used only by evil2024script, and a broad technique (a gap-map column).
+HOSTILE_MODEL = ("gill", "<svg onload=alert('xss-model')>")
+HOSTILE_TECHNIQUE = ("lens-decoding", "<img src=x onerror=alert('xss-technique')>")
 
 HOSTILE_KEYS = ("evil2024script", "evil2024href", "benign2023baseline")
 # Markers every hostile payload carries: if one of these shows up as an element or a dialog, it ran.
@@ -45,9 +49,18 @@ def combined_data(target: Path) -> Path:
 
 
 def tamper(db_path: Path) -> None:
-    """Write the javascript: URLs that ingest refuses straight into the built database."""
+    """Write what ingest refuses straight into the built database: javascript: URLs, and a model and a
+    technique whose id, name and definition are markup (the id renamed everywhere it is used)."""
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL))
+        old, new = HOSTILE_MODEL
+        conn.execute("UPDATE models SET id = ?, name = ?, definition = ? WHERE id = ?", (new, new, new, old))
+        conn.execute("UPDATE paper_models SET model_id = ? WHERE model_id = ?", (new, old))
+        old, new = HOSTILE_TECHNIQUE
+        conn.execute("UPDATE techniques SET id = ?, name = ?, definition = ? WHERE id = ?", (new, new, new, old))
+        for table, column in (("techniques", "broader_id"), ("technique_ancestors", "technique_id"),
+                              ("technique_ancestors", "ancestor_id"), ("paper_techniques", "technique_id")):
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new, old))
     conn.close()
 
 
