@@ -183,7 +183,7 @@ def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation
     for entry in entries:
         if entry.key not in annotations:
             problems.append(Problem(entry.path, entry.line,
-                f"'{entry.key}' has no annotation: it is loaded as unclassified; add data/papers/{entry.key}.yaml",
+                f"'{entry.key}' has no annotation: it is loaded as unclassified; {_annotation_hint(entry.key)}",
                 "warning"))
     for key, annotation in annotations.items():
         if key not in known:
@@ -198,6 +198,14 @@ def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation
                     problems.append(Problem(annotation.path, annotation.line_of("methods", i),
                         f"unknown method '{method}': use an id from methods/catalog.yaml ({', '.join(sorted(method_ids))})"))
     return problems
+
+
+def _annotation_hint(key: str) -> str:
+    """Where the annotation of ``key`` goes, or why it cannot (annotations are named by safe keys only)."""
+    if re.fullmatch(r"[a-z][a-z0-9]*", key):
+        return f"add data/papers/{key}.yaml"
+    return ("its key cannot name an annotation file (annotation keys are lower-case letters and digits): "
+            "give the entry a key by the convention in CONTRIBUTING.md, e.g. with `atlas add`")
 
 
 def _check_categories(annotation: Annotation, taxonomy: Taxonomy) -> list[Problem]:
