@@ -345,6 +345,9 @@ def cmd_methods_run(args) -> int:
     except UnknownMethodError as exc:
         print(f"atlas: error: {exc}", file=sys.stderr)
         return 1
+    from methods import require_methods_extra
+
+    require_methods_extra()
     from methods.runner import run_method
 
     result = run_method(args.method_id, args.out)
