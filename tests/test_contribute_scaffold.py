@@ -302,6 +302,7 @@ def test_check_new_paper_without_touching_the_data_folder(data_dir):
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
+from hypothesis_support import examples  # noqa: E402
 from ingest.problems import Problem  # noqa: E402
 from tests_paths import FIXTURE_DATA  # noqa: E402
 from ingest.scaffold import Existing  # noqa: E402
@@ -310,7 +311,7 @@ _EXISTING = Existing.read(FIXTURE_DATA)
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=_TEXT, author=_TEXT, year=st.one_of(st.just(""), st.integers(1900, 2100).map(str), _TEXT))
 def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
     """Whatever is pasted, the result is two well-formed files or a ScaffoldError, never a crash."""
