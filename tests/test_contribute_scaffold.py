@@ -315,6 +315,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=_TEXT, author=_TEXT, year=st.one_of(st.just(""), st.integers(1900, 2100).map(str), _TEXT))
 @example(title="\\ ", author="", year="")  # test_pasted_control_space_title_is_refused_as_having_no_title
+@example(title="0", author=",", year="1900")  # test_pasted_author_of_only_a_comma_is_refused_with_the_fix
 def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
     """Whatever is pasted, the result is two well-formed files or a ScaffoldError about the pasted text (never
     about the file atlas add would write, which must read back), never a crash."""
@@ -353,3 +354,12 @@ def test_a_final_backslash_keeps_its_space_so_the_file_reads_back(tmp_path, titl
     (tmp_path / "paper.bib").write_text(scaffold.bib_text, encoding="utf-8")
     result = read_bib_folder(tmp_path)
     assert result.problems == [] and result.entries[0].fields["title"] == written
+
+
+def test_pasted_author_of_only_a_comma_is_refused_with_the_fix():
+    """An author field of only a comma crashed family-name parsing (IndexError); it gives no key, so: refused."""
+    text = "@misc{pasted,\n  title = {0},\n  author = {,},\n  year = {1900},\n}\n"
+    with pytest.raises(ScaffoldError) as info:
+        scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
+    [reason] = info.value.reasons
+    assert reason.startswith("<stdin>:1: entry 'pasted': the first author's family name '' gives no key")
