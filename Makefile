@@ -39,10 +39,10 @@ run: build
 
 test: install browser
 	$(BIN)/atlas validate --strict
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --hypothesis-profile=ci
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser" --hypothesis-profile=ci
 
 benchmarks: install browser
 	$(BIN)/python benchmarks/bench_build.py

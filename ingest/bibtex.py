@@ -465,6 +465,8 @@ def split_names(value: str) -> list[str]:
 def _name_parts(name: str) -> tuple[str, str, str, str]:
     """(first, von, last, jr) of a BibTeX name in any of its three forms."""
     parts = [p.strip() for p in _split_top_level(name, ",")]
+    if not parts:  # only commas: no name at all
+        return "", "", "", ""
     if len(parts) == 1:
         words = _split_top_level(parts[0], " ")
         if len(words) == 1:

@@ -170,7 +170,7 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
     fields, notes = normalise_fields(entry.entry_type, entry.fields)
     entry_type = fields.pop("@type")
     reasons = []
-    if not fields.get("title", "").strip():
+    if not latex.decode(fields.get("title", "")).strip():  # {}, {\ }: nothing a reader would see
         reasons.append(f"{where} has no title: add title = {{...}}")
     if not fields.get("author", "").strip():
         reasons.append(f"{where} has no author: add author = {{Family, Given and ...}} with every author")
@@ -229,7 +229,7 @@ def first_public_year(fields: dict[str, str]) -> int | None:
 def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Fields as the atlas writes them, and notes on what changed. ``@type`` holds the entry type."""
     notes = []
-    out = {name: " ".join(_CONTROL.sub(" ", value).split()) for name, value in fields.items() if name != "crossref"}
+    out = {name: _one_line(value) for name, value in fields.items() if name != "crossref"}
     dropped = sorted(n for n in out if n in NOISE_FIELDS or n.startswith("mendeley"))
     for name in dropped:
         del out[name]
@@ -285,10 +285,10 @@ def protect_capitals(title: str) -> str:
             depth += 1
         elif char == "}":
             depth -= 1
-        elif char == "\\":  # a TeX command: copy it whole
-            match = re.match(r"\\[A-Za-z]+|\\.", title[i:])
-            out.append(match.group())
-            i += len(match.group())
+        elif char == "\\":  # a TeX command: copy it whole (a backslash ending the title alone)
+            command = re.match(r"\\(?:[A-Za-z]+|.)?", title[i:], re.DOTALL).group()
+            out.append(command)
+            i += len(command)
             continue
         elif depth == 0 and char.isalnum() and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{_")):
             word = _PROTECTABLE.match(title, i).group()  # starts at an alphanumeric, so it matches
@@ -420,7 +420,10 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """Runs of white space and control characters as one space, trimmed, except after a final backslash
+    (``\\ ``, ``\\\\ ``): the BibTeX reader would take the brace closing the field for an escaped one."""
+    line = " ".join(_CONTROL.sub(" ", text).split())
+    return line + " " if line.endswith("\\") else line
 
 
 # --- writing and checking ----------------------------------------------------------

@@ -6,6 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hypothesis_support import examples
 from methods import toy_data as td
 from methods import toy_models as tm
 from methods.attention import (attention_and_gradients, attention_flow, attention_rollout, flow_graph,
@@ -29,7 +30,7 @@ def random_attention(g, layers, heads, n, causal=False):
     return out
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), layers=st.integers(1, 5), heads=st.integers(1, 4), n=st.integers(1, 9),
        fusion=st.sampled_from(["mean", "max", "min"]), residual=st.booleans())
 def test_rollout_rows_sum_to_one(seed, layers, heads, n, fusion, residual):
@@ -89,7 +90,7 @@ def check_flow(cap, res, s, t):
     assert res.value <= cap[s].sum() + 1e-12 and res.value <= cap[:, t].sum() + 1e-12
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(seed=st.integers(0, 10_000), layers=st.integers(1, 3), n=st.integers(2, 6))
 def test_attention_flow_is_a_maximum_flow(seed, layers, n):
     g = torch.Generator().manual_seed(seed)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from hypothesis_support import examples
 from methods import toy_models as tm
 from methods.concepts import activations_and_gradients, compute_cav, directional_derivatives, tcav, tcav_score
 from methods.demos import objects
@@ -17,7 +18,7 @@ def _one_thread():
         yield
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 10_000), m=st.integers(1, 40), d=st.integers(1, 12))
 def test_tcav_score_is_a_fraction_in_the_unit_interval(seed, m, d):
     g = torch.Generator().manual_seed(seed)

@@ -8,6 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hypothesis_support import examples
 from methods import toy_data as td
 from methods import toy_models as tm
 from methods.shapley import all_coalitions, exact_shapley, mm_shap, permutation_shapley
@@ -44,7 +45,7 @@ def shapley_by_orderings(v, n):
     return phi / math.factorial(n)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 7))
 def test_exact_shapley_is_efficient(seed, n):
     g = torch.Generator().manual_seed(seed)
@@ -83,7 +84,7 @@ def test_shapley_values_are_additive_over_games():
     assert torch.allclose(exact_shapley(v12, 4), exact_shapley(v1, 4) + exact_shapley(v2, 4), atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 9), samples=st.integers(1, 12))
 def test_permutation_estimate_is_efficient_for_any_number_of_samples(seed, n, samples):
     g = torch.Generator().manual_seed(seed)
