@@ -6,7 +6,7 @@ the read side (explorer/). To add a page, add one line to PAGES; its URL path is
 
 import streamlit as st
 
-from app_pages.common import knowledge_base
+from app_pages.common import knowledge_base, user_errors
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -20,5 +20,7 @@ PAGES = [
 ]
 
 st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon="🔬", layout="wide")
-knowledge_base()  # builds it from data/ on the first start
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with user_errors():  # an AtlasError on any page becomes one message; anything else is a bug
+    knowledge_base()  # builds it from data/ on the first start
+    page.run()

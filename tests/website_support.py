@@ -4,6 +4,7 @@ and Debian's Chromium driven by Playwright. Nothing here touches the network."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -73,6 +74,11 @@ def app_test(page: str | None = None, params: dict | None = None, timeout: float
         at.query_params.update(params or {})
         at.run()
     return at
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: backslash escapes resolved, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(at) -> str:
