@@ -53,6 +53,9 @@ def make_parser() -> argparse.ArgumentParser:
     _db_arg(cmd)
     cmd.add_argument("--strict", action="store_true", help="treat warnings (e.g. papers without annotation) as errors")
     cmd.add_argument("--force", action="store_true", help="rebuild even if no source changed")
+    cmd.add_argument("--keep-going", action="store_true",
+                     help="for bringing in an existing library: load every entry without an error, leave out (and "
+                          "report at path:line) every entry with one, and exit 0")
     cmd.set_defaults(handler=cmd_build)
 
     cmd = commands.add_parser("validate", help="check the data folder without building",
@@ -165,14 +168,18 @@ class _StageReporter:
 
 
 def cmd_build(args) -> int:
-    result = build(args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter())
+    result = build(args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter(),
+                   keep_going=args.keep_going)
+    counts = result.counts
     if result.skipped:
         print(f"{result.db_path} is up to date: no source changed since the last build (use --force to rebuild)")
-        return 0
-    print_problems(result.warnings)
-    counts = result.counts
-    print(f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
-          f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)")
+    else:
+        print_problems(sorted([*result.warnings, *(result.left_out.errors if result.left_out else [])]))
+        print(f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
+              f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)")
+    if args.keep_going:
+        print(f"{counts['papers']} loaded, {counts.get('left_out', 0)} left out"
+              + (f" ({counts['containers']} crossref containers are not papers)" if counts.get("containers") else ""))
     return 0
 
 
@@ -253,6 +260,9 @@ def cmd_stats(args) -> int:
         return 0
     print(f"papers: {stats.papers} ({stats.classified} classified, {stats.unclassified} unclassified)")
     print(f"reported at last build: {stats.errors} error(s), {stats.warnings} warning(s); built {stats.built_at}")
+    if stats.left_out or stats.containers:
+        print(f"entries in the .bib files: {stats.papers + stats.left_out + stats.containers} = {stats.papers} papers "
+              f"+ {stats.left_out} left out for errors + {stats.containers} crossref containers")
     print()
     print(f"{'node':<52} {'papers':>6} {'survey':>6} {'min':>4}")
     for node in stats.nodes:

@@ -28,6 +28,8 @@ class Stats:
     papers: int
     classified: int
     unclassified: int
+    left_out: int  # entries of the .bib files not loaded (errors, with build --keep-going)
+    containers: int  # crossref parents that are not papers; papers + left_out + containers = entries
     warnings: int
     errors: int
     built_at: str | None
@@ -68,6 +70,8 @@ def compute_stats(session: Session) -> Stats:
         papers=total,
         classified=classified,
         unclassified=total - classified,
+        left_out=info.counts.get("left_out", 0) if info else 0,
+        containers=info.counts.get("containers", 0) if info else 0,
         warnings=len(info.warnings) if info else 0,
         errors=info.counts.get("errors", 0) if info else 0,
         built_at=info.built_at if info else None,

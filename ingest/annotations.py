@@ -47,17 +47,22 @@ class Annotation:
             path = path[:-1]
         return self.lines.get(path, 1)
 
+    def items(self, name: str) -> list:
+        """The list held by field ``name``; empty when absent or not a list (the schema reports that)."""
+        value = self.data.get(name)
+        return value if isinstance(value, list) else []
+
     @property
     def categories(self) -> list[dict]:
-        return self.data.get("categories", [])
+        return self.items("categories")
 
     @property
     def relations(self) -> list[dict]:
-        return self.data.get("relations", [])
+        return self.items("relations")
 
     @property
     def methods(self) -> list[str]:
-        return self.data.get("methods", [])
+        return self.items("methods")
 
 
 @cache
@@ -70,19 +75,48 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(load_schema())
 
 
+MAX_ANNOTATION_BYTES = 256 * 1024  # a real annotation is a few kilobytes
+MAX_NESTING = 32  # an annotation is four levels deep; Python's recursion limit is near 1,000
+
+
 def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
-    """Parse and schema-check one annotation file."""
+    """Read, parse and schema-check one annotation file."""
     shown = display_path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        size = Path(path).stat().st_size
+        if size > MAX_ANNOTATION_BYTES:
+            return None, [Problem(shown, 1, f"annotation is {size:,} bytes; an annotation is a few kilobytes "
+                                            f"(at most {MAX_ANNOTATION_BYTES:,}): keep only the fields of the schema")]
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, 1, f"cannot read the file ({exc.strerror or exc}): check that it exists and is readable")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(shown, line, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8")]
+    return parse_annotation(text, shown, Path(path).stem)
+
+
+def parse_annotation(text: str, shown: str, expected_key: str | None = None) -> tuple[Annotation | None, list[Problem]]:
+    """Parse and schema-check annotation ``text``; ``shown`` is the path used in messages.
+
+    Bounded on any input: YAML aliases (which can expand exponentially, the "billion laughs")
+    and nesting deeper than MAX_NESTING are refused before anything is built from the document.
+    """
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        return None, [Problem(shown, line, "the file contains a NUL character: save it as plain UTF-8 text")]
+    try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            problem = _shape_problem(node, shown) if node is not None else None
+            if problem:
+                return None, [problem]
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except UnicodeDecodeError as exc:
-        return None, [Problem(shown, 1, f"not valid UTF-8 ({exc.reason}): save the file as UTF-8")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -92,16 +126,37 @@ def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
         return None, [Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")]
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines)
-    key = data.get("key") if isinstance(data.get("key"), str) else Path(path).stem
+    key = data.get("key") if isinstance(data.get("key"), str) else (expected_key or "")
     annotation = Annotation(key=key, data=data, path=shown, lines=lines)
     problems = [
         Problem(shown, _error_line(annotation, error), _schema_message(error))
         for error in _validator().iter_errors(data)
     ]
-    if isinstance(data.get("key"), str) and data["key"] != Path(path).stem:
+    if expected_key is not None and isinstance(data.get("key"), str) and data["key"] != expected_key:
         problems.append(Problem(shown, annotation.line_of("key"),
             f"key '{data['key']}' does not match the file name: rename the file to {data['key']}.yaml or fix the key"))
     return annotation, problems
+
+
+def _shape_problem(root: yaml.Node, shown: str) -> Problem | None:
+    """A reused node (a YAML alias) or nesting beyond MAX_NESTING, found without recursion."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int, int]] = [(root, 1, root.start_mark.line + 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        if id(node) in seen:
+            return Problem(shown, line, "YAML aliases (*name) are not allowed in annotations: write the value out in full")
+        seen.add(id(node))
+        if depth > MAX_NESTING:
+            return Problem(shown, node.start_mark.line + 1,
+                           f"nested more than {MAX_NESTING} levels deep; an annotation needs four: see CONTRIBUTING.md")
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.append((key_node, depth + 1, key_node.start_mark.line + 1))
+                stack.append((value_node, depth + 1, key_node.start_mark.line + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1, node.start_mark.line + 1) for item in node.value)
+    return None
 
 
 def _record_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:

@@ -35,6 +35,7 @@ CONTAINER_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook
 # Fields a child inherits from its crossref parent under a different name (biblatex convention).
 _CROSSREF_RENAMES = {"title": "booktitle", "subtitle": "booksubtitle"}
 _CROSSREF_NEVER = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "related", "key"}
+_NOT_AN_ENTRY = re.compile(r"\s*@\s*(?:string|comment|preamble)\s*[{(]", re.I)  # blocks that are never papers
 _VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
 
 
@@ -107,6 +108,7 @@ class BibReadResult:
     containers: list[str]  # keys of crossref parents merged into their children
     ignored_blocks: int  # @comment, @preamble and @string blocks
     rejected_keys: set[str] = field(default_factory=set)  # keys of entries reported as duplicates
+    unparsed: int = 0  # entry blocks that never became entries (syntax errors, duplicate keys or fields)
 
 
 # --- middlewares (the explicit stack) -------------------------------------------------
@@ -128,6 +130,11 @@ class EvaluateValues(BlockMiddleware):
             try:
                 fld.value = evaluate(fld.value, self.macros)
             except UndefinedMacro as exc:
+                if exc.reason:
+                    _note_problem(entry, fld.start_line, f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: "
+                                  "shorten the value")
+                    fld.value = ""
+                    continue
                 _note_problem(entry, fld.start_line, f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
                               f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces")
         return entry
@@ -210,6 +217,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
     problems.extend(_resolve_strings(string_exprs, macros, libraries))
 
     entries_by_key: dict[str, tuple[str, Entry]] = {}
+    duplicates_in_folder = 0
     rejected = {b.key for _, lib in libraries for b in lib.failed_blocks if isinstance(b, DuplicateBlockKeyBlock)}
     for shown, library in libraries:
         for entry in library.entries:
@@ -221,6 +229,7 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
                     f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
                     "(keys are compared ignoring case): give one of them another key"))
                 rejected.add(entry.key)
+                duplicates_in_folder += 1
                 continue
             entries_by_key[entry.key.lower()] = (shown, entry)
 
@@ -242,7 +251,9 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
             containers.append(entry.key)
             continue
         entries.append(_to_bib_entry(shown, entry))
-    return BibReadResult(entries, problems, containers, ignored, rejected)
+    unparsed = sum(1 for _, lib in libraries for b in lib.failed_blocks if not _NOT_AN_ENTRY.match(b.raw or ""))
+    unparsed += duplicates_in_folder
+    return BibReadResult(entries, problems, containers, ignored, rejected, unparsed)
 
 
 def _field(entry: Entry, name: str):
@@ -306,6 +317,8 @@ def _resolve_strings(exprs: dict[str, str], macros: dict[str, str], libraries) -
             return macros[name]
         if name not in exprs or name in resolving:
             raise UndefinedMacro(name)
+        if len(resolving) >= MAX_MACRO_DEPTH:
+            raise UndefinedMacro(name, f"is nested more than {MAX_MACRO_DEPTH} @string definitions deep")
         resolving.add(name)
         try:
             macros[name] = evaluate(exprs[name], _LazyMacros(resolve))
@@ -318,8 +331,12 @@ def _resolve_strings(exprs: dict[str, str], macros: dict[str, str], libraries) -
             resolve(name)
         except UndefinedMacro as exc:
             shown, line = locations[name]
-            cause = "refers to itself" if exc.name == name else f"uses undefined macro '{exc.name}'"
-            problems.append(Problem(shown, line, f"@string '{name}' {cause}: define it before use or enclose the value in braces"))
+            if exc.reason:
+                message = f"@string '{name}' uses '{exc.name}', which {exc.reason}: write the value out in full"
+            else:
+                cause = "refers to itself" if exc.name == name else f"uses undefined macro '{exc.name}'"
+                message = f"@string '{name}' {cause}: define it before use or enclose the value in braces"
+            problems.append(Problem(shown, line, message))
     return problems
 
 
@@ -334,25 +351,40 @@ class _LazyMacros(dict):
     def get(self, name, default=None):
         try:
             return self._resolve(name)
-        except UndefinedMacro:
+        except UndefinedMacro as exc:
+            if exc.reason:
+                raise  # defined, but too long or too deep: say so rather than "undefined"
             return default
 
 
 # --- values ---------------------------------------------------------------------------
 
 
+MAX_VALUE_CHARS = 100_000  # a field value longer than this is an attack (macros doubling each other), not a paper
+MAX_MACRO_DEPTH = 64  # @string definitions referring to each other this deep
+
+
 class UndefinedMacro(KeyError):
-    def __init__(self, name: str):
+    def __init__(self, name: str, reason: str | None = None):
         super().__init__(name)
         self.name = name
+        self.reason = reason  # None: the macro is not defined
 
 
 def evaluate(expression: str, macros: dict[str, str]) -> str:
-    """Value of a BibTeX field expression: ``{a} # "b" # macro # 2020`` -> ``ab<macro>2020``."""
+    """Value of a BibTeX field expression: ``{a} # "b" # macro # 2020`` -> ``ab<macro>2020``.
+
+    Raises UndefinedMacro for an unknown macro, or for a value over MAX_VALUE_CHARS.
+    """
     expression = expression.strip()
     if "#" not in expression:
         return _evaluate_part(expression, macros)
-    return "".join(_evaluate_part(part, macros) for part in _split_concatenation(expression))
+    value, parts = "", _split_concatenation(expression)
+    for part in parts:
+        value += _evaluate_part(part, macros)
+        if len(value) > MAX_VALUE_CHARS:
+            raise UndefinedMacro(part.strip(), f"makes the value longer than {MAX_VALUE_CHARS:,} characters")
+    return value
 
 
 def _evaluate_part(part: str, macros: dict[str, str]) -> str:

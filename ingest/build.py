@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ingest.annotations import SCHEMA_PATH
 from ingest.kbfile import check_replaceable, default_db_path
+from ingest.keep_going import LeftOut, leave_out_failing
 from ingest.load import INGEST_VERSION, Progress, write_database
 from ingest.problems import DataError, Problem
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, source_files
@@ -22,6 +23,7 @@ class BuildResult:
     counts: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     stored_warnings: list[str] = field(default_factory=list)
+    left_out: LeftOut | None = None  # with keep_going: the entries not loaded and why
 
 
 def source_hash(data_dir: Path, methods_catalog: Path = METHODS_CATALOG) -> str:
@@ -37,16 +39,17 @@ def source_hash(data_dir: Path, methods_catalog: Path = METHODS_CATALOG) -> str:
 
 def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict: bool = False,
           force: bool = False, progress: Progress = lambda message: None,
-          methods_catalog: Path = METHODS_CATALOG) -> BuildResult:
+          methods_catalog: Path = METHODS_CATALOG, keep_going: bool = False) -> BuildResult:
     """Build the knowledge base from ``data_dir``.
 
     Raises DataError (listing every problem) when the data has errors, or warnings under
-    ``strict``; the existing database is then left untouched.
+    ``strict``; the existing database is then left untouched. With ``keep_going`` every entry
+    without an error is loaded and every entry with one is left out (``BuildResult.left_out``).
     """
     db_path = Path(db_path) if db_path else default_db_path()
     data_dir = Path(data_dir)
     if data_dir.is_dir():
-        digest = source_hash(data_dir, methods_catalog)
+        digest = source_hash(data_dir, methods_catalog) + (f":keep-going{':strict' * strict}" if keep_going else "")
         stored = check_replaceable(db_path)  # before any work: refuse a file that is not ours at once
         if stored and not force and stored.source_hash == digest and stored.ingest_version == INGEST_VERSION:
             if strict and stored.warnings:
@@ -57,13 +60,15 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict
     progress(f"reading {data_dir}")
     taxonomy = load_taxonomy()
     dataset = read_dataset(data_dir, methods_catalog, taxonomy, review=False)  # near-duplicate hints: atlas validate
-    errors = dataset.errors(strict)
-    if errors:
+    left_out = None
+    if keep_going:
+        dataset, left_out = leave_out_failing(dataset, strict)
+    elif dataset.errors(strict):
         raise DataError(dataset.problems if not strict else [
             Problem(p.path, p.line, p.message, "error") for p in dataset.problems
         ])
-    counts = write_database(dataset, taxonomy, db_path, digest, progress)
-    return BuildResult(db_path, skipped=False, counts=counts, warnings=dataset.warnings)
+    counts = write_database(dataset, taxonomy, db_path, digest, progress, left_out)
+    return BuildResult(db_path, skipped=False, counts=counts, warnings=dataset.warnings, left_out=left_out)
 
 
 def _stored_warning_as_error(text: str) -> Problem:

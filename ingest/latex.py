@@ -45,12 +45,47 @@ def decode(value: str) -> str:
     return _decode_cached(value)
 
 
+# Tier three: the text macros of real bibliographies (logos, dashes, font switches, style commands).
+_WORDS = {
+    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "AmSTeX": "AmSTeX",
+    "AmSLaTeX": "AmSLaTeX", "MF": "METAFONT", "MP": "MetaPost", "Dash": "\u2014", "emdash": "\u2014",
+    "endash": "\u2013", "slash": "/", "thinspace": " ", "quad": " ", "qquad": " ", "enspace": " ",
+    "textquoteleft": "\u2018", "textquotedblleft": "\u201c", "textquotedblright": "\u201d", "textregistered": "\u00ae",
+    "texttrademark": "\u2122", "textcopyright": "\u00a9", "S": "\u00a7", "P": "\u00b6", "pounds": "\u00a3",
+    "textbackslash": "\\", "textasciitilde": "~", "textbar": "|", "textless": "<", "textgreater": ">",
+}
+_FONT_SWITCHES = frozenset(
+    "it sl tt bf em rm sf sc up md normalfont itshape slshape ttfamily bfseries scshape rmfamily sffamily "
+    "upshape mdseries small footnotesize scriptsize tiny large Large LARGE huge Huge noindent relax".split())
+_CONTROL_SPACE = {"/": "", "-": "", ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "@": "", "\\": " "}
+# \name (letters) with an optional swallowed space, or a control symbol; \kern/\hskip take a dimension.
+_DIMENSION_RE = re.compile(r"\\(?:kern|hskip|hspace\*?|vspace\*?)\s*(?:\{[^{}]*\}|-?[\d.]+\s*[a-z]{2})")
+_MACRO_RE = re.compile(r"\\([A-Za-z]+)\s*|\\([/\-,;:! @\\])")
+
+
+def _generic_macro(match: re.Match) -> str:
+    """One macro as text. As in TeX, a letter macro swallows the space after it (\\TeX{} keeps one)."""
+    name, symbol = match.group(1), match.group(2)
+    if symbol is not None:
+        return _CONTROL_SPACE[symbol]
+    if name in _WORDS:
+        return _WORDS[name]
+    rest = match.string[match.end():match.end() + 2]
+    if name in _FONT_SWITCHES or (rest[:1] == "{" and rest != "{}"):
+        return ""  # a font switch, or a style command whose braced argument is the text (\emph{x} -> x)
+    return name  # a logo or abbreviation macro such as \LuaTeX or \TUB: its name says more than nothing
+
+
 @lru_cache(maxsize=65536)
 def _decode_cached(value: str) -> str:
     text = _ACCENT_RE.sub(_compose_accent, value)
     text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(1) or m.group(2)], text)
-    if "\\" in text or "$" in text:
-        return _decode_with_pylatexenc(value)
+    if "$" in text:
+        return _decode_with_pylatexenc(value)  # math: leave it to a real LaTeX parser
+    if "\\" in text:
+        text = _MACRO_RE.sub(_generic_macro, _DIMENSION_RE.sub("", text))
+        if "\\" in text:
+            return _decode_with_pylatexenc(value)
     for latex, char in _DASHES:
         text = text.replace(latex, char)
     text = text.replace("~", " ").replace("{", "").replace("}", "")
@@ -65,10 +100,16 @@ def _compose_accent(match: re.Match) -> str:
 
 
 def _decode_with_pylatexenc(value: str) -> str:
+    text = _pylatexenc_converter().latex_to_text(value)
+    return _collapse_space(unicodedata.normalize("NFC", text))
+
+
+@lru_cache(maxsize=1)
+def _pylatexenc_converter():
+    """One converter for the process: building its macro tables costs more than a conversion."""
     from pylatexenc.latex2text import LatexNodes2Text  # imported lazily: rarely needed
 
-    text = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True).latex_to_text(value)
-    return _collapse_space(unicodedata.normalize("NFC", text))
+    return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
 def _collapse_space(text: str) -> str:

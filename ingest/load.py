@@ -7,6 +7,7 @@ import sqlite3
 import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
@@ -16,16 +17,17 @@ from sqlalchemy.exc import DBAPIError
 
 from ingest import kbfile
 from ingest import models as m
+from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
 
-INGEST_VERSION = 2  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 3  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
 
 def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_hash: str,
-                   progress: Progress = lambda message: None) -> dict:
+                   progress: Progress = lambda message: None, left_out: LeftOut | None = None) -> dict:
     """Build the knowledge base at a temporary path next to ``db_path``, then rename it over.
 
     A reader never sees a half-built file, and if anything fails the previous file is left
@@ -41,7 +43,7 @@ def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_h
         tmp_path = kbfile.new_temp_file(db_path)
         engine = _build_engine(tmp_path)
         try:
-            counts = _fill(engine, dataset, taxonomy, source_hash, progress)
+            counts = _fill(engine, dataset, taxonomy, source_hash, progress, left_out)
         finally:
             engine.dispose()
         kbfile.replace_with(tmp_path, db_path)
@@ -62,13 +64,17 @@ def _build_engine(path: Path) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA locking_mode=EXCLUSIVE")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: the whole file of a large library stays in memory
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
 
 
-def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress) -> dict:
+def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress,
+          left_out: LeftOut | None) -> dict:
     m.Base.metadata.create_all(engine)
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {len(rows.papers)} papers")
@@ -79,7 +85,7 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
-        counts = rows.counts(dataset)
+        counts = rows.counts(dataset, left_out)
         conn.execute(insert(m.BuildInfo), [{
             "id": 1,
             "source_hash": source_hash,
@@ -87,6 +93,7 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "counts": counts,
             "warnings": [str(p) for p in dataset.warnings],
+            "errors": [str(p) for p in left_out.errors] if left_out else [],
         }])
     return counts
 
@@ -97,8 +104,11 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
     if not rows:
         return
     statement = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    order = statement.positiontup  # parameter names in the order the SQL expects them
-    conn.exec_driver_sql(str(statement), [tuple(row[c] for c in order) for row in rows])
+    as_tuple = itemgetter(*statement.positiontup)  # parameter names in the order the SQL expects them
+    if len(statement.positiontup) == 1:
+        conn.exec_driver_sql(str(statement), [(as_tuple(row),) for row in rows])
+    else:
+        conn.exec_driver_sql(str(statement), list(map(as_tuple, rows)))
 
 
 def _create_fts(conn, fts_rows: list[dict]) -> None:
@@ -109,11 +119,9 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
         "tokenize = 'unicode61 remove_diacritics 2')"
     ))
     if fts_rows:
-        conn.execute(
-            text("INSERT INTO papers_fts (key, title, summary, technique, models, authors) "
-                 "VALUES (:key, :title, :summary, :technique, :models, :authors)"),
-            fts_rows,
-        )
+        columns = ("key", "title", "summary", "technique", "models", "authors")
+        conn.exec_driver_sql(f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             list(map(itemgetter(*columns), fts_rows)))
 
 
 @lru_cache(maxsize=65536)
@@ -214,7 +222,7 @@ class _Rows:
         yield m.paper_methods, self.link_rows["methods"]
         yield m.Relation.__table__, self.relations
 
-    def counts(self, dataset: Dataset) -> dict:
+    def counts(self, dataset: Dataset, left_out: LeftOut | None = None) -> dict:
         return {
             "papers": len(self.papers),
             "classified": sum(1 for p in self.papers if p["classified"]),
@@ -224,7 +232,9 @@ class _Rows:
             "techniques": len(self.techniques),
             "relations": len(self.relations),
             "methods": len(self.methods),
-            "crossref_containers": len(dataset.containers),
+            # papers + left_out + containers = the entries in the .bib files
+            "left_out": left_out.count if left_out else 0,
+            "containers": len(dataset.containers),
             "warnings": len(dataset.warnings),
-            "errors": 0,
+            "errors": len(left_out.errors) if left_out else 0,
         }

@@ -158,3 +158,5 @@ class BuildInfo(Base):
     built_at: Mapped[str]  # ISO 8601, UTC
     counts: Mapped[dict] = mapped_column(JSON)
     warnings: Mapped[list] = mapped_column(JSON)  # "path:line: message" of every warning of the build
+    # "path:line: message" of every error of a --keep-going build (the entries concerned were left out)
+    errors: Mapped[list] = mapped_column(JSON, default=list)

@@ -13,7 +13,8 @@ import yaml
 from ingest.annotations import Annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.duplicates import near_duplicate_pairs
-from ingest.identifiers import DOI_RE, normalise_doi, normalise_title
+from ingest import latex
+from ingest.identifiers import DOI_RE, ascii_slug, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -34,6 +35,7 @@ class Dataset:
     containers: list[str] = field(default_factory=list)
     ignored_blocks: int = 0
     files: list[Path] = field(default_factory=list)
+    unparsed_entries: int = 0  # entry blocks that never became entries (reported as problems)
 
     def errors(self, strict: bool = False) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error" or strict]
@@ -75,7 +77,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
 
     entries = bib.entries
     problems.extend(check_entries(entries))
-    problems.extend(check_same_paper(entries))
+    problems.extend(check_same_paper(entries, annotations))
     problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}, bib.rejected_keys))
     problems.extend(check_identifiers(entries))
     problems.extend(check_urls(entries, annotations))
@@ -84,7 +86,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
         problems.extend(check_near_duplicates(entries, annotations))
     problems.extend(check_whys(annotations))
     problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
-    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files)
+    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed)
 
 
 def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
@@ -117,8 +119,14 @@ def check_entries(entries: list[BibEntry]) -> list[Problem]:
     return problems
 
 
-def check_same_paper(entries: list[BibEntry]) -> list[Problem]:
-    """The same paper under two keys: same DOI, same arXiv id or same normalised title."""
+def check_same_paper(entries: list[BibEntry], annotations: dict[str, Annotation] | None = None) -> list[Problem]:
+    """The same paper under two keys: same DOI or arXiv id (an error), or the same normalised title.
+
+    A shared title alone is weak evidence ("Human Memory", "Deep Learning", "Introduction"): it is an
+    error only when the first authors' family names agree and the years are at most one apart, and
+    otherwise a warning that ``distinct_from`` in either annotation silences.
+    """
+    annotations = annotations or {}
     problems = []
     seen: dict[tuple[str, str], BibEntry] = {}
     for entry in entries:
@@ -126,13 +134,44 @@ def check_same_paper(entries: list[BibEntry]) -> list[Problem]:
             if not value:
                 continue
             first = seen.setdefault((kind, value), entry)
-            if first is not entry:
-                field_name = {"DOI": "doi", "arXiv id": "eprint", "title": "title"}[kind]
-                problems.append(Problem(entry.path, entry.line_of(field_name),
-                    f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
-                    f"'{value}'; keep one entry and delete the other"))
-                break
+            if first is entry:
+                continue
+            if kind == "title" and not same_work(first, entry):
+                if not _declared_distinct(first, entry, annotations):
+                    problems.append(_same_title_warning(first, entry))
+                continue
+            field_name = {"DOI": "doi", "arXiv id": "eprint", "title": "title"}[kind]
+            problems.append(Problem(entry.path, entry.line_of(field_name),
+                f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
+                f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and delete the other"))
+            break
     return problems
+
+
+def same_work(a: BibEntry, b: BibEntry) -> bool:
+    """Two entries with one title are one work when the first authors' family names and the years agree."""
+    family_a, family_b = _first_family(a), _first_family(b)
+    if not family_a or family_a != family_b or a.year is None or b.year is None:
+        return False
+    return abs(a.year - b.year) <= 1
+
+
+def _first_family(entry: BibEntry) -> str:
+    families = entry.author_families
+    return ascii_slug(latex.decode(families[0])) if families else ""
+
+
+def _declared_distinct(a: BibEntry, b: BibEntry, annotations: dict[str, Annotation]) -> bool:
+    return any(other.key in annotations[this.key].items("distinct_from")
+               for this, other in ((a, b), (b, a)) if this.key in annotations)
+
+
+def _same_title_warning(first: BibEntry, entry: BibEntry) -> Problem:
+    who = lambda e: f"{(e.author_families or ['no author'])[0]} {e.year or 'n.d.'}"  # noqa: E731
+    return Problem(entry.path, entry.line_of("title"),
+        f"'{entry.key}' ({who(entry)}) has the same title as '{first.key}' ({who(first)}, {first.path}:{first.line}) "
+        f"but another first author or year, so they are taken as different works; if that is right, record it "
+        f"with distinct_from: [{first.key}] in {entry.key}.yaml; if they are one paper, keep one entry", "warning")
 
 
 def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation],
@@ -299,7 +338,7 @@ def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annota
     for key_a, key_b, match in near_duplicate_pairs((e.key, e.title) for e in entries):
         first, second = sorted((by_key[key_a], by_key[key_b]), key=age)
         declared = {k for e in (first, second) if e.key in annotations
-                    for k in annotations[e.key].data.get("distinct_from", []) or [] if isinstance(k, str)}
+                    for k in annotations[e.key].items("distinct_from") if isinstance(k, str)}
         if {first.key, second.key} & declared:
             continue
         problems.append(Problem(second.path, second.line_of("title"),
@@ -314,7 +353,7 @@ def check_distinct_from(entries: list[BibEntry], annotations: dict[str, Annotati
     keys = {e.key for e in entries}
     problems = []
     for annotation in annotations.values():
-        for i, key in enumerate(annotation.data.get("distinct_from", []) or []):
+        for i, key in enumerate(annotation.items("distinct_from")):
             if isinstance(key, str) and key not in keys:
                 problems.append(Problem(annotation.path, annotation.line_of("distinct_from", i),
                     f"distinct_from names unknown key '{key}': use the key of a paper in data/ or remove it"))

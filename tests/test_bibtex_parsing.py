@@ -91,6 +91,11 @@ def test_split_names_respects_braces():
     ("Caf\\'e", "Café"), ("\\\"{U}ber", "Über"), ("\\v{S}imon", "Šimon"), ("Stra{\\ss}e", "Straße"),
     ("\\o{}sterg\\aa rd", "østergård"), ("pages 1--10", "pages 1–10"), ("a---b", "a—b"), ("The {LLaVA} Model", "The LLaVA Model"),
     ("50\\% \\& more", "50% & more"), ("\\textbf{Bold} move", "Bold move"), ("plain", "plain"), ("\\c{c}a", "ça"),
+    # the text macros of real libraries (TUGboat, typesetting bibliographies), without pylatexenc
+    ("The \\TeX book", "The TeXbook"), ("\\TeX{} and \\LaTeXe", "TeX and LaTeX2e"), ("{\\it Italic} text", "Italic text"),
+    ("\\acro{TUG} meeting", "TUG meeting"), ("\\ConTeXt{} and \\LuaTeX\\ today", "ConTeXt and LuaTeX today"),
+    ("A\\kern-.1em B", "A B"), ("x\\slash y", "x/y"), ("co\\-operate", "cooperate"), ("one\\Dash two", "one\u2014two"),
+    ("Die {\\em Sch\\\"onheit}", "Die Schönheit"), ("line\\\\break", "line break"), ("$x^2$ plus", "$x^2$ plus"),
 ])
 def test_latex_decoding(tex, text):
     assert decode(tex) == text

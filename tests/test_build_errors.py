@@ -61,8 +61,9 @@ def test_duplicate_key_in_one_file(data_dir, built, capsys):
 ])
 def test_same_paper_under_two_keys(data_dir, built, capsys, field, value, kind):
     # Files are read in sorted order, so the entry in the later file ("zz_") is the one reported.
+    # A shared title alone is not enough: the same first author (Neo), a year at most one apart.
     title = "" if field == "title" else "  title = {Different},\n"
-    write(data_dir, "zz_copy.bib", f"@misc{{copy2024x,\n  author = {{Someone, A.}},\n  {field} = {{{value}}},\n{title}  year = {{2024}},\n}}\n")
+    write(data_dir, "zz_copy.bib", f"@misc{{copy2024x,\n  author = {{Neo, C.}},\n  {field} = {{{value}}},\n{title}  year = {{2025}},\n}}\n")
     err = failing_build(data_dir, built, capsys)
     assert "zz_copy.bib:3: error: 'copy2024x' is the same paper as" in err
     assert f"same {kind}" in err and "keep one entry and delete the other" in err

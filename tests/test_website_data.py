@@ -9,6 +9,7 @@ import io
 import pytest
 
 from explorer import urls
+from tests_paths import BUNDLED
 from explorer.browse import UnknownNode, node_view, survey_refs, tree
 from explorer.catalog import load_catalog
 from explorer.compare import (Filters, export_bibtex, export_csv, facet_values, filter_papers, latex_escape, search,
@@ -216,4 +217,7 @@ def test_paper_view_shows_where_the_metadata_was_checked(bundled_db):
 
     with open_session(bundled_db) as session:
         view = paper_view(session, "abnar2020quantifying")
-    assert view.checked_against.href == "https://ar5iv.labs.arxiv.org/html/2005.00928"
+    import yaml
+
+    recorded = yaml.safe_load((BUNDLED / "papers" / "abnar2020quantifying.yaml").read_text(encoding="utf-8"))
+    assert view.checked_against.href == recorded["verification"]["source"]
