@@ -66,14 +66,35 @@ PARAMETER_VIEWS = [
     ("related-bib", "related?" + urlencode({"from": "bib", "cites": HOSTILE})),
     ("methods", "methods?" + query(method=HOSTILE)),
 ]
-# (name, path, what to open first): every page showing the links fixture's text.
+
+
+def expand(title: str):
+    """Open an expander."""
+    def step(page):
+        page.get_by_text(title).click()
+    return step
+
+
+def open_options(testid: str, label: str, typed: str):
+    """Open a select box's list of options, filtered by typing (option labels are data text too)."""
+    def step(page):
+        box = page.locator(f'[data-testid="{testid}"]').filter(has_text=label)
+        box.locator("input").click()
+        box.locator("input").fill(typed)
+        page.get_by_role("option").filter(has_text="evil.example").first.wait_for()
+    return step
+
+
+# (name, path, what to do first): every page showing the links fixture's text.
 DATA_VIEWS = [
     ("overview", "", None),
     ("taxonomy", "taxonomy?" + query(node="model/token/visual-token"), None),
     ("paper", "paper?" + query(key="phish2024links"), None),
     ("paper-target", "paper?" + query(key="phish2023target"), None),
     ("compare", "compare?" + query(q="phishing", pick=["phish2024links", "phish2023target"]),
-     "How the other filters would narrow this result"),
+     expand("How the other filters would narrow this result")),
+    ("compare-models", "compare", open_options("stMultiSelect", "Model", "evil")),
+    ("paper-chooser", "paper", open_options("stSelectbox", "Paper", "Phishing")),
     ("related-text", "related?" + query(q="phishing target"), None),
     ("related-paper", "related?" + urlencode({"from": "paper", "paper": "phish2024links"}), None),
     ("methods", "methods?" + query(method="logit-lens"), None),
@@ -155,8 +176,10 @@ def assert_nothing_points_outside(page, site: str, allowed: frozenset[str] = fro
     assert page.locator('[data-testid="stException"]').count() == 0, "the page shows a traceback"
 
 
-def main_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
+def visible_text(page) -> str:
+    """The main block's text and any open list of options (drawn outside it), word joiners dropped."""
+    texts = [page.locator('[data-testid="stMain"]').inner_text(), *page.get_by_role("listbox").all_inner_texts()]
+    return "\n".join(texts).replace("\u2060", "")
 
 
 @pytest.mark.parametrize("name, path", PARAMETER_VIEWS, ids=[v[0] for v in PARAMETER_VIEWS])
@@ -174,15 +197,15 @@ def test_the_error_box_shows_the_example_as_text(site, page):
     assert error.locator("a, img").count() == 0
 
 
-@pytest.mark.parametrize("name, path, expand", DATA_VIEWS, ids=[v[0] for v in DATA_VIEWS])
-def test_data_text_makes_no_link(site, page, name, path, expand):
+@pytest.mark.parametrize("name, path, first", DATA_VIEWS, ids=[v[0] for v in DATA_VIEWS])
+def test_data_text_makes_no_link(site, page, name, path, first):
     open_view(page, site, path)
-    if expand:
-        page.get_by_text(expand).click()
+    if first:
+        first(page)
         page.wait_for_timeout(300)
     assert_nothing_points_outside(page, site, library_links() if name == "methods" else frozenset())
     if name != "graphs":  # the graph draws its labels on a canvas
-        assert "evil.example" in main_text(page)  # the text is shown, as text
+        assert "evil.example" in visible_text(page)  # the text is shown, as text
     screenshot(page, f"links-data-{name}")
 
 
