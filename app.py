@@ -1,4 +1,5 @@
-"""The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route.
+"""The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route,
+and show any AtlasError a page raises as one message (``common.user_errors``).
 
 Run with `make run` (or `streamlit run app.py`). Each page lives in app_pages/ and only calls
 the read side (explorer/). To add a page, add one line to PAGES; its URL path is its file name.
