@@ -109,7 +109,7 @@ def demo(card: MethodCard) -> None:
         st.caption("Runs the method on its toy model: the first run trains the model with a fixed seed "
                    "(seconds on a CPU); the figure is kept for every later visitor.")
         if st.button("Run the demo", icon=":material/play_arrow:", type="primary"):
-            with st.spinner(f"Running {card.name} on its toy model ..."):
+            with st.spinner(f"Running {common.md(card.name)} on its toy model ..."):
                 try:
                     run = run_demo(card.id)
                 except Exception as exc:  # show the failure on the page; the rest of it still works
