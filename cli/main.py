@@ -135,6 +135,10 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("method_id", metavar="ID", help="a method id, e.g. attention-rollout")
     cmd.add_argument("--out", type=Path, default=Path("method-runs"), metavar="DIR",
                      help="output folder, created if missing (default: ./method-runs)")
+    cmd.add_argument("--model", type=Path, metavar="PATH",
+                     help="a local Hugging Face checkpoint folder (ViT, CLIP, LLaVA, Qwen2-VL or a decoder LLM) "
+                          "to run the method on, with a synthetic seeded input, instead of the toy model "
+                          "(needs the methods extra: pip install -e '.[methods]')")
     cmd.set_defaults(handler=cmd_methods_run)
     return parser
 
@@ -348,9 +352,14 @@ def cmd_methods_run(args) -> int:
     from methods import require_methods_extra
 
     require_methods_extra()
-    from methods.runner import run_method
+    if args.model is not None:
+        from methods.hf_runner import run_on_checkpoint  # its CheckpointError is an AtlasError
 
-    result = run_method(args.method_id, args.out)
+        result = run_on_checkpoint(args.method_id, args.model, args.out)
+    else:
+        from methods.runner import run_method
+
+        result = run_method(args.method_id, args.out)
     print(f"ran {result['name']} ({args.method_id}) in {result['seconds']:.1f}s")
     print(f"figure:  {args.out / result['figure']}")
     print(f"numbers: {args.out / (args.method_id + '.json')}")
