@@ -181,6 +181,7 @@ class InheritCrossref(BlockMiddleware):
                 continue
             entry.set_field(type(fld)(target, fld.value, fld.start_line))
             present.add(target)
+        _fields_changed(entry)
         return entry
 
 
@@ -257,21 +258,31 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
 
 
 def _field(entry: Entry, name: str):
-    """The entry's field called ``name`` (any case), or None; Entry.fields_dict would build a dict per call."""
-    size = len(name)
-    for fld in entry.fields:
-        key = fld.key
-        if len(key) == size and key.lower() == name:  # the length test spares most lower() calls
-            return fld
-    return None
+    """The entry's field called ``name`` (lower-case; the first of any case), or None.
+
+    The index by name is built once per entry (Entry.fields_dict would build a dict per call)
+    and dropped by ``_fields_changed`` when fields are added.
+    """
+    index = entry.parser_metadata.get("by_name")
+    if index is None:
+        index = {}
+        for fld in entry.fields:
+            index.setdefault(fld.key.lower(), fld)
+        entry.parser_metadata["by_name"] = index
+    return index.get(name)
+
+
+def _fields_changed(entry: Entry) -> None:
+    entry.parser_metadata.pop("by_name", None)
 
 
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
     fields, lines = {}, {}
+    default_line = entry.start_line
     for fld in entry.fields:
-        name = fld.key.lower()
-        fields[name] = str(fld.value)
-        lines[name] = (fld.start_line or entry.start_line) + 1
+        name, value = fld.key.lower(), fld.value
+        fields[name] = value if type(value) is str else str(value)
+        lines[name] = (fld.start_line or default_line) + 1
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
@@ -380,8 +391,9 @@ def evaluate(expression: str, macros: dict[str, str]) -> str:
     """
     expression = expression.strip()
     if "#" not in expression:
-        if expression[:1] == "{" and expression[-1:] == "}":
-            return expression[1:-1]  # by far the most common value: one braced string
+        first, last = expression[:1], expression[-1:]
+        if (first == "{" and last == "}") or (first == last == '"' and len(expression) > 1):
+            return expression[1:-1]  # by far the most common value: one braced or quoted string
         return _evaluate_part(expression, macros)
     value, parts = "", _split_concatenation(expression)
     for part in parts:
