@@ -193,18 +193,35 @@ def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[Block
 # --- reading --------------------------------------------------------------------------
 
 
-def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadResult:
-    """Parse every .bib file under ``data_dir``; report every problem with its file and line."""
+def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
+                    extra: list[tuple[str, str]] = ()) -> BibReadResult:
+    """Parse every .bib file under ``data_dir`` (or the given ``files``), plus ``extra`` in-memory
+    files as (shown path, text); report every problem with its file and line."""
     files = sorted(Path(data_dir).rglob("*.bib")) if files is None else files
     problems: list[Problem] = []
-    libraries: list[tuple[str, Library]] = []
+    sources: list[tuple[str, str]] = []
     for path in files:
         shown = display_path(path)
+        data = path.read_bytes()
         try:
-            text = path.read_text(encoding="utf-8")
+            sources.append((shown, data.decode("utf-8")))
         except UnicodeDecodeError as exc:
-            problems.append(Problem(shown, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
-            continue
+            problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1,
+                                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
+    return read_bib_texts([*sources, *extra], problems)
+
+
+def parse_bibtex(text: str, origin: str) -> BibReadResult:
+    """Parse BibTeX given as text (a pasted entry, an upload); problems name ``origin`` and the line."""
+    return read_bib_texts([(origin, text)])
+
+
+def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | None = None) -> BibReadResult:
+    """Parse BibTeX sources given as (shown path, text), as one library: @string macros and
+    crossrefs reach across them, as across the files of a data folder."""
+    problems = list(problems or [])
+    libraries: list[tuple[str, Library]] = []
+    for shown, text in sources:
         libraries.append((shown, bibtexparser.parse_string(text, parse_stack=[])))
 
     macros = dict(MONTH_MACROS)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from ingest.annotations import Annotation, read_annotation
+from ingest.annotations import Annotation, parse_annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.duplicates import near_duplicate_pairs
 from ingest import latex
@@ -52,8 +52,12 @@ def source_files(data_dir: Path) -> list[Path]:
 
 
 def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METHODS_CATALOG,
-                 taxonomy: Taxonomy | None = None, review: bool = True) -> Dataset:
+                 taxonomy: Taxonomy | None = None, review: bool = True,
+                 extra: dict[str, str] | None = None) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
+
+    ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
+    folder with that path is replaced. This checks a contribution as if it were already there.
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
@@ -63,12 +67,17 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
         problem = Problem(str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files")
         return Dataset([], {}, [], [problem])
     taxonomy = taxonomy or load_taxonomy()
-    files = source_files(data_dir)
-    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"])
+    extra = dict(extra or {})
+    replaced = {(data_dir / name).resolve() for name in extra}
+    files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
+    in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
+    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"],
+                          extra=[(shown, text) for shown, text in in_memory if shown.endswith(".bib")])
     problems = list(bib.problems)
     annotations: dict[str, Annotation] = {}
-    for path in (f for f in files if f.suffix == ".yaml"):
-        annotation, found = read_annotation(path)
+    parsed = [read_annotation(path) for path in files if path.suffix == ".yaml"]
+    parsed += [parse_annotation(text, shown, Path(shown).stem) for shown, text in in_memory if shown.endswith(".yaml")]
+    for annotation, found in parsed:
         problems.extend(found)
         if annotation is not None:
             annotations[annotation.key] = annotation
