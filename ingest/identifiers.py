@@ -56,6 +56,20 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
     return None
 
 
+def arxiv_year(arxiv_id: str | None) -> int | None:
+    """The year an arXiv id was assigned, read from the id itself (2410.07149 -> 2024, hep-th/9901001 -> 1999).
+
+    Version 1 was public by then, so it bounds the first public year from above.
+    """
+    if not arxiv_id:
+        return None
+    match = re.match(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/)?(\d{2})(\d{2})", normalise_arxiv_id(arxiv_id) or "")
+    if not match:
+        return None
+    yy = int(match.group(1))
+    return (1900 if yy >= 91 else 2000) + yy
+
+
 @lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
