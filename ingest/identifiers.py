@@ -26,12 +26,17 @@ STOP_WORDS = frozenset(
 )
 
 
-def normalise_doi(doi: str | None) -> str | None:
-    """Lower-case DOI without resolver prefix, or None when empty."""
+def bare_doi(doi: str | None) -> str | None:
+    """The DOI as written, without resolver prefix (https://doi.org/, doi:), or None when empty."""
     if not doi:
         return None
-    doi = _DOI_PREFIXES.sub("", doi.strip()).strip()
-    return doi.lower() or None
+    return _DOI_PREFIXES.sub("", doi.strip()).strip() or None
+
+
+def normalise_doi(doi: str | None) -> str | None:
+    """Lower-case DOI without resolver prefix, or None when empty (DOIs ignore case)."""
+    bare = bare_doi(doi)
+    return bare.lower() if bare else None
 
 
 def normalise_arxiv_id(arxiv_id: str | None) -> str | None:

@@ -348,8 +348,8 @@ def _as_entry(scaffold: Scaffold) -> BibEntry:
 def record_to_bibtex(record: ArxivRecord) -> str:
     """A @misc entry for an arXiv record (names as "Given Family", as in data/papers)."""
     fields = {
-        "title": _tex_escape(record.title),
-        "author": " and ".join(_tex_escape(a) for a in record.authors),
+        "title": tex_escape(record.title),
+        "author": " and ".join(tex_escape(a) for a in record.authors),
         "year": str(record.year),
         "doi": record.doi or "",
         "eprint": record.arxiv_id,
@@ -360,7 +360,7 @@ def record_to_bibtex(record: ArxivRecord) -> str:
     return format_bibtex("misc", "arxiv", {k: v for k, v in fields.items() if v})
 
 
-def _tex_escape(text: str) -> str:
+def tex_escape(text: str) -> str:
     return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
 
 

@@ -488,7 +488,7 @@ def _unconfirmed(annotation: Annotation | None) -> set[str]:
     return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
 
 
-def _pages(entry: BibEntry, annotation: Annotation | None) -> list[tuple[str, str]]:
+def cited_pages(entry: BibEntry, annotation: Annotation | None) -> list[tuple[str, str]]:
     """(where, URL) of every page the record cites: the BibTeX url and the verification pages."""
     verification = _verification(annotation)
     pages = [("url", entry.url or "")] + [(f"verification.{name}", verification.get(name)) for name in ("source", "venue_source")]
@@ -503,7 +503,7 @@ def check_venue_year(entry: BibEntry, annotation: Annotation | None, sources: Ci
     evidence: dict[int, list[str]] = {}
     for year in years_in_text(venue):
         evidence.setdefault(year, []).append(f"the venue '{venue}' names {year}")
-    for where, url in _pages(entry, annotation):
+    for where, url in cited_pages(entry, annotation):
         year = sources.url_year(url)
         if year:
             evidence.setdefault(year, []).append(f"{where} {url} is a page of the {year} venue")
@@ -531,7 +531,7 @@ def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[P
         if arxiv_first and entry.year and entry.year > arxiv_first:
             return [Problem(annotation.path, annotation.line_of("key"),
                 f"'{entry.key}' has year {entry.year} (its venue's) but arXiv {entry.arxiv_id} was first public in "
-                f"{arxiv_first}: add first_public: {arxiv_first} so timelines can use either year")]
+                f"{arxiv_first}: add first_public: {arxiv_first} so timelines can use either year", "warning")]
         return []
     line = annotation.line_of("first_public")
     if entry.year and first > entry.year:
@@ -547,7 +547,7 @@ def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[P
 
 def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
     """ACL Anthology papers carry their DOI, and it is the DOI of the Anthology page the record cites."""
-    ids = sorted({i for _, url in _pages(entry, annotation) if (i := anthology_id(url))})
+    ids = sorted({i for _, url in cited_pages(entry, annotation) if (i := anthology_id(url))})
     venue = venue_text(entry)
     named = [v.acronym for v in sources.venues_named(venue) if v.anthology] if venue else []
     if not ids and not named:
@@ -565,7 +565,7 @@ def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources:
         return [Problem(entry.path, entry.line_of("booktitle" if "booktitle" in entry.fields else "year"),
             f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its Anthology "
             f"page shows it; if the page shows none, list doi under verification.unconfirmed in {entry.key}.yaml "
-            "and say so in the notes")]
+            "and say so in the notes", "warning")]
     if expected and entry.doi.startswith("10.18653/") and entry.doi != expected.lower():
         return [Problem(entry.path, entry.line_of("doi"),
             f"'{entry.key}': DOI {entry.doi} is not the DOI of its Anthology page {ids[0]} ({expected}): "
@@ -579,21 +579,21 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
     prefix = entry.fields.get("archiveprefix", entry.fields.get("eprinttype", "")).strip()
     if entry.fields.get("eprint", "").strip() and not prefix:
         problems.append(Problem(entry.path, entry.line_of("eprint"),
-            f"'{entry.key}' has an eprint without archivePrefix: add archivePrefix = {{arXiv}}"))
+            f"'{entry.key}' has an eprint without archivePrefix: add archivePrefix = {{arXiv}}", "warning"))
     arxiv_as_venue = next((name for name in VENUE_FIELDS
                            if entry.fields.get(name) and is_arxiv_venue(latex.decode(entry.fields[name]))), None)
     if arxiv_as_venue:
         problems.append(Problem(entry.path, entry.line_of(arxiv_as_venue),
             f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make the entry "
             f"@misc with eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}, or give the "
-            "venue it was published in"))
+            "venue it was published in", "warning"))
     published = venue_text(entry) or any(entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution"))
     has_eprint = entry.fields.get("eprint", "").strip() and prefix.lower() == "arxiv"
-    on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in _pages(entry, annotation))
+    on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in cited_pages(entry, annotation))
     if on_arxiv and not published and not has_eprint and "eprint" not in _unconfirmed(annotation):
         problems.append(Problem(entry.path, entry.line,
             f"'{entry.key}' is an arXiv preprint (no venue) without eprint and archivePrefix: add "
-            f"eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}"))
+            f"eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}", "warning"))
     return problems
 
 
@@ -620,7 +620,7 @@ def check_primary_sources(entry: BibEntry, annotation: Annotation | None, source
         problems.append(Problem(annotation.path, annotation.line_of("verification"),
             "verification has no source: give the primary page the metadata was checked against "
             f"(e.g. {_arxiv_page(entry)}); if none could be read, list source under verification.unconfirmed "
-            "and say so in the notes"))
+            "and say so in the notes", "warning"))
     return problems
 
 

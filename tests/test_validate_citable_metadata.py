@@ -78,7 +78,7 @@ def test_a_preprint_has_no_venue_year_to_agree_with(data_dir):
 def test_first_public_is_needed_when_the_venue_year_is_later(data_dir):
     path = edit(data_dir, "leng2024mitigating.yaml", "first_public: 2023\n", "")
     problem = only(problems(data_dir), "first public in")
-    assert at(problem, path, line_of(path, "key:"))
+    assert at(problem, path, line_of(path, "key:")) and problem.severity == "warning"  # a missing fact
     assert problem.message == ("'leng2024mitigating' has year 2024 (its venue's) but arXiv 2311.16922 was first "
                                "public in 2023: add first_public: 2023 so timelines can use either year")
 
@@ -90,7 +90,7 @@ def test_first_public_is_needed_when_the_venue_year_is_later(data_dir):
 def test_first_public_cannot_be_later_than_what_was_public(data_dir, first, reason):
     path = edit(data_dir, "leng2024mitigating.yaml", "first_public: 2023", f"first_public: {first}")
     problem = only(problems(data_dir), "first_public")
-    assert at(problem, path, line_of(path, "first_public:"))
+    assert at(problem, path, line_of(path, "first_public:")) and problem.severity == "error"  # a contradiction
     assert problem.message.startswith(reason)
 
 
@@ -102,6 +102,7 @@ def test_an_anthology_paper_carries_its_doi(data_dir):
     edit(data_dir, "li2023evaluating.bib", "year      = {2023},", "year = {2023},\n  url = {https://aclanthology.org/2023.emnlp-main.20},")
     problem = only(problems(data_dir), "without a DOI")
     assert at(problem, data_dir / "papers" / "li2023evaluating.bib", 4)  # the booktitle line
+    assert problem.severity == "warning"
     assert problem.message == (
         "'li2023evaluating' is an ACL Anthology paper (Anthology page 2023.emnlp-main.20) without a DOI: add "
         "doi = {10.18653/v1/2023.emnlp-main.20} as its Anthology page shows it; if the page shows none, list doi "
@@ -120,7 +121,7 @@ def test_the_doi_must_be_the_anthology_pages(data_dir):
     path = edit(data_dir, "li2023evaluating.bib", "year      = {2023},",
                 "year = {2023},\n  doi = {10.18653/v1/2023.emnlp-main.21},\n  url = {https://aclanthology.org/2023.emnlp-main.20/},")
     problem = only(problems(data_dir), "is not the DOI of its Anthology page")
-    assert at(problem, path, line_of(path, "doi = "))
+    assert at(problem, path, line_of(path, "doi = ")) and problem.severity == "error"
     assert problem.message.startswith("'li2023evaluating': DOI 10.18653/v1/2023.emnlp-main.21 is not the DOI of its "
                                       "Anthology page 2023.emnlp-main.20 (10.18653/v1/2023.emnlp-main.20)")
 
