@@ -12,7 +12,7 @@ import yaml
 
 from ingest.annotations import Annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
-from ingest.citation_sources import (VENUE_FIELDS, CitationSources, anthology_id, is_arxiv_venue,
+from ingest.citation_sources import (VENUE_FIELDS, CitationSources, Host, anthology_id, is_arxiv_venue,
                                      load_citation_sources, url_host, venue_name, years_in_text)
 from ingest.duplicates import near_duplicate_pairs
 from ingest import latex
@@ -628,7 +628,7 @@ def _arxiv_page(entry: BibEntry) -> str:
     return f"https://arxiv.org/abs/{entry.arxiv_id}" if entry.arxiv_id else "the paper's arXiv abstract page"
 
 
-def _instead(host, url: str, entry: BibEntry) -> str:
+def _instead(host: Host, url: str, entry: BibEntry) -> str:
     """The primary page to cite instead of a mirror's."""
     if host.use == "arxiv":
         return f"the arXiv abstract page {_arxiv_page(entry)}" if entry.arxiv_id else "the paper's arXiv abstract page"
