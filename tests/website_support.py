@@ -4,6 +4,7 @@ and Debian's Chromium driven by Playwright. Nothing here touches the network."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -50,17 +51,29 @@ def combined_data(target: Path) -> Path:
 
 def tamper(db_path: Path) -> None:
     """Write what ingest refuses straight into the built database: javascript: URLs, and a model and a
-    technique whose id, name and definition are markup (the id renamed everywhere it is used)."""
+    technique whose id, name and definition are markup."""
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL))
-        old, new = HOSTILE_MODEL
-        conn.execute("UPDATE models SET id = ?, name = ?, definition = ? WHERE id = ?", (new, new, new, old))
-        conn.execute("UPDATE paper_models SET model_id = ? WHERE model_id = ?", (new, old))
-        old, new = HOSTILE_TECHNIQUE
-        conn.execute("UPDATE techniques SET id = ?, name = ?, definition = ? WHERE id = ?", (new, new, new, old))
-        for table, column in (("techniques", "broader_id"), ("technique_ancestors", "technique_id"),
-                              ("technique_ancestors", "ancestor_id"), ("paper_techniques", "technique_id")):
-            conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new, old))
+    conn.close()
+    rename_term(db_path, "model", *HOSTILE_MODEL)
+    rename_term(db_path, "technique", *HOSTILE_TECHNIQUE)
+
+
+# Where a model or technique id is stored: (table, column) pairs.
+_TERM_COLUMNS = {
+    "model": (("models", "id"), ("paper_models", "model_id")),
+    "technique": (("techniques", "id"), ("techniques", "broader_id"), ("technique_ancestors", "technique_id"),
+                  ("technique_ancestors", "ancestor_id"), ("paper_techniques", "technique_id")),
+}
+
+
+def rename_term(db_path: Path, kind: str, old: str, new: str) -> None:
+    """Give a vocabulary term the id, name and definition ``new`` everywhere in a built database."""
+    table = "models" if kind == "model" else "techniques"
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"UPDATE {table} SET name = ?, definition = ? WHERE id = ?", (new, new, old))
+        for name, column in _TERM_COLUMNS[kind]:
+            conn.execute(f"UPDATE {name} SET {column} = ? WHERE {column} = ?", (new, old))
     conn.close()
 
 
@@ -86,6 +99,11 @@ def app_test(page: str | None = None, params: dict | None = None, timeout: float
         at.query_params.update(params or {})
         at.run()
     return at
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: backslash escapes resolved, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(at) -> str:
@@ -143,3 +161,63 @@ def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60):
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+# --- the browser ----------------------------------------------------------------------------------
+
+# Streamlit's own start-up probe: opened at /<page>, the client first asks /<page>/_stcore/... to
+# find its base path, gets a 404 and retries at the root. Not an error of the site.
+BASE_PATH_PROBE = re.compile(r"/[^/?]+/_stcore/(health|host-config)$")
+
+
+class Watch:
+    """Console errors, uncaught page errors and dialogs (alert, confirm, ...) of a page and its frames."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def attach(self, page):
+        page.on("console", self.console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("dialog", self.dialog)
+        page.on("popup", self.attach)
+
+    def console(self, message):
+        if message.type != "error":
+            return
+        where = message.location.get("url", "")
+        if "404" in message.text and BASE_PATH_PROBE.search(where):
+            return
+        self.errors.append(f"{message.text} ({where})")
+
+    def dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+def wait_ready(page, timeout: float = 30_000, shown: str = "h1") -> None:
+    """The app is connected, the script has finished, no placeholder is left and ``shown`` (a CSS
+    selector: the page title unless told) is on the page."""
+    page.wait_for_function(
+        """(shown) => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stSkeleton"]')
+                && document.querySelector(shown);
+        }""",
+        arg=shown, timeout=timeout,
+    )
+    page.wait_for_timeout(300)  # let charts and frames lay themselves out
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height), 1000), 7000)})
+    page.wait_for_timeout(400)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
