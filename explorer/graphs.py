@@ -252,7 +252,7 @@ def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str
     if link_by in ("model", "technique"):
         return list(paper.model_names if link_by == "model" else paper.technique_names)
     if link_by == "family":  # a model stands for its family; a model without one, for itself
-        ids = {vocabulary.ancestors("model", m)[0] if vocabulary.ancestors("model", m) else m for m in paper.models}
+        ids = {(vocabulary.ancestors("model", m) or [m])[0] for m in paper.models}
         return [vocabulary.label("model", i) for i in sorted(ids)]
     roots = set(vocabulary.roots("technique"))
     return [vocabulary.label("technique", t) for t in sorted(paper.technique_terms - roots)]

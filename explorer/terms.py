@@ -25,8 +25,6 @@ from ingest.models import Method, Model, ModelKind, Modality, Technique
 from ingest.validate import DEFAULT_DATA_DIR, source_files
 from taxonomy.vocabulary import FIELDS, Term, Vocabulary, count_papers
 
-# How the pages and the listing name each kind of term.
-KIND_LABELS = {"model": "model", "family": "model family", "technique": "technique", "modality": "modality"}
 RELATED_LIMIT = 8  # co-occurring terms shown on a page
 
 
@@ -100,8 +98,8 @@ class TermPage:
     aliases: tuple[str, ...]
     broader: tuple[TermRef, ...]  # a technique's broader terms (broadest first), a model's family
     narrower: tuple[TermRef, ...]  # a technique's narrower terms, a family's models
-    facts: tuple[Fact, ...]  # a model's kind, organisation, year, homepage, paper; a technique's method
-    method: Fact | None  # the runnable implementation in methods/, when there is one
+    facts: tuple[Fact, ...]  # a model's kind, organisation, year, homepage and paper
+    method: Fact | None  # a technique's runnable implementation in methods/, when there is one
     papers: tuple  # every paper with the term or a narrower one, newest first
     by_leaf: tuple[LeafPapers, ...]  # in taxonomy order
     by_year: tuple[tuple[int, int], ...]  # (year, papers), oldest first
@@ -123,7 +121,7 @@ def technique_page(catalog, technique_id: str) -> TermPage:
         kind="technique", id=term.id, name=term.name, definition=term.definition, aliases=term.aliases,
         broader=tuple(_ref(catalog, "technique", i) for i in reversed(vocabulary.ancestors("technique", technique_id))),
         narrower=tuple(_ref(catalog, "technique", i) for i in vocabulary.narrower("technique", technique_id)),
-        facts=(method,) if method else (), method=method,
+        facts=(), method=method,
         papers=tuple(papers), by_leaf=_by_leaf(catalog, papers), by_year=_by_year(papers),
         related_techniques=_co_occurring(catalog, papers, "technique", exclude=around),
         related_models=_co_occurring(catalog, papers, "model", exclude=set()),

@@ -116,7 +116,7 @@ class Vocabulary:
 
     def narrower(self, kind: str, term_id: str) -> list[str]:
         """Terms one level down: a technique's narrower techniques, a family's models."""
-        return self._children(kind).get(term_id, [])
+        return self._children_by_kind[kind].get(term_id, [])
 
     def descendants(self, kind: str, term_id: str) -> list[str]:
         """Every term below ``term_id``, depth first in file order."""
@@ -151,9 +151,6 @@ class Vocabulary:
             visit(root, 0)
         return out
 
-    def _children(self, kind: str) -> dict[str, list[str]]:
-        return self._children_by_kind[kind]
-
     @cached_property
     def _children_by_kind(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
@@ -170,12 +167,12 @@ class Vocabulary:
     def resolve(self, kind: str, text: str) -> str | None:
         """The id whose id, name or alias is ``text`` (ignoring case, accents, punctuation and, but for
         models, a plural s)."""
-        return self._spellings(kind).get(_key(kind, text))
+        return self._spellings_by_kind[kind].get(_key(kind, text))
 
     def suggest(self, kind: str, text: str, limit: int = 3) -> list[str]:
         """The ids closest to an unknown spelling: an exact alias first, then terms the text names
         (longest first, so 'LLaVA-1.5 and nine other LVLMs' gives llava-1.5), then similar spellings."""
-        spellings = self._spellings(kind)
+        spellings = self._spellings_by_kind[kind]
         folded = _key(kind, text)
         found: list[str] = []
         if folded in spellings:
@@ -191,7 +188,7 @@ class Vocabulary:
         appearance; the longest match wins at each position ('LLaVA-1.5' is not also 'LLaVA').
         Model names are matched case-sensitively (CLIP, not a video clip); techniques and modalities
         ignore case and a plural s."""
-        patterns = self._patterns(kind)
+        patterns = self._patterns_by_kind[kind]
         tokens = _tokens(text, keep_case=kind == "model")
         longest = max((len(p) for p in patterns), default=0)
         found, i = [], 0
@@ -206,16 +203,10 @@ class Vocabulary:
                 i += 1
         return list(dict.fromkeys(found))
 
-    def _spellings(self, kind: str) -> dict[str, str]:
-        return self._spellings_by_kind[kind]
-
     @cached_property
     def _spellings_by_kind(self) -> dict[str, dict[str, str]]:
         return {kind: {_key(kind, s): t.id for t in self.terms(kind).values() for s in (t.id, t.name, *t.aliases)}
                 for kind in FIELDS}
-
-    def _patterns(self, kind: str) -> dict[tuple[str, ...], str]:
-        return self._patterns_by_kind[kind]
 
     @cached_property
     def _patterns_by_kind(self) -> dict[str, dict[tuple[str, ...], str]]:
@@ -235,13 +226,9 @@ class Vocabulary:
         return out
 
 
-def fold(text: str) -> str:
-    """Lower case, accents and punctuation removed: the form spellings are compared in."""
-    return " ".join(_tokens(text, keep_case=False, singular=False))
-
-
 def _key(kind: str, text: str) -> str:
-    """The form a spelling is looked up in: folded, and for techniques and modalities singular."""
+    """The form spellings are compared in: lower case, no accents or punctuation, and for techniques
+    and modalities singular."""
     return " ".join(_tokens(text, keep_case=False, singular=kind != "model"))
 
 
