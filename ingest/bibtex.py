@@ -27,14 +27,35 @@ from ingest.problems import Problem, display_path
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 MONTH_MACROS = {
-    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
-    "jul": "July", "aug": "August", "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
 }
 _MONTH_NUMBERS = {name[:3].lower(): i for i, name in enumerate(MONTH_MACROS.values(), start=1)}
 CONTAINER_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook", "mvcollection", "periodical"}
 # Fields a child inherits from its crossref parent under a different name (biblatex convention).
 _CROSSREF_RENAMES = {"title": "booktitle", "subtitle": "booksubtitle"}
-_CROSSREF_NEVER = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "related", "key"}
+_CROSSREF_NEVER = {
+    "ids",
+    "crossref",
+    "xref",
+    "entryset",
+    "entrysubtype",
+    "execute",
+    "label",
+    "options",
+    "related",
+    "key",
+}
 _NOT_AN_ENTRY = re.compile(r"\s*@\s*(?:string|comment|preamble)\s*[{(]", re.I)  # blocks that are never papers
 _VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
 
@@ -131,12 +152,19 @@ class EvaluateValues(BlockMiddleware):
                 fld.value = evaluate(fld.value, self.macros)
             except UndefinedMacro as exc:
                 if exc.reason:
-                    _note_problem(entry, fld.start_line, f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: "
-                                  "shorten the value")
+                    _note_problem(
+                        entry,
+                        fld.start_line,
+                        f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: shorten the value",
+                    )
                     fld.value = ""
                     continue
-                _note_problem(entry, fld.start_line, f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
-                              f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces")
+                _note_problem(
+                    entry,
+                    fld.start_line,
+                    f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
+                    f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces",
+                )
         return entry
 
 
@@ -152,7 +180,9 @@ class NormaliseMonth(BlockMiddleware):
             return entry
         number = month_number(fld.value)
         if number is None:
-            _note_problem(entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning")
+            _note_problem(
+                entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning"
+            )
         else:
             fld.value = str(number)
         return entry
@@ -171,12 +201,18 @@ class InheritCrossref(BlockMiddleware):
             return entry
         parent = self.parents.get(str(ref.value).lower())
         if parent is None:
-            _note_problem(entry, ref.start_line, f"crossref '{ref.value}' names no entry in the data folder: "
-                          "add that entry or remove the crossref field")
+            _note_problem(
+                entry,
+                ref.start_line,
+                f"crossref '{ref.value}' names no entry in the data folder: "
+                "add that entry or remove the crossref field",
+            )
             return entry
         present = {f.key for f in entry.fields}
         for fld in parent.fields:
-            target = _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
+            target = (
+                _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
+            )
             if fld.key in _CROSSREF_NEVER or target in present:
                 continue
             entry.set_field(type(fld)(target, fld.value, fld.start_line))
@@ -193,8 +229,9 @@ def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[Block
 # --- reading --------------------------------------------------------------------------
 
 
-def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
-                    extra: list[tuple[str, str]] = ()) -> BibReadResult:
+def read_bib_folder(
+    data_dir: Path, files: list[Path] | None = None, extra: list[tuple[str, str]] = ()
+) -> BibReadResult:
     """Parse every .bib file under ``data_dir`` (or the given ``files``), plus ``extra`` in-memory
     files as (shown path, text); report every problem with its file and line."""
     files = sorted(Path(data_dir).rglob("*.bib")) if files is None else files
@@ -206,8 +243,13 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
         try:
             sources.append((shown, data.decode("utf-8")))
         except UnicodeDecodeError as exc:
-            problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1,
-                                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
+            problems.append(
+                Problem(
+                    shown,
+                    data.count(b"\n", 0, exc.start) + 1,
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8",
+                )
+            )
     return read_bib_texts([*sources, *extra], problems)
 
 
@@ -243,9 +285,14 @@ def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | Non
             seen = entries_by_key.get(entry.key.lower())
             if seen is not None:
                 first_path, first = seen
-                problems.append(Problem(shown, entry.start_line + 1,
-                    f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
-                    "(keys are compared ignoring case): give one of them another key"))
+                problems.append(
+                    Problem(
+                        shown,
+                        entry.start_line + 1,
+                        f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
+                        "(keys are compared ignoring case): give one of them another key",
+                    )
+                )
                 rejected.add(entry.key)
                 duplicates_in_folder += 1
                 continue
@@ -317,17 +364,32 @@ def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
         if isinstance(block, DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             names = ", ".join(sorted(block.duplicate_keys))
-            problems.append(Problem(shown, block.start_line + 1,
-                f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each"))
+            problems.append(
+                Problem(
+                    shown,
+                    block.start_line + 1,
+                    f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each",
+                )
+            )
             continue
         if isinstance(block, DuplicateBlockKeyBlock):
             first = block.previous_block
-            problems.append(Problem(shown, block.start_line + 1,
-                f"duplicate key '{block.key}': already used at {shown}:{first.start_line + 1}: "
-                "give one of them another key"))
+            problems.append(
+                Problem(
+                    shown,
+                    block.start_line + 1,
+                    f"duplicate key '{block.key}': already used at {shown}:{first.start_line + 1}: "
+                    "give one of them another key",
+                )
+            )
             continue
-        problems.append(Problem(shown, (block.start_line or 0) + 1,
-            f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry"))
+        problems.append(
+            Problem(
+                shown,
+                (block.start_line or 0) + 1,
+                f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry",
+            )
+        )
     return problems
 
 
@@ -485,7 +547,7 @@ def split_names(value: str) -> list[str]:
         elif token == "}":
             depth -= 1
         elif depth == 0:
-            names.append(value[start:match.start()].strip())
+            names.append(value[start : match.start()].strip())
             start = match.end()
     names.append(value[start:].strip())
     return [n for n in names if n]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from contribute_support import edit, line_of, problems, write
+
 from ingest import DataError, build
 from ingest.annotations import MAX_ANNOTATION_BYTES, MAX_NESTING, load_schema, parse_annotation
 
