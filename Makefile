@@ -44,6 +44,13 @@ test: install browser
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser" --hypothesis-profile=ci
 
+# The gates: ruff (pyflakes, pycodestyle, isort, bugbear, blind except; formatting) and mypy, configured in
+# pyproject.toml; the same hooks run from .pre-commit-config.yaml and in both GitHub workflows.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # Lists the docs repeat (README's command table, CONTRIBUTING's and the issue form's leaf ids), regenerated
 # from the parser and the taxonomy; tests/test_generated_docs.py fails when one is stale.
 DOCS := README.md CONTRIBUTING.md .github/ISSUE_TEMPLATE/suggest-paper.yml
