@@ -77,18 +77,28 @@ def arxiv_year(arxiv_id: str | None) -> int | None:
     return (1900 if yy >= 91 else 2000) + yy
 
 
+def fold_ascii(text: str) -> str:
+    """Lower-case ASCII with accents folded ('Jörg Müller' -> 'jorg muller'); other non-ASCII dropped.
+
+    The one folding rule for matching names, titles and keys across spellings.
+    """
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def ascii_words(text: str) -> list[str]:
+    """The runs of ASCII letters and digits of ``fold_ascii(text)``."""
+    return re.findall(r"[a-z0-9]+", fold_ascii(text))
+
+
 @lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
-    spaced = _NON_WORD.sub(" ", title)  # dashes and quotes separate words
-    ascii_title = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
-    return " ".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
+    return " ".join(ascii_words(_NON_WORD.sub(" ", title)))  # dashes and quotes separate words
 
 
 def ascii_slug(text: str) -> str:
     """Lower-case ASCII letters and digits only (accents folded)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+    return "".join(ascii_words(text))
 
 
 def significant_title_words(title: str) -> list[str]:
