@@ -149,7 +149,8 @@ def parse_annotation(text: str, shown: str, expected_key: str | None = None) -> 
             Problem(
                 shown,
                 annotation.line_of("key"),
-                f"key '{data['key']}' does not match the file name: rename the file to {data['key']}.yaml or fix the key",
+                f"key '{data['key']}' does not match the file name: "
+                f"rename the file to {data['key']}.yaml or fix the key",
             )
         )
     return annotation, problems

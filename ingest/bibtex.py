@@ -289,7 +289,8 @@ def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | Non
                     Problem(
                         shown,
                         entry.start_line + 1,
-                        f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
+                        f"duplicate key '{entry.key}': "
+                        f"already used by '{first.key}' at {first_path}:{first.start_line + 1} "
                         "(keys are compared ignoring case): give one of them another key",
                     )
                 )

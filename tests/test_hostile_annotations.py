@@ -40,7 +40,7 @@ def test_every_field_with_every_wrong_type_is_a_message_not_a_crash(data_dir: Pa
 
 def test_billion_laughs_is_refused_at_the_alias_line_quickly(data_dir: Path):
     laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    laughs += [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    laughs += [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
     path = write(data_dir, f"{KEY}.yaml", f"key: {KEY}\n" + "\n".join(laughs) + "\n")
     start = time.monotonic()
     found = problems(data_dir)
