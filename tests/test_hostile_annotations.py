@@ -63,6 +63,15 @@ def test_nesting_at_the_bound_is_parsed():
     assert annotation is not None and not [p for p in found if "levels" in p.message]
 
 
+@pytest.mark.parametrize(
+    "text", ["!!set {key: x}\n", "--- !!set\n? key\n? x\n", "!!omap\n- key: x\n", "- key\n", "x\n"]
+)
+def test_a_document_that_is_not_a_dict_is_one_message_not_a_crash(text: str):
+    annotation, found = parse_annotation(text, "x.yaml", "x")
+    assert annotation is None
+    assert [(p.line, "must be a mapping" in p.message) for p in found] == [(1, True)]
+
+
 def test_huge_annotation_is_refused_by_size(data_dir: Path):
     write(data_dir, f"{KEY}.yaml", f"key: {KEY}\nsummary: " + "x" * (MAX_ANNOTATION_BYTES + 1) + "\n")
     found = [p for p in problems(data_dir) if p.path.endswith(f"{KEY}.yaml")]
