@@ -44,7 +44,10 @@ LAST_TEX = [
     "Kowalski",
     "O'Neil",
 ]
-WORDS = "attention visual token probing neuron layer circuit multimodal grounding hallucination lens sparse feature steering".split()
+WORDS = (
+    "attention visual token probing neuron layer circuit multimodal grounding hallucination lens sparse feature "
+    "steering"
+).split()
 
 
 def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
@@ -53,7 +56,8 @@ def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
     venues = [f"conf{i}" for i in range(20)]
     strings = [f'@string{{{v} = "Proceedings of Conference " # "{i}"}}' for i, v in enumerate(venues)]
     procs = [
-        f"@proceedings{{proc{i},\n  title = {{Proceedings of Workshop {i}}},\n  year = {{2024}},\n  publisher = {{ACM}},\n}}"
+        f"@proceedings{{proc{i},\n  title = {{Proceedings of Workshop {i}}},\n"
+        "  year = {2024},\n  publisher = {ACM},\n}"
         for i in range(20)
     ]
     (folder / "strings.bib").write_text("\n".join(strings + procs) + "\n", encoding="utf-8")
@@ -71,7 +75,8 @@ def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
             else "  journal = {Journal of Interpretability},\n"
         )
         entries.append(
-            f"@{'article' if kind == 2 else 'inproceedings'}{{paper{i},\n  title = {{{title}}},\n  author = {{{authors}}},\n"
+            f"@{'article' if kind == 2 else 'inproceedings'}{{paper{i},\n"
+            f"  title = {{{title}}},\n  author = {{{authors}}},\n"
             f"{venue}  year = {{{2015 + i % 11}}},\n  month = {rng.choice(['jan', 'mar', 'sep', 'dec'])},\n"
             f"  doi = {{10.5555/bench.{i}}},\n  pages = {{{i}--{i + 9}}},\n}}\n"
         )
@@ -156,7 +161,8 @@ def report(label: str, folder: Path, db: Path, repeat: int) -> None:
         for p in folder.rglob("*.bib")
     )
     print(
-        f"{label:>18} {entries:>7} {parse['seconds']:>8.3f} {full['seconds']:>8.3f} {full['seconds'] / parse['seconds']:>6.2f}x "
+        f"{label:>18} {entries:>7} "
+        f"{parse['seconds']:>8.3f} {full['seconds']:>8.3f} {full['seconds'] / parse['seconds']:>6.2f}x "
         f"{parse['cpu']:>8.3f} {full['cpu']:>8.3f} {full['cpu'] / parse['cpu']:>6.2f}x "
         f"{noop['seconds']:>8.4f} {100 * noop['seconds'] / full['seconds']:>6.1f}% "
         f"{parse['peak_mb']:>6.0f} {full['peak_mb']:>6.0f}",

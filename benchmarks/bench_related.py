@@ -246,11 +246,12 @@ def main() -> None:
             result = _child("query", db, args.queries)
             for kind, row in result["kinds"].items():
                 print(
-                    f"{n:>7} {kind:<11} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['cpu50']:>8.1f} {row['cpu95']:>8.1f} "
-                    f"{row['n']:>7} {row['empty']:>5}"
+                    f"{n:>7} {kind:<11} {row['p50']:>8.1f} {row['p95']:>8.1f} "
+                    f"{row['cpu50']:>8.1f} {row['cpu95']:>8.1f} {row['n']:>7} {row['empty']:>5}"
                 )
             print(
-                f"{n:>7} cold start (reading the index) {result['cold_ms']:.0f} ms; peak RSS {result['peak_mb']:.0f} MB",
+                f"{n:>7} cold start (reading the index) {result['cold_ms']:.0f} ms; "
+                f"peak RSS {result['peak_mb']:.0f} MB",
                 flush=True,
             )
     print(f"load average {os.getloadavg()[0]:.1f}")

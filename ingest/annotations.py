@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import yaml
@@ -20,7 +21,11 @@ SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
 
 
 # libyaml's parser when present: the pure-Python one dominates the time of a build.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# (Type checkers see SafeLoader: CSafeLoader has the same interface.)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):
@@ -132,13 +137,15 @@ def parse_annotation(text: str, shown: str, expected_key: str | None = None) -> 
         line = mark.line + 1 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(shown, line, f"invalid YAML: {reason}; fix the indentation or quoting on this line")]
-    if node is None or not isinstance(node, yaml.MappingNode):
+    # a mapping node can still construct a non-dict (``!!set {a, b}`` is a set)
+    if node is None or not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         return None, [
             Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")
         ]
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines)
-    key = data.get("key") if isinstance(data.get("key"), str) else (expected_key or "")
+    stated = data.get("key")
+    key = stated if isinstance(stated, str) else (expected_key or "")
     annotation = Annotation(key=key, data=data, path=shown, lines=lines)
     problems = [
         Problem(shown, _error_line(annotation, error), _schema_message(error))
@@ -149,7 +156,8 @@ def parse_annotation(text: str, shown: str, expected_key: str | None = None) -> 
             Problem(
                 shown,
                 annotation.line_of("key"),
-                f"key '{data['key']}' does not match the file name: rename the file to {data['key']}.yaml or fix the key",
+                f"key '{data['key']}' does not match the file name: "
+                f"rename the file to {data['key']}.yaml or fix the key",
             )
         )
     return annotation, problems

@@ -216,7 +216,7 @@ def _entry_record(entry: ET.Element, arxiv_id: str) -> ArxivRecord:
         journal_ref=_text(entry, f"{_ARXIV}journal_ref") or None,
         comment=_text(entry, f"{_ARXIV}comment") or None,
         primary_category=primary.get("term") if primary is not None else None,
-        categories=[c.get("term") for c in entry.findall(f"{_ATOM}category") if c.get("term")],
+        categories=[term for c in entry.findall(f"{_ATOM}category") if (term := c.get("term"))],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.middlewares import BlockMiddleware
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
 from ingest import identifiers, latex
 from ingest.problems import Problem, display_path
@@ -135,7 +136,15 @@ class BibReadResult:
 # --- middlewares (the explicit stack) -------------------------------------------------
 
 
-class EvaluateValues(BlockMiddleware):
+class EntryMiddleware(BlockMiddleware):
+    """A middleware that transforms one entry at a time and never looks at the library:
+    read_bib_texts applies it to the entries of every file at once, with ``library=None``."""
+
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
+        raise NotImplementedError
+
+
+class EvaluateValues(EntryMiddleware):
     """Resolve @string macros (folder-wide, case-insensitive) and evaluate ``#`` concatenation.
 
     Values keep their inner TeX (``{LLaVA}`` protection, accents) and lose only the outer
@@ -146,7 +155,7 @@ class EvaluateValues(BlockMiddleware):
         super().__init__(allow_inplace_modification=True)
         self.macros = macros
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         for fld in entry.fields:
             try:
                 fld.value = evaluate(fld.value, self.macros)
@@ -168,13 +177,13 @@ class EvaluateValues(BlockMiddleware):
         return entry
 
 
-class NormaliseMonth(BlockMiddleware):
+class NormaliseMonth(EntryMiddleware):
     """``jan``, ``January``, ``{Jan.}`` and ``1`` all become ``1``; anything else is reported."""
 
     def __init__(self):
         super().__init__(allow_inplace_modification=True)
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         fld = _field(entry, "month")
         if fld is None or not fld.value:
             return entry
@@ -188,14 +197,14 @@ class NormaliseMonth(BlockMiddleware):
         return entry
 
 
-class InheritCrossref(BlockMiddleware):
+class InheritCrossref(EntryMiddleware):
     """Copy fields a child lacks from the entry its ``crossref`` names (BibTeX semantics)."""
 
     def __init__(self, parents: dict[str, Entry]):
         super().__init__(allow_inplace_modification=True)
         self.parents = parents  # lower-cased key -> entry
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         ref = _field(entry, "crossref")
         if ref is None:
             return entry
@@ -221,7 +230,7 @@ class InheritCrossref(BlockMiddleware):
         return entry
 
 
-def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[BlockMiddleware]:
+def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[EntryMiddleware]:
     """The middlewares applied to every entry, in order."""
     return [EvaluateValues(macros), InheritCrossref(parents), NormaliseMonth()]
 
@@ -230,7 +239,7 @@ def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[Block
 
 
 def read_bib_folder(
-    data_dir: Path, files: list[Path] | None = None, extra: list[tuple[str, str]] = ()
+    data_dir: Path, files: list[Path] | None = None, extra: Sequence[tuple[str, str]] = ()
 ) -> BibReadResult:
     """Parse every .bib file under ``data_dir`` (or the given ``files``), plus ``extra`` in-memory
     files as (shown path, text); report every problem with its file and line."""
@@ -288,8 +297,9 @@ def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | Non
                 problems.append(
                     Problem(
                         shown,
-                        entry.start_line + 1,
-                        f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
+                        _line(entry),
+                        f"duplicate key '{entry.key}': "
+                        f"already used by '{first.key}' at {first_path}:{_line(first)} "
                         "(keys are compared ignoring case): give one of them another key",
                     )
                 )
@@ -342,18 +352,18 @@ def _fields_changed(entry: Entry) -> None:
 
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
     fields, lines = {}, {}
-    default_line = entry.start_line
+    default_line = _line(entry)
     for fld in entry.fields:
         name, value = fld.key.lower(), fld.value
         fields[name] = value if type(value) is str else str(value)
-        lines[name] = (fld.start_line or default_line) + 1
+        lines[name] = fld.start_line + 1 if fld.start_line else default_line
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
         fields=fields,
         raw=entry.raw or "",
         path=shown,
-        line=entry.start_line + 1,
+        line=_line(entry),
         field_lines=lines,
     )
 
@@ -361,13 +371,13 @@ def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
 def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
     problems = []
     for block in library.failed_blocks:
-        if isinstance(block, DuplicateFieldKeyBlock):
+        if isinstance(block, DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, Entry):
             entry = block.ignore_error_block
             names = ", ".join(sorted(block.duplicate_keys))
             problems.append(
                 Problem(
                     shown,
-                    block.start_line + 1,
+                    _line(block),
                     f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each",
                 )
             )
@@ -377,8 +387,8 @@ def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
             problems.append(
                 Problem(
                     shown,
-                    block.start_line + 1,
-                    f"duplicate key '{block.key}': already used at {shown}:{first.start_line + 1}: "
+                    _line(block),
+                    f"duplicate key '{block.key}': already used at {shown}:{_line(first)}: "
                     "give one of them another key",
                 )
             )
@@ -386,11 +396,16 @@ def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
         problems.append(
             Problem(
                 shown,
-                (block.start_line or 0) + 1,
+                _line(block),
                 f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry",
             )
         )
     return problems
+
+
+def _line(block: Block) -> int:
+    """The 1-based line a block starts on (bibtexparser counts from 0 and sets it on every block it reads)."""
+    return (block.start_line or 0) + 1
 
 
 def _error_text(error: Exception) -> str:
@@ -579,7 +594,9 @@ def _split_top_level(text: str, separator: str) -> list[str]:
     if "{" not in text:  # the common case: no protected groups, plain splitting is exact
         parts = text.split() if separator == " " else text.split(separator)
         return [p for p in (s.strip() for s in parts) if p]
-    out, depth, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "{":
             depth += 1

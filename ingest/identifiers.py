@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -106,7 +107,7 @@ def significant_title_words(title: str) -> list[str]:
     return [w for w in words if w and w not in STOP_WORDS]
 
 
-def make_key(family_name: str, year: int | str, title: str, taken: set[str] = frozenset()) -> str:
+def make_key(family_name: str, year: int | str, title: str, taken: AbstractSet[str] = frozenset()) -> str:
     """The conventional key, e.g. ('Neo', 2024, 'Towards Interpreting ...') -> 'neo2024interpreting'.
 
     When the key is taken, the next significant title words are appended one by one,

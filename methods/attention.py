@@ -149,8 +149,8 @@ def flow_graph(
     mats = [mixing_matrix(a.detach().double(), head_fusion, add_residual).numpy() for a in attentions]
     n, layers = mats[0].shape[0], len(mats)
     cap = np.zeros(((layers + 1) * n, (layers + 1) * n))
-    for l, m in enumerate(mats):
-        cap[l * n : (l + 1) * n, (l + 1) * n : (l + 2) * n] = m.T
+    for layer, m in enumerate(mats):
+        cap[layer * n : (layer + 1) * n, (layer + 1) * n : (layer + 2) * n] = m.T
     return cap
 
 

@@ -232,7 +232,8 @@ def demo_gradient_attention_relevancy():
         answer = int(td.answer_tokens(b.subset(slice(i, i + 1)), torch.tensor([qi]))[0])
         image = b.images[i : i + 1]
         atts, grads = attention_and_gradients(
-            lambda: llava(image, q)[0, -1, answer], [blk.attn.attn_probs for blk in llava.blocks]
+            lambda image=image, q=q, answer=answer: llava(image, q)[0, -1, answer],
+            [blk.attn.attn_probs for blk in llava.blocks],
         )
         rel = gradient_attention_relevancy([a[0] for a in atts], [g[0] for g in grads])
         last = rel[-1]
@@ -396,7 +397,7 @@ def demo_direct_logit_attribution():
     return fig, {
         "model": "TinyLLaVA (trained)",
         "token": "yellow",
-        "contributions": dict(zip(names, vals)),
+        "contributions": dict(zip(names, vals, strict=True)),
         "bias_term": float(res.bias),
         "model_logit": float(logits[0, -1, answer]),
         "sum_plus_bias_minus_logit": float(sum(vals) + float(res.bias) - float(logits[0, -1, answer])),
@@ -465,7 +466,7 @@ def demo_linear_probe():
     results = {}
     for task, (ytr, yte) in tasks.items():
         results[task] = []
-        for layer, a, b in zip(layers, h_train, h_test):
+        for layer, a, b in zip(layers, h_train, h_test, strict=True):
             r = probe_with_control(a, ytr, types_train, b, yte, types_test)
             results[task].append(
                 {

@@ -135,7 +135,7 @@ def _run_method(method_id: str, hfm, inputs, image, target: int) -> tuple[Figure
         ax.bar(range(len(vals)), vals, color=["tab:green" if v > 0 else "tab:red" for v in vals])
         ax.set_xticks(range(len(vals)), names, rotation=60, fontsize=7)
         return fig, {
-            "contributions": dict(zip(names, vals)),
+            "contributions": dict(zip(names, vals, strict=True)),
             "bias_term": float(res.bias),
             "logit": float(res.logit),
             "sum_plus_bias_minus_logit": float(res.total() + res.bias - res.logit),

@@ -127,7 +127,10 @@ def activation_patching(
         corrupted = sum(float(metric(run())) for run in runs) / len(runs)
     positions = list(range(clean_acts[0].shape[dim])) if positions is None else list(positions)
     effects = torch.stack(
-        [_patch_row(runs, module, act, positions, metric, dim, batch_size) for module, act in zip(modules, clean_acts)]
+        [
+            _patch_row(runs, module, act, positions, metric, dim, batch_size)
+            for module, act in zip(modules, clean_acts, strict=True)
+        ]
     )
     return PatchingResult(effects, float(metric(clean_out)), corrupted, positions)
 

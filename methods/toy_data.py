@@ -126,7 +126,7 @@ def all_captions() -> tuple[torch.Tensor, list[str]]:
     """Every possible caption (one per colour x shape class, in class order) and its text."""
     colour = torch.arange(len(COLOURS)).repeat_interleave(len(SHAPES))
     shape = torch.arange(len(SHAPES)).repeat(len(COLOURS))
-    texts = [f"{COLOUR_NAMES[c]} {SHAPES[s]}" for c, s in zip(colour.tolist(), shape.tolist())]
+    texts = [f"{COLOUR_NAMES[c]} {SHAPES[s]}" for c, s in zip(colour.tolist(), shape.tolist(), strict=True)]
     return caption_tokens(colour, shape), texts
 
 

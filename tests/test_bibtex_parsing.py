@@ -19,7 +19,8 @@ def test_string_macros_from_another_file_and_concatenation(tmp_path):
         tmp_path,
         {
             "a_strings.bib": '@STRING{ ieee = "IEEE" }\n@string{conf = IEEE # " Conf. on " # {Vision}}\n',
-            "b_paper.bib": '@inproceedings{x2020a, title = "A " # {{B}} # " C", booktitle = conf # ", " # 2020, year = 2020}\n',
+            "b_paper.bib": '@inproceedings{x2020a, title = "A " # {{B}} # " C", '
+            'booktitle = conf # ", " # 2020, year = 2020}\n',
         },
     )
     assert result.problems == []

@@ -46,7 +46,8 @@ def test_fixture_build_contents(fixture_db):
     ]
     models = query(
         fixture_db,
-        "SELECT m.name FROM paper_models pm JOIN models m ON m.id = pm.model_id WHERE pm.paper_key = 'leng2024mitigating' ORDER BY m.name",
+        "SELECT m.name FROM paper_models pm JOIN models m ON m.id = pm.model_id "
+        "WHERE pm.paper_key = 'leng2024mitigating' ORDER BY m.name",
     )
     assert models == [("InstructBLIP",), ("LLaVA-1.5",), ("Qwen-VL",)]
     assert query(fixture_db, "SELECT count(*) FROM paper_modalities WHERE modality = 'image'") == [(4,)]
@@ -144,7 +145,8 @@ def test_bundled_data_builds_strictly(bundled_db):
 
 def test_build_leaves_near_duplicate_title_hints_to_validate(data_dir, tmp_path):
     (data_dir / "papers" / "doe2024interpreting.bib").write_text(
-        "@misc{doe2024interpreting, title = {Towards Interpreting Visual Information Processing in Vision-Language Model},"
+        "@misc{doe2024interpreting, "
+        "title = {Towards Interpreting Visual Information Processing in Vision-Language Model},"
         " author = {Doe, Jane}, year = {2024}}\n"
     )
     result = build(data_dir, tmp_path / "kb.db")

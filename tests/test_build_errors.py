@@ -148,8 +148,8 @@ def test_schema_violation_names_field_and_line(data_dir, built, capsys):
     path = edit(data_dir, "li2023evaluating.yaml", "granularity: dataset", "granularity: galaxy")
     err = failing_build(data_dir, built, capsys)
     assert (
-        f"li2023evaluating.yaml:{line_of(path, 'galaxy')}: error: granularity: 'galaxy' is not allowed: use one of dataset"
-        in err
+        f"li2023evaluating.yaml:{line_of(path, 'galaxy')}: "
+        "error: granularity: 'galaxy' is not allowed: use one of dataset" in err
     )
 
 
@@ -176,8 +176,8 @@ def test_undefined_string_macro(data_dir, built, capsys):
     )
     err = failing_build(data_dir, built, capsys)
     assert (
-        f"neo2024interpreting.bib:{line_of(path, 'iclrr')}: error: field 'booktitle' uses undefined @string macro 'iclrr'"
-        in err
+        f"neo2024interpreting.bib:{line_of(path, 'iclrr')}: "
+        "error: field 'booktitle' uses undefined @string macro 'iclrr'" in err
     )
 
 

@@ -16,7 +16,10 @@ from ingest import build
 from ingest.problems import DataError
 
 BROKEN_SYNTAX = "@article{broken2024x,\n  title = {Unclosed,\n  year = 2024\n\n"
-BAD_DOI = "@misc{baddoi2024x,\n  title = {A Paper With A Bad Identifier},\n  author = {Doe, Jane},\n  doi = {not-a-doi},\n  year = {2024},\n}\n"
+BAD_DOI = (
+    "@misc{baddoi2024x,\n  title = {A Paper With A Bad Identifier},\n  author = {Doe, Jane},\n"
+    "  doi = {not-a-doi},\n  year = {2024},\n}\n"
+)
 GOOD = "@misc{good2024x,\n  title = {A Perfectly Good Paper},\n  author = {Roe, Rick},\n  year = {2024},\n}\n"
 
 

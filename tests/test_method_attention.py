@@ -137,7 +137,7 @@ def test_attention_flow_agrees_with_networkx():
     atts = random_attention(g, 3, 2, 6)
     flow = attention_flow(atts, output_tokens=[0, 3])
     graph = nx.DiGraph()
-    for u, v in zip(*np.nonzero(flow.capacity)):
+    for u, v in zip(*np.nonzero(flow.capacity), strict=True):
         graph.add_edge(int(u), int(v), capacity=float(flow.capacity[u, v]))
     for row, out in enumerate([0, 3]):
         expected = [nx.maximum_flow_value(graph, j, 3 * 6 + out) for j in range(6)]
@@ -161,7 +161,7 @@ def test_relevancy_is_the_product_of_identity_plus_weighted_attention():
     rel = gradient_attention_relevancy(atts, grads)
     eye = torch.eye(5, dtype=torch.float64)
     expected = eye
-    for a, gr in zip(atts, grads):
+    for a, gr in zip(atts, grads, strict=True):
         expected = (eye + (gr * a).clamp(min=0).mean(0)) @ expected
     assert torch.allclose(rel, expected, rtol=0, atol=1e-12)
     assert (rel >= 0).all() and (torch.diagonal(rel) >= 1).all()

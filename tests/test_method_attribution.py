@@ -90,7 +90,7 @@ def test_ig_puts_most_attribution_on_the_object_pixels():
     for i in range(len(b)):
         x = b.images[i].double()
         target = int(b.label[i])
-        attr = integrated_gradients(lambda z: vit(z)[:, target], x, torch.full_like(x, 0.25), steps=16)
+        attr = integrated_gradients(lambda z, target=target: vit(z)[:, target], x, torch.full_like(x, 0.25), steps=16)
         heat = attr.abs().sum(0)
         shares.append(float(heat[b.mask[i]].sum() / heat.sum()))
     # the object covers 4-6% of the pixels

@@ -111,14 +111,14 @@ def test_steering_during_generate_touches_only_the_chosen_positions(name):
     for positions, steered_steps in (([0, 1], {0: [0, 1]}), ([-1], {0: [n - 1], 1: [0], 2: [0]})):
         before, after = [], []
         layer = site
-        handle = layer.register_forward_hook(lambda m, a, out: before.append(_first(out).clone()))
+        handle = layer.register_forward_hook(lambda m, a, out, before=before: before.append(_first(out).clone()))
         with H.steer(hfm, 1, vector, 2.0, positions):
-            handle2 = layer.register_forward_hook(lambda m, a, out: after.append(_first(out).clone()))
+            handle2 = layer.register_forward_hook(lambda m, a, out, after=after: after.append(_first(out).clone()))
             hfm.model.generate(**inputs, max_new_tokens=3, do_sample=False, pad_token_id=0)
         handle.remove()
         handle2.remove()
         assert [b.shape[1] for b in before] == [n, 1, 1]  # prefill, then one token per step
-        for step, (b, a) in enumerate(zip(before, after)):
+        for step, (b, a) in enumerate(zip(before, after, strict=True)):
             delta = a - b
             chosen = steered_steps.get(step, [])
             assert torch.allclose(delta[0, chosen], (2.0 * vector).expand(len(chosen), -1), atol=1e-12)

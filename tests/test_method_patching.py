@@ -37,7 +37,7 @@ def test_patching_the_clean_run_into_itself_changes_nothing(setup):
     _, acts = record_activations(clean, modules)
     with torch.no_grad():
         reference = clean()
-    for module, act in zip(modules, acts):
+    for module, act in zip(modules, acts, strict=True):
         assert torch.equal(run_with_patch(clean, module, act), reference)
         assert torch.equal(run_with_patch(clean, module, act, positions=[0, 7, -1]), reference)
 
@@ -47,7 +47,7 @@ def test_patching_the_full_residual_stream_restores_the_clean_output(setup):
     clean_out, acts = record_activations(clean, modules)
     with torch.no_grad():
         assert not torch.allclose(corrupt(), clean_out)
-    for module, act in zip(modules, acts):  # every layer, all positions at once
+    for module, act in zip(modules, acts, strict=True):  # every layer, all positions at once
         assert torch.equal(run_with_patch(corrupt, module, act), clean_out)
 
 

@@ -65,10 +65,12 @@ def test_same_paper_from_two_tools_is_reported(tmp_path):
     data.mkdir()
     shutil.copy(REALWORLD / "dblp.bib", data / "a.bib")
     text = (REALWORLD / "google_scholar.bib").read_text()
-    (data / "b.bib").write_text(
-        text
-        + "\n@article{neo2024towards, title={Towards interpreting visual information processing in vision-language models}, author={Neo, Clement}, year={2024}}\n"
+    neo = (
+        "\n@article{neo2024towards, "
+        "title={Towards interpreting visual information processing in vision-language models}, "
+        "author={Neo, Clement}, year={2024}}\n"
     )
+    (data / "b.bib").write_text(text + neo)
     dataset = read_dataset(data)
     [problem] = [p for p in dataset.problems if "same paper" in p.message]
     assert "'neo2024towards' is the same paper as 'DBLP:journals/corr/abs-2410-07149'" in problem.message
@@ -89,20 +91,22 @@ def _corpus(folder: Path, copies: int, seed: int = 7) -> tuple[int, set[tuple[st
             # unique keys, titles and identifiers per copy so that copies are different papers
             text = re.sub(
                 r"(@(?!string|comment|preamble)\w+\s*\{\s*)([^,\s]+),",
-                lambda m: f"{m.group(1)}{m.group(2)}-c{copy},",
+                lambda m, copy=copy: f"{m.group(1)}{m.group(2)}-c{copy},",
                 text,
                 flags=re.I,
             )
-            text = re.sub(r"(crossref\s*=\s*\{)([^}]+)\}", lambda m: f"{m.group(1)}{m.group(2)}-c{copy}}}", text)
-            text = re.sub(r"(\btitle\s*=\s*\{+)", lambda m: f"{m.group(1)}Copy {copy} of ", text, flags=re.I)
-            text = re.sub(r"(doi\s*=\s*\{)([^}]+)\}", lambda m: f"{m.group(1)}{m.group(2)}.c{copy}}}", text)
+            text = re.sub(
+                r"(crossref\s*=\s*\{)([^}]+)\}", lambda m, copy=copy: f"{m.group(1)}{m.group(2)}-c{copy}}}", text
+            )
+            text = re.sub(r"(\btitle\s*=\s*\{+)", lambda m, copy=copy: f"{m.group(1)}Copy {copy} of ", text, flags=re.I)
+            text = re.sub(r"(doi\s*=\s*\{)([^}]+)\}", lambda m, copy=copy: f"{m.group(1)}{m.group(2)}.c{copy}}}", text)
             # a different, still well-formed arXiv id per copy (atlas validate rejects malformed ids)
             text = re.sub(
                 r"(eprint\s*=\s*\{)(\d{4})\.(\d{5})\}",
-                lambda m: f"{m.group(1)}{m.group(2)}.{(int(m.group(3)) + 7919 * copy) % 100000:05d}}}",
+                lambda m, copy=copy: f"{m.group(1)}{m.group(2)}.{(int(m.group(3)) + 7919 * copy) % 100000:05d}}}",
                 text,
             )
-            text = re.sub(r"arXiv:(\d{4}\.\d{5})", lambda m: f"arXiv:{m.group(1)}.c{copy}", text)
+            text = re.sub(r"arXiv:(\d{4}\.\d{5})", lambda m, copy=copy: f"arXiv:{m.group(1)}.c{copy}", text)
             text = re.sub(r"@string\{(\w+)", lambda m: f"@string{{{m.group(1)}", text)
             if rng.random() < 0.15:  # break one entry: drop its closing brace
                 last = text.rstrip().rfind("}")

@@ -38,13 +38,14 @@ DIFFERENT_WORKS = [
 ]
 SAME_WORK = [
     (
-        "@misc{tong2024eyes,\n  author = {Tong, Shengbang and Liu, Zhuang},\n  title = {Eyes Wide Shut? Exploring the Visual "
-        "Shortcomings of Multimodal {LLMs}},\n  year = {2024},\n}\n",
+        "@misc{tong2024eyes,\n  author = {Tong, Shengbang and Liu, Zhuang},\n"
+        "  title = {Eyes Wide Shut? Exploring the Visual Shortcomings of Multimodal {LLMs}},\n  year = {2024},\n}\n",
         "@inproceedings{tong2024eyescvpr,\n  author = {Shengbang Tong and Zhuang Liu},\n  title = {Eyes wide shut? "
         "Exploring the visual shortcomings of multimodal LLMs},\n  booktitle = {CVPR},\n  year = {2024},\n}\n",
     ),
     (
-        '@misc{muller2023sehen,\n  author = {M{\\"u}ller, J{\\"o}rg},\n  title = {Sehen und Verstehen},\n  year = {2023},\n}\n',
+        '@misc{muller2023sehen,\n  author = {M{\\"u}ller, J{\\"o}rg},\n'
+        "  title = {Sehen und Verstehen},\n  year = {2023},\n}\n",
         "@article{muller2024sehenj,\n  author = {Jörg Müller},\n  title = {Sehen und verstehen},\n  journal = {J},\n"
         "  year = {2024},\n}\n",
     ),
