@@ -136,9 +136,9 @@ def make_parser() -> argparse.ArgumentParser:
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_related)
 
-    cmd = commands.add_parser("vocabulary", help="list the controlled vocabulary: every model, model family, technique and "
-                                                  "modality with its id, name, family or broader term, aliases, "
-                                                  "definition and paper count",
+    cmd = commands.add_parser("vocabulary",
+                              help="list the controlled vocabulary: every model, model family, technique and modality "
+                                   "with its id, name, family or broader term, aliases, definition and paper count",
                               description="List every term of taxonomy/vocabulary/ with its id, name, family or "
                                           "broader term, aliases, definition and the number of papers in the data "
                                           "folder that use it (a family or broader term counts its narrower terms).")
@@ -248,16 +248,17 @@ def cmd_add(args) -> int:
     from ingest.arxiv import ArxivError, looks_like_arxiv_id
     from ingest.problems import display_path
 
-    options = {"distinct_from": set(args.distinct_from)}
+    distinct_from = set(args.distinct_from)
     try:
         if args.source == "-":
             text = utf8_text(sys.stdin.buffer.read(), "standard input")
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", **options)
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", distinct_from=distinct_from)
         elif Path(args.source).is_file():
             text = utf8_text(Path(args.source).read_bytes(), args.source)
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, **options)
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, distinct_from=distinct_from)
         elif looks_like_arxiv_id(args.source):
-            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, **options)]
+            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout,
+                                                distinct_from=distinct_from)]
         else:
             print(f"atlas: error: '{args.source}' is neither a file nor an arXiv id: give a .bib file, - for "
                   "standard input, or an arXiv id such as 2410.07149", file=sys.stderr)
@@ -380,7 +381,7 @@ def cmd_vocabulary(args) -> int:
              ", ".join(e["aliases"]), e["definition"]) for e in entries]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths)]
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
         print("  ".join([*cells, row[4].rjust(6), row[5], row[6]]).rstrip())
     counted = {kind: sum(e["kind"] in (kind, "family") if kind == "model" else e["kind"] == kind for e in entries)
                for kind in kinds}

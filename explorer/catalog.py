@@ -97,7 +97,7 @@ class Catalog:
     nodes: dict[str, NodeInfo]  # in display order
     relations: tuple[RelationRecord, ...]
     by_key: dict[str, PaperRecord] = field(repr=False)
-    vocabulary: Vocabulary | None = field(default=None, repr=False)  # every term stored in the knowledge base
+    vocabulary: Vocabulary = field(repr=False)  # every term stored in the knowledge base
     method_names: dict[str, str] = field(default_factory=dict, repr=False)  # methods catalogue id -> name
 
     def children(self, node_id: str) -> list[NodeInfo]:

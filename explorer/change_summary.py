@@ -189,7 +189,8 @@ def summarise(data_dir: Path, base: str = "HEAD", strict: bool = False, neighbou
     now = {e.key: e for e in head.entries}
     new_keys = [k for k in now if k not in old]
     taken = set(now)
-    new = [_new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}, head.vocabulary) for k in sorted(new_keys)]
+    new = [_new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}, head.vocabulary)
+           for k in sorted(new_keys)]
     changed = []
     for key in sorted(set(now) & set(old)):
         bib = sorted(f for f in set(now[key].fields) | set(old[key].fields)
@@ -228,7 +229,8 @@ def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonom
     return NewPaper(
         key=entry.key, title=entry.title, authors=entry.authors, year=entry.year, venue=entry.venue,
         arxiv_id=entry.arxiv_id, doi=_doi_as_written(entry), url=entry.url, path=entry.path, placements=placements,
-        models=_names(vocabulary, "model", data.get("models")), technique=_names(vocabulary, "technique", data.get("technique")),
+        models=_names(vocabulary, "model", data.get("models")),
+        technique=_names(vocabulary, "technique", data.get("technique")),
         modalities=_names(vocabulary, "modality", data.get("modalities")), granularity=data.get("granularity"),
         summary=data.get("summary"), code=data.get("code"), key_convention=expected,
     )

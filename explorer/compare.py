@@ -152,9 +152,11 @@ def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption
         return [FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
                 for t, depth in vocabulary.walk("technique") if counter.get(t)]
     if facet == "modality":  # the vocabulary's fixed order
-        return [FacetOption(m, counter[m], vocabulary.label("modality", m)) for m in vocabulary.modalities if counter.get(m)]
+        return [FacetOption(m, counter[m], vocabulary.label("modality", m))
+                for m in vocabulary.modalities if counter.get(m)]
     label = (lambda v: vocabulary.label("model", v)) if facet == "model" else str
-    return [FacetOption(v, n, label(v)) for v, n in sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))]
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))
+    return [FacetOption(v, n, label(v)) for v, n in ranked]
 
 
 def facet_values(catalog: Catalog) -> dict[str, list[str]]:

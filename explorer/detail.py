@@ -146,7 +146,8 @@ def paper_view(session: Session, key: str) -> PaperView:
 
 def _term_links(rows, name_of, page) -> list[TermLink]:
     """The paper's terms by display name, each with the link to its page."""
-    return [TermLink(row.id, name_of(row), page(row.id).href) for row in sorted(rows, key=lambda r: name_of(r).casefold())]
+    ordered = sorted(rows, key=lambda r: name_of(r).casefold())
+    return [TermLink(row.id, name_of(row), page(row.id).href) for row in ordered]
 
 
 def _verification(paper) -> dict:

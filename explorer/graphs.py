@@ -312,8 +312,10 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         family = [vocabulary.label("model", f) for f in vocabulary.ancestors("model", model)]
         graph.add_node(
             f"model:{model}", kind="model", label=plain_text(name, LABEL_LIMIT),
-            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."),
-            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]), shape="diamond",
+            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope",
+                                 "Click to list them in Compare."),
+            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]),
+            shape="diamond",
         )
     for paper in linked:
         _add_paper(graph, paper, settings, span)

@@ -11,6 +11,7 @@ as plain data (:func:`technique_page`, :func:`model_page`); rendering is the web
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from explorer import urls
 from explorer.safety import safe_url
 from ingest.annotations import read_annotation
 from ingest.errors import UnknownItem
-from ingest.models import Method, Model, ModelKind, Modality, Technique
+from ingest.models import Method, Modality, Model, ModelKind, Technique
 from ingest.validate import DEFAULT_DATA_DIR, source_files
 from taxonomy.vocabulary import FIELDS, Term, Vocabulary, count_papers
 
@@ -41,17 +42,31 @@ def load_terms(session: Session) -> Vocabulary:
     families, models = {}, {}
     for row in session.scalars(select(Model).order_by(Model.position)):
         if row.kind == "family":
-            families[row.id] = Term("family", row.id, row.name, row.definition, tuple(row.aliases or ()),
-                                    organisation=row.organisation)
+            families[row.id] = Term(
+                "family", row.id, row.name, row.definition, tuple(row.aliases or ()), organisation=row.organisation
+            )
         else:
-            models[row.id] = Term("model", row.id, row.name, row.definition, tuple(row.aliases or ()), row.family_id,
-                                  model_kind=row.kind, organisation=row.organisation, year=row.year,
-                                  homepage=row.homepage, paper=row.paper_key)
-    techniques = {t.id: Term("technique", t.id, t.name, t.definition, tuple(t.aliases or ()), t.broader_id,
-                             method=t.method_id)
-                  for t in session.scalars(select(Technique).order_by(Technique.position))}
-    modalities = {m.name: Term("modality", m.name, m.label, m.definition, tuple(m.aliases or ()))
-                  for m in session.scalars(select(Modality).order_by(Modality.position))}
+            models[row.id] = Term(
+                "model",
+                row.id,
+                row.name,
+                row.definition,
+                tuple(row.aliases or ()),
+                row.family_id,
+                model_kind=row.kind,
+                organisation=row.organisation,
+                year=row.year,
+                homepage=row.homepage,
+                paper=row.paper_key,
+            )
+    techniques = {
+        t.id: Term("technique", t.id, t.name, t.definition, tuple(t.aliases or ()), t.broader_id, method=t.method_id)
+        for t in session.scalars(select(Technique).order_by(Technique.position))
+    }
+    modalities = {
+        m.name: Term("modality", m.name, m.label, m.definition, tuple(m.aliases or ()))
+        for m in session.scalars(select(Modality).order_by(Modality.position))
+    }
     return Vocabulary(models, families, techniques, modalities, kinds)
 
 
@@ -116,13 +131,24 @@ def technique_page(catalog, technique_id: str) -> TermPage:
     if term.method:
         name = catalog.method_names.get(term.method, term.method)
         method = Fact("Runnable method", name, urls.methods(term.method).href)
-    around = {technique_id, *vocabulary.ancestors("technique", technique_id), *vocabulary.descendants("technique", technique_id)}
+    around = {
+        technique_id,
+        *vocabulary.ancestors("technique", technique_id),
+        *vocabulary.descendants("technique", technique_id),
+    }
     return TermPage(
-        kind="technique", id=term.id, name=term.name, definition=term.definition, aliases=term.aliases,
+        kind="technique",
+        id=term.id,
+        name=term.name,
+        definition=term.definition,
+        aliases=term.aliases,
         broader=tuple(_ref(catalog, "technique", i) for i in reversed(vocabulary.ancestors("technique", technique_id))),
         narrower=tuple(_ref(catalog, "technique", i) for i in vocabulary.narrower("technique", technique_id)),
-        facts=(), method=method,
-        papers=tuple(papers), by_leaf=_by_leaf(catalog, papers), by_year=_by_year(papers),
+        facts=(),
+        method=method,
+        papers=tuple(papers),
+        by_leaf=_by_leaf(catalog, papers),
+        by_year=_by_year(papers),
         related_techniques=_co_occurring(catalog, papers, "technique", exclude=around),
         related_models=_co_occurring(catalog, papers, "model", exclude=set()),
         compare=urls.compare(technique=[technique_id]),
@@ -138,14 +164,22 @@ def model_page(catalog, model_id: str) -> TermPage:
     kind = "family" if model_id in vocabulary.families else "model"
     siblings = set(vocabulary.narrower("model", term.broader)) if term.broader else set()
     return TermPage(
-        kind=kind, id=term.id, name=term.name, definition=term.definition, aliases=term.aliases,
+        kind=kind,
+        id=term.id,
+        name=term.name,
+        definition=term.definition,
+        aliases=term.aliases,
         broader=(_ref(catalog, "model", family.id),) if family else (),
         narrower=tuple(_ref(catalog, "model", i) for i in vocabulary.narrower("model", model_id)),
-        facts=_model_facts(catalog, term), method=None,
-        papers=tuple(papers), by_leaf=_by_leaf(catalog, papers), by_year=_by_year(papers),
+        facts=_model_facts(catalog, term),
+        method=None,
+        papers=tuple(papers),
+        by_leaf=_by_leaf(catalog, papers),
+        by_year=_by_year(papers),
         related_techniques=_co_occurring(catalog, papers, "technique", exclude=set()),
-        related_models=_co_occurring(catalog, papers, "model",
-                                     exclude={model_id, *vocabulary.narrower("model", model_id)}, first=siblings),
+        related_models=_co_occurring(
+            catalog, papers, "model", exclude={model_id, *vocabulary.narrower("model", model_id)}, first=siblings
+        ),
         compare=urls.compare(model=[model_id]),
     )
 
@@ -185,7 +219,9 @@ def _by_year(papers: list) -> tuple[tuple[int, int], ...]:
     return tuple(sorted(Counter(p.year for p in papers if p.year is not None).items()))
 
 
-def _co_occurring(catalog, papers: list, kind: str, exclude: set[str], first: set[str] = frozenset()) -> tuple[TermRef, ...]:
+def _co_occurring(
+    catalog, papers: list, kind: str, exclude: set[str], first: AbstractSet[str] = frozenset()
+) -> tuple[TermRef, ...]:
     """Terms the papers name most often (their own ids, not broader ones), ``first`` ahead of the rest."""
     attribute = "models" if kind == "model" else "techniques"
     counts = Counter(t for p in papers for t in getattr(p, attribute) if t not in exclude)
@@ -207,8 +243,13 @@ def _model_facts(catalog, term: Term) -> tuple[Fact, ...]:
         facts.append(Fact("Homepage", term.homepage, safe_url(term.homepage)))
     if term.paper:
         in_atlas = term.paper in catalog.by_key
-        facts.append(Fact("Paper", catalog.by_key[term.paper].title if in_atlas else term.paper,
-                          urls.paper(term.paper).href if in_atlas else None))
+        facts.append(
+            Fact(
+                "Paper",
+                catalog.by_key[term.paper].title if in_atlas else term.paper,
+                urls.paper(term.paper).href if in_atlas else None,
+            )
+        )
     return tuple(facts)
 
 
@@ -228,8 +269,9 @@ def paper_terms(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, list[list[str]]]
     return out
 
 
-def vocabulary_entries(vocabulary: Vocabulary, papers: dict[str, list[list[str]]],
-                       kinds: tuple[str, ...] = tuple(FIELDS)) -> list[dict]:
+def vocabulary_entries(
+    vocabulary: Vocabulary, papers: dict[str, list[list[str]]], kinds: tuple[str, ...] = tuple(FIELDS)
+) -> list[dict]:
     """Every term of the chosen kinds as a plain object: id, name, family or broader term, aliases,
     definition and paper count (a broader term or a family counts the papers of its narrower terms)."""
     entries = []
@@ -237,20 +279,27 @@ def vocabulary_entries(vocabulary: Vocabulary, papers: dict[str, list[list[str]]
         counts = count_papers(vocabulary, kind, papers.get(kind, []))
         order = [i for i, _ in vocabulary.walk(kind)] if kind != "modality" else list(vocabulary.modalities)
         for term_id in order:
-            entries.append(_entry(vocabulary.term(kind, term_id), counts[term_id]))
+            entries.append(_entry(vocabulary.terms(kind)[term_id], counts[term_id]))
     return entries
 
 
 def _entry(term: Term, papers: int) -> dict:
-    entry = {"kind": term.kind, "id": term.id, "name": term.name}
+    entry: dict[str, object] = {"kind": term.kind, "id": term.id, "name": term.name}
     if term.kind == "model":
         entry["family"] = term.broader
     elif term.kind == "technique":
         entry["broader"] = term.broader
     entry.update({"aliases": list(term.aliases), "definition": term.definition, "papers": papers})
     if term.kind == "model":
-        entry.update({"model_kind": term.model_kind, "organisation": term.organisation, "year": term.year,
-                      "homepage": term.homepage, "paper": term.paper})
+        entry.update(
+            {
+                "model_kind": term.model_kind,
+                "organisation": term.organisation,
+                "year": term.year,
+                "homepage": term.homepage,
+                "paper": term.paper,
+            }
+        )
     if term.kind == "technique":
         entry["method"] = term.method
     return entry

@@ -20,7 +20,7 @@ from ingest import models as m
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
-from taxonomy.vocabulary import Vocabulary, load_vocabulary
+from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
 INGEST_VERSION = 4  # bump when the schema or the meaning of a column changes: forces a rebuild
 
@@ -125,10 +125,10 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
                              list(map(itemgetter(*columns), fts_rows)))
 
 
-def _model_row(term, kind: str, family_id: str | None, position: int) -> dict:
+def _model_row(term, kind: str | None, family_id: str | None, position: int) -> dict:
     return {"id": term.id, "name": term.name, "family_id": family_id, "kind": kind, "organisation": term.organisation,
-            "year": term.year, "definition": term.definition, "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
-            "homepage": term.homepage, "paper_key": term.paper, "position": position}
+            "year": term.year, "definition": term.definition, "homepage": term.homepage, "paper_key": term.paper,
+            "aliases": json.dumps(list(term.aliases), ensure_ascii=False), "position": position}
 
 
 def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dict:
@@ -225,11 +225,13 @@ class _Rows:
     def _add_vocabulary(self, vocabulary: Vocabulary, method_ids: set[str]) -> None:
         """Every term of the vocabulary, used or not, with the tables that let SQL expand a family
         (``models.family_id``) or a broader technique (``technique_ancestors``)."""
-        self.labels = {kind: {i: t.name for i, t in vocabulary.terms(kind).items()} for kind in ("model", "technique", "modality")}
+        self.labels = {kind: {i: t.name for i, t in vocabulary.terms(kind).items()}
+                       for kind in ("model", "technique", "modality")}
         families = [{"id": f.id, "name": f.name, "organisation": f.organisation, "definition": f.definition,
                      "aliases": json.dumps(list(f.aliases), ensure_ascii=False), "position": i}
                     for i, f in enumerate(vocabulary.families.values())]
-        terms = [(f, "family", f.id) for f in vocabulary.families.values()]  # a family is also a model row
+        terms: list[tuple[Term, str | None, str | None]] = [(f, "family", f.id) for f in vocabulary.families.values()]
+        # (a family is also a model row, so papers that name only a family link to it)
         terms += [(t, t.model_kind, t.broader) for t in vocabulary.models.values()]
         models = [_model_row(term, kind, family, i) for i, (term, kind, family) in enumerate(terms)]
         order = vocabulary.walk("technique")
@@ -241,9 +243,9 @@ class _Rows:
                        "aliases": json.dumps(list(t.aliases), ensure_ascii=False)}
                       for i, t in enumerate(vocabulary.modalities.values())]
         kinds = [{"id": k.id, "name": k.name, "definition": k.definition} for k in vocabulary.model_kinds.values()]
-        self.vocabulary_rows = [(m.ModelKind.__table__, kinds), (m.ModelFamily.__table__, families), (m.Model.__table__, models),
-                                (m.Technique.__table__, techniques), (m.TechniqueAncestor.__table__, ancestors),
-                                (m.Modality.__table__, modalities)]
+        self.vocabulary_rows = [(m.ModelKind.__table__, kinds), (m.ModelFamily.__table__, families),
+                                (m.Model.__table__, models), (m.Technique.__table__, techniques),
+                                (m.TechniqueAncestor.__table__, ancestors), (m.Modality.__table__, modalities)]
 
     def vocabularies(self):
         yield m.Author.__table__, [{"id": a["id"], "name": a["name"], "name_key": k} for k, a in self.authors.items()]

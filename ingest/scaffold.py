@@ -138,7 +138,8 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
     for entry in entries:
         try:
             where = label or f"{origin}:{entry.line}: entry '{entry.key}'"
-            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where, abstract)
+            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where,
+                                       abstract)
         except ScaffoldError as exc:
             reasons.extend(exc.reasons)
             continue

@@ -29,8 +29,11 @@ SCHEMA_FILE = "vocabulary.schema.json"
 # What an annotation field may hold, and the file each kind of term lives in.
 FIELDS = {"model": "models", "technique": "technique", "modality": "modalities"}
 FILES = {"model": "models.yaml", "technique": "techniques.yaml", "modality": "modalities.yaml"}
-_SECTIONS = {"models.yaml": ("kinds", "families", "models"), "techniques.yaml": ("techniques",),
-             "modalities.yaml": ("modalities",)}
+_SECTIONS = {
+    "models.yaml": ("kinds", "families", "models"),
+    "techniques.yaml": ("techniques",),
+    "modalities.yaml": ("modalities",),
+}
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -194,7 +197,7 @@ class Vocabulary:
         found, i = [], 0
         while i < len(tokens):
             for size in range(min(longest, len(tokens) - i), 0, -1):
-                term_id = patterns.get(tuple(tokens[i:i + size]))
+                term_id = patterns.get(tuple(tokens[i : i + size]))
                 if term_id is not None:
                     found.append(term_id)
                     i += size
@@ -205,8 +208,10 @@ class Vocabulary:
 
     @cached_property
     def _spellings_by_kind(self) -> dict[str, dict[str, str]]:
-        return {kind: {_key(kind, s): t.id for t in self.terms(kind).values() for s in (t.id, t.name, *t.aliases)}
-                for kind in FIELDS}
+        return {
+            kind: {_key(kind, s): t.id for t in self.terms(kind).values() for s in (t.id, t.name, *t.aliases)}
+            for kind in FIELDS
+        }
 
     @cached_property
     def _patterns_by_kind(self) -> dict[str, dict[tuple[str, ...], str]]:
@@ -260,7 +265,7 @@ def count_papers(vocabulary: Vocabulary, kind: str, papers: Iterable[Iterable[st
 def load_vocabulary(folder: Path = VOCABULARY_DIR) -> Vocabulary:
     """Read and check the three vocabulary files; VocabularyError lists every problem at its line."""
     vocabulary, issues = read_vocabulary(folder)
-    if issues:
+    if vocabulary is None:
         raise VocabularyError(issues)
     return vocabulary
 
@@ -270,8 +275,11 @@ def read_vocabulary(folder: Path = VOCABULARY_DIR) -> tuple[Vocabulary | None, l
 
     Read again only when a file changed: every build and validation asks for it."""
     folder = Path(folder).resolve()
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file()) \
-        if folder.is_dir() else ()
+    stamp = (
+        tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file())
+        if folder.is_dir()
+        else ()
+    )
     return _read_vocabulary(folder, stamp)
 
 
@@ -285,8 +293,9 @@ def _read_vocabulary(folder: Path, stamp: tuple) -> tuple[Vocabulary | None, lis
         issues += found
         for section in sections:
             items = data.get(section) if isinstance(data, dict) else None
-            records[section] = [(item, path, lines.get((section, i), 1)) for i, item in enumerate(items or [])
-                                if isinstance(item, dict)]
+            records[section] = [
+                (item, path, lines.get((section, i), 1)) for i, item in enumerate(items or []) if isinstance(item, dict)
+            ]
     for sections in (("kinds",), ("families", "models"), ("techniques",), ("modalities",)):
         issues += _duplicate_ids([record for section in sections for record in records[section]])
     if issues:
@@ -298,12 +307,19 @@ def _read_vocabulary(folder: Path, stamp: tuple) -> tuple[Vocabulary | None, lis
 
 def _duplicate_ids(records: list[tuple[dict, Path, int]]) -> list[Issue]:
     """Two entries with one id (reported at the later one: the first keeps it)."""
-    issues, first = [], {}
+    issues: list[Issue] = []
+    first: dict[str, tuple[Path, int]] = {}
     for record, path, line in records:
         other = first.setdefault(record["id"], (path, line))
         if other != (path, line):
-            issues.append(Issue(path, line, f"id '{record['id']}' is already used at {other[0].name}:{other[1]}: "
-                                            "ids are unique; rename this entry or merge the two"))
+            issues.append(
+                Issue(
+                    path,
+                    line,
+                    f"id '{record['id']}' is already used at {other[0].name}:{other[1]}: "
+                    "ids are unique; rename this entry or merge the two",
+                )
+            )
     return issues
 
 
@@ -311,7 +327,11 @@ def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int],
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        return None, {}, [Issue(path, 1, f"cannot read the vocabulary file ({exc.strerror or exc}): restore it from git")]
+        return (
+            None,
+            {},
+            [Issue(path, 1, f"cannot read the vocabulary file ({exc.strerror or exc}): restore it from git")],
+        )
     try:
         loader = _LOADER(text)
         try:
@@ -324,8 +344,14 @@ def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int],
         return None, {}, [Issue(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
     lines = _item_lines(node)
     validator = _validator(schema_path)
-    issues = [Issue(path, _line_of(lines, tuple(e.absolute_path)), f"{'/'.join(map(str, e.absolute_path)) or 'file'}: "
-                    f"{e.message} (see {SCHEMA_FILE})") for e in validator.iter_errors(data)]
+    issues = [
+        Issue(
+            path,
+            _line_of(lines, tuple(e.absolute_path)),
+            f"{'/'.join(map(str, e.absolute_path)) or 'file'}: {e.message} (see {SCHEMA_FILE})",
+        )
+        for e in validator.iter_errors(data)
+    ]
     return data, lines, issues
 
 
@@ -373,13 +399,17 @@ def _line_of(lines: dict[tuple, int], path: tuple) -> int:
 def _build(records: dict[str, list[tuple[dict, Path, int]]]) -> Vocabulary:
     kinds = {r["id"]: _term("kind", r, path, line) for r, path, line in records["kinds"]}
     families = {r["id"]: _term("family", r, path, line) for r, path, line in records["families"]}
-    models = {r["id"]: _term("model", r, path, line, broader=r.get("family"), model_kind=r["kind"])
-              for r, path, line in records["models"]}
+    models = {
+        r["id"]: _term("model", r, path, line, broader=r.get("family"), model_kind=r["kind"])
+        for r, path, line in records["models"]
+    }
     vocabulary = Vocabulary(
         models={k: _with_definition(m, _model_definition(m, kinds, families)) for k, m in models.items()},
         families={k: _with_definition(f, _family_definition(f, models)) for k, f in families.items()},
-        techniques={r["id"]: _term("technique", r, path, line, broader=r.get("broader"))
-                    for r, path, line in records["techniques"]},
+        techniques={
+            r["id"]: _term("technique", r, path, line, broader=r.get("broader"))
+            for r, path, line in records["techniques"]
+        },
         modalities={r["id"]: _term("modality", r, path, line) for r, path, line in records["modalities"]},
         model_kinds=kinds,
     )
@@ -389,10 +419,20 @@ def _build(records: dict[str, list[tuple[dict, Path, int]]]) -> Vocabulary:
 def _term(kind: str, record: dict, path: Path, line: int, **extra) -> Term:
     written = record.get("note" if kind == "model" else "definition") or ""  # a model's note joins its definition
     return Term(
-        kind=kind, id=record["id"], name=record["name"], definition=" ".join(str(written).split()),
-        aliases=tuple(record.get("aliases", ())), path=path, line=line,
-        organisation=record.get("organisation"), year=record.get("year"), homepage=record.get("homepage"),
-        paper=record.get("paper"), method=record.get("method"), single_paper=record.get("single_paper"), **extra,
+        kind=kind,
+        id=record["id"],
+        name=record["name"],
+        definition=" ".join(str(written).split()),
+        aliases=tuple(record.get("aliases", ())),
+        path=path,
+        line=line,
+        organisation=record.get("organisation"),
+        year=record.get("year"),
+        homepage=record.get("homepage"),
+        paper=record.get("paper"),
+        method=record.get("method"),
+        single_paper=record.get("single_paper"),
+        **extra,
     )
 
 
@@ -420,21 +460,43 @@ def _check(vocabulary: Vocabulary) -> list[Issue]:
     issues: list[Issue] = []
     for term in vocabulary.models.values():
         if term.broader is not None and term.broader not in vocabulary.families:
-            issues.append(_issue(term, f"model '{term.id}' names unknown family '{term.broader}': use one of "
-                                       f"{', '.join(vocabulary.families)} or add the family"))
+            issues.append(
+                _issue(
+                    term,
+                    f"model '{term.id}' names unknown family '{term.broader}': use one of "
+                    f"{', '.join(vocabulary.families)} or add the family",
+                )
+            )
         if term.model_kind not in vocabulary.model_kinds:
-            issues.append(_issue(term, f"model '{term.id}' has unknown kind '{term.model_kind}': use one of "
-                                       f"{', '.join(vocabulary.model_kinds)}"))
+            issues.append(
+                _issue(
+                    term,
+                    f"model '{term.id}' has unknown kind '{term.model_kind}': use one of "
+                    f"{', '.join(vocabulary.model_kinds)}",
+                )
+            )
     for family in vocabulary.families.values():
         if not vocabulary.narrower("model", family.id):
-            issues.append(_issue(family, f"family '{family.id}' has no model: give its models `family: {family.id}` or remove it"))
+            issues.append(
+                _issue(family, f"family '{family.id}' has no model: give its models `family: {family.id}` or remove it")
+            )
     for term in vocabulary.techniques.values():
         if term.broader is not None and term.broader not in vocabulary.techniques:
-            issues.append(_issue(term, f"technique '{term.id}' names unknown broader technique '{term.broader}': "
-                                       "use the id of a technique in this file"))
+            issues.append(
+                _issue(
+                    term,
+                    f"technique '{term.id}' names unknown broader technique '{term.broader}': "
+                    "use the id of a technique in this file",
+                )
+            )
         elif term.id in vocabulary.ancestors("technique", term.id):
-            issues.append(_issue(term, f"technique '{term.id}' is its own broader technique (through "
-                                       f"{' -> '.join(vocabulary.ancestors('technique', term.id))}): break the cycle"))
+            issues.append(
+                _issue(
+                    term,
+                    f"technique '{term.id}' is its own broader technique (through "
+                    f"{' -> '.join(vocabulary.ancestors('technique', term.id))}): break the cycle",
+                )
+            )
     for kind in FIELDS:
         issues += _clashes(kind, vocabulary.terms(kind).values())
     issues += _clashes("model", vocabulary.model_kinds.values())
@@ -443,15 +505,21 @@ def _check(vocabulary: Vocabulary) -> list[Issue]:
 
 def _clashes(kind: str, terms: Iterable[Term]) -> list[Issue]:
     """A spelling (id, name or alias, compared as lookups compare them) may belong to one term only."""
-    issues, owner = [], {}
+    issues: list[Issue] = []
+    owner: dict[str, Term] = {}
     for term in terms:
         spellings = {_key(kind, s): s for s in reversed((term.id, term.name, *term.aliases))}  # first spelling wins
         for key, spelling in spellings.items():
             other = owner.setdefault(key, term)
             if other is not term:
-                issues.append(_issue(term, f"'{spelling}' of '{term.id}' is already a spelling of '{other.id}' "
-                                           f"({other.path.name if other.path else ''}:{other.line}): each id, name and "
-                                           "alias may name one term only"))
+                issues.append(
+                    _issue(
+                        term,
+                        f"'{spelling}' of '{term.id}' is already a spelling of '{other.id}' "
+                        f"({other.path.name if other.path else ''}:{other.line}): each id, name and "
+                        "alias may name one term only",
+                    )
+                )
     return issues
 
 

@@ -21,7 +21,9 @@ def test_json_lists_every_term_with_a_definition_and_its_paper_count(data_dir, c
     assert code == 0
     entries = json.loads(out)
     vocabulary = load_vocabulary()
-    expected = len(vocabulary.models) + len(vocabulary.families) + len(vocabulary.techniques) + len(vocabulary.modalities)
+    expected = (
+        len(vocabulary.models) + len(vocabulary.families) + len(vocabulary.techniques) + len(vocabulary.modalities)
+    )
     assert len(entries) == expected and all(e["definition"] for e in entries)
     by_id = {(e["kind"], e["id"]): e for e in entries}
     logit = by_id[("technique", "logit-lens")]
@@ -56,11 +58,19 @@ def test_a_broken_vocabulary_is_one_message_naming_file_and_line(tmp_path):
         shutil.copytree(project / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(project / "tests" / "fixtures" / "data", copy / "data")
     models = copy / "taxonomy" / "vocabulary" / "models.yaml"
-    models.write_text(models.read_text().replace("    family: llava-family\n    kind: mllm\n    organisation: UW–Madison, "
-                                                 "Microsoft Research\n", "    family: lava-family\n    kind: mllm\n"
-                                                 "    organisation: UW–Madison, Microsoft Research\n", 1))
-    result = subprocess.run([sys.executable, "-m", "cli.main", "vocabulary", "--data", str(copy / "data")], cwd=copy,
-                            capture_output=True, text=True)
+    models.write_text(
+        models.read_text().replace(
+            "    family: llava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n",
+            "    family: lava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n",
+            1,
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "vocabulary", "--data", str(copy / "data")],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"atlas: error: {models}:") and "names unknown family 'lava-family'" in line

@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 import yaml
-
-from taxonomy.vocabulary import (VOCABULARY_DIR, VocabularyError, count_papers, load_vocabulary, read_vocabulary)
 from tests_paths import BUNDLED
+
+from taxonomy.vocabulary import VOCABULARY_DIR, VocabularyError, count_papers, load_vocabulary, read_vocabulary
 
 MAX_TECHNIQUES = 150
 MAX_SINGLE_PAPER_SHARE = 0.30
@@ -39,38 +39,77 @@ def line_of(folder, name: str, needle: str, nth: int = 0) -> int:
 def only_issue(folder):
     """The first problem; a cycle is reported at each of its terms, anything else once."""
     vocabulary, issues = read_vocabulary(folder)
-    assert vocabulary is None and (len(issues) == 1 or all("cycle" in i.message for i in issues)), [str(i) for i in issues]
+    assert vocabulary is None and (len(issues) == 1 or all("cycle" in i.message for i in issues)), [
+        str(i) for i in issues
+    ]
     return issues[0]
 
 
 # --- the files load and hang together ---------------------------------------------------------------
 
+
 def test_the_vocabulary_loads_with_every_cross_reference_resolved():
     vocabulary = load_vocabulary()
     assert {"llava-1.5", "clip", "gpt-4v"} <= set(vocabulary.models)
-    assert vocabulary.models["llava-1.5"].broader == "llava-family" and vocabulary.models["llava-1.5"].model_kind == "mllm"
+    assert (
+        vocabulary.models["llava-1.5"].broader == "llava-family" and vocabulary.models["llava-1.5"].model_kind == "mllm"
+    )
     assert vocabulary.ancestors("technique", "integrated-gradients") == ["gradient-attribution", "attribution"]
-    assert vocabulary.ancestors("technique", "visual-contrastive-decoding") == ["contrastive-decoding", "hallucination-mitigation"]
+    assert vocabulary.ancestors("technique", "visual-contrastive-decoding") == [
+        "contrastive-decoding",
+        "hallucination-mitigation",
+    ]
     assert "llava-next" in vocabulary.narrower("model", "llava-family")
     assert all(t.definition for kind in ("model", "technique", "modality") for t in vocabulary.terms(kind).values())
     assert vocabulary.models["llava-1.5"].definition.startswith("Multimodal LLM of the LLaVA family, released in 2023")
 
 
-@pytest.mark.parametrize("name, old, new, needle, nth, message", [
-    ("models.yaml", "    family: llava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n",
-     "    family: lava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n", "- id: llava-1.5", 0,
-     "model 'llava-1.5' names unknown family 'lava-family'"),
-    ("techniques.yaml", "    broader: gradient-attribution\n    method: integrated-gradients\n",
-     "    broader: gradient-atribution\n    method: integrated-gradients\n", "- id: integrated-gradients", 0,
-     "technique 'integrated-gradients' names unknown broader technique 'gradient-atribution'"),
-    ("techniques.yaml", "  - id: attribution\n    name: Input attribution\n",
-     "  - id: attribution\n    name: Input attribution\n    broader: integrated-gradients\n", "- id: attribution", 0,
-     "technique 'attribution' is its own broader technique"),
-    ("techniques.yaml", "    aliases: [tuned lens]\n", "    aliases: [tuned lens, logit lens]\n", "- id: tuned-lens", 0,
-     "'logit lens' of 'tuned-lens' is already a spelling of 'logit-lens' (techniques.yaml:"),
-    # the later of two entries with one id is the one reported
-    ("models.yaml", "  - id: siglip-2\n", "  - id: siglip\n", "- id: siglip", 1, "id 'siglip' is already used at models.yaml:"),
-])
+@pytest.mark.parametrize(
+    "name, old, new, needle, nth, message",
+    [
+        (
+            "models.yaml",
+            "    family: llava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n",
+            "    family: lava-family\n    kind: mllm\n    organisation: UW–Madison, Microsoft Research\n",
+            "- id: llava-1.5",
+            0,
+            "model 'llava-1.5' names unknown family 'lava-family'",
+        ),
+        (
+            "techniques.yaml",
+            "    broader: gradient-attribution\n    method: integrated-gradients\n",
+            "    broader: gradient-atribution\n    method: integrated-gradients\n",
+            "- id: integrated-gradients",
+            0,
+            "technique 'integrated-gradients' names unknown broader technique 'gradient-atribution'",
+        ),
+        (
+            "techniques.yaml",
+            "  - id: attribution\n    name: Input attribution\n",
+            "  - id: attribution\n    name: Input attribution\n    broader: integrated-gradients\n",
+            "- id: attribution",
+            0,
+            "technique 'attribution' is its own broader technique",
+        ),
+        (
+            "techniques.yaml",
+            "    aliases: [tuned lens]\n",
+            "    aliases: [tuned lens, logit lens]\n",
+            "- id: tuned-lens",
+            0,
+            "'logit lens' of 'tuned-lens' is already a spelling of 'logit-lens' (techniques.yaml:",
+        ),
+        # the later of two entries with one id is the one reported
+        (
+            "models.yaml",
+            "  - id: siglip-2\n",
+            "  - id: siglip\n",
+            "- id: siglip",
+            1,
+            "id 'siglip' is already used at models.yaml:",
+        ),
+    ],
+)
 def test_a_broken_reference_is_reported_at_its_line(vocabulary_dir, name, old, new, needle, nth, message):
     edit(vocabulary_dir, name, old, new)
     issue = only_issue(vocabulary_dir)
@@ -79,7 +118,12 @@ def test_a_broken_reference_is_reported_at_its_line(vocabulary_dir, name, old, n
 
 
 def test_schema_and_yaml_errors_name_the_line(vocabulary_dir):
-    edit(vocabulary_dir, "modalities.yaml", "    definition: Written language, including prompts, questions, captions and generated answers.\n", "")
+    edit(
+        vocabulary_dir,
+        "modalities.yaml",
+        "    definition: Written language, including prompts, questions, captions and generated answers.\n",
+        "",
+    )
     issue = only_issue(vocabulary_dir)
     assert issue.line == line_of(vocabulary_dir, "modalities.yaml", "- id: text")
     assert "'definition' is a required property" in issue.message and "vocabulary.schema.json" in issue.message
@@ -99,6 +143,7 @@ def test_load_vocabulary_raises_with_every_problem(vocabulary_dir):
 
 
 # --- spellings --------------------------------------------------------------------------------------
+
 
 def test_resolve_and_suggest_spellings():
     vocabulary = load_vocabulary()
@@ -122,7 +167,9 @@ def test_mentions_find_terms_as_whole_words_longest_first():
 
 def test_paper_counts_include_narrower_terms_and_family_members():
     vocabulary = load_vocabulary()
-    counts = count_papers(vocabulary, "technique", [["integrated-gradients"], ["grad-cam", "integrated-gradients"], ["nope"]])
+    counts = count_papers(
+        vocabulary, "technique", [["integrated-gradients"], ["grad-cam", "integrated-gradients"], ["nope"]]
+    )
     assert counts["integrated-gradients"] == 2 and counts["grad-cam"] == 1
     assert counts["gradient-attribution"] == 2 and counts["attribution"] == 2  # each paper once
     models = count_papers(vocabulary, "model", [["llava"], ["llava-1.5"], ["llava-family"], ["clip"]])
@@ -140,6 +187,7 @@ def test_runnable_methods_link_to_the_methods_catalogue():
 
 # --- the data uses it -------------------------------------------------------------------------------
 
+
 def bundled_annotations() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((BUNDLED / "papers").glob("*.yaml"))]
 
@@ -147,7 +195,9 @@ def bundled_annotations() -> list[dict]:
 def test_every_bundled_annotation_uses_vocabulary_ids():
     vocabulary = load_vocabulary()
     for kind, field in (("model", "models"), ("technique", "technique"), ("modality", "modalities")):
-        unknown = [(a["key"], v) for a in bundled_annotations() for v in a.get(field) or [] if vocabulary.term(kind, v) is None]
+        unknown = [
+            (a["key"], v) for a in bundled_annotations() for v in a.get(field) or [] if vocabulary.term(kind, v) is None
+        ]
         assert unknown == [], unknown[:10]
 
 
@@ -160,10 +210,12 @@ def test_technique_counts_meet_the_vocabulary_targets():
     single = sorted(t for t in vocabulary.techniques if counts[t] == 1)
     unused = sorted(t for t in vocabulary.techniques if counts[t] == 0)
     share = len(single) / len(vocabulary.techniques)
-    print(f"\n{len(vocabulary.techniques)} techniques ({len(vocabulary.roots('technique'))} broad ones), "
-          f"{len(direct)} annotated directly, {len(unused)} unused; {len(single)} used by a single paper "
-          f"({share:.1%}): {', '.join(single)}; {len(vocabulary.models)} models in {len(vocabulary.families)} families, "
-          f"{len(vocabulary.modalities)} modalities, {len(annotations)} papers")
+    print(
+        f"\n{len(vocabulary.techniques)} techniques ({len(vocabulary.roots('technique'))} broad ones), "
+        f"{len(direct)} annotated directly, {len(unused)} unused; {len(single)} used by a single paper "
+        f"({share:.1%}): {', '.join(single)}; {len(vocabulary.models)} models in {len(vocabulary.families)} families, "
+        f"{len(vocabulary.modalities)} modalities, {len(annotations)} papers"
+    )
     assert len(vocabulary.techniques) <= MAX_TECHNIQUES
     assert share <= MAX_SINGLE_PAPER_SHARE
     assert [t for t in single if not vocabulary.techniques[t].single_paper] == []  # each justified

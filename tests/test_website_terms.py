@@ -25,20 +25,31 @@ def test_the_stored_vocabulary_is_the_checked_one(fixture_db):
         assert list(stored.terms(kind)) == list(files.terms(kind))  # every term, in file order
         for term_id, term in files.terms(kind).items():
             kept = stored.term(kind, term_id)
-            assert (kept.name, kept.definition, kept.broader, kept.aliases) == (term.name, term.definition, term.broader, term.aliases)
-    assert stored.ancestors("technique", "visual-contrastive-decoding") == ["contrastive-decoding", "hallucination-mitigation"]
+            assert (kept.name, kept.definition, kept.broader, kept.aliases) == (
+                term.name,
+                term.definition,
+                term.broader,
+                term.aliases,
+            )
+    assert stored.ancestors("technique", "visual-contrastive-decoding") == [
+        "contrastive-decoding",
+        "hallucination-mitigation",
+    ]
     assert stored.model_kinds["mllm"].name == "Multimodal LLM"
 
 
 def test_technique_page_has_definition_hierarchy_papers_and_method(catalog):
     page = technique_page(catalog, "logit-lens")
-    assert (page.kind, page.name) == ("technique", "Logit lens") and page.definition.startswith("Applies the model's final")
+    assert (page.kind, page.name) == ("technique", "Logit lens") and page.definition.startswith(
+        "Applies the model's final"
+    )
     assert [(r.id, r.papers, r.href) for r in page.broader] == [("lens-decoding", 2, "./technique?id=lens-decoding")]
     assert page.method.text == "Logit lens" and page.method.href == "./methods?method=logit-lens"
     assert [p.key for p in page.papers] == ["neo2024interpreting", "nostalgebraist2020interpreting"]  # newest first
     assert [(leaf.leaf, [p.key for p in leaf.papers]) for leaf in page.by_leaf] == [
         ("model/token/visual-token", ["neo2024interpreting"]),
-        ("model/layer/decision-making-workflow", ["neo2024interpreting", "nostalgebraist2020interpreting"])]
+        ("model/layer/decision-making-workflow", ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+    ]
     assert page.by_leaf[1].path == "Model › Layer › Decision-Making Workflow"
     assert page.by_year == ((2020, 1), (2024, 1))
     assert [r.id for r in page.related_techniques] == ["attention-knockout", "token-ablation"]  # used with it
@@ -59,14 +70,22 @@ def test_model_page_has_facts_family_and_related_models(catalog):
     assert (page.kind, page.name) == ("model", "LLaVA-1.5")
     assert [(r.id, r.papers, r.href) for r in page.broader] == [("llava-family", 4, "./model?id=llava-family")]
     assert [(f.label, f.text) for f in page.facts][:3] == [
-        ("Kind", "Multimodal LLM"), ("Organisation", "UW–Madison, Microsoft Research"), ("First released", "2023")]
+        ("Kind", "Multimodal LLM"),
+        ("Organisation", "UW–Madison, Microsoft Research"),
+        ("First released", "2023"),
+    ]
     homepage = next(f for f in page.facts if f.label == "Homepage")
     assert homepage.href == "https://github.com/haotian-liu/LLaVA"
     assert [p.key for p in page.papers] == ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"]
     assert page.related_models[0].id == "llava"  # its family first, then the models studied with it
     assert {"instructblip", "qwen-vl"} <= {r.id for r in page.related_models}
-    assert {r.id for r in page.related_techniques} == {"attention-analysis", "attention-knockout", "contrastive-decoding",
-                                                       "logit-lens", "token-ablation"}
+    assert {r.id for r in page.related_techniques} == {
+        "attention-analysis",
+        "attention-knockout",
+        "contrastive-decoding",
+        "logit-lens",
+        "token-ablation",
+    }
 
 
 def test_family_page_lists_its_models_and_all_their_papers(catalog):
