@@ -135,7 +135,7 @@ def permalink(source: str, query: dict, result, filters: Filters, k: int, years)
 def how_it_works() -> None:
     with st.expander("How the ranking works"):
         st.markdown(common.md("Each paper's score is the sum of its parts; the weights below are the only numbers "
-                              "the ranking uses (explorer/related.py, Weights)."))
+                              "the ranking uses (explorer/related/weights.py)."))
         st.dataframe([{"weight": row["weight"], "value": str(row["value"])} for row in related.weight_table()],
                      hide_index=True)
 

@@ -1,0 +1,330 @@
+"""Scoring: turn the question into a profile and sum the parts of every paper's score."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from explorer import fts
+from explorer.related.index import Index, family_members, family_weights, load_index
+from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
+from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
+from explorer.related.reasons import reasons
+from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
+from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
+from ingest import models as m
+from ingest.load import author_name_key
+
+
+def find_related(session: Session, *, text: str | None = None, paper: str | None = None,
+                 papers: Iterable[str] | None = None, bib: str | bytes | Path | None = None,
+                 k: int = 10, filters: Filters | None = None, weights: Weights = WEIGHTS) -> RelatedResult:
+    """The ``k`` papers most related to exactly one of: free ``text``, a ``paper`` (key, DOI or arXiv id),
+    several ``papers`` (keys), or ``bib`` (a .bib file's path, or its content as str/bytes)."""
+    given = [name for name, value in (("text", text), ("paper", paper), ("papers", papers), ("bib", bib))
+             if value is not None]
+    if len(given) != 1:
+        raise RelatedInputError("give exactly one of: free text, a paper key, or a BibTeX file"
+                                + (f" (got {', '.join(given)})" if given else ""))
+    k, notes = check_k(k)
+    filters = filters or Filters()
+    index = load_index(session)
+    mask = filter_mask(index, filters)
+    if text is not None:
+        result = _related_to_text(session, index, text, k, mask, weights)
+    elif paper is not None:
+        seed = resolve_paper(index, paper)
+        result = _related_to_seeds(session, index, "paper", [seed], k, mask, weights)
+    elif papers is not None:
+        keys = [p for p in (papers if not isinstance(papers, str) else [papers])]
+        seeds = list(dict.fromkeys(resolve_paper(index, key) for key in keys))
+        if not seeds:
+            raise RelatedInputError("no paper keys given: name at least one paper of the atlas")
+        result = _related_to_seeds(session, index, "papers", seeds, k, mask, weights)
+    else:
+        result = _related_to_bib(session, index, bib, k, mask, weights)
+    result.notes[:0] = notes
+    if not result.papers and not result.notes:
+        result.notes.append("no paper passes the filters" if not mask.all() else "no related papers found")
+    elif not result.papers and not mask.all() and not mask.any():
+        result.notes.append("no paper passes the filters: widen the category or year range, or drop --has-code")
+    return result
+
+
+def related_to_paper(session: Session, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
+    """Papers related to one paper of the atlas (the paper page's "Related papers" section)."""
+    return find_related(session, paper=key, k=k, filters=filters)
+
+
+def _related_to_text(session: Session, index: Index, text: str, k: int, mask: np.ndarray,
+                     weights: Weights) -> RelatedResult:
+    result = RelatedResult("text", [])
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) > MAX_TEXT_CHARS:
+        result.notes.append(f"the text is {len(text):,} characters long; only the first {MAX_TEXT_CHARS:,} were used")
+        text = text[:MAX_TEXT_CHARS]
+    words = fts.tokenize(text)
+    if not any(len(w) > 1 and w not in fts.STOP_WORDS for w in words):
+        result.notes.append("no words to search for: type a few keywords, a title or an abstract "
+                            "(punctuation, symbols and words such as 'and' or 'the' are ignored)")
+        return result
+    profile = Profile(text=text, from_text=True)
+    for kind, found in find_mentions(index, words[:MAX_MENTION_WORDS]).items():
+        profile.features[kind] = found
+        profile.feature_counts[kind] = {fid: 1 for fid in found}
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _related_to_seeds(session: Session, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray,
+                      weights: Weights) -> RelatedResult:
+    profile = profile_from_seeds(index, seeds)
+    profile.text = _seed_text(session, index, seeds)
+    result = RelatedResult(kind, [], seeds=[index.keys[s] for s in seeds])
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _seed_text(session: Session, index: Index, seeds: list[int]) -> str:
+    keys = [index.keys[s] for s in seeds]
+    parts = []
+    for start in range(0, len(keys), 500):
+        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start:start + 500]})
+        for _, title, summary in rows:
+            parts.extend([title or "", summary or ""])
+    techniques = index.vocab["technique"]
+    parts.extend(techniques.names[fid] for s in seeds for fid in techniques.by_paper[s])
+    return "\n".join(parts)
+
+
+def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarray, weights: Weights) -> RelatedResult:
+    result = RelatedResult("bib", [])
+    entries, problems, label = read_user_bib(bib)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
+    if not entries:
+        result.notes.append(f"{label} holds no BibTeX entries: give a .bib file with entries such as "
+                            "@article{key, title = {...}, author = {...}}")
+        return result
+    seeds: list[int] = []
+    texts: list[str] = []
+    author_keys: list[str] = []
+    for entry in entries:
+        hit = match_entry(index, entry)
+        if hit is None:
+            result.unmatched.append(entry.key)
+        else:
+            i, by = hit
+            result.matched.append(BibMatch(entry.key, index.keys[i], by))
+            if i not in seeds:
+                seeds.append(i)
+        texts.extend(entry.fields.get(name, "") for name in ("title", "abstract", "keywords"))
+        try:
+            author_keys.extend(author_name_key(name) for name in entry.authors)
+        except Exception:  # noqa: BLE001 - odd author fields only lose the shared-author signal
+            pass
+    profile = profile_from_seeds(index, seeds, author_keys)
+    profile.many = True
+    profile.text = "\n".join(texts) + ("\n" + _seed_text(session, index, seeds) if seeds else "")
+    if len(profile.text) > MAX_TEXT_CHARS:
+        profile.text = profile.text[:MAX_TEXT_CHARS]
+    result.seeds = [index.keys[s] for s in seeds]
+    if not seeds:
+        result.notes.append(f"none of the {len(entries)} entries of {label} is in the atlas (matched by DOI, "
+                            "arXiv id or title); ranking by their titles and authors only")
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _rank(session: Session, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray,
+          weights: Weights) -> RelatedResult:
+    n = index.size
+    parts = {name: np.zeros(n) for name in COMPONENTS}
+    excluded = np.zeros(n, dtype=bool)
+    excluded[profile.seeds] = True
+
+    match = _text_hits(session, index, profile, result, excluded, weights)
+    hits = match.hits
+    if hits:
+        best = min(score for _, score in hits)
+        for i, score in hits:
+            parts["text"][i] = weights.text * (score / best if best < 0 else 1.0)
+        if profile.from_text:
+            _infer_leaves(index, profile, hits, weights)
+    elif profile.from_text and not any(profile.features.values()):
+        if not result.notes:
+            result.notes.append("no paper matches these words: try other or fewer keywords")
+        return result
+
+    _taxonomy_part(index, profile, parts["taxonomy"], weights)
+    for kind in FEATURE_KINDS:
+        _feature_part(index, profile, kind, parts[kind], weights)
+    for s in profile.seeds:
+        for t, _ in index.out_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+        for t, _ in index.in_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+    np.minimum(parts["relation"], weights.relation_cap, out=parts["relation"])
+
+    total = np.zeros(n)
+    for name in COMPONENTS:
+        total += parts[name]
+    total = np.round(total, 6)
+    eligible = mask & ~excluded & (total >= weights.min_score)
+    if profile.from_text:  # free text: a paper must match the words or a model/technique named in them
+        eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0)
+    candidates = np.flatnonzero(eligible)
+    if candidates.size == 0:
+        if not result.notes:
+            result.notes.append("no paper passes the filters" if not mask.all()
+                                else "no related papers found")
+        return result
+    scores = total[candidates]
+    if candidates.size > 4 * k:
+        cut = np.partition(scores, scores.size - k)[scores.size - k]
+        keep = scores >= cut
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:k]
+    top = [int(candidates[j]) for j in order]
+
+    matched_words = _matched_words(session, match, top)
+    details = _paper_details(session, index, top)
+    for i in top:
+        components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
+        because = reasons(index, profile, i, components, matched_words.get(i, []), weights)
+        result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components,
+                                          **details[i]))
+    return result
+
+
+def _text_hits(session, index: Index, profile: Profile, result: RelatedResult, excluded: np.ndarray,
+               weights: Weights) -> _TextMatch:
+    """The best BM25 matches of the profile's text, seeds left out."""
+    if not profile.text.strip():
+        return _TextMatch()
+    if not index.has_fts:
+        result.notes.append("this knowledge base has no full-text index (built by `atlas build` on SQLite); "
+                            "ranked without text relevance")
+        return _TextMatch()
+    query = fts.build_text_query(profile.text, index.term_docs, index.size, weights.text_concepts,
+                                 weights.text_row_budget)
+    limit = weights.text_candidates + len(profile.seeds)
+    try:
+        raw = fts.search(session, query.expression, limit, weights.bm25_columns) if query.expression else []
+        while not raw and query.all_required and len(query.concepts) > 1:
+            # no paper has all the (common) words: loosen by dropping the least telling one
+            query = replace(query, concepts=query.concepts[:-1])
+            raw = fts.search(session, query.expression, limit, weights.bm25_columns)
+    except DBAPIError as exc:  # should not happen (the expression is quoted words); degrade, never crash
+        result.notes.append(f"full-text search failed ({type(exc.orig).__name__}); ranked without text relevance")
+        return _TextMatch()
+    hits, rowids = [], {}
+    for hit in raw:
+        i = index.position.get(hit.key)
+        if i is None or excluded[i]:
+            continue
+        hits.append((i, hit.bm25))
+        rowids[i] = hit.rowid
+    return _TextMatch(query, hits[:weights.text_candidates], rowids)
+
+
+@dataclass
+class _TextMatch:
+    query: fts.TextQuery | None = None
+    hits: list[tuple[int, float]] = field(default_factory=list)  # (paper position, bm25), best first
+    rowids: dict[int, int] = field(default_factory=dict)  # paper position -> row of the full-text index
+
+
+def _matched_words(session: Session, match: _TextMatch, top: list[int]) -> dict[int, list[str]]:
+    """For each top paper that matched the text, the query words it contains, most telling first."""
+    if match.query is None or not match.hits:
+        return {}
+    rowids = {i: match.rowids[i] for i in top if i in match.rowids}
+    texts = fts.indexed_text(session, rowids.values())
+    form_to_concept = {form: c for c in match.query.concepts for form in c.forms}
+    out = {}
+    for i, rowid in rowids.items():
+        present = set(fts.tokenize(texts.get(rowid, "")))
+        concepts = {form_to_concept[f] for f in present if f in form_to_concept}
+        out[i] = [c.word for c in sorted(concepts, key=lambda c: (-c.weight, c.word))]
+    return out
+
+
+def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
+    """Free text: the leaves holding a good share of the best text matches' relevance."""
+    top = sorted(hits, key=lambda h: (h[1], h[0]))[:weights.inferred_from_top]
+    mass: Counter = Counter()
+    for i, score in top:
+        leaves = index.paper_leaves[i]
+        for leaf in leaves:
+            mass[leaf] += -score / len(leaves)
+    total = sum(mass.values())
+    if total <= 0:
+        return
+    shares = {leaf: v / total for leaf, v in mass.items() if v / total >= weights.inferred_leaf_share}
+    profile.leaves = relative(Counter(shares)) if shares else {}
+    profile.inferred_leaves = True
+
+
+def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
+    if not profile.leaves:
+        return
+    same = np.zeros(index.size)
+    factor = weights.inferred_leaf if profile.inferred_leaves else 1.0
+    for leaf, w in profile.leaves.items():
+        for other in index.leaves:
+            level = index.proximity(leaf, other)
+            if level is None or (profile.inferred_leaves and level != "same_leaf"):
+                continue
+            members = index.leaf_members.get(other)
+            if members is None or members.size == 0:
+                continue
+            out[members] = np.maximum(out[members], getattr(weights, level) * w * factor)
+            if level == "same_leaf":
+                same[members] += w
+    out += weights.extra_same_leaf * factor * np.maximum(same - 1.0, 0.0)
+
+
+def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, weights: Weights) -> None:
+    wanted = profile.features[kind]
+    if not wanted:
+        return
+    vocab = index.vocab[kind]
+    unit = getattr(weights, kind)
+    for fid, w in wanted.items():
+        out[vocab.members[fid]] += unit * vocab.idf[fid] * w
+    if kind == "model":
+        # Papers that have a wanted model already scored; the rest get the family's members at model_family.
+        family = np.zeros(index.size)
+        for fam, w in family_weights(vocab, wanted).items():
+            papers, rarity = family_members(vocab, fam)
+            family += unit * weights.model_family * w * np.bincount(papers, weights=rarity, minlength=index.size)
+        out += np.where(out > 0, 0.0, family)
+    np.minimum(out, getattr(weights, f"{kind}_cap"), out=out)
+
+
+_DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(
+    m.Paper.key.in_(bindparam("keys", expanding=True)))
+_SEED_TEXT = select(m.Paper.key, m.Paper.title, m.Paper.summary).where(
+    m.Paper.key.in_(bindparam("keys", expanding=True))).order_by(m.Paper.key)
+
+
+def _paper_details(session: Session, index: Index, top: list[int]) -> dict[int, dict]:
+    """What a result shows about each paper: from the index, plus venue and links from the database."""
+    rows = {row.key: row for row in session.connection().execute(_DETAILS, {"keys": [index.keys[i] for i in top]})}
+    authors = index.vocab["author"]
+    out = {}
+    for i in top:
+        key = index.keys[i]
+        row = rows.get(key)
+        out[i] = {"key": key, "title": index.titles[i], "year": int(index.years[i]) if index.years[i] >= 0 else None,
+                  "authors": [authors.names[fid] for fid in authors.by_paper[i]],
+                  "venue": row.venue if row else None, "url": row.url if row else None,
+                  "code_url": row.code_url if row else None, "categories": sorted(index.paper_leaves[i])}
+    return out

@@ -1,0 +1,54 @@
+"""Every number the related-work ranking uses, set in one place (see ``explorer.related`` for how they combine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+@dataclass(frozen=True)
+class Weights:
+    """Every number the ranking uses. See the module docstring for how they combine."""
+
+    text: float = 3.0  # BM25 relevance relative to the best hit (the best hit gets all of it)
+    same_leaf: float = 3.0  # shares a taxonomy leaf
+    sibling_leaf: float = 1.5  # its leaf has the same parent as a query leaf
+    same_perspective: float = 0.5  # its leaf is under the same perspective (Data, Model, Training & Inference)
+    extra_same_leaf: float = 0.5  # each further leaf in common
+    # Free text: fraction of same_leaf for the leaves of the best text matches. Kept small, so it reorders papers
+    # that match the text about equally well but never lifts a one-word match over a fuller one.
+    inferred_leaf: float = 0.2
+    inferred_leaf_share: float = 0.25  # ... a leaf counts when it holds this share of their relevance
+    inferred_from_top: int = 10  # ... among this many best text matches
+    model: float = 1.5  # per shared model, times its rarity
+    model_family: float = 0.5  # fraction of `model` for a model of the same family (LLaVA ~ LLaVA-1.5)
+    model_cap: float = 3.0
+    technique: float = 1.5  # per shared technique, times its rarity
+    technique_cap: float = 3.0
+    modality: float = 1.0  # per shared modality, times its rarity (image and text are nearly free)
+    modality_cap: float = 1.0
+    author: float = 1.0  # per shared author, times its rarity
+    author_cap: float = 2.0
+    # Per typed link with a seed paper, either direction. A link a curator wrote down is the surest sign of
+    # related work, so it outweighs a shared leaf plus a good text match.
+    relation: float = 5.0
+    relation_cap: float = 8.0
+    # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
+    bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
+    text_candidates: int = 300  # best BM25 hits that get a text score
+    text_concepts: int = 24  # most telling query words searched for ...
+    text_row_budget: int = 1000  # ... while the papers containing them add up to at most this (see explorer.fts)
+    min_reason: float = 0.05  # parts smaller than this are not listed as reasons
+    min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
+
+
+WEIGHTS = Weights()
+
+MAX_K = 200
+MAX_TEXT_CHARS = 200_000  # longer text is cut (with a note); 100 KB abstracts fit
+MAX_MENTION_WORDS = 5_000  # model/technique names are looked for in the first words of free text
+COMPONENTS = ("relation", "taxonomy", "text", "model", "technique", "author", "modality")
+FEATURE_KINDS = ("model", "technique", "modality", "author")
+
+
+def weight_table(weights: Weights = WEIGHTS) -> list[dict]:
+    """The weights as rows (name, value), for documentation and the website."""
+    return [{"weight": f.name, "value": getattr(weights, f.name)} for f in fields(weights)]
