@@ -6,7 +6,7 @@ except the FTS5 index, which ``ingest.load`` creates on SQLite only.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -160,3 +160,13 @@ class BuildInfo(Base):
     warnings: Mapped[list] = mapped_column(JSON)  # "path:line: message" of every warning of the build
     # "path:line: message" of every error of a --keep-going build (the entries concerned were left out)
     errors: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class RelatedIndexPart(Base):
+    """One part of the arrays related work ranks with (explorer.related.index writes and reads the format),
+    computed at build time so that the first query does not have to read every paper."""
+
+    __tablename__ = "related_index"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,24 +1,37 @@
-"""The in-memory index: the features of every paper as compact arrays, read once per database build."""
+"""The index of related work: every paper's features and words as compact arrays.
+
+``build_index`` reads the knowledge base's tables once; ``ingest.load`` stores the result in the database as
+parts (``index_parts``: table ``related_index``, one row per array), so that ``load_index`` only has to read
+those rows: the first query against 100,000 papers costs a fraction of a second instead of re-reading every
+paper. A database without the parts (built by an older atlas) is indexed from its tables, as before.
+Lookups derived from the stored arrays (keys to positions, DOIs, titles, links) are computed on first use.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from explorer import fts
 from explorer.related.names import model_family, model_key, technique_key
+from explorer.related.textindex import TextIndex, build_text_index
+from explorer.related.weights import FEATURE_KINDS
 from ingest import models as m
 from ingest.identifiers import normalise_title
 
+FORMAT = b"related-index 1"  # bump when the parts change; older parts are then ignored and the tables read
 
-class _Rows:
-    """Compressed rows: ``table[i]`` is the slice of ``values`` for row ``i`` (CSR layout)."""
+
+
+class Ragged:
+    """Rows of different lengths: ``table[i]`` is the slice of ``values`` for row ``i`` (CSR layout)."""
 
     __slots__ = ("ptr", "values")
 
@@ -37,41 +50,121 @@ class FeatureTable:
     """One kind of feature (models, techniques, modalities or authors) as sets of paper positions."""
 
     names: list[str]  # feature id -> display name
-    members: _Rows  # feature id -> paper positions
-    by_paper: _Rows  # paper position -> feature ids (authors in author order)
+    norms: list[str]  # feature id -> normalised name (sorted: feature ids follow it)
+    members: Ragged  # feature id -> paper positions
+    by_paper: Ragged  # paper position -> feature ids (authors in author order)
     idf: np.ndarray
-    by_name: dict[str, int]  # normalised name -> feature id
     family: list[str | None]  # feature id -> family (models only)
-    family_ids: dict[str, list[int]]  # family -> feature ids
-    max_words: int  # longest normalised name, in words (for finding names in text)
     family_cache: dict = field(default_factory=dict)  # family -> (paper positions, rarities), filled on use
+
+    @cached_property
+    def by_name(self) -> dict[str, int]:
+        return {norm: fid for fid, norm in enumerate(self.norms)}
+
+    @cached_property
+    def family_ids(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for fid, fam in enumerate(self.family):
+            if fam:
+                out.setdefault(fam, []).append(fid)
+        return out
+
+    @cached_property
+    def max_words(self) -> int:
+        """The longest normalised name, in words (for finding names in text)."""
+        return max((len(norm.split()) for norm in self.norms), default=0)
 
 
 @dataclass
 class Index:
     keys: list[str]  # sorted, so a paper's position is also its tie-break order
-    position: dict[str, int]
-    position_lower: dict[str, int]
-    years: np.ndarray
+    years: np.ndarray  # -1 for no year
     has_code: np.ndarray
-    by_doi: dict[str, int]
-    by_arxiv: dict[str, int]
-    node_names: dict[str, str]
-    node_parent: dict[str, str | None]
-    leaves: list[str]
-    leaf_members: dict[str, np.ndarray]
-    paper_leaves: list[tuple[str, ...]]
-    vocab: dict[str, FeatureTable]
-    out_links: dict[int, list[tuple[int, str]]]
-    in_links: dict[int, list[tuple[int, str]]]
-    has_fts: bool
-    term_docs: dict[str, int]  # indexed word -> papers containing it (empty without the FTS5 index)
+    dois: list[str | None]
+    arxiv_ids: list[str | None]
     titles: list[str]  # display titles
-    by_title: dict[str, int]  # normalised title -> paper position, for matching .bib entries
+    nodes: list[tuple[str, str, str | None, bool]]  # taxonomy: (id, name, parent id, is leaf), in display order
+    categories: list[str]  # node id of each category number used in ``paper_categories``
+    paper_categories: Ragged  # paper position -> category numbers, ascending node id
+    vocab: dict[str, FeatureTable]
+    links: tuple[np.ndarray, np.ndarray, np.ndarray]  # (source, target, kind number) of every typed link
+    link_kinds: list[str]
+    text: TextIndex
 
     @property
     def size(self) -> int:
         return len(self.keys)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {key: i for i, key in enumerate(self.keys)}
+
+    @cached_property
+    def position_lower(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i, key in enumerate(self.keys):
+            out.setdefault(key.lower(), i)
+        return out
+
+    @cached_property
+    def by_doi(self) -> dict[str, int]:
+        return {d.lower(): i for i, d in enumerate(self.dois) if d}
+
+    @cached_property
+    def by_arxiv(self) -> dict[str, int]:
+        return {a.lower(): i for i, a in enumerate(self.arxiv_ids) if a}
+
+    @cached_property
+    def by_title(self) -> dict[str, int]:
+        """Normalised title -> paper position, for matching .bib entries."""
+        table: dict[str, int] = {}
+        for i, title in enumerate(self.titles):
+            table.setdefault(normalise_title(title or ""), i)
+        table.pop("", None)
+        return table
+
+    @cached_property
+    def node_names(self) -> dict[str, str]:
+        return {node_id: name for node_id, name, _, _ in self.nodes}
+
+    @cached_property
+    def node_parent(self) -> dict[str, str | None]:
+        return {node_id: parent for node_id, _, parent, _ in self.nodes}
+
+    @cached_property
+    def leaves(self) -> list[str]:
+        return [node_id for node_id, _, _, is_leaf in self.nodes if is_leaf]
+
+    @cached_property
+    def paper_leaves(self) -> list[tuple[str, ...]]:
+        ptr, values, names = self.paper_categories.ptr, self.paper_categories.values.tolist(), self.categories
+        return [tuple(names[c] for c in values[ptr[i]:ptr[i + 1]]) for i in range(self.size)]
+
+    @cached_property
+    def leaf_members(self) -> dict[str, np.ndarray]:
+        counts = np.diff(self.paper_categories.ptr)
+        owners = np.repeat(np.arange(self.size, dtype=np.int64), counts)
+        values = self.paper_categories.values
+        out = {leaf: np.zeros(0, dtype=np.int64) for leaf in self.leaves}
+        for c, node_id in enumerate(self.categories):
+            out[node_id] = owners[values == c]
+        return out
+
+    @cached_property
+    def out_links(self) -> dict[int, list[tuple[int, str]]]:
+        return self._links_by(0)
+
+    @cached_property
+    def in_links(self) -> dict[int, list[tuple[int, str]]]:
+        return self._links_by(1)
+
+    def _links_by(self, side: int) -> dict[int, list[tuple[int, str]]]:
+        source, target, kind = (a.tolist() for a in self.links)
+        ends = (source, target) if side == 0 else (target, source)
+        out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for a, b, k in zip(*ends, kind):
+            out[a].append((b, self.link_kinds[k]))
+        return dict(out)
 
     def root(self, node_id: str) -> str:
         while self.node_parent.get(node_id):
@@ -91,23 +184,35 @@ class Index:
         return {leaf for leaf in self.leaves if leaf == node_id or leaf.startswith(node_id + "/")}
 
 
+# --- reading: the stored parts when there are, the tables otherwise ------------------------------------------------
+
 _index_cache: dict[tuple, Index] = {}
 _index_lock = threading.Lock()
 
 
 def load_index(session: Session) -> Index:
-    """The features of every paper, read once per database build and kept in memory."""
+    """The index of the session's database, read once per database build and kept in memory."""
     conn = session.connection()
     info = conn.execute(select(m.BuildInfo.source_hash, m.BuildInfo.built_at).where(m.BuildInfo.id == 1)).first()
     stamp = (str(conn.engine.url), tuple(info) if info else None)
     with _index_lock:
         cached = _index_cache.get(stamp)
         if cached is None:
-            cached = build_index(session, session.connection())
+            parts = _stored_parts(conn)
+            cached = from_parts(parts) if parts else build_index(conn)
             if len(_index_cache) >= 4:
                 _index_cache.pop(next(iter(_index_cache)))
             _index_cache[stamp] = cached
     return cached
+
+
+def _stored_parts(conn) -> dict[str, bytes]:
+    """The parts ``ingest`` stored, or {} when there are none of this format (an older database)."""
+    if not inspect(conn).has_table(m.RelatedIndexPart.__tablename__):
+        return {}
+    rows = _fetch(conn, select(m.RelatedIndexPart.name, m.RelatedIndexPart.data))
+    parts = {name: bytes(data) for name, data in rows}
+    return parts if parts.get("format") == FORMAT else {}
 
 
 def _fetch(conn, statement) -> list[tuple]:
@@ -122,74 +227,86 @@ def _fetch(conn, statement) -> list[tuple]:
         cursor.close()
 
 
-def build_index(session: Session, conn) -> Index:
+def build_index(conn) -> Index:
+    """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection)."""
     rows = _fetch(conn, select(m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id,
-                               m.Paper.title).order_by(m.Paper.key))
-    keys, years, codes, dois, arxiv_ids, titles = (list(column) for column in zip(*rows)) if rows else ([],) * 6
+                               m.Paper.title, m.Paper.summary).order_by(m.Paper.key))
+    keys, years, codes, dois, arxiv_ids, titles, summaries = (
+        (list(column) for column in zip(*rows)) if rows else ([],) * 7)
     position = {key: i for i, key in enumerate(keys)}
-    position_lower: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        position_lower.setdefault(key.lower(), i)
-    years = np.array([y if y is not None else -1 for y in years], dtype=np.int32)
-    has_code = np.array([bool(c) for c in codes], dtype=bool)
-    by_doi = {d.lower(): i for i, d in enumerate(dois) if d}
-    by_arxiv = {a.lower(): i for i, a in enumerate(arxiv_ids) if a}
 
-    nodes = _fetch(conn, select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
-                                m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position))
-    leaves = [node_id for node_id, _, _, is_leaf in nodes if is_leaf]
-    categories = _fetch(conn, select(m.PaperCategory.paper_key, m.PaperCategory.node_id)
-                        .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id))
-    cat_pos = positions(position, [c[0] for c in categories])
-    cat_nodes = [c[1] for c in categories]
-    paper_leaves: list[tuple[str, ...]] = [()] * len(keys)
-    leaf_members: dict[str, np.ndarray] = {}
-    node_array = np.array(cat_nodes, dtype=object)
-    for node_id in dict.fromkeys([*leaves, *cat_nodes]):
-        leaf_members[node_id] = cat_pos[(node_array == node_id) & (cat_pos >= 0)]
-    for i, node_id in zip(cat_pos.tolist(), cat_nodes):
-        if i >= 0:
-            paper_leaves[i] = (*paper_leaves[i], node_id)
+    nodes = [tuple(n) for n in _fetch(conn, select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
+                                                   m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position))]
+    category_rows = _fetch(conn, select(m.PaperCategory.paper_key, m.PaperCategory.node_id, m.PaperCategory.why)
+                           .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id))
+    categories = list(dict.fromkeys([*(n[0] for n in nodes if n[3]), *(c[1] for c in category_rows)]))
+    number = {node_id: c for c, node_id in enumerate(categories)}
+    paper_categories = _ragged(position, [(c[0], number[c[1]]) for c in category_rows])
 
     pm, pt, pmod = m.paper_models.c, m.paper_techniques.c, m.paper_modalities.c
+    model_links = _fetch(conn, select(pm.paper_key, pm.model_id))
+    model_names = dict(_fetch(conn, select(m.Model.id, m.Model.name)))
+    technique_links = _fetch(conn, select(pt.paper_key, pt.technique_id))
+    technique_names = dict(_fetch(conn, select(m.Technique.id, m.Technique.name)))
+    author_links = _fetch(conn, select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id)
+                          .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position))
+    author_names = {i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))}
     vocab = {
-        "model": _vocabulary(position, _fetch(conn, select(pm.paper_key, pm.model_id)),
-                             dict(_fetch(conn, select(m.Model.id, m.Model.name))), model_key, model_family),
-        "technique": _vocabulary(position, _fetch(conn, select(pt.paper_key, pt.technique_id)),
-                                 dict(_fetch(conn, select(m.Technique.id, m.Technique.name))), technique_key),
+        "model": _vocabulary(position, model_links, model_names, model_key, model_family),
+        "technique": _vocabulary(position, technique_links, technique_names, technique_key),
         "modality": _vocabulary(position, _fetch(conn, select(pmod.paper_key, pmod.modality)),
                                 {name: name for (name,) in _fetch(conn, select(m.Modality.name))}, model_key),
-        "author": _vocabulary(position, _fetch(conn, 
-            select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id)
-            .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position)),
-            {i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))},
-            None),
+        "author": _vocabulary(position, author_links, author_names, None),
     }
-    has_fts = fts.fts_available(session)
-    out_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    in_links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for source, target, kind in _fetch(conn, select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
-                                       .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type)):
-        if source in position and target in position and source != target:
-            out_links[position[source]].append((position[target], kind))
-            in_links[position[target]].append((position[source], kind))
+
+    link_rows = [(position[s], position[t], kind) for s, t, kind in _fetch(
+        conn, select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
+        .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type))
+        if s in position and t in position and s != t]
+    link_kinds = sorted({kind for _, _, kind in link_rows})
+    kind_number = {kind: i for i, kind in enumerate(link_kinds)}
+    links = (np.array([r[0] for r in link_rows], dtype=np.int32), np.array([r[1] for r in link_rows], dtype=np.int32),
+             np.array([kind_number[r[2]] for r in link_rows], dtype=np.int32))
+
+    fields = _paper_fields(len(keys), position, titles, summaries, category_rows,
+                           ((technique_links, technique_names), (model_links, model_names)), author_links, author_names)
     return Index(
-        keys=keys, position=position, position_lower=position_lower, years=years, has_code=has_code,
-        by_doi=by_doi, by_arxiv=by_arxiv,
-        node_names={n[0]: n[1] for n in nodes}, node_parent={n[0]: n[2] for n in nodes},
-        leaves=leaves, leaf_members=leaf_members, paper_leaves=paper_leaves, vocab=vocab,
-        out_links=dict(out_links), in_links=dict(in_links), has_fts=has_fts,
-        term_docs=fts.document_frequencies(session) if has_fts else {}, titles=titles,
-        by_title=_title_table(titles),
+        keys=keys, years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
+        has_code=np.array([bool(c) for c in codes], dtype=bool), dois=dois, arxiv_ids=arxiv_ids, titles=titles,
+        nodes=nodes, categories=categories, paper_categories=paper_categories, vocab=vocab, links=links,
+        link_kinds=link_kinds, text=build_text_index(fields, len(keys)),
     )
 
 
-def _title_table(titles: list[str]) -> dict[str, int]:
-    table: dict[str, int] = {}
-    for i, title in enumerate(titles):
-        table.setdefault(normalise_title(title or ""), i)
-    table.pop("", None)
-    return table
+def _paper_fields(size, position, titles, summaries, category_rows, named_links, author_links, author_names):
+    """Each paper's text, one string per field of the word index (title, summary, why, technique, models, authors)."""
+    whys: list[list[str]] = [[] for _ in range(size)]
+    for key, _, why in category_rows:
+        whys[position[key]].append(why or "")
+    named: list[list[list[str]]] = []
+    for links, names in named_links:
+        per_paper: list[list[str]] = [[] for _ in range(size)]
+        for key, value in links:
+            if key in position and value in names:
+                per_paper[position[key]].append(names[value])
+        named.append(per_paper)
+    authors: list[list[str]] = [[] for _ in range(size)]
+    for key, author_id in author_links:
+        if key in position and author_id in author_names:
+            authors[position[key]].append(author_names[author_id][0])
+    for i in range(size):
+        yield (titles[i] or "", summaries[i] or "", " ; ".join(whys[i]), " ; ".join(named[0][i]),
+               " ; ".join(named[1][i]), " ; ".join(authors[i]))
+
+
+def _ragged(position: dict[str, int], pairs: list[tuple[str, int]]) -> Ragged:
+    """Rows per paper from (paper key, value) pairs, in the order given."""
+    rows = [(position[key], value) for key, value in pairs if key in position]
+    owners = np.array([r[0] for r in rows], dtype=np.int64)
+    values = np.array([r[1] for r in rows], dtype=np.int32)
+    order = np.argsort(owners, kind="stable")
+    ptr = np.concatenate(([0], np.cumsum(np.bincount(owners, minlength=len(position))))).astype(np.int64)
+    return Ragged(ptr, values[order])
 
 
 def _vocabulary(position: dict[str, int], links, names: dict, normalise, family=None) -> FeatureTable:
@@ -236,15 +353,10 @@ def _vocabulary(position: dict[str, int], links, names: dict, normalise, family=
     fid_ptr = np.concatenate(([0], np.cumsum(np.bincount(fids, minlength=count)))).astype(np.int64)
     df = np.diff(fid_ptr).astype(np.float64)
     idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(count)
-    families = [family(norm) if family else None for norm in ordered]
-    family_ids: dict[str, list[int]] = {}
-    for fid, fam in enumerate(families):
-        if fam:
-            family_ids.setdefault(fam, []).append(fid)
     return FeatureTable(
-        names=[display[norm] for norm in ordered], members=_Rows(fid_ptr, pos[by_fid_order]),
-        by_paper=_Rows(paper_ptr, fids[by_paper_order]), idf=idf, by_name=fid_of_norm, family=families,
-        family_ids=family_ids, max_words=max((len(norm.split()) for norm in ordered), default=0),
+        names=[display[norm] for norm in ordered], norms=ordered, members=Ragged(fid_ptr, pos[by_fid_order]),
+        by_paper=Ragged(paper_ptr, fids[by_paper_order]), idf=idf,
+        family=[family(norm) if family else None for norm in ordered],
     )
 
 
@@ -276,3 +388,70 @@ def family_weights(vocab: FeatureTable, wanted: dict[int, float]) -> dict[str, f
         if fam:
             out[fam] = max(out.get(fam, 0.0), w)
     return out
+
+
+# --- storing: the index as named byte strings ------------------------------------------------------------------
+
+
+def index_parts(conn) -> dict[str, bytes]:
+    """The index of the database behind ``conn``, as the parts ``ingest.load`` stores in table related_index."""
+    return to_parts(build_index(conn))
+
+
+def to_parts(index: Index) -> dict[str, bytes]:
+    parts = {"format": FORMAT, "papers": _json({
+        "keys": index.keys, "dois": index.dois, "arxiv_ids": index.arxiv_ids, "nodes": index.nodes,
+        "categories": index.categories, "link_kinds": index.link_kinds}),
+        "titles": _json(index.titles), "text.terms": _json(index.text.terms)}
+    arrays = {"years": index.years, "has_code": index.has_code, "categories.ptr": index.paper_categories.ptr,
+              "categories.values": index.paper_categories.values, "links.source": index.links[0],
+              "links.target": index.links[1], "links.kind": index.links[2], "text.ptr": index.text.ptr,
+              "text.docs": index.text.docs, "text.tf": index.text.tf, "text.lengths": index.text.lengths}
+    for kind, table in index.vocab.items():
+        parts[kind] = _json({"names": table.names, "norms": table.norms, "family": table.family})
+        arrays.update({f"{kind}.members.ptr": table.members.ptr, f"{kind}.members.values": table.members.values,
+                       f"{kind}.by_paper.ptr": table.by_paper.ptr, f"{kind}.by_paper.values": table.by_paper.values,
+                       f"{kind}.idf": table.idf})
+    parts.update({name: _array_bytes(array) for name, array in arrays.items()})
+    return parts
+
+
+def from_parts(parts: dict[str, bytes]) -> Index:
+    papers = json.loads(parts["papers"])
+    a = {name: _bytes_array(data) for name, data in parts.items() if data[:1] == b"{" and name not in _JSON_PARTS}
+    vocab = {}
+    for kind in FEATURE_KINDS:
+        meta = json.loads(parts[kind])
+        vocab[kind] = FeatureTable(
+            names=meta["names"], norms=meta["norms"], family=meta["family"], idf=a[f"{kind}.idf"],
+            members=Ragged(a[f"{kind}.members.ptr"], a[f"{kind}.members.values"]),
+            by_paper=Ragged(a[f"{kind}.by_paper.ptr"], a[f"{kind}.by_paper.values"]))
+    return Index(
+        keys=papers["keys"], years=a["years"], has_code=a["has_code"], dois=papers["dois"],
+        arxiv_ids=papers["arxiv_ids"], titles=json.loads(parts["titles"]),
+        nodes=[tuple(node) for node in papers["nodes"]], categories=papers["categories"],
+        paper_categories=Ragged(a["categories.ptr"], a["categories.values"]), vocab=vocab,
+        links=(a["links.source"], a["links.target"], a["links.kind"]), link_kinds=papers["link_kinds"],
+        text=TextIndex(terms=json.loads(parts["text.terms"]), ptr=a["text.ptr"], docs=a["text.docs"],
+                       tf=a["text.tf"], lengths=a["text.lengths"]),
+    )
+
+
+_JSON_PARTS = frozenset({"papers", "titles", "text.terms", *FEATURE_KINDS})
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _array_bytes(array: np.ndarray) -> bytes:
+    """A one-line JSON header (dtype and shape), a newline, then the array's bytes."""
+    array = np.ascontiguousarray(array)
+    header = json.dumps({"dtype": array.dtype.str, "shape": list(array.shape)}).encode("ascii")
+    return header + b"\n" + array.tobytes()
+
+
+def _bytes_array(data: bytes) -> np.ndarray:
+    end = data.index(b"\n")
+    header = json.loads(data[:end])
+    return np.frombuffer(data, dtype=np.dtype(header["dtype"]), offset=end + 1).reshape(header["shape"])

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from explorer import fts
@@ -17,6 +15,7 @@ from explorer.related.index import Index, family_members, family_weights, load_i
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
+from explorer.related.textmatch import TextMatch, match_text
 from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
 from ingest import models as m
@@ -149,12 +148,11 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     excluded = np.zeros(n, dtype=bool)
     excluded[profile.seeds] = True
 
-    match = _text_hits(session, index, profile, result, excluded, weights)
+    match = match_text(index.text, profile.text, excluded, weights) if profile.text.strip() else TextMatch()
     hits = match.hits
     if hits:
-        best = min(score for _, score in hits)
-        for i, score in hits:
-            parts["text"][i] = weights.text * (score / best if best < 0 else 1.0)
+        for i, points in hits:
+            parts["text"][i] = points
         if profile.from_text:
             _infer_leaves(index, profile, hits, weights)
     elif profile.from_text and not any(profile.features.values()):
@@ -193,77 +191,23 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     order = np.lexsort((candidates, -scores))[:k]
     top = [int(candidates[j]) for j in order]
 
-    matched_words = _matched_words(session, match, top)
     details = _paper_details(session, index, top)
     for i in top:
         components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
-        because = reasons(index, profile, i, components, matched_words.get(i, []), weights)
+        words = [w.word for w in match.words_in(index.text, i)] if "text" in components else []
+        because = reasons(index, profile, i, components, words, weights)
         result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components,
                                           **details[i]))
     return result
 
 
-def _text_hits(session, index: Index, profile: Profile, result: RelatedResult, excluded: np.ndarray,
-               weights: Weights) -> _TextMatch:
-    """The best BM25 matches of the profile's text, seeds left out."""
-    if not profile.text.strip():
-        return _TextMatch()
-    if not index.has_fts:
-        result.notes.append("this knowledge base has no full-text index (built by `atlas build` on SQLite); "
-                            "ranked without text relevance")
-        return _TextMatch()
-    query = fts.build_text_query(profile.text, index.term_docs, index.size, weights.text_concepts,
-                                 weights.text_row_budget)
-    limit = weights.text_candidates + len(profile.seeds)
-    try:
-        raw = fts.search(session, query.expression, limit, weights.bm25_columns) if query.expression else []
-        while not raw and query.all_required and len(query.concepts) > 1:
-            # no paper has all the (common) words: loosen by dropping the least telling one
-            query = replace(query, concepts=query.concepts[:-1])
-            raw = fts.search(session, query.expression, limit, weights.bm25_columns)
-    except DBAPIError as exc:  # should not happen (the expression is quoted words); degrade, never crash
-        result.notes.append(f"full-text search failed ({type(exc.orig).__name__}); ranked without text relevance")
-        return _TextMatch()
-    hits, rowids = [], {}
-    for hit in raw:
-        i = index.position.get(hit.key)
-        if i is None or excluded[i]:
-            continue
-        hits.append((i, hit.bm25))
-        rowids[i] = hit.rowid
-    return _TextMatch(query, hits[:weights.text_candidates], rowids)
-
-
-@dataclass
-class _TextMatch:
-    query: fts.TextQuery | None = None
-    hits: list[tuple[int, float]] = field(default_factory=list)  # (paper position, bm25), best first
-    rowids: dict[int, int] = field(default_factory=dict)  # paper position -> row of the full-text index
-
-
-def _matched_words(session: Session, match: _TextMatch, top: list[int]) -> dict[int, list[str]]:
-    """For each top paper that matched the text, the query words it contains, most telling first."""
-    if match.query is None or not match.hits:
-        return {}
-    rowids = {i: match.rowids[i] for i in top if i in match.rowids}
-    texts = fts.indexed_text(session, rowids.values())
-    form_to_concept = {form: c for c in match.query.concepts for form in c.forms}
-    out = {}
-    for i, rowid in rowids.items():
-        present = set(fts.tokenize(texts.get(rowid, "")))
-        concepts = {form_to_concept[f] for f in present if f in form_to_concept}
-        out[i] = [c.word for c in sorted(concepts, key=lambda c: (-c.weight, c.word))]
-    return out
-
-
 def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
     """Free text: the leaves holding a good share of the best text matches' relevance."""
-    top = sorted(hits, key=lambda h: (h[1], h[0]))[:weights.inferred_from_top]
     mass: Counter = Counter()
-    for i, score in top:
+    for i, points in hits[:weights.inferred_from_top]:
         leaves = index.paper_leaves[i]
         for leaf in leaves:
-            mass[leaf] += -score / len(leaves)
+            mass[leaf] += points / len(leaves)
     total = sum(mass.values())
     if total <= 0:
         return

@@ -31,11 +31,14 @@ class Weights:
     # related work, so it outweighs a shared leaf plus a good text match.
     relation: float = 5.0
     relation_cap: float = 8.0
-    # How the BM25 part weighs the indexed columns: title, summary, technique, models, authors.
-    bm25_columns: tuple[float, float, float, float, float] = (3.0, 1.0, 2.0, 2.0, 1.0)
-    text_candidates: int = 300  # best BM25 hits that get a text score
-    text_concepts: int = 24  # most telling query words searched for ...
-    text_row_budget: int = 1000  # ... while the papers containing them add up to at most this (see explorer.fts)
+    # How the BM25F text score weighs the fields of a paper: title, summary, why (its categories' reasons),
+    # technique, models, authors (explorer.related.textindex).
+    bm25_columns: tuple[float, float, float, float, float, float] = (3.0, 1.0, 1.0, 2.0, 2.0, 1.0)
+    bm25_b: float = 0.75  # how much a long field is penalised (0: not at all, 1: in proportion to its length)
+    bm25_k1: float = 1.2  # how fast repeating a word stops adding to the score
+    text_candidates: int = 300  # best text matches that get a text score
+    text_concepts: int = 64  # most telling query words searched for ...
+    text_row_budget: int = 60_000  # ... while the papers containing them add up to at most this
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
     min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
 
