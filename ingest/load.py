@@ -169,7 +169,8 @@ class _Rows:
                 "id": node.id, "name": node.name, "parent_id": node.parent, "description": node.description,
                 "survey_refs": node.survey_refs, "depth": node.depth, "position": position, "is_leaf": node.is_leaf,
             })
-        rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"]} for x in dataset.methods]
+        rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"],
+                         "description": x.get("description")} for x in dataset.methods]
         method_ids = {x["id"] for x in rows.methods}
         for entry in dataset.entries:
             rows._add_paper(entry, dataset.annotations.get(entry.key), method_ids)

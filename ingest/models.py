@@ -138,6 +138,7 @@ class Method(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
     paper_key: Mapped[str | None]  # canonical paper; may be outside the knowledge base
+    description: Mapped[str | None] = mapped_column(Text)  # the catalogue's paragraph (related work reads it)
 
 
 class Relation(Base):

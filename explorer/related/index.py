@@ -21,12 +21,15 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from explorer.related.names import model_family, model_key, technique_key
+from explorer.related.concepts import Concepts, build_concepts, method_sources, technique_sources, vocabulary_sources
+from explorer.related.concepts import from_parts as concepts_from_parts
+from explorer.related.concepts import to_parts as concepts_to_parts
 from explorer.related.textindex import TextIndex, build_text_index
 from explorer.related.weights import FEATURE_KINDS
 from ingest import models as m
 from ingest.identifiers import normalise_title
 
-FORMAT = b"related-index 1"  # bump when the parts change; older parts are then ignored and the tables read
+FORMAT = b"related-index 2"  # bump when the parts change; older parts are then ignored and the tables read
 
 
 
@@ -89,7 +92,8 @@ class Index:
     vocab: dict[str, FeatureTable]
     links: tuple[np.ndarray, np.ndarray, np.ndarray]  # (source, target, kind number) of every typed link
     link_kinds: list[str]
-    text: TextIndex
+    text: TextIndex  # every paper's words
+    concepts: Concepts  # named things a question may describe (explorer.related.concepts)
 
     @property
     def size(self) -> int:
@@ -268,14 +272,39 @@ def build_index(conn) -> Index:
     links = (np.array([r[0] for r in link_rows], dtype=np.int32), np.array([r[1] for r in link_rows], dtype=np.int32),
              np.array([kind_number[r[2]] for r in link_rows], dtype=np.int32))
 
-    fields = _paper_fields(len(keys), position, titles, summaries, category_rows,
-                           ((technique_links, technique_names), (model_links, model_names)), author_links, author_names)
+    fields = list(_paper_fields(len(keys), position, titles, summaries, category_rows,
+                                ((technique_links, technique_names), (model_links, model_names)), author_links,
+                                author_names))
+    # A database built before methods kept their description (INGEST_VERSION < 4) has names only.
+    has_description = any(c["name"] == "description" for c in inspect(conn).get_columns(m.Method.__tablename__))
+    method_rows = _fetch(conn, select(m.Method.id, m.Method.name,
+                                      m.Method.description if has_description else m.Method.name).order_by(m.Method.id))
+    method_members: dict[str, list[int]] = defaultdict(list)
+    for key, method_id in _fetch(conn, select(m.paper_methods.c.paper_key, m.paper_methods.c.method_id)):
+        if key in position:
+            method_members[method_id].append(position[key])
+    techniques = vocab["technique"]
+    sources = [*vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names)),
+               *method_sources(method_rows, method_members),
+               *technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))])]
     return Index(
         keys=keys, years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
         has_code=np.array([bool(c) for c in codes], dtype=bool), dois=dois, arxiv_ids=arxiv_ids, titles=titles,
         nodes=nodes, categories=categories, paper_categories=paper_categories, vocab=vocab, links=links,
-        link_kinds=link_kinds, text=build_text_index(fields, len(keys)),
+        link_kinds=link_kinds, text=build_text_index(fields, len(keys)), concepts=build_concepts(sources, fields),
     )
+
+
+def _named_members(vocab: dict[str, FeatureTable], kind: str, names) -> list[int]:
+    """Papers whose annotations name any of ``names`` (compared as the feature tables compare names)."""
+    table = vocab[kind]
+    normalise = technique_key if kind == "technique" else model_key
+    out: set[int] = set()
+    for name in names:
+        fid = table.by_name.get(normalise(str(name)))
+        if fid is not None:
+            out.update(table.members[fid].tolist())
+    return sorted(out)
 
 
 def _paper_fields(size, position, titles, summaries, category_rows, named_links, author_links, author_names):
@@ -399,45 +428,46 @@ def index_parts(conn) -> dict[str, bytes]:
 
 
 def to_parts(index: Index) -> dict[str, bytes]:
-    parts = {"format": FORMAT, "papers": _json({
-        "keys": index.keys, "dois": index.dois, "arxiv_ids": index.arxiv_ids, "nodes": index.nodes,
-        "categories": index.categories, "link_kinds": index.link_kinds}),
-        "titles": _json(index.titles), "text.terms": _json(index.text.terms)}
-    arrays = {"years": index.years, "has_code": index.has_code, "categories.ptr": index.paper_categories.ptr,
-              "categories.values": index.paper_categories.values, "links.source": index.links[0],
-              "links.target": index.links[1], "links.kind": index.links[2], "text.ptr": index.text.ptr,
-              "text.docs": index.text.docs, "text.tf": index.text.tf, "text.lengths": index.text.lengths}
+    """Named byte strings: JSON for lists of names (parts ending in .json), raw arrays for the rest."""
+    parts: dict[str, object] = {
+        "papers.json": {"keys": index.keys, "dois": index.dois, "arxiv_ids": index.arxiv_ids, "nodes": index.nodes,
+                        "categories": index.categories, "link_kinds": index.link_kinds},
+        "titles.json": index.titles, "years": index.years, "has_code": index.has_code,
+        "categories.ptr": index.paper_categories.ptr, "categories.values": index.paper_categories.values,
+        "links.source": index.links[0], "links.target": index.links[1], "links.kind": index.links[2],
+        **index.text.arrays("text"), **concepts_to_parts(index.concepts, "concepts")}
     for kind, table in index.vocab.items():
-        parts[kind] = _json({"names": table.names, "norms": table.norms, "family": table.family})
-        arrays.update({f"{kind}.members.ptr": table.members.ptr, f"{kind}.members.values": table.members.values,
-                       f"{kind}.by_paper.ptr": table.by_paper.ptr, f"{kind}.by_paper.values": table.by_paper.values,
-                       f"{kind}.idf": table.idf})
-    parts.update({name: _array_bytes(array) for name, array in arrays.items()})
-    return parts
+        parts.update({f"{kind}.json": {"names": table.names, "norms": table.norms, "family": table.family},
+                      f"{kind}.members.ptr": table.members.ptr, f"{kind}.members.values": table.members.values,
+                      f"{kind}.by_paper.ptr": table.by_paper.ptr, f"{kind}.by_paper.values": table.by_paper.values,
+                      f"{kind}.idf": table.idf})
+    out = {"format": FORMAT}
+    for name, value in parts.items():
+        if isinstance(value, np.ndarray):
+            out[name] = _array_bytes(value)
+        else:
+            out[name] = value if isinstance(value, bytes) else _json(value)
+    return out
 
 
 def from_parts(parts: dict[str, bytes]) -> Index:
-    papers = json.loads(parts["papers"])
-    a = {name: _bytes_array(data) for name, data in parts.items() if data[:1] == b"{" and name not in _JSON_PARTS}
+    arrays = {name: _bytes_array(data) for name, data in parts.items() if name != "format" and not name.endswith(".json")}
+    papers = json.loads(parts["papers.json"])
     vocab = {}
     for kind in FEATURE_KINDS:
-        meta = json.loads(parts[kind])
+        meta = json.loads(parts[f"{kind}.json"])
         vocab[kind] = FeatureTable(
-            names=meta["names"], norms=meta["norms"], family=meta["family"], idf=a[f"{kind}.idf"],
-            members=Ragged(a[f"{kind}.members.ptr"], a[f"{kind}.members.values"]),
-            by_paper=Ragged(a[f"{kind}.by_paper.ptr"], a[f"{kind}.by_paper.values"]))
+            names=meta["names"], norms=meta["norms"], family=meta["family"], idf=arrays[f"{kind}.idf"],
+            members=Ragged(arrays[f"{kind}.members.ptr"], arrays[f"{kind}.members.values"]),
+            by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]))
     return Index(
-        keys=papers["keys"], years=a["years"], has_code=a["has_code"], dois=papers["dois"],
-        arxiv_ids=papers["arxiv_ids"], titles=json.loads(parts["titles"]),
+        keys=papers["keys"], years=arrays["years"], has_code=arrays["has_code"], dois=papers["dois"],
+        arxiv_ids=papers["arxiv_ids"], titles=json.loads(parts["titles.json"]),
         nodes=[tuple(node) for node in papers["nodes"]], categories=papers["categories"],
-        paper_categories=Ragged(a["categories.ptr"], a["categories.values"]), vocab=vocab,
-        links=(a["links.source"], a["links.target"], a["links.kind"]), link_kinds=papers["link_kinds"],
-        text=TextIndex(terms=json.loads(parts["text.terms"]), ptr=a["text.ptr"], docs=a["text.docs"],
-                       tf=a["text.tf"], lengths=a["text.lengths"]),
+        paper_categories=Ragged(arrays["categories.ptr"], arrays["categories.values"]), vocab=vocab,
+        links=(arrays["links.source"], arrays["links.target"], arrays["links.kind"]), link_kinds=papers["link_kinds"],
+        text=TextIndex.from_arrays(parts, arrays, "text"), concepts=concepts_from_parts(parts, arrays, "concepts"),
     )
-
-
-_JSON_PARTS = frozenset({"papers", "titles", "text.terms", *FEATURE_KINDS})
 
 
 def _json(value) -> bytes:

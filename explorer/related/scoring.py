@@ -15,7 +15,9 @@ from explorer.related.index import Index, family_members, family_weights, load_i
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
-from explorer.related.textmatch import TextMatch, match_text
+from explorer.related.concepts import expansion_words
+from explorer.related.textindex import query_words
+from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
 from ingest import models as m
@@ -148,7 +150,7 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     excluded = np.zeros(n, dtype=bool)
     excluded[profile.seeds] = True
 
-    match = match_text(index.text, profile.text, excluded, weights) if profile.text.strip() else TextMatch()
+    match = _match_text(session, index, profile, excluded, weights)
     hits = match.hits
     if hits:
         for i, points in hits:
@@ -201,6 +203,45 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     return result
 
 
+def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray,
+                weights: Weights) -> TextMatch:
+    """The text part: the question's words, and for free text the words of the concepts it describes and the
+    words its best first matches share."""
+    if not profile.text.strip():
+        return TextMatch()
+    words, unknown = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
+    if not profile.from_text or not words:
+        return score_words(index.text, words, excluded, weights, unknown)
+    known = {w.term for w in words}
+    words += expansion_words(index.concepts, index.text, profile.text, known, weights)
+    first = score_words(index.text, words, excluded, weights, unknown)
+    best = [i for i, _ in first.hits[:weights.feedback_papers]]
+    if len(best) < 2:
+        return first
+    words += feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
+    return score_words(index.text, words, excluded, weights, unknown)
+
+
+_TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))
+_WHYS = select(m.PaperCategory.paper_key, m.PaperCategory.why).where(
+    m.PaperCategory.paper_key.in_(bindparam("keys", expanding=True)))
+
+
+def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[str]:
+    """The indexed text of a few papers (title, summary, whys, techniques), for feedback."""
+    keys = [index.keys[i] for i in positions]
+    conn = session.connection()
+    texts = {key: [index.titles[index.position[key]]] for key in keys}
+    for key, summary in conn.execute(_TEXTS, {"keys": keys}):
+        texts[key].append(summary or "")
+    for key, why in conn.execute(_WHYS, {"keys": keys}):
+        texts[key].append(why or "")
+    techniques = index.vocab["technique"]
+    for i, key in zip(positions, keys):
+        texts[key].extend(techniques.names[f] for f in techniques.by_paper[i])
+    return ["\n".join(texts[key]) for key in keys]
+
+
 def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
     """Free text: the leaves holding a good share of the best text matches' relevance."""
     mass: Counter = Counter()
@@ -240,7 +281,9 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
     if not wanted:
         return
     vocab = index.vocab[kind]
-    unit = getattr(weights, kind)
+    # A model or technique the question names was asked for: it counts more than one a seed paper happens to have.
+    boost = weights.named if profile.from_text else 1.0
+    unit = getattr(weights, kind) * boost
     for fid, w in wanted.items():
         out[vocab.members[fid]] += unit * vocab.idf[fid] * w
     if kind == "model":
@@ -250,7 +293,7 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
             papers, rarity = family_members(vocab, fam)
             family += unit * weights.model_family * w * np.bincount(papers, weights=rarity, minlength=index.size)
         out += np.where(out > 0, 0.0, family)
-    np.minimum(out, getattr(weights, f"{kind}_cap"), out=out)
+    np.minimum(out, getattr(weights, f"{kind}_cap") * boost, out=out)
 
 
 _DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(

@@ -20,6 +20,7 @@ query reads them instead of re-reading every paper.
 
 from __future__ import annotations
 
+import json
 import math
 from array import array
 from collections import Counter
@@ -72,7 +73,7 @@ class TextIndex:
         """1 / (1 - b + b * len / mean len) for every paper and field, computed once per value of b."""
         norms = self._norms.get(b)
         if norms is None:
-            mean = self.lengths.mean(axis=0) if self.size else np.ones(len(FIELDS), dtype=np.float32)
+            mean = self.lengths.mean(axis=0) if self.size else np.ones(self.lengths.shape[1], dtype=np.float32)
             norms = (1.0 / (1.0 - b + b * self.lengths / np.maximum(mean, 1e-9))).astype(np.float32)
             self._norms[b] = norms
         return norms
@@ -83,6 +84,17 @@ class TextIndex:
         weighted = (tf * self.inverse_norms(b)[docs]) @ field_weights
         return docs, self.idf[term] * weighted * (k1 + 1.0) / (weighted + k1)
 
+    def arrays(self, prefix: str) -> dict[str, object]:
+        """The index as named parts for storage: the terms as JSON, the rest as arrays."""
+        return {f"{prefix}.terms.json": json.dumps(self.terms, ensure_ascii=False).encode("utf-8"),
+                f"{prefix}.ptr": self.ptr, f"{prefix}.docs": self.docs, f"{prefix}.tf": self.tf,
+                f"{prefix}.lengths": self.lengths}
+
+    @classmethod
+    def from_arrays(cls, parts: dict[str, bytes], arrays: dict[str, np.ndarray], prefix: str) -> TextIndex:
+        return cls(terms=json.loads(parts[f"{prefix}.terms.json"]), ptr=arrays[f"{prefix}.ptr"],
+                   docs=arrays[f"{prefix}.docs"], tf=arrays[f"{prefix}.tf"], lengths=arrays[f"{prefix}.lengths"])
+
     def fields_with(self, term: int, doc: int) -> list[str]:
         """The fields of a paper that contain the word (empty when none does)."""
         docs, tf = self.postings(term)
@@ -92,9 +104,9 @@ class TextIndex:
         return [FIELDS[f] for f in np.flatnonzero(tf[at])]
 
 
-def build_text_index(texts: Iterable[Sequence[str]], size: int) -> TextIndex:
-    """The index of ``size`` papers, from one tuple of field texts (in ``FIELDS`` order) per paper position."""
-    width = len(FIELDS)
+def build_text_index(texts: Iterable[Sequence[str]], size: int, width: int = len(FIELDS)) -> TextIndex:
+    """The index of ``size`` documents, from one tuple of ``width`` field texts per document (``FIELDS`` for
+    papers)."""
     ids: dict[str, int] = {}
     term_col, doc_col, field_col, count_col = array("q"), array("q"), array("q"), array("q")
     lengths = np.zeros((size, width), dtype=np.float32)

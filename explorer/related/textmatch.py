@@ -1,18 +1,21 @@
 """The text part of the score: how well each paper's words match the question's (``explorer.related.textindex``).
 
-``match_text`` scores every paper with BM25F against the question's most telling words and keeps the best
-``text_candidates``; the best gets ``Weights.text`` points and the others their share of it. It also remembers
+``score_words`` scores every paper with BM25F against the searched words (the question's most telling ones, and
+for free text the words its concepts and its best first matches add) and keeps the best ``text_candidates``; the
+best gets ``Weights.text`` points and the others their share of it. It also remembers
 what each word contributed to each paper, so that a reason can say which words matched, where, and how much
 they counted.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.related.textindex import FIELD_NAMES, QueryWord, TextIndex, query_words
+from explorer import fts
+from explorer.related.textindex import FIELD_NAMES, QueryWord, TextIndex
 from explorer.related.weights import Weights
 
 
@@ -49,10 +52,10 @@ class TextMatch:
         return sorted(out, key=lambda w: (-w.points, w.word))
 
 
-def match_text(index: TextIndex, text: str, excluded: np.ndarray, weights: Weights) -> TextMatch:
-    """BM25F of every paper against the text's most telling words; the seeds (``excluded``) score nothing."""
-    words, unknown = query_words(index, text, weights.text_concepts, weights.text_row_budget)
-    match = TextMatch(words=words, unknown=unknown)
+def score_words(index: TextIndex, words: list[QueryWord], excluded: np.ndarray, weights: Weights,
+                unknown: int = 0) -> TextMatch:
+    """BM25F of every paper against the words; the seeds (``excluded``) score nothing."""
+    match = TextMatch(words=list(words), unknown=unknown)
     if not words:
         return match
     field_weights = np.asarray(weights.bm25_columns, dtype=np.float32)
@@ -69,6 +72,28 @@ def match_text(index: TextIndex, text: str, excluded: np.ndarray, weights: Weigh
     match._scale = weights.text / float(total[best[0]])
     match.hits = [(int(i), float(total[i]) * match._scale) for i in best]
     return match
+
+
+FEEDBACK_SOURCE = "your best matches"
+
+
+def feedback_words(index: TextIndex, texts: list[str], known: set[int], weights: Weights) -> list[QueryWord]:
+    """Words that at least two of the best first matches share (pseudo-relevance feedback): the ones that say
+    most (papers that have them times rarity), weighted by the share of those matches that have them."""
+    having: Counter = Counter()
+    spelling: dict[int, str] = {}
+    for text in texts:
+        terms = set()
+        for word in fts.content_words(text):
+            term = index.term_id.get(fts.stem_word(word))
+            if term is not None and term not in known:
+                terms.add(term)
+                spelling.setdefault(term, word)
+        having.update(terms)
+    candidates = [t for t, n in having.items() if n >= 2 and index.df[t] >= 2]
+    candidates.sort(key=lambda t: (-having[t] * float(index.idf[t]), spelling[t]))
+    return [QueryWord(spelling[t], t, weights.feedback * having[t] / max(len(texts), 1), FEEDBACK_SOURCE)
+            for t in candidates[:weights.feedback_words]]
 
 
 def _best(scores: np.ndarray, limit: int) -> np.ndarray:

@@ -27,6 +27,7 @@ class Weights:
     modality_cap: float = 1.0
     author: float = 1.0  # per shared author, times its rarity
     author_cap: float = 2.0
+    named: float = 1.7  # free text: a model or technique the text names counts this many times (and its cap)
     # Per typed link with a seed paper, either direction. A link a curator wrote down is the surest sign of
     # related work, so it outweighs a shared leaf plus a good text match.
     relation: float = 5.0
@@ -39,6 +40,16 @@ class Weights:
     text_candidates: int = 300  # best text matches that get a text score
     text_concepts: int = 64  # most telling query words searched for ...
     text_row_budget: int = 60_000  # ... while the papers containing them add up to at most this
+    # Meaning (free text only, explorer.related.concepts): the named things the question describes add their
+    # names to the searched words, each word weighing ``expansion`` times how well the question matched.
+    concept_fields: tuple[float, float, float] = (2.0, 2.0, 0.5)  # a concept's names, definition, papers' text
+    expansion: float = 0.6
+    expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
+    expansion_concepts: int = 3  # best-matching concepts used, at most
+    # Feedback (free text only): words that most of the best first matches share are searched for too.
+    feedback: float = 0.4  # weight of such a word found in all of them
+    feedback_papers: int = 5  # best first matches read
+    feedback_words: int = 8  # words added, at most
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
     min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
 
