@@ -23,7 +23,8 @@ def test_table_lists_rank_score_key_title_and_reasons(fixture_db, capsys):
     lines = out.splitlines()
     assert lines[0].split() == ["#", "score", "year", "key", "title"]
     assert lines[1].split()[:4] == ["1", lines[1].split()[1], "2020", "nostalgebraist2020interpreting"]
-    assert "- built on by: neo2024interpreting" in out and "- compares with: neo2024interpreting" in out
+    assert "- Your paper neo2024interpreting builds on it (5.0 points)" in out
+    assert "- It compares itself with your paper neo2024interpreting" in out
 
 
 def test_json_is_an_array_with_key_title_score_reasons(fixture_db, capsys):

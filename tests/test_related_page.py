@@ -37,8 +37,8 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
     ranked = [label for label, target in links(at).items() if label.startswith("**")]
     assert ranked[0].startswith("**1.**") and "logit lens" in ranked[0]
     assert links(at)[ranked[0]] == "paper?key=nostalgebraist2020interpreting"
-    assert "built on by\\: neo2024interpreting" in shown  # escaped Markdown
-    assert "same leaf\\: Decision\\-Making Workflow" in shown
+    assert "Your paper neo2024interpreting builds on it \\(5\\.0 points\\)" in shown  # escaped Markdown
+    assert "same taxonomy leaf as your paper\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["BibTeX", "JSON"]
     permalink = at.code[-1].value
@@ -159,7 +159,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{live_site}/related?from=paper&paper=neo2024interpreting")
             _ready(page)
-            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()
             assert "paper=neo2024interpreting" in page.url
             page.get_by_text("interpreting GPT: the logit lens").first.click()  # a result opens its paper page
             page.wait_for_url("**/paper?key=nostalgebraist2020interpreting")
@@ -183,7 +183,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
                            "vision-language models}}\n", encoding="utf-8")
             page.locator("input[type=file]").set_input_files(str(bib))
             page.get_by_text("1 of 1 entries are in the atlas").first.wait_for()
-            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()
             page.get_by_text("related?from=bib&cites=neo2024interpreting").first.wait_for()  # the permalink
             assert errors == []
         finally:

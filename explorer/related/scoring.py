@@ -196,7 +196,7 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     details = _paper_details(session, index, top)
     for i in top:
         components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
-        words = [w.word for w in match.words_in(index.text, i)] if "text" in components else []
+        words = match.words_in(index.text, i) if "text" in components else []
         because = reasons(index, profile, i, components, words, weights)
         result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components,
                                           **details[i]))
