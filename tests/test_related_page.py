@@ -61,6 +61,39 @@ def test_typing_text_and_submitting(site):
     assert any(target == "paper?key=leng2024mitigating" for target in links(at).values())
 
 
+def test_the_address_follows_the_question(site):
+    # Typing a question puts it in the address; another question replaces it; clearing it removes it.
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
+    at.segmented_control(key="from").set_value("text").run()
+    at.text_area(key="related_text").input("logit lens")
+    at.button[0].click().run()
+    ok(at)
+    assert at.query_params.get("q") == "logit lens" and "paper" not in at.query_params
+    at.text_area(key="related_text").input("attention sinks")
+    at.button[0].click().run()
+    assert ok(at).query_params.get("q") == "attention sinks"
+    at.text_area(key="related_text").input("")
+    at.button[0].click().run()
+    assert "q" not in ok(at).query_params
+
+
+def test_how_the_ranking_works_is_prose_without_internal_names(site):
+    from dataclasses import fields
+
+    from explorer.related import Weights
+
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
+    expander = next(e for e in at.expander if e.label == "How the ranking works")
+    shown = "\n".join(m.value for m in expander.markdown)
+    assert "the surest sign of related work" in shown and "“polysemanticity”" in shown
+    assert not expander.get("arrow_data_frame")  # no table of settings
+    for name in (f.name for f in fields(Weights) if "_" in f.name):
+        assert name not in shown, name  # no internal weight names such as inferred_from_top or bm25_columns
+    for paper in ok(at).markdown:
+        for name in ("bm25", "inferred_from_top", "same_leaf", "text_candidates"):
+            assert name not in paper.value
+
+
 def test_bib_permalink_and_filters(site):
     at = ok(app_test("related", {"from": "bib", "cites": ["neo2024interpreting", "muller2024sehen"]}))
     targets = [t for label, t in links(at).items() if label.startswith("**")]

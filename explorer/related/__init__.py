@@ -43,6 +43,7 @@ Input that cannot be answered (an unknown paper key or taxonomy node, an empty y
 ``RelatedInputError`` with a message that names the problem and the fix.
 """
 
+from explorer.related.explain import explain_ranking
 from explorer.related.index import Index, load_index
 from explorer.related.inputs import match_entry, read_user_bib, resolve_category, resolve_paper
 from explorer.related.rendering import FORMATS, bibtex_for, input_summary, render, to_json, to_table
@@ -51,7 +52,7 @@ from explorer.related.scoring import find_related, related_to_paper
 from explorer.related.weights import COMPONENTS, MAX_K, MAX_TEXT_CHARS, WEIGHTS, Weights, weight_table
 
 __all__ = [
-    "BibMatch", "COMPONENTS", "FORMATS", "Filters", "Index", "MAX_K", "MAX_TEXT_CHARS", "RelatedInputError",
+    "BibMatch", "COMPONENTS", "FORMATS", "explain_ranking", "Filters", "Index", "MAX_K", "MAX_TEXT_CHARS", "RelatedInputError",
     "RelatedPaper", "RelatedResult", "WEIGHTS", "Weights", "bibtex_for", "find_related", "input_summary",
     "load_index", "match_entry", "read_user_bib", "related_to_paper", "render", "resolve_category",
     "resolve_paper", "to_json", "to_table", "weight_table",
