@@ -1,28 +1,37 @@
 # Two entry points for a fresh machine (Python 3.11+, make, a shell):
-#   make run   installs everything, builds the knowledge base from data/ and starts the website
-#   make test  installs everything (Chromium included) and runs the whole test suite
+#   make run   installs what the website needs, builds the knowledge base from data/ and starts the website
+#   make test  installs everything (the methods' torch and Chromium included) and runs the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run build test test-fast benchmarks clean
+.PHONY: install install-site browser run build test test-fast lint benchmarks clean
 
-install: $(VENV)/.installed
+# Everything: the site, the methods (torch, CPU build pinned in pyproject) and the test tools.
+install: $(VENV)/.installed-all
+# What the knowledge base, the CLI and the website need; the Methods page says how to add the demos.
+install-site: $(VENV)/.installed-site
 
-# The venv is rebuilt when pyproject.toml changes. torch is pinned to the CPU build (see pyproject).
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# Each stamp is remade when pyproject.toml changes.
+$(VENV)/.installed-all: pyproject.toml $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test,methods]'
+	touch $@ $(VENV)/.installed-site
+
+$(VENV)/.installed-site: pyproject.toml $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 # Debian's Chromium for the end-to-end browser tests (Playwright drives it; nothing is downloaded by Playwright).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-build: install
+build: install-site
 	$(BIN)/atlas build
 
 run: build
@@ -30,10 +39,10 @@ run: build
 
 test: install browser
 	$(BIN)/atlas validate --strict
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --hypothesis-profile=ci
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser" --hypothesis-profile=ci
 
 benchmarks: install browser
 	$(BIN)/python benchmarks/bench_build.py

@@ -1,4 +1,5 @@
-"""The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route.
+"""The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route,
+and show any AtlasError a page raises as one message (``common.user_errors``).
 
 Run with `make run` (or `streamlit run app.py`). Each page lives in app_pages/ and only calls
 the read side (explorer/). To add a page, add one line to PAGES; its URL path is its file name.
@@ -6,7 +7,7 @@ the read side (explorer/). To add a page, add one line to PAGES; its URL path is
 
 import streamlit as st
 
-from app_pages.common import knowledge_base
+from app_pages.common import knowledge_base, user_errors
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -20,5 +21,7 @@ PAGES = [
 ]
 
 st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon="🔬", layout="wide")
-knowledge_base()  # builds it from data/ on the first start
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with user_errors():  # an AtlasError on any page becomes one message; anything else is a bug
+    knowledge_base()  # builds it from data/ on the first start
+    page.run()

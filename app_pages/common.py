@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +18,7 @@ from explorer.overview import Overview, build_overview
 from explorer.safety import markdown_text, plain_text
 from ingest import DataError, build
 from ingest.build import default_db_path
+from ingest.errors import AtlasError
 from ingest.validate import DEFAULT_DATA_DIR
 
 md = markdown_text  # every piece of data text that goes into Markdown passes through this
@@ -25,6 +27,23 @@ md = markdown_text  # every piece of data text that goes into Markdown passes th
 def code(text: object) -> str:
     """Data text as inline code: nothing inside a code span is interpreted; backticks cannot end it."""
     return "`" + plain_text(text).replace("`", "'") + "`"
+
+
+@contextmanager
+def user_errors():
+    """The one place the website turns an exception into a message (app.py wraps every page in it).
+
+    An ``AtlasError`` is a problem a visitor or the operator can fix (an unknown key in the URL, a
+    database file that is not a knowledge base, ...): it is shown as one escaped message at the top
+    of the page, above whatever the page drew before it, and the page stops. Anything else is a bug
+    and propagates, so Streamlit shows its traceback (and tests fail on it)."""
+    slot = st.empty()
+    try:
+        yield
+    except AtlasError as exc:
+        slot.error(md(str(exc)), icon=":material/error:")
+        st.stop()
+
 
 _build_lock = threading.Lock()
 
@@ -41,11 +60,11 @@ def knowledge_base() -> Path:
         return path
     with _build_lock:
         if not path.exists():
-            with st.spinner(f"First start: building the knowledge base from {data_dir()} ..."):
+            with st.spinner(f"First start: building the knowledge base from {md(data_dir())} ..."):
                 try:
                     build(data_dir(), path)
-                except DataError as exc:
-                    st.error(f"The knowledge base could not be built: {exc}. Run `atlas validate` to see every problem.")
+                except DataError as exc:  # more than one message: the problems are listed below it
+                    st.error(f"The knowledge base could not be built: {md(exc)}. Run `atlas validate` to see every problem.")
                     st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
                     st.stop()
     return path

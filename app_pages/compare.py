@@ -22,11 +22,7 @@ def render() -> None:
     catalog = common.catalog()
     st.title("Compare")
     filters = filter_widgets(catalog)
-    try:
-        result = common.search(filters)
-    except KeyError as exc:
-        st.error(common.md(exc.args[0]))
-        return
+    result = common.search(filters)
 
     picked = [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key]
     picked = results_table(result.papers, filters, picked)

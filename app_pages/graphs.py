@@ -62,7 +62,7 @@ def settings_widgets(catalog) -> GraphSettings:
 
 
 def too_large(catalog, settings: GraphSettings, exc: GraphTooLarge) -> None:
-    st.warning(str(exc), icon=":material/warning:")
+    st.warning(common.md(str(exc)), icon=":material/warning:")
     counts = catalog.node_counts()
     below = catalog.children(settings.scope) if settings.scope else catalog.roots()
     if below:

@@ -10,7 +10,8 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.db import open_session
-from explorer.methods_view import DemoRun, MethodCard, UnknownMethodError, cached_run, find, method_cards, run_demo
+from explorer.methods_view import (DemoRun, MethodCard, UnknownMethodError, cached_run, demos_unavailable_reason, find,
+                                   method_cards, run_demo)
 from explorer.safety import markdown_link
 
 
@@ -101,11 +102,14 @@ def implementations(card: MethodCard) -> None:
 def demo(card: MethodCard) -> None:
     st.subheader("Demo on a toy model")
     run = cached_run(card.id)
-    if run is None:
+    missing = demos_unavailable_reason() if run is None else None
+    if missing:
+        st.info(f"No demo can run in this installation of the atlas: {common.md(missing)}.")
+    elif run is None:
         st.caption("Runs the method on its toy model: the first run trains the model with a fixed seed "
                    "(seconds on a CPU); the figure is kept for every later visitor.")
         if st.button("Run the demo", icon=":material/play_arrow:", type="primary"):
-            with st.spinner(f"Running {card.name} on its toy model ..."):
+            with st.spinner(f"Running {common.md(card.name)} on its toy model ..."):
                 try:
                     run = run_demo(card.id)
                 except Exception as exc:  # show the failure on the page; the rest of it still works

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import common, related_view
 from explorer import related, urls
-from explorer.related import Filters, RelatedInputError
+from explorer.related import Filters
 
 P = urls.RELATED_PARAMS
 SOURCES = ("text", "paper", "bib")  # shown as they are: the URL holds the same words
@@ -31,13 +31,9 @@ def render() -> None:
         show_in_address(urls.related())  # no question (the text was cleared): none in the address either
         how_it_works()
         return
-    try:
-        with common.session() as session:
-            result = related.find_related(session, k=k, filters=filters, **query)
-            bibtex = related.bibtex_for(session, result) if result.papers else ""
-    except RelatedInputError as exc:
-        st.error(common.md(str(exc)))
-        return
+    with common.session() as session:  # a RelatedInputError (unknown key, empty year range): common.user_errors
+        result = related.find_related(session, k=k, filters=filters, **query)
+        bibtex = related.bibtex_for(session, result) if result.papers else ""
     show_input(result)
     for note in result.notes:
         st.info(common.md(note), icon=":material/info:")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.browse import NodeView, UnknownNode, node_view, tree
+from explorer.browse import NodeView, node_view, tree
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
 PAPER_LINKS = 60  # beyond this, the node's papers are listed in the comparison table
@@ -23,12 +23,7 @@ def render() -> None:
         if not node_id:
             st.info("Choose a node in the tree to see its description and its papers.")
             return
-        try:
-            view = node_view(catalog, node_id)
-        except UnknownNode as exc:
-            st.error(str(exc))
-            return
-        show_node(view)
+        show_node(node_view(catalog, node_id))  # an unknown node: common.user_errors shows why
 
 
 def show_tree(catalog, current: str | None) -> None:

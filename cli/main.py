@@ -20,7 +20,7 @@ from explorer import related
 from explorer.stats import compute_stats
 from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
-from ingest.errors import AtlasError
+from ingest.errors import AtlasError, InvalidInput
 from ingest.validate import DEFAULT_DATA_DIR
 from taxonomy import load_taxonomy
 
@@ -135,6 +135,10 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("method_id", metavar="ID", help="a method id, e.g. attention-rollout")
     cmd.add_argument("--out", type=Path, default=Path("method-runs"), metavar="DIR",
                      help="output folder, created if missing (default: ./method-runs)")
+    cmd.add_argument("--model", type=Path, metavar="PATH",
+                     help="a local Hugging Face checkpoint folder (ViT, CLIP, LLaVA, Qwen2-VL or a decoder LLM) "
+                          "to run the method on, with a synthetic seeded input, instead of the toy model "
+                          "(needs the methods extra: pip install -e '.[methods]')")
     cmd.set_defaults(handler=cmd_methods_run)
     return parser
 
@@ -216,9 +220,10 @@ def cmd_add(args) -> int:
     options = {"distinct_from": set(args.distinct_from)}
     try:
         if args.source == "-":
-            scaffolds = scaffold.scaffold_bibtex(sys.stdin.read(), args.data, origin="<stdin>", **options)
+            text = utf8_text(sys.stdin.buffer.read(), "standard input")
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", **options)
         elif Path(args.source).is_file():
-            text = Path(args.source).read_text(encoding="utf-8")
+            text = utf8_text(Path(args.source).read_bytes(), args.source)
             scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, **options)
         elif looks_like_arxiv_id(args.source):
             scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, **options)]
@@ -235,9 +240,6 @@ def cmd_add(args) -> int:
     except ArxivError as exc:
         print(f"atlas: error: {exc}", file=sys.stderr)
         return 1
-    except UnicodeDecodeError:
-        print(f"atlas: error: {args.source} is not UTF-8 text: save it as UTF-8 and run again", file=sys.stderr)
-        return 1
     for item in scaffolds:
         if args.dry_run:
             sys.stdout.write(f"# {item.bib_path}\n{item.bib_text}\n# {item.yaml_path}\n{item.yaml_text}")
@@ -250,6 +252,20 @@ def cmd_add(args) -> int:
         print("next: replace every TODO in the .yaml file(s), run `atlas validate --strict`, then open a pull "
               "request (CONTRIBUTING.md)")
     return 0
+
+
+def utf8_text(data: bytes, origin: str) -> str:
+    """Text of a file or a stream a user gave us; one clear message when it is not UTF-8 text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(f"not UTF-8 text ({exc.reason} at byte {exc.start}): give a .bib file saved as UTF-8",
+                           origin, line) from None
+    if "\0" in text:
+        raise InvalidInput("contains NUL bytes: this looks like a binary file, not BibTeX", origin,
+                           text.count("\n", 0, text.index("\0")) + 1)
+    return text
 
 
 def cmd_stats(args) -> int:
@@ -333,9 +349,17 @@ def cmd_methods_run(args) -> int:
     except UnknownMethodError as exc:
         print(f"atlas: error: {exc}", file=sys.stderr)
         return 1
-    from methods.runner import run_method
+    from methods import require_methods_extra
 
-    result = run_method(args.method_id, args.out)
+    require_methods_extra()
+    if args.model is not None:
+        from methods.hf_runner import run_on_checkpoint  # its CheckpointError is an AtlasError
+
+        result = run_on_checkpoint(args.method_id, args.model, args.out)
+    else:
+        from methods.runner import run_method
+
+        result = run_method(args.method_id, args.out)
     print(f"ran {result['name']} ({args.method_id}) in {result['seconds']:.1f}s")
     print(f"figure:  {args.out / result['figure']}")
     print(f"numbers: {args.out / (args.method_id + '.json')}")

@@ -8,13 +8,16 @@ Four graphs over the catalogue, each limited to a taxonomy scope and a year rang
 - ``models``: models linked to the papers that study them.
 
 A graph that would exceed ``max_nodes`` or ``max_edges`` is not built: ``GraphTooLarge`` says
-how large it would be and how to narrow it. Rendering escapes every tooltip (see ``render_html``).
+how large it would be and how to narrow it. The caps are checked on counts and cheap upper bounds
+before any edge is made, so the work stays bounded whatever the data (one paper with 10,000
+authors included). Rendering escapes every tooltip (see ``render_html``).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -42,6 +45,9 @@ LINK_BY = {"leaf": "a shared taxonomy leaf", "model": "a shared model", "techniq
 COLOR_BY = {"perspective": "perspective", "year": "year"}
 MAX_NODES = 800
 MAX_EDGES = 5000
+# Pairs enumerated per allowed edge before the exact count is given up for an upper bound: enough for
+# any graph near the cap, small enough that the refusal takes milliseconds.
+WORK_PER_EDGE = 20
 
 PERSPECTIVE_COLORS = {"data": "#1f77b4", "model": "#ff7f0e", "training-inference": "#2ca02c"}
 SEVERAL_COLOR = "#9467bd"
@@ -165,6 +171,30 @@ def _check(nodes: int, edges: int, settings: GraphSettings, exact: bool = True) 
         raise GraphTooLarge(nodes, edges, settings, exact)
 
 
+def _clique_edges(groups: Iterable[tuple[str, Collection[str]]], nodes: int,
+                  settings: GraphSettings) -> dict[tuple[str, str], list[str]]:
+    """Edges joining every two members of each group (the authors of a paper, the papers sharing a
+    model), each with the labels of the groups it comes from; ``nodes`` is the graph's node count.
+
+    A group of n members gives n(n-1)/2 pairs, so one paper with 10,000 authors would give 50
+    million: the node count and the number of pairs to enumerate are checked before any pair is
+    made. Groups with the same members are enumerated once (ten papers by the same team cost one)."""
+    by_members: dict[frozenset[str], list[str]] = defaultdict(list)
+    for label, members in groups:
+        if len(members) > 1:
+            by_members[frozenset(members)].append(label)
+    work = sum(len(members) * (len(members) - 1) // 2 for members in by_members)
+    bound = min(work, nodes * (nodes - 1) // 2)  # no more edges than pairs made, nor than pairs of nodes
+    if nodes > settings.max_nodes or (work > WORK_PER_EDGE * settings.max_edges and bound > settings.max_edges):
+        raise GraphTooLarge(nodes, bound, settings, exact=False)
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for members, labels in by_members.items():
+        for pair in combinations(sorted(members), 2):
+            edges[pair] += labels
+    _check(nodes, len(edges), settings)
+    return edges
+
+
 def build_graph(catalog: Catalog, settings: GraphSettings) -> GraphResult:
     """The graph for these settings; raises GraphTooLarge (before building it) above the cap,
     KeyError for an unknown scope."""
@@ -224,15 +254,7 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
             graph.add_edge(f"paper:{r.source}", f"paper:{r.target}", label=plain_text(r.type),
                            tooltip=tooltip_html(r.type, r.note or ""), width=2)
         return graph, [f"{len(relations)} explicit relations (arrows point from a paper to the one it builds on, uses, ...)."]
-    groups = _shared_values(papers, settings.link_by)
-    upper = sum(len(g) * (len(g) - 1) // 2 for g in groups.values())
-    if upper > 20 * settings.max_edges:  # don't even enumerate the pairs
-        _check(len(papers), upper, settings, exact=False)
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for value, members in groups.items():
-        for a, b in combinations(sorted(members), 2):
-            shared[(a, b)].append(value)
-    _check(len(papers), len(shared), settings)
+    shared = _clique_edges(_shared_values(papers, settings.link_by).items(), len(papers), settings)
     for paper in papers:
         _add_paper(graph, paper, settings, span)
     for (a, b), values in shared.items():
@@ -244,11 +266,7 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
 def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
     written: Counter = Counter(a for p in papers for a in set(p.authors))
     authors = {a for a, n in written.items() if n >= settings.min_papers}
-    pairs: Counter = Counter()
-    for paper in papers:
-        for a, b in combinations(sorted(set(paper.authors) & authors), 2):
-            pairs[(a, b)] += 1
-    _check(len(authors), len(pairs), settings)
+    together = _clique_edges(((p.key, authors.intersection(p.authors)) for p in papers), len(authors), settings)
     graph = nx.Graph()
     for author in sorted(authors):
         graph.add_node(
@@ -256,7 +274,8 @@ def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
             tooltip=tooltip_html(author, f"{written[author]} papers in scope", "Click to list them in Compare."),
             color=AUTHOR_COLOR, href=urls.compare(text=author).href, size=8 + 3 * math.sqrt(written[author]),
         )
-    for (a, b), n in pairs.items():
+    for (a, b), keys in together.items():
+        n = len(keys)
         graph.add_edge(f"author:{a}", f"author:{b}", width=min(n, 6), tooltip=tooltip_html(f"{n} papers together"))
     left_out = len(written) - len(authors)
     notes = [f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"

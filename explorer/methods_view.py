@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from explorer.safety import safe_url
 from ingest.models import Paper, paper_methods
+from methods import MethodsExtraMissing, require_methods_extra
 from methods.catalog import CATALOG_PATH, MethodEntry, UnknownMethodError, load_catalog
 from taxonomy import load_taxonomy
 
@@ -185,6 +186,15 @@ def cached_run(method_id: str, base: Path | str | None = None) -> DemoRun | None
     return DemoRun(method_id, png, data)
 
 
+def demos_unavailable_reason() -> str | None:
+    """Why no demo can run in this installation (the methods extra is missing, and how to add it), or None."""
+    try:
+        require_methods_extra()
+    except MethodsExtraMissing as exc:
+        return str(exc)
+    return None
+
+
 _run_lock = threading.Lock()  # one demo at a time per process: they are CPU-bound and single-threaded
 
 
@@ -196,6 +206,7 @@ def run_demo(method_id: str, base: Path | str | None = None) -> DemoRun:
         found = cached_run(method_id, base)
         if found is not None:
             return found
+        require_methods_extra()
         from methods.runner import run_method  # imports torch
 
         folder = cache_dir(base)

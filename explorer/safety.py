@@ -2,8 +2,10 @@
 
 The website shows data text in four contexts, each with its own rule:
 
-- Markdown (``st.markdown``, widget labels): ``markdown_text`` backslash-escapes every ASCII
-  punctuation character, so no tag, link, image, directive (``:red[...]``) or formula can form.
+- Markdown (``st.markdown``, ``st.error`` and the other message boxes, captions, widget and page-link
+  labels): ``markdown_text`` backslash-escapes every ASCII punctuation character, so no tag, link,
+  image, directive (``:red[...]``) or formula can form, and puts an invisible WORD JOINER where a
+  bare URL or e-mail address would start, so none becomes a link either.
 - HTML (graph tooltips): ``html_text`` / ``tooltip_html`` escape ``& < > " '``.
 - Links: only ``http``/``https`` URLs with a host become links (``safe_url``); anything else
   (``javascript:``, ``data:``, relative paths) is shown as text, never as a link.
@@ -14,11 +16,18 @@ The website shows data text in four contexts, each with its own rule:
 from __future__ import annotations
 
 import html
+import re
 import string
 import unicodedata
 from urllib.parse import quote, urlsplit, urlunsplit
 
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)  # CommonMark lets any ASCII punctuation be escaped
+# Streamlit's Markdown (remark-gfm) links bare "http(s)://...", "www." and "name@host" by matching the
+# text *after* escapes are resolved, so "https\\:\\/\\/x" still becomes a link. An invisible WORD
+# JOINER before the ":" of "scheme://", between "www" and ".", and before every "@" breaks those
+# patterns (checked in Chromium: tests/test_browser_links.py) without changing what a reader sees.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?=\\:\\/)|(?<=[wW]{3})(?=\\\.)|(?=\\@)")  # positions in the escaped text
 _ALLOWED_SCHEMES = ("http", "https")
 # Characters left as they are in a URL; everything else (quotes, <, >, spaces, parentheses) is percent-encoded.
 _URL_SAFE = "/:@!$&*+,;=-._~%?#[]"
@@ -35,9 +44,11 @@ def plain_text(text: object, limit: int | None = None) -> str:
 
 
 def markdown_text(text: object, limit: int | None = None) -> str:
-    """Text that Streamlit's Markdown shows literally: no HTML, links, images, emphasis or math."""
+    """Text that Streamlit's Markdown shows literally: no HTML, links (bare URLs and e-mail addresses
+    included), images, emphasis, directives or math."""
     value = plain_text(text, limit)
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in value)
+    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in value)
+    return _AUTOLINK_STARTS.sub(WORD_JOINER, escaped)
 
 
 def html_text(text: object, limit: int | None = None) -> str:

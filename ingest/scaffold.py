@@ -14,19 +14,18 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import latex
 from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
-from ingest.bibtex import BibEntry, family_name, read_bib_folder, split_names
+from ingest.bibtex import BibEntry, family_name, parse_bibtex, read_bib_folder, split_names
 from ingest.errors import AtlasError
 from ingest.duplicates import similar_titles
 from ingest.identifiers import (arxiv_id_from_fields, ascii_slug, make_key, normalise_arxiv_id, normalise_doi,
                                 normalise_title)
-from ingest.problems import Problem
+from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -149,10 +148,7 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
 def _parse(text: str, origin: str) -> list[BibEntry]:
     if not text.strip():
         raise ScaffoldError([f"{origin}: no BibTeX entry given: paste an entry such as @inproceedings{{key, title = {{...}}, ...}}"])
-    with tempfile.TemporaryDirectory(prefix="atlas-add-") as tmp:
-        path = Path(tmp) / "entry.bib"
-        path.write_text(text, encoding="utf-8")
-        result = read_bib_folder(Path(tmp), [path])
+    result = parse_bibtex(text, origin)
     reasons = [f"{origin}:{p.line}: {p.message}" for p in result.problems if p.severity == "error"]
     if reasons:
         raise ScaffoldError(reasons)
@@ -170,7 +166,7 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
     fields, notes = normalise_fields(entry.entry_type, entry.fields)
     entry_type = fields.pop("@type")
     reasons = []
-    if not fields.get("title", "").strip():
+    if not latex.decode(fields.get("title", "")).strip():  # {}, {\ }: nothing a reader would see
         reasons.append(f"{where} has no title: add title = {{...}}")
     if not fields.get("author", "").strip():
         reasons.append(f"{where} has no author: add author = {{Family, Given and ...}} with every author")
@@ -229,7 +225,7 @@ def first_public_year(fields: dict[str, str]) -> int | None:
 def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """Fields as the atlas writes them, and notes on what changed. ``@type`` holds the entry type."""
     notes = []
-    out = {name: " ".join(_CONTROL.sub(" ", value).split()) for name, value in fields.items() if name != "crossref"}
+    out = {name: _one_line(value) for name, value in fields.items() if name != "crossref"}
     dropped = sorted(n for n in out if n in NOISE_FIELDS or n.startswith("mendeley"))
     for name in dropped:
         del out[name]
@@ -285,10 +281,10 @@ def protect_capitals(title: str) -> str:
             depth += 1
         elif char == "}":
             depth -= 1
-        elif char == "\\":  # a TeX command: copy it whole
-            match = re.match(r"\\[A-Za-z]+|\\.", title[i:])
-            out.append(match.group())
-            i += len(match.group())
+        elif char == "\\":  # a TeX command: copy it whole (a backslash ending the title alone)
+            command = re.match(r"\\(?:[A-Za-z]+|.)?", title[i:], re.DOTALL).group()
+            out.append(command)
+            i += len(command)
             continue
         elif depth == 0 and char.isalnum() and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{_")):
             word = _PROTECTABLE.match(title, i).group()  # starts at an alphanumeric, so it matches
@@ -420,7 +416,10 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """Runs of white space and control characters as one space, trimmed, except after a final backslash
+    (``\\ ``, ``\\\\ ``): the BibTeX reader would take the brace closing the field for an escaped one."""
+    line = " ".join(_CONTROL.sub(" ", text).split())
+    return line + " " if line.endswith("\\") else line
 
 
 # --- writing and checking ----------------------------------------------------------
@@ -444,41 +443,26 @@ def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DE
                     methods_catalog: Path = METHODS_CATALOG, strict: bool = True) -> list[Problem]:
     """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
 
-    The data folder is not touched: its files are linked into a temporary folder next to the
-    new ones. Problems are those in the two new files or naming ``key``, with paths shown as
-    ``data/papers/<key>.bib|yaml``.
+    The data folder is not touched: the two files are read from memory in its place. Problems are
+    those in the two new files or naming ``key``, with paths shown as ``data/papers/<key>.bib|yaml``.
     """
     data_dir = Path(data_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="atlas-check-") as tmp:
-        root = Path(tmp) / "data"
-        for source in [*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")]:
-            target = root / source.relative_to(data_dir)
-            if target.name in (f"{key}.bib", f"{key}.yaml") and target.parent == root / PAPERS_DIR:
-                continue  # the new files replace any with the same name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(source, target)
-        (root / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
-        new_bib, new_yaml = root / PAPERS_DIR / f"{key}.bib", root / PAPERS_DIR / f"{key}.yaml"
-        new_bib.write_text(bib_text, encoding="utf-8")
-        new_yaml.write_text(yaml_text, encoding="utf-8")
-        dataset = read_dataset(root, methods_catalog)
-        shown = {}
-        for path, name in ((new_bib, f"{key}.bib"), (new_yaml, f"{key}.yaml")):
-            shown[str(path)] = shown[str(path.resolve())] = f"data/{PAPERS_DIR}/{name}"
-        prefixes = (str(root) + os.sep, str(root.resolve()) + os.sep)
-        found = []
-        for problem in sorted(dataset.problems):
-            path = shown.get(problem.path)
-            if path is None and f"'{key}'" not in problem.message:
-                continue
-            message = problem.message
-            for prefix in prefixes:
-                message = message.replace(prefix, "data/")
-                if path is None and problem.path.startswith(prefix):
-                    path = "data/" + problem.path[len(prefix):]
-            path = path or problem.path
-            severity = "error" if strict else problem.severity
-            found.append(Problem(path, problem.line, message, severity))
+    new = {f"{PAPERS_DIR}/{key}.bib": bib_text, f"{PAPERS_DIR}/{key}.yaml": yaml_text}
+    dataset = read_dataset(data_dir, methods_catalog, extra=new)
+    shown = {display_path(data_dir / name): f"data/{name}" for name in new}
+    prefixes = [str(data_dir) + os.sep, display_path(data_dir) + os.sep]
+    found = []
+    for problem in sorted(dataset.problems):
+        path = shown.get(problem.path)
+        if path is None and f"'{key}'" not in problem.message:
+            continue
+        message = problem.message
+        for prefix in prefixes:
+            message = message.replace(prefix, "data/")
+            if path is None and problem.path.startswith(prefix):
+                path = "data/" + problem.path[len(prefix):]
+        severity = "error" if strict else problem.severity
+        found.append(Problem(path or problem.path, problem.line, message, severity))
     return found
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from ingest.annotations import Annotation, read_annotation
+from ingest.annotations import Annotation, parse_annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
 from ingest.duplicates import near_duplicate_pairs
 from ingest import latex
@@ -52,8 +52,12 @@ def source_files(data_dir: Path) -> list[Path]:
 
 
 def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METHODS_CATALOG,
-                 taxonomy: Taxonomy | None = None, review: bool = True) -> Dataset:
+                 taxonomy: Taxonomy | None = None, review: bool = True,
+                 extra: dict[str, str] | None = None) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
+
+    ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
+    folder with that path is replaced. This checks a contribution as if it were already there.
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
@@ -63,12 +67,17 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
         problem = Problem(str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files")
         return Dataset([], {}, [], [problem])
     taxonomy = taxonomy or load_taxonomy()
-    files = source_files(data_dir)
-    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"])
+    extra = dict(extra or {})
+    replaced = {(data_dir / name).resolve() for name in extra}
+    files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
+    in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
+    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"],
+                          extra=[(shown, text) for shown, text in in_memory if shown.endswith(".bib")])
     problems = list(bib.problems)
     annotations: dict[str, Annotation] = {}
-    for path in (f for f in files if f.suffix == ".yaml"):
-        annotation, found = read_annotation(path)
+    parsed = [read_annotation(path) for path in files if path.suffix == ".yaml"]
+    parsed += [parse_annotation(text, shown, Path(shown).stem) for shown, text in in_memory if shown.endswith(".yaml")]
+    for annotation, found in parsed:
         problems.extend(found)
         if annotation is not None:
             annotations[annotation.key] = annotation
@@ -184,7 +193,7 @@ def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation
     for entry in entries:
         if entry.key not in annotations:
             problems.append(Problem(entry.path, entry.line,
-                f"'{entry.key}' has no annotation: it is loaded as unclassified; add data/papers/{entry.key}.yaml",
+                f"'{entry.key}' has no annotation: it is loaded as unclassified; {_annotation_hint(entry.key)}",
                 "warning"))
     for key, annotation in annotations.items():
         if key not in known:
@@ -199,6 +208,14 @@ def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation
                     problems.append(Problem(annotation.path, annotation.line_of("methods", i),
                         f"unknown method '{method}': use an id from methods/catalog.yaml ({', '.join(sorted(method_ids))})"))
     return problems
+
+
+def _annotation_hint(key: str) -> str:
+    """Where the annotation of ``key`` goes, or why it cannot (annotations are named by safe keys only)."""
+    if re.fullmatch(r"[a-z][a-z0-9]*", key):
+        return f"add data/papers/{key}.yaml"
+    return ("its key cannot name an annotation file (annotation keys are lower-case letters and digits): "
+            "give the entry a key by the convention in CONTRIBUTING.md, e.g. with `atlas add`")
 
 
 def _check_categories(annotation: Annotation, taxonomy: Taxonomy) -> list[Problem]:

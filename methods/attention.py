@@ -116,13 +116,29 @@ class AttentionFlow:
     n_tokens: int
 
 
+MAX_FLOW_NODES = 1024  # (L+1) N graph nodes: a 8 MB dense capacity matrix, and seconds per max-flow
+
+
+def check_flow_size(layers: int, n_tokens: int, max_nodes: int = MAX_FLOW_NODES) -> None:
+    """Refuse graphs whose dense capacity matrix and max-flow runs would not fit a normal budget."""
+    nodes = (layers + 1) * n_tokens
+    if nodes > max_nodes:
+        gigabytes = nodes * nodes * 8 / 1e9
+        raise ValueError(f"attention flow over {layers} layers x {n_tokens} tokens needs a graph of {nodes} nodes "
+                         f"({gigabytes:.2g} GB as a dense matrix, and {n_tokens} max-flow runs per output token); "
+                         f"the limit is max_nodes={max_nodes}. Use fewer layers or tokens (e.g. pool image patches), "
+                         "raise max_nodes, or use attention_rollout, which scales to any size")
+
+
 def flow_graph(attentions: Sequence[torch.Tensor], head_fusion: str = "mean",
-               add_residual: bool = True) -> np.ndarray:
+               add_residual: bool = True, max_nodes: int = MAX_FLOW_NODES) -> np.ndarray:
     """The layered DAG of attention flow for one example: an edge from token ``j`` at layer ``l``
-    to token ``i`` at layer ``l + 1`` with capacity ``M_l[i, j]`` (the mixing matrix)."""
-    mats = [mixing_matrix(a.detach().double(), head_fusion, add_residual).numpy() for a in attentions]
-    if mats[0].ndim != 2:
+    to token ``i`` at layer ``l + 1`` with capacity ``M_l[i, j]`` (the mixing matrix). Raises a
+    ``ValueError`` when the graph has more than ``max_nodes`` nodes."""
+    if attentions[0].dim() != 3:
         raise ValueError("attention_flow explains one example: pass [H, N, N] tensors")
+    check_flow_size(len(attentions), attentions[0].shape[-1], max_nodes)
+    mats = [mixing_matrix(a.detach().double(), head_fusion, add_residual).numpy() for a in attentions]
     n, layers = mats[0].shape[0], len(mats)
     cap = np.zeros(((layers + 1) * n, (layers + 1) * n))
     for l, m in enumerate(mats):
@@ -131,10 +147,12 @@ def flow_graph(attentions: Sequence[torch.Tensor], head_fusion: str = "mean",
 
 
 def attention_flow(attentions: Sequence[torch.Tensor], output_tokens: Sequence[int] = (0,),
-                   head_fusion: str = "mean", add_residual: bool = True) -> AttentionFlow:
+                   head_fusion: str = "mean", add_residual: bool = True,
+                   max_nodes: int = MAX_FLOW_NODES) -> AttentionFlow:
     """Attention flow: the maximum flow from each input token to each chosen output token
-    through the layered attention graph (one example; attentions ``[H, N, N]`` per layer)."""
-    cap = flow_graph(attentions, head_fusion, add_residual)
+    through the layered attention graph (one example; attentions ``[H, N, N]`` per layer).
+    Graphs above ``max_nodes`` nodes are refused with a message (see :func:`check_flow_size`)."""
+    cap = flow_graph(attentions, head_fusion, add_residual, max_nodes)
     n = attentions[0].shape[-1]
     top = len(attentions) * n
     values = np.array([[max_flow(cap, j, top + i).value for j in range(n)] for i in output_tokens])

@@ -6,13 +6,13 @@ Both take plain callables and modules, so they work on any differentiable PyTorc
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 import numpy as np
 import torch
-from torch import nn
 
-from methods.hooks import output_and_gradient
+from methods.hooks import Site, output_and_gradient
 
 ScalarFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -88,7 +88,7 @@ def tokens_to_grid(tokens: torch.Tensor, grid: tuple[int, int], skip: int = 1) -
     return tokens[:, skip:].transpose(1, 2).reshape(b, c, *grid)
 
 
-def grad_cam(f: ScalarFn, layer: nn.Module, x: torch.Tensor,
+def grad_cam(f: ScalarFn, layer: Site, x: torch.Tensor,
              reshape: Callable[[torch.Tensor], torch.Tensor] | None = None,
              relu: bool = True) -> torch.Tensor:
     """Grad-CAM maps ``[B, H, W]`` for a batch.
@@ -101,6 +101,10 @@ def grad_cam(f: ScalarFn, layer: nn.Module, x: torch.Tensor,
     acts, grads = output_and_gradient(f, layer, x)
     if reshape is not None:
         acts, grads = reshape(acts), reshape(grads)
+    if not grads.any():
+        warnings.warn("Grad-CAM: the score's gradient is zero at every position of this layer, so the map is "
+                      "all zero; the output does not read these tokens (e.g. a ViT's last block, read only "
+                      "through [CLS]): choose an earlier layer", stacklevel=2)
     weights = grads.mean(dim=(2, 3), keepdim=True)
     cam = (weights * acts).sum(dim=1)
     return cam.clamp(min=0) if relu else cam

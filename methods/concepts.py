@@ -5,11 +5,15 @@ examples' activations at a layer from random examples' activations gives the con
 vector (CAV): the direction of the concept in that layer. The TCAV score of a class is the
 fraction of the class's inputs whose class score increases when their activation moves along the
 CAV, i.e. whose directional derivative ``grad_h score . cav`` is positive. Repeating with several
-random sets and comparing with random-vs-random CAVs tells a real concept from chance.
+random sets and comparing with random-vs-random CAVs tells a real concept from chance: as in the
+paper, a two-sided Student t-test of the two sets of scores, Bonferroni-corrected for the number
+of (concept, class, layer) hypotheses tested together. With fewer than 5 random sets the test has
+too little power to mean anything, so that is the default minimum.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -62,41 +66,86 @@ def tcav_score(grads: torch.Tensor, cav: torch.Tensor) -> float:
     return float((directional_derivatives(grads, cav) > 0).double().mean())
 
 
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
+    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def regularized_beta(a: float, b: float, x: float) -> float:
+    """``I_x(a, b)``, the regularised incomplete beta function (the t distribution's tail)."""
+    if x <= 0.0 or x >= 1.0:
+        return 0.0 if x <= 0.0 else 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1.0) / (a + b + 2.0):  # the fraction converges fast on this side; use symmetry otherwise
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1.0 - x) / b
+
+
+def student_t_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Two-sided two-sample Student t-test with pooled variance: ``(t, p)``.
+
+    ``p = I_{df/(df + t^2)}(df/2, 1/2)`` with ``df = len(a) + len(b) - 2``. Two samples without
+    any spread give ``p = 1`` if their means agree and ``p = 0`` otherwise.
+    """
+    x, y = torch.tensor(list(a), dtype=torch.float64), torch.tensor(list(b), dtype=torch.float64)
+    if len(x) < 2 or len(y) < 2:
+        raise ValueError("a t-test needs at least two values in each sample")
+    df = len(x) + len(y) - 2
+    pooled = (float(x.var()) * (len(x) - 1) + float(y.var()) * (len(y) - 1)) / df
+    diff = float(x.mean() - y.mean())
+    if pooled == 0.0:
+        return (0.0, 1.0) if diff == 0.0 else (math.copysign(math.inf, diff), 0.0)
+    t = diff / math.sqrt(pooled * (1 / len(x) + 1 / len(y)))
+    return t, regularized_beta(df / 2, 0.5, df / (df + t * t))
+
+
 @dataclass
 class TCAVResult:
     scores: list[float]  # TCAV score with the CAV from each random set
     random_scores: list[float]  # scores of random-vs-random CAVs (the null distribution)
-    p_value: float  # two-sided permutation test of the two means
+    p_value: float  # two-sided t-test of the two sets of scores, uncorrected
+    n_tests: int = 1  # hypotheses tested together, for the Bonferroni correction
 
     @property
     def mean(self) -> float:
         return sum(self.scores) / len(self.scores)
 
+    @property
+    def corrected_p_value(self) -> float:
+        """Bonferroni: the p-value times the number of hypotheses, capped at 1."""
+        return min(1.0, self.p_value * self.n_tests)
 
-def _permutation_p_value(a: Sequence[float], b: Sequence[float], n: int = 2000, seed: int = 0) -> float:
-    x = torch.tensor(list(a) + list(b), dtype=torch.float64)
-    k = len(a)
-    observed = abs(float(x[:k].mean() - x[k:].mean()))
-    g = torch.Generator().manual_seed(seed)
-    hits = 0
-    for _ in range(n):
-        p = x[torch.randperm(len(x), generator=g)]
-        hits += abs(float(p[:k].mean() - p[k:].mean())) >= observed - 1e-12
-    return (hits + 1) / (n + 1)
+    def significant(self, alpha: float = 0.05) -> bool:
+        return self.corrected_p_value < alpha
 
 
 def tcav(class_grads: torch.Tensor, concept_acts: torch.Tensor, random_acts: Sequence[torch.Tensor],
-         method: str = "logistic") -> TCAVResult:
+         method: str = "logistic", n_tests: int = 1, min_random_sets: int = 5) -> TCAVResult:
     """TCAV with significance testing.
 
     ``class_grads`` ``[M, D]``: gradients of the class score at the layer for inputs of the class;
-    ``concept_acts``: the concept examples' activations; ``random_acts``: at least two sets of
-    random examples' activations. One CAV per random set gives the concept's scores; CAVs between
-    pairs of random sets give the null scores.
+    ``concept_acts``: the concept examples' activations; ``random_acts``: at least
+    ``min_random_sets`` sets of random examples' activations. One CAV per random set gives the
+    concept's scores; CAVs between pairs of random sets give the null scores. ``n_tests`` is the
+    number of (concept, class, layer) hypotheses tested together (Bonferroni correction).
     """
-    if len(random_acts) < 2:
-        raise ValueError("tcav needs at least two random sets")
+    if len(random_acts) < max(min_random_sets, 2):
+        raise ValueError(f"tcav needs at least {max(min_random_sets, 2)} random sets (got {len(random_acts)}): "
+                         "with fewer, the t-test cannot reach significance")
     scores = [tcav_score(class_grads, compute_cav(concept_acts, r, method)) for r in random_acts]
     null = [tcav_score(class_grads, compute_cav(random_acts[i], random_acts[(i + 1) % len(random_acts)], method))
             for i in range(len(random_acts))]
-    return TCAVResult(scores, null, _permutation_p_value(scores, null))
+    return TCAVResult(scores, null, student_t_test(scores, null)[1], n_tests)

@@ -66,6 +66,11 @@ def _label(b: td.ShapesBatch, i: int = 0) -> str:
     return f"{td.COLOUR_NAMES[int(b.colour[i])]} {td.SHAPES[int(b.shape[i])]}"
 
 
+def _word_colour(word: str) -> str:
+    """The matplotlib colour that shows a colour word (plain yellow is unreadable on white)."""
+    return {"yellow": "gold"}.get(word, word)
+
+
 def _rounded(x, nd: int = 6):
     return np.round(np.asarray(x, dtype=float), nd).tolist()
 
@@ -173,7 +178,7 @@ def demo_gradient_attention_relevancy():
     llava = tm.trained_llava()
     b = td.make_shapes(3, seed=51)
     fig = Figure(figsize=(9, 5), layout="constrained")
-    rows = []
+    rows, maps = [], []
     for i in range(len(b)):
         qi = i % 2
         q = td.question_tokens(torch.tensor([qi]))
@@ -188,7 +193,10 @@ def demo_gradient_attention_relevancy():
                      "cell": int(b.cell[i]), "relevancy_answer_row": _rounded(last, 6),
                      "image_share_of_non_self_relevancy": float(last[: td.N_PATCHES].sum() / (last.sum() - 1))})
         _show(fig.add_subplot(2, 3, i + 1), b.images[i], f"{_label(b, i)}\n'{td.QUESTIONS[qi]} ?' -> {td.VOCAB[answer]}")
-        _heat(fig.add_subplot(2, 3, i + 4), img_rel.numpy(), "relevancy of image tokens", grid=True)
+        maps.append(img_rel.numpy())
+    top = max(float(m.max()) for m in maps)  # one colour scale, so the panels compare
+    for i, m in enumerate(maps):
+        _heat(fig.add_subplot(2, 3, i + 4), m, "relevancy of image tokens (shared scale)", grid=True, vmin=0, vmax=top)
     fig.suptitle("Gradient-weighted attention relevancy (Chefer et al.) in the toy LLaVA decoder")
     return fig, {"model": "TinyLLaVA (trained)", "positions": LLAVA_POSITIONS, "examples": rows}
 
@@ -252,7 +260,7 @@ def demo_logit_lens():
     ax.set_xticks(range(len(LLAVA_POSITIONS)), LLAVA_POSITIONS, rotation=90, fontsize=6)
     ax2 = fig.add_subplot(1, 2, 2)
     for w in td.COLOUR_NAMES:
-        ax2.plot(probs[:, -1, V[w]].numpy(), marker="o", label=w)
+        ax2.plot(probs[:, -1, V[w]].numpy(), marker="o", label=w, color=_word_colour(w))
     ax2.set_xticks(range(len(states)), ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]])
     ax2.set_title("last position ('?'): colour words", fontsize=8)
     ax2.legend(fontsize=7)
@@ -379,12 +387,12 @@ def demo_tcav():
     randoms = [td.make_shapes(40, seed=120 + k).images for k in range(5)]
 
     racts = [activations_and_gradients(lambda x: vit(x)[:, 0], layer, r, cls)[0] for r in randoms]
-    table = np.zeros((len(td.COLOURS), len(td.COLOURS)))
-    pvals = np.zeros_like(table)
-    for ci in range(len(td.COLOURS)):
+    n = len(td.COLOURS)
+    table, pvals, corrected = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+    for ci in range(n):
         concept = objects(colour=ci, n=40, seed=110 + ci).images
         cacts = activations_and_gradients(lambda x: vit(x)[:, 0], layer, concept, cls)[0]
-        for k in range(len(td.COLOURS)):
+        for k in range(n):
             target = k * len(td.SHAPES)  # "<colour k> square"
             inputs = objects(colour=k, shape=0, n=40, seed=130 + k).images
 
@@ -393,19 +401,24 @@ def demo_tcav():
                 return (z - z.mean(-1, keepdim=True))[:, target]
 
             grads = activations_and_gradients(centred_logit, layer, inputs, cls)[1]
-            res = tcav(grads, cacts, racts, method="mean-difference")
-            table[ci, k], pvals[ci, k] = res.mean, res.p_value
-    fig = Figure(figsize=(5.5, 4.4), layout="constrained")
+            res = tcav(grads, cacts, racts, method="mean-difference", n_tests=n * n)
+            table[ci, k], pvals[ci, k], corrected[ci, k] = res.mean, res.p_value, res.corrected_p_value
+    significant = corrected < 0.05
+    fig = Figure(figsize=(5.8, 4.6), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
-    _heat(ax, table, "TCAV score (mean over 5 random sets)", vmin=0, vmax=1)
-    ax.set_yticks(range(4), [f"concept {c}" for c in td.COLOUR_NAMES], fontsize=7)
-    ax.set_xticks(range(4), [f"{c} square" for c in td.COLOUR_NAMES], fontsize=7, rotation=30)
+    _heat(ax, np.where(significant, table, np.nan), "TCAV score, significant cells only", vmin=0, vmax=1)
+    ax.set_yticks(range(n), [f"concept {c}" for c in td.COLOUR_NAMES], fontsize=7)
+    ax.set_xticks(range(n), [f"{c} square" for c in td.COLOUR_NAMES], fontsize=7, rotation=30)
     for (r, c), v in np.ndenumerate(table):
-        ax.text(c, r, f"{v:.2f}\np={pvals[r, c]:.2f}", ha="center", va="center", fontsize=6, color="w")
-    fig.suptitle("TCAV on the toy ViT ([CLS] after the last block; centred class logits)", fontsize=9)
+        text = f"{v:.2f}\np={corrected[r, c]:.2g}" if significant[r, c] else f"n.s.\n({v:.2f})"
+        ax.text(c, r, text, ha="center", va="center", fontsize=6, color="w" if significant[r, c] else "0.4")
+    fig.suptitle(f"TCAV, toy ViT ([CLS] after the last block, centred class logits); {len(randoms)} random sets,\n"
+                 f"t-test vs random CAVs, Bonferroni x{n * n}: grey 'n.s.' = not significant at 0.05", fontsize=8)
     return fig, {"model": "TinyViT (trained)", "layer": "blocks[-1] output, [CLS] token", "cav": "mean-difference",
                  "concepts": list(td.COLOUR_NAMES), "classes": [f"{c} square" for c in td.COLOUR_NAMES],
-                 "scores": _rounded(table), "p_values": _rounded(pvals)}
+                 "random_sets": len(randoms), "test": "two-sided Student t-test, Bonferroni-corrected",
+                 "scores": _rounded(table), "p_values": _rounded(pvals), "corrected_p_values": _rounded(corrected),
+                 "significant": significant.tolist()}
 
 
 # --------------------------------------------------------------------------- SAE
@@ -475,7 +488,7 @@ def demo_activation_steering():
     fig = Figure(figsize=(6, 3.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     for w, ys in curves.items():
-        ax.plot(strengths, ys, marker="o", label=w, color={"yellow": "gold"}.get(w, w))
+        ax.plot(strengths, ys, marker="o", label=w, color=_word_colour(w))
     ax.set_xlabel("steering strength (x mean(red) - mean(blue) after block 1, at '?')")
     ax.set_ylabel("mean P(answer) on blue images")
     ax.legend(fontsize=7)

@@ -77,10 +77,18 @@ def permutation_shapley(value_fn: ValueFn, n: int, n_permutations: int = 64, see
     return phi / m
 
 
+def grid_groups(rows: int, cols: int, group_rows: int, group_cols: int) -> torch.Tensor:
+    """Group id of each cell of a ``rows x cols`` patch grid (row-major) when the grid is tiled
+    by ``group_rows x group_cols`` blocks (edge blocks may be smaller): ``[rows * cols]``."""
+    r = torch.arange(rows).repeat_interleave(cols) // group_rows
+    c = torch.arange(cols).repeat(rows) // group_cols
+    return r * (-(-cols // group_cols)) + c
+
+
 @dataclass
 class MMShapResult:
     phi_text: torch.Tensor  # Shapley value of each text player
-    phi_image: torch.Tensor  # Shapley value of each image player
+    phi_image: torch.Tensor  # Shapley value of each image player (a patch, or a group of patches)
     t_shap: float  # textual share: sum|phi_text| / (sum|phi_text| + sum|phi_image|)
     v_shap: float  # visual share: sum|phi_image| / (sum|phi_text| + sum|phi_image|)
     full_value: float  # v(all players)
@@ -88,18 +96,27 @@ class MMShapResult:
 
 
 def mm_shap(value_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], n_text: int, n_image: int,
-            exact: bool | None = None, n_permutations: int = 128, seed: int = 0) -> MMShapResult:
+            exact: bool | None = None, n_permutations: int = 128, seed: int = 0,
+            image_groups: torch.Tensor | None = None) -> MMShapResult:
     """MM-SHAP: how much of a prediction is due to the text vs the image.
 
     ``value_fn(text_mask [M, n_text], image_mask [M, n_image]) -> [M]`` is the model output with
-    only the present tokens/patches. Shapley values are computed for all ``n_text + n_image``
-    players (exactly when there are at most 16, unless ``exact`` says otherwise) and the
+    only the present tokens/patches. Shapley values are computed for all text players and image
+    players (exactly when there are at most 16 in all, unless ``exact`` says otherwise) and the
     modality shares are the totals of their absolute values: ``T-SHAP + V-SHAP = 1``.
+
+    ``image_groups`` (``[n_image]`` group ids ``0..G-1``, e.g. from :func:`grid_groups`) makes
+    each group of patches one player, present or absent as a whole: 576 LLaVA patches in 6 x 6
+    blocks are 16 players instead of 576, and ``phi_image`` then has one value per group.
     """
-    n = n_text + n_image
+    groups = torch.arange(n_image) if image_groups is None else torch.as_tensor(image_groups, dtype=torch.long)
+    if groups.shape != (n_image,):
+        raise ValueError(f"image_groups must give a group id for each of the {n_image} image players")
+    n_groups = int(groups.max()) + 1 if n_image else 0
+    n = n_text + n_groups
 
     def joint(coalitions: torch.Tensor) -> torch.Tensor:
-        return value_fn(coalitions[:, :n_text], coalitions[:, n_text:])
+        return value_fn(coalitions[:, :n_text], coalitions[:, n_text:][:, groups])
 
     use_exact = n <= 16 if exact is None else exact
     phi = exact_shapley(joint, n) if use_exact else permutation_shapley(joint, n, n_permutations, seed)

@@ -8,9 +8,8 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 import torch
-from torch import nn
 
-from methods.hooks import edit_output
+from methods.hooks import Site, edit_output, edit_positions
 
 
 def steering_vector(positive_acts: torch.Tensor, negative_acts: torch.Tensor) -> torch.Tensor:
@@ -20,20 +19,20 @@ def steering_vector(positive_acts: torch.Tensor, negative_acts: torch.Tensor) ->
 
 
 @contextmanager
-def steer(module: nn.Module, vector: torch.Tensor, strength: float = 1.0,
+def steer(module: Site, vector: torch.Tensor, strength: float = 1.0,
           positions: Sequence[int] | None = None, dim: int = 1) -> Iterator[None]:
-    """Add ``strength * vector`` to ``module``'s output during forward passes in the block,
-    at ``positions`` along ``dim`` (everywhere when ``None``). ``vector`` broadcasts against the
-    output, e.g. ``[d]`` for every position or ``[N, d]`` per position."""
+    """Add ``strength * vector`` to the tensor at ``module`` (a module's output or
+    :class:`~methods.hooks.InputOf` a module) during forward passes in the block, at ``positions``
+    along ``dim`` (everywhere when ``None``). ``vector`` broadcasts against what it is added to:
+    ``[d]`` for the same shift everywhere, or ``[N, d]`` per position when ``positions`` is None.
 
-    def add(out: torch.Tensor) -> torch.Tensor:
-        delta = strength * vector.to(out.dtype)
-        if positions is None:
-            return out + delta
-        out = out.clone()
-        idx = torch.as_tensor(list(positions), dtype=torch.long) % out.shape[dim]
-        sel = out.index_select(dim, idx)
-        return out.index_copy(dim, idx, sel + delta)
-
-    with edit_output(module, add):
+    Positions are absolute: on a Hugging Face decoder layer under ``generate()`` (KV cache),
+    ``positions=[0, 1]`` steers the first two prompt tokens only, never the generated ones;
+    ``-1`` is the newest token of each step.
+    """
+    if positions is None:
+        with edit_output(module, lambda out: out + strength * vector.to(out.dtype)):
+            yield
+        return
+    with edit_positions(module, positions, lambda sel, absolute: sel + strength * vector.to(sel.dtype), dim):
         yield

@@ -6,13 +6,29 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
+from hypothesis_support import EXPLORE_EXAMPLES
 from ingest import build
 
 TESTS_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_DIR.parent
 FIXTURE_DATA = TESTS_DIR / "fixtures" / "data"
 BUNDLED_DATA = PROJECT_ROOT / "data"
+
+# Hypothesis profiles, chosen with pytest --hypothesis-profile=NAME:
+#   dev      the default locally: random draws, each test's own example count, failures replayed from .hypothesis/
+#   ci       what `make test` and `make test-fast` use: derandomised (the same examples on every run and machine),
+#            no example database, no deadline and no too_slow health check (timing never fails a run), and a
+#            @reproduce_failure blob printed for any failure
+#   explore  for hunting bugs before a release: random, 10,000 examples per property (hypothesis_support.examples)
+_DEFAULT = settings.get_profile("default")  # hypothesis's own defaults, whatever it auto-loaded
+settings.register_profile("dev", _DEFAULT)
+settings.register_profile("ci", _DEFAULT, derandomize=True, database=None, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", _DEFAULT, max_examples=EXPLORE_EXAMPLES, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("dev")
 
 
 @pytest.fixture

@@ -82,6 +82,12 @@ def test_names(raw, display, family):
     assert family_name(raw) == family
 
 
+@pytest.mark.parametrize("raw", [",", " , , "])
+def test_a_name_of_only_commas_is_empty_not_a_crash(raw):
+    """author = {,} raised IndexError in atlas add and atlas build (hypothesis drew author=',')."""
+    assert display_name(raw) == family_name(raw) == ""
+
+
 def test_split_names_respects_braces():
     assert split_names("A, B and {C and D} AND E F") == ["A, B", "{C and D}", "E F"]
     assert split_names("") == []

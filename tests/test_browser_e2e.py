@@ -11,13 +11,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from website_support import ARTIFACTS, CHROMIUM, build_hostile_db, launch_chromium, streamlit_server
+from website_support import (ARTIFACTS, CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot,
+                             streamlit_server, wait_ready)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-# Streamlit's own start-up probe: opened at /<page>, the client first asks /<page>/_stcore/... to
-# find its base path, gets a 404 and retries at the root. Not an error of the site.
-BASE_PATH_PROBE = re.compile(r"/[^/?]+/_stcore/(health|host-config)$")
 # Elements that exist only if a payload of the hostile fixture turned into markup.
 FIND_INJECTED = """() => {
     const hits = [];
@@ -52,32 +50,6 @@ def browser(site):
         browser.close()
 
 
-class Watch:
-    """Console errors, uncaught page errors and dialogs (alert, confirm, ...) of a page and its frames."""
-
-    def __init__(self):
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-
-    def attach(self, page):
-        page.on("console", self.console)
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        page.on("dialog", self.dialog)
-        page.on("popup", self.attach)
-
-    def console(self, message):
-        if message.type != "error":
-            return
-        where = message.location.get("url", "")
-        if "404" in message.text and BASE_PATH_PROBE.search(where):
-            return
-        self.errors.append(f"{message.text} ({where})")
-
-    def dialog(self, dialog):
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -91,35 +63,9 @@ def page(browser):
     assert watch.errors == [], "the browser console has errors"
 
 
-def wait_ready(page, timeout: float = 30_000) -> None:
-    """The app is connected, the script has finished and no placeholder is left."""
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.dataset.testConnectionState === 'CONNECTED'
-                && app.dataset.testScriptState === 'notRunning'
-                && !document.querySelector('[data-testid="stSkeleton"]')
-                && document.querySelector('h1');
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)  # let charts and frames lay themselves out
-
-
 def visit(page, site: str, path: str) -> None:
     page.goto(f"{site}/{path}")
     wait_ready(page)
-
-
-def screenshot(page, name: str) -> Path:
-    """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": min(max(int(height), 1000), 7000)})
-    page.wait_for_timeout(400)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": 1400, "height": 1000})
-    return path
 
 
 def page_link(page, pattern: str):

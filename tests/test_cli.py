@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import csv
 import io
 import json
@@ -11,7 +13,7 @@ import sys
 import bibtexparser
 import pytest
 
-from cli.main import main
+from cli.main import main, make_parser
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -104,7 +106,26 @@ def test_validate_text_clean(data_dir, capsys):
     assert code == 0 and "0 error(s), 0 warning(s)" in out
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "stats", "export"])
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path of the parser (``build``, ``methods run``, ...), found by introspection."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append(prefix + (name,))
+                found += _commands(sub, prefix + (name,))
+    return found
+
+
+COMMANDS = _commands(make_parser())
+
+
+def test_the_introspection_sees_every_command():
+    assert {("build",), ("validate",), ("add",), ("stats",), ("export",), ("related",), ("methods", "run")} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_help(command):
-    result = subprocess.run([sys.executable, "-m", "cli.main", command, "--help"], capture_output=True, text=True)
-    assert result.returncode == 0 and "usage: atlas " + command in result.stdout
+    result = subprocess.run([sys.executable, "-m", "cli.main", *command, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: atlas " + " ".join(command) in result.stdout
+    assert result.stderr == ""

@@ -122,3 +122,20 @@ def test_help_describes_both_actions(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "methods" in capsys.readouterr().out
+
+
+def test_methods_need_the_extra_and_say_how_to_install_it(monkeypatch, capsys):
+    """Without torch (the base install) `methods run` is one message naming the extra; `methods list` works."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    import methods
+
+    monkeypatch.setattr(methods, "find_spec", importlib.util.find_spec)
+    assert main(["methods", "run", "attention-rollout", "--out", "unused"]) == 1
+    err = capsys.readouterr().err
+    assert "needs torch" in err and "pip install -e '.[methods]'" in err and "Traceback" not in err
+    from explorer.methods_view import demos_unavailable_reason
+
+    assert "needs torch" in demos_unavailable_reason()

@@ -38,14 +38,14 @@ def test_add_from_a_file(data_dir, tmp_path, capsys):
 
 
 def test_add_from_standard_input(data_dir, monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO(ENTRY))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(ENTRY.encode()), encoding="utf-8"))
     assert main(["add", "-", "--data", str(data_dir)]) == 0
     assert "rohrbach2018object.bib" in papers(data_dir)
 
 
 def test_dry_run_writes_nothing(data_dir, monkeypatch, capsys):
     before = papers(data_dir)
-    monkeypatch.setattr("sys.stdin", io.StringIO(ENTRY))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(ENTRY.encode()), encoding="utf-8"))
     assert main(["add", "-", "--data", str(data_dir), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("# data/papers/rohrbach2018object.bib\n@misc{rohrbach2018object,\n")
@@ -108,7 +108,8 @@ def test_not_utf8(data_dir, tmp_path, capsys):
     source = tmp_path / "latin1.bib"
     source.write_bytes("@misc{x, title={M\u00fcller}, author={A, B}, year={2024}}".encode("latin-1"))
     assert main(["add", str(source), "--data", str(data_dir)]) == 1
-    assert capsys.readouterr().err == f"atlas: error: {source} is not UTF-8 text: save it as UTF-8 and run again\n"
+    assert capsys.readouterr().err == (f"{source}:1: not UTF-8 text (invalid start byte at byte 17): "
+                                       "give a .bib file saved as UTF-8\n")
 
 
 def test_missing_data_folder(tmp_path, capsys):

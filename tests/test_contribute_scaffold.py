@@ -300,8 +300,10 @@ def test_check_new_paper_without_touching_the_data_folder(data_dir):
     assert sorted(p.name for p in (data_dir / "papers").iterdir()) == before
 
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
 
+from hypothesis_support import examples  # noqa: E402
+from ingest.bibtex import read_bib_folder  # noqa: E402
 from ingest.problems import Problem  # noqa: E402
 from tests_paths import FIXTURE_DATA  # noqa: E402
 from ingest.scaffold import Existing  # noqa: E402
@@ -310,17 +312,54 @@ _EXISTING = Existing.read(FIXTURE_DATA)
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=_TEXT, author=_TEXT, year=st.one_of(st.just(""), st.integers(1900, 2100).map(str), _TEXT))
+@example(title="\\ ", author="", year="")  # test_pasted_control_space_title_is_refused_as_having_no_title
+@example(title="0", author=",", year="1900")  # test_pasted_author_of_only_a_comma_is_refused_with_the_fix
 def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
-    """Whatever is pasted, the result is two well-formed files or a ScaffoldError, never a crash."""
+    """Whatever is pasted, the result is two well-formed files or a ScaffoldError about the pasted text (never
+    about the file atlas add would write, which must read back), never a crash."""
     text = f"@misc{{pasted,\n  title = {{{title}}},\n  author = {{{author}}},\n  year = {{{year}}},\n}}\n"
     try:
         scaffolds = scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
     except ScaffoldError as exc:
-        assert exc.reasons and all(isinstance(r, str) and r for r in exc.reasons)
+        assert exc.reasons and all(isinstance(r, str) and r.startswith("<stdin>:") for r in exc.reasons)
         return
     for scaffold in scaffolds:
         assert re.fullmatch(r"[a-z][a-z0-9]*", scaffold.key)
         assert yaml.safe_load(scaffold.yaml_text)["key"] == scaffold.key
         assert scaffold.bib_text.startswith(f"@misc{{{scaffold.key},")
+
+
+def test_a_title_ending_in_a_backslash_is_copied_not_a_crash():
+    """protect_capitals called .group() on a failed match when nothing (or a line break) followed a backslash."""
+    assert protect_capitals("\\") == "\\"
+    assert protect_capitals("LLaVA \\") == "{LLaVA} \\"
+    assert protect_capitals("CLIP\\\nBLIP") == "{CLIP}\\\n{BLIP}"
+
+
+def test_pasted_control_space_title_is_refused_as_having_no_title():
+    """The title hypothesis drew in a fresh clone's `make test`: a TeX control space, which shows nothing."""
+    text = "@misc{pasted,\n  title = {\\ },\n  author = {Rohrbach, Anna},\n  year = {2018},\n}\n"
+    with pytest.raises(ScaffoldError) as info:
+        scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
+    assert info.value.reasons == ["<stdin>:1: entry 'pasted' has no title: add title = {...}"]
+
+
+@pytest.mark.parametrize("title, written", [("Seeing CLIP\\ ", "Seeing {CLIP}\\ "), ("Seeing\\\\\n", "Seeing\\\\ ")])
+def test_a_final_backslash_keeps_its_space_so_the_file_reads_back(tmp_path, title, written):
+    """Trimming the space after a final backslash wrote title = {...\\}, whose closing brace reads as escaped."""
+    text = f"@misc{{pasted,\n  title = {{{title}}},\n  author = {{Rohrbach, Anna}},\n  year = {{2018}},\n}}\n"
+    [scaffold] = scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
+    (tmp_path / "paper.bib").write_text(scaffold.bib_text, encoding="utf-8")
+    result = read_bib_folder(tmp_path)
+    assert result.problems == [] and result.entries[0].fields["title"] == written
+
+
+def test_pasted_author_of_only_a_comma_is_refused_with_the_fix():
+    """An author field of only a comma crashed family-name parsing (IndexError); it gives no key, so: refused."""
+    text = "@misc{pasted,\n  title = {0},\n  author = {,},\n  year = {1900},\n}\n"
+    with pytest.raises(ScaffoldError) as info:
+        scaffold_bibtex(text, FIXTURE_DATA, existing=_EXISTING, today=TODAY)
+    [reason] = info.value.reasons
+    assert reason.startswith("<stdin>:1: entry 'pasted': the first author's family name '' gives no key")

@@ -6,6 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hypothesis_support import examples
 from methods import toy_data as td
 from methods import toy_models as tm
 from methods.attention import (attention_and_gradients, attention_flow, attention_rollout, flow_graph,
@@ -29,7 +30,7 @@ def random_attention(g, layers, heads, n, causal=False):
     return out
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), layers=st.integers(1, 5), heads=st.integers(1, 4), n=st.integers(1, 9),
        fusion=st.sampled_from(["mean", "max", "min"]), residual=st.booleans())
 def test_rollout_rows_sum_to_one(seed, layers, heads, n, fusion, residual):
@@ -89,7 +90,7 @@ def check_flow(cap, res, s, t):
     assert res.value <= cap[s].sum() + 1e-12 and res.value <= cap[:, t].sum() + 1e-12
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(seed=st.integers(0, 10_000), layers=st.integers(1, 3), n=st.integers(2, 6))
 def test_attention_flow_is_a_maximum_flow(seed, layers, n):
     g = torch.Generator().manual_seed(seed)
@@ -172,3 +173,26 @@ def test_recorded_attention_gradients_are_the_true_gradients():
     rel = gradient_attention_relevancy([a[0] for a in atts], [g[0] for g in grads])
     assert rel.shape == (19, 19)
     assert torch.equal(rel.triu(1), torch.zeros_like(rel))  # the decoder is causal
+
+
+def test_rollout_by_hand_two_layers():
+    swap = torch.tensor([[[0.0, 1.0], [1.0, 0.0]]])  # one head: each token reads only the other
+    keep = torch.tensor([[[1.0, 0.0], [0.8, 0.2]]])
+    # M = 0.5 A + 0.5 I per layer; rollout = M_2 @ M_1 (the later layer on the left)
+    m_swap = torch.tensor([[0.5, 0.5], [0.5, 0.5]])
+    m_keep = torch.tensor([[1.0, 0.0], [0.4, 0.6]])
+    assert torch.allclose(attention_rollout([swap]), m_swap)
+    assert torch.allclose(attention_rollout([keep, swap]), m_swap @ m_keep)
+    assert torch.allclose(attention_rollout([swap, keep]), m_keep @ m_swap)
+    assert torch.allclose(attention_rollout([swap, keep]), torch.tensor([[0.5, 0.5], [0.5, 0.5]]))
+    assert torch.allclose(attention_rollout([keep, swap]), torch.tensor([[0.7, 0.3], [0.7, 0.3]]))
+    assert torch.allclose(attention_rollout([swap], add_residual=False), swap[0])
+
+
+def test_attention_flow_refuses_graphs_above_the_size_limit():
+    from methods.attention import check_flow_size
+    check_flow_size(32, 30)  # 990 nodes: fine
+    with pytest.raises(ValueError, match=r"32 layers x 600 tokens needs a graph of 19800 nodes \(3.1 GB"):
+        check_flow_size(32, 600)
+    with pytest.raises(ValueError, match="max_nodes=8"):
+        attention_flow([torch.full((1, 3, 3), 1 / 3)] * 2, max_nodes=8)

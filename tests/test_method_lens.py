@@ -110,3 +110,45 @@ def test_dla_without_a_final_norm_is_a_plain_dot_product():
         norm.bias.copy_(torch.randn(8, generator=g))
         res = direct_logit_attribution(comps, norm, w, 2, bias)
         assert torch.allclose(res.total() + res.bias, norm(sum(comps.values())) @ w[2] + bias[2], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("norm_kind", ["rms", "rms-default-eps", "layer"])
+def test_dla_folds_rmsnorm_and_layernorm_exactly(norm_kind):
+    g = torch.Generator().manual_seed(4)
+    d, v = 6, 5
+    norm = {"rms": nn.RMSNorm(d, eps=1e-3), "rms-default-eps": nn.RMSNorm(d), "layer": nn.LayerNorm(d)}[norm_kind]
+    norm = norm.double()
+    with torch.no_grad():
+        norm.weight.copy_(torch.rand(d, generator=g, dtype=torch.float64) + 0.5)
+        if norm_kind == "layer":
+            norm.bias.copy_(torch.randn(d, generator=g, dtype=torch.float64))
+    comps = {k: torch.randn(d, generator=g, dtype=torch.float64) + 1.5 for k in "abc"}  # non-zero mean
+    w = torch.randn(v, d, generator=g, dtype=torch.float64)
+    b = torch.randn(v, generator=g, dtype=torch.float64)
+    with torch.no_grad():
+        res = direct_logit_attribution(comps, norm, w, 2, b)
+        expected = norm(sum(comps.values())) @ w[2] + b[2]
+    assert float(res.total() + res.bias) == pytest.approx(float(expected), abs=1e-12)
+    resid = sum(comps.values())
+    if norm_kind.startswith("rms"):  # RMSNorm: no centring, scale from the mean square
+        eps = 1e-3 if norm_kind == "rms" else torch.finfo(torch.float64).eps
+        scale = 1 / torch.sqrt(resid.pow(2).mean() + eps)
+        assert float(res.contributions["a"]) == pytest.approx(float(scale * (comps["a"] * norm.weight) @ w[2]),
+                                                              abs=1e-12)
+        assert float(res.bias) == pytest.approx(float(b[2]), abs=1e-15)
+
+
+def test_hf_style_rmsnorm_with_variance_epsilon_and_gemma_offset():
+    from methods.dla import norm_parts
+
+    class LlamaRMSNorm(nn.Module):  # the attribute names Hugging Face uses
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.full((4,), 2.0))
+            self.variance_epsilon = 1e-6
+
+    class GemmaRMSNorm(LlamaRMSNorm):
+        pass
+
+    assert norm_parts(LlamaRMSNorm()).kind == "rms" and norm_parts(LlamaRMSNorm()).eps == 1e-6
+    assert torch.equal(norm_parts(GemmaRMSNorm()).weight, torch.full((4,), 3.0))

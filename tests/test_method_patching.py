@@ -69,3 +69,36 @@ def test_normalized_effects_are_zero_when_clean_and_corrupted_agree():
     from methods.patching import PatchingResult
     r = PatchingResult(torch.ones(2, 3), clean=1.0, corrupted=1.0, positions=[0, 1, 2])
     assert torch.equal(r.normalized(), torch.zeros(2, 3))
+
+
+def test_batched_patching_equals_one_forward_per_position():
+    llava = tm.trained_llava()
+    clean_b, corrupt_b = objects(colour=0, shape=1, cell=5, seed=3), objects(colour=2, shape=1, cell=5, seed=3)
+    q = td.question_tokens(torch.tensor([0]))
+
+    def corrupted(n: int = 1):
+        return llava(corrupt_b.images.repeat(n, 1, 1, 1), q.repeat(n, 1))
+
+    modules = [llava.hook_embed, *llava.blocks]
+    one = activation_patching(lambda: llava(clean_b.images, q), corrupted, modules, logit_diff)
+    for batch in (4, 7):  # chunks of positions that do and do not divide the 19 positions
+        many = activation_patching(lambda: llava(clean_b.images, q), corrupted, modules, logit_diff, batch_size=batch)
+        assert torch.allclose(many.effects, one.effects, atol=1e-5)
+
+
+def test_noise_corruption_comes_before_patches_and_is_fixed_per_draw(setup):
+    from methods.patching import noise_corruptions
+    llava, clean, _, modules = setup
+    image_tokens = list(range(td.N_PATCHES))
+    draws = noise_corruptions(clean, llava.hook_embed, image_tokens, std=1.0, n_draws=3, seed=1)
+    with torch.no_grad():
+        reference = clean()
+        outs = [run() for run in draws]
+        assert torch.equal(draws[0](), outs[0])  # the same noise every time a draw runs
+    assert not torch.allclose(outs[0], reference) and not torch.allclose(outs[0], outs[1])
+    _, (embed,) = record_activations(clean, [llava.hook_embed])
+    for run in draws:  # patching the noised site itself restores the clean run exactly
+        assert torch.equal(run_with_patch(run, llava.hook_embed, embed), reference)
+        assert torch.equal(run_with_patch(run, llava.hook_embed, embed, positions=image_tokens), reference)
+    res = activation_patching(clean, draws, modules, logit_diff)
+    assert res.corrupted == pytest.approx(sum(float(logit_diff(o)) for o in outs) / 3)

@@ -74,3 +74,17 @@ def test_loss_and_metrics_of_a_perfect_dictionary():
     assert m["explained_variance"] == pytest.approx(1.0, abs=1e-6)
     assert m["l0"] == pytest.approx(4.0)
     assert m["dead_fraction"] == 0.0
+
+
+def test_the_encoder_reads_the_input_relative_to_the_decoder_bias():
+    sae = SparseAutoencoder(3, 3)
+    with torch.no_grad():
+        sae.W_enc.copy_(torch.eye(3))
+        sae.W_dec.copy_(torch.eye(3))
+        sae.b_enc.copy_(torch.tensor([0.0, -0.5, 0.25]))
+        sae.b_dec.copy_(torch.tensor([2.0, -1.0, 4.0]))
+    x = torch.tensor([[3.0, -1.0, 3.0]])
+    # f = ReLU(W_enc^T (x - b_dec) + b_enc) = ReLU([1, 0, -1] + [0, -0.5, 0.25]) = [1, 0, 0]
+    assert torch.equal(sae.encode(x), torch.tensor([[1.0, 0.0, 0.0]]))
+    assert torch.equal(sae.encode(sae.b_dec[None]), torch.tensor([[0.0, 0.0, 0.25]]))
+    assert torch.equal(sae(x)[0], torch.tensor([[3.0, -1.0, 4.0]]))  # b_dec + 1 * e_0

@@ -8,6 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hypothesis_support import examples
 from methods import toy_data as td
 from methods import toy_models as tm
 from methods.shapley import all_coalitions, exact_shapley, mm_shap, permutation_shapley
@@ -44,7 +45,7 @@ def shapley_by_orderings(v, n):
     return phi / math.factorial(n)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 7))
 def test_exact_shapley_is_efficient(seed, n):
     g = torch.Generator().manual_seed(seed)
@@ -83,7 +84,7 @@ def test_shapley_values_are_additive_over_games():
     assert torch.allclose(exact_shapley(v12, 4), exact_shapley(v1, 4) + exact_shapley(v2, 4), atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 9), samples=st.integers(1, 12))
 def test_permutation_estimate_is_efficient_for_any_number_of_samples(seed, n, samples):
     g = torch.Generator().manual_seed(seed)
@@ -154,3 +155,25 @@ def test_mm_shap_on_the_toy_clip():
 
     exact = mm_shap(grouped, n_text=2, n_image=4)
     assert float(exact.phi_text.sum() + exact.phi_image.sum()) == pytest.approx(exact.full_value - exact.empty_value, abs=1e-4)
+
+
+def test_grid_groups_tile_the_patch_grid_row_major():
+    from methods.shapley import grid_groups
+    assert grid_groups(4, 4, 2, 2).view(4, 4).tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
+    assert grid_groups(3, 5, 2, 2).view(3, 5).tolist() == [[0, 0, 1, 1, 2], [0, 0, 1, 1, 2], [3, 3, 4, 4, 5]]
+
+
+def test_grouped_image_players_of_an_additive_game_get_their_group_totals():
+    from methods.shapley import grid_groups
+    text_w = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    image_w = torch.arange(16, dtype=torch.float64)  # patch k is worth k
+
+    def value(text_mask, image_mask):
+        return text_mask.double() @ text_w + image_mask.double() @ image_w
+
+    res = mm_shap(value, 2, 16, image_groups=grid_groups(4, 4, 2, 2))
+    assert torch.allclose(res.phi_text, text_w)
+    assert torch.allclose(res.phi_image, torch.tensor([0 + 1 + 4 + 5, 2 + 3 + 6 + 7, 8 + 9 + 12 + 13,
+                                                       10 + 11 + 14 + 15], dtype=torch.float64))
+    with pytest.raises(ValueError, match="group id for each of the 16"):
+        mm_shap(value, 2, 16, image_groups=torch.zeros(4, dtype=torch.long))

@@ -127,3 +127,17 @@ def test_training_leaves_the_global_random_state_alone():
     tm.trained_vit()
     train_sae(torch.randn(32, 4, generator=torch.Generator().manual_seed(0)), 8, steps=3)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_local_positions_read_absolute_positions_under_a_kv_cache():
+    from methods.hooks import local_positions
+    # a whole sequence of 5 tokens in one call (no cache information)
+    assert local_positions([0, 3, -1], 5, None) == ([0, 3, 4], [0, 3, 4])
+    with pytest.raises(IndexError, match="position 5 is outside a sequence of 5 tokens"):
+        local_positions([5], 5, None)
+    # the prompt (5 tokens) was the first call; now one generated token at absolute position 7
+    assert local_positions([0, 1], 1, 7) == ([], [])  # prompt positions are in the cache: untouched
+    assert local_positions([7], 1, 7) == ([0], [7])
+    assert local_positions([-1], 1, 7) == ([0], [7])  # -1: the newest token
+    assert local_positions([2, 6], 4, 3) == ([3], [6])  # a chunk covering positions 3..6
+    assert local_positions([1, -4], 5, None) == ([1], [1])  # duplicates are patched once

@@ -18,6 +18,7 @@ from cli.main import main
 from explorer import fts
 from explorer.db import open_session
 from explorer.related import WEIGHTS, RelatedInputError, find_related
+from hypothesis_support import examples
 
 WORDS = ("attention sink visual tokens hallucination logit lens LLaVA CLIP neurons layers decoding benchmark "
          "sparse autoencoder probing causal tracing modality alignment").split()
@@ -100,7 +101,7 @@ def test_words_in_no_paper_say_so(session):
     assert result.papers == [] and "no paper matches" in result.message
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=300) | st.lists(st.sampled_from(WORDS + ["AND", "OR", "NOT", "NEAR", "*", "-", ":", "(", ")", '"', "^"]),
                                              max_size=12).map(" ".join))
 def test_any_text_at_all(session, text):

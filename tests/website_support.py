@@ -4,6 +4,7 @@ and Debian's Chromium driven by Playwright. Nothing here touches the network."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -75,6 +76,11 @@ def app_test(page: str | None = None, params: dict | None = None, timeout: float
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: backslash escapes resolved, invisible word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at) -> str:
     """Every text the page shows through Markdown-like elements, joined (for assertions)."""
     parts = []
@@ -130,3 +136,63 @@ def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60):
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+# --- the browser ----------------------------------------------------------------------------------
+
+# Streamlit's own start-up probe: opened at /<page>, the client first asks /<page>/_stcore/... to
+# find its base path, gets a 404 and retries at the root. Not an error of the site.
+BASE_PATH_PROBE = re.compile(r"/[^/?]+/_stcore/(health|host-config)$")
+
+
+class Watch:
+    """Console errors, uncaught page errors and dialogs (alert, confirm, ...) of a page and its frames."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def attach(self, page):
+        page.on("console", self.console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("dialog", self.dialog)
+        page.on("popup", self.attach)
+
+    def console(self, message):
+        if message.type != "error":
+            return
+        where = message.location.get("url", "")
+        if "404" in message.text and BASE_PATH_PROBE.search(where):
+            return
+        self.errors.append(f"{message.text} ({where})")
+
+    def dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+def wait_ready(page, timeout: float = 30_000, shown: str = "h1") -> None:
+    """The app is connected, the script has finished, no placeholder is left and ``shown`` (a CSS
+    selector: the page title unless told) is on the page."""
+    page.wait_for_function(
+        """(shown) => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.dataset.testConnectionState === 'CONNECTED'
+                && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-testid="stSkeleton"]')
+                && document.querySelector(shown);
+        }""",
+        arg=shown, timeout=timeout,
+    )
+    page.wait_for_timeout(300)  # let charts and frames lay themselves out
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height), 1000), 7000)})
+    page.wait_for_timeout(400)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
