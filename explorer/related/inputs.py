@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import numpy as np
 from explorer.related.index import Index
 from explorer.related.results import Filters, RelatedInputError, printable
 from explorer.related.weights import MAX_K
-from ingest.bibtex import BibEntry, read_bib_folder
+from ingest.bibtex import BibEntry, parse_bibtex
 from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
 
 
@@ -121,13 +120,10 @@ def read_user_bib(bib) -> tuple[list[BibEntry], list[str], str]:
         content = data.decode("latin-1")
         notes.append("not UTF-8, read as Latin-1")
     content = content.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
-    with tempfile.TemporaryDirectory(prefix="atlas-related-") as folder:
-        path = Path(folder) / "references.bib"
-        path.write_text(content, encoding="utf-8")
-        try:
-            parsed = read_bib_folder(Path(folder), [path])
-        except Exception as exc:  # noqa: BLE001 - a parser crash on hostile input is a message, not a traceback
-            return [], [f"could not parse the file ({type(exc).__name__})"], label
+    try:
+        parsed = parse_bibtex(content, label)
+    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile input is a message, not a traceback
+        return [], [f"could not parse the file ({type(exc).__name__})"], label
     problems = notes + [f"line {p.line}: {p.message}" for p in parsed.problems if p.severity == "error"]
     return parsed.entries, problems, label
 
