@@ -59,6 +59,8 @@ def tokenize(text: str) -> list[str]:
     """
     if not isinstance(text, str) or not text:
         return []
+    if text.isascii():  # nothing to fold but case (most text; saves the Unicode pass when building an index)
+        return _WORD.findall(text.lower())
     folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
     return _WORD.findall(folded)
 
@@ -75,7 +77,19 @@ def stem_word(word: str) -> str:
 
 def index_terms(text: str) -> list[str]:
     """The words of ``text`` as both indexes store them: content words, stemmed."""
-    return [stem(w) for w in content_words(text)]
+    terms = []
+    for token in tokenize(text):
+        term = _TERMS.get(token)
+        if term is None:
+            term = _TERMS[token] = stem(token) if len(token) > 1 and token not in STOP_WORDS else ""
+            if len(_TERMS) > 500_000:  # a bound for hostile input; real vocabularies are far smaller
+                _TERMS.clear()
+        if term:
+            terms.append(term)
+    return terms
+
+
+_TERMS: dict[str, str] = {}  # token -> its term ("" for a stop word or a single character)
 
 
 def quote(term: str) -> str:

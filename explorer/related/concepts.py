@@ -33,7 +33,7 @@ CONCEPT_FIELDS = ("names", "definition", "papers")
 MIN_PAPERS = 3  # a technique phrase becomes a concept when this many papers use it
 MAX_PHRASE_WORDS = 3
 MAX_EXAMPLE_PAPERS = 12  # papers whose text describes a concept (the first by key)
-MAX_CONCEPTS = 3000  # the most used technique phrases, at most (bounds the build at 100,000 papers)
+MAX_CONCEPTS = 2000  # the most used technique phrases, at most (bounds the build at 100,000 papers)
 
 
 @dataclass

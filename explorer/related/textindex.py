@@ -114,11 +114,11 @@ def build_text_index(texts: Iterable[Sequence[str]], size: int, width: int = len
         for f, text in enumerate(fields):
             words = fts.index_terms(text)
             lengths[doc, f] = len(words)
-            for word, count in Counter(words).items():
-                term_col.append(ids.setdefault(word, len(ids)))
-                doc_col.append(doc)
-                field_col.append(f)
-                count_col.append(min(count, 255))
+            counts = Counter(words)
+            term_col.extend([ids.setdefault(word, len(ids)) for word in counts])
+            doc_col.extend([doc] * len(counts))
+            field_col.extend([f] * len(counts))
+            count_col.extend([min(count, 255) for count in counts.values()])
     terms = sorted(ids)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[[ids[t] for t in terms]] = np.arange(len(terms))
