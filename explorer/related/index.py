@@ -29,7 +29,7 @@ from explorer.related.weights import FEATURE_KINDS
 from ingest import models as m
 from ingest.identifiers import normalise_title
 
-FORMAT = b"related-index 2"  # bump when the parts change; older parts are then ignored and the tables read
+FORMAT = b"related-index 3"  # bump when the parts change; older parts are then ignored and the tables read
 
 
 
@@ -46,6 +46,46 @@ class Ragged:
 
     def __len__(self) -> int:
         return len(self.ptr) - 1
+
+
+class PaperLeaves:
+    """The leaves of one paper at a time, from the stored rows: building them for 100,000 papers up front would
+    cost more than a whole query."""
+
+    __slots__ = ("rows", "names")
+
+    def __init__(self, rows: Ragged, names: list[str]):
+        self.rows, self.names = rows, names
+
+    def __getitem__(self, i) -> tuple[str, ...]:
+        return tuple(self.names[c] for c in self.rows[i].tolist())
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class JsonList:
+    """A list stored as JSON, decoded on first use (titles, DOIs and arXiv ids: a text query needs none of them)."""
+
+    __slots__ = ("_data", "_items")
+
+    def __init__(self, data: bytes):
+        self._data, self._items = data, None
+
+    @property
+    def items(self) -> list:
+        if self._items is None:
+            self._items = json.loads(self._data)
+        return self._items
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 @dataclass
@@ -83,9 +123,9 @@ class Index:
     keys: list[str]  # sorted, so a paper's position is also its tie-break order
     years: np.ndarray  # -1 for no year
     has_code: np.ndarray
-    dois: list[str | None]
-    arxiv_ids: list[str | None]
-    titles: list[str]  # display titles
+    dois: list[str | None] | JsonList
+    arxiv_ids: list[str | None] | JsonList
+    titles: list[str] | JsonList  # display titles
     nodes: list[tuple[str, str, str | None, bool]]  # taxonomy: (id, name, parent id, is leaf), in display order
     categories: list[str]  # node id of each category number used in ``paper_categories``
     paper_categories: Ragged  # paper position -> category numbers, ascending node id
@@ -140,9 +180,9 @@ class Index:
         return [node_id for node_id, _, _, is_leaf in self.nodes if is_leaf]
 
     @cached_property
-    def paper_leaves(self) -> list[tuple[str, ...]]:
-        ptr, values, names = self.paper_categories.ptr, self.paper_categories.values.tolist(), self.categories
-        return [tuple(names[c] for c in values[ptr[i]:ptr[i + 1]]) for i in range(self.size)]
+    def paper_leaves(self) -> PaperLeaves:
+        """``paper_leaves[i]``: the node ids paper i is filed under, ascending (computed per paper when asked)."""
+        return PaperLeaves(self.paper_categories, self.categories)
 
     @cached_property
     def leaf_members(self) -> dict[str, np.ndarray]:
@@ -430,9 +470,9 @@ def index_parts(conn) -> dict[str, bytes]:
 def to_parts(index: Index) -> dict[str, bytes]:
     """Named byte strings: JSON for lists of names (parts ending in .json), raw arrays for the rest."""
     parts: dict[str, object] = {
-        "papers.json": {"keys": index.keys, "dois": index.dois, "arxiv_ids": index.arxiv_ids, "nodes": index.nodes,
-                        "categories": index.categories, "link_kinds": index.link_kinds},
-        "titles.json": index.titles, "years": index.years, "has_code": index.has_code,
+        "papers.json": {"keys": index.keys, "nodes": index.nodes, "categories": index.categories,
+                        "link_kinds": index.link_kinds},
+        "titles.json": list(index.titles), "dois.json": list(index.dois), "arxiv_ids.json": list(index.arxiv_ids), "years": index.years, "has_code": index.has_code,
         "categories.ptr": index.paper_categories.ptr, "categories.values": index.paper_categories.values,
         "links.source": index.links[0], "links.target": index.links[1], "links.kind": index.links[2],
         **index.text.arrays("text"), **concepts_to_parts(index.concepts, "concepts")}
@@ -461,8 +501,8 @@ def from_parts(parts: dict[str, bytes]) -> Index:
             members=Ragged(arrays[f"{kind}.members.ptr"], arrays[f"{kind}.members.values"]),
             by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]))
     return Index(
-        keys=papers["keys"], years=arrays["years"], has_code=arrays["has_code"], dois=papers["dois"],
-        arxiv_ids=papers["arxiv_ids"], titles=json.loads(parts["titles.json"]),
+        keys=papers["keys"], years=arrays["years"], has_code=arrays["has_code"], dois=JsonList(parts["dois.json"]),
+        arxiv_ids=JsonList(parts["arxiv_ids.json"]), titles=JsonList(parts["titles.json"]),
         nodes=[tuple(node) for node in papers["nodes"]], categories=papers["categories"],
         paper_categories=Ragged(arrays["categories.ptr"], arrays["categories.values"]), vocab=vocab,
         links=(arrays["links.source"], arrays["links.target"], arrays["links.kind"]), link_kinds=papers["link_kinds"],

@@ -231,7 +231,7 @@ def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[s
     """The indexed text of a few papers (title, summary, whys, techniques), for feedback."""
     keys = [index.keys[i] for i in positions]
     conn = session.connection()
-    texts = {key: [index.titles[index.position[key]]] for key in keys}
+    texts = {index.keys[i]: [index.titles[i]] for i in positions}
     for key, summary in conn.execute(_TEXTS, {"keys": keys}):
         texts[key].append(summary or "")
     for key, why in conn.execute(_WHYS, {"keys": keys}):
