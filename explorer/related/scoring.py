@@ -11,14 +11,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from explorer import fts
+from explorer.related.concepts import expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
-from explorer.related.concepts import expansion_words
+from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
-from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
 from ingest import models as m
 from ingest.load import author_name_key
