@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+
 @dataclass(frozen=True)
 class Weights:
-    """Every number the ranking uses. See the module docstring for how they combine."""
+    """Every number the ranking uses; ``explorer.related`` says how they combine, ``explain_ranking`` says it in
+    plain words."""
 
-    text: float = 3.0  # BM25 relevance relative to the best hit (the best hit gets all of it)
+    text: float = 3.0  # BM25F relevance relative to the best hit (the best hit gets all of it)
     same_leaf: float = 3.0  # shares a taxonomy leaf
     sibling_leaf: float = 1.5  # its leaf has the same parent as a query leaf
     same_perspective: float = 0.5  # its leaf is under the same perspective (Data, Model, Training & Inference)
@@ -64,5 +66,5 @@ FEATURE_KINDS = ("model", "technique", "modality", "author")
 
 
 def weight_table(weights: Weights = WEIGHTS) -> list[dict]:
-    """The weights as rows (name, value), for documentation and the website."""
+    """The weights as rows (name, value), for documentation and scripts (the website explains them in prose)."""
     return [{"weight": f.name, "value": getattr(weights, f.name)} for f in fields(weights)]
