@@ -117,7 +117,7 @@ def vocabulary_sources(feature_members) -> list[Source]:
 def expansion_words(concepts: Concepts, papers: TextIndex, text: str, known: set[int],
                     weights: Weights) -> list[QueryWord]:
     """Words to add to a question: the names of the concepts it matches best, weighted by how well it matches."""
-    words, _ = query_words(concepts.text, text, weights.text_concepts, concepts.text.docs.size)
+    words = query_words(concepts.text, text, weights.text_concepts, concepts.text.docs.size)
     if not words or not concepts.labels:
         return []
     field_weights = np.asarray(weights.concept_fields, dtype=np.float32)

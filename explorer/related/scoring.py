@@ -209,17 +209,17 @@ def _match_text(session: Session, index: Index, profile: Profile, excluded: np.n
     words its best first matches share."""
     if not profile.text.strip():
         return TextMatch()
-    words, unknown = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
+    words = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
     if not profile.from_text or not words:
-        return score_words(index.text, words, excluded, weights, unknown)
+        return score_words(index.text, words, excluded, weights)
     known = {w.term for w in words}
     words += expansion_words(index.concepts, index.text, profile.text, known, weights)
-    first = score_words(index.text, words, excluded, weights, unknown)
+    first = score_words(index.text, words, excluded, weights)
     best = [i for i, _ in first.hits[:weights.feedback_papers]]
     if len(best) < 2:
         return first
     words += feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
-    return score_words(index.text, words, excluded, weights, unknown)
+    return score_words(index.text, words, excluded, weights)
 
 
 _TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))

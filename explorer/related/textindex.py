@@ -143,8 +143,8 @@ class QueryWord:
     added_from: str | None = None  # for a word the question did not contain: the vocabulary entry it came from
 
 
-def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) -> tuple[list[QueryWord], int]:
-    """The question's most telling words that the index knows, and how many of its words no paper has.
+def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) -> list[QueryWord]:
+    """The question's most telling words that the index knows (words no paper has cannot match and are dropped).
 
     Words are taken rarest first while the papers they occur in add up to at most ``row_budget`` (the work a
     query does grows with that sum); the first word is always taken, so a question of common words still
@@ -156,12 +156,10 @@ def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) ->
         term = fts.stem_word(word)
         counts[term] += 1
         spelling.setdefault(term, word)
-    known, unknown = [], 0
+    known = []
     for term, count in counts.items():
         tid = index.term_id.get(term)
-        if tid is None:
-            unknown += 1
-        else:
+        if tid is not None:
             known.append(QueryWord(spelling[term], tid, 1.0 + math.log(count)))
     known.sort(key=lambda q: (-index.idf[q.term] * q.weight, q.word))
     chosen, budget = [], 0
@@ -171,4 +169,4 @@ def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) ->
             continue
         chosen.append(word)
         budget += cost
-    return chosen, unknown
+    return chosen

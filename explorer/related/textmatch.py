@@ -2,9 +2,8 @@
 
 ``score_words`` scores every paper with BM25F against the searched words (the question's most telling ones, and
 for free text the words its concepts and its best first matches add) and keeps the best ``text_candidates``; the
-best gets ``Weights.text`` points and the others their share of it. It also remembers
-what each word contributed to each paper, so that a reason can say which words matched, where, and how much
-they counted.
+best gets ``Weights.text`` points and the others their share of it. It also remembers what each word contributed
+to each paper, so that a reason can say which words matched, where, and how much they counted.
 """
 
 from __future__ import annotations
@@ -26,20 +25,15 @@ class WordMatch:
     word: str  # the user's spelling
     points: float  # what it added to the paper's score
     fields: list[str]  # where in the paper (names from FIELD_NAMES)
-    added_from: str | None = None  # not in the question: the vocabulary entry it came from
+    added_from: str | None = None  # not in the question: the concept it came from, or FEEDBACK_SOURCE
 
 
 @dataclass
 class TextMatch:
     words: list[QueryWord] = field(default_factory=list)  # searched for, most telling first
-    unknown: int = 0  # words of the question no paper contains
     hits: list[tuple[int, float]] = field(default_factory=list)  # (paper position, points), best first
     _per_word: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # word -> (papers, raw score)
     _scale: float = 0.0  # raw score -> points
-
-    @property
-    def points(self) -> dict[int, float]:
-        return dict(self.hits)
 
     def words_in(self, index: TextIndex, paper: int) -> list[WordMatch]:
         """The searched words this paper contains, what each added to its score and where, largest first."""
@@ -52,10 +46,9 @@ class TextMatch:
         return sorted(out, key=lambda w: (-w.points, w.word))
 
 
-def score_words(index: TextIndex, words: list[QueryWord], excluded: np.ndarray, weights: Weights,
-                unknown: int = 0) -> TextMatch:
+def score_words(index: TextIndex, words: list[QueryWord], excluded: np.ndarray, weights: Weights) -> TextMatch:
     """BM25F of every paper against the words; the seeds (``excluded``) score nothing."""
-    match = TextMatch(words=list(words), unknown=unknown)
+    match = TextMatch(words=list(words))
     if not words:
         return match
     field_weights = np.asarray(weights.bm25_columns, dtype=np.float32)
