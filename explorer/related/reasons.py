@@ -116,9 +116,13 @@ _FIELD_ORDER = ["title", "summary", "reasons for its categories", "techniques", 
 
 
 def _quoted(words: list[WordMatch]) -> str:
-    shown = [f"“{w.word}” ({w.points:.1f})" for w in words[:_SHOWN_WORDS]]
+    shown = [f"“{_short(w.word)}” ({w.points:.1f})" for w in words[:_SHOWN_WORDS]]
     more = f" and {len(words) - _SHOWN_WORDS} more" if len(words) > _SHOWN_WORDS else ""
     return ", ".join(shown) + more
+
+
+def _short(word: str, limit: int = 40) -> str:
+    return word if len(word) <= limit else word[:limit - 1] + "…"
 
 
 _FEATURE_WORDS = {  # kind -> (what the paper does with it, what one is called, what several are called)
