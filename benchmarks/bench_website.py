@@ -37,19 +37,54 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-FIRST = ["Jörg", "María", "Søren", "Zoë", "Li", "Anna", "José", "François", "Ngọc", "Ali", "Wei", "Priya", "Kofi", "Olga"]
-LAST = ["Muller", "Garcia", "Ostergaard", "Smith", "Nguyen", "Berg", "Dvorak", "Chen", "Kowalski", "Okafor", "Sato", "Ivanova"]
+FIRST = [
+    "Jörg",
+    "María",
+    "Søren",
+    "Zoë",
+    "Li",
+    "Anna",
+    "José",
+    "François",
+    "Ngọc",
+    "Ali",
+    "Wei",
+    "Priya",
+    "Kofi",
+    "Olga",
+]
+LAST = [
+    "Muller",
+    "Garcia",
+    "Ostergaard",
+    "Smith",
+    "Nguyen",
+    "Berg",
+    "Dvorak",
+    "Chen",
+    "Kowalski",
+    "Okafor",
+    "Sato",
+    "Ivanova",
+]
 
 
 # --- synthetic data --------------------------------------------------------------------------------
 
+
 def write_data(folder: Path, n: int, seed: int = 0) -> None:
     rng = random.Random(seed)
-    templates = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "data" / "papers").glob("*.yaml"))]
-    title_words = sorted({w.strip(",.:;?()") for t in templates for w in (t.get("summary") or "").split() if len(w) > 3})
+    templates = [
+        yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "data" / "papers").glob("*.yaml"))
+    ]
+    title_words = sorted(
+        {w.strip(",.:;?()") for t in templates for w in (t.get("summary") or "").split() if len(w) > 3}
+    )
     model_pool = [f"Model{i}-{rng.choice(['7B', '13B', 'XL', 'v2'])}" for i in range(max(20, n // 25))]
-    technique_pool = [f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
-                      for i in range(max(20, n // 15))]
+    technique_pool = [
+        f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
+        for i in range(max(20, n // 15))
+    ]
     people = [(rng.choice(LAST) + str(i), rng.choice(FIRST)) for i in range(max(10, n // 3))]
     papers = folder / "papers"
     papers.mkdir(parents=True)
@@ -60,27 +95,51 @@ def write_data(folder: Path, n: int, seed: int = 0) -> None:
         authors = " and ".join(f"{last}, {first}" for last, first in rng.sample(people, k=rng.randint(1, 6)))
         year = 2015 + rng.randrange(12)
         (papers / f"{key}.bib").write_text(
-            f"@article{{{key},\n  title = {{{title}}},\n  author = {{{authors}}},\n  journal = {{Synthetic Proceedings}},\n"
-            f"  year = {{{year}}},\n  doi = {{10.5555/synthetic.{i}}},\n}}\n", encoding="utf-8")
-        models = list(dict.fromkeys(rng.sample(template.get("models") or ["LLaVA"], k=min(2, len(template.get("models") or ["LLaVA"])))
-                                    + rng.sample(model_pool, k=rng.randint(0, 2))))
-        techniques = list(dict.fromkeys(rng.sample(template["technique"], k=1) + rng.sample(technique_pool, k=rng.randint(0, 2))))
+            f"@article{{{key},\n  title = {{{title}}},\n  author = {{{authors}}},\n"
+            "  journal = {Synthetic Proceedings},\n"
+            f"  year = {{{year}}},\n  doi = {{10.5555/synthetic.{i}}},\n}}\n",
+            encoding="utf-8",
+        )
+        models = list(
+            dict.fromkeys(
+                rng.sample(template.get("models") or ["LLaVA"], k=min(2, len(template.get("models") or ["LLaVA"])))
+                + rng.sample(model_pool, k=rng.randint(0, 2))
+            )
+        )
+        techniques = list(
+            dict.fromkeys(rng.sample(template["technique"], k=1) + rng.sample(technique_pool, k=rng.randint(0, 2)))
+        )
         annotation = {
             "key": key,
-            "categories": [{"id": c["id"], "why": f"Synthetic paper {i} studies this leaf ({c['id']}) for the benchmark."}
-                           for c in template["categories"]],
-            "modalities": template["modalities"], "models": models, "technique": techniques,
+            "categories": [
+                {"id": c["id"], "why": f"Synthetic paper {i} studies this leaf ({c['id']}) for the benchmark."}
+                for c in template["categories"]
+            ],
+            "modalities": template["modalities"],
+            "models": models,
+            "technique": techniques,
             "granularity": template["granularity"],
             "summary": f"Synthetic paper {i}: " + " ".join(rng.sample(title_words, k=12)) + ".",
             "code": f"https://github.com/synthetic/p{i}" if rng.random() < 0.6 else None,
-            "relations": ([{"type": rng.choice(["builds-on", "extends", "uses", "compares-with"]), "key": f"synth{rng.randrange(i):05d}"}]
-                          if i and rng.random() < 0.25 else []),
+            "relations": (
+                [
+                    {
+                        "type": rng.choice(["builds-on", "extends", "uses", "compares-with"]),
+                        "key": f"synth{rng.randrange(i):05d}",
+                    }
+                ]
+                if i and rng.random() < 0.25
+                else []
+            ),
             "added": f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
         }
-        (papers / f"{key}.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (papers / f"{key}.yaml").write_text(
+            yaml.safe_dump(annotation, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
 
 
 # --- measuring ---------------------------------------------------------------------------------------
+
 
 def timed(function, repeat: int = 1):
     """(result, median seconds)."""
@@ -109,14 +168,18 @@ def library(db: Path, repeat: int) -> dict:
     _, out["overview"] = timed(lambda: build_overview(catalog), repeat)
     _, out["taxonomy node (model)"] = timed(lambda: node_view(catalog, "model"), repeat)
     model = catalog.papers[0].models[0]
-    for name, filters in [("search: no filter", Filters()),
-                          ("search: node+modality+code", Filters(node=("model",), modality=("image",), has_code=True)),
-                          (f"search: model={model}", Filters(model=(model,))),
-                          ("search: text", Filters(text="attention layers"))]:
-        _, out[name] = timed(lambda: search(catalog, filters), repeat)
+    for name, filters in [
+        ("search: no filter", Filters()),
+        ("search: node+modality+code", Filters(node=("model",), modality=("image",), has_code=True)),
+        (f"search: model={model}", Filters(model=(model,))),
+        ("search: text", Filters(text="attention layers")),
+    ]:
+        _, out[name] = timed(lambda filters=filters: search(catalog, filters), repeat)
     leaf = max((n for n in catalog.nodes.values() if n.is_leaf), key=lambda n: len(catalog.papers_under(n.id))).id
-    small = min((n for n in catalog.nodes.values() if n.is_leaf and catalog.papers_under(n.id)),
-                key=lambda n: len(catalog.papers_under(n.id))).id
+    small = min(
+        (n for n in catalog.nodes.values() if n.is_leaf and catalog.papers_under(n.id)),
+        key=lambda n: len(catalog.papers_under(n.id)),
+    ).id
     graphs = {}
     for name, settings in [
         ("taxonomy, all", GraphSettings()),
@@ -125,24 +188,27 @@ def library(db: Path, repeat: int) -> dict:
         ("papers by model, all", GraphSettings(kind="papers", link_by="model")),
         (f"papers by model, smallest leaf ({small})", GraphSettings(kind="papers", link_by="model", scope=small)),
         ("papers by relation, all", GraphSettings(kind="papers", link_by="relation")),
-        (f"papers by relation, largest leaf", GraphSettings(kind="papers", link_by="relation", scope=leaf)),
+        ("papers by relation, largest leaf", GraphSettings(kind="papers", link_by="relation", scope=leaf)),
         ("co-authors (>=2 papers), all", GraphSettings(kind="co-authors")),
         ("co-authors (>=2 papers), largest leaf", GraphSettings(kind="co-authors", scope=leaf)),
         ("models (>=2 papers), all", GraphSettings(kind="models")),
         ("models (>=2 papers), largest leaf", GraphSettings(kind="models", scope=leaf)),
     ]:
-        def run():
+
+        def run(settings=settings):
+            start = time.perf_counter()
             try:
                 result = build_graph(catalog, settings)
             except GraphTooLarge as exc:
                 return f"capped ({exc.nodes:,} nodes, {'>' if 'up to' in str(exc) else ''}{exc.edges:,} edges)"
             built = time.perf_counter()
             html = render_html(result)
-            return (f"{result.graph.number_of_nodes():,} nodes, {result.graph.number_of_edges():,} edges, "
-                    f"{len(html) / 1e6:.1f} MB HTML (networkx {1e3 * (built - start):.0f} ms)")
-        start = time.perf_counter()
-        (summary, seconds) = timed(run, 1)
-        start = time.perf_counter()
+            return (
+                f"{result.graph.number_of_nodes():,} nodes, {result.graph.number_of_edges():,} edges, "
+                f"{len(html) / 1e6:.1f} MB HTML (networkx {1e3 * (built - start):.0f} ms)"
+            )
+
+        timed(run, 1)
         summary, seconds = timed(run, 1)  # the second run: imports and lazy loads out of the way
         graphs[name] = {"seconds": seconds, "result": summary}
     out["graphs"] = graphs
@@ -155,8 +221,13 @@ def server(db: Path) -> dict:
 
     os.environ["ATLAS_DB"] = str(db)
     out = {}
-    for page, params in [(None, {}), ("taxonomy", {"node": "model/token"}), ("paper", {"key": "synth00001"}),
-                         ("compare", {"modality": ["image"]}), ("graphs", {"scope": "model/token/visual-token"})]:
+    for page, params in [
+        (None, {}),
+        ("taxonomy", {"node": "model/token"}),
+        ("paper", {"key": "synth00001"}),
+        ("compare", {"modality": ["image"]}),
+        ("graphs", {"scope": "model/token/visual-token"}),
+    ]:
         at = app_test(page, params)
         _, out[page or "overview"] = timed(at.run, 3)
         assert not at.exception, [e.value for e in at.exception]
@@ -165,16 +236,19 @@ def server(db: Path) -> dict:
 
 def browser(db: Path, workdir: Path, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
-
     from website_support import launch_chromium, streamlit_server
 
     def ready(page, text: str | None = None):
         page.wait_for_function(
             """(text) => {
                 const app = document.querySelector('[data-testid="stApp"]');
-                if (!app || app.dataset.testScriptState !== 'notRunning' || document.querySelector('[data-testid="stSkeleton"]')) return false;
+                if (!app || app.dataset.testScriptState !== 'notRunning'
+                    || document.querySelector('[data-testid="stSkeleton"]')) return false;
                 return !text || document.body.innerText.includes(text);
-            }""", arg=text, timeout=120_000)
+            }""",
+            arg=text,
+            timeout=120_000,
+        )
 
     def heading(page):
         page.wait_for_selector("h1", timeout=120_000)
@@ -184,12 +258,18 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
         page.wait_for_function(
             """() => [...document.querySelectorAll('iframe[title="Graph of the atlas"]')].some(
                 f => f.contentDocument && f.contentDocument.body && f.contentDocument.body.dataset.ready === '1')""",
-            timeout=120_000)
+            timeout=120_000,
+        )
 
     out: dict = {"first content": {}, "complete": {}, "interactions": {}}
-    pages = [("overview", ""), ("taxonomy", "taxonomy?node=model/token"), ("paper", "paper?key=synth00001"),
-             ("compare", "compare"), ("graphs (capped or drawn)", "graphs"),
-             ("graphs: leaf scope", "graphs?scope=model/token/visual-token")]
+    pages = [
+        ("overview", ""),
+        ("taxonomy", "taxonomy?node=model/token"),
+        ("paper", "paper?key=synth00001"),
+        ("compare", "compare"),
+        ("graphs (capped or drawn)", "graphs"),
+        ("graphs: leaf scope", "graphs?scope=model/token/visual-token"),
+    ]
     with streamlit_server(db, workdir / "server.log", timeout=120) as url, sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
 
@@ -265,13 +345,17 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
 
         def link(pattern):
             import re
-            return lambda page: page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(pattern)).first.click()
+
+            return lambda page: (
+                page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(pattern)).first.click()
+            )
 
         def choose(label, value):
             def act(page):
                 box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
                 box.locator("input").fill(value)
                 box.locator("input").press("Enter")
+
             return act
 
         def words(value):
@@ -279,10 +363,13 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
                 box = page.locator('[data-testid="stTextInput"]').filter(has_text="Words").locator("input")
                 box.fill(value)
                 box.press("Enter")
+
             return act
 
         def segment(label):
-            return lambda page: page.locator('[data-testid="stButtonGroup"] button').filter(has_text=label).first.click()
+            return lambda page: (
+                page.locator('[data-testid="stButtonGroup"] button').filter(has_text=label).first.click()
+            )
 
         # Each expectation is text that only the new state shows, so no timing ends before the rerun.
         from explorer.catalog import load_catalog
@@ -294,19 +381,40 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
         video = len(filter_papers(catalog, Filters(modality=("video",))))
         attention = len(filter_papers(catalog, Filters(text="attention")))
         interaction("taxonomy: open a leaf", "taxonomy?node=model/token", link(r"Visual Token · \d+ papers"), "Target")
-        interaction("paper: follow a link to another paper", "taxonomy?node=model/token/visual-token",
-                    link(r"· (19|20)\d\d$"), "Where it sits in the taxonomy")
+        interaction(
+            "paper: follow a link to another paper",
+            "taxonomy?node=model/token/visual-token",
+            link(r"· (19|20)\d\d$"),
+            "Where it sits in the taxonomy",
+        )
         interaction("compare: add a modality filter", "compare", choose("Modality", "video"), f"\n{video:,} papers\n")
         interaction("compare: type words", "compare", words("attention"), f"\n{attention:,} papers\n")
         year_legend = lambda page: page.wait_for_function(  # noqa: E731  the redrawn graph's legend shows years
-            """() => [...document.querySelectorAll('iframe')].some(f => (f.srcdoc || '').includes('background: #440154'))""",
-            timeout=120_000)
-        interaction("graphs: colour by year (settings applied)", "graphs?scope=model/token/visual-token",
-                    segment("year"), None, year_legend)
-        interaction("graphs: colour by year (graph drawn)", "graphs?scope=model/token/visual-token",
-                    segment("year"), None, lambda page: (year_legend(page), graph_drawn(page)))
-        interaction("graphs: switch to co-authors (graph drawn)", "graphs?scope=model/token/visual-token",
-                    segment("co-authors"), "Authors with at least", graph_drawn)
+            """() => [...document.querySelectorAll('iframe')].some(
+                f => (f.srcdoc || '').includes('background: #440154'))""",
+            timeout=120_000,
+        )
+        interaction(
+            "graphs: colour by year (settings applied)",
+            "graphs?scope=model/token/visual-token",
+            segment("year"),
+            None,
+            year_legend,
+        )
+        interaction(
+            "graphs: colour by year (graph drawn)",
+            "graphs?scope=model/token/visual-token",
+            segment("year"),
+            None,
+            lambda page: (year_legend(page), graph_drawn(page)),
+        )
+        interaction(
+            "graphs: switch to co-authors (graph drawn)",
+            "graphs?scope=model/token/visual-token",
+            segment("co-authors"),
+            "Authors with at least",
+            graph_drawn,
+        )
         chromium.close()
     return out
 
@@ -326,9 +434,12 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"bench-website-{n}-") as tmp:
             workdir = Path(tmp)
             write_data(workdir / "data", n)
-            _, build_seconds = timed(lambda: build(workdir / "data", workdir / "atlas.db"))
-            row = {"build": build_seconds, "library": library(workdir / "atlas.db", args.repeat),
-                   "server": server(workdir / "atlas.db")}
+            _, build_seconds = timed(lambda workdir=workdir: build(workdir / "data", workdir / "atlas.db"))
+            row = {
+                "build": build_seconds,
+                "library": library(workdir / "atlas.db", args.repeat),
+                "server": server(workdir / "atlas.db"),
+            }
             if not args.no_browser:
                 row["browser"] = browser(workdir / "atlas.db", workdir, args.repeat)
             results[n] = row

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
 from operator import itemgetter
@@ -17,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from explorer.fts import FTS_COLUMNS, FTS_TOKENIZER
 from ingest import kbfile
+from ingest.identifiers import ascii_words
 from ingest import models as m
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
@@ -139,8 +139,7 @@ def _store_related_index(conn) -> None:
 @lru_cache(maxsize=65536)
 def author_name_key(name: str) -> str:
     """Folded name that identifies a person across entries ('Jörg Müller' == 'Jorg Muller')."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+    return " ".join(ascii_words(name))
 
 
 class _Rows:

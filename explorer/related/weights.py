@@ -45,11 +45,11 @@ class Weights:
     # Meaning (free text only, explorer.related.concepts): the named things the question describes add their
     # names to the searched words, each word weighing ``expansion`` times how well the question matched.
     concept_fields: tuple[float, float, float] = (2.0, 2.0, 0.5)  # a concept's names, definition, papers' text
-    expansion: float = 0.6
+    expansion: float = 0.3
     expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
     expansion_concepts: int = 3  # best-matching concepts used, at most
     # Feedback (free text only): words that most of the best first matches share are searched for too.
-    feedback: float = 0.4  # weight of such a word found in all of them
+    feedback: float = 0.3  # weight of such a word found in all of them
     feedback_papers: int = 5  # best first matches read
     feedback_words: int = 8  # words added, at most
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
