@@ -237,8 +237,11 @@ def judged_quality(verbose: bool) -> None:
             print(f"{'judged set':<12} {'questions':>9} {'recall@10':>9} {'nDCG@10':>8}")
             for name, questions in load_judged().items():
                 scored = [score_question(session, item) for item in questions]
-                print(f"{name:<12} {len(scored):>9} {mean(s.recall for s in scored):>9.3f} "
-                      f"{mean(s.ndcg for s in scored):>8.3f}", flush=True)
+                print(
+                    f"{name:<12} {len(scored):>9} {mean(s.recall for s in scored):>9.3f} "
+                    f"{mean(s.ndcg for s in scored):>8.3f}",
+                    flush=True,
+                )
                 if verbose:
                     for s in scored:
                         print(f"    {s.recall:.2f} {s.ndcg:.2f}  {s.question}")
@@ -252,8 +255,22 @@ def cold_cli(db: Path) -> tuple[float, float]:
     """(wall ms, CPU ms) of a fresh `python -m cli.main related` process answering one text question."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "related", "attention heads that read visual tokens",
-                           "--db", str(db), "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "related",
+            "attention heads that read visual tokens",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     wall = (time.perf_counter() - start) * 1000
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -308,7 +325,9 @@ def main() -> None:
                 flush=True,
             )
             wall, cpu = cold_cli(db)
-            print(f"{n:>7} cold CLI query (new process, start to exit) {wall:.0f} ms wall, {cpu:.0f} ms CPU", flush=True)
+            print(
+                f"{n:>7} cold CLI query (new process, start to exit) {wall:.0f} ms wall, {cpu:.0f} ms CPU", flush=True
+            )
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(
         "targets: p95 <= 50 ms at 10k papers, <= 250 ms at 100k (text_100kb is not a target); "

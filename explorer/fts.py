@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from explorer.porter import stem
 
 FTS_TABLE = "papers_fts"
-FTS_COLUMNS = ("title", "summary", "why", "technique", "models", "authors")  # also the fields of related work's word index
+# The indexed columns, which are also the fields of related work's word index (explorer.related.textindex).
+FTS_COLUMNS = ("title", "summary", "why", "technique", "models", "authors")
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # ingest.load creates papers_fts with it
 
 # English function words, dropped from queries and from the word index (``and``, ``or``, ``not``, ``near``

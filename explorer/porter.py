@@ -20,14 +20,51 @@ _VOWELS = frozenset("aeiou")
 
 # (suffix, replacement), tried in this order; the first suffix that matches is the only one considered,
 # whether or not its condition then holds (as in the paper and in SQLite).
-_STEP2 = (("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"),
-          ("logi", "log"), ("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"),
-          ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("iveness", "ive"),
-          ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"))
-_STEP3 = (("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""),
-          ("ness", ""))
-_STEP4 = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism",
-          "ate", "iti", "ous", "ive", "ize")
+_STEP2 = (
+    ("ational", "ate"),
+    ("tional", "tion"),
+    ("enci", "ence"),
+    ("anci", "ance"),
+    ("izer", "ize"),
+    ("logi", "log"),
+    ("bli", "ble"),
+    ("alli", "al"),
+    ("entli", "ent"),
+    ("eli", "e"),
+    ("ousli", "ous"),
+    ("ization", "ize"),
+    ("ation", "ate"),
+    ("ator", "ate"),
+    ("alism", "al"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("aliti", "al"),
+    ("iviti", "ive"),
+    ("biliti", "ble"),
+)
+_STEP3 = (("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""))
+_STEP4 = (
+    "al",
+    "ance",
+    "ence",
+    "er",
+    "ic",
+    "able",
+    "ible",
+    "ant",
+    "ement",
+    "ment",
+    "ent",
+    "ion",
+    "ou",
+    "ism",
+    "ate",
+    "iti",
+    "ous",
+    "ive",
+    "ize",
+)
 
 
 @lru_cache(maxsize=262_144)
@@ -102,7 +139,7 @@ def _step1(w: str) -> str:
 def _replace_first(w: str, rules: tuple[tuple[str, str], ...], min_measure: int) -> str:
     for suffix, replacement in rules:
         if w.endswith(suffix) and len(w) > len(suffix):
-            stem_part = w[:-len(suffix)]
+            stem_part = w[: -len(suffix)]
             return stem_part + replacement if _measure(stem_part) > min_measure else w
     return w
 
@@ -110,7 +147,7 @@ def _replace_first(w: str, rules: tuple[tuple[str, str], ...], min_measure: int)
 def _step4(w: str) -> str:
     for suffix in _STEP4:
         if w.endswith(suffix) and len(w) > len(suffix):
-            stem_part = w[:-len(suffix)]
+            stem_part = w[: -len(suffix)]
             if _measure(stem_part) > 1 and (suffix != "ion" or stem_part.endswith(("s", "t"))):
                 return stem_part
             return w

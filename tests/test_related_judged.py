@@ -50,6 +50,7 @@ def test_the_ranking_keeps_its_level(session, name):
 
 def test_a_question_the_papers_words_do_not_use(session):
     # The example: "polysemantic" finds the paper whose summary says "polysemanticity" (it ranked 14th).
-    item = Judged("We probe CLIP's image encoder neurons for polysemantic concepts",
-                  frozenset({"gandelsman2024interpreting"}))
+    item = Judged(
+        "We probe CLIP's image encoder neurons for polysemantic concepts", frozenset({"gandelsman2024interpreting"})
+    )
     assert "gandelsman2024interpreting" in score_question(session, item, k=3).found

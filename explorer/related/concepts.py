@@ -56,10 +56,19 @@ class Source:
 def build_concepts(sources: list[Source], paper_texts: list[tuple[str, ...]]) -> Concepts:
     """Index the concepts; a concept's ``papers`` field is the title, summary and whys of its example papers."""
     sources = sorted(sources, key=lambda s: s.label)
-    docs = [(" ; ".join(s.names), s.definition,
-             " ".join(" ".join(paper_texts[p][:3]) for p in s.papers[:MAX_EXAMPLE_PAPERS])) for s in sources]
-    return Concepts(labels=[s.label for s in sources], names=[list(s.names) for s in sources],
-                    text=build_text_index(docs, len(docs), width=len(CONCEPT_FIELDS)))
+    docs = [
+        (
+            " ; ".join(s.names),
+            s.definition,
+            " ".join(" ".join(paper_texts[p][:3]) for p in s.papers[:MAX_EXAMPLE_PAPERS]),
+        )
+        for s in sources
+    ]
+    return Concepts(
+        labels=[s.label for s in sources],
+        names=[list(s.names) for s in sources],
+        text=build_text_index(docs, len(docs), width=len(CONCEPT_FIELDS)),
+    )
 
 
 def technique_sources(technique_names: list[str], members: list[np.ndarray]) -> list[Source]:
@@ -68,13 +77,13 @@ def technique_sources(technique_names: list[str], members: list[np.ndarray]) -> 
     out, as they rarely name a technique ("analysis", "visual")."""
     papers: dict[str, set[int]] = defaultdict(set)
     spelling: dict[str, str] = {}
-    for name, positions in zip(technique_names, members):
+    for name, positions in zip(technique_names, members, strict=True):
         words = fts.tokenize(name)
         for n in range(1, MAX_PHRASE_WORDS + 1):
             for start in range(len(words) - n + 1):
                 if n == 1 and len(words) > 1:
                     continue
-                phrase = words[start:start + n]
+                phrase = words[start : start + n]
                 if all(w in fts.STOP_WORDS or len(w) < 2 for w in phrase):
                     continue
                 key = " ".join(fts.stem_word(w) for w in phrase)
@@ -82,14 +91,18 @@ def technique_sources(technique_names: list[str], members: list[np.ndarray]) -> 
                 spelling[key] = min(spelling.get(key, " ".join(phrase)), " ".join(phrase))
     shared = [key for key, found in papers.items() if len(found) >= MIN_PAPERS]
     shared.sort(key=lambda key: (-len(papers[key]), key))
-    return [Source(f"the technique “{spelling[key]}”", (spelling[key],), "", tuple(sorted(papers[key])))
-            for key in shared[:MAX_CONCEPTS]]
+    return [
+        Source(f"the technique “{spelling[key]}”", (spelling[key],), "", tuple(sorted(papers[key])))
+        for key in shared[:MAX_CONCEPTS]
+    ]
 
 
 def method_sources(methods: list[tuple[str, str, str | None]], members: dict[str, list[int]]) -> list[Source]:
     """The methods catalogue: (id, name, description) with the papers that use each method."""
-    return [Source(f"the method “{name}”", (name,), description or "", tuple(sorted(members.get(method_id, []))))
-            for method_id, name, description in methods]
+    return [
+        Source(f"the method “{name}”", (name,), description or "", tuple(sorted(members.get(method_id, []))))
+        for method_id, name, description in methods
+    ]
 
 
 def vocabulary_sources(feature_members) -> list[Source]:
@@ -109,26 +122,36 @@ def vocabulary_sources(feature_members) -> list[Source]:
         for term in terms.values():
             narrower = [terms[t].name for t in vocabulary.narrower(kind, term.id) if t in terms]
             names = (term.name, *term.aliases, *narrower)
-            out.append(Source(f"the {kind} “{term.name}”", tuple(dict.fromkeys(names)), term.definition or "",
-                              tuple(feature_members(kind, (term.id, term.name, *term.aliases)))))
+            out.append(
+                Source(
+                    f"the {kind} “{term.name}”",
+                    tuple(dict.fromkeys(names)),
+                    term.definition or "",
+                    tuple(feature_members(kind, (term.id, term.name, *term.aliases))),
+                )
+            )
     return out
 
 
-def expansion_words(concepts: Concepts, papers: TextIndex, text: str, known: set[int],
-                    weights: Weights) -> list[QueryWord]:
+def expansion_words(
+    concepts: Concepts, papers: TextIndex, text: str, known: set[int], weights: Weights
+) -> list[QueryWord]:
     """Words to add to a question: the names of the concepts it matches best, weighted by how well it matches."""
-    words = query_words(concepts.text, text, weights.text_concepts, concepts.text.docs.size)
-    if not words or not concepts.labels:
+    asked = query_words(concepts.text, text, weights.text_concepts, concepts.text.docs.size)
+    if not asked or not concepts.labels:
         return []
     field_weights = np.asarray(weights.concept_fields, dtype=np.float32)
     scores = np.zeros(len(concepts.labels))
-    for word in words:
-        docs, s = concepts.text.term_scores(word.term, field_weights, weights.bm25_b, weights.bm25_k1)
-        scores[docs] += s * word.weight
-    ceiling = sum(float(concepts.text.idf[w.term]) * w.weight for w in words) * (weights.bm25_k1 + 1.0)
+    for question_word in asked:
+        docs, s = concepts.text.term_scores(question_word.term, field_weights, weights.bm25_b, weights.bm25_k1)
+        scores[docs] += s * question_word.weight
+    ceiling = sum(float(concepts.text.idf[w.term]) * w.weight for w in asked) * (weights.bm25_k1 + 1.0)
     strength = scores / max(ceiling, 1e-9)
-    chosen = [c for c in np.lexsort((np.arange(scores.size), -scores))[:weights.expansion_concepts]
-              if strength[c] >= weights.expansion_min_strength]
+    chosen = [
+        c
+        for c in np.lexsort((np.arange(scores.size), -scores))[: weights.expansion_concepts]
+        if strength[c] >= weights.expansion_min_strength
+    ]
     added: dict[int, QueryWord] = {}
     for c in chosen:
         weight = weights.expansion * min(1.0, float(strength[c]))
@@ -144,9 +167,12 @@ def expansion_words(concepts: Concepts, papers: TextIndex, text: str, known: set
 
 def to_parts(concepts: Concepts, prefix: str) -> dict[str, object]:
     """JSON parts and arrays for storage (see explorer.related.index)."""
-    return {f"{prefix}.json": json.dumps({"labels": concepts.labels, "names": concepts.names},
-                                         ensure_ascii=False).encode("utf-8"),
-            **concepts.text.arrays(prefix)}
+    return {
+        f"{prefix}.json": json.dumps({"labels": concepts.labels, "names": concepts.names}, ensure_ascii=False).encode(
+            "utf-8"
+        ),
+        **concepts.text.arrays(prefix),
+    }
 
 
 def from_parts(parts: dict, arrays: dict, prefix: str) -> Concepts:

@@ -20,17 +20,16 @@ import numpy as np
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from explorer.related.names import model_family, model_key, technique_key
 from explorer.related.concepts import Concepts, build_concepts, method_sources, technique_sources, vocabulary_sources
 from explorer.related.concepts import from_parts as concepts_from_parts
 from explorer.related.concepts import to_parts as concepts_to_parts
+from explorer.related.names import model_family, model_key, technique_key
 from explorer.related.textindex import TextIndex, build_text_index
 from explorer.related.weights import FEATURE_KINDS
 from ingest import models as m
 from ingest.identifiers import normalise_title
 
 FORMAT = b"related-index 3"  # bump when the parts change; older parts are then ignored and the tables read
-
 
 
 class Ragged:
@@ -42,7 +41,7 @@ class Ragged:
         self.ptr, self.values = ptr, values
 
     def __getitem__(self, i) -> np.ndarray:
-        return self.values[self.ptr[i]:self.ptr[i + 1]]
+        return self.values[self.ptr[i] : self.ptr[i + 1]]
 
     def __len__(self) -> int:
         return len(self.ptr) - 1
@@ -70,7 +69,8 @@ class JsonList:
     __slots__ = ("_data", "_items")
 
     def __init__(self, data: bytes):
-        self._data, self._items = data, None
+        self._data = data
+        self._items: list | None = None
 
     @property
     def items(self) -> list:
@@ -206,13 +206,14 @@ class Index:
         source, target, kind = (a.tolist() for a in self.links)
         ends = (source, target) if side == 0 else (target, source)
         out: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for a, b, k in zip(*ends, kind):
+        for a, b, k in zip(*ends, kind, strict=True):
             out[a].append((b, self.link_kinds[k]))
         return dict(out)
 
     def root(self, node_id: str) -> str:
-        while self.node_parent.get(node_id):
-            node_id = self.node_parent[node_id]
+        parent = self.node_parent.get(node_id)
+        while parent:
+            node_id, parent = parent, self.node_parent.get(parent)
         return node_id
 
     def proximity(self, a: str, b: str) -> str | None:
@@ -273,16 +274,32 @@ def _fetch(conn, statement) -> list[tuple]:
 
 def build_index(conn) -> Index:
     """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection)."""
-    rows = _fetch(conn, select(m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id,
-                               m.Paper.title, m.Paper.summary).order_by(m.Paper.key))
+    rows = _fetch(
+        conn,
+        select(
+            m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id, m.Paper.title, m.Paper.summary
+        ).order_by(m.Paper.key),
+    )
     keys, years, codes, dois, arxiv_ids, titles, summaries = (
-        (list(column) for column in zip(*rows)) if rows else ([],) * 7)
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 7
+    )
     position = {key: i for i, key in enumerate(keys)}
 
-    nodes = [tuple(n) for n in _fetch(conn, select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id,
-                                                   m.TaxonomyNode.is_leaf).order_by(m.TaxonomyNode.position))]
-    category_rows = _fetch(conn, select(m.PaperCategory.paper_key, m.PaperCategory.node_id, m.PaperCategory.why)
-                           .order_by(m.PaperCategory.paper_key, m.PaperCategory.node_id))
+    nodes = [
+        tuple(n)
+        for n in _fetch(
+            conn,
+            select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id, m.TaxonomyNode.is_leaf).order_by(
+                m.TaxonomyNode.position
+            ),
+        )
+    ]
+    category_rows = _fetch(
+        conn,
+        select(m.PaperCategory.paper_key, m.PaperCategory.node_id, m.PaperCategory.why).order_by(
+            m.PaperCategory.paper_key, m.PaperCategory.node_id
+        ),
+    )
     categories = list(dict.fromkeys([*(n[0] for n in nodes if n[3]), *(c[1] for c in category_rows)]))
     number = {node_id: c for c, node_id in enumerate(categories)}
     paper_categories = _ragged(position, [(c[0], number[c[1]]) for c in category_rows])
@@ -292,46 +309,90 @@ def build_index(conn) -> Index:
     model_names = dict(_fetch(conn, select(m.Model.id, m.Model.name)))
     technique_links = _fetch(conn, select(pt.paper_key, pt.technique_id))
     technique_names = dict(_fetch(conn, select(m.Technique.id, m.Technique.name)))
-    author_links = _fetch(conn, select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id)
-                          .order_by(m.PaperAuthor.paper_key, m.PaperAuthor.position))
-    author_names = {i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))}
+    author_links = _fetch(
+        conn,
+        select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id).order_by(
+            m.PaperAuthor.paper_key, m.PaperAuthor.position
+        ),
+    )
+    author_names = {
+        i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))
+    }
     vocab = {
         "model": _vocabulary(position, model_links, model_names, model_key, model_family),
         "technique": _vocabulary(position, technique_links, technique_names, technique_key),
-        "modality": _vocabulary(position, _fetch(conn, select(pmod.paper_key, pmod.modality)),
-                                {name: name for (name,) in _fetch(conn, select(m.Modality.name))}, model_key),
+        "modality": _vocabulary(
+            position,
+            _fetch(conn, select(pmod.paper_key, pmod.modality)),
+            {name: name for (name,) in _fetch(conn, select(m.Modality.name))},
+            model_key,
+        ),
         "author": _vocabulary(position, author_links, author_names, None),
     }
 
-    link_rows = [(position[s], position[t], kind) for s, t, kind in _fetch(
-        conn, select(m.Relation.source_key, m.Relation.target_key, m.Relation.type)
-        .order_by(m.Relation.source_key, m.Relation.target_key, m.Relation.type))
-        if s in position and t in position and s != t]
+    link_rows = [
+        (position[s], position[t], kind)
+        for s, t, kind in _fetch(
+            conn,
+            select(m.Relation.source_key, m.Relation.target_key, m.Relation.type).order_by(
+                m.Relation.source_key, m.Relation.target_key, m.Relation.type
+            ),
+        )
+        if s in position and t in position and s != t
+    ]
     link_kinds = sorted({kind for _, _, kind in link_rows})
     kind_number = {kind: i for i, kind in enumerate(link_kinds)}
-    links = (np.array([r[0] for r in link_rows], dtype=np.int32), np.array([r[1] for r in link_rows], dtype=np.int32),
-             np.array([kind_number[r[2]] for r in link_rows], dtype=np.int32))
+    links = (
+        np.array([r[0] for r in link_rows], dtype=np.int32),
+        np.array([r[1] for r in link_rows], dtype=np.int32),
+        np.array([kind_number[r[2]] for r in link_rows], dtype=np.int32),
+    )
 
-    fields = list(_paper_fields(len(keys), position, titles, summaries, category_rows,
-                                ((technique_links, technique_names), (model_links, model_names)), author_links,
-                                author_names))
+    fields = list(
+        _paper_fields(
+            len(keys),
+            position,
+            titles,
+            summaries,
+            category_rows,
+            ((technique_links, technique_names), (model_links, model_names)),
+            author_links,
+            author_names,
+        )
+    )
     # A database built before methods kept their description (INGEST_VERSION < 4) has names only.
     has_description = any(c["name"] == "description" for c in inspect(conn).get_columns(m.Method.__tablename__))
-    method_rows = _fetch(conn, select(m.Method.id, m.Method.name,
-                                      m.Method.description if has_description else m.Method.name).order_by(m.Method.id))
+    method_rows = _fetch(
+        conn,
+        select(m.Method.id, m.Method.name, m.Method.description if has_description else m.Method.name).order_by(
+            m.Method.id
+        ),
+    )
     method_members: dict[str, list[int]] = defaultdict(list)
     for key, method_id in _fetch(conn, select(m.paper_methods.c.paper_key, m.paper_methods.c.method_id)):
         if key in position:
             method_members[method_id].append(position[key])
     techniques = vocab["technique"]
-    sources = [*vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names)),
-               *method_sources(method_rows, method_members),
-               *technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))])]
+    sources = [
+        *vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names)),
+        *method_sources(method_rows, method_members),
+        *technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))]),
+    ]
     return Index(
-        keys=keys, years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
-        has_code=np.array([bool(c) for c in codes], dtype=bool), dois=dois, arxiv_ids=arxiv_ids, titles=titles,
-        nodes=nodes, categories=categories, paper_categories=paper_categories, vocab=vocab, links=links,
-        link_kinds=link_kinds, text=build_text_index(fields, len(keys)), concepts=build_concepts(sources, fields),
+        keys=keys,
+        years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
+        has_code=np.array([bool(c) for c in codes], dtype=bool),
+        dois=dois,
+        arxiv_ids=arxiv_ids,
+        titles=titles,
+        nodes=nodes,
+        categories=categories,
+        paper_categories=paper_categories,
+        vocab=vocab,
+        links=links,
+        link_kinds=link_kinds,
+        text=build_text_index(fields, len(keys)),
+        concepts=build_concepts(sources, fields),
     )
 
 
@@ -364,8 +425,14 @@ def _paper_fields(size, position, titles, summaries, category_rows, named_links,
         if key in position and author_id in author_names:
             authors[position[key]].append(author_names[author_id][0])
     for i in range(size):
-        yield (titles[i] or "", summaries[i] or "", " ; ".join(whys[i]), " ; ".join(named[0][i]),
-               " ; ".join(named[1][i]), " ; ".join(authors[i]))
+        yield (
+            titles[i] or "",
+            summaries[i] or "",
+            " ; ".join(whys[i]),
+            " ; ".join(named[0][i]),
+            " ; ".join(named[1][i]),
+            " ; ".join(authors[i]),
+        )
 
 
 def _ragged(position: dict[str, int], pairs: list[tuple[str, int]]) -> Ragged:
@@ -423,8 +490,11 @@ def _vocabulary(position: dict[str, int], links, names: dict, normalise, family=
     df = np.diff(fid_ptr).astype(np.float64)
     idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(count)
     return FeatureTable(
-        names=[display[norm] for norm in ordered], norms=ordered, members=Ragged(fid_ptr, pos[by_fid_order]),
-        by_paper=Ragged(paper_ptr, fids[by_paper_order]), idf=idf,
+        names=[display[norm] for norm in ordered],
+        norms=ordered,
+        members=Ragged(fid_ptr, pos[by_fid_order]),
+        by_paper=Ragged(paper_ptr, fids[by_paper_order]),
+        idf=idf,
         family=[family(norm) if family else None for norm in ordered],
     )
 
@@ -443,9 +513,11 @@ def family_members(vocab: FeatureTable, fam: str) -> tuple[np.ndarray, np.ndarra
     if cached is None:
         fids = vocab.family_ids.get(fam, [])
         papers = [vocab.members[fid] for fid in fids]
-        rarity = [np.full(len(x), vocab.idf[fid]) for fid, x in zip(fids, papers)]
-        cached = (np.concatenate(papers) if papers else np.zeros(0, dtype=np.int64),
-                  np.concatenate(rarity) if rarity else np.zeros(0))
+        rarity = [np.full(len(x), vocab.idf[fid]) for fid, x in zip(fids, papers, strict=True)]
+        cached = (
+            np.concatenate(papers) if papers else np.zeros(0, dtype=np.int64),
+            np.concatenate(rarity) if rarity else np.zeros(0),
+        )
         vocab.family_cache[fam] = cached
     return cached
 
@@ -470,17 +542,36 @@ def index_parts(conn) -> dict[str, bytes]:
 def to_parts(index: Index) -> dict[str, bytes]:
     """Named byte strings: JSON for lists of names (parts ending in .json), raw arrays for the rest."""
     parts: dict[str, object] = {
-        "papers.json": {"keys": index.keys, "nodes": index.nodes, "categories": index.categories,
-                        "link_kinds": index.link_kinds},
-        "titles.json": list(index.titles), "dois.json": list(index.dois), "arxiv_ids.json": list(index.arxiv_ids), "years": index.years, "has_code": index.has_code,
-        "categories.ptr": index.paper_categories.ptr, "categories.values": index.paper_categories.values,
-        "links.source": index.links[0], "links.target": index.links[1], "links.kind": index.links[2],
-        **index.text.arrays("text"), **concepts_to_parts(index.concepts, "concepts")}
+        "papers.json": {
+            "keys": index.keys,
+            "nodes": index.nodes,
+            "categories": index.categories,
+            "link_kinds": index.link_kinds,
+        },
+        "titles.json": list(index.titles),
+        "dois.json": list(index.dois),
+        "arxiv_ids.json": list(index.arxiv_ids),
+        "years": index.years,
+        "has_code": index.has_code,
+        "categories.ptr": index.paper_categories.ptr,
+        "categories.values": index.paper_categories.values,
+        "links.source": index.links[0],
+        "links.target": index.links[1],
+        "links.kind": index.links[2],
+        **index.text.arrays("text"),
+        **concepts_to_parts(index.concepts, "concepts"),
+    }
     for kind, table in index.vocab.items():
-        parts.update({f"{kind}.json": {"names": table.names, "norms": table.norms, "family": table.family},
-                      f"{kind}.members.ptr": table.members.ptr, f"{kind}.members.values": table.members.values,
-                      f"{kind}.by_paper.ptr": table.by_paper.ptr, f"{kind}.by_paper.values": table.by_paper.values,
-                      f"{kind}.idf": table.idf})
+        parts.update(
+            {
+                f"{kind}.json": {"names": table.names, "norms": table.norms, "family": table.family},
+                f"{kind}.members.ptr": table.members.ptr,
+                f"{kind}.members.values": table.members.values,
+                f"{kind}.by_paper.ptr": table.by_paper.ptr,
+                f"{kind}.by_paper.values": table.by_paper.values,
+                f"{kind}.idf": table.idf,
+            }
+        )
     out = {"format": FORMAT}
     for name, value in parts.items():
         if isinstance(value, np.ndarray):
@@ -491,22 +582,36 @@ def to_parts(index: Index) -> dict[str, bytes]:
 
 
 def from_parts(parts: dict[str, bytes]) -> Index:
-    arrays = {name: _bytes_array(data) for name, data in parts.items() if name != "format" and not name.endswith(".json")}
+    arrays = {
+        name: _bytes_array(data) for name, data in parts.items() if name != "format" and not name.endswith(".json")
+    }
     papers = json.loads(parts["papers.json"])
     vocab = {}
     for kind in FEATURE_KINDS:
         meta = json.loads(parts[f"{kind}.json"])
         vocab[kind] = FeatureTable(
-            names=meta["names"], norms=meta["norms"], family=meta["family"], idf=arrays[f"{kind}.idf"],
+            names=meta["names"],
+            norms=meta["norms"],
+            family=meta["family"],
+            idf=arrays[f"{kind}.idf"],
             members=Ragged(arrays[f"{kind}.members.ptr"], arrays[f"{kind}.members.values"]),
-            by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]))
+            by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]),
+        )
     return Index(
-        keys=papers["keys"], years=arrays["years"], has_code=arrays["has_code"], dois=JsonList(parts["dois.json"]),
-        arxiv_ids=JsonList(parts["arxiv_ids.json"]), titles=JsonList(parts["titles.json"]),
-        nodes=[tuple(node) for node in papers["nodes"]], categories=papers["categories"],
-        paper_categories=Ragged(arrays["categories.ptr"], arrays["categories.values"]), vocab=vocab,
-        links=(arrays["links.source"], arrays["links.target"], arrays["links.kind"]), link_kinds=papers["link_kinds"],
-        text=TextIndex.from_arrays(parts, arrays, "text"), concepts=concepts_from_parts(parts, arrays, "concepts"),
+        keys=papers["keys"],
+        years=arrays["years"],
+        has_code=arrays["has_code"],
+        dois=JsonList(parts["dois.json"]),
+        arxiv_ids=JsonList(parts["arxiv_ids.json"]),
+        titles=JsonList(parts["titles.json"]),
+        nodes=[tuple(node) for node in papers["nodes"]],
+        categories=papers["categories"],
+        paper_categories=Ragged(arrays["categories.ptr"], arrays["categories.values"]),
+        vocab=vocab,
+        links=(arrays["links.source"], arrays["links.target"], arrays["links.kind"]),
+        link_kinds=papers["link_kinds"],
+        text=TextIndex.from_arrays(parts, arrays, "text"),
+        concepts=concepts_from_parts(parts, arrays, "concepts"),
     )
 
 

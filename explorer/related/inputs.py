@@ -78,7 +78,9 @@ def filter_mask(index: Index, filters: Filters) -> np.ndarray:
         mask &= inside
     year_from, year_to = _year(filters.year_from, "year from"), _year(filters.year_to, "year to")
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise RelatedInputError(f"the year range {year_from}-{year_to} is empty: the first year must not be after the last")
+        raise RelatedInputError(
+            f"the year range {year_from}-{year_to} is empty: the first year must not be after the last"
+        )
     if year_from is not None:
         mask &= index.years >= year_from
     if year_to is not None:

@@ -44,8 +44,13 @@ def load_judged(path: Path = JUDGED_FILE) -> dict[str, list[Judged]]:
 
 def score_question(session: Session, judged: Judged, k: int = 10, **options) -> Scored:
     found = [p.key for p in find_related(session, text=judged.question, k=k, **options).papers]
-    return Scored(judged.question, recall_at(found, judged.relevant, k), ndcg_at(found, judged.relevant, k), found,
-                  sorted(judged.relevant - set(found)))
+    return Scored(
+        judged.question,
+        recall_at(found, judged.relevant, k),
+        ndcg_at(found, judged.relevant, k),
+        found,
+        sorted(judged.relevant - set(found)),
+    )
 
 
 def recall_at(found: list[str], relevant: frozenset[str], k: int) -> float:

@@ -58,7 +58,7 @@ def find_mentions(index: Index, words: list[str]) -> dict[str, dict[int, float]]
         longest = min(vocab.max_words, 8)
         for n in range(1, longest + 1):
             for start in range(0, len(tokens) - n + 1):
-                fid = vocab.by_name.get(" ".join(tokens[start:start + n]))
+                fid = vocab.by_name.get(" ".join(tokens[start : start + n]))
                 if fid is not None and (kind != "model" or is_proper_name(vocab.names[fid])):
                     found[kind][fid] = 1.0
     return found
@@ -68,4 +68,3 @@ def is_proper_name(name: str) -> bool:
     """A model name that names one model (LLaVA-1.5, CLIP, GPT-4V), not a description that annotations sometimes
     hold instead ("language models", "vision models"): such words in a question do not name a model."""
     return any(ch.isupper() or ch.isdigit() for ch in name)
-

@@ -25,8 +25,9 @@ _RELATION_VERBS = {
 _SHOWN_WORDS = 5
 
 
-def reasons(index: Index, profile: Profile, i: int, components: dict[str, float], words: list[WordMatch],
-            weights: Weights) -> list[str]:
+def reasons(
+    index: Index, profile: Profile, i: int, components: dict[str, float], words: list[WordMatch], weights: Weights
+) -> list[str]:
     by_part: dict[str, list[str]] = {}
     if components.get("relation"):
         by_part["relation"] = _relation_reasons(index, profile, i, components["relation"])
@@ -64,8 +65,10 @@ def _relation_reasons(index: Index, profile: Profile, i: int, value: float) -> l
 
 def _taxonomy_reasons(index: Index, profile: Profile, i: int, weights: Weights, value: float) -> list[str]:
     mine = index.paper_leaves[i]
-    same = sorted((leaf for leaf in mine if leaf in profile.leaves),
-                  key=lambda leaf: (-profile.leaves[leaf], index.leaves.index(leaf)))
+    same = sorted(
+        (leaf for leaf in mine if leaf in profile.leaves),
+        key=lambda leaf: (-profile.leaves[leaf], index.leaves.index(leaf)),
+    )
     if same:
         names = _listing([index.node_names[leaf] for leaf in same])
         if profile.inferred_leaves:
@@ -85,12 +88,17 @@ def _taxonomy_reasons(index: Index, profile: Profile, i: int, weights: Weights, 
     if best is None:
         return []
     level, leaf, query_leaf = best
-    if level == "sibling_leaf":
-        group = index.node_names[index.node_parent[leaf]]
-        return [f"It is filed under {index.node_names[leaf]}, in the {group} group like {index.node_names[query_leaf]}, "
-                f"where {_yours(profile, profile.leaf_counts.get(query_leaf, 1))} is {points(value)}"]
-    return [f"It is filed under the same perspective as {_yours(profile)}: {index.node_names[index.root(leaf)]} "
-            f"{points(value)}"]
+    parent = index.node_parent.get(leaf)
+    if level == "sibling_leaf" and parent:
+        group = index.node_names[parent]
+        return [
+            f"It is filed under {index.node_names[leaf]}, in the {group} group like {index.node_names[query_leaf]}, "
+            f"where {_yours(profile, profile.leaf_counts.get(query_leaf, 1))} is {points(value)}"
+        ]
+    return [
+        f"It is filed under the same perspective as {_yours(profile)}: {index.node_names[index.root(leaf)]} "
+        f"{points(value)}"
+    ]
 
 
 def _text_reason(words: list[WordMatch], value: float) -> str:
@@ -103,9 +111,10 @@ def _text_reason(words: list[WordMatch], value: float) -> str:
         parts.append(f"Its {where} use your word{'s' if len(own) > 1 else ''} {_quoted(own)}")
     related = [w for w in added if w.added_from != FEEDBACK_SOURCE]
     if related:
-        sources = _listing(list(dict.fromkeys(w.added_from for w in related)), limit=2)
-        parts.append(f"{'and' if parts else 'It uses'} words of {sources}, which your question describes: "
-                     f"{_quoted(related)}")
+        sources = _listing(list(dict.fromkeys(w.added_from for w in related if w.added_from)), limit=2)
+        parts.append(
+            f"{'and' if parts else 'It uses'} words of {sources}, which your question describes: {_quoted(related)}"
+        )
     shared = [w for w in added if w.added_from == FEEDBACK_SOURCE]
     if shared:
         parts.append(f"{'and' if parts else 'It uses'} words your best matches share: {_quoted(shared)}")
@@ -122,7 +131,7 @@ def _quoted(words: list[WordMatch]) -> str:
 
 
 def _short(word: str, limit: int = 40) -> str:
-    return word if len(word) <= limit else word[:limit - 1] + "…"
+    return word if len(word) <= limit else word[: limit - 1] + "…"
 
 
 _FEATURE_WORDS = {  # kind -> (what the paper does with it, what one is called, what several are called)
@@ -140,12 +149,16 @@ def _feature_reasons(index: Index, profile: Profile, kind: str, i: int, value: f
     if shared:
         names = _listing([vocab.names[fid] for fid in shared])
         counts = [profile.feature_counts[kind].get(fid, 1) for fid in shared]
-        like = ("your text names" if profile.from_text else
-                f"like {_yours(profile, counts[0]) if len(shared) == 1 else 'some of your papers'}")
+        like = (
+            "your text names"
+            if profile.from_text
+            else f"like {_yours(profile, counts[0]) if len(shared) == 1 else 'some of your papers'}"
+        )
         if kind == "author":
             return [f"Its authors include {names}, {'whom ' + like if profile.from_text else like} {points(value)}"]
         verb, noun, nouns = _FEATURE_WORDS[kind]
-        return [f"{verb} the {nouns if len(shared) > 1 else noun} {names}, {'which ' + like if profile.from_text else like} {points(value)}"]
+        what = nouns if len(shared) > 1 else noun
+        return [f"{verb} the {what} {names}, {'which ' + like if profile.from_text else like} {points(value)}"]
     if kind == "model":
         families = family_weights(vocab, wanted)
         related = [vocab.names[fid] for fid in mine if vocab.family[fid] in families]

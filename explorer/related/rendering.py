@@ -24,7 +24,6 @@ FORMATS = ("table", "json", "bibtex")
 
 def to_json(result: RelatedResult) -> str:
     """An array of papers: key, title, year, authors, ..., score, reasons (list of strings), components."""
-    import json
 
     return json.dumps([p.as_dict() for p in result.papers], ensure_ascii=False, indent=2) + "\n"
 
@@ -37,7 +36,11 @@ def to_table(result: RelatedResult, width: int = 100) -> str:
     lines = [f"{'#':>3}  {'score':>6}  {'year':4}  {'key':<{key_width}}  title"]
     for rank, paper in enumerate(result.papers, start=1):
         head = f"{rank:>3}  {paper.score:>6.2f}  {paper.year or '':<4}  {paper.key:<{key_width}}  "
-        title = paper.title if len(head) + len(paper.title) <= width else paper.title[:max(width - len(head) - 1, 20)] + "…"
+        title = (
+            paper.title
+            if len(head) + len(paper.title) <= width
+            else paper.title[: max(width - len(head) - 1, 20)] + "…"
+        )
         lines.append(head + title)
         lines.extend(" " * 15 + "- " + reason for reason in paper.reasons)
     return "\n".join(lines) + "\n"
@@ -61,7 +64,8 @@ def input_summary(result: RelatedResult) -> list[str]:
     total = len(result.matched) + len(result.unmatched)
     if not result.matched:
         return [f"none of the {total} entries is in the atlas"] if total else []
-    shown = ", ".join(f"{x.bib_key} = {x.key} ({x.by})" if x.bib_key != x.key else f"{x.key} ({x.by})"
-                      for x in result.matched[:10])
+    shown = ", ".join(
+        f"{x.bib_key} = {x.key} ({x.by})" if x.bib_key != x.key else f"{x.key} ({x.by})" for x in result.matched[:10]
+    )
     more = f" and {len(result.matched) - 10} more" if len(result.matched) > 10 else ""
     return [f"{len(result.matched)} of {total} entries are in the atlas and left out of the results: {shown}{more}"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,16 +24,29 @@ from ingest import models as m
 from ingest.load import author_name_key
 
 
-def find_related(session: Session, *, text: str | None = None, paper: str | None = None,
-                 papers: Iterable[str] | None = None, bib: str | bytes | Path | None = None,
-                 k: int = 10, filters: Filters | None = None, weights: Weights = WEIGHTS) -> RelatedResult:
+def find_related(
+    session: Session,
+    *,
+    text: str | None = None,
+    paper: str | None = None,
+    papers: Iterable[str] | None = None,
+    bib: str | bytes | Path | None = None,
+    k: int = 10,
+    filters: Filters | None = None,
+    weights: Weights = WEIGHTS,
+) -> RelatedResult:
     """The ``k`` papers most related to exactly one of: free ``text``, a ``paper`` (key, DOI or arXiv id),
     several ``papers`` (keys), or ``bib`` (a .bib file's path, or its content as str/bytes)."""
-    given = [name for name, value in (("text", text), ("paper", paper), ("papers", papers), ("bib", bib))
-             if value is not None]
+    given = [
+        name
+        for name, value in (("text", text), ("paper", paper), ("papers", papers), ("bib", bib))
+        if value is not None
+    ]
     if len(given) != 1:
-        raise RelatedInputError("give exactly one of: free text, a paper key, or a BibTeX file"
-                                + (f" (got {', '.join(given)})" if given else ""))
+        raise RelatedInputError(
+            "give exactly one of: free text, a paper key, or a BibTeX file"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
     k, notes = check_k(k)
     filters = filters or Filters()
     index = load_index(session)
@@ -64,8 +77,9 @@ def related_to_paper(session: Session, key: str, k: int = 10, filters: Filters |
     return find_related(session, paper=key, k=k, filters=filters)
 
 
-def _related_to_text(session: Session, index: Index, text: str, k: int, mask: np.ndarray,
-                     weights: Weights) -> RelatedResult:
+def _related_to_text(
+    session: Session, index: Index, text: str, k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
     result = RelatedResult("text", [])
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -74,8 +88,10 @@ def _related_to_text(session: Session, index: Index, text: str, k: int, mask: np
         text = text[:MAX_TEXT_CHARS]
     words = fts.tokenize(text)
     if not any(len(w) > 1 and w not in fts.STOP_WORDS for w in words):
-        result.notes.append("no words to search for: type a few keywords, a title or an abstract "
-                            "(punctuation, symbols and words such as 'and' or 'the' are ignored)")
+        result.notes.append(
+            "no words to search for: type a few keywords, a title or an abstract "
+            "(punctuation, symbols and words such as 'and' or 'the' are ignored)"
+        )
         return result
     profile = Profile(text=text, from_text=True)
     for kind, found in find_mentions(index, words[:MAX_MENTION_WORDS]).items():
@@ -84,8 +100,9 @@ def _related_to_text(session: Session, index: Index, text: str, k: int, mask: np
     return _rank(session, index, profile, result, k, mask, weights)
 
 
-def _related_to_seeds(session: Session, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray,
-                      weights: Weights) -> RelatedResult:
+def _related_to_seeds(
+    session: Session, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
     profile = profile_from_seeds(index, seeds)
     profile.text = _seed_text(session, index, seeds)
     result = RelatedResult(kind, [], seeds=[index.keys[s] for s in seeds])
@@ -96,7 +113,7 @@ def _seed_text(session: Session, index: Index, seeds: list[int]) -> str:
     keys = [index.keys[s] for s in seeds]
     parts = []
     for start in range(0, len(keys), 500):
-        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start:start + 500]})
+        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start : start + 500]})
         for _, title, summary in rows:
             parts.extend([title or "", summary or ""])
     techniques = index.vocab["technique"]
@@ -111,8 +128,10 @@ def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarra
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
         result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
     if not entries:
-        result.notes.append(f"{label} holds no BibTeX entries: give a .bib file with entries such as "
-                            "@article{key, title = {...}, author = {...}}")
+        result.notes.append(
+            f"{label} holds no BibTeX entries: give a .bib file with entries such as "
+            "@article{key, title = {...}, author = {...}}"
+        )
         return result
     seeds: list[int] = []
     texts: list[str] = []
@@ -138,13 +157,16 @@ def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarra
         profile.text = profile.text[:MAX_TEXT_CHARS]
     result.seeds = [index.keys[s] for s in seeds]
     if not seeds:
-        result.notes.append(f"none of the {len(entries)} entries of {label} is in the atlas (matched by DOI, "
-                            "arXiv id or title); ranking by their titles and authors only")
+        result.notes.append(
+            f"none of the {len(entries)} entries of {label} is in the atlas (matched by DOI, "
+            "arXiv id or title); ranking by their titles and authors only"
+        )
     return _rank(session, index, profile, result, k, mask, weights)
 
 
-def _rank(session: Session, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray,
-          weights: Weights) -> RelatedResult:
+def _rank(
+    session: Session, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
     n = index.size
     parts = {name: np.zeros(n) for name in COMPONENTS}
     excluded = np.zeros(n, dtype=bool)
@@ -182,8 +204,7 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
     candidates = np.flatnonzero(eligible)
     if candidates.size == 0:
         if not result.notes:
-            result.notes.append("no paper passes the filters" if not mask.all()
-                                else "no related papers found")
+            result.notes.append("no paper passes the filters" if not mask.all() else "no related papers found")
         return result
     scores = total[candidates]
     if candidates.size > 4 * k:
@@ -198,13 +219,13 @@ def _rank(session: Session, index: Index, profile: Profile, result: RelatedResul
         components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
         words = match.words_in(index.text, i) if "text" in components else []
         because = reasons(index, profile, i, components, words, weights)
-        result.papers.append(RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components,
-                                          **details[i]))
+        result.papers.append(
+            RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components, **details[i])
+        )
     return result
 
 
-def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray,
-                weights: Weights) -> TextMatch:
+def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
     """The text part: the question's words, and for free text the words of the concepts it describes and the
     words its best first matches share."""
     if not profile.text.strip():
@@ -215,7 +236,7 @@ def _match_text(session: Session, index: Index, profile: Profile, excluded: np.n
     known = {w.term for w in words}
     words += expansion_words(index.concepts, index.text, profile.text, known, weights)
     first = score_words(index.text, words, excluded, weights)
-    best = [i for i, _ in first.hits[:weights.feedback_papers]]
+    best = [i for i, _ in first.hits[: weights.feedback_papers]]
     if len(best) < 2:
         return first
     words += feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
@@ -224,7 +245,8 @@ def _match_text(session: Session, index: Index, profile: Profile, excluded: np.n
 
 _TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))
 _WHYS = select(m.PaperCategory.paper_key, m.PaperCategory.why).where(
-    m.PaperCategory.paper_key.in_(bindparam("keys", expanding=True)))
+    m.PaperCategory.paper_key.in_(bindparam("keys", expanding=True))
+)
 
 
 def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[str]:
@@ -237,15 +259,15 @@ def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[s
     for key, why in conn.execute(_WHYS, {"keys": keys}):
         texts[key].append(why or "")
     techniques = index.vocab["technique"]
-    for i, key in zip(positions, keys):
+    for i, key in zip(positions, keys, strict=True):
         texts[key].extend(techniques.names[f] for f in techniques.by_paper[i])
     return ["\n".join(texts[key]) for key in keys]
 
 
 def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
     """Free text: the leaves holding a good share of the best text matches' relevance."""
-    mass: Counter = Counter()
-    for i, points in hits[:weights.inferred_from_top]:
+    mass: dict[str, float] = defaultdict(float)
+    for i, points in hits[: weights.inferred_from_top]:
         leaves = index.paper_leaves[i]
         for leaf in leaves:
             mass[leaf] += points / len(leaves)
@@ -297,9 +319,13 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
 
 
 _DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(
-    m.Paper.key.in_(bindparam("keys", expanding=True)))
-_SEED_TEXT = select(m.Paper.key, m.Paper.title, m.Paper.summary).where(
-    m.Paper.key.in_(bindparam("keys", expanding=True))).order_by(m.Paper.key)
+    m.Paper.key.in_(bindparam("keys", expanding=True))
+)
+_SEED_TEXT = (
+    select(m.Paper.key, m.Paper.title, m.Paper.summary)
+    .where(m.Paper.key.in_(bindparam("keys", expanding=True)))
+    .order_by(m.Paper.key)
+)
 
 
 def _paper_details(session: Session, index: Index, top: list[int]) -> dict[int, dict]:
@@ -310,8 +336,14 @@ def _paper_details(session: Session, index: Index, top: list[int]) -> dict[int, 
     for i in top:
         key = index.keys[i]
         row = rows.get(key)
-        out[i] = {"key": key, "title": index.titles[i], "year": int(index.years[i]) if index.years[i] >= 0 else None,
-                  "authors": [authors.names[fid] for fid in authors.by_paper[i]],
-                  "venue": row.venue if row else None, "url": row.url if row else None,
-                  "code_url": row.code_url if row else None, "categories": sorted(index.paper_leaves[i])}
+        out[i] = {
+            "key": key,
+            "title": index.titles[i],
+            "year": int(index.years[i]) if index.years[i] >= 0 else None,
+            "authors": [authors.names[fid] for fid in authors.by_paper[i]],
+            "venue": row.venue if row else None,
+            "url": row.url if row else None,
+            "code_url": row.code_url if row else None,
+            "categories": sorted(index.paper_leaves[i]),
+        }
     return out

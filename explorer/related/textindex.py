@@ -34,8 +34,12 @@ from explorer import fts
 
 FIELDS = ("title", "summary", "why", "technique", "models", "authors")
 FIELD_NAMES = {  # how a reason names the field a word was found in
-    "title": "title", "summary": "summary", "why": "reasons for its categories", "technique": "techniques",
-    "models": "models", "authors": "authors",
+    "title": "title",
+    "summary": "summary",
+    "why": "reasons for its categories",
+    "technique": "techniques",
+    "models": "models",
+    "authors": "authors",
 }
 
 
@@ -86,14 +90,23 @@ class TextIndex:
 
     def arrays(self, prefix: str) -> dict[str, object]:
         """The index as named parts for storage: the terms as JSON, the rest as arrays."""
-        return {f"{prefix}.terms.json": json.dumps(self.terms, ensure_ascii=False).encode("utf-8"),
-                f"{prefix}.ptr": self.ptr, f"{prefix}.docs": self.docs, f"{prefix}.tf": self.tf,
-                f"{prefix}.lengths": self.lengths}
+        return {
+            f"{prefix}.terms.json": json.dumps(self.terms, ensure_ascii=False).encode("utf-8"),
+            f"{prefix}.ptr": self.ptr,
+            f"{prefix}.docs": self.docs,
+            f"{prefix}.tf": self.tf,
+            f"{prefix}.lengths": self.lengths,
+        }
 
     @classmethod
     def from_arrays(cls, parts: dict[str, bytes], arrays: dict[str, np.ndarray], prefix: str) -> TextIndex:
-        return cls(terms=json.loads(parts[f"{prefix}.terms.json"]), ptr=arrays[f"{prefix}.ptr"],
-                   docs=arrays[f"{prefix}.docs"], tf=arrays[f"{prefix}.tf"], lengths=arrays[f"{prefix}.lengths"])
+        return cls(
+            terms=json.loads(parts[f"{prefix}.terms.json"]),
+            ptr=arrays[f"{prefix}.ptr"],
+            docs=arrays[f"{prefix}.docs"],
+            tf=arrays[f"{prefix}.tf"],
+            lengths=arrays[f"{prefix}.lengths"],
+        )
 
     def fields_with(self, term: int, doc: int) -> list[str]:
         """The fields of a paper that contain the word (empty when none does)."""
@@ -162,11 +175,12 @@ def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) ->
         if tid is not None:
             known.append(QueryWord(spelling[term], tid, 1.0 + math.log(count)))
     known.sort(key=lambda q: (-index.idf[q.term] * q.weight, q.word))
-    chosen, budget = [], 0
-    for word in known:
-        cost = int(index.df[word.term])
+    chosen: list[QueryWord] = []
+    budget = 0
+    for candidate in known:
+        cost = int(index.df[candidate.term])
         if chosen and (len(chosen) >= max_words or budget + cost > row_budget):
             continue
-        chosen.append(word)
+        chosen.append(candidate)
         budget += cost
     return chosen

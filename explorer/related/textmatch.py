@@ -38,7 +38,7 @@ class TextMatch:
     def words_in(self, index: TextIndex, paper: int) -> list[WordMatch]:
         """The searched words this paper contains, what each added to its score and where, largest first."""
         out = []
-        for word, (docs, scores) in zip(self.words, self._per_word):
+        for word, (docs, scores) in zip(self.words, self._per_word, strict=True):
             at = int(np.searchsorted(docs, paper))
             if at < docs.size and docs[at] == paper and scores[at] > 0:
                 fields = [FIELD_NAMES[f] for f in index.fields_with(word.term, paper)]
@@ -85,8 +85,10 @@ def feedback_words(index: TextIndex, texts: list[str], known: set[int], weights:
         having.update(terms)
     candidates = [t for t, n in having.items() if n >= 2 and index.df[t] >= 2]
     candidates.sort(key=lambda t: (-having[t] * float(index.idf[t]), spelling[t]))
-    return [QueryWord(spelling[t], t, weights.feedback * having[t] / max(len(texts), 1), FEEDBACK_SOURCE)
-            for t in candidates[:weights.feedback_words]]
+    return [
+        QueryWord(spelling[t], t, weights.feedback * having[t] / max(len(texts), 1), FEEDBACK_SOURCE)
+        for t in candidates[: weights.feedback_words]
+    ]
 
 
 def _best(scores: np.ndarray, limit: int) -> np.ndarray:
