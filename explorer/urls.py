@@ -19,6 +19,8 @@ DEFAULT_PAGE = "overview"  # served at the site root
 PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
 METHOD_ID = "method"
+SEARCH_TEXT = "q"
+NODE_SORT = "sort"  # taxonomy page: how a node's papers are ordered (year | title)
 COMPARE_PARAMS = {
     "node": "node",            # taxonomy nodes (a node includes its descendants)
     "modality": "modality",
@@ -128,6 +130,15 @@ def related(text: str = "", paper: str | None = None, cites=(), k: int | None = 
               "cites": list(cites), "k": k, "node": node, "years": [years[0], years[1]] if years else [],
               "has_code": "true" if has_code else ""}
     return Link("related", {RELATED_PARAMS[name]: value for name, value in values.items()})
+
+
+def search(text: str = "") -> Link:
+    """The search page for this text (a title's words, an author, a key, an arXiv id or a DOI)."""
+    return Link("search", {SEARCH_TEXT: text.strip()})
+
+
+def contribute() -> Link:
+    return Link("contribute")
 
 
 def methods(method_id: str | None = None) -> Link:

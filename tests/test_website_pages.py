@@ -67,21 +67,45 @@ def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
 def test_taxonomy_deep_link_opens_the_node(fixture_site):
     at = ok(app_test("taxonomy", {"node": "model/token"}))
     assert at.header[0].value == "Token"
-    assert {m.label: m.value for m in at.metric} == {"Papers in the atlas": "2", "Survey references": "11"}
+    assert "The atlas holds 2 papers here; the survey cites 11 works: " not in texts(at)  # no target at an inner node
+    assert "The atlas holds 2 papers here; the survey cites 11 works." in texts(at)
     links = page_links(at)
     assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
-    assert links["Visual Token · 1 papers · survey: 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    assert links["Visual Token · 1 papers · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     papers = {label: target for label, target in links.items() if target.startswith("paper?")}
     assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
     assert links["Compare these papers"] == "compare?node=model%2Ftoken"
     assert links["See them as a graph"] == "graphs?graph=taxonomy&scope=model%2Ftoken"
 
 
-def test_taxonomy_leaf_shows_survey_count_and_target(fixture_site):
+def test_taxonomy_leaf_says_in_plain_words_how_full_it_is(fixture_site):
     at = ok(app_test("taxonomy", {"node": "model/token/visual-token"}))
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Papers in the atlas": "1", "Survey references": "6", "Target": "6"}
+    assert not at.metric  # no "Target 6 ^-5" figures
+    assert "The atlas holds 1 paper here; the survey cites 6 works: 5 more wanted." in texts(at)
     assert "visual input" in texts(at)  # the node's description
+
+
+def test_a_node_lists_its_papers_as_rows_with_why_they_are_there(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model"}))
+    body = shown(texts(at))
+    rows = [label for label, target in page_links(at).items() if target.startswith("paper?")]
+    assert len(rows) == 3 and rows[0].startswith("**")  # titles in bold, newest first by default
+    assert "Clement Neo, Luke Ong, Philip Torr et al. · 2024 · *International Conference on Learning" in body
+    assert ":green-badge[:material/code: code]" in body  # the code badge
+    assert "**Visual Token**: Ablates the image tokens at an object's position" in body  # the why for each leaf here
+    assert "**Decision-Making Workflow**: Blocks attention edges" in body
+    assert "Object information in LLaVA lives in the object's own image tokens" in body  # the summary
+
+
+@pytest.mark.parametrize("sort, keys", [
+    ("newest", ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
+    ("oldest", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
+    ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),  # interpreting, Sehen, Towards
+])
+def test_a_nodes_papers_sort_by_year_or_title(fixture_site, sort, keys):
+    at = ok(app_test("taxonomy", {"node": "model", "sort": sort}))
+    assert at.segmented_control(key="sort").value == sort
+    assert [t.split("=")[1] for t in page_links(at).values() if t.startswith("paper?")] == keys
 
 
 def test_taxonomy_unknown_node_says_so(fixture_site):
@@ -152,8 +176,7 @@ def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_s
     assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
     assert at.subheader[0].value == "1 papers"
     assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
-    side = at.dataframe[1].value
-    assert list(side.columns) == ["neo2024interpreting", "li2023evaluating"] and "Models" in side.index
+    assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
     assert "the 2 picked papers" in texts(at)
     assert at.code[0].value == ("/compare?node=model&modality=image&model=LLaVA-1.5&technique=logit%20lens"
                                 "&granularity=token&years=2024&years=2024&code=true&q=object"
@@ -184,9 +207,58 @@ def test_results_table_of_thousands_of_papers_stays_selectable():
     assert [len(frame.value) for frame in at.dataframe] == [3000, 3000]
 
 
-def test_compare_unknown_node_in_the_url_is_dropped(fixture_site):
-    at = ok(app_test("compare", {"node": ["model/nope"], "modality": ["text"]}))
-    assert at.multiselect(key="node").value == [] and at.subheader[0].value == "5 papers"
+def side_table(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("| "))
+
+
+def test_side_by_side_has_titles_as_headers_links_and_each_leaf_with_its_why(fixture_site):
+    at = ok(app_test("compare", {"pick": ["neo2024interpreting", "li2023evaluating"]}))
+    table = side_table(at)
+    header = table.splitlines()[0]
+    assert header.startswith("|  | [Towards Interpreting Visual Information Processing in Vision\\-Language Models]"
+                              "(./paper?key=neo2024interpreting) | [Evaluating Object Hallucination")
+    rows = {line.split(" | ")[0].strip("| *"): line for line in table.splitlines()[2:]}
+    assert "[https" in rows["Code"] and "](https://github.com/clemneo/llava-interp)" in rows["Code"]  # a clickable link
+    assert "**[Visual Token](./taxonomy?node=model%2Ftoken%2Fvisual-token)**: Ablates the image tokens" in rows["Taxonomy leaves and why"]
+    assert "Domains" not in rows  # nobody has one: no empty row
+    assert len(table.splitlines()[2].split(" | ")) == 3  # one column per paper, none hidden
+
+
+def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
+    keys = ["neo2024interpreting", "li2023evaluating", "muller2024sehen", "leng2024mitigating"]
+    at = ok(app_test("compare", {"pick": keys}))
+    lines = side_table(at).splitlines()
+    assert lines[0].startswith("| Paper | Authors | Year |")
+    assert [line.split("](./paper?key=")[1].split(")")[0] for line in lines[2:]] == keys
+
+
+@pytest.mark.parametrize("params, notices, clean", [
+    ({"node": ["nonexistent"], "modality": ["text"]}, ["node=nonexistent ignored: not a taxonomy node"],
+     {"modality": "text"}),
+    ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
+    ({"years": ["1990", "2030"]}, ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"], {}),
+    ({"model": ["GPT-2", "GPT-9"], "pick": ["nobody"], "code": "maybe"},
+     ["model=GPT-9 ignored: not a model of any paper", "code=maybe ignored: not true or false",
+      "pick=nobody ignored: not a paper key"], {"model": "GPT-2"}),
+    ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
+])
+def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
+    at = ok(app_test("compare", params))
+    assert len(at.warning) == 1
+    warning = shown(at.warning[0].value)
+    assert warning.startswith("Part of the link was not used:")
+    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+    assert dict(at.query_params) == clean  # the page was reopened with the clean values
+
+
+def test_compare_swaps_reversed_years_instead_of_showing_nothing(fixture_site):
+    at = ok(app_test("compare", {"years": ["2024", "2020"]}))
+    assert at.slider(key="years").value == (2020, 2024) and at.subheader[0].value == "5 papers"
+
+
+def test_a_clean_compare_url_shows_no_notice(fixture_site):
+    at = ok(app_test("compare", {"node": ["model"], "years": ["2020", "2023"], "code": "true"}))
+    assert not at.warning and at.slider(key="years").value == (2020, 2023) and at.toggle(key="code").value
 
 
 # --- graphs --------------------------------------------------------------------------------------
