@@ -116,9 +116,10 @@ def find_papers(text: str) -> SearchResult:
     return _search_index(*_version()).search(text)
 
 
-def search_box() -> None:
-    """The sidebar's search box on every page: Enter opens the search page for the text."""
-    with st.sidebar.form("atlas-search", clear_on_submit=True, border=False):
+def search_box(where=None, name: str = "atlas-search") -> None:
+    """A search box (the sidebar's, on every page, unless ``where`` says otherwise): Enter opens the
+    search page for the text."""
+    with (where or st.sidebar).form(name, clear_on_submit=True, border=False):
         text = st.text_input("Search the atlas", placeholder="title, author, arXiv id, DOI ...",
                              help="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper.")
         if st.form_submit_button("Search", icon=":material/search:") and text.strip():

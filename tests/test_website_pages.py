@@ -45,13 +45,28 @@ def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     at = ok(app_test())
     assert at.title[0].value == "MLLM Interpretability Atlas"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Papers"] == "5" and metrics["Leaves at target"] == "0 / 16" and metrics["Years"] == "2020–2024"
+    assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16" and metrics["Years"] == "2020–2024"
     assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
     assert any("empty cells" in c.value for c in at.caption)
     links = page_links(at)
     recent = [label for label, target in links.items() if target.startswith("paper?")]
-    assert recent[0].startswith("Mitigating Object Hallucinations") and len(recent) == 5
+    assert recent[0].startswith("Evaluating Object Hallucination") and len(recent) == 5
+    assert recent[0].endswith("· added 2026\\-11\\-20")
     assert links["Compare and filter every paper"] == "compare?"
+    survey = "[Explainable and Interpretable Multimodal Large Language Models\\: A Comprehensive Survey](https://arxiv.org/abs/2412.02104)"
+    assert survey in at.markdown[0].value
+    assert at.text_input[0].label == "Search the atlas"  # the overview's own search box
+
+
+def test_every_part_of_a_heat_map_cell_opens_its_papers():
+    from app_pages.charts import gap_heatmap
+    from explorer.overview import Cell
+
+    spec = gap_heatmap([Cell("model/token/visual-token", "Model › Token › Visual Token", "image", 3)], "modality", "modality")
+    rect, number = spec["layer"][1], spec["layer"][2]
+    assert rect["encoding"]["href"] == number["encoding"]["href"] == {"field": "href", "type": "nominal"}
+    assert number["encoding"]["tooltip"] == rect["encoding"]["tooltip"]  # not "label 1"
+    assert spec["datasets"]["cells"][0]["href"] == "./compare?node=model%2Ftoken%2Fvisual-token&modality=image"
 
 
 # --- taxonomy ------------------------------------------------------------------------------------
