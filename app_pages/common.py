@@ -102,8 +102,18 @@ def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
 def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list[str]]:
     from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
 
-    result = graphs.build_graph(_catalog(path, mtime_ns), settings)
+    nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
+    result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
     return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
+
+
+def _nearest(path: str, key: str, k: int) -> list[tuple[str, str]]:
+    """(key, first reason) of the papers most related to ``key``, as the Related work page ranks them."""
+    from explorer.related import related_to_paper
+
+    with open_session(path) as session:
+        result = related_to_paper(session, key, k=k)
+    return [(paper.key, paper.reasons[0] if paper.reasons else "") for paper in result.papers]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

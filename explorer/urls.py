@@ -33,8 +33,9 @@ COMPARE_PARAMS = {
     "picked": "pick",          # papers shown side by side
 }
 GRAPH_PARAMS = {
-    "kind": "graph",           # taxonomy | papers | co-authors | models
-    "link_by": "link",         # leaf | model | technique | relation (papers graph)
+    "kind": "graph",           # taxonomy | papers | paper | co-authors | models
+    "paper": "paper",          # the paper whose neighbourhood the "paper" graph shows
+    "link_by": "link",         # relation+technique | relation | technique | model (papers graph)
     "color_by": "color",       # perspective | year
     "scope": "scope",          # a taxonomy node id, or all
     "years": "years",
@@ -116,10 +117,16 @@ def compare(node: list[str] | tuple = (), modality=(), model=(), technique=(), g
 
 
 def graphs(kind: str | None = None, link_by: str | None = None, color_by: str | None = None,
-           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None) -> Link:
-    values = {"kind": kind, "link_by": link_by, "color_by": color_by, "scope": scope,
+           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None,
+           paper: str | None = None) -> Link:
+    values = {"kind": kind, "paper": paper, "link_by": link_by, "color_by": color_by, "scope": scope,
               "years": [years[0], years[1]] if years else [], "min_papers": min_papers}
     return Link("graphs", {GRAPH_PARAMS[name]: value for name, value in values.items()})
+
+
+def neighbourhood(key: str) -> Link:
+    """The graph of one paper's neighbourhood: its typed relations and nearest related papers."""
+    return graphs(kind="paper", paper=key)
 
 
 def related(text: str = "", paper: str | None = None, cites=(), k: int | None = None, node: str | None = None,

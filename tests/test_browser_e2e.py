@@ -214,7 +214,8 @@ HOSTILE_VIEWS = [
 ]
 HOSTILE_GRAPHS = [
     ("taxonomy", "graphs"),
-    ("papers-leaf", "graphs?graph=papers&link=leaf"),
+    ("papers-technique", "graphs?graph=papers&link=technique"),
+    ("neighbourhood", "graphs?graph=paper&paper=evil2024script"),
     ("papers-relation", "graphs?graph=papers&link=relation"),
     ("models", "graphs?graph=models&min=1"),
     ("co-authors", "graphs?graph=co-authors&min=1"),

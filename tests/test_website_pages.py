@@ -308,6 +308,46 @@ def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
         assert at.selectbox(key="scope").value == "model/token"
 
 
+@pytest.mark.parametrize("params, shown_controls", [
+    ({}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Years"}),
+    ({"graph": "papers"}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Link papers by", "Years"}),
+    ({"graph": "co-authors"}, {"Graph", "Scope (taxonomy node)", "Minimum papers per author", "Years"}),
+    ({"graph": "paper", "paper": "neo2024interpreting"}, {"Graph", "Colour papers by", "Paper"}),
+])
+def test_graph_controls_are_shown_only_where_they_act(fixture_site, params, shown_controls):
+    at = ok(app_test("graphs", params))
+    labels = {w.label for kind in ("segmented_control", "selectbox", "slider") for w in at.get(kind)}
+    assert labels == shown_controls
+
+
+def test_a_paper_page_opens_its_neighbourhood_graph(fixture_site):
+    at = ok(app_test("paper", {"key": "neo2024interpreting"}))
+    target = next(t for label, t in page_links(at).items() if label.startswith("See its neighbourhood"))
+    assert target == "graphs?graph=paper&paper=neo2024interpreting"
+    at = ok(app_test("graphs", {"graph": "paper", "paper": "neo2024interpreting"}))
+    html = graph_html(at)
+    assert '"id": "paper:neo2024interpreting"' in html and '"id": "paper:muller2024sehen"' in html
+    assert at.selectbox[0].value == "neo2024interpreting"
+    assert "2 typed relations" in texts(at)
+
+
+@pytest.mark.parametrize("params, notices", [
+    ({"graph": "papers", "link": "leaf"},
+     ["link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)"]),
+    ({"graph": "co-authors", "color": "year", "min": "100000"},
+     ["color=year ignored: the co-authors graph does not use it", "min=100000 changed to 10: the range is 1–10"]),
+    ({"graph": "tree", "scope": "model/nope"},
+     ["graph=tree ignored: not a graph (choose taxonomy, papers, paper, co-authors, models)",
+      "scope=model/nope ignored: not a taxonomy node"]),
+    ({"graph": "paper", "paper": "nobody"}, ["paper=nobody ignored: not a paper key"]),
+    ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"]),
+])
+def test_graphs_say_which_url_values_they_dropped_or_changed(fixture_site, params, notices):
+    at = ok(app_test("graphs", params))
+    warning = shown(at.warning[0].value)
+    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+
+
 def test_a_graph_above_the_cap_explains_and_offers_narrower_scopes(bundled_db, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(bundled_db))
     at = ok(app_test("graphs", {"graph": "co-authors", "min": "1"}))
@@ -347,7 +387,8 @@ HOSTILE_VIEWS = [
     ("paper", {"key": "benign2023baseline"}),
     ("compare", {"pick": ["evil2024script", "evil2024href"]}),
     ("graphs", {}),
-    ("graphs", {"graph": "papers", "link": "leaf"}),
+    ("graphs", {"graph": "papers", "link": "technique"}),
+    ("graphs", {"graph": "paper", "paper": "evil2024script"}),
     ("graphs", {"graph": "papers", "link": "relation"}),
     ("graphs", {"graph": "co-authors", "min": "1"}),
     ("graphs", {"graph": "models", "min": "1"}),
