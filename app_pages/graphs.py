@@ -48,9 +48,9 @@ def render() -> None:
 
 def settings_widgets(catalog) -> GraphSettings:
     """Only the controls the chosen graph uses (``explorer.graphs.ACTS_ON``)."""
-    first = st.columns([3, 2, 2])
-    kind = first[0].segmented_control("Graph", list(KINDS), default="taxonomy", required=True, key=P["kind"],
-                                      bind="query-params", help="; ".join(f"{k}: {v}" for k, v in KINDS.items()))
+    kind = st.segmented_control("Graph", list(KINDS), default="taxonomy", required=True, key=P["kind"],
+                                bind="query-params", help="; ".join(f"{k}: {v}" for k, v in KINDS.items()))
+    first = st.columns([2, 3, 3])
     kind = kind or "taxonomy"
     acts = ACTS_ON[kind]
     values = {"kind": kind}
@@ -58,23 +58,23 @@ def settings_widgets(catalog) -> GraphSettings:
         values["color_by"] = first[1].segmented_control("Colour papers by", list(COLOR_BY), default="perspective",
                                                         required=True, key=P["color_by"], bind="query-params")
     if "paper" in acts:
-        with first[2]:
+        with first[1]:
             values["paper"] = choose_paper(catalog)
     if "scope" in acts:
-        scope = first[2].selectbox("Scope (taxonomy node)", [ALL, *catalog.nodes], key=P["scope"], bind="query-params")
+        scope = first[1].selectbox("Scope (taxonomy node)", [ALL, *catalog.nodes], key=P["scope"], bind="query-params")
         values["scope"] = None if scope in (None, ALL) else scope
-    second = st.columns([3, 2, 2])
+    second = st.columns([2, 3, 3])
     if "link_by" in acts:
-        values["link_by"] = second[0].segmented_control(
+        values["link_by"] = second[1].segmented_control(
             "Link papers by", list(LINK_BY), default="relation+technique", required=True, key=P["link_by"],
             bind="query-params", help="; ".join(f"{k}: {v}" for k, v in LINK_BY.items()))
     if "min_papers" in acts:
-        values["min_papers"] = int(second[0].slider(
+        values["min_papers"] = int(second[1].slider(
             "Minimum papers per " + ("author" if kind == "co-authors" else "model"), *MIN_PAPERS_RANGE, 2,
             key=P["min_papers"], bind="query-params"))
     span = catalog.years()
     if "years" in acts and span and span[0] < span[1]:
-        chosen = second[1].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
+        chosen = first[2].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
         values["years"] = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
     return GraphSettings(**{name: value for name, value in values.items() if value is not None})
 

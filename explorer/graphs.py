@@ -278,8 +278,8 @@ def _mark_hubs(graph: nx.Graph) -> None:
 
     ranked = sorted((n for n in graph if landmark(n) or graph.degree(n) > 1),
                     key=lambda n: (not landmark(n), -graph.degree(n), n))
-    taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")  # the whole tree is always named
-    for node in ranked[:max(HUBS, taxonomy_nodes)]:
+    taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")  # the tree alone names the taxonomy graph
+    for node in ranked[:taxonomy_nodes or HUBS]:
         graph.nodes[node]["hub"] = True
 
 
