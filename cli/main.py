@@ -86,6 +86,22 @@ def make_parser() -> argparse.ArgumentParser:
                      help="how long to wait for the arXiv API (default: 15)")
     cmd.set_defaults(handler=cmd_add)
 
+    cmd = commands.add_parser("check-metadata", help="compare the BibTeX with arXiv, Crossref and DBLP",
+                              description="Ask arXiv (the latest version), Crossref (the record of the DOI) and DBLP "
+                                          "(published versions) about each paper with an arXiv id, DOI or URL, and "
+                                          "print every difference as path:line: message with the suggested value. "
+                                          "At most one request per second per host (arXiv: one per three seconds, "
+                                          "50 papers per request), each with a timeout. Exit 1 when a difference "
+                                          "is left.")
+    _data_arg(cmd)
+    cmd.add_argument("--key", action="append", default=[], metavar="KEY", help="only this paper (repeatable)")
+    cmd.add_argument("--fix", action="store_true",
+                     help="write the suggested title, author, year and doi values into the .bib files (every other "
+                          "byte of a file stays as it was); a published venue is left to you")
+    cmd.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                     help="how long to wait for each answer (default: 20)")
+    cmd.set_defaults(handler=cmd_check_metadata)
+
     cmd = commands.add_parser("stats", help="totals and paper counts per taxonomy node")
     _db_arg(cmd)
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -266,6 +282,29 @@ def utf8_text(data: bytes, origin: str) -> str:
         raise InvalidInput("contains NUL bytes: this looks like a binary file, not BibTeX", origin,
                            text.count("\n", 0, text.index("\0")) + 1)
     return text
+
+
+def cmd_check_metadata(args) -> int:
+    from ingest.metadata_check import apply_fixes, check_metadata
+    from ingest.web import WebError
+
+    report = check_metadata(args.data, args.key, timeout=args.timeout, progress=_StageReporter(after_seconds=2.0))
+    if report.unreachable:
+        raise WebError(f"no service answered: {report.failures[0].reason}")
+    for line in report.failure_lines():
+        print(f"atlas: {line}", file=sys.stderr)
+    for difference in report.differences:
+        print(difference)
+    left = report.differences
+    if args.fix:
+        changed = apply_fixes(report.differences)
+        left = [d for d in report.differences if d.value is None]
+        print(f"fixed {len(report.differences) - len(left)} field(s) in {len(changed)} file(s); {len(left)} "
+              "difference(s) to settle by hand; now run `atlas validate` (a new venue year may need first_public)",
+              file=sys.stderr)
+    print(f"checked {report.checked} papers: {len(report.differences)} difference(s), "
+          f"{len(report.failures)} question(s) unanswered", file=sys.stderr)
+    return 1 if left else 0
 
 
 def cmd_stats(args) -> int:

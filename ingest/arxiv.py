@@ -126,17 +126,51 @@ def _timeout(arxiv_id: str, timeout: float) -> ArxivError:
 
 def parse_feed(body: bytes | str, arxiv_id: str) -> ArxivRecord:
     """Parse the API's Atom answer for ``arxiv_id``; raise ArxivError if it holds no usable record."""
+    entries = _feed_entries(body, arxiv_id)
+    if not entries:
+        raise ArxivError(f"arXiv has no paper {arxiv_id}: check the id on https://arxiv.org/abs/{arxiv_id}")
+    record = _entry_record(entries[0], arxiv_id)
+    if record.arxiv_id != arxiv_id:
+        raise ArxivError(f"asked arXiv for {arxiv_id} but it answered with {record.arxiv_id}: "
+                         f"check the id, {_FALLBACK}")
+    return record
+
+
+def batch_query_url(arxiv_ids: list[str]) -> str:
+    """One API request for several papers (the API takes a comma-separated id_list)."""
+    return f"{API_URL}?{urlencode({'id_list': ','.join(arxiv_ids), 'max_results': len(arxiv_ids)})}"
+
+
+def parse_batch(body: bytes | str, arxiv_ids: list[str]) -> tuple[dict[str, ArxivRecord], dict[str, str]]:
+    """Records by id from an answer to :func:`batch_query_url`, and why each other asked id has none."""
+    label = ", ".join(arxiv_ids)
+    records, rejected = {}, None
+    for entry in _feed_entries(body, label):
+        try:
+            record = _entry_record(entry, label)
+        except ArxivError as exc:  # the API's error entry: it refused the whole list
+            rejected = str(exc)
+            continue
+        records[record.arxiv_id] = record
+    missing = {arxiv_id: rejected or f"arXiv's answer has no record of {arxiv_id}"
+               for arxiv_id in arxiv_ids if arxiv_id not in records}
+    return records, missing
+
+
+def _feed_entries(body: bytes | str, label: str) -> list[ET.Element]:
+    """The <entry> elements of an Atom answer; ArxivError when the answer is not an Atom feed."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        raise ArxivError(f"arXiv's answer for {arxiv_id} is not valid XML ({exc}): try again later, {_FALLBACK}") from exc
+        raise ArxivError(f"arXiv's answer for {label} is not valid XML ({exc}): try again later, {_FALLBACK}") from exc
     if root.tag != f"{_ATOM}feed":
-        raise ArxivError(f"arXiv's answer for {arxiv_id} is not an Atom feed (root element <{_local(root.tag)}>): "
+        raise ArxivError(f"arXiv's answer for {label} is not an Atom feed (root element <{_local(root.tag)}>): "
                          f"try again later, {_FALLBACK}")
-    entries = root.findall(f"{_ATOM}entry")
-    if not entries:
-        raise ArxivError(f"arXiv has no paper {arxiv_id}: check the id on https://arxiv.org/abs/{arxiv_id}")
-    entry = entries[0]
+    return root.findall(f"{_ATOM}entry")
+
+
+def _entry_record(entry: ET.Element, arxiv_id: str) -> ArxivRecord:
+    """One <entry> as a record; ``arxiv_id`` (what was asked for) names it in messages."""
     entry_id = _text(entry, f"{_ATOM}id")
     if "/api/errors" in entry_id:
         reason = _text(entry, f"{_ATOM}summary") or "the id was rejected"
@@ -146,9 +180,6 @@ def parse_feed(body: bytes | str, arxiv_id: str) -> ArxivRecord:
     if not title or not match:
         raise ArxivError(f"arXiv has no paper {arxiv_id} (its answer holds no title or id): "
                          f"check the id on https://arxiv.org/abs/{arxiv_id}")
-    if match.group("id") != arxiv_id:
-        raise ArxivError(f"asked arXiv for {arxiv_id} but it answered with {match.group('id')}: "
-                         f"check the id, {_FALLBACK}")
     authors = [_text(a, f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")]
     authors = [a for a in authors if a]
     published = _text(entry, f"{_ATOM}published")
@@ -157,7 +188,7 @@ def parse_feed(body: bytes | str, arxiv_id: str) -> ArxivRecord:
                          f"try again later, {_FALLBACK}")
     primary = entry.find(f"{_ARXIV}primary_category")
     return ArxivRecord(
-        arxiv_id=arxiv_id,
+        arxiv_id=match.group("id"),
         version=int(match.group("version")) if match.group("version") else None,
         title=title,
         authors=authors,

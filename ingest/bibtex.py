@@ -181,6 +181,7 @@ class InheritCrossref(BlockMiddleware):
                 continue
             entry.set_field(type(fld)(target, fld.value, fld.start_line))
             present.add(target)
+        _fields_changed(entry)
         return entry
 
 
@@ -192,18 +193,35 @@ def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[Block
 # --- reading --------------------------------------------------------------------------
 
 
-def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadResult:
-    """Parse every .bib file under ``data_dir``; report every problem with its file and line."""
+def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
+                    extra: list[tuple[str, str]] = ()) -> BibReadResult:
+    """Parse every .bib file under ``data_dir`` (or the given ``files``), plus ``extra`` in-memory
+    files as (shown path, text); report every problem with its file and line."""
     files = sorted(Path(data_dir).rglob("*.bib")) if files is None else files
     problems: list[Problem] = []
-    libraries: list[tuple[str, Library]] = []
+    sources: list[tuple[str, str]] = []
     for path in files:
         shown = display_path(path)
+        data = path.read_bytes()
         try:
-            text = path.read_text(encoding="utf-8")
+            sources.append((shown, data.decode("utf-8")))
         except UnicodeDecodeError as exc:
-            problems.append(Problem(shown, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
-            continue
+            problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1,
+                                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
+    return read_bib_texts([*sources, *extra], problems)
+
+
+def parse_bibtex(text: str, origin: str) -> BibReadResult:
+    """Parse BibTeX given as text (a pasted entry, an upload); problems name ``origin`` and the line."""
+    return read_bib_texts([(origin, text)])
+
+
+def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | None = None) -> BibReadResult:
+    """Parse BibTeX sources given as (shown path, text), as one library: @string macros and
+    crossrefs reach across them, as across the files of a data folder."""
+    problems = list(problems or [])
+    libraries: list[tuple[str, Library]] = []
+    for shown, text in sources:
         libraries.append((shown, bibtexparser.parse_string(text, parse_stack=[])))
 
     macros = dict(MONTH_MACROS)
@@ -257,21 +275,31 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None) -> BibReadR
 
 
 def _field(entry: Entry, name: str):
-    """The entry's field called ``name`` (any case), or None; Entry.fields_dict would build a dict per call."""
-    size = len(name)
-    for fld in entry.fields:
-        key = fld.key
-        if len(key) == size and key.lower() == name:  # the length test spares most lower() calls
-            return fld
-    return None
+    """The entry's field called ``name`` (lower-case; the first of any case), or None.
+
+    The index by name is built once per entry (Entry.fields_dict would build a dict per call)
+    and dropped by ``_fields_changed`` when fields are added.
+    """
+    index = entry.parser_metadata.get("by_name")
+    if index is None:
+        index = {}
+        for fld in entry.fields:
+            index.setdefault(fld.key.lower(), fld)
+        entry.parser_metadata["by_name"] = index
+    return index.get(name)
+
+
+def _fields_changed(entry: Entry) -> None:
+    entry.parser_metadata.pop("by_name", None)
 
 
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
     fields, lines = {}, {}
+    default_line = entry.start_line
     for fld in entry.fields:
-        name = fld.key.lower()
-        fields[name] = str(fld.value)
-        lines[name] = (fld.start_line or entry.start_line) + 1
+        name, value = fld.key.lower(), fld.value
+        fields[name] = value if type(value) is str else str(value)
+        lines[name] = (fld.start_line or default_line) + 1
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
@@ -380,8 +408,9 @@ def evaluate(expression: str, macros: dict[str, str]) -> str:
     """
     expression = expression.strip()
     if "#" not in expression:
-        if expression[:1] == "{" and expression[-1:] == "}":
-            return expression[1:-1]  # by far the most common value: one braced string
+        first, last = expression[:1], expression[-1:]
+        if (first == "{" and last == "}") or (first == last == '"' and len(expression) > 1):
+            return expression[1:-1]  # by far the most common value: one braced or quoted string
         return _evaluate_part(expression, macros)
     value, parts = "", _split_concatenation(expression)
     for part in parts:

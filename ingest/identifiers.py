@@ -26,12 +26,17 @@ STOP_WORDS = frozenset(
 )
 
 
-def normalise_doi(doi: str | None) -> str | None:
-    """Lower-case DOI without resolver prefix, or None when empty."""
+def bare_doi(doi: str | None) -> str | None:
+    """The DOI as written, without resolver prefix (https://doi.org/, doi:), or None when empty."""
     if not doi:
         return None
-    doi = _DOI_PREFIXES.sub("", doi.strip()).strip()
-    return doi.lower() or None
+    return _DOI_PREFIXES.sub("", doi.strip()).strip() or None
+
+
+def normalise_doi(doi: str | None) -> str | None:
+    """Lower-case DOI without resolver prefix, or None when empty (DOIs ignore case)."""
+    bare = bare_doi(doi)
+    return bare.lower() if bare else None
 
 
 def normalise_arxiv_id(arxiv_id: str | None) -> str | None:
@@ -54,6 +59,20 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
         if match:
             return normalise_arxiv_id(match.group(1))
     return None
+
+
+def arxiv_year(arxiv_id: str | None) -> int | None:
+    """The year an arXiv id was assigned, read from the id itself (2410.07149 -> 2024, hep-th/9901001 -> 1999).
+
+    Version 1 was public by then, so it bounds the first public year from above.
+    """
+    if not arxiv_id:
+        return None
+    match = re.match(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/)?(\d{2})(\d{2})", normalise_arxiv_id(arxiv_id) or "")
+    if not match:
+        return None
+    yy = int(match.group(1))
+    return (1900 if yy >= 91 else 2000) + yy
 
 
 @lru_cache(maxsize=65536)

@@ -14,19 +14,19 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import latex
 from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
-from ingest.bibtex import BibEntry, family_name, read_bib_folder, split_names
+from ingest.bibtex import BibEntry, family_name, parse_bibtex, read_bib_folder, split_names
 from ingest.errors import AtlasError
 from ingest.duplicates import similar_titles
-from ingest.identifiers import (arxiv_id_from_fields, ascii_slug, make_key, normalise_arxiv_id, normalise_doi,
-                                normalise_title)
-from ingest.problems import Problem
+from ingest.citation_sources import venue_name
+from ingest.identifiers import (arxiv_id_from_fields, arxiv_year, ascii_slug, make_key, normalise_arxiv_id,
+                                normalise_doi, normalise_title)
+from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -149,10 +149,7 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
 def _parse(text: str, origin: str) -> list[BibEntry]:
     if not text.strip():
         raise ScaffoldError([f"{origin}: no BibTeX entry given: paste an entry such as @inproceedings{{key, title = {{...}}, ...}}"])
-    with tempfile.TemporaryDirectory(prefix="atlas-add-") as tmp:
-        path = Path(tmp) / "entry.bib"
-        path.write_text(text, encoding="utf-8")
-        result = read_bib_folder(Path(tmp), [path])
+    result = parse_bibtex(text, origin)
     reasons = [f"{origin}:{p.line}: {p.message}" for p in result.problems if p.severity == "error"]
     if reasons:
         raise ScaffoldError(reasons)
@@ -188,11 +185,7 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
                 "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')")
         raise ScaffoldError([f"{where}: this paper is already in the atlas as '{other.key}' "
                              f"({other.path}:{other.line}): {why}; {hint}"])
-    if str(year) != re.sub(r"\D", "", fields.get("year", ""))[:4]:
-        if fields.get("year"):
-            notes.append(f"year {fields['year']} -> {year}: the atlas records the year of the first public version "
-                         f"(arXiv v1 of {arxiv_id_from_fields(fields)})")
-        fields["year"] = str(year)
+    notes.extend(_settle_year(fields, year))
     families = [family_name(n) for n in split_names(fields["author"])]
     if not re.match(r"[a-z]", ascii_slug(families[0])):
         raise ScaffoldError([f"{where}: the first author's family name '{families[0]}' gives no key (it must start "
@@ -206,24 +199,39 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
     code_url, code_source = code_hint or _code_url(fields)
     bib_text = format_bibtex(entry_type, key, fields)
     yaml_text = annotation_template(key, title, families[0], year, code_url, code_source,
-                                    distinct_from & {e.key for e in existing.entries}, today, taxonomy)
+                                    distinct_from & {e.key for e in existing.entries}, today, taxonomy,
+                                    first_public=year)
     return Scaffold(key, title, bib_text, yaml_text, notes)
 
 
 def first_public_year(fields: dict[str, str]) -> int | None:
     """The year of the first public version: the arXiv v1 year when it is earlier than ``year``."""
-    match = re.search(r"\d{4}", fields.get("year", "") or fields.get("date", ""))
-    year = int(match.group()) if match else None
-    arxiv_id = arxiv_id_from_fields(fields)
-    arxiv_year = None
-    if arxiv_id and re.match(r"^\d{4}\.\d{4,5}$", arxiv_id):
-        arxiv_year = 2000 + int(arxiv_id[:2])
-    elif arxiv_id and re.match(r"^[a-z\-]+(?:\.[A-Z]{2})?/\d{7}$", arxiv_id):
-        yy = int(arxiv_id.split("/")[1][:2])
-        arxiv_year = (1900 if yy >= 91 else 2000) + yy
-    if year is None or (arxiv_year is not None and arxiv_year < year):
-        return arxiv_year if arxiv_year is not None else year
+    year = _written_year(fields)
+    first = arxiv_year(arxiv_id_from_fields(fields))
+    if year is None or (first is not None and first < year):
+        return first if first is not None else year
     return year
+
+
+def _written_year(fields: dict[str, str]) -> int | None:
+    match = re.search(r"\d{4}", fields.get("year", "") or fields.get("date", ""))
+    return int(match.group()) if match else None
+
+
+def _settle_year(fields: dict[str, str], first_public: int) -> list[str]:
+    """A published paper keeps its venue's year; a preprint's year is its first public year. Notes on changes."""
+    year = _written_year(fields)
+    venue = venue_name(fields)
+    if venue and year is not None:
+        if year == first_public:
+            return []
+        return [f"year {year} stays (the year of {latex.decode(venue)}); the key and first_public in the annotation "
+                f"use {first_public}, the year of the first public version (arXiv v1 of {arxiv_id_from_fields(fields)})"]
+    fields["year"] = str(first_public)
+    if year is None or year == first_public:
+        return []
+    return [f"year {year} -> {first_public}: a preprint is cited with the year of its first public version "
+            f"(arXiv v1 of {arxiv_id_from_fields(fields)})"]
 
 
 def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -336,8 +344,8 @@ def _as_entry(scaffold: Scaffold) -> BibEntry:
 def record_to_bibtex(record: ArxivRecord) -> str:
     """A @misc entry for an arXiv record (names as "Given Family", as in data/papers)."""
     fields = {
-        "title": _tex_escape(record.title),
-        "author": " and ".join(_tex_escape(a) for a in record.authors),
+        "title": tex_escape(record.title),
+        "author": " and ".join(tex_escape(a) for a in record.authors),
         "year": str(record.year),
         "doi": record.doi or "",
         "eprint": record.arxiv_id,
@@ -348,7 +356,7 @@ def record_to_bibtex(record: ArxivRecord) -> str:
     return format_bibtex("misc", "arxiv", {k: v for k, v in fields.items() if v})
 
 
-def _tex_escape(text: str) -> str:
+def tex_escape(text: str) -> str:
     return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
 
 
@@ -378,7 +386,7 @@ def scaffold_arxiv(arxiv_id: str, data_dir: Path = DEFAULT_DATA_DIR, fetcher: Fe
 def annotation_template(key: str, title: str, first_author: str, year: int, code_url: str | None = None,
                         code_source: str | None = None, distinct_from: set[str] = frozenset(),
                         today: dt.date | None = None, taxonomy: Taxonomy | None = None,
-                        methods_catalog: Path = METHODS_CATALOG) -> str:
+                        methods_catalog: Path = METHODS_CATALOG, first_public: int | None = None) -> str:
     """A pre-filled annotation: every field present, ``TODO`` where a person must decide."""
     taxonomy = taxonomy or load_taxonomy()
     schema = load_schema()["properties"]
@@ -416,6 +424,9 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
     if distinct_from:
         lines.append(f"distinct_from: [{', '.join(sorted(distinct_from))}]  # near-identical titles, different papers")
     lines.append(f'added: "{today.isoformat()}"')
+    if first_public is not None:
+        lines.append(f"first_public: {first_public}  # year of the first public version (arXiv v1); "
+                     "the BibTeX year is the venue's")
     return "\n".join(lines) + "\n"
 
 
@@ -447,41 +458,26 @@ def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DE
                     methods_catalog: Path = METHODS_CATALOG, strict: bool = True) -> list[Problem]:
     """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
 
-    The data folder is not touched: its files are linked into a temporary folder next to the
-    new ones. Problems are those in the two new files or naming ``key``, with paths shown as
-    ``data/papers/<key>.bib|yaml``.
+    The data folder is not touched: the two files are read from memory in its place. Problems are
+    those in the two new files or naming ``key``, with paths shown as ``data/papers/<key>.bib|yaml``.
     """
     data_dir = Path(data_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="atlas-check-") as tmp:
-        root = Path(tmp) / "data"
-        for source in [*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")]:
-            target = root / source.relative_to(data_dir)
-            if target.name in (f"{key}.bib", f"{key}.yaml") and target.parent == root / PAPERS_DIR:
-                continue  # the new files replace any with the same name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(source, target)
-        (root / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
-        new_bib, new_yaml = root / PAPERS_DIR / f"{key}.bib", root / PAPERS_DIR / f"{key}.yaml"
-        new_bib.write_text(bib_text, encoding="utf-8")
-        new_yaml.write_text(yaml_text, encoding="utf-8")
-        dataset = read_dataset(root, methods_catalog)
-        shown = {}
-        for path, name in ((new_bib, f"{key}.bib"), (new_yaml, f"{key}.yaml")):
-            shown[str(path)] = shown[str(path.resolve())] = f"data/{PAPERS_DIR}/{name}"
-        prefixes = (str(root) + os.sep, str(root.resolve()) + os.sep)
-        found = []
-        for problem in sorted(dataset.problems):
-            path = shown.get(problem.path)
-            if path is None and f"'{key}'" not in problem.message:
-                continue
-            message = problem.message
-            for prefix in prefixes:
-                message = message.replace(prefix, "data/")
-                if path is None and problem.path.startswith(prefix):
-                    path = "data/" + problem.path[len(prefix):]
-            path = path or problem.path
-            severity = "error" if strict else problem.severity
-            found.append(Problem(path, problem.line, message, severity))
+    new = {f"{PAPERS_DIR}/{key}.bib": bib_text, f"{PAPERS_DIR}/{key}.yaml": yaml_text}
+    dataset = read_dataset(data_dir, methods_catalog, extra=new)
+    shown = {display_path(data_dir / name): f"data/{name}" for name in new}
+    prefixes = [str(data_dir) + os.sep, display_path(data_dir) + os.sep]
+    found = []
+    for problem in sorted(dataset.problems):
+        path = shown.get(problem.path)
+        if path is None and f"'{key}'" not in problem.message:
+            continue
+        message = problem.message
+        for prefix in prefixes:
+            message = message.replace(prefix, "data/")
+            if path is None and problem.path.startswith(prefix):
+                path = "data/" + problem.path[len(prefix):]
+        severity = "error" if strict else problem.severity
+        found.append(Problem(path or problem.path, problem.line, message, severity))
     return found
 
 

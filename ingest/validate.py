@@ -6,15 +6,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 import yaml
 
-from ingest.annotations import Annotation, read_annotation
+from ingest.annotations import Annotation, parse_annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
+from ingest.citation_sources import (VENUE_FIELDS, CitationSources, Host, anthology_id, is_arxiv_venue,
+                                     load_citation_sources, url_host, venue_name, years_in_text)
 from ingest.duplicates import near_duplicate_pairs
 from ingest import latex
-from ingest.identifiers import DOI_RE, ascii_slug, normalise_doi, normalise_title
+from ingest.identifiers import DOI_RE, arxiv_year, ascii_slug, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -52,8 +54,12 @@ def source_files(data_dir: Path) -> list[Path]:
 
 
 def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METHODS_CATALOG,
-                 taxonomy: Taxonomy | None = None, review: bool = True) -> Dataset:
+                 taxonomy: Taxonomy | None = None, review: bool = True,
+                 extra: dict[str, str] | None = None) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
+
+    ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
+    folder with that path is replaced. This checks a contribution as if it were already there.
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
@@ -63,12 +69,17 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
         problem = Problem(str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files")
         return Dataset([], {}, [], [problem])
     taxonomy = taxonomy or load_taxonomy()
-    files = source_files(data_dir)
-    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"])
+    extra = dict(extra or {})
+    replaced = {(data_dir / name).resolve() for name in extra}
+    files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
+    in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
+    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"],
+                          extra=[(shown, text) for shown, text in in_memory if shown.endswith(".bib")])
     problems = list(bib.problems)
     annotations: dict[str, Annotation] = {}
-    for path in (f for f in files if f.suffix == ".yaml"):
-        annotation, found = read_annotation(path)
+    parsed = [read_annotation(path) for path in files if path.suffix == ".yaml"]
+    parsed += [parse_annotation(text, shown, Path(shown).stem) for shown, text in in_memory if shown.endswith(".yaml")]
+    for annotation, found in parsed:
         problems.extend(found)
         if annotation is not None:
             annotations[annotation.key] = annotation
@@ -85,6 +96,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     if review:
         problems.extend(check_near_duplicates(entries, annotations))
     problems.extend(check_whys(annotations))
+    problems.extend(check_citable_metadata(entries, annotations))
     problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
     return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed)
 
@@ -116,6 +128,12 @@ def check_entries(entries: list[BibEntry]) -> list[Problem]:
                 f"entry '{entry.key}' has no year: add year = {{YYYY}} (year of the first public version)", "warning"))
         if not (entry.fields.get("author") or entry.fields.get("editor")):
             problems.append(Problem(entry.path, entry.line, f"entry '{entry.key}' has no author: add author = {{Family, Given and ...}}", "warning"))
+        elif any(not name.strip() for name in entry.authors):
+            position = next(i for i, name in enumerate(entry.authors, start=1) if not name.strip())
+            field_name = "author" if entry.fields.get("author") else "editor"
+            problems.append(Problem(entry.path, entry.line_of(field_name),
+                f"entry '{entry.key}': name {position} of the {field_name} list is empty (a stray ',' or 'and'): "
+                "write each name as Family, Given and separate names with ' and '"))
     return problems
 
 
@@ -454,3 +472,231 @@ def prefer_placeholder_messages(problems: list[Problem], placeholders: list[Prob
     """One message per placeholder line: the placeholder's, not the schema's or the leaf check's."""
     lines = {(p.path, p.line) for p in placeholders}
     return [p for p in problems if (p.path, p.line) not in lines] + placeholders
+
+
+# --- citable metadata: venue years, identifiers, primary sources (CONTRIBUTING.md, "Verification") ---
+
+_JOURNAL_ANTHOLOGY_IDS = re.compile(r"^\d{4}\.(?:tacl|cl)-")  # journals with publisher DOIs, not 10.18653
+
+
+def check_citable_metadata(entries: list[BibEntry], annotations: dict[str, Annotation],
+                           sources: CitationSources | None = None) -> list[Problem]:
+    """Every rule that keeps a citation true to its primary pages, for every paper."""
+    sources = sources or load_citation_sources()
+    problems = []
+    for entry in entries:
+        annotation = annotations.get(entry.key)
+        problems += check_venue_year(entry, annotation, sources)
+        problems += check_first_public(entry, annotation)
+        problems += check_anthology_doi(entry, annotation, sources)
+        problems += check_arxiv_identifiers(entry, annotation)
+        problems += check_primary_sources(entry, annotation, sources)
+        problems += check_unconfirmed(entry, annotation)
+        problems += check_notes_agree(entry, annotation, sources)
+    return problems
+
+
+def venue_text(entry: BibEntry) -> str:
+    """The booktitle or journal the paper was published in, decoded ('' for none, or for arXiv/CoRR)."""
+    return latex.decode(venue_name(entry.fields)).strip()
+
+
+def _verification(annotation: Annotation | None) -> dict:
+    value = annotation.data.get("verification") if annotation else None
+    return value if isinstance(value, dict) else {}
+
+
+def _unconfirmed(annotation: Annotation | None) -> set[str]:
+    value = _verification(annotation).get("unconfirmed")
+    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+
+
+def cited_pages(entry: BibEntry, annotation: Annotation | None) -> list[tuple[str, str]]:
+    """(where, URL) of every page the record cites: the BibTeX url and the verification pages."""
+    verification = _verification(annotation)
+    pages = [("url", entry.url or "")] + [(f"verification.{name}", verification.get(name)) for name in ("source", "venue_source")]
+    return [(where, url) for where, url in pages if isinstance(url, str) and url.strip()]
+
+
+def check_venue_year(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
+    """A published paper's ``year`` is its venue's: the venue's name, venue pages and the DOI must agree with it."""
+    venue = venue_text(entry)
+    if not venue or entry.year is None:
+        return []
+    evidence: dict[int, list[str]] = {}
+    for year in years_in_text(venue):
+        evidence.setdefault(year, []).append(f"the venue '{venue}' names {year}")
+    for where, url in cited_pages(entry, annotation):
+        year = sources.url_year(url)
+        if year:
+            evidence.setdefault(year, []).append(f"{where} {url} is a page of the {year} venue")
+    year = sources.doi_year(entry.doi)
+    if year:
+        evidence.setdefault(year, []).append(f"the DOI {entry.doi} is in the {year} proceedings")
+    problems = []
+    for year, reasons in sorted(evidence.items()):
+        if year == entry.year:
+            continue
+        keep = (f"; keep the first public year {entry.year} as first_public: {entry.year} in {entry.key}.yaml"
+                if year > entry.year and annotation is not None and "first_public" not in annotation.data else "")
+        problems.append(Problem(entry.path, entry.line_of("year"),
+            f"'{entry.key}' has year {entry.year} but {' and '.join(reasons)}: a published paper's year is its "
+            f"venue's, so write year = {{{year}}}{keep}"))
+    return problems
+
+
+def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[Problem]:
+    """``first_public`` is no later than the venue year or the arXiv id, and present when the years differ."""
+    if annotation is None:
+        return []
+    first, arxiv_first = annotation.data.get("first_public"), arxiv_year(entry.arxiv_id)
+    if not isinstance(first, int) or isinstance(first, bool):
+        if arxiv_first and entry.year and entry.year > arxiv_first:
+            return [Problem(annotation.path, annotation.line_of("key"),
+                f"'{entry.key}' has year {entry.year} (its venue's) but arXiv {entry.arxiv_id} was first public in "
+                f"{arxiv_first}: add first_public: {arxiv_first} so timelines can use either year", "warning")]
+        return []
+    line = annotation.line_of("first_public")
+    if entry.year and first > entry.year:
+        return [Problem(annotation.path, line,
+            f"first_public {first} is later than the paper's year {entry.year}: a published paper was public by its "
+            f"venue's year; write the year of the first public version (arXiv v1), at most {entry.year}")]
+    if arxiv_first and first > arxiv_first:
+        return [Problem(annotation.path, line,
+            f"first_public {first} is later than arXiv {entry.arxiv_id}, whose id dates version 1 to {arxiv_first}: "
+            f"write first_public: {arxiv_first}")]
+    return []
+
+
+def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
+    """ACL Anthology papers carry their DOI, and it is the DOI of the Anthology page the record cites."""
+    ids = sorted({i for _, url in cited_pages(entry, annotation) if (i := anthology_id(url))})
+    venue = venue_text(entry)
+    named = [v.acronym for v in sources.venues_named(venue) if v.anthology] if venue else []
+    if not ids and not named:
+        return []
+    if len(ids) > 1:
+        return [Problem(entry.path, entry.line_of("url"),
+            f"'{entry.key}' cites pages of different ACL Anthology papers ({', '.join(ids)}): point the url and the "
+            "verification pages at this paper's own Anthology page")]
+    expected = f"10.18653/v1/{ids[0]}" if ids and not _JOURNAL_ANTHOLOGY_IDS.match(ids[0]) else None
+    if entry.doi is None:
+        if "doi" in _unconfirmed(annotation):
+            return []
+        why = f"Anthology page {ids[0]}" if ids else f"published at {', '.join(named)}"
+        value = expected or "10.18653/v1/<Anthology id>"
+        return [Problem(entry.path, entry.line_of("booktitle" if "booktitle" in entry.fields else "year"),
+            f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its Anthology "
+            f"page shows it; if the page shows none, list doi under verification.unconfirmed in {entry.key}.yaml "
+            "and say so in the notes", "warning")]
+    if expected and entry.doi.startswith("10.18653/") and entry.doi != expected.lower():
+        return [Problem(entry.path, entry.line_of("doi"),
+            f"'{entry.key}': DOI {entry.doi} is not the DOI of its Anthology page {ids[0]} ({expected}): "
+            "copy the DOI from that page, or point the pages at the paper the DOI names")]
+    return []
+
+
+def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> list[Problem]:
+    """An arXiv-only paper (no venue) carries eprint + archivePrefix; arXiv is never written as a venue."""
+    problems = []
+    prefix = entry.fields.get("archiveprefix", entry.fields.get("eprinttype", "")).strip()
+    if entry.fields.get("eprint", "").strip() and not prefix:
+        problems.append(Problem(entry.path, entry.line_of("eprint"),
+            f"'{entry.key}' has an eprint without archivePrefix: add archivePrefix = {{arXiv}}", "warning"))
+    arxiv_as_venue = next((name for name in VENUE_FIELDS
+                           if entry.fields.get(name) and is_arxiv_venue(latex.decode(entry.fields[name]))), None)
+    if arxiv_as_venue:
+        problems.append(Problem(entry.path, entry.line_of(arxiv_as_venue),
+            f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make the entry "
+            f"@misc with eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}, or give the "
+            "venue it was published in", "warning"))
+    published = venue_text(entry) or any(entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution"))
+    has_eprint = entry.fields.get("eprint", "").strip() and prefix.lower() == "arxiv"
+    on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in cited_pages(entry, annotation))
+    if on_arxiv and not published and not has_eprint and "eprint" not in _unconfirmed(annotation):
+        problems.append(Problem(entry.path, entry.line,
+            f"'{entry.key}' is an arXiv preprint (no venue) without eprint and archivePrefix: add "
+            f"eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}", "warning"))
+    return problems
+
+
+def check_primary_sources(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
+    """verification.source and venue_source are primary pages: a mirror is an error, an unknown host a warning."""
+    verification = _verification(annotation)
+    if not verification:
+        return []
+    problems = []
+    for name in ("source", "venue_source"):
+        url = verification.get(name)
+        if not isinstance(url, str) or not url.strip():
+            continue
+        line, host = annotation.line_of("verification", name), sources.host_of(url)
+        if host is None:
+            problems.append(Problem(annotation.path, line,
+                f"verification/{name}: {url_host(url) or url} is not a known primary page: cite the arXiv abstract "
+                "page, the venue's own page or DOI landing page, or the authors' official page; if it is one of "
+                "those, add its host to the primary list of ingest/citation_sources.yaml", "warning"))
+        elif host.kind == "mirror":
+            problems.append(Problem(annotation.path, line,
+                f"verification/{name}: {url} is {host.what}, not a primary page: cite {_instead(host, url, entry)}"))
+    if not verification.get("source") and "source" not in _unconfirmed(annotation):
+        problems.append(Problem(annotation.path, annotation.line_of("verification"),
+            "verification has no source: give the primary page the metadata was checked against "
+            f"(e.g. {_arxiv_page(entry)}); if none could be read, list source under verification.unconfirmed "
+            "and say so in the notes", "warning"))
+    return problems
+
+
+def _arxiv_page(entry: BibEntry) -> str:
+    return f"https://arxiv.org/abs/{entry.arxiv_id}" if entry.arxiv_id else "the paper's arXiv abstract page"
+
+
+def _instead(host: Host, url: str, entry: BibEntry) -> str:
+    """The primary page to cite instead of a mirror's."""
+    if host.use == "arxiv":
+        return f"the arXiv abstract page {_arxiv_page(entry)}" if entry.arxiv_id else "the paper's arXiv abstract page"
+    if host.use == "anthology":
+        found = anthology_id(url)
+        return f"its ACL Anthology page https://aclanthology.org/{found}" if found else "its ACL Anthology page"
+    if host.use == "venue":
+        doi = f"the DOI landing page https://doi.org/{entry.doi}, " if entry.doi else ""
+        return f"{doi}the venue's own page (proceedings, OpenReview, ACL Anthology) or {_arxiv_page(entry)}"
+    return f"the same page on {host.use}: {urlunparse(urlparse(url.strip())._replace(netloc=host.use))}"
+
+
+def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Problem]:
+    """``verification.unconfirmed`` waives a rule only for a fact that is really missing, with notes saying why."""
+    listed = _unconfirmed(annotation)
+    if not listed:
+        return []
+    verification, problems = _verification(annotation), []
+    line = annotation.line_of("verification", "unconfirmed")
+    if not isinstance(verification.get("notes"), str) or not verification["notes"].strip():
+        problems.append(Problem(annotation.path, line,
+            "verification/unconfirmed: say in verification.notes what the primary pages showed instead"))
+    present = {"source": bool(verification.get("source")), "doi": entry.doi is not None,
+               "eprint": bool(entry.fields.get("eprint", "").strip())}
+    for name in sorted(listed):
+        if present.get(name):
+            problems.append(Problem(annotation.path, line,
+                f"verification/unconfirmed lists {name}, but the record has one: remove {name} from the list"))
+    return problems
+
+
+def check_notes_agree(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
+    """Notes that name the paper's own venue with another year than ``year`` contradict the record."""
+    notes, venue = _verification(annotation).get("notes"), venue_text(entry)
+    if not isinstance(notes, str) or not venue or entry.year is None:
+        return []
+    acronyms = [re.escape(v.acronym) for v in sources.venues_named(venue)]
+    if not acronyms:
+        return []
+    pattern = re.compile(rf"(?<![A-Za-z])(?:{'|'.join(acronyms)})\s*'?((?:19|20)\d{{2}})(?!\d)(?!\s+workshops?\b)", re.I)
+    problems, seen = [], set()
+    for match in pattern.finditer(notes):
+        if int(match.group(1)) != entry.year and match.group().lower() not in seen:
+            seen.add(match.group().lower())
+            problems.append(Problem(annotation.path, annotation.line_of("verification", "notes"),
+                f"verification/notes say '{match.group()}' but the record has year {entry.year}: correct whichever "
+                "is wrong (a published paper's year is its venue's)"))
+    return problems

@@ -12,7 +12,9 @@ import pytest
 from explorer.db import open_session
 from explorer.stats import compute_stats
 from ingest import read_dataset
+from ingest.citation_sources import load_citation_sources
 from ingest.identifiers import ascii_slug, make_key, normalise_title
+from ingest.validate import check_first_public, check_notes_agree, check_venue_year
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MIN_PAPERS = 250
@@ -86,6 +88,28 @@ def test_bibtex_is_careful(dataset):
         for name in ("LLaVA", "CLIP", "GPT-4V", "MLLMs", "LVLMs"):
             if re.search(rf"(?<![{{\w]){re.escape(name)}(?![\w}}])", entry.fields["title"]):
                 raise AssertionError(f"{entry.key}: protect {name} in the title with braces")
+
+
+def test_no_venue_year_contradictions(dataset):
+    """Venue names, venue pages, DOIs, first_public and notes all agree with each published paper's year."""
+    sources = load_citation_sources()
+    found = [str(p) for entry in dataset.entries
+             for rule in (lambda e, a: check_venue_year(e, a, sources), check_first_public,
+                          lambda e, a: check_notes_agree(e, a, sources))
+             for p in rule(entry, dataset.annotations[entry.key])]
+    assert found == []
+
+
+def test_every_verification_source_is_a_primary_page(dataset):
+    """Each paper names the primary page its metadata was checked on, or says that none could be read."""
+    sources = load_citation_sources()
+    for entry in dataset.entries:
+        record = dataset.annotations[entry.key].data.get("verification") or {}
+        if "source" in record.get("unconfirmed", []):
+            assert "source" not in record and record.get("notes"), entry.key
+            continue
+        host = sources.host_of(record.get("source", ""))
+        assert host is not None and host.kind == "primary", f"{entry.key}: {record.get('source')}"
 
 
 def test_summaries_are_not_copied_between_papers(bundled_db):

@@ -55,6 +55,24 @@ def test_main_branch_workflow_still_validates_and_tests():
     assert step_running(workflow, "atlas validate --strict") < step_running(workflow, ".ci/run")
 
 
+def test_weekly_metadata_check_opens_an_issue_with_the_differences():
+    workflow = load(GITHUB / "workflows" / "check-metadata.yml")
+    [schedule] = workflow["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()  # once a week
+    assert "workflow_dispatch" in workflow["on"]
+    assert workflow["permissions"] == {"contents": "read", "issues": "write"}
+    check = step_running(workflow, "atlas check-metadata > differences.txt")
+    assert step_running(workflow, "make install") < check
+    file_issue = steps(workflow)[check + 1]
+    assert file_issue["if"] == f"steps.{steps(workflow)[check]['id']}.outputs.found == 'yes'"
+    assert "gh issue create" in file_issue["run"] and "gh issue comment" in file_issue["run"]
+    assert file_issue["env"]["GH_TOKEN"] == "${{ github.token }}"
+    for step in steps(workflow):  # no expression is pasted into a shell script
+        assert "${{" not in step.get("run", "")
+    assert "check-metadata" in make_parser().format_help()  # the command the workflow runs exists
+
+
 def test_pull_request_template_is_a_checklist():
     text = (GITHUB / "pull_request_template.md").read_text(encoding="utf-8")
     boxes = re.findall(r"^- \[ \] (.+)$", text, re.M)

@@ -112,13 +112,24 @@ def test_capitals_that_must_stay_are_protected(title, protected):
     assert protect_capitals(title) == protected
 
 
-def test_key_year_is_the_first_public_version(data_dir):
+def test_key_year_is_the_first_public_version_and_year_the_venues(data_dir):
     text = ("@inproceedings{x, title={Sparse Autoencoders Find Visual Concepts}, author={Doe, Jane}, "
             "booktitle={Proceedings of CVPR}, year={2025}, eprint={2412.00001}, archivePrefix={arXiv}}")
     scaffold = one(text, data_dir)
     assert scaffold.key == "doe2024sparse"
-    assert "  year          = {2024},\n" in scaffold.bib_text
-    assert "year 2025 -> 2024: the atlas records the year of the first public version (arXiv v1 of 2412.00001)" in scaffold.notes
+    assert "  year          = {2025},\n" in scaffold.bib_text
+    assert yaml.safe_load(scaffold.yaml_text)["first_public"] == 2024
+    assert ("year 2025 stays (the year of Proceedings of CVPR); the key and first_public in the annotation use 2024, "
+            "the year of the first public version (arXiv v1 of 2412.00001)") in scaffold.notes
+
+
+def test_a_preprints_year_is_its_first_public_year(data_dir):
+    text = ("@misc{x, title={Sparse Autoencoders Find Visual Concepts}, author={Doe, Jane}, "
+            "year={2025}, eprint={2412.00001}, archivePrefix={arXiv}}")
+    scaffold = one(text, data_dir)
+    assert scaffold.key == "doe2024sparse" and "  year          = {2024},\n" in scaffold.bib_text
+    assert ("year 2025 -> 2024: a preprint is cited with the year of its first public version "
+            "(arXiv v1 of 2412.00001)") in scaffold.notes
 
 
 def test_incomplete_author_list_is_pointed_out(data_dir):
@@ -214,8 +225,8 @@ def test_annotation_template_lists_every_field_and_the_leaves(data_dir):
     text = scaffold.yaml_text
     data = yaml.safe_load(text)
     assert list(data) == ["key", "categories", "modalities", "models", "technique", "granularity", "summary",
-                          "code", "methods", "relations", "added"]
-    assert data["key"] == "rohrbach2018object" and data["added"] == "2026-11-22"
+                          "code", "methods", "relations", "added", "first_public"]
+    assert data["key"] == "rohrbach2018object" and data["added"] == "2026-11-22" and data["first_public"] == 2018
     assert data["categories"] == [{"id": "TODO", "why": "TODO"}] and data["summary"] == "TODO"
     assert text.startswith("# yaml-language-server: $schema=../../ingest/annotation.schema.json\n")
     for leaf in ("data/input-output", "model/neuron/individual-units", "training-inference/inference"):

@@ -241,3 +241,14 @@ def test_unsupported_models_and_inputs_get_clear_errors():
     hfm = adapt(tiny_model("qwen2"))
     with pytest.raises(HFAdapterError, match="has none"):
         H.integrated_gradients(hfm, example_inputs(hfm), torch.zeros(3, 4, 4), 1)
+
+
+@pytest.mark.parametrize("name", ["llava", "qwen2-vl"])
+def test_dla_at_an_image_position_starts_from_the_merged_image_features(name):
+    hfm = adapt(tiny_model(name))
+    inputs = example_inputs(hfm)
+    position = hfm.image_positions(inputs)[1]
+    with torch.no_grad():
+        logit = float(hfm.logits(inputs)[0, position, 7])
+    res = H.direct_logit_attribution(hfm, inputs, 7, position=position)
+    assert float(res.total() + res.bias) == pytest.approx(logit, abs=1e-6)

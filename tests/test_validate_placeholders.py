@@ -12,7 +12,8 @@ TODAY = dt.date(2026, 11, 22)
 
 def test_every_placeholder_of_a_scaffold_is_reported_once(data_dir):
     path = data_dir / "papers" / "leng2024mitigating.yaml"
-    path.write_text(annotation_template("leng2024mitigating", "Mitigating ...", "Leng", 2023, today=TODAY))
+    path.write_text(annotation_template("leng2024mitigating", "Mitigating ...", "Leng", 2023, today=TODAY,
+                                         first_public=2023))
     found = problems(data_dir)
     expected = {
         "categories/0/id": "a leaf id such as model/token/visual-token (all leaves: atlas validate --help)",

@@ -1,0 +1,163 @@
+"""What the metadata rules know about hosts, DOIs and venues, read from ``citation_sources.yaml``.
+
+The rules themselves live in ``ingest/validate.py``; this module only answers questions:
+which kind of page a URL is (primary, mirror, unknown), which venue year a URL or a DOI
+names, which venues a booktitle names, and which ACL Anthology id a URL points at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from ingest.errors import AtlasError
+
+SOURCES_PATH = Path(__file__).with_name("citation_sources.yaml")
+_ARXIV_VENUE = re.compile(r"^\s*(?:arxiv|corr)\b|arxiv preprint|^\s*e-?print\b", re.I)
+_YEAR_WORD = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?![\d.])")
+# Anthology ids: 2024.findings-acl.937, 2024.lrec-main.1142 (since 2020) and D18-1437 (before).
+_ANTHOLOGY_ID = re.compile(r"^/(?:[^/]+/)*?(?P<id>\d{4}\.[a-z][\w-]*\.\d+|[A-Z]\d{2}-\d{4})/?$")
+
+
+class CitationSourcesError(AtlasError):
+    """ingest/citation_sources.yaml cannot be used; the message names the entry to fix."""
+
+
+@dataclass(frozen=True)
+class Host:
+    """A host from the list: primary (may be cited) or mirror (may not; ``use`` says what instead)."""
+
+    host: str
+    what: str
+    kind: str  # "primary" or "mirror"
+    use: str | None = None  # for mirrors: arxiv, anthology, venue, or a host serving the same path
+    year: re.Pattern | None = None
+
+
+@dataclass(frozen=True)
+class Venue:
+    acronym: str
+    names: tuple[str, ...]
+    anthology: bool = False  # published by the ACL Anthology, which gives its papers DOIs
+
+
+@dataclass(frozen=True)
+class CitationSources:
+    hosts: tuple[Host, ...]
+    doi_years: tuple[re.Pattern, ...]
+    venues: tuple[Venue, ...]
+
+    def host_of(self, url: str) -> Host | None:
+        """The listed host ``url`` is on (the longest match: a subdomain's own entry wins)."""
+        name = url_host(url)
+        matches = [h for h in self.hosts if name == h.host or name.endswith("." + h.host)]
+        return max(matches, key=lambda h: len(h.host), default=None)
+
+    def url_year(self, url: str) -> int | None:
+        """The venue year a page's address names (iclr.cc/virtual/2024/..., aclanthology.org/2024.acl-long.1)."""
+        host = self.host_of(url)
+        if host is None:
+            return None
+        path = urlparse(url.strip()).path
+        if host.host == "doi.org":
+            return self.doi_year(path.lstrip("/"))
+        return _year_from(host.year.search(path)) if host.year else None
+
+    def doi_year(self, doi: str | None) -> int | None:
+        """The venue year a DOI's text holds (10.18653/v1/2024.findings-acl.937 -> 2024), if any."""
+        doi = (doi or "").strip().lower()
+        for pattern in self.doi_years:
+            match = pattern.search(doi)
+            if match:
+                return _year_from(match)
+        return None
+
+    def venues_named(self, text: str) -> list[Venue]:
+        """Venues whose acronym (as a word) or full name appears in a booktitle or journal."""
+        lowered = text.lower()
+        return [v for v in self.venues
+                if re.search(rf"(?<![A-Za-z]){re.escape(v.acronym)}(?![A-Za-z])", text)
+                or any(name.lower() in lowered for name in v.names)]
+
+
+def url_host(url: str) -> str:
+    return (urlparse(url.strip()).hostname or "").lower()
+
+
+def is_arxiv_venue(text: str) -> bool:
+    """True for a 'venue' that is arXiv itself (``arXiv preprint arXiv:...``, ``CoRR``): not a venue."""
+    return bool(_ARXIV_VENUE.search(text))
+
+
+VENUE_FIELDS = ("booktitle", "journal", "journaltitle")
+
+
+def venue_name(fields: dict[str, str]) -> str:
+    """The booktitle or journal a paper was published in, as written ('' for none, or for arXiv/CoRR)."""
+    for name in VENUE_FIELDS:
+        text = fields.get(name, "").strip()
+        if text:
+            return "" if is_arxiv_venue(text) else text
+    return ""
+
+
+def years_in_text(text: str) -> list[int]:
+    """Four-digit years written in a venue's name (``Findings of ...: EMNLP 2025`` -> [2025])."""
+    return [int(y) for y in _YEAR_WORD.findall(text)]
+
+
+def anthology_id(url: str) -> str | None:
+    """The ACL Anthology id of a paper page on the Anthology or one of its copies, if the URL is one."""
+    host = url_host(url)
+    if not any(host == h or host.endswith("." + h) for h in ("aclanthology.org", "aclweb.org", "acl.ldc.upenn.edu")):
+        return None
+    match = _ANTHOLOGY_ID.match(urlparse(url.strip()).path)
+    return match.group("id") if match else None
+
+
+def _year_from(match: re.Match | None) -> int | None:
+    if match is None:
+        return None
+    groups = match.groupdict()
+    if groups.get("year"):
+        return int(groups["year"])
+    if groups.get("yy"):
+        yy = int(groups["yy"])
+        return (1900 if yy >= 50 else 2000) + yy
+    return None
+
+
+@cache
+def load_citation_sources(path: Path = SOURCES_PATH) -> CitationSources:
+    """Read and check the YAML once per process."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    hosts = [_host(item, "primary", path) for item in raw.get("primary", [])]
+    hosts += [_host(item, "mirror", path) for item in raw.get("mirrors", [])]
+    doi_years = tuple(_pattern(text, path, "doi_years") for text in raw.get("doi_years", []))
+    venues = tuple(Venue(str(v["acronym"]), tuple(map(str, v.get("names", []))), bool(v.get("anthology")))
+                   for v in raw.get("venues", []))
+    return CitationSources(tuple(hosts), doi_years, venues)
+
+
+def _host(item: dict, kind: str, path: Path) -> Host:
+    if not isinstance(item, dict) or not item.get("host") or not item.get("what"):
+        raise CitationSourcesError(f"{path}: every {kind} entry needs host and what: fix {item!r}")
+    if kind == "mirror" and not item.get("use"):
+        raise CitationSourcesError(f"{path}: mirror {item['host']} needs `use` (arxiv, anthology, venue or a host)")
+    pattern = _pattern(item["year"], path, item["host"]) if item.get("year") else None
+    return Host(str(item["host"]).lower(), str(item["what"]), kind, item.get("use"), pattern)
+
+
+def _pattern(text: str, path: Path, where: str) -> re.Pattern:
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise CitationSourcesError(f"{path}: the year pattern of {where} is not a regular expression ({exc})") from exc
+    if not {"year", "yy"} & set(pattern.groupindex):
+        raise CitationSourcesError(f"{path}: the year pattern of {where} needs a group named year or yy")
+    return pattern
