@@ -126,15 +126,28 @@ def find_papers(text: str) -> SearchResult:
     return _search_index(*_version()).search(text)
 
 
+# A plain HTML form, not a Streamlit widget: Enter is a real navigation to the search page, so the address
+# bar shows /search?q=... (st.switch_page after a widget event leaves the old address in this Streamlit).
+# Our own static markup; the typed text only ever travels in the URL the browser builds.
+SEARCH_FORM = """<style>
+form.atlas-search {{ margin: 0 0 0.5rem 0; }}
+form.atlas-search label {{ display: block; font-size: 0.875rem; margin-bottom: 0.25rem; }}
+form.atlas-search input {{ width: 100%; box-sizing: border-box; padding: 0.5rem 0.75rem; font: inherit;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; background: #f0f2f6; color: inherit; }}
+form.atlas-search input:focus {{ outline: none; border-color: #ff4b4b; }}
+</style>
+<form class="atlas-search" action="{action}" method="get" role="search">
+<label for="{id}">Search the atlas</label>
+<input id="{id}" name="{name}" type="search" placeholder="title, author, arXiv id, DOI ... then Enter"
+ title="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper." required>
+</form>"""
+
+
 def search_box(where=None, name: str = "atlas-search") -> None:
     """A search box (the sidebar's, on every page, unless ``where`` says otherwise): Enter opens the
     search page for the text."""
-    with (where or st.sidebar).form(name, clear_on_submit=True, border=False):
-        text = st.text_input("Search the atlas", placeholder="title, author, arXiv id, DOI ...",
-                             help="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper.")
-        if st.form_submit_button("Search", icon=":material/search:") and text.strip():
-            link = urls.search(text)
-            st.switch_page(link.file, query_params=link.query)
+    link = urls.search()
+    (where or st.sidebar).html(SEARCH_FORM.format(action=link.href, id=name, name=urls.SEARCH_TEXT))
 
 
 def search(filters: Filters) -> Result:

@@ -96,13 +96,34 @@ def side_by_side(catalog, picked: list[str]) -> None:
     if len(view.papers) <= TRANSPOSE_ABOVE:
         header = ["", *titles]
         body = [[f"**{name}**", *row] for (name, _), row in zip(view.rows, cells)]
-    else:
-        header = ["Paper", *(name for name, _ in view.rows)]
-        body = [[title, *column] for title, column in zip(titles, zip(*cells))]
+    else:  # one row per paper; the attributes grouped into a few columns so the table fits the page
+        named = {name: column for (name, _), column in zip(view.rows, cells)}
+        groups = [(group, [n for n in names if n in named]) for group, names in TRANSPOSED_COLUMNS]
+        groups = [(group, names) for group, names in groups if names]
+        header = ["Paper", *(group for group, _ in groups)]
+        body = [[title + "".join(f" · {named[n][i]}" for n in ("Authors", "Year", "Venue") if n in named),
+                 *(grouped_cell(names, named, i) for _, names in groups)] for i, title in enumerate(titles)]
     st.markdown(markdown_table(header, body))
     if st.button("Clear picked papers", icon=":material/close:"):
         del st.query_params[P["picked"]]
         st.rerun()
+
+
+# Columns of the turned table: each groups some rows of ``compare.SIDE_BY_SIDE_ROWS`` (authors, year and
+# venue go with the title).
+TRANSPOSED_COLUMNS = (
+    ("Taxonomy leaves and why", ("Taxonomy leaves and why",)),
+    ("Summary", ("Summary",)),
+    ("What it studies", ("Models", "Technique", "Modalities", "Granularity", "Domains")),
+    ("Code", ("Code",)),
+)
+
+
+def grouped_cell(names: list[str], named: dict[str, list[str]], paper: int) -> str:
+    """One cell of the turned table: a single attribute as it is, several each after its name in bold."""
+    if len(names) == 1:
+        return named[names[0]][paper]
+    return " · ".join(f"**{name}**: {named[name][paper]}" for name in names if named[name][paper] != "–")
 
 
 def cell_markdown(pieces) -> str:

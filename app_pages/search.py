@@ -10,7 +10,7 @@ from app_pages import common
 from explorer import urls
 from explorer.search import SearchHit
 
-SHOWN = 50  # results drawn at once; the rest after "Show more"
+SHOWN = 20  # results drawn at once; the rest after "Show more"
 
 
 def render() -> None:

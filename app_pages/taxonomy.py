@@ -8,7 +8,7 @@ from explorer import urls
 from explorer.browse import SORTS, NodeView, node_view, tree
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
-PAPER_ROWS = 40  # papers drawn at once; the rest after "Show more"
+PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
 
 
 def render() -> None:
