@@ -8,8 +8,6 @@ from app_pages import common
 from explorer import urls
 from explorer.safety import markdown_link
 
-SURVEY_ARXIV_ID = "2412.02104"  # the survey whose taxonomy the atlas follows
-
 
 def render() -> None:
     overview = common.overview()
@@ -18,10 +16,10 @@ def render() -> None:
 
     st.title("MLLM Interpretability Atlas")
     survey = markdown_link("Explainable and Interpretable Multimodal Large Language Models: A Comprehensive Survey",
-                           urls.arxiv(SURVEY_ARXIV_ID))
+                           urls.survey())
     st.markdown(
         "A living knowledge base of research on explaining and interpreting multimodal large language models, "
-        f"organised by the taxonomy of *{survey}* (Dang, Huang, Huo et al., 2024, arXiv {SURVEY_ARXIV_ID})."
+        f"organised by the taxonomy of *{survey}* (Dang, Huang, Huo et al., 2024, arXiv {urls.SURVEY_ARXIV_ID})."
     )
     common.search_box(st, "overview-search")
 

@@ -153,6 +153,14 @@ def methods(method_id: str | None = None) -> Link:
     return Link("methods", {METHOD_ID: method_id} if method_id else {})
 
 
+SURVEY_ARXIV_ID = "2412.02104"  # the survey whose taxonomy the atlas follows
+
+
+def survey() -> str:
+    """The survey's arXiv page."""
+    return arxiv(SURVEY_ARXIV_ID)
+
+
 def arxiv(arxiv_id: str) -> str:
     return "https://arxiv.org/abs/" + quote(arxiv_id.strip(), safe="/.")
 

@@ -111,7 +111,7 @@ PAGES = [
     ("taxonomy", "taxonomy?node=model/token", "Taxonomy", "Papers (4)"),
     ("paper", "paper?key=neo2024interpreting", "Towards Interpreting Visual Information Processing", "Where it sits in the taxonomy"),
     ("compare", "compare?model=LLaVA-1.5&code=true&pick=neo2024interpreting&pick=leng2024mitigating", "Compare", "Side by side"),
-    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "explicit relations"),
+    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "typed relations"),
 ]
 
 
