@@ -138,7 +138,7 @@ form.atlas-search input:focus {{ outline: none; border-color: #ff4b4b; }}
 </style>
 <form class="atlas-search" action="{action}" method="get" role="search">
 <label for="{id}">Search the atlas</label>
-<input id="{id}" name="{name}" type="search" placeholder="title, author, arXiv id, DOI ... then Enter"
+<input id="{id}" name="{name}" type="search" placeholder="title, author, arXiv id, DOI ↵"
  title="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper." required>
 </form>"""
 

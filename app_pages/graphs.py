@@ -55,7 +55,7 @@ def settings_widgets(catalog) -> GraphSettings:
     acts = ACTS_ON[kind]
     values = {"kind": kind}
     if "color_by" in acts:
-        values["color_by"] = first[1].segmented_control("Colour papers by", list(COLOR_BY), default="perspective",
+        values["color_by"] = first[0].segmented_control("Colour papers by", list(COLOR_BY), default="perspective",
                                                         required=True, key=P["color_by"], bind="query-params")
     if "paper" in acts:
         with first[1]:
@@ -63,13 +63,14 @@ def settings_widgets(catalog) -> GraphSettings:
     if "scope" in acts:
         scope = first[1].selectbox("Scope (taxonomy node)", [ALL, *catalog.nodes], key=P["scope"], bind="query-params")
         values["scope"] = None if scope in (None, ALL) else scope
-    second = st.columns([2, 3, 3])
+    second = st.columns([5, 3])
     if "link_by" in acts:
-        values["link_by"] = second[1].segmented_control(
+        values["link_by"] = second[0].segmented_control(
             "Link papers by", list(LINK_BY), default="relation+technique", required=True, key=P["link_by"],
             bind="query-params", help="; ".join(f"{k}: {v}" for k, v in LINK_BY.items()))
     if "min_papers" in acts:
-        values["min_papers"] = int(second[1].slider(
+        where = second[0] if "color_by" in acts else first[0]  # the colour's place when there is no colour to choose
+        values["min_papers"] = int(where.slider(
             "Minimum papers per " + ("author" if kind == "co-authors" else "model"), *MIN_PAPERS_RANGE, 2,
             key=P["min_papers"], bind="query-params"))
     span = catalog.years()

@@ -16,7 +16,7 @@ def render() -> None:
     node_id = common.url_param(urls.TAXONOMY_NODE)
 
     st.title("Taxonomy")
-    tree_column, node_column = st.columns([1, 3], gap="large")
+    tree_column, node_column = st.columns([2, 5], gap="medium")
     with tree_column:
         show_tree(catalog, node_id)
     with node_column:

@@ -167,11 +167,12 @@ def test_a_papers_page_opens_its_neighbourhood_with_readable_hub_labels(site, pa
 def test_whole_atlas_hub_labels_stay_readable_when_zoomed_out(site, page):
     visit(page, site, "graphs")
     frame = graph_frame(page)
+    screenshot(page, "issue15-graph-taxonomy")
     frame.evaluate("() => { window.atlasNetwork.moveTo({scale: 0.2}); }")
     frame.evaluate("() => window.atlasNetwork.emit('zoom', {scale: 0.2})")
     sizes = frame.evaluate(HUB_LABELS)
     assert len(sizes) == 24 and all(size >= 12.9 for _, size in sizes), sizes  # every taxonomy node named
-    screenshot(page, "issue15-graph-taxonomy")
+    screenshot(page, "issue15-graph-taxonomy-zoomed-out")
 
 
 def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
