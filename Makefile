@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-site browser run build test test-fast lint benchmarks clean
+.PHONY: install install-site browser run build test test-fast lint docs benchmarks clean
 
 # Everything: the site, the methods (torch, CPU build pinned in pyproject) and the test tools.
 install: $(VENV)/.installed-all
@@ -43,6 +43,19 @@ test: install browser
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not browser" --hypothesis-profile=ci
+
+# The gates: ruff (pyflakes, pycodestyle, isort, bugbear, blind except; formatting) and mypy, configured in
+# pyproject.toml; the same hooks run from .pre-commit-config.yaml and in both GitHub workflows.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Lists the docs repeat (README's command table, CONTRIBUTING's and the issue form's leaf ids), regenerated
+# from the parser and the taxonomy; tests/test_generated_docs.py fails when one is stale.
+DOCS := README.md CONTRIBUTING.md .github/ISSUE_TEMPLATE/suggest-paper.yml
+docs: install
+	$(BIN)/cog -r -I . $(DOCS)
 
 benchmarks: install browser
 	$(BIN)/python benchmarks/bench_build.py

@@ -95,9 +95,9 @@ def side_by_side(catalog, picked: list[str]) -> None:
     cells = [[cell_markdown(pieces) for pieces in values] for _, values in view.rows]
     if len(view.papers) <= TRANSPOSE_ABOVE:
         header = ["", *titles]
-        body = [[f"**{name}**", *row] for (name, _), row in zip(view.rows, cells)]
+        body = [[f"**{name}**", *row] for (name, _), row in zip(view.rows, cells, strict=True)]
     else:  # one row per paper; the attributes grouped into a few columns so the table fits the page
-        named = {name: column for (name, _), column in zip(view.rows, cells)}
+        named = {name: column for (name, _), column in zip(view.rows, cells, strict=True)}
         groups = [(group, [n for n in names if n in named]) for group, names in TRANSPOSED_COLUMNS]
         groups = [(group, names) for group, names in groups if names]
         header = ["Paper", *(group for group, _ in groups)]
@@ -130,7 +130,8 @@ def cell_markdown(pieces) -> str:
     """One table cell: each piece escaped, links only for safe or internal URLs, joined by middle dots."""
     parts = []
     for piece in pieces:
-        text = markdown_link(piece.text, piece.href) if piece.href and piece.href.startswith("http") else common.md(piece.text)
+        web = piece.href and piece.href.startswith("http")
+        text = markdown_link(piece.text, piece.href) if web else common.md(piece.text)
         if piece.label:
             label = common.md(piece.label)
             label = f"[{label}]({piece.href})" if piece.href and piece.href.startswith("./") else label

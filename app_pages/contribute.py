@@ -27,7 +27,8 @@ def render() -> None:
     st.markdown("Every paper in the atlas is two small files in `data/papers/`, added by pull request: its BibTeX "
                 "entry and an annotation saying where it sits in the taxonomy and why. Paste the entry below to get "
                 "both, complete the annotation here with the checks running as you type, then follow the steps "
-                f"at the bottom. The full guide: {markdown_link('CONTRIBUTING.md', repository_file_url('CONTRIBUTING.md'))}"
+                "at the bottom. The full guide: "
+                f"{markdown_link('CONTRIBUTING.md', repository_file_url('CONTRIBUTING.md'))}"
                 f" in the {markdown_link('repository', repository_url())}.")
 
     with st.expander("No BibTeX at hand? Fetch it from arXiv"):
@@ -99,8 +100,8 @@ def show_paper(scaffold, data_dir) -> None:
     st.markdown("From the browser: create each file on GitHub (it offers to fork the repository), "
                 "then open the pull request it proposes.")
     with st.container(horizontal=True):
-        st.link_button("Create the .bib file on GitHub", github_new_file_url(repo, scaffold.bib_path, scaffold.bib_text),
-                       icon=":material/open_in_new:", type="primary")
+        bib_url = github_new_file_url(repo, scaffold.bib_path, scaffold.bib_text)
+        st.link_button("Create the .bib file on GitHub", bib_url, icon=":material/open_in_new:", type="primary")
         st.link_button("Create the .yaml file on GitHub", github_new_file_url(repo, scaffold.yaml_path, annotation),
                        icon=":material/open_in_new:", type="primary")
     st.markdown("Or with git on your machine:")

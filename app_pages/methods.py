@@ -10,8 +10,8 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.db import open_session
-from explorer.methods_view import (DemoRun, MethodCard, UnknownMethodError, cache_dir, cached_run, demos_unavailable_reason, find,
-                                   method_cards, previous_run, run_demo)
+from explorer.methods_view import (DemoRun, MethodCard, UnknownMethodError, cache_dir, cached_run,
+                                   demos_unavailable_reason, find, method_cards, previous_run, run_demo)
 from explorer.safety import markdown_link
 
 
@@ -112,8 +112,9 @@ def demo(card: MethodCard) -> None:
         offer = st.empty()  # the button leaves once the run has started, and never comes back for this code
         with offer.container():
             if older is None:
-                st.caption("Runs the method on its toy model. The very first run trains the model (about 20 s on a "
-                           "CPU, kept on disk); after that a run takes seconds, and its figure is kept for every visitor.")
+                st.caption("Runs the method on its toy model. The very first run trains the model (about 20 s on "
+                           "a CPU, kept on disk); after that a run takes seconds, and its figure is kept for every "
+                           "visitor.")
             else:
                 st.caption("The code changed since the figure below was made: run it again to see what it makes now.")
             clicked = st.button("Run the demo" if older is None else "Run it again with the current code",
@@ -132,8 +133,8 @@ def demo(card: MethodCard) -> None:
 def run_with_progress(card: MethodCard) -> DemoRun | None:
     bar = st.progress(0.0, text=f"Running {common.md(card.name)} ...")
     try:
-        run = run_demo(card.id, progress=lambda message, fraction: bar.progress(min(fraction, 1.0), text=common.md(message)))
-    except Exception as exc:  # show the failure on the page; the rest of it still works
+        run = run_demo(card.id, progress=lambda text, done: bar.progress(min(done, 1.0), text=common.md(text)))
+    except Exception as exc:  # noqa: BLE001  show any failure on the page; the rest of it still works
         st.error(f"The demo failed: {common.md(exc)}")
         return None
     finally:

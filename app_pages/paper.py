@@ -139,8 +139,8 @@ def provenance(view: PaperView) -> None:
     if view.checked_against is not None:
         notes = f" · {common.md(view.verification_notes)}" if view.verification_notes else ""
         st.caption("Metadata checked against " + markdown_link(view.checked_against.text, view.checked_against.href) + notes)
-    common.page_link(urls.neighbourhood(view.key), "See its neighbourhood as a graph: relations and nearest related papers",
-                     icon=":material/hub:")
+    common.page_link(urls.neighbourhood(view.key),
+                     "See its neighbourhood as a graph: relations and nearest related papers", icon=":material/hub:")
 
 
 render()

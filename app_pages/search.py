@@ -15,8 +15,12 @@ SHOWN = 20  # results drawn at once; the rest after "Show more"
 
 def render() -> None:
     st.title("Search")
-    text = st.text_input("Search the atlas", key=urls.SEARCH_TEXT, bind="query-params",
-                         placeholder="title words, an author, a key, an arXiv id (2410.07149) or a DOI ...")
+    text = st.text_input(
+        "Search the atlas",
+        key=urls.SEARCH_TEXT,
+        bind="query-params",
+        placeholder="title words, an author, a key, an arXiv id (2410.07149) or a DOI ...",
+    )
     if not text.strip():
         st.info("Type the words of a title, an author's name, a paper's key, an arXiv id or a DOI, then press Enter.")
         return
@@ -44,11 +48,16 @@ def _more_key(text: str) -> str:
 def nothing_found(result) -> None:
     if result.identifier:
         st.warning(f"{common.md(result.identifier)} is not in the atlas yet.", icon=":material/search_off:")
-        common.page_link(urls.contribute(), "Add it: the Contribute page scaffolds its two files", icon=":material/add_circle:")
+        common.page_link(
+            urls.contribute(), "Add it: the Contribute page scaffolds its two files", icon=":material/add_circle:"
+        )
     else:
         st.warning(f"No paper matches {common.code(result.query)}.", icon=":material/search_off:")
-        common.page_link(urls.related(text=result.query), "Look for related work on these words instead",
-                         icon=":material/travel_explore:")
+        common.page_link(
+            urls.related(text=result.query),
+            "Look for related work on these words instead",
+            icon=":material/travel_explore:",
+        )
 
 
 def summary(result) -> None:

@@ -25,7 +25,8 @@ def render() -> None:
             return
         # No format_func: a bound widget writes its shown label into the URL.
         sort = st.segmented_control("Order the papers by", list(SORTS), default="newest", required=True,
-                                    key=urls.NODE_SORT, bind="query-params", help="; ".join(f"{k}: {v}" for k, v in SORTS.items()))
+                                    key=urls.NODE_SORT, bind="query-params",
+                                    help="; ".join(f"{k}: {v}" for k, v in SORTS.items()))
         show_node(node_view(catalog, node_id, sort or "newest"))  # an unknown node: common.user_errors shows why
 
 

@@ -32,8 +32,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = ["Jörg", "María", "Søren", "Zoë", "Li", "Anna", "José", "François", "Ngọc", "Ali"]
-LAST_TEX = ["M{\\\"u}ller", "Garc{\\'\\i}a", "{\\O}stergaard", "Smith", "Nguyen", "van der Berg", "Dvo{\\v{r}}{\\'a}k", "Chen", "Kowalski", "O'Neil"]
-WORDS = "attention visual token probing neuron layer circuit multimodal grounding hallucination lens sparse feature steering".split()
+LAST_TEX = [
+    'M{\\"u}ller',
+    "Garc{\\'\\i}a",
+    "{\\O}stergaard",
+    "Smith",
+    "Nguyen",
+    "van der Berg",
+    "Dvo{\\v{r}}{\\'a}k",
+    "Chen",
+    "Kowalski",
+    "O'Neil",
+]
+WORDS = (
+    "attention visual token probing neuron layer circuit multimodal grounding hallucination lens sparse feature "
+    "steering"
+).split()
 
 
 def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
@@ -41,8 +55,11 @@ def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     venues = [f"conf{i}" for i in range(20)]
     strings = [f'@string{{{v} = "Proceedings of Conference " # "{i}"}}' for i, v in enumerate(venues)]
-    procs = [f"@proceedings{{proc{i},\n  title = {{Proceedings of Workshop {i}}},\n  year = {{2024}},\n  publisher = {{ACM}},\n}}"
-             for i in range(20)]
+    procs = [
+        f"@proceedings{{proc{i},\n  title = {{Proceedings of Workshop {i}}},\n"
+        "  year = {2024},\n  publisher = {ACM},\n}"
+        for i in range(20)
+    ]
     (folder / "strings.bib").write_text("\n".join(strings + procs) + "\n", encoding="utf-8")
     entries = []
     for i in range(n):
@@ -50,13 +67,19 @@ def write_corpus(folder: Path, n: int, seed: int = 0) -> None:
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10))).capitalize()
         title = f"{title} in {{LLaVA}} {i}"
         kind = i % 3
-        venue = (f"  booktitle = {rng.choice(venues)} # \", Main Track\",\n" if kind == 0
-                 else f"  crossref = {{proc{rng.randrange(20)}}},\n" if kind == 1
-                 else "  journal = {Journal of Interpretability},\n")
+        venue = (
+            f'  booktitle = {rng.choice(venues)} # ", Main Track",\n'
+            if kind == 0
+            else f"  crossref = {{proc{rng.randrange(20)}}},\n"
+            if kind == 1
+            else "  journal = {Journal of Interpretability},\n"
+        )
         entries.append(
-            f"@{'article' if kind == 2 else 'inproceedings'}{{paper{i},\n  title = {{{title}}},\n  author = {{{authors}}},\n"
+            f"@{'article' if kind == 2 else 'inproceedings'}{{paper{i},\n"
+            f"  title = {{{title}}},\n  author = {{{authors}}},\n"
             f"{venue}  year = {{{2015 + i % 11}}},\n  month = {rng.choice(['jan', 'mar', 'sep', 'dec'])},\n"
-            f"  doi = {{10.5555/bench.{i}}},\n  pages = {{{i}--{i + 9}}},\n}}\n")
+            f"  doi = {{10.5555/bench.{i}}},\n  pages = {{{i}--{i + 9}}},\n}}\n"
+        )
     (folder / "papers.bib").write_text("\n".join(entries), encoding="utf-8")
 
 
@@ -83,18 +106,28 @@ def child(mode: str, folder: Path, db: Path) -> dict:
 def measure(mode: str, folder: Path, db: Path, repeat: int) -> dict:
     runs = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(folder), str(db)],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(folder), str(db)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
-    return {"seconds": min(r["seconds"] for r in runs), "cpu": min(r["cpu"] for r in runs),
-            "peak_mb": max(r["peak_mb"] for r in runs)}
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "cpu": min(r["cpu"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
 
 
 LIBRARIES_DIR = ROOT / "benchmarks" / "out" / "libraries"
 TEXLIVE_BIB = "usr/share/texlive/texmf-dist/bibtex/bib"
 REAL_LIBRARIES = {  # name -> file inside the package; each is a library of its own (one folder)
-    "tugboat": "beebe/tugboat.bib", "typeset": "beebe/typeset.bib", "font": "beebe/font.bib",
-    "texbook3": "beebe/texbook3.bib", "printing-history": "beebe/printing-history.bib",
+    "tugboat": "beebe/tugboat.bib",
+    "typeset": "beebe/typeset.bib",
+    "font": "beebe/font.bib",
+    "texbook3": "beebe/texbook3.bib",
+    "printing-history": "beebe/printing-history.bib",
     "biblatex-examples": "biblatex/biblatex/biblatex-examples.bib",
 }
 
@@ -123,19 +156,32 @@ def report(label: str, folder: Path, db: Path, repeat: int) -> None:
     parse = measure("parse", folder, db, repeat)
     full = measure("build", folder, db, repeat)
     noop = measure("noop", folder, db, repeat)
-    entries = sum(len(re.findall(r"^\s*@(?!string|comment|preamble)\w+\s*[{(]", p.read_text(encoding="utf-8"), re.I | re.M))
-                  for p in folder.rglob("*.bib"))
-    print(f"{label:>18} {entries:>7} {parse['seconds']:>8.3f} {full['seconds']:>8.3f} {full['seconds'] / parse['seconds']:>6.2f}x "
-          f"{parse['cpu']:>8.3f} {full['cpu']:>8.3f} {full['cpu'] / parse['cpu']:>6.2f}x "
-          f"{noop['seconds']:>8.4f} {100 * noop['seconds'] / full['seconds']:>6.1f}% "
-          f"{parse['peak_mb']:>6.0f} {full['peak_mb']:>6.0f}", flush=True)
+    entries = sum(
+        len(re.findall(r"^\s*@(?!string|comment|preamble)\w+\s*[{(]", p.read_text(encoding="utf-8"), re.I | re.M))
+        for p in folder.rglob("*.bib")
+    )
+    print(
+        f"{label:>18} {entries:>7} "
+        f"{parse['seconds']:>8.3f} {full['seconds']:>8.3f} {full['seconds'] / parse['seconds']:>6.2f}x "
+        f"{parse['cpu']:>8.3f} {full['cpu']:>8.3f} {full['cpu'] / parse['cpu']:>6.2f}x "
+        f"{noop['seconds']:>8.4f} {100 * noop['seconds'] / full['seconds']:>6.1f}% "
+        f"{parse['peak_mb']:>6.0f} {full['peak_mb']:>6.0f}",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--real", action="store_true", help="the public real-world libraries (fetched once with apt-get)")
-    parser.add_argument("--sizes", type=int, nargs="*", default=None, help="synthetic sizes (default: 1000 10000 "
-                        "without --real, none with it)")
+    parser.add_argument(
+        "--real", action="store_true", help="the public real-world libraries (fetched once with apt-get)"
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="synthetic sizes (default: 1000 10000 without --real, none with it)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="best-of runs per measurement")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,8 +190,10 @@ def main() -> None:
         print(json.dumps(child(mode, Path(folder), Path(db))))
         return
     sizes = args.sizes if args.sizes is not None else ([] if args.real else [1000, 10000])
-    print(f"{'library':>18} {'entries':>7} {'parse s':>8} {'build s':>8} {'ratio':>7} {'parse cpu':>8} {'build cpu':>8} "
-          f"{'ratio':>7} {'no-op s':>8} {'no-op':>7} {'MB':>6} {'MB':>6}")
+    print(
+        f"{'library':>18} {'entries':>7} {'parse s':>8} {'build s':>8} {'ratio':>7} {'parse cpu':>8} {'build cpu':>8} "
+        f"{'ratio':>7} {'no-op s':>8} {'no-op':>7} {'MB':>6} {'MB':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         if args.real:
             for name, folder in real_libraries().items():

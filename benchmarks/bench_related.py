@@ -56,8 +56,10 @@ def build_kb(n: int, db_path: Path, seed: int = 0) -> float:
     sentences = [s for _, data in templates for s in _clauses(data.get("summary") or "")]
     title_words = [w for e, _ in templates for w in e.title.split()]
     model_pool = [f"Model{i}-{rng.choice(['7B', '13B', 'XL', 'v2'])}" for i in range(max(20, n // 50))]
-    technique_pool = [f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
-                      for i in range(max(20, n // 30))]
+    technique_pool = [
+        f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
+        for i in range(max(20, n // 30))
+    ]
     people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}{i}" for i in range(max(10, n // 3))]
 
     entries, annotations = [], {}
@@ -68,23 +70,52 @@ def build_kb(n: int, db_path: Path, seed: int = 0) -> float:
         title = " ".join(words).replace("{", "").replace("}", "")
         summary = " ".join(rng.sample(sentences, k=2))
         authors = rng.sample(people, k=rng.randint(1, 6))
-        fields = {"title": title, "author": " and ".join(authors), "year": str(2015 + i % 12),
-                  "doi": f"10.5555/synthetic.{i}", "eprint": f"{2300 + i // 100000:04d}.{i % 100000:05d}",
-                  "archiveprefix": "arXiv", "journal": "Synthetic Proceedings"}
-        entries.append(BibEntry(key=key, entry_type="article", fields=fields, raw=f"@article{{{key}, ...}}",
-                                path="synthetic.bib", line=i + 1))
+        fields = {
+            "title": title,
+            "author": " and ".join(authors),
+            "year": str(2015 + i % 12),
+            "doi": f"10.5555/synthetic.{i}",
+            "eprint": f"{2300 + i // 100000:04d}.{i % 100000:05d}",
+            "archiveprefix": "arXiv",
+            "journal": "Synthetic Proceedings",
+        }
+        entries.append(
+            BibEntry(
+                key=key,
+                entry_type="article",
+                fields=fields,
+                raw=f"@article{{{key}, ...}}",
+                path="synthetic.bib",
+                line=i + 1,
+            )
+        )
         models = rng.sample(data.get("models") or ["LLaVA"], k=min(2, len(data.get("models") or ["LLaVA"])))
         models += rng.sample(model_pool, k=rng.randint(0, 2))
-        techniques = rng.sample(data.get("technique") or ["probing"], k=1) + rng.sample(technique_pool, k=rng.randint(0, 2))
-        relations = ([{"type": rng.choice(["builds-on", "extends", "uses", "compares-with"]), "key": f"p{rng.randrange(i):06d}"}]
-                     if i and rng.random() < 0.25 else [])
-        annotations[key] = Annotation(key=key, path="synthetic.yaml", data={
-            "key": key, "categories": data["categories"], "modalities": data.get("modalities", ["image", "text"]),
-            "models": list(dict.fromkeys(models)), "technique": list(dict.fromkeys(techniques)),
-            "granularity": data.get("granularity"), "summary": summary,
-            "code": f"https://github.com/example/{key}" if rng.random() < 0.5 else None,
-            "methods": [], "relations": relations, "added": "2026-11-22",
-        })
+        techniques = rng.sample(data.get("technique") or ["probing"], k=1) + rng.sample(
+            technique_pool, k=rng.randint(0, 2)
+        )
+        relations = (
+            [{"type": rng.choice(["builds-on", "extends", "uses", "compares-with"]), "key": f"p{rng.randrange(i):06d}"}]
+            if i and rng.random() < 0.25
+            else []
+        )
+        annotations[key] = Annotation(
+            key=key,
+            path="synthetic.yaml",
+            data={
+                "key": key,
+                "categories": data["categories"],
+                "modalities": data.get("modalities", ["image", "text"]),
+                "models": list(dict.fromkeys(models)),
+                "technique": list(dict.fromkeys(techniques)),
+                "granularity": data.get("granularity"),
+                "summary": summary,
+                "code": f"https://github.com/example/{key}" if rng.random() < 0.5 else None,
+                "methods": [],
+                "relations": relations,
+                "added": "2026-11-22",
+            },
+        )
     dataset = Dataset(entries, annotations, [], [])
     start = time.perf_counter()
     write_database(dataset, load_taxonomy(), db_path, source_hash=f"synthetic-{n}-{seed}")
@@ -133,8 +164,13 @@ def _bib(rng: random.Random, rows, titles: list[str]) -> str:
     out = []
     for j, row in enumerate(rng.sample(rows, k=15)):
         how = j % 3
-        ident = (f"doi = {{{row.doi}}}" if how == 0 else f"eprint = {{{row.arxiv_id}}}, archivePrefix = {{arXiv}}"
-                 if how == 1 else "note = {title only}")
+        ident = (
+            f"doi = {{{row.doi}}}"
+            if how == 0
+            else f"eprint = {{{row.arxiv_id}}}, archivePrefix = {{arXiv}}"
+            if how == 1
+            else "note = {title only}"
+        )
         out.append(f"@article{{mine{j}, title = {{{row.title}}}, author = {{Someone, A.}}, {ident}}}")
     for j in range(5):
         out.append(f"@misc{{other{j}, title = {{{rng.choice(titles)} revisited}}, author = {{Else, B.}}}}")
@@ -160,9 +196,14 @@ def run_queries(db_path: Path, count: int) -> dict:
                 times.append((time.perf_counter() - start) * 1000)
                 cpu.append((time.process_time() - start_cpu) * 1000)
                 empty += not result.papers
-            out["kinds"][kind] = {"p50": statistics.median(times), "p95": _percentile(times, 95),
-                                  "cpu50": statistics.median(cpu), "cpu95": _percentile(cpu, 95),
-                                  "n": len(times), "empty": empty}
+            out["kinds"][kind] = {
+                "p50": statistics.median(times),
+                "p95": _percentile(times, 95),
+                "cpu50": statistics.median(cpu),
+                "cpu95": _percentile(cpu, 95),
+                "n": len(times),
+                "empty": empty,
+            }
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -186,10 +227,13 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    header = (f"{'N':>7} {'kind':<11} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'cpu p95':>8} "
-              f"{'queries':>7} {'empty':>5}")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times include waiting for a CPU; "
-          "cpu = this process's CPU time)")
+    header = (
+        f"{'N':>7} {'kind':<11} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'cpu p95':>8} {'queries':>7} {'empty':>5}"
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times include waiting for a CPU; "
+        "cpu = this process's CPU time)"
+    )
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -201,17 +245,23 @@ def main() -> None:
                 print(f"{n:>7} built in {built['build_s']:.1f} s", flush=True)
             result = _child("query", db, args.queries)
             for kind, row in result["kinds"].items():
-                print(f"{n:>7} {kind:<11} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['cpu50']:>8.1f} {row['cpu95']:>8.1f} "
-                      f"{row['n']:>7} {row['empty']:>5}")
-            print(f"{n:>7} cold start (reading the index) {result['cold_ms']:.0f} ms; peak RSS {result['peak_mb']:.0f} MB",
-                  flush=True)
+                print(
+                    f"{n:>7} {kind:<11} {row['p50']:>8.1f} {row['p95']:>8.1f} "
+                    f"{row['cpu50']:>8.1f} {row['cpu95']:>8.1f} {row['n']:>7} {row['empty']:>5}"
+                )
+            print(
+                f"{n:>7} cold start (reading the index) {result['cold_ms']:.0f} ms; "
+                f"peak RSS {result['peak_mb']:.0f} MB",
+                flush=True,
+            )
     print(f"load average {os.getloadavg()[0]:.1f}")
     print("targets: p95 <= 50 ms at 10k papers, <= 250 ms at 100k (text_100kb is not a target)")
 
 
 def _child(mode: str, db: Path, count: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", mode, str(db), str(count)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(db), str(count)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         sys.exit(f"{mode} failed for {db}:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -38,19 +38,54 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-FIRST = ["Jörg", "María", "Søren", "Zoë", "Li", "Anna", "José", "François", "Ngọc", "Ali", "Wei", "Priya", "Kofi", "Olga"]
-LAST = ["Muller", "Garcia", "Ostergaard", "Smith", "Nguyen", "Berg", "Dvorak", "Chen", "Kowalski", "Okafor", "Sato", "Ivanova"]
+FIRST = [
+    "Jörg",
+    "María",
+    "Søren",
+    "Zoë",
+    "Li",
+    "Anna",
+    "José",
+    "François",
+    "Ngọc",
+    "Ali",
+    "Wei",
+    "Priya",
+    "Kofi",
+    "Olga",
+]
+LAST = [
+    "Muller",
+    "Garcia",
+    "Ostergaard",
+    "Smith",
+    "Nguyen",
+    "Berg",
+    "Dvorak",
+    "Chen",
+    "Kowalski",
+    "Okafor",
+    "Sato",
+    "Ivanova",
+]
 
 
 # --- synthetic data --------------------------------------------------------------------------------
 
+
 def write_data(folder: Path, n: int, seed: int = 0) -> None:
     rng = random.Random(seed)
-    templates = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "data" / "papers").glob("*.yaml"))]
-    title_words = sorted({w.strip(",.:;?()") for t in templates for w in (t.get("summary") or "").split() if len(w) > 3})
+    templates = [
+        yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "data" / "papers").glob("*.yaml"))
+    ]
+    title_words = sorted(
+        {w.strip(",.:;?()") for t in templates for w in (t.get("summary") or "").split() if len(w) > 3}
+    )
     model_pool = [f"Model{i}-{rng.choice(['7B', '13B', 'XL', 'v2'])}" for i in range(max(20, n // 25))]
-    technique_pool = [f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
-                      for i in range(max(20, n // 15))]
+    technique_pool = [
+        f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
+        for i in range(max(20, n // 15))
+    ]
     people = [(rng.choice(LAST) + str(i), rng.choice(FIRST)) for i in range(max(10, n // 3))]
     papers = folder / "papers"
     papers.mkdir(parents=True)
@@ -61,27 +96,51 @@ def write_data(folder: Path, n: int, seed: int = 0) -> None:
         authors = " and ".join(f"{last}, {first}" for last, first in rng.sample(people, k=rng.randint(1, 6)))
         year = 2015 + rng.randrange(12)
         (papers / f"{key}.bib").write_text(
-            f"@article{{{key},\n  title = {{{title}}},\n  author = {{{authors}}},\n  journal = {{Synthetic Proceedings}},\n"
-            f"  year = {{{year}}},\n  doi = {{10.5555/synthetic.{i}}},\n}}\n", encoding="utf-8")
-        models = list(dict.fromkeys(rng.sample(template.get("models") or ["LLaVA"], k=min(2, len(template.get("models") or ["LLaVA"])))
-                                    + rng.sample(model_pool, k=rng.randint(0, 2))))
-        techniques = list(dict.fromkeys(rng.sample(template["technique"], k=1) + rng.sample(technique_pool, k=rng.randint(0, 2))))
+            f"@article{{{key},\n  title = {{{title}}},\n  author = {{{authors}}},\n"
+            "  journal = {Synthetic Proceedings},\n"
+            f"  year = {{{year}}},\n  doi = {{10.5555/synthetic.{i}}},\n}}\n",
+            encoding="utf-8",
+        )
+        models = list(
+            dict.fromkeys(
+                rng.sample(template.get("models") or ["LLaVA"], k=min(2, len(template.get("models") or ["LLaVA"])))
+                + rng.sample(model_pool, k=rng.randint(0, 2))
+            )
+        )
+        techniques = list(
+            dict.fromkeys(rng.sample(template["technique"], k=1) + rng.sample(technique_pool, k=rng.randint(0, 2)))
+        )
         annotation = {
             "key": key,
-            "categories": [{"id": c["id"], "why": f"Synthetic paper {i} studies this leaf ({c['id']}) for the benchmark."}
-                           for c in template["categories"]],
-            "modalities": template["modalities"], "models": models, "technique": techniques,
+            "categories": [
+                {"id": c["id"], "why": f"Synthetic paper {i} studies this leaf ({c['id']}) for the benchmark."}
+                for c in template["categories"]
+            ],
+            "modalities": template["modalities"],
+            "models": models,
+            "technique": techniques,
             "granularity": template["granularity"],
             "summary": f"Synthetic paper {i}: " + " ".join(rng.sample(title_words, k=12)) + ".",
             "code": f"https://github.com/synthetic/p{i}" if rng.random() < 0.6 else None,
-            "relations": ([{"type": rng.choice(["builds-on", "extends", "uses", "compares-with"]), "key": f"synth{rng.randrange(i):05d}"}]
-                          if i and rng.random() < 0.25 else []),
+            "relations": (
+                [
+                    {
+                        "type": rng.choice(["builds-on", "extends", "uses", "compares-with"]),
+                        "key": f"synth{rng.randrange(i):05d}",
+                    }
+                ]
+                if i and rng.random() < 0.25
+                else []
+            ),
             "added": f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
         }
-        (papers / f"{key}.yaml").write_text(yaml.safe_dump(annotation, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (papers / f"{key}.yaml").write_text(
+            yaml.safe_dump(annotation, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
 
 
 # --- measuring ---------------------------------------------------------------------------------------
+
 
 def timed(function, repeat: int = 1):
     """(result, median seconds)."""
@@ -110,19 +169,23 @@ def library(db: Path, repeat: int) -> dict:
     _, out["overview"] = timed(lambda: build_overview(catalog), repeat)
     _, out["taxonomy node (model)"] = timed(lambda: node_view(catalog, "model"), repeat)
     model = catalog.papers[0].models[0]
-    for name, filters in [("search: no filter", Filters()),
-                          ("search: node+modality+code", Filters(node=("model",), modality=("image",), has_code=True)),
-                          (f"search: model={model}", Filters(model=(model,))),
-                          ("search: text", Filters(text="attention layers"))]:
-        _, out[name] = timed(lambda: search(catalog, filters), repeat)
+    for name, filters in [
+        ("search: no filter", Filters()),
+        ("search: node+modality+code", Filters(node=("model",), modality=("image",), has_code=True)),
+        (f"search: model={model}", Filters(model=(model,))),
+        ("search: text", Filters(text="attention layers")),
+    ]:
+        _, out[name] = timed(lambda filters=filters: search(catalog, filters), repeat)
     from explorer.search import SearchIndex
 
     index, out["search index (built once per database)"] = timed(lambda: SearchIndex.build(catalog), 1)
     _, out["search: 'attention layers'"] = timed(lambda: index.search("attention layers"), repeat)
     _, out["search: an arXiv id"] = timed(lambda: index.search("arXiv:2410.07149v2"), repeat)
     leaf = max((n for n in catalog.nodes.values() if n.is_leaf), key=lambda n: len(catalog.papers_under(n.id))).id
-    small = min((n for n in catalog.nodes.values() if n.is_leaf and catalog.papers_under(n.id)),
-                key=lambda n: len(catalog.papers_under(n.id))).id
+    small = min(
+        (n for n in catalog.nodes.values() if n.is_leaf and catalog.papers_under(n.id)),
+        key=lambda n: len(catalog.papers_under(n.id)),
+    ).id
     graphs = {}
     for name, settings in [
         ("taxonomy, all", GraphSettings()),
@@ -132,24 +195,27 @@ def library(db: Path, repeat: int) -> dict:
         ("papers by model, all", GraphSettings(kind="papers", link_by="model")),
         (f"papers by model, smallest leaf ({small})", GraphSettings(kind="papers", link_by="model", scope=small)),
         ("papers by relation, all", GraphSettings(kind="papers", link_by="relation")),
-        (f"papers by relation, largest leaf", GraphSettings(kind="papers", link_by="relation", scope=leaf)),
+        ("papers by relation, largest leaf", GraphSettings(kind="papers", link_by="relation", scope=leaf)),
         ("co-authors (>=2 papers), all", GraphSettings(kind="co-authors")),
         ("co-authors (>=2 papers), largest leaf", GraphSettings(kind="co-authors", scope=leaf)),
         ("models (>=2 papers), all", GraphSettings(kind="models")),
         ("models (>=2 papers), largest leaf", GraphSettings(kind="models", scope=leaf)),
     ]:
-        def run():
+
+        def run(settings=settings):
+            start = time.perf_counter()
             try:
                 result = build_graph(catalog, settings)
             except GraphTooLarge as exc:
                 return f"capped ({exc.nodes:,} nodes, {'>' if 'up to' in str(exc) else ''}{exc.edges:,} edges)"
             built = time.perf_counter()
             html = render_html(result)
-            return (f"{result.graph.number_of_nodes():,} nodes, {result.graph.number_of_edges():,} edges, "
-                    f"{len(html) / 1e6:.1f} MB HTML (networkx {1e3 * (built - start):.0f} ms)")
-        start = time.perf_counter()
-        (summary, seconds) = timed(run, 1)
-        start = time.perf_counter()
+            return (
+                f"{result.graph.number_of_nodes():,} nodes, {result.graph.number_of_edges():,} edges, "
+                f"{len(html) / 1e6:.1f} MB HTML (networkx {1e3 * (built - start):.0f} ms)"
+            )
+
+        timed(run, 1)
         summary, seconds = timed(run, 1)  # the second run: imports and lazy loads out of the way
         graphs[name] = {"seconds": seconds, "result": summary}
     out["graphs"] = graphs
@@ -162,9 +228,14 @@ def server(db: Path) -> dict:
 
     os.environ["ATLAS_DB"] = str(db)
     out = {}
-    for page, params in [(None, {}), ("search", {"q": "attention layers"}), ("taxonomy", {"node": "model/token"}),
-                         ("paper", {"key": "synth00001"}),
-                         ("compare", {"modality": ["image"]}), ("graphs", {"scope": "model/token/visual-token"})]:
+    for page, params in [
+        (None, {}),
+        ("search", {"q": "attention layers"}),
+        ("taxonomy", {"node": "model/token"}),
+        ("paper", {"key": "synth00001"}),
+        ("compare", {"modality": ["image"]}),
+        ("graphs", {"scope": "model/token/visual-token"}),
+    ]:
         at = app_test(page, params)
         _, out[page or "overview"] = timed(at.run, 3)
         assert not at.exception, [e.value for e in at.exception]
@@ -208,25 +279,32 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
     page (one title, one link) served by a second server in the same run: the ratio is what the targets
     are checked on, since a loaded machine slows both alike."""
     from playwright.sync_api import sync_playwright
-
     from website_support import launch_chromium, streamlit_server
 
     def settled(page, text: str | None = None, graph: bool = False):
         page.wait_for_function(
             """([text, graph]) => {
                 const app = document.querySelector('[data-testid="stApp"]');
-                if (!app || app.dataset.testScriptState !== 'notRunning' || document.querySelector('[data-testid="stSkeleton"]')) return false;
-                if (graph && ![...document.querySelectorAll('iframe[title="Graph of the atlas"]')].some(
-                        f => f.contentDocument && f.contentDocument.body && f.contentDocument.body.dataset.ready === '1')) return false;
+                if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+                if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+                const frames = [...document.querySelectorAll('iframe[title="Graph of the atlas"]')];
+                const drawn = (f) => f.contentDocument && f.contentDocument.body
+                    && f.contentDocument.body.dataset.ready === '1';
+                if (graph && !frames.some(drawn)) return false;
                 return !text || document.body.innerText.includes(text);
-            }""", arg=[text, graph], timeout=120_000)
+            }""",
+            arg=[text, graph],
+            timeout=120_000,
+        )
 
     blank_app = workdir / "blank_app.py"
     blank_app.write_text(BLANK_APP, encoding="utf-8")
     out: dict = {"page load (new visitor)": {}, "page load (returning)": {}, "navigation": {}, "blank": {}}
-    with streamlit_server(db, workdir / "server.log", timeout=120) as url, \
-            streamlit_server(db, workdir / "blank.log", timeout=120, app=blank_app) as blank_url, \
-            sync_playwright() as playwright:
+    with (
+        streamlit_server(db, workdir / "server.log", timeout=120) as url,
+        streamlit_server(db, workdir / "blank.log", timeout=120, app=blank_app) as blank_url,
+        sync_playwright() as playwright,
+    ):
         chromium = launch_chromium(playwright)
 
         def fresh():
@@ -262,7 +340,9 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
                 try:
                     out[f"page load ({mode})"][name] = load(url, path, text, graph, returning=mode == "returning")
                 except Exception as exc:  # noqa: BLE001  reported, the other measurements go on
-                    out[f"page load ({mode})"][name] = f"failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+                    out[f"page load ({mode})"][name] = (
+                        f"failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+                    )
 
         def navigation(base: str, path: str, ready_text: str, act, expect: str) -> float | str:
             """Median seconds from a click to the new content, on a loaded page of a returning visitor."""
@@ -285,7 +365,10 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
 
         def link(pattern):
             import re
-            return lambda page: page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(pattern)).first.click()
+
+            return lambda page: (
+                page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(pattern)).first.click()
+            )
 
         def sidebar(name):
             return lambda page: page.locator('[data-testid="stSidebarNav"] a').filter(has_text=name).first.click()
@@ -295,26 +378,47 @@ def browser(db: Path, workdir: Path, repeat: int) -> dict:
                 box = page.locator('[data-testid="stSidebar"] input').first
                 box.fill(text)
                 box.press("Enter")
+
             return act
 
         out["blank"]["navigation"] = navigation(blank_url, "", "Blank", link("Next page"), "Second page")
         nav = out["navigation"]
-        nav["taxonomy: open a leaf"] = navigation(url, "taxonomy?node=model/token", "Papers (",
-                                                  link(r"Visual Token · \d+ papers"), "Studies of the tokens produced")
-        nav["leaf: open a paper"] = navigation(url, "taxonomy?node=model/token/visual-token", "Papers (",
-                                               link(r"^article"), "Where it sits in the taxonomy")
-        nav["paper: open its neighbourhood graph"] = navigation(url, "paper?key=synth00001", "Where it sits",
-                                                                link("See its neighbourhood"), "nearest related")
-        nav["sidebar: overview -> compare"] = navigation(url, "", "Recently added", sidebar("Compare"), "Permalink to this view")
-        nav["sidebar: search box"] = navigation(url, "taxonomy", "Papers at each node", search("attention layers"),
-                                                "best match first")
+        nav["taxonomy: open a leaf"] = navigation(
+            url,
+            "taxonomy?node=model/token",
+            "Papers (",
+            link(r"Visual Token · \d+ papers"),
+            "Studies of the tokens produced",
+        )
+        nav["leaf: open a paper"] = navigation(
+            url,
+            "taxonomy?node=model/token/visual-token",
+            "Papers (",
+            link(r"^article"),
+            "Where it sits in the taxonomy",
+        )
+        nav["paper: open its neighbourhood graph"] = navigation(
+            url, "paper?key=synth00001", "Where it sits", link("See its neighbourhood"), "nearest related"
+        )
+        nav["sidebar: overview -> compare"] = navigation(
+            url, "", "Recently added", sidebar("Compare"), "Permalink to this view"
+        )
+        nav["sidebar: search box"] = navigation(
+            url, "taxonomy", "Papers at each node", search("attention layers"), "best match first"
+        )
         chromium.close()
     blank_load, blank_nav = out["blank"]["page load (new visitor)"], out["blank"]["navigation"]
     out["ratios"] = {
-        **{f"load {name}": value / blank_load for name, value in out["page load (new visitor)"].items()
-           if isinstance(value, float)},
-        **{f"navigate {name}": value / blank_nav for name, value in nav.items()
-           if isinstance(value, float) and isinstance(blank_nav, float)},
+        **{
+            f"load {name}": value / blank_load
+            for name, value in out["page load (new visitor)"].items()
+            if isinstance(value, float)
+        },
+        **{
+            f"navigate {name}": value / blank_nav
+            for name, value in nav.items()
+            if isinstance(value, float) and isinstance(blank_nav, float)
+        },
     }
     return out
 
@@ -334,9 +438,12 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"bench-website-{n}-") as tmp:
             workdir = Path(tmp)
             write_data(workdir / "data", n)
-            _, build_seconds = timed(lambda: build(workdir / "data", workdir / "atlas.db"))
-            row = {"build": build_seconds, "library": library(workdir / "atlas.db", args.repeat),
-                   "server": server(workdir / "atlas.db")}
+            _, build_seconds = timed(lambda workdir=workdir: build(workdir / "data", workdir / "atlas.db"))
+            row = {
+                "build": build_seconds,
+                "library": library(workdir / "atlas.db", args.repeat),
+                "server": server(workdir / "atlas.db"),
+            }
             if not args.no_browser:
                 row["browser"] = browser(workdir / "atlas.db", workdir, args.repeat)
             results[n] = row
@@ -366,8 +473,11 @@ def report(n: int, row: dict) -> None:
     print("browser: a blank Streamlit page, same machine, same run")
     for name, value in browser["blank"].items():
         print(f"  {name:<48}{ms(value) if isinstance(value, float) else value}")
-    blank = {"page load (new visitor)": browser["blank"]["page load (new visitor)"],
-             "page load (returning)": browser["blank"]["page load (returning)"], "navigation": browser["blank"]["navigation"]}
+    blank = {
+        "page load (new visitor)": browser["blank"]["page load (new visitor)"],
+        "page load (returning)": browser["blank"]["page load (returning)"],
+        "navigation": browser["blank"]["navigation"],
+    }
     for section in ("page load (new visitor)", "page load (returning)", "navigation"):
         target = TARGETS[section]
         print(f"browser: {section} (target <= {target} s at 300 papers; x = ratio to the blank page)")

@@ -46,7 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     leaves = ", ".join(n.id for n in load_taxonomy().leaves)
-    cmd = commands.add_parser("build", help="build the knowledge base from the data folder",
+    cmd = commands.add_parser("build", help="check the data folder and build the knowledge base atomically (nothing to do if no source changed); --keep-going loads every entry without an error and reports the rest",
                               description="Check the data folder and build the SQLite knowledge base atomically. "
                                           "Does nothing if no source changed since the last build.")
     _data_arg(cmd)
@@ -58,7 +58,7 @@ def make_parser() -> argparse.ArgumentParser:
                           "report at path:line) every entry with one, and exit 0")
     cmd.set_defaults(handler=cmd_build)
 
-    cmd = commands.add_parser("validate", help="check the data folder without building",
+    cmd = commands.add_parser("validate", help="report every problem of the data folder as path:line: message with the fix; --summary previews what a change adds in Markdown",
                               description=f"Report every problem of the data folder as path:line: message. Leaf ids: {leaves}.")
     _data_arg(cmd)
     cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -71,7 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
                           "uncommitted changes; origin/main for a whole branch)")
     cmd.set_defaults(handler=cmd_validate)
 
-    cmd = commands.add_parser("add", help="scaffold a new paper from a BibTeX entry or an arXiv id",
+    cmd = commands.add_parser("add", help="scaffold a new paper (normalised .bib, pre-filled .yaml) from a BibTeX entry or an arXiv id; refuses a paper already in the atlas",
                               description="Write data/papers/<key>.bib (normalised, key by the key convention) and a "
                                           "pre-filled data/papers/<key>.yaml whose open fields say TODO, from a .bib "
                                           "file, standard input (-) or an arXiv id (fetched from the arXiv API). "
@@ -86,7 +86,7 @@ def make_parser() -> argparse.ArgumentParser:
                      help="how long to wait for the arXiv API (default: 15)")
     cmd.set_defaults(handler=cmd_add)
 
-    cmd = commands.add_parser("check-metadata", help="compare the BibTeX with arXiv, Crossref and DBLP",
+    cmd = commands.add_parser("check-metadata", help="compare the BibTeX with arXiv, Crossref and DBLP and print each difference with the suggested value; --fix writes them",
                               description="Ask arXiv (the latest version), Crossref (the record of the DOI) and DBLP "
                                           "(published versions) about each paper with an arXiv id, DOI or URL, and "
                                           "print every difference as path:line: message with the suggested value. "
@@ -107,7 +107,7 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     cmd.set_defaults(handler=cmd_stats)
 
-    cmd = commands.add_parser("export", help="export papers as BibTeX, CSV or JSON")
+    cmd = commands.add_parser("export", help="export papers as BibTeX, CSV or JSON (a taxonomy node includes its descendants)")
     cmd.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="output format")
     cmd.add_argument("--category", action="append", default=[], metavar="ID",
                      help="only papers under this taxonomy node (repeatable; inner nodes include their leaves)")
@@ -144,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_methods_list)
-    cmd = actions.add_parser("run", help="run a method's demo and write ID.png and ID.json",
+    cmd = actions.add_parser("run", help="run a method on its toy model, or with --model on a local Hugging Face checkpoint, and write ID.png and ID.json",
                              description="Run the method on its toy model (trained at first use with a fixed "
                                          "seed, nothing downloaded) and write the figure ID.png and the numbers "
                                          "ID.json to the output folder. Ids: atlas methods list.")

@@ -188,7 +188,7 @@ class SideBySide:
 
 def _leaf_pieces(catalog: Catalog, paper: PaperRecord) -> list[Piece]:
     return [Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
-            for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves))]
+            for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)]
 
 
 def _texts(*values) -> list[Piece]:

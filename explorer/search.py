@@ -24,8 +24,16 @@ from explorer.fts import STOP_WORDS, tokenize
 from ingest.arxiv import ArxivError, parse_arxiv_id
 from ingest.identifiers import DOI_RE, normalise_arxiv_id, normalise_doi
 
-FIELD_WEIGHTS = {"key": 6.0, "title": 4.0, "author": 4.0, "model": 2.0, "technique": 2.0, "venue": 1.0,
-                 "summary": 1.0, "why": 1.0}
+FIELD_WEIGHTS = {
+    "key": 6.0,
+    "title": 4.0,
+    "author": 4.0,
+    "model": 2.0,
+    "technique": 2.0,
+    "venue": 1.0,
+    "summary": 1.0,
+    "why": 1.0,
+}
 RESULT_LIMIT = 200
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -140,8 +148,11 @@ class SearchIndex:
     def _score(self, entry: _Entry, terms: list[tuple[str, str]]) -> tuple[SearchHit, int] | None:
         score, matched_fields, matched_words = 0.0, set(), 0
         for word, word_stem in terms:
-            found = [name for name, values in entry.fields.items()
-                     if (word_stem if name in _STEMMED or name == "technique" else word) in values]
+            found = [
+                name
+                for name, values in entry.fields.items()
+                if (word_stem if name in _STEMMED or name == "technique" else word) in values
+            ]
             if found:
                 matched_words += 1
                 matched_fields.update(found)

@@ -142,8 +142,10 @@ class URLCheck:
             first, last = last, first
         clamped = (min(max(first, span[0]), span[1]), max(min(last, span[1]), span[0]))
         if clamped != (first, last):
-            self.note(name, f"{first}&{name}={last}",
-                      f"changed to {clamped[0]}–{clamped[1]}: the atlas has papers from {span[0]} to {span[1]}")
+            self.note(
+                name,
+                f"{first}&{name}={last}",
+                f"changed to {clamped[0]}–{clamped[1]}: the atlas has papers from {span[0]} to {span[1]}",
+            )
         self.clean[name] = [str(clamped[0]), str(clamped[1])]
         return clamped
-

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import yaml
@@ -20,7 +21,11 @@ SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
 
 
 # libyaml's parser when present: the pure-Python one dominates the time of a build.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# (Type checkers see SafeLoader: CSafeLoader has the same interface.)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):
@@ -85,16 +90,26 @@ def read_annotation(path: Path) -> tuple[Annotation | None, list[Problem]]:
     try:
         size = Path(path).stat().st_size
         if size > MAX_ANNOTATION_BYTES:
-            return None, [Problem(shown, 1, f"annotation is {size:,} bytes; an annotation is a few kilobytes "
-                                            f"(at most {MAX_ANNOTATION_BYTES:,}): keep only the fields of the schema")]
+            return None, [
+                Problem(
+                    shown,
+                    1,
+                    f"annotation is {size:,} bytes; an annotation is a few kilobytes "
+                    f"(at most {MAX_ANNOTATION_BYTES:,}): keep only the fields of the schema",
+                )
+            ]
         raw = Path(path).read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 1, f"cannot read the file ({exc.strerror or exc}): check that it exists and is readable")]
+        return None, [
+            Problem(shown, 1, f"cannot read the file ({exc.strerror or exc}): check that it exists and is readable")
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(shown, line, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8")]
+        return None, [
+            Problem(shown, line, f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8")
+        ]
     return parse_annotation(text, shown, Path(path).stem)
 
 
@@ -122,19 +137,29 @@ def parse_annotation(text: str, shown: str, expected_key: str | None = None) -> 
         line = mark.line + 1 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(shown, line, f"invalid YAML: {reason}; fix the indentation or quoting on this line")]
-    if node is None or not isinstance(node, yaml.MappingNode):
-        return None, [Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")]
+    # a mapping node can still construct a non-dict (``!!set {a, b}`` is a set)
+    if node is None or not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        return None, [
+            Problem(shown, 1, "an annotation must be a mapping with key, categories, ... (see CONTRIBUTING.md)")
+        ]
     lines: dict[tuple, int] = {}
     _record_lines(node, (), lines)
-    key = data.get("key") if isinstance(data.get("key"), str) else (expected_key or "")
+    stated = data.get("key")
+    key = stated if isinstance(stated, str) else (expected_key or "")
     annotation = Annotation(key=key, data=data, path=shown, lines=lines)
     problems = [
         Problem(shown, _error_line(annotation, error), _schema_message(error))
         for error in _validator().iter_errors(data)
     ]
     if expected_key is not None and isinstance(data.get("key"), str) and data["key"] != expected_key:
-        problems.append(Problem(shown, annotation.line_of("key"),
-            f"key '{data['key']}' does not match the file name: rename the file to {data['key']}.yaml or fix the key"))
+        problems.append(
+            Problem(
+                shown,
+                annotation.line_of("key"),
+                f"key '{data['key']}' does not match the file name: "
+                f"rename the file to {data['key']}.yaml or fix the key",
+            )
+        )
     return annotation, problems
 
 
@@ -145,11 +170,16 @@ def _shape_problem(root: yaml.Node, shown: str) -> Problem | None:
     while stack:
         node, depth, line = stack.pop()
         if id(node) in seen:
-            return Problem(shown, line, "YAML aliases (*name) are not allowed in annotations: write the value out in full")
+            return Problem(
+                shown, line, "YAML aliases (*name) are not allowed in annotations: write the value out in full"
+            )
         seen.add(id(node))
         if depth > MAX_NESTING:
-            return Problem(shown, node.start_mark.line + 1,
-                           f"nested more than {MAX_NESTING} levels deep; an annotation needs four: see CONTRIBUTING.md")
+            return Problem(
+                shown,
+                node.start_mark.line + 1,
+                f"nested more than {MAX_NESTING} levels deep; an annotation needs four: see CONTRIBUTING.md",
+            )
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 stack.append((key_node, depth + 1, key_node.start_mark.line + 1))

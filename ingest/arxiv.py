@@ -18,8 +18,8 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from ingest.identifiers import ARXIV_RE
 from ingest.errors import AtlasError
+from ingest.identifiers import ARXIV_RE
 
 API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_TIMEOUT = 15.0  # seconds; the API is slow at times but never this slow when healthy
@@ -74,8 +74,10 @@ def parse_arxiv_id(text: str) -> str:
     """
     match = _ID_IN_TEXT.match(text.strip())
     if not match or not ARXIV_RE.match(match.group("id")):
-        raise ArxivError(f"'{text}' is not an arXiv id: use the form 2410.07149 (or arXiv:2410.07149, "
-                         "https://arxiv.org/abs/2410.07149, or hep-th/9901001 for ids before 2007)")
+        raise ArxivError(
+            f"'{text}' is not an arXiv id: use the form 2410.07149 (or arXiv:2410.07149, "
+            "https://arxiv.org/abs/2410.07149, or hep-th/9901001 for ids before 2007)"
+        )
     return match.group("id")
 
 
@@ -105,23 +107,30 @@ def fetch_arxiv(text: str, fetcher: Fetcher | None = None, timeout: float = DEFA
     try:
         body = fetch(query_url(arxiv_id), timeout)
     except HTTPError as exc:
-        raise ArxivError(f"arXiv answered HTTP {exc.code} for {arxiv_id}: try again in a minute "
-                         f"(the API allows one request every 3 seconds), {_FALLBACK}") from exc
+        raise ArxivError(
+            f"arXiv answered HTTP {exc.code} for {arxiv_id}: try again in a minute "
+            f"(the API allows one request every 3 seconds), {_FALLBACK}"
+        ) from exc
     except (TimeoutError, socket.timeout) as exc:
         raise _timeout(arxiv_id, timeout) from exc
     except URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise _timeout(arxiv_id, timeout) from exc
-        raise ArxivError(f"could not reach arXiv for {arxiv_id} ({exc.reason}): check your internet connection, "
-                         f"{_FALLBACK}") from exc
+        raise ArxivError(
+            f"could not reach arXiv for {arxiv_id} ({exc.reason}): check your internet connection, {_FALLBACK}"
+        ) from exc
     except OSError as exc:
-        raise ArxivError(f"could not reach arXiv for {arxiv_id} ({exc}): check your internet connection, {_FALLBACK}") from exc
+        raise ArxivError(
+            f"could not reach arXiv for {arxiv_id} ({exc}): check your internet connection, {_FALLBACK}"
+        ) from exc
     return parse_feed(body, arxiv_id)
 
 
 def _timeout(arxiv_id: str, timeout: float) -> ArxivError:
-    return ArxivError(f"arXiv did not answer within {timeout:g} s for {arxiv_id}: try again later "
-                      f"(or with a longer --timeout), {_FALLBACK}")
+    return ArxivError(
+        f"arXiv did not answer within {timeout:g} s for {arxiv_id}: try again later "
+        f"(or with a longer --timeout), {_FALLBACK}"
+    )
 
 
 def parse_feed(body: bytes | str, arxiv_id: str) -> ArxivRecord:
@@ -131,8 +140,9 @@ def parse_feed(body: bytes | str, arxiv_id: str) -> ArxivRecord:
         raise ArxivError(f"arXiv has no paper {arxiv_id}: check the id on https://arxiv.org/abs/{arxiv_id}")
     record = _entry_record(entries[0], arxiv_id)
     if record.arxiv_id != arxiv_id:
-        raise ArxivError(f"asked arXiv for {arxiv_id} but it answered with {record.arxiv_id}: "
-                         f"check the id, {_FALLBACK}")
+        raise ArxivError(
+            f"asked arXiv for {arxiv_id} but it answered with {record.arxiv_id}: check the id, {_FALLBACK}"
+        )
     return record
 
 
@@ -152,8 +162,11 @@ def parse_batch(body: bytes | str, arxiv_ids: list[str]) -> tuple[dict[str, Arxi
             rejected = str(exc)
             continue
         records[record.arxiv_id] = record
-    missing = {arxiv_id: rejected or f"arXiv's answer has no record of {arxiv_id}"
-               for arxiv_id in arxiv_ids if arxiv_id not in records}
+    missing = {
+        arxiv_id: rejected or f"arXiv's answer has no record of {arxiv_id}"
+        for arxiv_id in arxiv_ids
+        if arxiv_id not in records
+    }
     return records, missing
 
 
@@ -164,8 +177,10 @@ def _feed_entries(body: bytes | str, label: str) -> list[ET.Element]:
     except ET.ParseError as exc:
         raise ArxivError(f"arXiv's answer for {label} is not valid XML ({exc}): try again later, {_FALLBACK}") from exc
     if root.tag != f"{_ATOM}feed":
-        raise ArxivError(f"arXiv's answer for {label} is not an Atom feed (root element <{_local(root.tag)}>): "
-                         f"try again later, {_FALLBACK}")
+        raise ArxivError(
+            f"arXiv's answer for {label} is not an Atom feed (root element <{_local(root.tag)}>): "
+            f"try again later, {_FALLBACK}"
+        )
     return root.findall(f"{_ATOM}entry")
 
 
@@ -178,14 +193,17 @@ def _entry_record(entry: ET.Element, arxiv_id: str) -> ArxivRecord:
     title = _text(entry, f"{_ATOM}title")
     match = _ABS_ID.search(entry_id)
     if not title or not match:
-        raise ArxivError(f"arXiv has no paper {arxiv_id} (its answer holds no title or id): "
-                         f"check the id on https://arxiv.org/abs/{arxiv_id}")
+        raise ArxivError(
+            f"arXiv has no paper {arxiv_id} (its answer holds no title or id): "
+            f"check the id on https://arxiv.org/abs/{arxiv_id}"
+        )
     authors = [_text(a, f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")]
     authors = [a for a in authors if a]
     published = _text(entry, f"{_ATOM}published")
     if not authors or not re.match(r"^\d{4}-\d{2}-\d{2}", published):
-        raise ArxivError(f"arXiv's answer for {arxiv_id} lacks its authors or publication date: "
-                         f"try again later, {_FALLBACK}")
+        raise ArxivError(
+            f"arXiv's answer for {arxiv_id} lacks its authors or publication date: try again later, {_FALLBACK}"
+        )
     primary = entry.find(f"{_ARXIV}primary_category")
     return ArxivRecord(
         arxiv_id=match.group("id"),
@@ -198,7 +216,7 @@ def _entry_record(entry: ET.Element, arxiv_id: str) -> ArxivRecord:
         journal_ref=_text(entry, f"{_ARXIV}journal_ref") or None,
         comment=_text(entry, f"{_ARXIV}comment") or None,
         primary_category=primary.get("term") if primary is not None else None,
-        categories=[c.get("term") for c in entry.findall(f"{_ATOM}category") if c.get("term")],
+        categories=[term for c in entry.findall(f"{_ATOM}category") if (term := c.get("term"))],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.middlewares import BlockMiddleware
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
 from ingest import identifiers, latex
 from ingest.problems import Problem, display_path
@@ -27,14 +28,35 @@ from ingest.problems import Problem, display_path
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 MONTH_MACROS = {
-    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
-    "jul": "July", "aug": "August", "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
 }
 _MONTH_NUMBERS = {name[:3].lower(): i for i, name in enumerate(MONTH_MACROS.values(), start=1)}
 CONTAINER_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook", "mvcollection", "periodical"}
 # Fields a child inherits from its crossref parent under a different name (biblatex convention).
 _CROSSREF_RENAMES = {"title": "booktitle", "subtitle": "booksubtitle"}
-_CROSSREF_NEVER = {"ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "related", "key"}
+_CROSSREF_NEVER = {
+    "ids",
+    "crossref",
+    "xref",
+    "entryset",
+    "entrysubtype",
+    "execute",
+    "label",
+    "options",
+    "related",
+    "key",
+}
 _NOT_AN_ENTRY = re.compile(r"\s*@\s*(?:string|comment|preamble)\s*[{(]", re.I)  # blocks that are never papers
 _VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
 
@@ -114,7 +136,15 @@ class BibReadResult:
 # --- middlewares (the explicit stack) -------------------------------------------------
 
 
-class EvaluateValues(BlockMiddleware):
+class EntryMiddleware(BlockMiddleware):
+    """A middleware that transforms one entry at a time and never looks at the library:
+    read_bib_texts applies it to the entries of every file at once, with ``library=None``."""
+
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
+        raise NotImplementedError
+
+
+class EvaluateValues(EntryMiddleware):
     """Resolve @string macros (folder-wide, case-insensitive) and evaluate ``#`` concatenation.
 
     Values keep their inner TeX (``{LLaVA}`` protection, accents) and lose only the outer
@@ -125,58 +155,73 @@ class EvaluateValues(BlockMiddleware):
         super().__init__(allow_inplace_modification=True)
         self.macros = macros
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         for fld in entry.fields:
             try:
                 fld.value = evaluate(fld.value, self.macros)
             except UndefinedMacro as exc:
                 if exc.reason:
-                    _note_problem(entry, fld.start_line, f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: "
-                                  "shorten the value")
+                    _note_problem(
+                        entry,
+                        fld.start_line,
+                        f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: shorten the value",
+                    )
                     fld.value = ""
                     continue
-                _note_problem(entry, fld.start_line, f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
-                              f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces")
+                _note_problem(
+                    entry,
+                    fld.start_line,
+                    f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
+                    f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces",
+                )
         return entry
 
 
-class NormaliseMonth(BlockMiddleware):
+class NormaliseMonth(EntryMiddleware):
     """``jan``, ``January``, ``{Jan.}`` and ``1`` all become ``1``; anything else is reported."""
 
     def __init__(self):
         super().__init__(allow_inplace_modification=True)
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         fld = _field(entry, "month")
         if fld is None or not fld.value:
             return entry
         number = month_number(fld.value)
         if number is None:
-            _note_problem(entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning")
+            _note_problem(
+                entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning"
+            )
         else:
             fld.value = str(number)
         return entry
 
 
-class InheritCrossref(BlockMiddleware):
+class InheritCrossref(EntryMiddleware):
     """Copy fields a child lacks from the entry its ``crossref`` names (BibTeX semantics)."""
 
     def __init__(self, parents: dict[str, Entry]):
         super().__init__(allow_inplace_modification=True)
         self.parents = parents  # lower-cased key -> entry
 
-    def transform_entry(self, entry: Entry, library: Library) -> Entry:
+    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
         ref = _field(entry, "crossref")
         if ref is None:
             return entry
         parent = self.parents.get(str(ref.value).lower())
         if parent is None:
-            _note_problem(entry, ref.start_line, f"crossref '{ref.value}' names no entry in the data folder: "
-                          "add that entry or remove the crossref field")
+            _note_problem(
+                entry,
+                ref.start_line,
+                f"crossref '{ref.value}' names no entry in the data folder: "
+                "add that entry or remove the crossref field",
+            )
             return entry
         present = {f.key for f in entry.fields}
         for fld in parent.fields:
-            target = _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
+            target = (
+                _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
+            )
             if fld.key in _CROSSREF_NEVER or target in present:
                 continue
             entry.set_field(type(fld)(target, fld.value, fld.start_line))
@@ -185,7 +230,7 @@ class InheritCrossref(BlockMiddleware):
         return entry
 
 
-def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[BlockMiddleware]:
+def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[EntryMiddleware]:
     """The middlewares applied to every entry, in order."""
     return [EvaluateValues(macros), InheritCrossref(parents), NormaliseMonth()]
 
@@ -193,8 +238,9 @@ def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[Block
 # --- reading --------------------------------------------------------------------------
 
 
-def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
-                    extra: list[tuple[str, str]] = ()) -> BibReadResult:
+def read_bib_folder(
+    data_dir: Path, files: list[Path] | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> BibReadResult:
     """Parse every .bib file under ``data_dir`` (or the given ``files``), plus ``extra`` in-memory
     files as (shown path, text); report every problem with its file and line."""
     files = sorted(Path(data_dir).rglob("*.bib")) if files is None else files
@@ -206,8 +252,13 @@ def read_bib_folder(data_dir: Path, files: list[Path] | None = None,
         try:
             sources.append((shown, data.decode("utf-8")))
         except UnicodeDecodeError as exc:
-            problems.append(Problem(shown, data.count(b"\n", 0, exc.start) + 1,
-                                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8"))
+            problems.append(
+                Problem(
+                    shown,
+                    data.count(b"\n", 0, exc.start) + 1,
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start}): save the file as UTF-8",
+                )
+            )
     return read_bib_texts([*sources, *extra], problems)
 
 
@@ -243,9 +294,15 @@ def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | Non
             seen = entries_by_key.get(entry.key.lower())
             if seen is not None:
                 first_path, first = seen
-                problems.append(Problem(shown, entry.start_line + 1,
-                    f"duplicate key '{entry.key}': already used by '{first.key}' at {first_path}:{first.start_line + 1} "
-                    "(keys are compared ignoring case): give one of them another key"))
+                problems.append(
+                    Problem(
+                        shown,
+                        _line(entry),
+                        f"duplicate key '{entry.key}': "
+                        f"already used by '{first.key}' at {first_path}:{_line(first)} "
+                        "(keys are compared ignoring case): give one of them another key",
+                    )
+                )
                 rejected.add(entry.key)
                 duplicates_in_folder += 1
                 continue
@@ -295,18 +352,18 @@ def _fields_changed(entry: Entry) -> None:
 
 def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
     fields, lines = {}, {}
-    default_line = entry.start_line
+    default_line = _line(entry)
     for fld in entry.fields:
         name, value = fld.key.lower(), fld.value
         fields[name] = value if type(value) is str else str(value)
-        lines[name] = (fld.start_line or default_line) + 1
+        lines[name] = fld.start_line + 1 if fld.start_line else default_line
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
         fields=fields,
         raw=entry.raw or "",
         path=shown,
-        line=entry.start_line + 1,
+        line=_line(entry),
         field_lines=lines,
     )
 
@@ -314,21 +371,41 @@ def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
 def _failed_block_problems(shown: str, library: Library) -> list[Problem]:
     problems = []
     for block in library.failed_blocks:
-        if isinstance(block, DuplicateFieldKeyBlock):
+        if isinstance(block, DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, Entry):
             entry = block.ignore_error_block
             names = ", ".join(sorted(block.duplicate_keys))
-            problems.append(Problem(shown, block.start_line + 1,
-                f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each"))
+            problems.append(
+                Problem(
+                    shown,
+                    _line(block),
+                    f"entry '{entry.key}' sets field(s) {names} twice: keep one value of each",
+                )
+            )
             continue
         if isinstance(block, DuplicateBlockKeyBlock):
             first = block.previous_block
-            problems.append(Problem(shown, block.start_line + 1,
-                f"duplicate key '{block.key}': already used at {shown}:{first.start_line + 1}: "
-                "give one of them another key"))
+            problems.append(
+                Problem(
+                    shown,
+                    _line(block),
+                    f"duplicate key '{block.key}': already used at {shown}:{_line(first)}: "
+                    "give one of them another key",
+                )
+            )
             continue
-        problems.append(Problem(shown, (block.start_line or 0) + 1,
-            f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry"))
+        problems.append(
+            Problem(
+                shown,
+                _line(block),
+                f"BibTeX syntax error: {_error_text(block.error)}; check the braces, quotes and commas of this entry",
+            )
+        )
     return problems
+
+
+def _line(block: Block) -> int:
+    """The 1-based line a block starts on (bibtexparser counts from 0 and sets it on every block it reads)."""
+    return (block.start_line or 0) + 1
 
 
 def _error_text(error: Exception) -> str:
@@ -485,7 +562,7 @@ def split_names(value: str) -> list[str]:
         elif token == "}":
             depth -= 1
         elif depth == 0:
-            names.append(value[start:match.start()].strip())
+            names.append(value[start : match.start()].strip())
             start = match.end()
     names.append(value[start:].strip())
     return [n for n in names if n]
@@ -517,7 +594,9 @@ def _split_top_level(text: str, separator: str) -> list[str]:
     if "{" not in text:  # the common case: no protected groups, plain splitting is exact
         parts = text.split() if separator == " " else text.split(separator)
         return [p for p in (s.strip() for s in parts) if p]
-    out, depth, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "{":
             depth += 1

@@ -37,9 +37,15 @@ def source_hash(data_dir: Path, methods_catalog: Path = METHODS_CATALOG) -> str:
     return digest.hexdigest()
 
 
-def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict: bool = False,
-          force: bool = False, progress: Progress = lambda message: None,
-          methods_catalog: Path = METHODS_CATALOG, keep_going: bool = False) -> BuildResult:
+def build(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    db_path: Path | None = None,
+    strict: bool = False,
+    force: bool = False,
+    progress: Progress = lambda message: None,
+    methods_catalog: Path = METHODS_CATALOG,
+    keep_going: bool = False,
+) -> BuildResult:
     """Build the knowledge base from ``data_dir``.
 
     Raises DataError (listing every problem) when the data has errors, or warnings under
@@ -64,9 +70,9 @@ def build(data_dir: Path = DEFAULT_DATA_DIR, db_path: Path | None = None, strict
     if keep_going:
         dataset, left_out = leave_out_failing(dataset, strict)
     elif dataset.errors(strict):
-        raise DataError(dataset.problems if not strict else [
-            Problem(p.path, p.line, p.message, "error") for p in dataset.problems
-        ])
+        raise DataError(
+            dataset.problems if not strict else [Problem(p.path, p.line, p.message, "error") for p in dataset.problems]
+        )
     counts = write_database(dataset, taxonomy, db_path, digest, progress, left_out)
     return BuildResult(db_path, skipped=False, counts=counts, warnings=dataset.warnings, left_out=left_out)
 

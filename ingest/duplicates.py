@@ -51,8 +51,15 @@ def _prepare(key: str, title: str) -> _Title:
     words = frozenset(norm.split())
     head = _SUBTITLE.split(title, maxsplit=1)[0]
     main = normalise_title(head) if len(head) < len(title) else norm
-    return _Title(key, title, norm, frozenset(_NUMBER.findall(norm)), not _NEGATIONS.isdisjoint(words), main,
-                  (words - STOP_WORDS) or words)
+    return _Title(
+        key,
+        title,
+        norm,
+        frozenset(_NUMBER.findall(norm)),
+        not _NEGATIONS.isdisjoint(words),
+        main,
+        (words - STOP_WORDS) or words,
+    )
 
 
 def _compare(a: _Title, b: _Title) -> TitleMatch | None:
@@ -99,7 +106,7 @@ def near_duplicate_pairs(titles: Iterable[tuple[str, str]]) -> list[tuple[str, s
     for index, item in enumerate(items):
         # Prefix filtering: two titles that pass _compare's word-overlap test (at least half the words of the
         # longer one in common) always share one of the len // 2 + 1 rarest words of each.
-        rarest = sorted(item.tokens, key=lambda t: (frequency[t], t))[:len(item.tokens) // 2 + 1]
+        rarest = sorted(item.tokens, key=lambda t: (frequency[t], t))[: len(item.tokens) // 2 + 1]
         for token in rarest:
             blocks[(item.numbers, token)].append(index)
         blocks[(item.numbers, "main:" + item.main)].append(index)
@@ -117,14 +124,17 @@ def near_duplicate_pairs(titles: Iterable[tuple[str, str]]) -> list[tuple[str, s
     for members in blocks.values():
         if len(members) <= _MAX_BLOCK:
             for i, first in enumerate(members):
-                for second in members[i + 1:]:
+                for second in members[i + 1 :]:
                     consider(first, second)
             continue
-        for order in (lambda i: items[i].norm, lambda i: items[i].norm[::-1],
-                      lambda i: items[i].norm.partition(" ")[2]):
+        for order in (
+            lambda i: items[i].norm,
+            lambda i: items[i].norm[::-1],
+            lambda i: items[i].norm.partition(" ")[2],
+        ):
             ranked = sorted(members, key=order)
             for i, first in enumerate(ranked):
-                for second in ranked[i + 1:i + 1 + _WINDOW]:
+                for second in ranked[i + 1 : i + 1 + _WINDOW]:
                     consider(first, second)
     return pairs
 

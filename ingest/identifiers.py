@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 # New-style (2007+) ids, optionally versioned, and old-style archive/number ids.
 ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_ARXIV_IN_TEXT = re.compile(
+    r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
+)
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -75,18 +78,28 @@ def arxiv_year(arxiv_id: str | None) -> int | None:
     return (1900 if yy >= 91 else 2000) + yy
 
 
+def fold_ascii(text: str) -> str:
+    """Lower-case ASCII with accents folded ('Jörg Müller' -> 'jorg muller'); other non-ASCII dropped.
+
+    The one folding rule for matching names, titles and keys across spellings.
+    """
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def ascii_words(text: str) -> list[str]:
+    """The runs of ASCII letters and digits of ``fold_ascii(text)``."""
+    return re.findall(r"[a-z0-9]+", fold_ascii(text))
+
+
 @lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
     """Title reduced to lower-case ASCII words, for duplicate detection."""
-    spaced = _NON_WORD.sub(" ", title)  # dashes and quotes separate words
-    ascii_title = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode()
-    return " ".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
+    return " ".join(ascii_words(_NON_WORD.sub(" ", title)))  # dashes and quotes separate words
 
 
 def ascii_slug(text: str) -> str:
     """Lower-case ASCII letters and digits only (accents folded)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+    return "".join(ascii_words(text))
 
 
 def significant_title_words(title: str) -> list[str]:
@@ -94,7 +107,7 @@ def significant_title_words(title: str) -> list[str]:
     return [w for w in words if w and w not in STOP_WORDS]
 
 
-def make_key(family_name: str, year: int | str, title: str, taken: set[str] = frozenset()) -> str:
+def make_key(family_name: str, year: int | str, title: str, taken: AbstractSet[str] = frozenset()) -> str:
     """The conventional key, e.g. ('Neo', 2024, 'Towards Interpreting ...') -> 'neo2024interpreting'.
 
     When the key is taken, the next significant title words are appended one by one,

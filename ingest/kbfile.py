@@ -53,23 +53,29 @@ def read_build_info(path: Path) -> StoredBuild | None:
     if not path.exists():
         return None
     if path.is_dir():
-        raise NotAKnowledgeBase(f"{path} is a folder, not a knowledge base file: give a file path such as "
-                                f"{path / 'atlas.db'}")
+        raise NotAKnowledgeBase(
+            f"{path} is a folder, not a knowledge base file: give a file path such as {path / 'atlas.db'}"
+        )
     reason = None
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
             row = conn.execute(
-                "SELECT source_hash, ingest_version, warnings, counts FROM build_info WHERE id = 1").fetchone()
+                "SELECT source_hash, ingest_version, warnings, counts FROM build_info WHERE id = 1"
+            ).fetchone()
     except sqlite3.DatabaseError as exc:
         row, reason = None, _sqlite_reason(exc, path)
     if row is None:
-        raise NotAKnowledgeBase(f"{path} is not an atlas knowledge base ({reason or 'its build-info row is missing'}); "
-                                "point --db or ATLAS_DB at the file `atlas build` wrote, or build one at a new path")
+        raise NotAKnowledgeBase(
+            f"{path} is not an atlas knowledge base ({reason or 'its build-info row is missing'}); "
+            "point --db or ATLAS_DB at the file `atlas build` wrote, or build one at a new path"
+        )
     try:
         return StoredBuild(str(row[0]), int(row[1]), list(json.loads(row[2])), dict(json.loads(row[3])))
     except (TypeError, ValueError):
-        raise NotAKnowledgeBase(f"{path} is not an atlas knowledge base (its build-info row is damaged): "
-                                "rebuild it with `atlas build --force` after moving it away") from None
+        raise NotAKnowledgeBase(
+            f"{path} is not an atlas knowledge base (its build-info row is damaged): "
+            "rebuild it with `atlas build --force` after moving it away"
+        ) from None
 
 
 def _sqlite_reason(exc: sqlite3.DatabaseError, path: Path) -> str:
@@ -177,7 +183,12 @@ def write_error(db_path: Path, exc: BaseException) -> KnowledgeBaseWriteError:
     else:
         orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
         reason = orig.args[0] if getattr(orig, "args", None) else type(orig).__name__
-    fix = "free some space" if "full" in str(reason).lower() or "space" in str(reason).lower() else \
-        "check that the folder exists and is writable, or pass --db with another path"
-    return KnowledgeBaseWriteError(f"could not write the knowledge base in {folder}: {reason}; {fix}. "
-                                   f"The existing knowledge base, if any, is unchanged")
+    fix = (
+        "free some space"
+        if "full" in str(reason).lower() or "space" in str(reason).lower()
+        else "check that the folder exists and is writable, or pass --db with another path"
+    )
+    return KnowledgeBaseWriteError(
+        f"could not write the knowledge base in {folder}: {reason}; {fix}. "
+        f"The existing knowledge base, if any, is unchanged"
+    )

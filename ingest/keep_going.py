@@ -50,7 +50,8 @@ def leave_out_failing(dataset: Dataset, strict: bool = False) -> tuple[Dataset, 
         raise DataError(fatal)
     entries = [e for e in dataset.entries if e.key not in failing]
     annotations, dropped = _without_links_to(
-        {k: a for k, a in dataset.annotations.items() if k not in failing}, failing)
+        {k: a for k, a in dataset.annotations.items() if k not in failing}, failing
+    )
     error_set = set(errors)
     others = [p for p in dataset.problems if p not in error_set]
     kept = replace(dataset, entries=entries, annotations=annotations, problems=others + dropped)
@@ -85,7 +86,9 @@ class _Locator:
         return key if start <= problem.line <= end else None
 
 
-def _without_links_to(annotations: dict[str, Annotation], gone: set[str]) -> tuple[dict[str, Annotation], list[Problem]]:
+def _without_links_to(
+    annotations: dict[str, Annotation], gone: set[str]
+) -> tuple[dict[str, Annotation], list[Problem]]:
     """Annotations whose relations to left-out papers are removed, and a warning for each removal."""
     if not gone:
         return annotations, []
@@ -98,8 +101,13 @@ def _without_links_to(annotations: dict[str, Annotation], gone: set[str]) -> tup
             continue
         for index, relation in enumerate(relations):
             if relation not in kept:
-                warnings.append(Problem(annotation.path, annotation.line_of("relations", index, "key"),
-                    f"relation to '{relation['key']}' dropped: that paper was left out because of its error(s)",
-                    "warning"))
+                warnings.append(
+                    Problem(
+                        annotation.path,
+                        annotation.line_of("relations", index, "key"),
+                        f"relation to '{relation['key']}' dropped: that paper was left out because of its error(s)",
+                        "warning",
+                    )
+                )
         result[key] = replace(annotation, data={**annotation.data, "relations": kept})
     return result, warnings

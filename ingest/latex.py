@@ -18,21 +18,59 @@ from functools import lru_cache
 _LATEX_MARKERS = re.compile(r"[\\{}~$]|--|``|''")
 
 _ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-    "c": "\u0327", "d": "\u0323", "b": "\u0331", "k": "\u0328", "r": "\u030a",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "d": "\u0323",
+    "b": "\u0331",
+    "k": "\u0328",
+    "r": "\u030a",
 }
 # \'e  \'{e}  {\'e}  \'{\i}  \v{s}  \c c
-_ACCENT_RE = re.compile(r"\\([`'^\"~=.]|[uvHcdbkr](?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij])(?![A-Za-z])|([A-Za-z]))")
+_ACCENT_RE = re.compile(
+    r"\\([`'^\"~=.]|[uvHcdbkr](?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij])(?![A-Za-z])|([A-Za-z]))"
+)
 _SYMBOLS = {
-    "ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
-    "oe": "œ", "OE": "Œ", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð",
-    "th": "þ", "TH": "Þ", "&": "&", "%": "%", "$": "$", "#": "#", "_": "_",
-    "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…", "textquoteright": "’",
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "aa": "å",
+    "AA": "Å",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "&": "&",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+    "textendash": "–",
+    "textemdash": "—",
+    "ldots": "…",
+    "dots": "…",
+    "textquoteright": "’",
 }
 # A letter macro swallows one following space (TeX's rule); an escaped character does not.
 _SYMBOL_RE = re.compile(
-    r"\\(?:(" + "|".join(sorted((re.escape(k) for k in _SYMBOLS if k.isalpha()), key=len, reverse=True))
+    r"\\(?:("
+    + "|".join(sorted((re.escape(k) for k in _SYMBOLS if k.isalpha()), key=len, reverse=True))
     + r")(?![A-Za-z])\s?(?:\{\})?|([&%$#_]))"
 )
 _DASHES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
@@ -47,16 +85,41 @@ def decode(value: str) -> str:
 
 # Tier three: the text macros of real bibliographies (logos, dashes, font switches, style commands).
 _WORDS = {
-    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "AmSTeX": "AmSTeX",
-    "AmSLaTeX": "AmSLaTeX", "MF": "METAFONT", "MP": "MetaPost", "Dash": "\u2014", "emdash": "\u2014",
-    "endash": "\u2013", "slash": "/", "thinspace": " ", "quad": " ", "qquad": " ", "enspace": " ",
-    "textquoteleft": "\u2018", "textquotedblleft": "\u201c", "textquotedblright": "\u201d", "textregistered": "\u00ae",
-    "texttrademark": "\u2122", "textcopyright": "\u00a9", "S": "\u00a7", "P": "\u00b6", "pounds": "\u00a3",
-    "textbackslash": "\\", "textasciitilde": "~", "textbar": "|", "textless": "<", "textgreater": ">",
+    "TeX": "TeX",
+    "LaTeX": "LaTeX",
+    "LaTeXe": "LaTeX2e",
+    "BibTeX": "BibTeX",
+    "AmSTeX": "AmSTeX",
+    "AmSLaTeX": "AmSLaTeX",
+    "MF": "METAFONT",
+    "MP": "MetaPost",
+    "Dash": "\u2014",
+    "emdash": "\u2014",
+    "endash": "\u2013",
+    "slash": "/",
+    "thinspace": " ",
+    "quad": " ",
+    "qquad": " ",
+    "enspace": " ",
+    "textquoteleft": "\u2018",
+    "textquotedblleft": "\u201c",
+    "textquotedblright": "\u201d",
+    "textregistered": "\u00ae",
+    "texttrademark": "\u2122",
+    "textcopyright": "\u00a9",
+    "S": "\u00a7",
+    "P": "\u00b6",
+    "pounds": "\u00a3",
+    "textbackslash": "\\",
+    "textasciitilde": "~",
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
 }
 _FONT_SWITCHES = frozenset(
     "it sl tt bf em rm sf sc up md normalfont itshape slshape ttfamily bfseries scshape rmfamily sffamily "
-    "upshape mdseries small footnotesize scriptsize tiny large Large LARGE huge Huge noindent relax".split())
+    "upshape mdseries small footnotesize scriptsize tiny large Large LARGE huge Huge noindent relax".split()
+)
 _CONTROL_SPACE = {"/": "", "-": "", ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "@": "", "\\": " "}
 # \name (letters) with an optional swallowed space, or a control symbol; \kern/\hskip take a dimension.
 _DIMENSION_RE = re.compile(r"\\(?:kern|hskip|hspace\*?|vspace\*?)\s*(?:\{[^{}]*\}|-?[\d.]+\s*[a-z]{2})")
@@ -70,7 +133,7 @@ def _generic_macro(match: re.Match) -> str:
         return _CONTROL_SPACE[symbol]
     if name in _WORDS:
         return _WORDS[name]
-    rest = match.string[match.end():match.end() + 2]
+    rest = match.string[match.end() : match.end() + 2]
     if name in _FONT_SWITCHES or (rest[:1] == "{" and rest != "{}"):
         return ""  # a font switch, or a style command whose braced argument is the text (\emph{x} -> x)
     return name  # a logo or abbreviation macro such as \LuaTeX or \TUB: its name says more than nothing

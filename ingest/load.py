@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
 from operator import itemgetter
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from ingest import kbfile
+from ingest.identifiers import ascii_words
 from ingest import models as m
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
@@ -127,8 +127,7 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
 @lru_cache(maxsize=65536)
 def author_name_key(name: str) -> str:
     """Folded name that identifies a person across entries ('Jörg Müller' == 'Jorg Muller')."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+    return " ".join(ascii_words(name))
 
 
 class _Rows:

@@ -21,5 +21,6 @@ def require_methods_extra() -> None:
     """Raise MethodsExtraMissing, naming what is missing and the install command, unless the demos can run."""
     missing = [name for name in ("torch", "matplotlib") if find_spec(name) is None]
     if missing:
-        raise MethodsExtraMissing(f"running a method needs {' and '.join(missing)}, which this install lacks: "
-                                  f"{INSTALL_HINT}")
+        raise MethodsExtraMissing(
+            f"running a method needs {' and '.join(missing)}, which this install lacks: {INSTALL_HINT}"
+        )

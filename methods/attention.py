@@ -45,8 +45,9 @@ def mixing_matrix(attention: torch.Tensor, head_fusion: str = "mean", add_residu
     return a / a.sum(dim=-1, keepdim=True)
 
 
-def attention_rollout(attentions: Sequence[torch.Tensor], head_fusion: str = "mean",
-                      add_residual: bool = True) -> torch.Tensor:
+def attention_rollout(
+    attentions: Sequence[torch.Tensor], head_fusion: str = "mean", add_residual: bool = True
+) -> torch.Tensor:
     """Attention rollout: the product ``M_L ... M_2 M_1`` of the layers' mixing matrices.
 
     Row ``i`` of the result ``[..., N, N]`` says how much output token ``i`` draws from each
@@ -62,6 +63,7 @@ def attention_rollout(attentions: Sequence[torch.Tensor], head_fusion: str = "me
 
 
 # --------------------------------------------------------------------------- max-flow
+
 
 @dataclass
 class MaxFlow:
@@ -124,14 +126,20 @@ def check_flow_size(layers: int, n_tokens: int, max_nodes: int = MAX_FLOW_NODES)
     nodes = (layers + 1) * n_tokens
     if nodes > max_nodes:
         gigabytes = nodes * nodes * 8 / 1e9
-        raise ValueError(f"attention flow over {layers} layers x {n_tokens} tokens needs a graph of {nodes} nodes "
-                         f"({gigabytes:.2g} GB as a dense matrix, and {n_tokens} max-flow runs per output token); "
-                         f"the limit is max_nodes={max_nodes}. Use fewer layers or tokens (e.g. pool image patches), "
-                         "raise max_nodes, or use attention_rollout, which scales to any size")
+        raise ValueError(
+            f"attention flow over {layers} layers x {n_tokens} tokens needs a graph of {nodes} nodes "
+            f"({gigabytes:.2g} GB as a dense matrix, and {n_tokens} max-flow runs per output token); "
+            f"the limit is max_nodes={max_nodes}. Use fewer layers or tokens (e.g. pool image patches), "
+            "raise max_nodes, or use attention_rollout, which scales to any size"
+        )
 
 
-def flow_graph(attentions: Sequence[torch.Tensor], head_fusion: str = "mean",
-               add_residual: bool = True, max_nodes: int = MAX_FLOW_NODES) -> np.ndarray:
+def flow_graph(
+    attentions: Sequence[torch.Tensor],
+    head_fusion: str = "mean",
+    add_residual: bool = True,
+    max_nodes: int = MAX_FLOW_NODES,
+) -> np.ndarray:
     """The layered DAG of attention flow for one example: an edge from token ``j`` at layer ``l``
     to token ``i`` at layer ``l + 1`` with capacity ``M_l[i, j]`` (the mixing matrix). Raises a
     ``ValueError`` when the graph has more than ``max_nodes`` nodes."""
@@ -141,14 +149,18 @@ def flow_graph(attentions: Sequence[torch.Tensor], head_fusion: str = "mean",
     mats = [mixing_matrix(a.detach().double(), head_fusion, add_residual).numpy() for a in attentions]
     n, layers = mats[0].shape[0], len(mats)
     cap = np.zeros(((layers + 1) * n, (layers + 1) * n))
-    for l, m in enumerate(mats):
-        cap[l * n:(l + 1) * n, (l + 1) * n:(l + 2) * n] = m.T
+    for layer, m in enumerate(mats):
+        cap[layer * n : (layer + 1) * n, (layer + 1) * n : (layer + 2) * n] = m.T
     return cap
 
 
-def attention_flow(attentions: Sequence[torch.Tensor], output_tokens: Sequence[int] = (0,),
-                   head_fusion: str = "mean", add_residual: bool = True,
-                   max_nodes: int = MAX_FLOW_NODES) -> AttentionFlow:
+def attention_flow(
+    attentions: Sequence[torch.Tensor],
+    output_tokens: Sequence[int] = (0,),
+    head_fusion: str = "mean",
+    add_residual: bool = True,
+    max_nodes: int = MAX_FLOW_NODES,
+) -> AttentionFlow:
     """Attention flow: the maximum flow from each input token to each chosen output token
     through the layered attention graph (one example; attentions ``[H, N, N]`` per layer).
     Graphs above ``max_nodes`` nodes are refused with a message (see :func:`check_flow_size`)."""
@@ -161,8 +173,10 @@ def attention_flow(attentions: Sequence[torch.Tensor], output_tokens: Sequence[i
 
 # --------------------------------------------------------------------------- Chefer et al.
 
-def attention_and_gradients(score_fn: Callable[[], torch.Tensor], attention_modules: Sequence[nn.Module]
-                            ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+
+def attention_and_gradients(
+    score_fn: Callable[[], torch.Tensor], attention_modules: Sequence[nn.Module]
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Run ``score_fn()`` (returning a scalar, e.g. the target logit) while recording the output
     of each module that emits attention probabilities; return the attentions and the
     gradients of the score with respect to them, in layer order."""
@@ -173,8 +187,7 @@ def attention_and_gradients(score_fn: Callable[[], torch.Tensor], attention_modu
     return [a.detach() for a in attentions], [g.detach() for g in grads]
 
 
-def gradient_attention_relevancy(attentions: Sequence[torch.Tensor], gradients: Sequence[torch.Tensor]
-                                 ) -> torch.Tensor:
+def gradient_attention_relevancy(attentions: Sequence[torch.Tensor], gradients: Sequence[torch.Tensor]) -> torch.Tensor:
     """Relevancy map of Chefer et al. (2021) for self-attention layers.
 
     Starting from ``R = I``, each layer updates ``R <- R + Abar R`` with

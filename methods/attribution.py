@@ -44,9 +44,14 @@ def quadrature(steps: int, rule: str = "gauss-legendre") -> tuple[np.ndarray, np
     raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}")
 
 
-def integrated_gradients(f: ScalarFn, x: torch.Tensor, baseline: torch.Tensor | None = None,
-                         steps: int = 32, rule: str = "gauss-legendre",
-                         batch_size: int = 64) -> torch.Tensor:
+def integrated_gradients(
+    f: ScalarFn,
+    x: torch.Tensor,
+    baseline: torch.Tensor | None = None,
+    steps: int = 32,
+    rule: str = "gauss-legendre",
+    batch_size: int = 64,
+) -> torch.Tensor:
     """Integrated gradients of a scalar function for one input.
 
     ``f`` maps a batch ``[M, *x.shape]`` to ``[M]`` scores (select the target logit inside
@@ -65,16 +70,17 @@ def integrated_gradients(f: ScalarFn, x: torch.Tensor, baseline: torch.Tensor | 
     total = torch.zeros_like(x)
     shape = (-1,) + (1,) * x.dim()
     for start in range(0, len(alphas), batch_size):
-        a = alphas[start:start + batch_size].view(shape)
+        a = alphas[start : start + batch_size].view(shape)
         points = (baseline.detach() + a * diff).requires_grad_(True)
         with torch.enable_grad():
             (grad,) = torch.autograd.grad(f(points).sum(), points)
-        total = total + (weights[start:start + batch_size].view(shape) * grad).sum(0)
+        total = total + (weights[start : start + batch_size].view(shape) * grad).sum(0)
     return diff * total
 
 
-def completeness_gap(f: ScalarFn, x: torch.Tensor, attributions: torch.Tensor,
-                     baseline: torch.Tensor | None = None) -> float:
+def completeness_gap(
+    f: ScalarFn, x: torch.Tensor, attributions: torch.Tensor, baseline: torch.Tensor | None = None
+) -> float:
     """``sum(attributions) - (f(x) - f(baseline))``: zero when integrated gradients is exact."""
     baseline = torch.zeros_like(x) if baseline is None else baseline.to(x)
     with torch.no_grad():
@@ -88,9 +94,13 @@ def tokens_to_grid(tokens: torch.Tensor, grid: tuple[int, int], skip: int = 1) -
     return tokens[:, skip:].transpose(1, 2).reshape(b, c, *grid)
 
 
-def grad_cam(f: ScalarFn, layer: Site, x: torch.Tensor,
-             reshape: Callable[[torch.Tensor], torch.Tensor] | None = None,
-             relu: bool = True) -> torch.Tensor:
+def grad_cam(
+    f: ScalarFn,
+    layer: Site,
+    x: torch.Tensor,
+    reshape: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    relu: bool = True,
+) -> torch.Tensor:
     """Grad-CAM maps ``[B, H, W]`` for a batch.
 
     ``f`` maps the batch to the target class scores ``[B]``; ``layer`` is the module whose output
@@ -102,9 +112,12 @@ def grad_cam(f: ScalarFn, layer: Site, x: torch.Tensor,
     if reshape is not None:
         acts, grads = reshape(acts), reshape(grads)
     if not grads.any():
-        warnings.warn("Grad-CAM: the score's gradient is zero at every position of this layer, so the map is "
-                      "all zero; the output does not read these tokens (e.g. a ViT's last block, read only "
-                      "through [CLS]): choose an earlier layer", stacklevel=2)
+        warnings.warn(
+            "Grad-CAM: the score's gradient is zero at every position of this layer, so the map is "
+            "all zero; the output does not read these tokens (e.g. a ViT's last block, read only "
+            "through [CLS]): choose an earlier layer",
+            stacklevel=2,
+        )
     weights = grads.mean(dim=(2, 3), keepdim=True)
     cam = (weights * acts).sum(dim=1)
     return cam.clamp(min=0) if relu else cam

@@ -86,25 +86,35 @@ def _check_entry(path: Path, index: int, raw: object, leaf_ids: set[str] | None)
     if not ID_RE.match(raw["id"]):
         raise fail("'id' must be lower-case words joined by hyphens, e.g. integrated-gradients")
     if not KEY_RE.match(raw["paper"]):
-        raise fail(f"'paper' must be a BibTeX key like sundararajan2017axiomatic (lower-case letters and "
-                   f"digits), not {raw['paper']!r}")
+        raise fail(
+            f"'paper' must be a BibTeX key like sundararajan2017axiomatic (lower-case letters and "
+            f"digits), not {raw['paper']!r}"
+        )
     if not DOTTED_RE.match(raw["implementation"]):
-        raise fail(f"'implementation' must be a dotted path such as methods.attribution.integrated_gradients, "
-                   f"not {raw['implementation']!r}")
+        raise fail(
+            f"'implementation' must be a dotted path such as methods.attribution.integrated_gradients, "
+            f"not {raw['implementation']!r}"
+        )
     leaves = raw["leaves"]
     if not isinstance(leaves, list) or not all(isinstance(x, str) for x in leaves):
         raise fail("'leaves' must be a list of taxonomy leaf ids")
     if leaf_ids is not None:
         bad = [x for x in leaves if x not in leaf_ids]
         if bad:
-            raise fail(f"unknown taxonomy leaf id(s) {', '.join(bad)}; use leaf ids from taxonomy/tree.yaml "
-                       f"such as {', '.join(sorted(leaf_ids)[:3])}")
+            raise fail(
+                f"unknown taxonomy leaf id(s) {', '.join(bad)}; use leaf ids from taxonomy/tree.yaml "
+                f"such as {', '.join(sorted(leaf_ids)[:3])}"
+            )
     libraries = raw["libraries"]
     if not isinstance(libraries, list):
         raise fail("'libraries' must be a list of {name, url}")
     for lib in libraries:
-        if not isinstance(lib, dict) or set(lib) != {"name", "url"} or not isinstance(lib.get("name"), str) \
-                or not lib["name"].strip():
+        if (
+            not isinstance(lib, dict)
+            or set(lib) != {"name", "url"}
+            or not isinstance(lib.get("name"), str)
+            or not lib["name"].strip()
+        ):
             raise fail(f"each library needs exactly a non-empty 'name' and a 'url', got {lib!r}")
         if not _is_http_url(lib["url"]):
             raise fail(f"library '{lib['name']}' has URL {lib['url']!r}: only http(s) URLs are allowed")
@@ -167,4 +177,3 @@ class UnknownMethodError(UnknownItem):
         self.method_id = method_id
         self.known = list(known)
         super().__init__(f"unknown method '{method_id}'; known methods: {', '.join(self.known)}")
-

@@ -24,10 +24,12 @@ from methods.hooks import output_and_gradient
 from methods.probing import fit_linear_probe
 
 
-def activations_and_gradients(score_fn: Callable[[torch.Tensor], torch.Tensor], layer: nn.Module,
-                              inputs: torch.Tensor,
-                              select: Callable[[torch.Tensor], torch.Tensor] | None = None
-                              ) -> tuple[torch.Tensor, torch.Tensor]:
+def activations_and_gradients(
+    score_fn: Callable[[torch.Tensor], torch.Tensor],
+    layer: nn.Module,
+    inputs: torch.Tensor,
+    select: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Flattened activations of ``layer`` ``[M, D]`` and the gradients of ``score_fn(inputs)``
     (``[M]`` scores, e.g. one class logit) with respect to them. ``select`` picks part of the
     layer's output (e.g. ``lambda h: h[:, 0]`` for a [CLS] token) from both."""
@@ -37,8 +39,9 @@ def activations_and_gradients(score_fn: Callable[[torch.Tensor], torch.Tensor], 
     return acts.reshape(len(inputs), -1), grads.reshape(len(inputs), -1)
 
 
-def compute_cav(concept_acts: torch.Tensor, random_acts: torch.Tensor, method: str = "logistic",
-                l2: float = 1e-2) -> torch.Tensor:
+def compute_cav(
+    concept_acts: torch.Tensor, random_acts: torch.Tensor, method: str = "logistic", l2: float = 1e-2
+) -> torch.Tensor:
     """Unit-norm CAV pointing from random towards concept activations (float64).
 
     ``"logistic"`` fits a linear classifier (as in the paper); ``"mean-difference"`` uses the
@@ -49,8 +52,9 @@ def compute_cav(concept_acts: torch.Tensor, random_acts: torch.Tensor, method: s
     if method == "mean-difference":
         v = c.mean(0) - r.mean(0)
     elif method == "logistic":
-        probe = fit_linear_probe(torch.cat([r, c]), torch.cat([torch.zeros(len(r)), torch.ones(len(c))]).long(),
-                                 n_classes=2, l2=l2)
+        probe = fit_linear_probe(
+            torch.cat([r, c]), torch.cat([torch.zeros(len(r)), torch.ones(len(c))]).long(), n_classes=2, l2=l2
+        )
         v = (probe.weight[1] - probe.weight[0]) / probe.std  # back to unstandardised coordinates
     else:
         raise ValueError(f"unknown CAV method {method!r}; use logistic or mean-difference")
@@ -72,8 +76,10 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
     d = 1.0 / (d if abs(d) > tiny else tiny)
     h = d
     for m in range(1, 300):
-        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
             d = 1.0 + numerator * d
             d = 1.0 / (d if abs(d) > tiny else tiny)
             c = 1.0 + numerator / c
@@ -132,8 +138,14 @@ class TCAVResult:
         return self.corrected_p_value < alpha
 
 
-def tcav(class_grads: torch.Tensor, concept_acts: torch.Tensor, random_acts: Sequence[torch.Tensor],
-         method: str = "logistic", n_tests: int = 1, min_random_sets: int = 5) -> TCAVResult:
+def tcav(
+    class_grads: torch.Tensor,
+    concept_acts: torch.Tensor,
+    random_acts: Sequence[torch.Tensor],
+    method: str = "logistic",
+    n_tests: int = 1,
+    min_random_sets: int = 5,
+) -> TCAVResult:
     """TCAV with significance testing.
 
     ``class_grads`` ``[M, D]``: gradients of the class score at the layer for inputs of the class;
@@ -143,9 +155,13 @@ def tcav(class_grads: torch.Tensor, concept_acts: torch.Tensor, random_acts: Seq
     number of (concept, class, layer) hypotheses tested together (Bonferroni correction).
     """
     if len(random_acts) < max(min_random_sets, 2):
-        raise ValueError(f"tcav needs at least {max(min_random_sets, 2)} random sets (got {len(random_acts)}): "
-                         "with fewer, the t-test cannot reach significance")
+        raise ValueError(
+            f"tcav needs at least {max(min_random_sets, 2)} random sets (got {len(random_acts)}): "
+            "with fewer, the t-test cannot reach significance"
+        )
     scores = [tcav_score(class_grads, compute_cav(concept_acts, r, method)) for r in random_acts]
-    null = [tcav_score(class_grads, compute_cav(random_acts[i], random_acts[(i + 1) % len(random_acts)], method))
-            for i in range(len(random_acts))]
+    null = [
+        tcav_score(class_grads, compute_cav(random_acts[i], random_acts[(i + 1) % len(random_acts)], method))
+        for i in range(len(random_acts))
+    ]
     return TCAVResult(scores, null, student_t_test(scores, null)[1], n_tests)

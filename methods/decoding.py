@@ -9,8 +9,9 @@ import math
 import torch
 
 
-def contrastive_logits(logits: torch.Tensor, distorted_logits: torch.Tensor, alpha: float = 1.0,
-                       beta: float = 0.1) -> torch.Tensor:
+def contrastive_logits(
+    logits: torch.Tensor, distorted_logits: torch.Tensor, alpha: float = 1.0, beta: float = 0.1
+) -> torch.Tensor:
     """``(1 + alpha) * logits - alpha * distorted_logits`` over the last dim, with tokens whose
     original probability is below ``beta`` times the top probability set to ``-inf``
     (``beta = 0`` disables the constraint)."""
@@ -29,8 +30,7 @@ def noise_schedule(total_steps: int = 1000) -> torch.Tensor:
     return torch.cumprod(1 - betas, dim=0)
 
 
-def distort_image(images: torch.Tensor, noise_step: int = 500, total_steps: int = 1000, seed: int = 0
-                  ) -> torch.Tensor:
+def distort_image(images: torch.Tensor, noise_step: int = 500, total_steps: int = 1000, seed: int = 0) -> torch.Tensor:
     """Forward-diffuse images to step ``noise_step``: ``sqrt(a) x + sqrt(1 - a) eps``."""
     a = float(noise_schedule(total_steps)[noise_step])
     g = torch.Generator().manual_seed(seed)

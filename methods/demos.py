@@ -14,8 +14,7 @@ from matplotlib.figure import Figure
 
 from methods import toy_data as td
 from methods import toy_models as tm
-from methods.attention import (attention_and_gradients, attention_flow, attention_rollout,
-                               gradient_attention_relevancy)
+from methods.attention import attention_and_gradients, attention_flow, attention_rollout, gradient_attention_relevancy
 from methods.attribution import completeness_gap, grad_cam, integrated_gradients, upsample
 from methods.concepts import activations_and_gradients, tcav
 from methods.decoding import contrastive_logits, distort_image
@@ -41,8 +40,7 @@ def objects(colour=None, shape=None, cell=None, n: int = 1, seed: int = 0) -> td
     def pick(value, k):
         return torch.full((n,), value) if value is not None else torch.randint(k, (n,), generator=g)
 
-    return td.render(pick(colour, len(td.COLOURS)), pick(shape, len(td.SHAPES)), pick(cell, td.N_PATCHES),
-                     generator=g)
+    return td.render(pick(colour, len(td.COLOURS)), pick(shape, len(td.SHAPES)), pick(cell, td.N_PATCHES), generator=g)
 
 
 def _show(ax, image: torch.Tensor, title: str = "") -> None:
@@ -77,6 +75,7 @@ def _rounded(x, nd: int = 6):
 
 # --------------------------------------------------------------------------- attribution
 
+
 def demo_integrated_gradients():
     vit = tm.trained_vit().double()
     examples = [objects(c, s, cell, seed=i) for i, (c, s, cell) in enumerate([(0, 0, 5), (2, 1, 10), (3, 2, 15)])]
@@ -93,16 +92,27 @@ def demo_integrated_gradients():
         attr = integrated_gradients(f, x, baseline, steps=96, rule="gauss-legendre")
         heat = attr.abs().sum(0)
         inside = float(heat[b.mask[0]].sum() / heat.sum())
-        rows.append({"object": _label(b), "cell": int(b.cell[0]), "target_class": target,
-                     "completeness_gap": completeness_gap(f, x, attr, baseline),
-                     "sum_attributions": float(attr.sum()),
-                     "fraction_of_abs_attribution_on_object_pixels": inside,
-                     "object_pixel_fraction": float(b.mask[0].double().mean())})
+        rows.append(
+            {
+                "object": _label(b),
+                "cell": int(b.cell[0]),
+                "target_class": target,
+                "completeness_gap": completeness_gap(f, x, attr, baseline),
+                "sum_attributions": float(attr.sum()),
+                "fraction_of_abs_attribution_on_object_pixels": inside,
+                "object_pixel_fraction": float(b.mask[0].double().mean()),
+            }
+        )
         _show(fig.add_subplot(2, 3, i + 1), b.images[0], _label(b))
         _heat(fig.add_subplot(2, 3, i + 4), heat.numpy(), f"|IG|, {inside:.0%} on object", cmap="magma", grid=True)
     fig.suptitle("Integrated gradients (96-node Gauss-Legendre, float64) on the toy ViT")
-    return fig, {"model": "TinyViT (trained)", "baseline": "constant 0.25 image", "steps": 96,
-                 "rule": "gauss-legendre", "examples": rows}
+    return fig, {
+        "model": "TinyViT (trained)",
+        "baseline": "constant 0.25 image",
+        "steps": 96,
+        "rule": "gauss-legendre",
+        "examples": rows,
+    }
 
 
 def demo_grad_cam():
@@ -116,20 +126,36 @@ def demo_grad_cam():
     mass = ((up * cell_px).sum((1, 2)) / up.sum((1, 2)).clamp_min(1e-12)).tolist()
     fig = Figure(figsize=(9, 4.6), layout="constrained")
     for i in range(len(b)):
-        _show(fig.add_subplot(2, 4, i + 1), b.images[i], f"{_label(b, i)} (pred {'ok' if pred[i] == b.label[i] else 'wrong'})")
+        _show(
+            fig.add_subplot(2, 4, i + 1),
+            b.images[i],
+            f"{_label(b, i)} (pred {'ok' if pred[i] == b.label[i] else 'wrong'})",
+        )
         ax = fig.add_subplot(2, 4, i + 5)
         ax.imshow(b.images[i].permute(1, 2, 0).clamp(0, 1).numpy())
         ax.imshow(up[i].numpy(), cmap="jet", alpha=0.5)
         ax.set_title(f"Grad-CAM: {mass[i]:.0%} in object cell", fontsize=8)
         ax.axis("off")
     fig.suptitle("Grad-CAM on the last conv layer of the toy CNN (true class)")
-    return fig, {"model": "TinyCNN (trained)", "layer": "features[-1] (last ReLU, 12x12)",
-                 "examples": [{"object": _label(b, i), "cell": int(b.cell[i]), "correct": bool(pred[i] == b.label[i]),
-                               "cam_mass_in_object_cell": mass[i], "cell_area_fraction": 1 / td.N_PATCHES,
-                               "cam": _rounded(cam[i], 5)} for i in range(len(b))]}
+    return fig, {
+        "model": "TinyCNN (trained)",
+        "layer": "features[-1] (last ReLU, 12x12)",
+        "examples": [
+            {
+                "object": _label(b, i),
+                "cell": int(b.cell[i]),
+                "correct": bool(pred[i] == b.label[i]),
+                "cam_mass_in_object_cell": mass[i],
+                "cell_area_fraction": 1 / td.N_PATCHES,
+                "cam": _rounded(cam[i], 5),
+            }
+            for i in range(len(b))
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- attention
+
 
 def _vit_attentions(vit, images):
     with torch.no_grad(), record({str(i): blk.attn.attn_probs for i, blk in enumerate(vit.blocks)}) as st:
@@ -145,13 +171,25 @@ def demo_attention_rollout():
     rows = []
     for i in range(len(b)):
         cls_row = roll[i, 0, 1:].view(td.GRID, td.GRID)
-        rows.append({"object": _label(b, i), "cell": int(b.cell[i]), "argmax_patch": int(cls_row.argmax()),
-                     "cls_to_cls": float(roll[i, 0, 0]), "cls_row_patches": _rounded(cls_row, 5)})
+        rows.append(
+            {
+                "object": _label(b, i),
+                "cell": int(b.cell[i]),
+                "argmax_patch": int(cls_row.argmax()),
+                "cls_to_cls": float(roll[i, 0, 0]),
+                "cls_row_patches": _rounded(cls_row, 5),
+            }
+        )
         _show(fig.add_subplot(2, 4, i + 1), b.images[i], _label(b, i))
         _heat(fig.add_subplot(2, 4, i + 5), cls_row.numpy(), "rollout [CLS] -> patches", grid=True)
     fig.suptitle("Attention rollout on the toy ViT")
-    return fig, {"model": "TinyViT (trained)", "head_fusion": "mean", "residual": "0.5 A + 0.5 I",
-                 "max_row_sum_error": float((roll.sum(-1) - 1).abs().max()), "examples": rows}
+    return fig, {
+        "model": "TinyViT (trained)",
+        "head_fusion": "mean",
+        "residual": "0.5 A + 0.5 I",
+        "max_row_sum_error": float((roll.sum(-1) - 1).abs().max()),
+        "examples": rows,
+    }
 
 
 def demo_attention_flow():
@@ -165,11 +203,20 @@ def demo_attention_flow():
         flow = attention_flow(per_example, output_tokens=[0])
         roll = attention_rollout(per_example)[0]
         patches = flow.values[0, 1:].reshape(td.GRID, td.GRID)
-        rows.append({"object": _label(b, i), "cell": int(b.cell[i]), "argmax_patch": int(patches.argmax()),
-                     "flow_to_cls": _rounded(flow.values[0], 6), "rollout_cls_row": _rounded(roll, 6)})
+        rows.append(
+            {
+                "object": _label(b, i),
+                "cell": int(b.cell[i]),
+                "argmax_patch": int(patches.argmax()),
+                "flow_to_cls": _rounded(flow.values[0], 6),
+                "rollout_cls_row": _rounded(roll, 6),
+            }
+        )
         _show(fig.add_subplot(3, 3, i + 1), b.images[i], _label(b, i))
         _heat(fig.add_subplot(3, 3, i + 4), patches, "max-flow patch -> [CLS]", grid=True)
-        _heat(fig.add_subplot(3, 3, i + 7), roll[1:].view(td.GRID, td.GRID).numpy(), "rollout, for comparison", grid=True)
+        _heat(
+            fig.add_subplot(3, 3, i + 7), roll[1:].view(td.GRID, td.GRID).numpy(), "rollout, for comparison", grid=True
+        )
     fig.suptitle("Attention flow (max-flow through the layered attention graph) on the toy ViT")
     return fig, {"model": "TinyViT (trained)", "output_token": "[CLS]", "examples": rows}
 
@@ -183,16 +230,27 @@ def demo_gradient_attention_relevancy():
         qi = i % 2
         q = td.question_tokens(torch.tensor([qi]))
         answer = int(td.answer_tokens(b.subset(slice(i, i + 1)), torch.tensor([qi]))[0])
-        image = b.images[i:i + 1]
-        atts, grads = attention_and_gradients(lambda: llava(image, q)[0, -1, answer],
-                                              [blk.attn.attn_probs for blk in llava.blocks])
+        image = b.images[i : i + 1]
+        atts, grads = attention_and_gradients(
+            lambda image=image, q=q, answer=answer: llava(image, q)[0, -1, answer],
+            [blk.attn.attn_probs for blk in llava.blocks],
+        )
         rel = gradient_attention_relevancy([a[0] for a in atts], [g[0] for g in grads])
         last = rel[-1]
         img_rel = last[: td.N_PATCHES].view(td.GRID, td.GRID)
-        rows.append({"object": _label(b, i), "question": td.QUESTIONS[qi], "answer": td.VOCAB[answer],
-                     "cell": int(b.cell[i]), "relevancy_answer_row": _rounded(last, 6),
-                     "image_share_of_non_self_relevancy": float(last[: td.N_PATCHES].sum() / (last.sum() - 1))})
-        _show(fig.add_subplot(2, 3, i + 1), b.images[i], f"{_label(b, i)}\n'{td.QUESTIONS[qi]} ?' -> {td.VOCAB[answer]}")
+        rows.append(
+            {
+                "object": _label(b, i),
+                "question": td.QUESTIONS[qi],
+                "answer": td.VOCAB[answer],
+                "cell": int(b.cell[i]),
+                "relevancy_answer_row": _rounded(last, 6),
+                "image_share_of_non_self_relevancy": float(last[: td.N_PATCHES].sum() / (last.sum() - 1)),
+            }
+        )
+        _show(
+            fig.add_subplot(2, 3, i + 1), b.images[i], f"{_label(b, i)}\n'{td.QUESTIONS[qi]} ?' -> {td.VOCAB[answer]}"
+        )
         maps.append(img_rel.numpy())
     top = max(float(m.max()) for m in maps)  # one colour scale, so the panels compare
     for i, m in enumerate(maps):
@@ -203,6 +261,7 @@ def demo_gradient_attention_relevancy():
 
 # --------------------------------------------------------------------------- Shapley
 
+
 def demo_mm_shap():
     clip = tm.trained_clip()
     b = td.make_shapes(3, seed=61)
@@ -212,6 +271,7 @@ def demo_mm_shap():
     fig = Figure(figsize=(9, 5.2), layout="constrained")
     for i in range(len(b)):
         for k, (caption, kind) in enumerate([(good[i], "matching"), (wrong[i], "colour swapped")]):
+
             def value(text_mask, image_mask, caption=caption, image=b.images[i]):
                 m = len(text_mask)
                 toks = caption.repeat(m, 1)
@@ -224,21 +284,45 @@ def demo_mm_shap():
 
             res = mm_shap(value, n_text=2, n_image=td.N_PATCHES, n_permutations=64, seed=i)
             text = " ".join(td.VOCAB[int(t)] for t in caption[1:3])
-            rows.append({"image": _label(b, i), "caption": text, "pair": kind, "t_shap": res.t_shap, "v_shap": res.v_shap,
-                         "phi_text": _rounded(res.phi_text), "phi_image": _rounded(res.phi_image),
-                         "full_score": res.full_value, "empty_score": res.empty_value,
-                         "efficiency_gap": float(res.phi_text.sum() + res.phi_image.sum() - (res.full_value - res.empty_value))})
+            rows.append(
+                {
+                    "image": _label(b, i),
+                    "caption": text,
+                    "pair": kind,
+                    "t_shap": res.t_shap,
+                    "v_shap": res.v_shap,
+                    "phi_text": _rounded(res.phi_text),
+                    "phi_image": _rounded(res.phi_image),
+                    "full_score": res.full_value,
+                    "empty_score": res.empty_value,
+                    "efficiency_gap": float(
+                        res.phi_text.sum() + res.phi_image.sum() - (res.full_value - res.empty_value)
+                    ),
+                }
+            )
             if k == 0:
                 _show(fig.add_subplot(2, 3, i + 1), b.images[i], _label(b, i))
                 lim = float(res.phi_image.abs().max())
-                _heat(fig.add_subplot(2, 3, i + 4), res.phi_image.view(td.GRID, td.GRID).numpy(),
-                      f"patch Shapley; T-SHAP {res.t_shap:.2f}", cmap="coolwarm", vmin=-lim, vmax=lim, grid=True)
+                _heat(
+                    fig.add_subplot(2, 3, i + 4),
+                    res.phi_image.view(td.GRID, td.GRID).numpy(),
+                    f"patch Shapley; T-SHAP {res.t_shap:.2f}",
+                    cmap="coolwarm",
+                    vmin=-lim,
+                    vmax=lim,
+                    grid=True,
+                )
     fig.suptitle("MM-SHAP on the toy CLIP (image-caption score; 2 words + 16 patches)")
-    return fig, {"model": "TinyCLIP (trained)", "estimator": "permutation sampling, 64 antithetic orderings",
-                 "masking": "text: <mask> token; image: patch set to background 0.25", "examples": rows}
+    return fig, {
+        "model": "TinyCLIP (trained)",
+        "estimator": "permutation sampling, 64 antithetic orderings",
+        "masking": "text: <mask> token; image: patch set to background 0.25",
+        "examples": rows,
+    }
 
 
 # --------------------------------------------------------------------------- lens / DLA / patching
+
 
 def _llava_prompt(question: int, n: int = 1) -> torch.Tensor:
     return td.question_tokens(torch.full((n,), question))
@@ -266,11 +350,14 @@ def demo_logit_lens():
     ax2.legend(fontsize=7)
     fig.suptitle(f"Logit lens on the toy LLaVA ({_label(b)}, 'colour ?')")
     top = lens[:, -1].argmax(-1)
-    return fig, {"model": "TinyLLaVA (trained)", "positions": LLAVA_POSITIONS,
-                 "layers": ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]],
-                 "top_token_last_position": [td.VOCAB[int(t)] for t in top],
-                 "p_answer_last_position": _rounded(probs[:, -1, answer]),
-                 "max_abs_diff_last_layer_vs_model_logits": float((lens[-1] - logits[0]).abs().max())}
+    return fig, {
+        "model": "TinyLLaVA (trained)",
+        "positions": LLAVA_POSITIONS,
+        "layers": ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]],
+        "top_token_last_position": [td.VOCAB[int(t)] for t in top],
+        "p_answer_last_position": _rounded(probs[:, -1, answer]),
+        "max_abs_diff_last_layer_vs_model_logits": float((lens[-1] - logits[0]).abs().max()),
+    }
 
 
 def demo_direct_logit_attribution():
@@ -302,11 +389,19 @@ def demo_direct_logit_attribution():
     ax.set_xticks(range(len(vals)), names, rotation=60, fontsize=7)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_ylabel("contribution to logit('yellow')")
-    fig.suptitle(f"Direct logit attribution, toy LLaVA ({_label(b)}, 'colour ?'); "
-                 f"sum {sum(vals):.3f} + bias {float(res.bias):.3f} = logit {float(logits[0, -1, answer]):.3f}", fontsize=9)
-    return fig, {"model": "TinyLLaVA (trained)", "token": "yellow", "contributions": dict(zip(names, vals)),
-                 "bias_term": float(res.bias), "model_logit": float(logits[0, -1, answer]),
-                 "sum_plus_bias_minus_logit": float(sum(vals) + float(res.bias) - float(logits[0, -1, answer]))}
+    fig.suptitle(
+        f"Direct logit attribution, toy LLaVA ({_label(b)}, 'colour ?'); "
+        f"sum {sum(vals):.3f} + bias {float(res.bias):.3f} = logit {float(logits[0, -1, answer]):.3f}",
+        fontsize=9,
+    )
+    return fig, {
+        "model": "TinyLLaVA (trained)",
+        "token": "yellow",
+        "contributions": dict(zip(names, vals, strict=True)),
+        "bias_term": float(res.bias),
+        "model_logit": float(logits[0, -1, answer]),
+        "sum_plus_bias_minus_logit": float(sum(vals) + float(res.bias) - float(logits[0, -1, answer])),
+    }
 
 
 def demo_activation_patching():
@@ -330,18 +425,26 @@ def demo_activation_patching():
     _show(fig.add_subplot(gs[0, 0]), clean.images[0], "clean: red cross")
     _show(fig.add_subplot(gs[0, 1]), corrupt.images[0], "corrupted: blue cross")
     ax = fig.add_subplot(gs[0, 2])
-    _heat(ax, norm.numpy(), "fraction of logit(red)-logit(blue) restored", cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    _heat(
+        ax, norm.numpy(), "fraction of logit(red)-logit(blue) restored", cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto"
+    )
     ax.set_yticks(range(len(modules)), ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]], fontsize=7)
     ax.set_xticks(range(len(LLAVA_POSITIONS)), LLAVA_POSITIONS, rotation=90, fontsize=6)
     fig.suptitle("Activation patching (clean -> corrupted, one position at a time), toy LLaVA")
-    return fig, {"model": "TinyLLaVA (trained)", "metric": "logit(red) - logit(blue) at '?'",
-                 "clean_metric": res.clean, "corrupted_metric": res.corrupted, "positions": LLAVA_POSITIONS,
-                 "layers": ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]],
-                 "normalized_effects": _rounded(norm),
-                 "full_residual_patch_max_abs_diff": float((restored - clean_out).abs().max())}
+    return fig, {
+        "model": "TinyLLaVA (trained)",
+        "metric": "logit(red) - logit(blue) at '?'",
+        "clean_metric": res.clean,
+        "corrupted_metric": res.corrupted,
+        "positions": LLAVA_POSITIONS,
+        "layers": ["embed", *[f"block {i + 1}" for i in range(len(llava.blocks))]],
+        "normalized_effects": _rounded(norm),
+        "full_residual_patch_max_abs_diff": float((restored - clean_out).abs().max()),
+    }
 
 
 # --------------------------------------------------------------------------- probes and concepts
+
 
 def _vit_cls_states(vit, images):
     with torch.no_grad():
@@ -355,15 +458,24 @@ def demo_linear_probe():
     types_train = (train.colour * len(td.SHAPES) + train.shape) * td.N_PATCHES + train.cell
     types_test = (test.colour * len(td.SHAPES) + test.shape) * td.N_PATCHES + test.cell
     layers = ["embed", *[f"block {i + 1}" for i in range(len(vit.blocks))]]
-    tasks = {"colour": (train.colour, test.colour), "shape": (train.shape, test.shape),
-             "left half": ((train.cell % td.GRID < td.GRID // 2).long(), (test.cell % td.GRID < td.GRID // 2).long())}
+    tasks = {
+        "colour": (train.colour, test.colour),
+        "shape": (train.shape, test.shape),
+        "left half": ((train.cell % td.GRID < td.GRID // 2).long(), (test.cell % td.GRID < td.GRID // 2).long()),
+    }
     results = {}
     for task, (ytr, yte) in tasks.items():
         results[task] = []
-        for layer, a, b in zip(layers, h_train, h_test):
+        for layer, a, b in zip(layers, h_train, h_test, strict=True):
             r = probe_with_control(a, ytr, types_train, b, yte, types_test)
-            results[task].append({"layer": layer, "accuracy": r.accuracy, "control_accuracy": r.control_accuracy,
-                                  "selectivity": r.selectivity})
+            results[task].append(
+                {
+                    "layer": layer,
+                    "accuracy": r.accuracy,
+                    "control_accuracy": r.control_accuracy,
+                    "selectivity": r.selectivity,
+                }
+            )
     fig = Figure(figsize=(9, 3.4), layout="constrained")
     for k, (task, rows) in enumerate(results.items()):
         ax = fig.add_subplot(1, 3, k + 1)
@@ -376,8 +488,12 @@ def demo_linear_probe():
         if k == 0:
             ax.legend(fontsize=7)
     fig.suptitle("Linear probes on the toy ViT's [CLS] state, with control tasks (held-out accuracy)")
-    return fig, {"model": "TinyViT (trained)", "representation": "[CLS] residual stream",
-                 "control_task": "random label per (colour, shape, cell) type", "results": results}
+    return fig, {
+        "model": "TinyViT (trained)",
+        "representation": "[CLS] residual stream",
+        "control_task": "random label per (colour, shape, cell) type",
+        "results": results,
+    }
 
 
 def demo_tcav():
@@ -412,16 +528,28 @@ def demo_tcav():
     for (r, c), v in np.ndenumerate(table):
         text = f"{v:.2f}\np={corrected[r, c]:.2g}" if significant[r, c] else f"n.s.\n({v:.2f})"
         ax.text(c, r, text, ha="center", va="center", fontsize=6, color="w" if significant[r, c] else "0.4")
-    fig.suptitle(f"TCAV, toy ViT ([CLS] after the last block, centred class logits); {len(randoms)} random sets,\n"
-                 f"t-test vs random CAVs, Bonferroni x{n * n}: grey 'n.s.' = not significant at 0.05", fontsize=8)
-    return fig, {"model": "TinyViT (trained)", "layer": "blocks[-1] output, [CLS] token", "cav": "mean-difference",
-                 "concepts": list(td.COLOUR_NAMES), "classes": [f"{c} square" for c in td.COLOUR_NAMES],
-                 "random_sets": len(randoms), "test": "two-sided Student t-test, Bonferroni-corrected",
-                 "scores": _rounded(table), "p_values": _rounded(pvals), "corrected_p_values": _rounded(corrected),
-                 "significant": significant.tolist()}
+    fig.suptitle(
+        f"TCAV, toy ViT ([CLS] after the last block, centred class logits); {len(randoms)} random sets,\n"
+        f"t-test vs random CAVs, Bonferroni x{n * n}: grey 'n.s.' = not significant at 0.05",
+        fontsize=8,
+    )
+    return fig, {
+        "model": "TinyViT (trained)",
+        "layer": "blocks[-1] output, [CLS] token",
+        "cav": "mean-difference",
+        "concepts": list(td.COLOUR_NAMES),
+        "classes": [f"{c} square" for c in td.COLOUR_NAMES],
+        "random_sets": len(randoms),
+        "test": "two-sided Student t-test, Bonferroni-corrected",
+        "scores": _rounded(table),
+        "p_values": _rounded(pvals),
+        "corrected_p_values": _rounded(corrected),
+        "significant": significant.tolist(),
+    }
 
 
 # --------------------------------------------------------------------------- SAE
+
 
 def demo_sparse_autoencoder():
     vit = tm.trained_vit()
@@ -442,11 +570,15 @@ def demo_sparse_autoencoder():
     means = torch.stack([f[y == k].mean(0) for k in range(len(names))])  # [5, 64]
     features = {}
     for k, name in enumerate(names):
-        others = torch.cat([means[:k], means[k + 1:]]).amax(0)
+        others = torch.cat([means[:k], means[k + 1 :]]).amax(0)
         margin = means[k] - others  # how much more the feature fires on this token type than on any other
         j = int(margin.argmax())
-        features[name] = {"feature": j, "mean_activation": float(means[k, j]), "margin_over_other_types": float(margin[j]),
-                          "fraction_of_firing_on_this_type": float(means[k, j] / means[:, j].sum().clamp_min(1e-12))}
+        features[name] = {
+            "feature": j,
+            "mean_activation": float(means[k, j]),
+            "margin_over_other_types": float(margin[j]),
+            "fraction_of_firing_on_this_type": float(means[k, j] / means[:, j].sum().clamp_min(1e-12)),
+        }
     order = [v["feature"] for v in features.values()]
     fig = Figure(figsize=(8, 3.6), layout="constrained")
     ax = fig.add_subplot(1, 2, 1)
@@ -456,14 +588,23 @@ def demo_sparse_autoencoder():
     ax.set_xticks(range(len(order)), [f"f{j}" for j in order], fontsize=7)
     ax2 = fig.add_subplot(1, 2, 2)
     ax2.hist((f > 0).sum(1).numpy(), bins=range(0, 21), color="tab:blue")
-    ax2.set_title(f"L0 per token (mean {metrics['l0']:.1f}); var. explained {metrics['explained_variance']:.2f}", fontsize=8)
+    ax2.set_title(
+        f"L0 per token (mean {metrics['l0']:.1f}); var. explained {metrics['explained_variance']:.2f}", fontsize=8
+    )
     fig.suptitle("Sparse autoencoder (64 features) on the toy ViT's patch tokens after block 1")
-    return fig, {"model": "TinyViT (trained)", "activations": "patch tokens after block 1 (4800 x 32), scaled by 1/%.4f" % scale,
-                 "d_hidden": 64, "l1_coeff": 0.1, "metrics": metrics, "best_feature_per_token_type": features,
-                 "mean_activation_by_token_type": {n: _rounded(means[k], 5) for k, n in enumerate(names)}}
+    return fig, {
+        "model": "TinyViT (trained)",
+        "activations": "patch tokens after block 1 (4800 x 32), scaled by 1/%.4f" % scale,
+        "d_hidden": 64,
+        "l1_coeff": 0.1,
+        "metrics": metrics,
+        "best_feature_per_token_type": features,
+        "mean_activation_by_token_type": {n: _rounded(means[k], 5) for k, n in enumerate(names)},
+    }
 
 
 # --------------------------------------------------------------------------- inference-time interventions
+
 
 def demo_activation_steering():
     llava = tm.trained_llava()
@@ -493,8 +634,13 @@ def demo_activation_steering():
     ax.set_ylabel("mean P(answer) on blue images")
     ax.legend(fontsize=7)
     fig.suptitle("Activation steering in the toy LLaVA: 'colour ?' on blue objects", fontsize=9)
-    return fig, {"model": "TinyLLaVA (trained)", "layer": "blocks[0] output, last position", "strengths": strengths,
-                 "mean_answer_probability": curves, "vector_norm": float(vector.norm())}
+    return fig, {
+        "model": "TinyLLaVA (trained)",
+        "layer": "blocks[0] output, last position",
+        "strengths": strengths,
+        "mean_answer_probability": curves,
+        "vector_norm": float(vector.norm()),
+    }
 
 
 def demo_visual_contrastive_decoding():
@@ -529,8 +675,14 @@ def demo_visual_contrastive_decoding():
             ax.legend(fontsize=6)
     fig.suptitle("Visual contrastive decoding in the toy LLaVA: 'colour ?' (beta = 0.1)")
     plain_gap = float((contrastive_logits(logits, distorted, alpha=0.0, beta=0.0) - logits).abs().max())
-    return fig, {"model": "TinyLLaVA (trained)", "distortion": "diffusion noise, step 999 of 1000",
-                 "alphas": alphas, "beta": 0.1, "alpha0_max_abs_diff_from_plain_logits": plain_gap, "examples": rows}
+    return fig, {
+        "model": "TinyLLaVA (trained)",
+        "distortion": "diffusion noise, step 999 of 1000",
+        "alphas": alphas,
+        "beta": 0.1,
+        "alpha0_max_abs_diff_from_plain_logits": plain_gap,
+        "examples": rows,
+    }
 
 
 DEMOS: dict[str, Callable[[], tuple[Figure, dict]]] = {

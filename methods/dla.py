@@ -60,9 +60,13 @@ def frozen_norm_scale(resid: torch.Tensor, parts: NormParts) -> torch.Tensor:
     return (spread + eps).rsqrt()
 
 
-def direct_logit_attribution(components: Mapping[str, torch.Tensor], final_norm: nn.Module | None,
-                             unembed_weight: torch.Tensor, token: int,
-                             unembed_bias: torch.Tensor | None = None) -> LogitAttribution:
+def direct_logit_attribution(
+    components: Mapping[str, torch.Tensor],
+    final_norm: nn.Module | None,
+    unembed_weight: torch.Tensor,
+    token: int,
+    unembed_bias: torch.Tensor | None = None,
+) -> LogitAttribution:
     """Attribute the logit of ``token`` to residual-stream components.
 
     ``components`` maps names to tensors ``[..., d]`` that sum to the final residual stream (the

@@ -33,6 +33,7 @@ class HFAdapterError(ValueError):
 @dataclass
 class Readout:
     """How the read-out position of the residual stream becomes the model's logits."""
+
     norm: nn.Module | None  # the final norm (LayerNorm or RMSNorm)
     weight: torch.Tensor  # [V, d] linear map after the norm, for direct logit attribution
     bias: torch.Tensor | None
@@ -97,8 +98,9 @@ class HFModel:
         if self.kind == "vit":
             return Readout(self.final_norm, m.classifier.weight, m.classifier.bias, m.classifier)
         with torch.no_grad():  # CLIP: the read-out depends on the captions
-            text = F.normalize(m.get_text_features(input_ids=inputs["input_ids"],
-                                                   attention_mask=inputs.get("attention_mask")), dim=-1)
+            text = F.normalize(
+                m.get_text_features(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask")), dim=-1
+            )
         scale = m.logit_scale.exp()
 
         def clip_logits(h: torch.Tensor) -> torch.Tensor:
@@ -133,15 +135,19 @@ class HFModel:
             out = self.model(**inputs, output_attentions=True)
         atts = out.vision_model_output.attentions if self.kind == "clip" else out.attentions
         if not atts or len(atts) != len(self.layers) or any(a is None for a in atts):
-            raise HFAdapterError(f"{type(self.model).__name__} returned no attention probabilities even with "
-                                 "eager attention; load it with attn_implementation='eager'")
+            raise HFAdapterError(
+                f"{type(self.model).__name__} returned no attention probabilities even with "
+                "eager attention; load it with attn_implementation='eager'"
+            )
         return (out.logits_per_image if self.kind == "clip" else out.logits), list(atts)
 
     def repeat(self, inputs: Inputs, n: int) -> Inputs:
         """``n`` copies of a one-example input (Qwen2-VL's unbatched patches are repeated whole;
         CLIP's captions are shared by all copies of the image)."""
-        return {k: v if self.kind == "clip" and k != "pixel_values" else v.repeat(n, *[1] * (v.dim() - 1))
-                for k, v in inputs.items()}
+        return {
+            k: v if self.kind == "clip" and k != "pixel_values" else v.repeat(n, *[1] * (v.dim() - 1))
+            for k, v in inputs.items()
+        }
 
     # ------------------------------------------------------------------ images
     def image_size(self) -> tuple[int, int]:
@@ -175,8 +181,11 @@ class HFModel:
     def with_images(self, inputs: Inputs, images: torch.Tensor) -> Inputs:
         """``inputs`` with the text repeated for each of ``images`` ``[M, C, H, W]``."""
         m = len(images)
-        out = {k: v.expand(m, *v.shape[1:]) if v.shape[0] == 1 else v
-               for k, v in inputs.items() if k not in ("pixel_values", "image_grid_thw", "images")}
+        out = {
+            k: v.expand(m, *v.shape[1:]) if v.shape[0] == 1 else v
+            for k, v in inputs.items()
+            if k not in ("pixel_values", "image_grid_thw", "images")
+        }
         if self.kind == "clip":  # CLIP: the captions stay as they are, one score per caption
             out = {k: v for k, v in inputs.items() if k not in ("pixel_values", "images")}
         return {**out, **self.pixel_inputs(images)}
@@ -228,8 +237,7 @@ def adapt(model: nn.Module) -> HFModel:
     cfg = getattr(model, "config", None)
     model_type = getattr(cfg, "model_type", None)
     if model_type == "vit" and hasattr(model, "classifier"):
-        return HFModel(model, "vit", list(model.vit.encoder.layer), model.vit.layernorm,
-                       list(model.vit.encoder.layer))
+        return HFModel(model, "vit", list(model.vit.encoder.layer), model.vit.layernorm, list(model.vit.encoder.layer))
     if model_type == "clip" and hasattr(model, "vision_model"):
         layers = list(model.vision_model.encoder.layers)
         return HFModel(model, "clip", layers, model.vision_model.post_layernorm, layers)
@@ -242,12 +250,17 @@ def adapt(model: nn.Module) -> HFModel:
             vision, token = list(model.model.visual.blocks), cfg.image_token_id
         kind = "llava" if model_type == "llava" else "qwen2-vl"
         return HFModel(model, kind, layers, norm, vision, token)
-    if hasattr(model, "get_output_embeddings") and model.get_output_embeddings() is not None \
-            and hasattr(model, "model"):
+    if (
+        hasattr(model, "get_output_embeddings")
+        and model.get_output_embeddings() is not None
+        and hasattr(model, "model")
+    ):
         layers, norm = _decoder_parts(model.model)
         return HFModel(model, "causal-lm", layers, norm)
-    raise HFAdapterError(f"no adapter for {type(model).__name__} (model_type {model_type!r}); supported: ViT "
-                         "image classifiers, CLIP, LLaVA, Qwen2-VL and decoder-only language models")
+    raise HFAdapterError(
+        f"no adapter for {type(model).__name__} (model_type {model_type!r}); supported: ViT "
+        "image classifiers, CLIP, LLaVA, Qwen2-VL and decoder-only language models"
+    )
 
 
 @contextmanager
@@ -261,8 +274,10 @@ def eager_attention(model: nn.Module) -> Iterator[None]:
     try:
         model.set_attn_implementation("eager")
     except Exception as exc:  # a model class without the attention interface
-        raise HFAdapterError(f"cannot switch {type(model).__name__} to eager attention ({exc}); load it "
-                             "with attn_implementation='eager' to read attention probabilities") from exc
+        raise HFAdapterError(
+            f"cannot switch {type(model).__name__} to eager attention ({exc}); load it "
+            "with attn_implementation='eager' to read attention probabilities"
+        ) from exc
     try:
         yield
     finally:
@@ -270,6 +285,7 @@ def eager_attention(model: nn.Module) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------- synthetic inputs
+
 
 def _text_ids(vocab: int, n: int, avoid: set[int], g: torch.Generator) -> list[int]:
     allowed = torch.tensor([t for t in range(3, vocab) if t not in avoid])
@@ -294,8 +310,16 @@ def example_inputs(hfm: HFModel, seed: int = 0, n_text: int = 6, image: torch.Te
     if hfm.kind == "vit":
         return {"pixel_values": (image if image is not None else example_image(hfm, seed))[None]}
     text_cfg = cfg.text_config if hfm.kind in ("llava", "qwen2-vl", "clip") else cfg
-    specials = {getattr(cfg, k, None) for k in ("image_token_index", "image_token_id", "video_token_id",
-                                                 "vision_start_token_id", "vision_end_token_id")}
+    specials = {
+        getattr(cfg, k, None)
+        for k in (
+            "image_token_index",
+            "image_token_id",
+            "video_token_id",
+            "vision_start_token_id",
+            "vision_end_token_id",
+        )
+    }
     words = _text_ids(text_cfg.vocab_size, n_text, specials, g)
     if hfm.kind == "causal-lm":
         return {"input_ids": torch.tensor([words])}
@@ -309,6 +333,11 @@ def example_inputs(hfm: HFModel, seed: int = 0, n_text: int = 6, image: torch.Te
         ids = words[:1] + [hfm.image_token_id] * n_img + words[1:]
     else:
         n_img = gh * gw // hfm.vision_config().spatial_merge_size ** 2
-        ids = words[:1] + [cfg.vision_start_token_id] + [hfm.image_token_id] * n_img + \
-            [cfg.vision_end_token_id] + words[1:]
+        ids = (
+            words[:1]
+            + [cfg.vision_start_token_id]
+            + [hfm.image_token_id] * n_img
+            + [cfg.vision_end_token_id]
+            + words[1:]
+        )
     return {"input_ids": torch.tensor([ids]), **hfm.pixel_inputs(img[None])}

@@ -37,6 +37,7 @@ def _need_image(hfm: HFModel, method: str) -> None:
 
 # ---------------------------------------------------------------------- residual stream
 
+
 def residual_stream(hfm: HFModel, inputs: Inputs) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """The logits and the ``L + 1`` residual-stream states (before block 0 and after each)."""
     sites = hfm.residual_sites()
@@ -53,8 +54,7 @@ def logit_lens(hfm: HFModel, inputs: Inputs) -> torch.Tensor:
     _, states = residual_stream(hfm, inputs)
     position = hfm.readout_position()
     with torch.no_grad():
-        return torch.stack([readout.logits(readout.norm(h if position is None else h[:, position]))
-                            for h in states])
+        return torch.stack([readout.logits(readout.norm(h if position is None else h[:, position])) for h in states])
 
 
 def direct_logit_attribution(hfm: HFModel, inputs: Inputs, target: int, position: int = -1) -> LogitAttribution:
@@ -72,19 +72,31 @@ def direct_logit_attribution(hfm: HFModel, inputs: Inputs, target: int, position
     gap = float((sum(comps.values()) - final).abs().max())
     scale = float(final.abs().max())
     if gap > 1e-4 * max(scale, 1.0):
-        raise HFAdapterError(f"the blocks of {type(hfm.model).__name__} do not add their attention and MLP outputs "
-                             f"to the residual stream (mismatch {gap:.3g}); direct logit attribution needs "
-                             "pre-norm residual blocks")
+        raise HFAdapterError(
+            f"the blocks of {type(hfm.model).__name__} do not add their attention and MLP outputs "
+            f"to the residual stream (mismatch {gap:.3g}); direct logit attribution needs "
+            "pre-norm residual blocks"
+        )
     with torch.no_grad():
         return _dla(comps, readout.norm, readout.weight, target, readout.bias)
 
 
 # ---------------------------------------------------------------------- interventions
 
-def activation_patching(hfm: HFModel, clean: Inputs, target: int, foil: int | None = None,
-                        corrupted: Inputs | None = None, positions: Sequence[int] | None = None,
-                        layers: Sequence[int] | None = None, batch_size: int = 16, noise_draws: int = 5,
-                        noise_positions: Sequence[int] | None = None, seed: int = 0) -> patching.PatchingResult:
+
+def activation_patching(
+    hfm: HFModel,
+    clean: Inputs,
+    target: int,
+    foil: int | None = None,
+    corrupted: Inputs | None = None,
+    positions: Sequence[int] | None = None,
+    layers: Sequence[int] | None = None,
+    batch_size: int = 16,
+    noise_draws: int = 5,
+    noise_positions: Sequence[int] | None = None,
+    seed: int = 0,
+) -> patching.PatchingResult:
     """Patch the clean residual stream, one (layer, position) at a time, into a corrupted run.
 
     The metric is ``logit(target) - logit(foil)`` (or the target logit) at the last position.
@@ -106,10 +118,12 @@ def activation_patching(hfm: HFModel, clean: Inputs, target: int, foil: int | No
     runs: patching.Run | list = corrupted_run
     if corrupted is None:
         where = noise_positions if noise_positions is not None else hfm.image_positions(clean)
-        runs = patching.noise_corruptions(corrupted_run, InputOf(hfm.layers[0]), where, hfm.embedding_std(),
-                                          noise_draws, seed=seed)
-    return patching.activation_patching(lambda: hfm.logits(clean), runs, chosen, metric, positions,
-                                        batch_size=batch_size)
+        runs = patching.noise_corruptions(
+            corrupted_run, InputOf(hfm.layers[0]), where, hfm.embedding_std(), noise_draws, seed=seed
+        )
+    return patching.activation_patching(
+        lambda: hfm.logits(clean), runs, chosen, metric, positions, batch_size=batch_size
+    )
 
 
 def residual_at(hfm: HFModel, inputs: Inputs, layer: int, position: int = -1) -> torch.Tensor:
@@ -119,8 +133,9 @@ def residual_at(hfm: HFModel, inputs: Inputs, layer: int, position: int = -1) ->
 
 
 @contextmanager
-def steer(hfm: HFModel, layer: int, vector: torch.Tensor, strength: float = 1.0,
-          positions: Sequence[int] | None = None) -> Iterator[None]:
+def steer(
+    hfm: HFModel, layer: int, vector: torch.Tensor, strength: float = 1.0, positions: Sequence[int] | None = None
+) -> Iterator[None]:
     """Add ``strength * vector`` to the residual stream at ``layer`` (index into the ``L + 1``
     sites) at absolute ``positions``, also during ``generate()``: generated tokens are touched
     only if ``positions`` names them (``-1``: the newest token of every step)."""
@@ -128,9 +143,15 @@ def steer(hfm: HFModel, layer: int, vector: torch.Tensor, strength: float = 1.0,
         yield
 
 
-def contrastive_decoding(hfm: HFModel, inputs: Inputs, image: torch.Tensor, alpha: float = 1.0,
-                         beta: float = 0.1, noise_step: int = 500, seed: int = 0
-                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def contrastive_decoding(
+    hfm: HFModel,
+    inputs: Inputs,
+    image: torch.Tensor,
+    alpha: float = 1.0,
+    beta: float = 0.1,
+    noise_step: int = 500,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Visual contrastive decoding at the last position: ``(logits, distorted_logits, vcd_logits)``."""
     if hfm.kind not in ("llava", "qwen2-vl"):
         raise HFAdapterError("visual contrastive decoding needs an image-conditioned language model")
@@ -143,9 +164,18 @@ def contrastive_decoding(hfm: HFModel, inputs: Inputs, image: torch.Tensor, alph
 
 # ---------------------------------------------------------------------- gradients
 
-def integrated_gradients(hfm: HFModel, inputs: Inputs, image: torch.Tensor, target: int,
-                         baseline: torch.Tensor | None = None, steps: int = 32, position: int = -1,
-                         rule: str = "gauss-legendre", batch_size: int = 16) -> torch.Tensor:
+
+def integrated_gradients(
+    hfm: HFModel,
+    inputs: Inputs,
+    image: torch.Tensor,
+    target: int,
+    baseline: torch.Tensor | None = None,
+    steps: int = 32,
+    position: int = -1,
+    rule: str = "gauss-legendre",
+    batch_size: int = 16,
+) -> torch.Tensor:
     """Integrated gradients of the target score with respect to the image pixels ``[C, H, W]``.
 
     Default baseline: the zero image (the normalised dataset mean); for Qwen2-VL, a uniform
@@ -155,8 +185,9 @@ def integrated_gradients(hfm: HFModel, inputs: Inputs, image: torch.Tensor, targ
     _need_image(hfm, "integrated gradients")
     if baseline is None and hfm.kind == "qwen2-vl":
         baseline = image.mean(dim=(1, 2), keepdim=True).expand_as(image)
-    return attribution.integrated_gradients(_score_fn(hfm, inputs, target, position), image, baseline,
-                                            steps, rule, batch_size)
+    return attribution.integrated_gradients(
+        _score_fn(hfm, inputs, target, position), image, baseline, steps, rule, batch_size
+    )
 
 
 def default_cam_layer(hfm: HFModel) -> torch.nn.Module:
@@ -172,15 +203,22 @@ def default_cam_layer(hfm: HFModel) -> torch.nn.Module:
     return hfm.vision_layers[-1]
 
 
-def grad_cam(hfm: HFModel, inputs: Inputs, image: torch.Tensor, target: int,
-             layer: torch.nn.Module | None = None, position: int = -1) -> torch.Tensor:
+def grad_cam(
+    hfm: HFModel,
+    inputs: Inputs,
+    image: torch.Tensor,
+    target: int,
+    layer: torch.nn.Module | None = None,
+    position: int = -1,
+) -> torch.Tensor:
     """Grad-CAM ``[h, w]`` over the vision encoder's patch grid (default layer: see
     :func:`default_cam_layer`); Qwen2-VL's merge-ordered, unbatched patches are regridded."""
     _need_image(hfm, "Grad-CAM")
     layer = layer if layer is not None else default_cam_layer(hfm)
     hw = tuple(image.shape[-2:])
-    cam = attribution.grad_cam(_score_fn(hfm, inputs, target, position), layer, image[None],
-                               reshape=lambda t: hfm.vision_grid(t, hw))
+    cam = attribution.grad_cam(
+        _score_fn(hfm, inputs, target, position), layer, image[None], reshape=lambda t: hfm.vision_grid(t, hw)
+    )
     return cam[0]
 
 
@@ -196,8 +234,9 @@ def attention_rollout(hfm: HFModel, inputs: Inputs, head_fusion: str = "mean") -
     return attention.attention_rollout(attentions(hfm, inputs), head_fusion)
 
 
-def attention_flow(hfm: HFModel, inputs: Inputs, output_tokens: Sequence[int] = (-1,),
-                   max_nodes: int = attention.MAX_FLOW_NODES) -> attention.AttentionFlow:
+def attention_flow(
+    hfm: HFModel, inputs: Inputs, output_tokens: Sequence[int] = (-1,), max_nodes: int = attention.MAX_FLOW_NODES
+) -> attention.AttentionFlow:
     """Attention flow for example 0 into ``output_tokens`` (negative = from the end), refused with
     a clear message above ``max_nodes`` graph nodes."""
     atts = attentions(hfm, inputs)
@@ -218,19 +257,30 @@ def relevancy(hfm: HFModel, inputs: Inputs, target: int, position: int = -1) -> 
 
 # ---------------------------------------------------------------------- Shapley
 
+
 def text_players(hfm: HFModel, inputs: Inputs, caption: int = 0) -> list[int]:
     """Positions of the text tokens that MM-SHAP masks: all but the first token (BOS) and image or
     vision markers; for CLIP, the scored caption's tokens between its first and last."""
     ids = inputs["input_ids"][caption if hfm.kind == "clip" else 0]
     cfg = hfm.config
-    specials = {getattr(cfg, k, None) for k in ("image_token_index", "image_token_id",
-                                                 "vision_start_token_id", "vision_end_token_id")}
+    specials = {
+        getattr(cfg, k, None)
+        for k in ("image_token_index", "image_token_id", "vision_start_token_id", "vision_end_token_id")
+    }
     last = len(ids) - 1 if hfm.kind == "clip" else len(ids)
     return [i for i in range(1, last) if int(ids[i]) not in specials]
 
 
-def mm_shap(hfm: HFModel, inputs: Inputs, image: torch.Tensor, target: int, group: tuple[int, int] = (2, 2),
-            mask_token: int = 0, n_permutations: int = 64, seed: int = 0) -> shapley.MMShapResult:
+def mm_shap(
+    hfm: HFModel,
+    inputs: Inputs,
+    image: torch.Tensor,
+    target: int,
+    group: tuple[int, int] = (2, 2),
+    mask_token: int = 0,
+    n_permutations: int = 64,
+    seed: int = 0,
+) -> shapley.MMShapResult:
     """MM-SHAP of the target score: text tokens are masked with ``mask_token``, image patches
     (grouped in ``group`` blocks of the patch grid, one player per block) with the zero image
     (the normalised mean)."""
@@ -254,11 +304,13 @@ def mm_shap(hfm: HFModel, inputs: Inputs, image: torch.Tensor, target: int, grou
             rest = {k: v for k, v in inputs.items() if k != "input_ids"}
             return hfm.score(hfm.with_images({**rest, "input_ids": ids}, images), target)
 
-    return shapley.mm_shap(value, len(text_pos), rows * cols, n_permutations=n_permutations, seed=seed,
-                           image_groups=groups)
+    return shapley.mm_shap(
+        value, len(text_pos), rows * cols, n_permutations=n_permutations, seed=seed, image_groups=groups
+    )
 
 
 # ---------------------------------------------------------------------- representations
+
 
 def layer_activations(hfm: HFModel, inputs: Inputs, layer: int, position: int = -1) -> torch.Tensor:
     """Residual stream ``[B, d]`` at ``layer`` and ``position``: the features for linear probes,
@@ -266,8 +318,9 @@ def layer_activations(hfm: HFModel, inputs: Inputs, layer: int, position: int = 
     return residual_at(hfm, inputs, layer, position)
 
 
-def activations_and_gradients(hfm: HFModel, inputs: Inputs, layer: int, target: int,
-                              position: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+def activations_and_gradients(
+    hfm: HFModel, inputs: Inputs, layer: int, target: int, position: int = -1
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Residual stream ``[B, d]`` at ``layer`` and ``position`` and the target score's gradient
     with respect to it, per example (TCAV's directional derivatives)."""
     site = hfm.residual_sites()[layer]

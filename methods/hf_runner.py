@@ -23,11 +23,14 @@ from methods.catalog import UnknownMethodError, load_catalog
 from methods.runner import _finite
 from methods.toy_models import single_thread
 
-
 NEEDS_DATA = {"linear-probe", "tcav", "sparse-autoencoder"}
-_NEEDS = {"integrated-gradients": "an image input", "grad-cam": "an image input",
-          "mm-shap": "both a text and an image input", "visual-contrastive-decoding": "an image-conditioned LLM",
-          "activation-steering": "a language model"}
+_NEEDS = {
+    "integrated-gradients": "an image input",
+    "grad-cam": "an image input",
+    "mm-shap": "both a text and an image input",
+    "visual-contrastive-decoding": "an image-conditioned LLM",
+    "activation-steering": "a language model",
+}
 
 
 class CheckpointError(InvalidInput):
@@ -44,8 +47,12 @@ def load_checkpoint(path: Path | str):
     except ImportError as exc:
         raise CheckpointError("running on a checkpoint needs transformers: pip install -e '.[methods]'") from exc
     config = T.AutoConfig.from_pretrained(path, local_files_only=True)
-    classes = {"llava": T.LlavaForConditionalGeneration, "qwen2_vl": T.Qwen2VLForConditionalGeneration,
-               "vit": T.ViTForImageClassification, "clip": T.CLIPModel}
+    classes = {
+        "llava": T.LlavaForConditionalGeneration,
+        "qwen2_vl": T.Qwen2VLForConditionalGeneration,
+        "vit": T.ViTForImageClassification,
+        "clip": T.CLIPModel,
+    }
     cls = classes.get(config.model_type, T.AutoModelForCausalLM)
     try:
         return cls.from_pretrained(path, local_files_only=True).eval()
@@ -72,13 +79,17 @@ def _heat(fig: Figure, values, title: str, pos=(1, 1, 1), **kw):
 def _run_method(method_id: str, hfm, inputs, image, target: int) -> tuple[Figure, dict]:
     """Run one method; the figure and the numbers."""
     from methods import hf_methods as H
+
     fig = Figure(figsize=(7, 4), layout="constrained")
     grid = hfm.patch_grid() if hfm.has_image else None
     if method_id == "integrated-gradients":
         attr = H.integrated_gradients(hfm, inputs, image, target, steps=32)
         _heat(fig, attr.abs().sum(0), "|IG| per pixel", cmap="magma")
-        return fig, {"sum_attributions": float(attr.sum()), "steps": 32,
-                     "abs_attribution_per_pixel": attr.abs().sum(0).tolist()}
+        return fig, {
+            "sum_attributions": float(attr.sum()),
+            "steps": 32,
+            "abs_attribution_per_pixel": attr.abs().sum(0).tolist(),
+        }
     if method_id == "grad-cam":
         cam = H.grad_cam(hfm, inputs, image, target)
         _heat(fig, cam, "Grad-CAM over the patch grid", cmap="jet")
@@ -112,8 +123,10 @@ def _run_method(method_id: str, hfm, inputs, image, target: int) -> tuple[Figure
         ax.set_ylabel(f"P(target {target}) read at each layer")
         with torch.no_grad():
             logits = hfm.logits(inputs)
-        return fig, {"p_target_per_layer": probs.tolist(),
-                     "max_abs_diff_last_layer_vs_model_logits": float((lens[-1] - logits).abs().max())}
+        return fig, {
+            "p_target_per_layer": probs.tolist(),
+            "max_abs_diff_last_layer_vs_model_logits": float((lens[-1] - logits).abs().max()),
+        }
     if method_id == "direct-logit-attribution":
         res = H.direct_logit_attribution(hfm, inputs, target)
         names = list(res.contributions)
@@ -121,8 +134,12 @@ def _run_method(method_id: str, hfm, inputs, image, target: int) -> tuple[Figure
         ax = fig.add_subplot(1, 1, 1)
         ax.bar(range(len(vals)), vals, color=["tab:green" if v > 0 else "tab:red" for v in vals])
         ax.set_xticks(range(len(vals)), names, rotation=60, fontsize=7)
-        return fig, {"contributions": dict(zip(names, vals)), "bias_term": float(res.bias), "logit": float(res.logit),
-                     "sum_plus_bias_minus_logit": float(res.total() + res.bias - res.logit)}
+        return fig, {
+            "contributions": dict(zip(names, vals, strict=True)),
+            "bias_term": float(res.bias),
+            "logit": float(res.logit),
+            "sum_plus_bias_minus_logit": float(res.total() + res.bias - res.logit),
+        }
     if method_id == "activation-patching":
         return _patching(fig, H, hfm, inputs, image, target)
     if method_id == "activation-steering":
@@ -132,8 +149,12 @@ def _run_method(method_id: str, hfm, inputs, image, target: int) -> tuple[Figure
         ax = fig.add_subplot(1, 1, 1)
         ax.bar(["text", "image"], [res.t_shap, res.v_shap])
         ax.set_ylim(0, 1)
-        return fig, {"t_shap": res.t_shap, "v_shap": res.v_shap, "phi_text": res.phi_text.tolist(),
-                     "phi_image_groups": res.phi_image.tolist()}
+        return fig, {
+            "t_shap": res.t_shap,
+            "v_shap": res.v_shap,
+            "phi_text": res.phi_text.tolist(),
+            "phi_image_groups": res.phi_image.tolist(),
+        }
     if method_id == "visual-contrastive-decoding":
         plain, distorted, vcd = H.contrastive_decoding(hfm, inputs, image)
         top = plain.topk(5).indices
@@ -153,18 +174,24 @@ def _patching(fig, H, hfm, inputs, image, target):
         corruption = "Gaussian noise (3 embedding std) on the image tokens, 3 draws"
     else:
         from methods.hf import example_inputs
+
         other = hfm.with_images(inputs, (-image)[None]) if hfm.has_image else example_inputs(hfm, seed=1)
         res = H.activation_patching(hfm, inputs, target, corrupted=other)
         corruption = "the negated image" if hfm.has_image else "other random tokens (seed 1)"
     _heat(fig, res.normalized(), "fraction of the target logit restored", cmap="RdBu_r", vmin=-1, vmax=1)
-    return fig, {"corruption": corruption, "clean": res.clean, "corrupted": res.corrupted,
-                 "normalized_effects": res.normalized().tolist()}
+    return fig, {
+        "corruption": corruption,
+        "clean": res.clean,
+        "corrupted": res.corrupted,
+        "normalized_effects": res.normalized().tolist(),
+    }
 
 
 def _steering(fig, H, hfm, inputs, image, target):
     if not hfm.is_language_model:
         raise CheckpointError("activation steering here steers a language model's generation")
     from methods.hf import example_inputs
+
     layer = len(hfm.layers) // 2
     other = example_inputs(hfm, seed=1, image=image if hfm.has_image else None)
     vector = H.residual_at(hfm, other, layer)[0] - H.residual_at(hfm, inputs, layer)[0]
@@ -186,16 +213,21 @@ def run_on_checkpoint(method_id: str, model_path: Path | str, out_dir: Path | st
     if method_id not in entries:
         raise UnknownMethodError(method_id, list(entries))
     if method_id in NEEDS_DATA:
-        raise CheckpointError(f"{method_id} needs a data set of labelled or many inputs, not one checkpoint: collect "
-                              "activations with methods.hf_methods.layer_activations (see methods/README.md)")
+        raise CheckpointError(
+            f"{method_id} needs a data set of labelled or many inputs, not one checkpoint: collect "
+            "activations with methods.hf_methods.layer_activations (see methods/README.md)"
+        )
     from methods.hf import HFAdapterError, adapt, example_image, example_inputs
+
     model = load_checkpoint(model_path)
     start = time.perf_counter()
     try:
         hfm = adapt(model)
         if method_id not in applicable_methods(hfm.kind):
-            raise HFAdapterError(f"it needs {_NEEDS.get(method_id, 'another kind of model')}; methods for a "
-                                 f"{hfm.kind} model: {', '.join(applicable_methods(hfm.kind))}")
+            raise HFAdapterError(
+                f"it needs {_NEEDS.get(method_id, 'another kind of model')}; methods for a "
+                f"{hfm.kind} model: {', '.join(applicable_methods(hfm.kind))}"
+            )
         image = example_image(hfm, seed).to(model.dtype) if hfm.kind != "causal-lm" else None
         inputs = example_inputs(hfm, seed, image=image)
         with single_thread():
@@ -205,17 +237,28 @@ def run_on_checkpoint(method_id: str, model_path: Path | str, out_dir: Path | st
     except ValueError as exc:  # e.g. the attention-flow size limit
         raise CheckpointError(str(exc)) from exc
     name = Path(model_path).name
-    figure.suptitle(f"{entries[method_id].name} on {type(model).__name__} ({name}); synthetic input, seed {seed}",
-                    fontsize=9)
+    figure.suptitle(
+        f"{entries[method_id].name} on {type(model).__name__} ({name}); synthetic input, seed {seed}", fontsize=9
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{method_id}.png"
     figure.savefig(png, dpi=110, bbox_inches="tight")
-    result = _finite({"id": method_id, "name": entries[method_id].name, "model": str(model_path),
-                      "model_class": type(model).__name__, "kind": hfm.kind,
-                      "input": f"synthetic: seeded random text tokens and image (seed {seed})",
-                      "target": _target(hfm, inputs), "figure": png.name, "torch_version": torch.__version__,
-                      "seconds": round(time.perf_counter() - start, 3), "results": numbers})
+    result = _finite(
+        {
+            "id": method_id,
+            "name": entries[method_id].name,
+            "model": str(model_path),
+            "model_class": type(model).__name__,
+            "kind": hfm.kind,
+            "input": f"synthetic: seeded random text tokens and image (seed {seed})",
+            "target": _target(hfm, inputs),
+            "figure": png.name,
+            "torch_version": torch.__version__,
+            "seconds": round(time.perf_counter() - start, 3),
+            "results": numbers,
+        }
+    )
     (out_dir / f"{method_id}.json").write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return result
 
@@ -223,8 +266,10 @@ def run_on_checkpoint(method_id: str, model_path: Path | str, out_dir: Path | st
 def applicable_methods(kind: str) -> list[str]:
     """Method ids that run on a checkpoint of this kind."""
     image = {"integrated-gradients", "grad-cam"}
-    only = {"mm-shap": {"llava", "qwen2-vl", "clip"}, "visual-contrastive-decoding": {"llava", "qwen2-vl"},
-            "activation-steering": {"causal-lm", "llava", "qwen2-vl"}}
+    only = {
+        "mm-shap": {"llava", "qwen2-vl", "clip"},
+        "visual-contrastive-decoding": {"llava", "qwen2-vl"},
+        "activation-steering": {"causal-lm", "llava", "qwen2-vl"},
+    }
     ids = [e.id for e in load_catalog() if e.id not in NEEDS_DATA]
     return [i for i in ids if (i not in image or kind != "causal-lm") and kind in only.get(i, {kind})]
-

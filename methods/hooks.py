@@ -25,6 +25,7 @@ class InputOf:
     models it is the only place where the merged image features (not the ``<image>``
     placeholder embeddings) can be read or patched.
     """
+
     module: nn.Module
 
 
@@ -44,17 +45,20 @@ def _replace_first(output, new):
 def _attach(site: Site, fn: EditFn, prepend: bool = False):
     """Register ``fn`` on ``site``; a non-None return value replaces the tensor there."""
     if isinstance(site, InputOf):
+
         def pre_hook(module, args, kwargs):
             if args:
                 new = fn(args[0], kwargs)
                 return None if new is None else ((new, *args[1:]), kwargs)
             new = fn(kwargs["hidden_states"], kwargs)
             return None if new is None else (args, {**kwargs, "hidden_states": new})
+
         return site.module.register_forward_pre_hook(pre_hook, with_kwargs=True, prepend=prepend)
 
     def hook(module, args, kwargs, output):
         new = fn(_first(output), kwargs)
         return None if new is None else _replace_first(output, new)
+
     return site.register_forward_hook(hook, with_kwargs=True, prepend=prepend)
 
 
@@ -71,8 +75,9 @@ def _attached(pairs: Sequence[tuple[Site, EditFn]], prepend: bool = False) -> It
 
 
 @contextmanager
-def record(sites: Mapping[str, Site], *, retain_grad: bool = False,
-           detach: bool = False) -> Iterator[dict[str, torch.Tensor]]:
+def record(
+    sites: Mapping[str, Site], *, retain_grad: bool = False, detach: bool = False
+) -> Iterator[dict[str, torch.Tensor]]:
     """Record the tensor at each named site during the forward passes run inside the block.
 
     Yields a dict filled as the modules run (the last call wins). With ``retain_grad=True`` the
@@ -86,6 +91,7 @@ def record(sites: Mapping[str, Site], *, retain_grad: bool = False,
             if retain_grad and out.requires_grad:
                 out.retain_grad()
             store[name] = out.detach() if detach else out
+
         return fn
 
     with _attached([(site, keep(name)) for name, site in sites.items()]):
@@ -121,8 +127,10 @@ def local_positions(positions: Sequence[int], length: int, offset: int | None) -
     for p in positions:
         a = p + total if p < 0 else p
         if offset is None and not 0 <= a < length:
-            raise IndexError(f"position {p} is outside a sequence of {length} tokens (and this hook site "
-                             "receives no cache_position to say where the call starts)")
+            raise IndexError(
+                f"position {p} is outside a sequence of {length} tokens (and this hook site "
+                "receives no cache_position to say where the call starts)"
+            )
         if (offset or 0) <= a < total and a - (offset or 0) not in local:
             local.append(a - (offset or 0))
             absolute.append(a)
@@ -130,9 +138,13 @@ def local_positions(positions: Sequence[int], length: int, offset: int | None) -
 
 
 @contextmanager
-def edit_positions(site: Site, positions: Sequence[int],
-                   fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], dim: int = 1,
-                   prepend: bool = False) -> Iterator[None]:
+def edit_positions(
+    site: Site,
+    positions: Sequence[int],
+    fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    dim: int = 1,
+    prepend: bool = False,
+) -> Iterator[None]:
     """Replace the slices of ``site``'s tensor at absolute ``positions`` along ``dim`` by
     ``fn(selected, absolute_positions)`` (see :func:`local_positions` for how positions are
     read); other positions are left untouched."""
@@ -149,8 +161,9 @@ def edit_positions(site: Site, positions: Sequence[int],
         yield
 
 
-def output_and_gradient(score_fn: Callable[[torch.Tensor], torch.Tensor], layer: Site,
-                        inputs) -> tuple[torch.Tensor, torch.Tensor]:
+def output_and_gradient(
+    score_fn: Callable[[torch.Tensor], torch.Tensor], layer: Site, inputs
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The tensor at ``layer`` on ``inputs`` and the gradient of ``score_fn(inputs).sum()`` with
     respect to it, both detached.
 
@@ -174,6 +187,7 @@ def gradient_leaves(sites: Mapping[str, Site]) -> Iterator[dict[str, torch.Tenso
         def fn(out, kwargs):
             store[name] = out.detach().requires_grad_(True)
             return store[name]
+
         return fn
 
     with _attached([(site, leaf(name)) for name, site in sites.items()]):

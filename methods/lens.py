@@ -11,8 +11,9 @@ from torch import nn
 from methods.hooks import record
 
 
-def residual_stream(run: Callable[[], torch.Tensor], modules: Sequence[nn.Module]
-                    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def residual_stream(
+    run: Callable[[], torch.Tensor], modules: Sequence[nn.Module]
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Run ``run()`` and return its output plus the outputs of ``modules`` in order - pass the
     embedding hook and every block to get the residual stream before and after each block."""
     with record({str(i): m for i, m in enumerate(modules)}) as store:
@@ -20,8 +21,11 @@ def residual_stream(run: Callable[[], torch.Tensor], modules: Sequence[nn.Module
     return output, [store[str(i)] for i in range(len(modules))]
 
 
-def logit_lens(hidden_states: Sequence[torch.Tensor], final_norm: Callable[[torch.Tensor], torch.Tensor] | None,
-               unembed: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+def logit_lens(
+    hidden_states: Sequence[torch.Tensor],
+    final_norm: Callable[[torch.Tensor], torch.Tensor] | None,
+    unembed: Callable[[torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
     """Decode each hidden state ``[..., d]`` to logits ``[..., V]``; returns ``[L, ..., V]``.
 
     Applied to the last block's output this is exactly the model's own read-out, so the lens at

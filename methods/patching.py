@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from methods.hooks import Site, edit_output, edit_positions, local_positions, record, step_offset
+from methods.hooks import Site, edit_output, edit_positions, local_positions, record
 
 Run = Callable[..., torch.Tensor]
 Metric = Callable[[torch.Tensor], torch.Tensor | float]
@@ -28,8 +28,9 @@ def record_activations(run: Run, modules: Sequence[Site]) -> tuple[torch.Tensor,
     return out, [store[str(i)] for i in range(len(modules))]
 
 
-def run_with_patch(run: Run, module: Site, value: torch.Tensor,
-                   positions: Sequence[int] | None = None, dim: int = 1) -> torch.Tensor:
+def run_with_patch(
+    run: Run, module: Site, value: torch.Tensor, positions: Sequence[int] | None = None, dim: int = 1
+) -> torch.Tensor:
     """Run with the tensor at ``module`` replaced by ``value`` at ``positions`` along ``dim``
     (all of it when ``positions`` is None). Positions are absolute sequence positions, also
     under ``generate()`` on Hugging Face decoder layers (see :func:`methods.hooks.local_positions`)."""
@@ -41,8 +42,9 @@ def run_with_patch(run: Run, module: Site, value: torch.Tensor,
             return run()
 
 
-def run_with_patch_per_copy(run: Run, module: Site, value: torch.Tensor, positions: Sequence[int],
-                            dim: int = 1) -> list[float | torch.Tensor]:
+def run_with_patch_per_copy(
+    run: Run, module: Site, value: torch.Tensor, positions: Sequence[int], dim: int = 1
+) -> list[float | torch.Tensor]:
     """One batched forward ``run(len(positions))`` over copies of the corrupted input, copy ``k``
     patched with ``value`` (a batch of one, from the clean run) at ``positions[k]`` only.
     Returns the outputs of the copies, each with a batch dimension of one."""
@@ -58,7 +60,7 @@ def run_with_patch_per_copy(run: Run, module: Site, value: torch.Tensor, positio
 
     with torch.no_grad(), edit_output(module, patch):
         out = run(len(positions))
-    return [out[k:k + 1] for k in range(len(positions))]
+    return [out[k : k + 1] for k in range(len(positions))]
 
 
 @dataclass
@@ -74,23 +76,39 @@ class PatchingResult:
         return (self.effects - self.corrupted) / gap if gap != 0 else torch.zeros_like(self.effects)
 
 
-def _patch_row(corrupted_runs: Sequence[Run], module: Site, act: torch.Tensor, positions: list[int],
-               metric: Metric, dim: int, batch_size: int) -> torch.Tensor:
+def _patch_row(
+    corrupted_runs: Sequence[Run],
+    module: Site,
+    act: torch.Tensor,
+    positions: list[int],
+    metric: Metric,
+    dim: int,
+    batch_size: int,
+) -> torch.Tensor:
     """Metric of each single-position patch at ``module``, averaged over the corruption draws."""
     row = torch.zeros(len(positions), dtype=torch.float64)
     for run in corrupted_runs:
         if batch_size <= 1:
             outs = [run_with_patch(run, module, act, [p], dim) for p in positions]
         else:
-            outs = [out for start in range(0, len(positions), batch_size)
-                    for out in run_with_patch_per_copy(run, module, act, positions[start:start + batch_size], dim)]
+            outs = [
+                out
+                for start in range(0, len(positions), batch_size)
+                for out in run_with_patch_per_copy(run, module, act, positions[start : start + batch_size], dim)
+            ]
         row += torch.tensor([float(metric(out)) for out in outs], dtype=torch.float64)
     return row / len(corrupted_runs)
 
 
-def activation_patching(clean_run: Run, corrupted_run: Run | Sequence[Run], modules: Sequence[Site],
-                        metric: Metric, positions: Sequence[int] | None = None, dim: int = 1,
-                        batch_size: int = 1) -> PatchingResult:
+def activation_patching(
+    clean_run: Run,
+    corrupted_run: Run | Sequence[Run],
+    modules: Sequence[Site],
+    metric: Metric,
+    positions: Sequence[int] | None = None,
+    dim: int = 1,
+    batch_size: int = 1,
+) -> PatchingResult:
     """Patch each module's clean output, one position at a time, into the corrupted run.
 
     ``metric`` maps a run's output (batch of one) to a number, e.g. the logit difference of the
@@ -108,13 +126,18 @@ def activation_patching(clean_run: Run, corrupted_run: Run | Sequence[Run], modu
     with torch.no_grad():
         corrupted = sum(float(metric(run())) for run in runs) / len(runs)
     positions = list(range(clean_acts[0].shape[dim])) if positions is None else list(positions)
-    effects = torch.stack([_patch_row(runs, module, act, positions, metric, dim, batch_size)
-                           for module, act in zip(modules, clean_acts)])
+    effects = torch.stack(
+        [
+            _patch_row(runs, module, act, positions, metric, dim, batch_size)
+            for module, act in zip(modules, clean_acts, strict=True)
+        ]
+    )
     return PatchingResult(effects, float(metric(clean_out)), corrupted, positions)
 
 
-def noise_corruptions(run: Run, site: Site, positions: Sequence[int], std: float, n_draws: int = 10,
-                      scale: float = 3.0, seed: int = 0) -> list[Run]:
+def noise_corruptions(
+    run: Run, site: Site, positions: Sequence[int], std: float, n_draws: int = 10, scale: float = 3.0, seed: int = 0
+) -> list[Run]:
     """Causal tracing's corrupted runs (Meng et al., 2022): ``run`` with Gaussian noise of
     standard deviation ``scale * std`` added to the tensor at ``site`` (e.g. the input
     embeddings) at ``positions`` (e.g. the subject's tokens or the image's tokens).
@@ -135,6 +158,7 @@ def noise_corruptions(run: Run, site: Site, positions: Sequence[int], std: float
         def corrupted(*args, **kwargs):
             with edit_positions(site, positions, add_noise, prepend=True):
                 return run(*args, **kwargs)
+
         return corrupted
 
     return [draw_run(k) for k in range(n_draws)]

@@ -32,8 +32,9 @@ class LinearProbe:
         return float((self.predict(x) == y).double().mean())
 
 
-def fit_linear_probe(x: torch.Tensor, y: torch.Tensor, n_classes: int | None = None, l2: float = 1e-3,
-                     max_iter: int = 200) -> LinearProbe:
+def fit_linear_probe(
+    x: torch.Tensor, y: torch.Tensor, n_classes: int | None = None, l2: float = 1e-3, max_iter: int = 200
+) -> LinearProbe:
     """Multinomial logistic regression (float64, L-BFGS, L2 penalty) on standardised features."""
     x = x.detach().double().reshape(len(x), -1)
     y = y.long()
@@ -42,8 +43,9 @@ def fit_linear_probe(x: torch.Tensor, y: torch.Tensor, n_classes: int | None = N
     z = (x - mean) / std
     w = torch.zeros(n_classes, z.shape[1], dtype=torch.float64, requires_grad=True)
     b = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], lr=1.0, max_iter=max_iter, tolerance_grad=1e-9,
-                            tolerance_change=1e-12, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [w, b], lr=1.0, max_iter=max_iter, tolerance_grad=1e-9, tolerance_change=1e-12, line_search_fn="strong_wolfe"
+    )
 
     def closure():
         opt.zero_grad()
@@ -78,15 +80,26 @@ class ProbeReport:
         return self.accuracy - self.control_accuracy
 
 
-def probe_with_control(x_train: torch.Tensor, y_train: torch.Tensor, types_train: torch.Tensor,
-                       x_test: torch.Tensor, y_test: torch.Tensor, types_test: torch.Tensor,
-                       l2: float = 1e-3, seed: int = 0) -> ProbeReport:
+def probe_with_control(
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    types_train: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    types_test: torch.Tensor,
+    l2: float = 1e-3,
+    seed: int = 0,
+) -> ProbeReport:
     """Fit the same probe on the real task and on its control task; report both accuracies."""
     types = torch.cat([types_train, types_test])
     control = control_task(types, torch.cat([y_train, y_test]), seed)
-    c_train, c_test = control[: len(types_train)], control[len(types_train):]
+    c_train, c_test = control[: len(types_train)], control[len(types_train) :]
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     real = fit_linear_probe(x_train, y_train, n_classes, l2)
     ctrl = fit_linear_probe(x_train, c_train, n_classes, l2)
-    return ProbeReport(real.accuracy(x_test, y_test), ctrl.accuracy(x_test, c_test),
-                       real.accuracy(x_train, y_train), ctrl.accuracy(x_train, c_train))
+    return ProbeReport(
+        real.accuracy(x_test, y_test),
+        ctrl.accuracy(x_test, c_test),
+        real.accuracy(x_train, y_train),
+        ctrl.accuracy(x_train, c_train),
+    )

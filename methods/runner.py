@@ -51,16 +51,18 @@ def run_method(method_id: str, out_dir: Path | str) -> dict[str, Any]:
         figure, numbers = DEMOS[method_id]()
         png = out_dir / f"{method_id}.png"
         figure.savefig(png, dpi=110, bbox_inches="tight")
-    result = _finite({
-        "id": entry.id,
-        "name": entry.name,
-        "paper": entry.paper,
-        "paper_title": entry.paper_title,
-        "implementation": entry.implementation,
-        "figure": png.name,
-        "torch_version": torch.__version__,
-        "seconds": round(time.perf_counter() - start, 3),
-        "results": numbers,
-    })
+    result = _finite(
+        {
+            "id": entry.id,
+            "name": entry.name,
+            "paper": entry.paper,
+            "paper_title": entry.paper_title,
+            "implementation": entry.implementation,
+            "figure": png.name,
+            "torch_version": torch.__version__,
+            "seconds": round(time.perf_counter() - start, 3),
+            "results": numbers,
+        }
+    )
     (out_dir / f"{method_id}.json").write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return result

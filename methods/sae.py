@@ -43,8 +43,15 @@ def sae_loss(sae: SparseAutoencoder, x: torch.Tensor, l1_coeff: float) -> torch.
     return (x_hat - x).pow(2).sum(-1).mean() + l1_coeff * f.abs().sum(-1).mean()
 
 
-def train_sae(acts: torch.Tensor, d_hidden: int, l1_coeff: float = 1e-2, steps: int = 1000,
-              lr: float = 3e-3, batch_size: int = 256, seed: int = 0) -> SparseAutoencoder:
+def train_sae(
+    acts: torch.Tensor,
+    d_hidden: int,
+    l1_coeff: float = 1e-2,
+    steps: int = 1000,
+    lr: float = 3e-3,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> SparseAutoencoder:
     """Train an SAE on ``acts`` ``[M, d]`` with Adam; decoder rows are renormalised after every
     step (and the gradient component along them removed), so the L1 penalty cannot be dodged by
     shrinking codes and growing directions."""

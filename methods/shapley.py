@@ -18,14 +18,16 @@ ValueFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _evaluate(value_fn: ValueFn, coalitions: torch.Tensor, batch_size: int) -> torch.Tensor:
-    out = [value_fn(coalitions[i:i + batch_size]).detach().double().reshape(-1)
-           for i in range(0, len(coalitions), batch_size)]
+    out = [
+        value_fn(coalitions[i : i + batch_size]).detach().double().reshape(-1)
+        for i in range(0, len(coalitions), batch_size)
+    ]
     return torch.cat(out)
 
 
 def all_coalitions(n: int) -> torch.Tensor:
     """Every subset of ``n`` players as a ``[2**n, n]`` boolean matrix (row ``k`` = bits of k)."""
-    k = torch.arange(2 ** n).unsqueeze(1)
+    k = torch.arange(2**n).unsqueeze(1)
     return (k >> torch.arange(n)) & 1 == 1
 
 
@@ -35,14 +37,14 @@ def exact_shapley(value_fn: ValueFn, n: int, batch_size: int = 1024) -> torch.Te
     ``phi_i = sum_{S not containing i} |S|! (n-|S|-1)! / n! * (v(S + i) - v(S))``.
     """
     if n > 20:
-        raise ValueError(f"exact Shapley values over {n} players need 2**{n} evaluations; "
-                         "use permutation_shapley")
+        raise ValueError(f"exact Shapley values over {n} players need 2**{n} evaluations; use permutation_shapley")
     coalitions = all_coalitions(n)
     values = _evaluate(value_fn, coalitions, batch_size)
     sizes = coalitions.sum(1)
-    weight = torch.tensor([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
-                           for s in range(n)], dtype=torch.float64)
-    index = torch.arange(2 ** n)
+    weight = torch.tensor(
+        [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)], dtype=torch.float64
+    )
+    index = torch.arange(2**n)
     phi = torch.zeros(n, dtype=torch.float64)
     for i in range(n):
         without = ~coalitions[:, i]
@@ -51,8 +53,9 @@ def exact_shapley(value_fn: ValueFn, n: int, batch_size: int = 1024) -> torch.Te
     return phi
 
 
-def permutation_shapley(value_fn: ValueFn, n: int, n_permutations: int = 64, seed: int = 0,
-                        batch_size: int = 1024) -> torch.Tensor:
+def permutation_shapley(
+    value_fn: ValueFn, n: int, n_permutations: int = 64, seed: int = 0, batch_size: int = 1024
+) -> torch.Tensor:
     """Monte-Carlo Shapley values from random player orderings (antithetic pairs).
 
     Each ordering's marginal contributions telescope to ``v(all) - v(none)``, so the estimate
@@ -63,7 +66,7 @@ def permutation_shapley(value_fn: ValueFn, n: int, n_permutations: int = 64, see
     for _ in range((n_permutations + 1) // 2):
         p = torch.randperm(n, generator=g)
         perms += [p, p.flip(0)]
-    perms = torch.stack(perms[:max(n_permutations, 1)])
+    perms = torch.stack(perms[: max(n_permutations, 1)])
     m = len(perms)
     # coalition after adding the first j players of each ordering, j = 0..n
     coalitions = torch.zeros(m, n + 1, n, dtype=torch.bool)
@@ -95,9 +98,15 @@ class MMShapResult:
     empty_value: float  # v(no players)
 
 
-def mm_shap(value_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], n_text: int, n_image: int,
-            exact: bool | None = None, n_permutations: int = 128, seed: int = 0,
-            image_groups: torch.Tensor | None = None) -> MMShapResult:
+def mm_shap(
+    value_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    n_text: int,
+    n_image: int,
+    exact: bool | None = None,
+    n_permutations: int = 128,
+    seed: int = 0,
+    image_groups: torch.Tensor | None = None,
+) -> MMShapResult:
     """MM-SHAP: how much of a prediction is due to the text vs the image.
 
     ``value_fn(text_mask [M, n_text], image_mask [M, n_image]) -> [M]`` is the model output with

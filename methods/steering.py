@@ -19,8 +19,9 @@ def steering_vector(positive_acts: torch.Tensor, negative_acts: torch.Tensor) ->
 
 
 @contextmanager
-def steer(module: Site, vector: torch.Tensor, strength: float = 1.0,
-          positions: Sequence[int] | None = None, dim: int = 1) -> Iterator[None]:
+def steer(
+    module: Site, vector: torch.Tensor, strength: float = 1.0, positions: Sequence[int] | None = None, dim: int = 1
+) -> Iterator[None]:
     """Add ``strength * vector`` to the tensor at ``module`` (a module's output or
     :class:`~methods.hooks.InputOf` a module) during forward passes in the block, at ``positions``
     along ``dim`` (everywhere when ``None``). ``vector`` broadcasts against what it is added to:

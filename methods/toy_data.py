@@ -82,8 +82,13 @@ class ShapesBatch:
         )
 
 
-def render(colour: torch.Tensor, shape: torch.Tensor, cell: torch.Tensor, noise: float = 0.1,
-           generator: torch.Generator | None = None) -> ShapesBatch:
+def render(
+    colour: torch.Tensor,
+    shape: torch.Tensor,
+    cell: torch.Tensor,
+    noise: float = 0.1,
+    generator: torch.Generator | None = None,
+) -> ShapesBatch:
     """Draw the given objects (index tensors of equal length) on noisy grey backgrounds."""
     n = colour.shape[0]
     images = 0.5 + noise * torch.randn(n, 3, IMAGE_SIZE, IMAGE_SIZE, generator=generator)
@@ -94,7 +99,7 @@ def render(colour: torch.Tensor, shape: torch.Tensor, cell: torch.Tensor, noise:
         r, c = divmod(int(cell[i]), GRID)
         stencil = STENCILS[SHAPES[int(shape[i])]]
         ys, xs = r * PATCH, c * PATCH
-        mask[i, ys:ys + PATCH, xs:xs + PATCH] = stencil
+        mask[i, ys : ys + PATCH, xs : xs + PATCH] = stencil
         images[i][:, mask[i]] = rgb[int(colour[i])].unsqueeze(1)
     return ShapesBatch(images.float(), colour.long(), shape.long(), cell.long(), mask)
 
@@ -121,7 +126,7 @@ def all_captions() -> tuple[torch.Tensor, list[str]]:
     """Every possible caption (one per colour x shape class, in class order) and its text."""
     colour = torch.arange(len(COLOURS)).repeat_interleave(len(SHAPES))
     shape = torch.arange(len(SHAPES)).repeat(len(COLOURS))
-    texts = [f"{COLOUR_NAMES[c]} {SHAPES[s]}" for c, s in zip(colour.tolist(), shape.tolist())]
+    texts = [f"{COLOUR_NAMES[c]} {SHAPES[s]}" for c, s in zip(colour.tolist(), shape.tolist(), strict=True)]
     return caption_tokens(colour, shape), texts
 
 

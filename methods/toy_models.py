@@ -129,9 +129,12 @@ class TinyCNN(nn.Module):
     def __init__(self, n_classes: int = td.N_CLASSES):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(3, 16, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.ReLU(),
         )
         self.head = nn.Linear(32, n_classes)
 
@@ -191,8 +194,15 @@ class TinyLLaVA(nn.Module):
     states ``[embeddings, block 1, ..., block L]``; LLaVA uses the penultimate, ``-2``).
     """
 
-    def __init__(self, d: int = 32, depth: int = 2, n_heads: int = 4, max_text: int = 4,
-                 vision_depth: int = 2, feature_layer: int = -2):
+    def __init__(
+        self,
+        d: int = 32,
+        depth: int = 2,
+        n_heads: int = 4,
+        max_text: int = 4,
+        vision_depth: int = 2,
+        feature_layer: int = -2,
+    ):
         super().__init__()
         self.vision = TinyViT(d=d, depth=vision_depth, n_classes=None)
         self.feature_layer = feature_layer
@@ -212,14 +222,16 @@ class TinyLLaVA(nn.Module):
         upto = self.feature_layer % n_states
         return self.projector(self.vision.hidden_states(images, upto=upto)[upto][:, 1:])
 
-    def embed(self, images: torch.Tensor | None, tokens: torch.Tensor,
-              image_embeds: torch.Tensor | None = None) -> torch.Tensor:
+    def embed(
+        self, images: torch.Tensor | None, tokens: torch.Tensor, image_embeds: torch.Tensor | None = None
+    ) -> torch.Tensor:
         img = self.image_embeds(images) if image_embeds is None else image_embeds
         x = torch.cat([img, self.tok_embed(tokens)], dim=1)
         return self.hook_embed(x + self.pos_embed[:, : x.shape[1]])
 
-    def forward(self, images: torch.Tensor | None, tokens: torch.Tensor,
-                image_embeds: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, images: torch.Tensor | None, tokens: torch.Tensor, image_embeds: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Logits ``[B, 16 + T, V]``."""
         x = self.embed(images, tokens, image_embeds)
         for block in self.blocks:
@@ -382,7 +394,9 @@ def _cached(kind: str, seed: int) -> nn.Module:
     listener = _listener
     if listener is not None:
         _on_step = lambda step, steps: listener(  # noqa: E731
-            f"Training the toy {NAMES[kind]} once (kept on disk for every later run): step {step} of {steps}", step / steps)
+            f"Training the toy {NAMES[kind]} once (kept on disk for every later run): step {step} of {steps}",
+            step / steps,
+        )
     try:
         with single_thread(), torch.random.fork_rng(devices=[]):  # leave the caller's RNG state alone
             model = TRAINERS[kind](seed=seed)

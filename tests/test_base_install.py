@@ -29,32 +29,43 @@ sys.meta_path[:] = [Hidden(finder) for finder in sys.meta_path]
 
 
 def run_without_extra(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCK + code], cwd=PROJECT, capture_output=True, text=True,
-                          timeout=300, env={"PATH": "/usr/bin:/bin", "ATLAS_DB": str(tmp_path / "kb.db"),
-                                            "HOME": str(tmp_path)})
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK + code],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "ATLAS_DB": str(tmp_path / "kb.db"), "HOME": str(tmp_path)},
+    )
 
 
 def test_cli_works_without_torch(tmp_path: Path):
-    result = run_without_extra(f"""
+    result = run_without_extra(
+        f"""
 from cli.main import main
 for argv in (["build", "--data", {str(FIXTURE_DATA)!r}], ["stats"], ["export", "--format", "json"],
              ["related", "attention"], ["methods", "list"], ["validate", "--data", {str(FIXTURE_DATA)!r}]):
     assert main(argv) == 0, argv
 assert main(["methods", "run", "attention-rollout", "--out", {str(tmp_path)!r}]) == 1
 assert "torch" not in sys.modules and "matplotlib" not in sys.modules
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "needs torch and matplotlib" in result.stderr
 
 
 def test_every_page_imports_without_torch(tmp_path: Path):
     pages = sorted(p.stem for p in (PROJECT / "app_pages").glob("*.py") if p.stem != "__init__")
-    result = run_without_extra(f"""
+    result = run_without_extra(
+        f"""
 import importlib
 for page in {pages!r}:
     importlib.import_module("app_pages." + page)
 from explorer.methods_view import demos_unavailable_reason
 assert "torch" in demos_unavailable_reason()
 assert "torch" not in sys.modules
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -11,10 +11,18 @@ import re
 from pathlib import Path
 
 import pytest
+from website_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    Watch,
+    build_hostile_db,
+    launch_chromium,
+    screenshot,
+    streamlit_server,
+    wait_ready,
+)
 
 from ingest.project import repository_url
-from website_support import (ARTIFACTS, CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot,
-                             streamlit_server, wait_ready)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -82,6 +90,7 @@ def graph_frame(page):
 
 # --- 1. search ------------------------------------------------------------------------------------
 
+
 def test_the_sidebar_search_finds_papers_by_words_and_opens_an_identifier_directly(site, page):
     visit(page, site, "taxonomy")
     search_from_the_sidebar(page, "object hallucination")
@@ -100,6 +109,7 @@ def test_the_sidebar_search_finds_papers_by_words_and_opens_an_identifier_direct
 
 # --- 2. a leaf's papers ----------------------------------------------------------------------------
 
+
 def test_a_leaf_lists_readable_rows_and_sorts_them(site, page):
     visit(page, site, "taxonomy?node=model")
     text = main_text(page)
@@ -110,15 +120,23 @@ def test_a_leaf_lists_readable_rows_and_sorts_them(site, page):
     wait_ready(page)
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink-NavLink"]').all_inner_texts()
     fixture_titles = [t for t in links if re.search(r"interpreting GPT|Sehen und|Towards Interpreting", t)]
-    assert [re.search(r"interpreting GPT|Sehen|Towards", t).group() for t in fixture_titles] == \
-        ["interpreting GPT", "Sehen", "Towards"]  # by title: i, S, T
+    assert [re.search(r"interpreting GPT|Sehen|Towards", t).group() for t in fixture_titles] == [
+        "interpreting GPT",
+        "Sehen",
+        "Towards",
+    ]  # by title: i, S, T
     screenshot(page, "issue15-leaf-rows")
 
 
 # --- 3. side by side ------------------------------------------------------------------------------
 
+
 def test_four_picked_papers_stand_one_per_row_with_clickable_links(site, page):
-    visit(page, site, "compare?pick=neo2024interpreting&pick=li2023evaluating&pick=muller2024sehen&pick=leng2024mitigating")
+    visit(
+        page,
+        site,
+        "compare?pick=neo2024interpreting&pick=li2023evaluating&pick=muller2024sehen&pick=leng2024mitigating",
+    )
     table = page.locator('[data-testid="stMarkdown"] table').first
     table.wait_for()
     assert table.locator("tbody tr").count() == 4
@@ -132,6 +150,7 @@ def test_four_picked_papers_stand_one_per_row_with_clickable_links(site, page):
 
 
 # --- 5. URL values ---------------------------------------------------------------------------------
+
 
 def test_a_url_with_unknown_and_reversed_values_says_so_and_is_cleaned(site, page):
     visit(page, site, "compare?node=nonexistent&years=2024&years=2020")
@@ -198,10 +217,13 @@ def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
 
 # --- 6. overview -----------------------------------------------------------------------------------
 
+
 def test_the_number_in_a_heat_map_cell_opens_its_papers(site, page):
     visit(page, site, "")
-    assert page.get_by_role("link", name=re.compile("A Comprehensive Survey")).get_attribute("href") == \
-        "https://arxiv.org/abs/2412.02104"
+    assert (
+        page.get_by_role("link", name=re.compile("A Comprehensive Survey")).get_attribute("href")
+        == "https://arxiv.org/abs/2412.02104"
+    )
     screenshot(page, "issue15-overview")
     chart = page.locator('[data-testid="stVegaLiteChart"]').nth(1)  # leaf x modality
     chart.scroll_into_view_if_needed()
@@ -214,6 +236,7 @@ def test_the_number_in_a_heat_map_cell_opens_its_papers(site, page):
 
 
 # --- 7. methods ------------------------------------------------------------------------------------
+
 
 def test_a_first_demo_run_shows_its_steps_then_the_figure_without_the_button(site, page):
     visit(page, site, "methods?method=attention-rollout")
@@ -230,6 +253,7 @@ def test_a_first_demo_run_shows_its_steps_then_the_figure_without_the_button(sit
 
 
 # --- 8. contribute ---------------------------------------------------------------------------------
+
 
 def test_contribute_links_the_guide_and_the_repository(site, page):
     visit(page, site, "contribute")

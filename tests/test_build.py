@@ -22,29 +22,47 @@ def test_fixture_build_contents(fixture_db):
     assert query(fixture_db, "SELECT count(*) FROM papers") == [(5,)]
     assert query(fixture_db, "SELECT count(*) FROM taxonomy_nodes") == [(24,)]
     # ordered authors, decoded for display
-    assert query(fixture_db, "SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
-                             "WHERE pa.paper_key = 'muller2024sehen' ORDER BY pa.position") == [
-        ("Jörg Müller",), ("María García",), ("Anna van der Berg",)]
-    title, venue, year, fields = query(fixture_db, "SELECT title, venue, year, fields FROM papers WHERE key = 'muller2024sehen'")[0]
+    assert query(
+        fixture_db,
+        "SELECT a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id "
+        "WHERE pa.paper_key = 'muller2024sehen' ORDER BY pa.position",
+    ) == [("Jörg Müller",), ("María García",), ("Anna van der Berg",)]
+    title, venue, year, fields = query(
+        fixture_db, "SELECT title, venue, year, fields FROM papers WHERE key = 'muller2024sehen'"
+    )[0]
     assert title == "Sehen und Verstehen: Attention Sinks in LLaVA über Layers"
-    assert venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"  # via crossref + @string
+    assert (
+        venue == "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"
+    )  # via crossref + @string
     assert year == 2024
-    assert '{LLaVA}' in fields  # original TeX kept for export
-    assert query(fixture_db, "SELECT node_id, why FROM paper_categories WHERE paper_key = 'li2023evaluating'")[0][0] == "data/benchmark"
+    assert "{LLaVA}" in fields  # original TeX kept for export
+    assert (
+        query(fixture_db, "SELECT node_id, why FROM paper_categories WHERE paper_key = 'li2023evaluating'")[0][0]
+        == "data/benchmark"
+    )
     assert query(fixture_db, "SELECT source_key, target_key, type, note FROM relations ORDER BY source_key") == [
         ("muller2024sehen", "neo2024interpreting", "compares-with", "same models, different layers"),
-        ("neo2024interpreting", "nostalgebraist2020interpreting", "builds-on", None)]
-    models = query(fixture_db, "SELECT m.name FROM paper_models pm JOIN models m ON m.id = pm.model_id WHERE pm.paper_key = 'leng2024mitigating' ORDER BY m.name")
+        ("neo2024interpreting", "nostalgebraist2020interpreting", "builds-on", None),
+    ]
+    models = query(
+        fixture_db,
+        "SELECT m.name FROM paper_models pm JOIN models m ON m.id = pm.model_id "
+        "WHERE pm.paper_key = 'leng2024mitigating' ORDER BY m.name",
+    )
     assert models == [("InstructBLIP",), ("LLaVA-1.5",), ("Qwen-VL",)]
     assert query(fixture_db, "SELECT count(*) FROM paper_modalities WHERE modality = 'image'") == [(4,)]
-    assert query(fixture_db, "SELECT doi, arxiv_id FROM papers WHERE key IN ('muller2024sehen', 'leng2024mitigating') ORDER BY key") == [
-        (None, "2311.16922"), ("10.1234/fixture.2024.001", None)]
+    assert query(
+        fixture_db,
+        "SELECT doi, arxiv_id FROM papers WHERE key IN ('muller2024sehen', 'leng2024mitigating') ORDER BY key",
+    ) == [(None, "2311.16922"), ("10.1234/fixture.2024.001", None)]
 
 
 def test_fts_index_matches_accent_folded_text(fixture_db):
     hits = query(fixture_db, "SELECT key FROM papers_fts WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts)", "muller")
     assert hits == [("muller2024sehen",)]
-    assert ("leng2024mitigating",) in query(fixture_db, "SELECT key FROM papers_fts WHERE papers_fts MATCH 'hallucination'")
+    assert ("leng2024mitigating",) in query(
+        fixture_db, "SELECT key FROM papers_fts WHERE papers_fts MATCH 'hallucination'"
+    )
 
 
 def test_build_info_row(fixture_db):
@@ -127,8 +145,10 @@ def test_bundled_data_builds_strictly(bundled_db):
 
 def test_build_leaves_near_duplicate_title_hints_to_validate(data_dir, tmp_path):
     (data_dir / "papers" / "doe2024interpreting.bib").write_text(
-        "@misc{doe2024interpreting, title = {Towards Interpreting Visual Information Processing in Vision-Language Model},"
-        " author = {Doe, Jane}, year = {2024}}\n")
+        "@misc{doe2024interpreting, "
+        "title = {Towards Interpreting Visual Information Processing in Vision-Language Model},"
+        " author = {Doe, Jane}, year = {2024}}\n"
+    )
     result = build(data_dir, tmp_path / "kb.db")
     assert not [w for w in result.warnings if "may be the same paper" in w.message]
     from ingest import read_dataset

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from contribute_support import edit, line_of, problems, write
+
 from ingest import DataError, build
 from ingest.annotations import MAX_ANNOTATION_BYTES, MAX_NESTING, load_schema, parse_annotation
 
@@ -40,7 +40,7 @@ def test_every_field_with_every_wrong_type_is_a_message_not_a_crash(data_dir: Pa
 
 def test_billion_laughs_is_refused_at_the_alias_line_quickly(data_dir: Path):
     laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    laughs += [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    laughs += [f"{c}: &{c} [{', '.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
     path = write(data_dir, f"{KEY}.yaml", f"key: {KEY}\n" + "\n".join(laughs) + "\n")
     start = time.monotonic()
     found = problems(data_dir)
@@ -61,6 +61,15 @@ def test_nesting_at_the_bound_is_parsed():
     ok = "key: x\nm: " + "[" * (MAX_NESTING - 2) + "]" * (MAX_NESTING - 2) + "\n"
     annotation, found = parse_annotation(ok, "x.yaml", "x")
     assert annotation is not None and not [p for p in found if "levels" in p.message]
+
+
+@pytest.mark.parametrize(
+    "text", ["!!set {key: x}\n", "--- !!set\n? key\n? x\n", "!!omap\n- key: x\n", "- key\n", "x\n"]
+)
+def test_a_document_that_is_not_a_dict_is_one_message_not_a_crash(text: str):
+    annotation, found = parse_annotation(text, "x.yaml", "x")
+    assert annotation is None
+    assert [(p.line, "must be a mapping" in p.message) for p in found] == [(1, True)]
 
 
 def test_huge_annotation_is_refused_by_size(data_dir: Path):

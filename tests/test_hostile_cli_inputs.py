@@ -7,13 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cli.main import main
 from contribute_support import problems, write
 
+from cli.main import main
+
 BINARY = bytes(range(128, 256)) * 8  # no newline in it: the first bad byte is on line 1
-
-
 
 
 def _stdin(monkeypatch, data: bytes) -> None:

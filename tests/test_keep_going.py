@@ -8,15 +8,18 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from cli.main import main
 from contribute_support import edit, line_of, write
-from ingest import build
-from ingest.problems import DataError
 from test_realworld_bibtex import _corpus, entry_start_lines
 
+from cli.main import main
+from ingest import build
+from ingest.problems import DataError
+
 BROKEN_SYNTAX = "@article{broken2024x,\n  title = {Unclosed,\n  year = 2024\n\n"
-BAD_DOI = "@misc{baddoi2024x,\n  title = {A Paper With A Bad Identifier},\n  author = {Doe, Jane},\n  doi = {not-a-doi},\n  year = {2024},\n}\n"
+BAD_DOI = (
+    "@misc{baddoi2024x,\n  title = {A Paper With A Bad Identifier},\n  author = {Doe, Jane},\n"
+    "  doi = {not-a-doi},\n  year = {2024},\n}\n"
+)
 GOOD = "@misc{good2024x,\n  title = {A Perfectly Good Paper},\n  author = {Roe, Rick},\n  year = {2024},\n}\n"
 
 
@@ -54,7 +57,12 @@ def test_keep_going_loads_the_good_entries_and_reports_the_rest(broken: Path, tm
 
 
 def test_relations_to_a_left_out_paper_are_dropped_with_a_warning(broken: Path, tmp_path: Path, capsys):
-    edit(broken, "leng2024mitigating.yaml", "relations: []", "relations:\n  - {type: compares-with, key: li2023evaluating}")
+    edit(
+        broken,
+        "leng2024mitigating.yaml",
+        "relations: []",
+        "relations:\n  - {type: compares-with, key: li2023evaluating}",
+    )
     db = tmp_path / "kb.db"
     assert main(["build", "--data", str(broken), "--db", str(db), "--keep-going"]) == 0
     err = capsys.readouterr().err

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests_paths import PROJECT
 
 from cli.main import main
 from explorer.db import open_session
 from ingest import build, kbfile
 from ingest.errors import AtlasError, KnowledgeBaseWriteError, NotAKnowledgeBase
-from tests_paths import PROJECT
 
 
 def sha(path: Path) -> str:
@@ -180,8 +180,9 @@ def test_write_error_is_an_atlas_error():
 
 
 @pytest.mark.parametrize("kind", sorted(NOT_OURS) + ["a folder"])
-@pytest.mark.parametrize("command", [["stats"], ["export", "--format", "json"], ["related", "attention"],
-                                     ["methods", "list"]])
+@pytest.mark.parametrize(
+    "command", [["stats"], ["export", "--format", "json"], ["related", "attention"], ["methods", "list"]]
+)
 def test_readers_refuse_a_file_that_is_not_a_knowledge_base(tmp_path: Path, monkeypatch, capsys, kind, command):
     if kind == "a folder":
         target = tmp_path / "kb"

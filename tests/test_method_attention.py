@@ -5,12 +5,19 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from hypothesis_support import examples
+
 from methods import toy_data as td
 from methods import toy_models as tm
-from methods.attention import (attention_and_gradients, attention_flow, attention_rollout, flow_graph,
-                               gradient_attention_relevancy, max_flow, mixing_matrix)
+from methods.attention import (
+    attention_and_gradients,
+    attention_flow,
+    attention_rollout,
+    flow_graph,
+    gradient_attention_relevancy,
+    max_flow,
+    mixing_matrix,
+)
 from methods.hooks import record
 
 
@@ -31,8 +38,14 @@ def random_attention(g, layers, heads, n, causal=False):
 
 
 @settings(max_examples=examples(25), deadline=None)
-@given(seed=st.integers(0, 10_000), layers=st.integers(1, 5), heads=st.integers(1, 4), n=st.integers(1, 9),
-       fusion=st.sampled_from(["mean", "max", "min"]), residual=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    layers=st.integers(1, 5),
+    heads=st.integers(1, 4),
+    n=st.integers(1, 9),
+    fusion=st.sampled_from(["mean", "max", "min"]),
+    residual=st.booleans(),
+)
 def test_rollout_rows_sum_to_one(seed, layers, heads, n, fusion, residual):
     g = torch.Generator().manual_seed(seed)
     roll = attention_rollout(random_attention(g, layers, heads, n), fusion, residual)
@@ -45,7 +58,9 @@ def test_rollout_of_one_layer_is_its_mixing_matrix_and_identity_attention_is_neu
     g = torch.Generator().manual_seed(0)
     atts = random_attention(g, 3, 2, 5)
     assert torch.equal(attention_rollout(atts[:1]), mixing_matrix(atts[0]))
-    assert torch.allclose(attention_rollout(atts), mixing_matrix(atts[2]) @ mixing_matrix(atts[1]) @ mixing_matrix(atts[0]))
+    assert torch.allclose(
+        attention_rollout(atts), mixing_matrix(atts[2]) @ mixing_matrix(atts[1]) @ mixing_matrix(atts[0])
+    )
     eye = torch.eye(5, dtype=torch.float64).expand(2, 5, 5)
     assert torch.allclose(attention_rollout([eye, *atts]), attention_rollout(atts), atol=1e-15)
     with pytest.raises(ValueError):
@@ -66,10 +81,21 @@ def test_rollout_on_the_toy_vit_is_row_stochastic_and_batched():
 
 # --------------------------------------------------------------------------- max-flow
 
+
 def test_max_flow_on_a_textbook_graph():
     # CLRS figure 26.1: maximum flow 23
     cap = np.zeros((6, 6))
-    for u, v, c in [(0, 1, 16), (0, 2, 13), (1, 3, 12), (2, 1, 4), (2, 4, 14), (3, 2, 9), (3, 5, 20), (4, 3, 7), (4, 5, 4)]:
+    for u, v, c in [
+        (0, 1, 16),
+        (0, 2, 13),
+        (1, 3, 12),
+        (2, 1, 4),
+        (2, 4, 14),
+        (3, 2, 9),
+        (3, 5, 20),
+        (4, 3, 7),
+        (4, 5, 4),
+    ]:
         cap[u, v] = c
     res = max_flow(cap, 0, 5)
     assert res.value == pytest.approx(23)
@@ -111,7 +137,7 @@ def test_attention_flow_agrees_with_networkx():
     atts = random_attention(g, 3, 2, 6)
     flow = attention_flow(atts, output_tokens=[0, 3])
     graph = nx.DiGraph()
-    for u, v in zip(*np.nonzero(flow.capacity)):
+    for u, v in zip(*np.nonzero(flow.capacity), strict=True):
         graph.add_edge(int(u), int(v), capacity=float(flow.capacity[u, v]))
     for row, out in enumerate([0, 3]):
         expected = [nx.maximum_flow_value(graph, j, 3 * 6 + out) for j in range(6)]
@@ -127,6 +153,7 @@ def test_single_layer_flow_equals_the_mixing_weight():
 
 # --------------------------------------------------------------------------- Chefer et al.
 
+
 def test_relevancy_is_the_product_of_identity_plus_weighted_attention():
     g = torch.Generator().manual_seed(1)
     atts = random_attention(g, 3, 2, 5)
@@ -134,7 +161,7 @@ def test_relevancy_is_the_product_of_identity_plus_weighted_attention():
     rel = gradient_attention_relevancy(atts, grads)
     eye = torch.eye(5, dtype=torch.float64)
     expected = eye
-    for a, gr in zip(atts, grads):
+    for a, gr in zip(atts, grads, strict=True):
         expected = (eye + (gr * a).clamp(min=0).mean(0)) @ expected
     assert torch.allclose(rel, expected, rtol=0, atol=1e-12)
     assert (rel >= 0).all() and (torch.diagonal(rel) >= 1).all()
@@ -164,7 +191,9 @@ def test_recorded_attention_gradients_are_the_true_gradients():
             out = out.clone()
             out[0, h, i, j] += delta
             return out
+
         from methods.hooks import edit_output
+
         with torch.no_grad(), edit_output(modules[0], bump):
             return float(llava(b.images.double(), q)[0, -1, td.TOKEN_ID["red"]])
 
@@ -191,6 +220,7 @@ def test_rollout_by_hand_two_layers():
 
 def test_attention_flow_refuses_graphs_above_the_size_limit():
     from methods.attention import check_flow_size
+
     check_flow_size(32, 30)  # 990 nodes: fine
     with pytest.raises(ValueError, match=r"32 layers x 600 tokens needs a graph of 19800 nodes \(3.1 GB"):
         check_flow_size(32, 600)

@@ -6,8 +6,15 @@ from torch import nn
 
 from methods import toy_data as td
 from methods import toy_models as tm
-from methods.attribution import (RULES, completeness_gap, grad_cam, integrated_gradients, quadrature,
-                                 tokens_to_grid, upsample)
+from methods.attribution import (
+    RULES,
+    completeness_gap,
+    grad_cam,
+    integrated_gradients,
+    quadrature,
+    tokens_to_grid,
+    upsample,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -83,7 +90,7 @@ def test_ig_puts_most_attribution_on_the_object_pixels():
     for i in range(len(b)):
         x = b.images[i].double()
         target = int(b.label[i])
-        attr = integrated_gradients(lambda z: vit(z)[:, target], x, torch.full_like(x, 0.25), steps=16)
+        attr = integrated_gradients(lambda z, target=target: vit(z)[:, target], x, torch.full_like(x, 0.25), steps=16)
         heat = attr.abs().sum(0)
         shares.append(float(heat[b.mask[i]].sum() / heat.sum()))
     # the object covers 4-6% of the pixels
@@ -120,8 +127,12 @@ def test_grad_cam_equals_cam_for_global_average_pooling_networks():
 def test_grad_cam_reshapes_vit_tokens():
     vit = tm.trained_vit()
     b = td.make_shapes(2, seed=3)
-    cam = grad_cam(lambda z: vit(z).gather(1, b.label[:, None]).squeeze(1), vit.blocks[-1].ln1, b.images,
-                   reshape=lambda t: tokens_to_grid(t, (td.GRID, td.GRID)))
+    cam = grad_cam(
+        lambda z: vit(z).gather(1, b.label[:, None]).squeeze(1),
+        vit.blocks[-1].ln1,
+        b.images,
+        reshape=lambda t: tokens_to_grid(t, (td.GRID, td.GRID)),
+    )
     assert cam.shape == (2, td.GRID, td.GRID)
     assert (cam >= 0).all()
 

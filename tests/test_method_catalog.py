@@ -9,12 +9,48 @@ import yaml
 from methods.catalog import CATALOG_PATH, FIELDS, MethodEntry, UnknownMethodError, get_method, load_catalog
 
 REQUIRED_IDS = {
-    "integrated-gradients", "mm-shap", "attention-rollout", "attention-flow", "gradient-attention-relevancy",
-    "grad-cam", "logit-lens", "activation-patching", "linear-probe", "tcav", "direct-logit-attribution",
-    "sparse-autoencoder", "activation-steering", "visual-contrastive-decoding",
+    "integrated-gradients",
+    "mm-shap",
+    "attention-rollout",
+    "attention-flow",
+    "gradient-attention-relevancy",
+    "grad-cam",
+    "logit-lens",
+    "activation-patching",
+    "linear-probe",
+    "tcav",
+    "direct-logit-attribution",
+    "sparse-autoencoder",
+    "activation-steering",
+    "visual-contrastive-decoding",
 }
-STOP_WORDS = {"a", "an", "the", "on", "of", "towards", "toward", "to", "for", "and", "in", "with", "from", "do",
-              "does", "what", "how", "is", "are", "by", "at", "as", "or", "via", "into"}
+STOP_WORDS = {
+    "a",
+    "an",
+    "the",
+    "on",
+    "of",
+    "towards",
+    "toward",
+    "to",
+    "for",
+    "and",
+    "in",
+    "with",
+    "from",
+    "do",
+    "does",
+    "what",
+    "how",
+    "is",
+    "are",
+    "by",
+    "at",
+    "as",
+    "or",
+    "via",
+    "into",
+}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -91,11 +127,17 @@ def test_get_method_and_unknown_ids():
 
 # --------------------------------------------------------------------------- validation
 
+
 def good_entry(**overrides):
     entry = {
-        "id": "toy-method", "name": "Toy method", "leaves": ["data/input-output"], "paper": "doe2020toy",
-        "paper_title": "Toy Methods", "libraries": [{"name": "Lib", "url": "https://example.org/lib"}],
-        "implementation": "methods.attribution.integrated_gradients", "description": "A toy description.",
+        "id": "toy-method",
+        "name": "Toy method",
+        "leaves": ["data/input-output"],
+        "paper": "doe2020toy",
+        "paper_title": "Toy Methods",
+        "libraries": [{"name": "Lib", "url": "https://example.org/lib"}],
+        "implementation": "methods.attribution.integrated_gradients",
+        "description": "A toy description.",
     }
     entry.update(overrides)
     return entry
@@ -114,20 +156,23 @@ def test_a_valid_file_loads(tmp_path):
     assert [e.id for e in load_catalog(wrapped)] == ["toy-method"]
 
 
-@pytest.mark.parametrize("entries, expected", [
-    ([good_entry(), good_entry()], "duplicate id"),
-    ([good_entry(name="")], "missing required field(s): name"),
-    ([{k: v for k, v in good_entry().items() if k != "paper"}], "missing required field(s): paper"),
-    ([good_entry(libraries=[{"name": "Lib", "url": "ftp://example.org/lib"}])], "only http(s) URLs"),
-    ([good_entry(libraries=[{"name": "Lib", "url": "javascript:alert(1)"}])], "only http(s) URLs"),
-    ([good_entry(libraries=[{"name": "Lib", "url": "https://exa mple.org"}])], "only http(s) URLs"),
-    ([good_entry(libraries=[{"name": "Lib"}])], "non-empty 'name' and a 'url'"),
-    ([good_entry(leaves=["model/token"])], "unknown taxonomy leaf id(s) model/token"),
-    ([good_entry(paper="Doe2020-Toy")], "'paper' must be a BibTeX key"),
-    ([good_entry(implementation="not a path")], "'implementation' must be a dotted path"),
-    ([good_entry(id="Toy Method")], "'id' must be lower-case words"),
-    ([good_entry(colour="red")], "unknown field(s) colour"),
-])
+@pytest.mark.parametrize(
+    "entries, expected",
+    [
+        ([good_entry(), good_entry()], "duplicate id"),
+        ([good_entry(name="")], "missing required field(s): name"),
+        ([{k: v for k, v in good_entry().items() if k != "paper"}], "missing required field(s): paper"),
+        ([good_entry(libraries=[{"name": "Lib", "url": "ftp://example.org/lib"}])], "only http(s) URLs"),
+        ([good_entry(libraries=[{"name": "Lib", "url": "javascript:alert(1)"}])], "only http(s) URLs"),
+        ([good_entry(libraries=[{"name": "Lib", "url": "https://exa mple.org"}])], "only http(s) URLs"),
+        ([good_entry(libraries=[{"name": "Lib"}])], "non-empty 'name' and a 'url'"),
+        ([good_entry(leaves=["model/token"])], "unknown taxonomy leaf id(s) model/token"),
+        ([good_entry(paper="Doe2020-Toy")], "'paper' must be a BibTeX key"),
+        ([good_entry(implementation="not a path")], "'implementation' must be a dotted path"),
+        ([good_entry(id="Toy Method")], "'id' must be lower-case words"),
+        ([good_entry(colour="red")], "unknown field(s) colour"),
+    ],
+)
 def test_invalid_entries_name_the_file_and_the_method(tmp_path, entries, expected):
     path = write(tmp_path, entries)
     with pytest.raises(ValueError) as info:

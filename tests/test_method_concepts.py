@@ -6,12 +6,19 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 from torch import nn
 
-from hypothesis_support import examples
 from methods import toy_models as tm
-from methods.concepts import (activations_and_gradients, compute_cav, directional_derivatives, regularized_beta,
-                              student_t_test, tcav, tcav_score)
+from methods.concepts import (
+    activations_and_gradients,
+    compute_cav,
+    directional_derivatives,
+    regularized_beta,
+    student_t_test,
+    tcav,
+    tcav_score,
+)
 from methods.demos import objects
 
 
@@ -99,12 +106,19 @@ def _two_sided_p_closed_form(t: float, df: int) -> float:
         return 1 - t / math.sqrt(t * t + 2)
     if df == 4:
         u = t / math.sqrt(4 + t * t)
-        return 1 - (1.5 * u - 0.5 * u ** 3)
+        return 1 - (1.5 * u - 0.5 * u**3)
     raise ValueError(df)
 
 
-@pytest.mark.parametrize("a, b", [([1.0, 2.0], [4.0]), ([0.1, 0.5], [0.9, 0.7]),
-                                  ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]), ([0.2, 0.9, 0.4], [0.3, 0.3, 0.35])])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ([1.0, 2.0], [4.0]),
+        ([0.1, 0.5], [0.9, 0.7]),
+        ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]),
+        ([0.2, 0.9, 0.4], [0.3, 0.3, 0.35]),
+    ],
+)
 def test_t_test_matches_the_closed_form_tails(a, b):
     if len(a) + len(b) - 2 < 1 or len(b) < 2:
         a, b = a, b + [5.5]
@@ -127,6 +141,7 @@ def test_t_test_hand_computed_case_and_degenerate_samples():
 
 def test_bonferroni_caps_at_one():
     from methods.concepts import TCAVResult
+
     r = TCAVResult([0.6] * 5, [0.5] * 5, p_value=0.3, n_tests=16)
     assert r.corrected_p_value == 1.0 and not r.significant()
     assert TCAVResult([0.6] * 5, [0.5] * 5, p_value=0.002, n_tests=16).corrected_p_value == pytest.approx(0.032)
@@ -143,10 +158,13 @@ def test_the_toy_vit_uses_the_colour_of_its_class():
         def f(x):
             z = vit(x)
             return (z - z.mean(-1, keepdim=True))[:, target]
+
         return f
 
-    randoms = [activations_and_gradients(lambda x: vit(x)[:, 0], layer, objects(n=40, seed=50 + k).images, cls)[0]
-               for k in range(5)]
+    randoms = [
+        activations_and_gradients(lambda x: vit(x)[:, 0], layer, objects(n=40, seed=50 + k).images, cls)[0]
+        for k in range(5)
+    ]
     red = activations_and_gradients(lambda x: vit(x)[:, 0], layer, objects(colour=0, n=40, seed=60).images, cls)[0]
     red_squares = objects(colour=0, shape=0, n=40, seed=61).images
     _, grads = activations_and_gradients(centred(0), layer, red_squares, cls)  # class 0 = red square

@@ -14,7 +14,6 @@ captum_attr = pytest.importorskip("captum.attr")
 from hf_support import ARCHITECTURES, tiny_model  # noqa: E402
 
 from methods import hf_methods as H  # noqa: E402
-from methods.attention import attention_rollout  # noqa: E402
 from methods.attribution import completeness_gap  # noqa: E402
 from methods.hf import HFAdapterError, adapt, example_image, example_inputs, qwen_patchify  # noqa: E402
 from methods.hooks import InputOf, _first  # noqa: E402
@@ -71,6 +70,7 @@ def test_dla_sums_to_the_logit_with_rmsnorm_and_layernorm(arch):
 
 def test_dla_refuses_a_norm_it_cannot_fold():
     from methods.dla import direct_logit_attribution
+
     with pytest.raises(TypeError, match="LayerNorm and RMSNorm"):
         direct_logit_attribution({"a": torch.ones(4)}, torch.nn.BatchNorm1d(4), torch.ones(3, 4), 0)
 
@@ -84,8 +84,12 @@ def test_patching_the_merged_image_features_changes_the_output(name):
     _, states = H.residual_stream(hfm, clean)
     with torch.no_grad():
         base = hfm.logits(other)
-        placeholder = run_with_patch(lambda: hfm.logits(other), hfm.model.get_input_embeddings(),
-                                     hfm.model.get_input_embeddings()(clean["input_ids"]), image_pos)
+        placeholder = run_with_patch(
+            lambda: hfm.logits(other),
+            hfm.model.get_input_embeddings(),
+            hfm.model.get_input_embeddings()(clean["input_ids"]),
+            image_pos,
+        )
     merged = run_with_patch(lambda: hfm.logits(other), hfm.residual_sites()[0], states[0], image_pos)
     # the placeholder embeddings are the same in both runs: patching them does exactly nothing ...
     assert torch.equal(placeholder, base)
@@ -100,20 +104,21 @@ def test_steering_during_generate_touches_only_the_chosen_positions(name):
     hfm = adapt(tiny_model(name))
     inputs = example_inputs(hfm)
     site = hfm.residual_sites()[1]
-    vector = torch.randn(hfm.config.get_text_config().hidden_size, dtype=torch.float64,
-                         generator=torch.Generator().manual_seed(0))
+    vector = torch.randn(
+        hfm.config.get_text_config().hidden_size, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
     n = inputs["input_ids"].shape[1]
     for positions, steered_steps in (([0, 1], {0: [0, 1]}), ([-1], {0: [n - 1], 1: [0], 2: [0]})):
         before, after = [], []
         layer = site
-        handle = layer.register_forward_hook(lambda m, a, out: before.append(_first(out).clone()))
+        handle = layer.register_forward_hook(lambda m, a, out, before=before: before.append(_first(out).clone()))
         with H.steer(hfm, 1, vector, 2.0, positions):
-            handle2 = layer.register_forward_hook(lambda m, a, out: after.append(_first(out).clone()))
+            handle2 = layer.register_forward_hook(lambda m, a, out, after=after: after.append(_first(out).clone()))
             hfm.model.generate(**inputs, max_new_tokens=3, do_sample=False, pad_token_id=0)
         handle.remove()
         handle2.remove()
         assert [b.shape[1] for b in before] == [n, 1, 1]  # prefill, then one token per step
-        for step, (b, a) in enumerate(zip(before, after)):
+        for step, (b, a) in enumerate(zip(before, after, strict=True)):
             delta = a - b
             chosen = steered_steps.get(step, [])
             assert torch.allclose(delta[0, chosen], (2.0 * vector).expand(len(chosen), -1), atol=1e-12)
@@ -123,6 +128,7 @@ def test_steering_during_generate_touches_only_the_chosen_positions(name):
 
 def test_positions_outside_a_call_without_cache_position_are_an_error():
     from methods.steering import steer
+
     hfm = adapt(tiny_model("qwen2"))
     with pytest.raises(IndexError, match="outside a sequence of 6 tokens"):
         with steer(hfm.layers[0].mlp, torch.zeros(32, dtype=torch.float64), positions=[9]), torch.no_grad():
@@ -135,11 +141,11 @@ def test_integrated_gradients_equal_captums_on_the_same_model_and_input(name):
     inputs = example_inputs(hfm)
     image = example_image(hfm, seed=2).to(next(hfm.model.parameters()).dtype)
     baseline = image.mean(dim=(1, 2), keepdim=True).expand_as(image).contiguous()
-    ours = H.integrated_gradients(hfm, inputs, image, target=1 if name != "clip" else 0, baseline=baseline,
-                                  steps=16)
+    ours = H.integrated_gradients(hfm, inputs, image, target=1 if name != "clip" else 0, baseline=baseline, steps=16)
     f = H._score_fn(hfm, inputs, 1 if name != "clip" else 0)
-    theirs = captum_attr.IntegratedGradients(f).attribute(image[None], baselines=baseline[None], n_steps=16,
-                                                          method="gausslegendre")[0]
+    theirs = captum_attr.IntegratedGradients(f).attribute(
+        image[None], baselines=baseline[None], n_steps=16, method="gausslegendre"
+    )[0]
     assert torch.allclose(ours, theirs, atol=tol(hfm) * 10, rtol=1e-5)
     if name != "clip":  # float64: completeness holds to the quadrature error
         assert abs(completeness_gap(f, image, ours, baseline)) < 1e-4
@@ -177,7 +183,7 @@ def test_grad_cam_on_qwen2_vl_regrids_the_merge_ordered_patches():
     p = vc.patch_size
     for r, c in [(0, 0), (0, 3), (2, 1), (3, 3)]:
         first = grid[0, :, r, c].view(3, vc.temporal_patch_size, p, p)[:, 0]
-        assert torch.equal(first, image[:, r * p:(r + 1) * p, c * p:(c + 1) * p])
+        assert torch.equal(first, image[:, r * p : (r + 1) * p, c * p : (c + 1) * p])
     cam = H.grad_cam(hfm, example_inputs(hfm), image, 3)
     assert cam.shape == (4, 4) and cam.sum() > 0
 
@@ -199,8 +205,7 @@ def test_mm_shap_with_patch_groups_is_efficient(name):
     inputs = example_inputs(hfm)
     res = H.mm_shap(hfm, inputs, example_image(hfm), 1 if name != "clip" else 0, group=(2, 2))
     assert len(res.phi_image) == 4  # a 4 x 4 patch grid in 2 x 2 blocks
-    assert float(res.phi_text.sum() + res.phi_image.sum()) == pytest.approx(res.full_value - res.empty_value,
-                                                                            abs=1e-5)
+    assert float(res.phi_text.sum() + res.phi_image.sum()) == pytest.approx(res.full_value - res.empty_value, abs=1e-5)
     assert res.t_shap + res.v_shap == pytest.approx(1.0)
 
 

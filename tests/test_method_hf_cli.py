@@ -42,8 +42,11 @@ def test_every_applicable_method_runs_on_a_saved_checkpoint(checkpoint, tmp_path
 
 def test_methods_that_do_not_apply_get_a_clear_error(checkpoint, tmp_path, capsys):
     name, folder = checkpoint
-    others = [i for i in ("grad-cam", "mm-shap", "visual-contrastive-decoding", *sorted(NEEDS_DATA))
-              if i not in applicable_methods(KINDS[name])]
+    others = [
+        i
+        for i in ("grad-cam", "mm-shap", "visual-contrastive-decoding", *sorted(NEEDS_DATA))
+        if i not in applicable_methods(KINDS[name])
+    ]
     for method_id in others:
         code = main(["methods", "run", method_id, "--model", str(folder), "--out", str(tmp_path)])
         _, err = capsys.readouterr()

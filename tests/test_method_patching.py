@@ -37,7 +37,7 @@ def test_patching_the_clean_run_into_itself_changes_nothing(setup):
     _, acts = record_activations(clean, modules)
     with torch.no_grad():
         reference = clean()
-    for module, act in zip(modules, acts):
+    for module, act in zip(modules, acts, strict=True):
         assert torch.equal(run_with_patch(clean, module, act), reference)
         assert torch.equal(run_with_patch(clean, module, act, positions=[0, 7, -1]), reference)
 
@@ -47,7 +47,7 @@ def test_patching_the_full_residual_stream_restores_the_clean_output(setup):
     clean_out, acts = record_activations(clean, modules)
     with torch.no_grad():
         assert not torch.allclose(corrupt(), clean_out)
-    for module, act in zip(modules, acts):  # every layer, all positions at once
+    for module, act in zip(modules, acts, strict=True):  # every layer, all positions at once
         assert torch.equal(run_with_patch(corrupt, module, act), clean_out)
 
 
@@ -60,13 +60,14 @@ def test_the_answer_position_after_the_last_block_determines_the_answer(setup):
     assert float(norm[-1, -1]) == pytest.approx(1.0, abs=1e-6)
     assert torch.allclose(norm[-1, :-1], torch.zeros_like(norm[-1, :-1]), atol=1e-6)
     # the text tokens carry no image information in the embeddings, so patching them does nothing there
-    assert torch.allclose(norm[0, td.N_PATCHES:], torch.zeros(3, dtype=torch.float64), atol=1e-6)
+    assert torch.allclose(norm[0, td.N_PATCHES :], torch.zeros(3, dtype=torch.float64), atol=1e-6)
     # while the image tokens at the embedding layer move the answer towards the clean one
     assert float(norm[0, : td.N_PATCHES].sum()) > 0.5
 
 
 def test_normalized_effects_are_zero_when_clean_and_corrupted_agree():
     from methods.patching import PatchingResult
+
     r = PatchingResult(torch.ones(2, 3), clean=1.0, corrupted=1.0, positions=[0, 1, 2])
     assert torch.equal(r.normalized(), torch.zeros(2, 3))
 
@@ -88,6 +89,7 @@ def test_batched_patching_equals_one_forward_per_position():
 
 def test_noise_corruption_comes_before_patches_and_is_fixed_per_draw(setup):
     from methods.patching import noise_corruptions
+
     llava, clean, _, modules = setup
     image_tokens = list(range(td.N_PATCHES))
     draws = noise_corruptions(clean, llava.hook_embed, image_tokens, std=1.0, n_draws=3, seed=1)

@@ -90,8 +90,13 @@ def test_probes_on_the_toy_vit_find_colour_after_the_first_block():
 
 def test_control_labels_follow_the_real_label_distribution():
     # 90 % of the examples are class 0: the control task must keep that prior, not draw labels uniformly
-    labels = torch.cat([torch.zeros(1800, dtype=torch.long), torch.ones(100, dtype=torch.long),
-                        torch.full((100,), 2, dtype=torch.long)])
+    labels = torch.cat(
+        [
+            torch.zeros(1800, dtype=torch.long),
+            torch.ones(100, dtype=torch.long),
+            torch.full((100,), 2, dtype=torch.long),
+        ]
+    )
     types = torch.arange(2000)  # every example its own type: 2000 independent draws
     control = control_task(types, labels, seed=3)
     share = torch.bincount(control, minlength=3).double() / len(control)

@@ -43,8 +43,8 @@ def test_the_numbers_carry_the_exact_checks(runs):
     assert r["visual-contrastive-decoding"]["results"]["alpha0_max_abs_diff_from_plain_logits"] == 0.0
     tcav = r["tcav"]["results"]
     assert tcav["random_sets"] >= 5
-    for sig_row, p_row, raw_row in zip(tcav["significant"], tcav["corrected_p_values"], tcav["p_values"]):
-        for sig, p, raw in zip(sig_row, p_row, raw_row):
+    for sig_row, p_row, raw_row in zip(tcav["significant"], tcav["corrected_p_values"], tcav["p_values"], strict=True):
+        for sig, p, raw in zip(sig_row, p_row, raw_row, strict=True):
             assert sig == (p < 0.05) and p == pytest.approx(min(1.0, 16 * raw), abs=1e-5)
     for x in r["mm-shap"]["results"]["examples"]:
         assert x["t_shap"] + x["v_shap"] == pytest.approx(1.0) and abs(x["efficiency_gap"]) < 1e-4

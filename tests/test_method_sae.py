@@ -34,7 +34,7 @@ def test_codes_are_non_negative_and_reconstruction_is_bias_plus_weighted_directi
     x = planted[1][:100]
     x_hat, f = trained(x)
     assert (f >= 0).all()
-    manual = trained.b_dec + sum(f[:, i:i + 1] * trained.W_dec[i] for i in range(f.shape[1]))
+    manual = trained.b_dec + sum(f[:, i : i + 1] * trained.W_dec[i] for i in range(f.shape[1]))
     assert torch.allclose(x_hat, manual, atol=1e-5)
     assert torch.equal(trained.decode(trained.encode(x)), x_hat)
 

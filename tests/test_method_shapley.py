@@ -7,8 +7,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from hypothesis_support import examples
+
 from methods import toy_data as td
 from methods import toy_models as tm
 from methods.shapley import all_coalitions, exact_shapley, mm_shap, permutation_shapley
@@ -49,7 +49,7 @@ def shapley_by_orderings(v, n):
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 7))
 def test_exact_shapley_is_efficient(seed, n):
     g = torch.Generator().manual_seed(seed)
-    v = table_game(torch.randn(2 ** n, generator=g, dtype=torch.float64))
+    v = table_game(torch.randn(2**n, generator=g, dtype=torch.float64))
     phi = exact_shapley(v, n)
     full, empty = v(torch.ones(1, n, dtype=torch.bool))[0], v(torch.zeros(1, n, dtype=torch.bool))[0]
     assert float(phi.sum()) == pytest.approx(float(full - empty), abs=1e-12)
@@ -58,7 +58,7 @@ def test_exact_shapley_is_efficient(seed, n):
 @pytest.mark.parametrize("n", [1, 2, 3, 4])
 def test_exact_shapley_matches_the_definition_over_all_orderings(n):
     g = torch.Generator().manual_seed(n)
-    v = table_game(torch.randn(2 ** n, generator=g, dtype=torch.float64))
+    v = table_game(torch.randn(2**n, generator=g, dtype=torch.float64))
     assert torch.allclose(exact_shapley(v, n), shapley_by_orderings(v, n), rtol=0, atol=1e-12)
 
 
@@ -88,7 +88,7 @@ def test_shapley_values_are_additive_over_games():
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 9), samples=st.integers(1, 12))
 def test_permutation_estimate_is_efficient_for_any_number_of_samples(seed, n, samples):
     g = torch.Generator().manual_seed(seed)
-    v = table_game(torch.randn(2 ** n, generator=g, dtype=torch.float64))
+    v = table_game(torch.randn(2**n, generator=g, dtype=torch.float64))
     phi = permutation_shapley(v, n, n_permutations=samples, seed=seed)
     full, empty = v(torch.ones(1, n, dtype=torch.bool))[0], v(torch.zeros(1, n, dtype=torch.bool))[0]
     assert float(phi.sum()) == pytest.approx(float(full - empty), abs=1e-12)
@@ -96,7 +96,7 @@ def test_permutation_estimate_is_efficient_for_any_number_of_samples(seed, n, sa
 
 def test_permutation_estimate_converges_to_the_exact_values():
     g = torch.Generator().manual_seed(2)
-    v = table_game(torch.randn(2 ** 5, generator=g, dtype=torch.float64))
+    v = table_game(torch.randn(2**5, generator=g, dtype=torch.float64))
     exact = exact_shapley(v, 5)
     approx = permutation_shapley(v, 5, n_permutations=40_000, seed=0)
     assert torch.allclose(approx, exact, atol=0.04)  # Monte-Carlo error ~ 1/sqrt(samples)
@@ -109,6 +109,7 @@ def test_all_coalitions_enumerates_every_subset_once():
 
 
 # --------------------------------------------------------------------------- MM-SHAP
+
 
 def test_mm_shap_shares_sum_to_one_and_detect_a_unimodal_model():
     w_text = torch.tensor([1.0, -2.0], dtype=torch.float64)
@@ -135,6 +136,7 @@ def clip_value(clip, image, caption):
         imgs = torch.where(pm[:, None], image.repeat(m, 1, 1, 1), 0.25)
         with torch.no_grad():
             return clip.score(imgs, toks)
+
     return value
 
 
@@ -154,17 +156,21 @@ def test_mm_shap_on_the_toy_clip():
         return clip_value(clip, b.images[0], caption)(text_mask, group_mask[:, quad.flatten()])
 
     exact = mm_shap(grouped, n_text=2, n_image=4)
-    assert float(exact.phi_text.sum() + exact.phi_image.sum()) == pytest.approx(exact.full_value - exact.empty_value, abs=1e-4)
+    assert float(exact.phi_text.sum() + exact.phi_image.sum()) == pytest.approx(
+        exact.full_value - exact.empty_value, abs=1e-4
+    )
 
 
 def test_grid_groups_tile_the_patch_grid_row_major():
     from methods.shapley import grid_groups
+
     assert grid_groups(4, 4, 2, 2).view(4, 4).tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
     assert grid_groups(3, 5, 2, 2).view(3, 5).tolist() == [[0, 0, 1, 1, 2], [0, 0, 1, 1, 2], [3, 3, 4, 4, 5]]
 
 
 def test_grouped_image_players_of_an_additive_game_get_their_group_totals():
     from methods.shapley import grid_groups
+
     text_w = torch.tensor([0.5, -1.0], dtype=torch.float64)
     image_w = torch.arange(16, dtype=torch.float64)  # patch k is worth k
 
@@ -173,7 +179,9 @@ def test_grouped_image_players_of_an_additive_game_get_their_group_totals():
 
     res = mm_shap(value, 2, 16, image_groups=grid_groups(4, 4, 2, 2))
     assert torch.allclose(res.phi_text, text_w)
-    assert torch.allclose(res.phi_image, torch.tensor([0 + 1 + 4 + 5, 2 + 3 + 6 + 7, 8 + 9 + 12 + 13,
-                                                       10 + 11 + 14 + 15], dtype=torch.float64))
+    assert torch.allclose(
+        res.phi_image,
+        torch.tensor([0 + 1 + 4 + 5, 2 + 3 + 6 + 7, 8 + 9 + 12 + 13, 10 + 11 + 14 + 15], dtype=torch.float64),
+    )
     with pytest.raises(ValueError, match="group id for each of the 16"):
         mm_shap(value, 2, 16, image_groups=torch.zeros(4, dtype=torch.long))

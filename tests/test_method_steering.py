@@ -82,6 +82,7 @@ def test_the_red_minus_blue_direction_turns_blue_answers_red(llava, colour_vecto
 
 # --------------------------------------------------------------------------- visual contrastive decoding
 
+
 def test_contrastive_decoding_with_alpha_zero_is_plain_decoding():
     g = torch.Generator().manual_seed(0)
     logits, distorted = torch.randn(5, 12, generator=g), torch.randn(5, 12, generator=g)

@@ -23,7 +23,7 @@ def test_generated_images_carry_their_ground_truth():
     for i in range(len(b)):
         r, c = divmod(int(b.cell[i]), td.GRID)
         cell = torch.zeros(td.IMAGE_SIZE, td.IMAGE_SIZE, dtype=torch.bool)
-        cell[r * td.PATCH:(r + 1) * td.PATCH, c * td.PATCH:(c + 1) * td.PATCH] = True
+        cell[r * td.PATCH : (r + 1) * td.PATCH, c * td.PATCH : (c + 1) * td.PATCH] = True
         assert (b.mask[i] <= cell).all()  # the object lies inside its cell
         assert torch.equal(b.mask[i][cell].view(td.PATCH, td.PATCH), td.STENCILS[td.SHAPES[int(b.shape[i])]])
         assert torch.equal(b.images[i][:, b.mask[i]], rgb[int(b.colour[i])][:, None].expand(-1, int(b.mask[i].sum())))
@@ -107,8 +107,12 @@ def test_gradient_methods_work_inside_no_grad_blocks():
     b = td.make_shapes(2, seed=5)
     with torch.no_grad():
         attr = integrated_gradients(lambda z: vit(z)[:, 0], b.images[0], steps=4)
-        cam = grad_cam(lambda z: vit(z)[:, 0], vit.blocks[0], b.images,
-                       reshape=lambda t: t[:, 1:].transpose(1, 2).reshape(2, -1, td.GRID, td.GRID))
+        cam = grad_cam(
+            lambda z: vit(z)[:, 0],
+            vit.blocks[0],
+            b.images,
+            reshape=lambda t: t[:, 1:].transpose(1, 2).reshape(2, -1, td.GRID, td.GRID),
+        )
         _, grads = activations_and_gradients(lambda z: vit(z)[:, 0], vit.blocks[0], b.images)
         _, agrads = attention_and_gradients(lambda: vit(b.images)[0, 0], [blk.attn.attn_probs for blk in vit.blocks])
         probe = fit_linear_probe(torch.randn(20, 3), torch.arange(20) % 2, 2)
@@ -131,6 +135,7 @@ def test_training_leaves_the_global_random_state_alone():
 
 def test_local_positions_read_absolute_positions_under_a_kv_cache():
     from methods.hooks import local_positions
+
     # a whole sequence of 5 tokens in one call (no cache information)
     assert local_positions([0, 3, -1], 5, None) == ([0, 3, 4], [0, 3, 4])
     with pytest.raises(IndexError, match="position 5 is outside a sequence of 5 tokens"):
@@ -160,7 +165,7 @@ def test_a_toy_model_is_trained_once_then_read_from_disk(tmp_path, monkeypatch):
         with tm.training_progress(lambda message, fraction: heard.append(message)):
             loaded = tm.trained_cnn()
         assert heard == []  # nothing trained
-        assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), loaded.state_dict().values()))
+        assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), loaded.state_dict().values(), strict=True))
         assert loaded.history == trained.history and not loaded.training
         path.write_bytes(b"not a torch file")  # a damaged cache is trained again, not an error
         tm._cached.cache_clear()

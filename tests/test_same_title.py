@@ -11,33 +11,44 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from contribute_support import line_of, problems, write
 
 from cli.main import main
-from contribute_support import line_of, problems, write
 from ingest import build, read_dataset
 
 DIFFERENT_WORKS = [
-    ("@incollection{craik1992human,\n  author = {Craik, Fergus I. M. and Jennings, Janine M.},\n"
-     "  title = {Human Memory},\n  booktitle = {The Handbook of Aging and Cognition},\n  year = {1992},\n}\n",
-     "@incollection{zacks2000human,\n  author = {Zacks, Rose T. and Hasher, Lynn and Li, Karen Z. H.},\n"
-     "  title = {Human Memory},\n  booktitle = {The Handbook of Aging and Cognition},\n  edition = {2},\n"
-     "  year = {2000},\n}\n"),
-    ("@article{lecun2015deep,\n  author = {LeCun, Yann and Bengio, Yoshua and Hinton, Geoffrey},\n"
-     "  title = {Deep learning},\n  journal = {Nature},\n  year = {2015},\n  doi = {10.1038/nature14539},\n}\n",
-     "@book{goodfellow2016deep,\n  author = {Goodfellow, Ian and Bengio, Yoshua and Courville, Aaron},\n"
-     "  title = {Deep Learning},\n  publisher = {MIT Press},\n  year = {2016},\n}\n"),
+    (
+        "@incollection{craik1992human,\n  author = {Craik, Fergus I. M. and Jennings, Janine M.},\n"
+        "  title = {Human Memory},\n  booktitle = {The Handbook of Aging and Cognition},\n  year = {1992},\n}\n",
+        "@incollection{zacks2000human,\n  author = {Zacks, Rose T. and Hasher, Lynn and Li, Karen Z. H.},\n"
+        "  title = {Human Memory},\n  booktitle = {The Handbook of Aging and Cognition},\n  edition = {2},\n"
+        "  year = {2000},\n}\n",
+    ),
+    (
+        "@article{lecun2015deep,\n  author = {LeCun, Yann and Bengio, Yoshua and Hinton, Geoffrey},\n"
+        "  title = {Deep learning},\n  journal = {Nature},\n  year = {2015},\n  doi = {10.1038/nature14539},\n}\n",
+        "@book{goodfellow2016deep,\n  author = {Goodfellow, Ian and Bengio, Yoshua and Courville, Aaron},\n"
+        "  title = {Deep Learning},\n  publisher = {MIT Press},\n  year = {2016},\n}\n",
+    ),
     # same first author, but a decade apart: a new edition or a different work
-    ("@book{smith2000introduction,\n  author = {Smith, Ann},\n  title = {Introduction},\n  year = {2000},\n}\n",
-     "@book{smith2010introduction,\n  author = {Smith, Ann},\n  title = {Introduction},\n  year = {2010},\n}\n"),
+    (
+        "@book{smith2000introduction,\n  author = {Smith, Ann},\n  title = {Introduction},\n  year = {2000},\n}\n",
+        "@book{smith2010introduction,\n  author = {Smith, Ann},\n  title = {Introduction},\n  year = {2010},\n}\n",
+    ),
 ]
 SAME_WORK = [
-    ("@misc{tong2024eyes,\n  author = {Tong, Shengbang and Liu, Zhuang},\n  title = {Eyes Wide Shut? Exploring the Visual "
-     "Shortcomings of Multimodal {LLMs}},\n  year = {2024},\n}\n",
-     "@inproceedings{tong2024eyescvpr,\n  author = {Shengbang Tong and Zhuang Liu},\n  title = {Eyes wide shut? "
-     "Exploring the visual shortcomings of multimodal LLMs},\n  booktitle = {CVPR},\n  year = {2024},\n}\n"),
-    ("@misc{muller2023sehen,\n  author = {M{\\\"u}ller, J{\\\"o}rg},\n  title = {Sehen und Verstehen},\n  year = {2023},\n}\n",
-     "@article{muller2024sehenj,\n  author = {Jörg Müller},\n  title = {Sehen und verstehen},\n  journal = {J},\n"
-     "  year = {2024},\n}\n"),
+    (
+        "@misc{tong2024eyes,\n  author = {Tong, Shengbang and Liu, Zhuang},\n"
+        "  title = {Eyes Wide Shut? Exploring the Visual Shortcomings of Multimodal {LLMs}},\n  year = {2024},\n}\n",
+        "@inproceedings{tong2024eyescvpr,\n  author = {Shengbang Tong and Zhuang Liu},\n  title = {Eyes wide shut? "
+        "Exploring the visual shortcomings of multimodal LLMs},\n  booktitle = {CVPR},\n  year = {2024},\n}\n",
+    ),
+    (
+        '@misc{muller2023sehen,\n  author = {M{\\"u}ller, J{\\"o}rg},\n'
+        "  title = {Sehen und Verstehen},\n  year = {2023},\n}\n",
+        "@article{muller2024sehenj,\n  author = {Jörg Müller},\n  title = {Sehen und verstehen},\n  journal = {J},\n"
+        "  year = {2024},\n}\n",
+    ),
 ]
 
 
@@ -78,6 +89,9 @@ def test_distinct_from_silences_the_same_title_warning(data_dir: Path):
     first, second = DIFFERENT_WORKS[0]
     _pair(data_dir, first, second)
     annotation = (Path(__file__).parent / "fixtures" / "data" / "papers" / "li2023evaluating.yaml").read_text()
-    write(data_dir, "zacks2000human.yaml", annotation.replace("li2023evaluating", "zacks2000human")
-          + "distinct_from:\n  - craik1992human\n")
+    write(
+        data_dir,
+        "zacks2000human.yaml",
+        annotation.replace("li2023evaluating", "zacks2000human") + "distinct_from:\n  - craik1992human\n",
+    )
     assert not [p for p in problems(data_dir) if "same title" in p.message]

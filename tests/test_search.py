@@ -4,11 +4,11 @@ stem, authors without accents, and the page shows title, authors, year, leaves a
 from __future__ import annotations
 
 import pytest
+from website_support import app_test, shown, texts
 
 from explorer.catalog import load_catalog
 from explorer.db import open_session
 from explorer.search import SearchIndex, stem
-from website_support import app_test, shown, texts
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +23,20 @@ def bundled_index(bundled_db):
         return SearchIndex.build(load_catalog(session))
 
 
-@pytest.mark.parametrize("query, key", [
-    ("2410.07149", "neo2024interpreting"),
-    ("arXiv:2410.07149v2", "neo2024interpreting"),
-    ("https://arxiv.org/abs/2410.07149v1", "neo2024interpreting"),
-    ("arxiv.org/pdf/2410.07149.pdf", "neo2024interpreting"),
-    ("  2311.16922 ", "leng2024mitigating"),
-    ("10.1234/fixture.2024.001", "muller2024sehen"),
-    ("https://doi.org/10.1234/FIXTURE.2024.001", "muller2024sehen"),
-    ("doi:10.1234/fixture.2024.001", "muller2024sehen"),
-    ("NEO2024interpreting", "neo2024interpreting"),
-])
+@pytest.mark.parametrize(
+    "query, key",
+    [
+        ("2410.07149", "neo2024interpreting"),
+        ("arXiv:2410.07149v2", "neo2024interpreting"),
+        ("https://arxiv.org/abs/2410.07149v1", "neo2024interpreting"),
+        ("arxiv.org/pdf/2410.07149.pdf", "neo2024interpreting"),
+        ("  2311.16922 ", "leng2024mitigating"),
+        ("10.1234/fixture.2024.001", "muller2024sehen"),
+        ("https://doi.org/10.1234/FIXTURE.2024.001", "muller2024sehen"),
+        ("doi:10.1234/fixture.2024.001", "muller2024sehen"),
+        ("NEO2024interpreting", "neo2024interpreting"),
+    ],
+)
 def test_an_identifier_of_one_paper_is_an_exact_hit(index, query, key):
     result = index.search(query)
     assert result.exact == key and [h.paper.key for h in result.hits] == [key]
@@ -83,6 +86,7 @@ def test_each_hit_carries_the_why_of_the_leaf_that_best_matches(index):
 
 
 # --- the page -------------------------------------------------------------------------------------
+
 
 def link_labels(at) -> list[str]:
     return [shown(link.proto.label) for link in at.get("page_link")]
