@@ -66,7 +66,7 @@ def settings_widgets(catalog) -> GraphSettings:
     second = st.columns([5, 3])
     if "link_by" in acts:
         values["link_by"] = second[0].segmented_control(
-            "Link papers by", list(LINK_BY), default="relation+technique", required=True, key=P["link_by"],
+            "Link papers by", list(LINK_BY), default="relation+broader", required=True, key=P["link_by"],
             bind="query-params", help="; ".join(f"{k}: {v}" for k, v in LINK_BY.items()))
     if "min_papers" in acts:
         where = second[0] if "color_by" in acts else first[0]  # the colour's place when there is no colour to choose

@@ -6,7 +6,7 @@ For each N it builds a knowledge base of N synthetic papers with the real loader
 same schema, same FTS5 index). The papers are made from the bundled ones so words, models, techniques and
 leaves are distributed like real data: each synthetic paper takes a real paper's leaves, modalities and part of
 its models and techniques, a title and summary mixed from real sentences, authors from a pool of N/3 people,
-new model and technique names from pools that grow with N, and a typed link to an earlier paper for one in four.
+more models and techniques drawn from the whole vocabulary, and a typed link to an earlier paper for one in four.
 
 Then, in a fresh process per N (so the peak RSS is the query side's alone), it times ``find_related`` with a
 warm index for each input kind:
@@ -55,11 +55,10 @@ def build_kb(n: int, db_path: Path, seed: int = 0) -> float:
     templates = [(e, real.annotations[e.key].data) for e in real.entries if e.key in real.annotations]
     sentences = [s for _, data in templates for s in _clauses(data.get("summary") or "")]
     title_words = [w for e, _ in templates for w in e.title.split()]
-    model_pool = [f"Model{i}-{rng.choice(['7B', '13B', 'XL', 'v2'])}" for i in range(max(20, n // 50))]
-    technique_pool = [
-        f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
-        for i in range(max(20, n // 30))
-    ]
+    from taxonomy.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()  # annotations name vocabulary ids; the loader keeps only those
+    model_pool, technique_pool = list(vocabulary.models), list(vocabulary.techniques)
     people = [f"{rng.choice(FIRST)} {rng.choice(LAST)}{i}" for i in range(max(10, n // 3))]
 
     entries, annotations = [], {}
@@ -89,7 +88,7 @@ def build_kb(n: int, db_path: Path, seed: int = 0) -> float:
                 line=i + 1,
             )
         )
-        models = rng.sample(data.get("models") or ["LLaVA"], k=min(2, len(data.get("models") or ["LLaVA"])))
+        models = rng.sample(data.get("models") or ["llava"], k=min(2, len(data.get("models") or ["llava"])))
         models += rng.sample(model_pool, k=rng.randint(0, 2))
         techniques = rng.sample(data.get("technique") or ["probing"], k=1) + rng.sample(
             technique_pool, k=rng.randint(0, 2)

@@ -81,11 +81,10 @@ def write_data(folder: Path, n: int, seed: int = 0) -> None:
     title_words = sorted(
         {w.strip(",.:;?()") for t in templates for w in (t.get("summary") or "").split() if len(w) > 3}
     )
-    model_pool = [f"Model{i}-{rng.choice(['7B', '13B', 'XL', 'v2'])}" for i in range(max(20, n // 25))]
-    technique_pool = [
-        f"{rng.choice(title_words).lower()} {rng.choice(['probing', 'patching', 'attribution', 'analysis'])} {i}"
-        for i in range(max(20, n // 15))
-    ]
+    from taxonomy.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()  # annotations name vocabulary ids: the synthetic papers draw on all of them
+    model_pool, technique_pool = list(vocabulary.models), list(vocabulary.techniques)
     people = [(rng.choice(LAST) + str(i), rng.choice(FIRST)) for i in range(max(10, n // 3))]
     papers = folder / "papers"
     papers.mkdir(parents=True)
@@ -103,7 +102,7 @@ def write_data(folder: Path, n: int, seed: int = 0) -> None:
         )
         models = list(
             dict.fromkeys(
-                rng.sample(template.get("models") or ["LLaVA"], k=min(2, len(template.get("models") or ["LLaVA"])))
+                rng.sample(template.get("models") or ["llava"], k=min(2, len(template.get("models") or ["llava"])))
                 + rng.sample(model_pool, k=rng.randint(0, 2))
             )
         )

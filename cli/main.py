@@ -22,7 +22,7 @@ from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
 from ingest.errors import AtlasError, InvalidInput
 from ingest.validate import DEFAULT_DATA_DIR
-from taxonomy import load_taxonomy
+from taxonomy import TaxonomyError, load_taxonomy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except AtlasError as exc:  # anything else is a bug and keeps its traceback
         print(str(exc) if exc.path else f"atlas: error: {exc}", file=sys.stderr)
+        return 1
+    except TaxonomyError as exc:  # a malformed tree or vocabulary file: the message names file, line and fix
+        print(f"atlas: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `atlas export | head`
         return 0
@@ -132,6 +135,18 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=related.FORMATS, default="table", help="output format (default: table)")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_related)
+
+    cmd = commands.add_parser("vocabulary",
+                              help="list the controlled vocabulary: every model, model family, technique and modality "
+                                   "with its id, name, family or broader term, aliases, definition and paper count",
+                              description="List every term of taxonomy/vocabulary/ with its id, name, family or "
+                                          "broader term, aliases, definition and the number of papers in the data "
+                                          "folder that use it (a family or broader term counts its narrower terms).")
+    cmd.add_argument("--kind", choices=("model", "technique", "modality"), action="append", default=[],
+                     help="only terms of this kind (repeatable; default: all)")
+    cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    _data_arg(cmd)
+    cmd.set_defaults(handler=cmd_vocabulary)
 
     methods = commands.add_parser("methods", help="the catalogue of runnable interpretability methods",
                                   description="List the methods of methods/catalog.yaml, or run one on its tiny "
@@ -233,16 +248,17 @@ def cmd_add(args) -> int:
     from ingest.arxiv import ArxivError, looks_like_arxiv_id
     from ingest.problems import display_path
 
-    options = {"distinct_from": set(args.distinct_from)}
+    distinct_from = set(args.distinct_from)
     try:
         if args.source == "-":
             text = utf8_text(sys.stdin.buffer.read(), "standard input")
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", **options)
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", distinct_from=distinct_from)
         elif Path(args.source).is_file():
             text = utf8_text(Path(args.source).read_bytes(), args.source)
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, **options)
+            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, distinct_from=distinct_from)
         elif looks_like_arxiv_id(args.source):
-            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, **options)]
+            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout,
+                                                distinct_from=distinct_from)]
         else:
             print(f"atlas: error: '{args.source}' is neither a file nor an arXiv id: give a .bib file, - for "
                   "standard input, or an arXiv id such as 2410.07149", file=sys.stderr)
@@ -348,6 +364,28 @@ def cmd_related(args) -> int:
     for line in [*related.input_summary(result), *result.notes]:
         print(f"atlas: {line}", file=sys.stderr)
     sys.stdout.write(output)
+    return 0
+
+
+def cmd_vocabulary(args) -> int:
+    from explorer.terms import paper_terms, vocabulary_entries
+    from taxonomy.vocabulary import load_vocabulary
+
+    kinds = tuple(dict.fromkeys(args.kind)) or ("model", "technique", "modality")
+    entries = vocabulary_entries(load_vocabulary(), paper_terms(args.data), kinds)
+    if args.format == "json":
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return 0
+    header = ("kind", "id", "name", "family/broader", "papers", "aliases", "definition")
+    rows = [(e["kind"], e["id"], e["name"], e.get("family") or e.get("broader") or "", str(e["papers"]),
+             ", ".join(e["aliases"]), e["definition"]) for e in entries]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        print("  ".join([*cells, row[4].rjust(6), row[5], row[6]]).rstrip())
+    counted = {kind: sum(e["kind"] in (kind, "family") if kind == "model" else e["kind"] == kind for e in entries)
+               for kind in kinds}
+    print("\n" + ", ".join(f"{n} {kind} terms" for kind, n in counted.items()))
     return 0
 
 

@@ -8,18 +8,21 @@ as the database file does not change, and the functions that consume it are pure
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from explorer.stats import count_per_node
+from explorer.terms import load_terms, method_names
 from ingest.errors import UnknownItem
 from ingest.models import (
-    Author, Domain, Model, Paper, PaperAuthor, PaperCategory, Relation, Technique, TaxonomyNode,
+    Author, Domain, Paper, PaperAuthor, PaperCategory, Relation, TaxonomyNode,
     paper_domains, paper_modalities, paper_models, paper_techniques,
 )
+from taxonomy.vocabulary import Vocabulary, count_papers
 
 PERSPECTIVE_ORDER = ("data", "model", "training-inference")
 
@@ -47,9 +50,9 @@ class PaperRecord:
     venue: str | None
     authors: tuple[str, ...]
     leaves: tuple[str, ...]
-    modalities: tuple[str, ...]
-    models: tuple[str, ...]
-    techniques: tuple[str, ...]
+    modalities: tuple[str, ...]  # vocabulary ids
+    models: tuple[str, ...]  # vocabulary ids, as annotated (a family id when the paper names only the family)
+    techniques: tuple[str, ...]  # vocabulary ids, as annotated
     domains: tuple[str, ...]
     granularity: str | None
     summary: str | None
@@ -59,11 +62,16 @@ class PaperRecord:
     url: str | None
     added: str | None
     classified: bool
+    model_names: tuple[str, ...] = ()  # display names, in the order of ``models``
+    technique_names: tuple[str, ...] = ()
+    model_terms: frozenset[str] = frozenset()  # the models and their families: what a model facet matches
+    technique_terms: frozenset[str] = frozenset()  # the techniques and every broader technique
     whys: tuple[str, ...] = ()  # why the paper sits at each of its leaves, in the order of ``leaves``
 
     def why(self, leaf: str) -> str:
         """Why the paper sits at this leaf ('' if it does not)."""
-        return self.whys[self.leaves.index(leaf)] if leaf in self.leaves and len(self.whys) == len(self.leaves) else ""
+        placed = leaf in self.leaves and len(self.whys) == len(self.leaves)
+        return self.whys[self.leaves.index(leaf)] if placed else ""
 
     def whys_under(self, leaves: set[str] | frozenset[str]) -> list[tuple[str, str]]:
         """(leaf, why) for each of the paper's leaves among ``leaves``, in tree order."""
@@ -99,6 +107,8 @@ class Catalog:
     nodes: dict[str, NodeInfo]  # in display order
     relations: tuple[RelationRecord, ...]
     by_key: dict[str, PaperRecord] = field(repr=False)
+    vocabulary: Vocabulary = field(repr=False)  # every term stored in the knowledge base
+    method_names: dict[str, str] = field(default_factory=dict, repr=False)  # methods catalogue id -> name
 
     def children(self, node_id: str) -> list[NodeInfo]:
         return [n for n in self.nodes.values() if n.parent == node_id]
@@ -134,6 +144,20 @@ class Catalog:
         years = [p.year for p in self.papers if p.year is not None]
         return (min(years), max(years)) if years else None
 
+    def node_path(self, node_id: str) -> str:
+        """'Model › Token › Visual Token'."""
+        return " › ".join(n.name for n in [*self.ancestors(node_id), self.nodes[node_id]])
+
+    def term_counts(self, kind: str) -> Counter:
+        """Papers per vocabulary term (model, technique or modality), narrower terms and family members included."""
+        return self._term_counts[kind]
+
+    @cached_property
+    def _term_counts(self) -> dict[str, Counter]:
+        lists = {"model": [p.models for p in self.papers], "technique": [p.techniques for p in self.papers],
+                 "modality": [p.modalities for p in self.papers]}
+        return {kind: count_papers(self.vocabulary, kind, ids) for kind, ids in lists.items()}
+
 
 def load_catalog(session: Session) -> Catalog:
     nodes = {
@@ -149,10 +173,9 @@ def load_catalog(session: Session) -> Catalog:
         categories[key].append((node_id, why))
     for placed in categories.values():
         placed.sort(key=lambda pair: order.get(pair[0], len(order)))
-    models = _grouped(session.execute(
-        select(paper_models.c.paper_key, Model.name).join(Model, Model.id == paper_models.c.model_id)))
-    techniques = _grouped(session.execute(
-        select(paper_techniques.c.paper_key, Technique.name).join(Technique, Technique.id == paper_techniques.c.technique_id)))
+    vocabulary = load_terms(session)
+    models = _grouped(session.execute(select(paper_models.c.paper_key, paper_models.c.model_id)))
+    techniques = _grouped(session.execute(select(paper_techniques.c.paper_key, paper_techniques.c.technique_id)))
     modalities = _grouped(session.execute(select(paper_modalities.c.paper_key, paper_modalities.c.modality)))
     domains = _grouped(session.execute(
         select(paper_domains.c.paper_key, Domain.name).join(Domain, Domain.name == paper_domains.c.domain)))
@@ -165,10 +188,10 @@ def load_catalog(session: Session) -> Catalog:
             key=r.key, title=r.title, year=r.year, venue=r.venue, authors=tuple(authors.get(r.key, ())),
             leaves=tuple(node_id for node_id, _ in categories.get(r.key, ())),
             whys=tuple(why for _, why in categories.get(r.key, ())),
-            modalities=tuple(sorted(modalities.get(r.key, ()))), models=tuple(sorted(models.get(r.key, ()), key=str.casefold)),
-            techniques=tuple(sorted(techniques.get(r.key, ()), key=str.casefold)), domains=tuple(sorted(domains.get(r.key, ()))),
+            domains=tuple(sorted(domains.get(r.key, ()))),
             granularity=r.granularity, summary=r.summary, code_url=r.code_url, doi=r.doi, arxiv_id=r.arxiv_id,
             url=r.url, added=r.added, classified=bool(r.classified),
+            **_terms_of(vocabulary, models.get(r.key, ()), techniques.get(r.key, ()), modalities.get(r.key, ())),
         )
         for r in rows
     )
@@ -176,7 +199,24 @@ def load_catalog(session: Session) -> Catalog:
         RelationRecord(r.source_key, r.target_key, r.type, r.note)
         for r in session.scalars(select(Relation).order_by(Relation.source_key, Relation.target_key, Relation.type))
     )
-    return Catalog(papers, nodes, relations, {p.key: p for p in papers})
+    return Catalog(papers, nodes, relations, {p.key: p for p in papers}, vocabulary, method_names(session))
+
+
+def _terms_of(vocabulary: Vocabulary, models, techniques, modalities) -> dict:
+    """A paper's terms sorted by display name, with their names and broader terms."""
+    def by_name(kind, ids):
+        return tuple(sorted(ids, key=lambda i: (vocabulary.label(kind, i).casefold(), i)))
+
+    models, techniques = by_name("model", models), by_name("technique", techniques)
+    modality_order = {m: i for i, m in enumerate(vocabulary.modalities)}
+    return {
+        "models": models, "techniques": techniques,
+        "modalities": tuple(sorted(modalities, key=lambda m: (modality_order.get(m, len(modality_order)), m))),
+        "model_names": tuple(vocabulary.label("model", i) for i in models),
+        "technique_names": tuple(vocabulary.label("technique", i) for i in techniques),
+        "model_terms": frozenset(vocabulary.expand("model", models)),
+        "technique_terms": frozenset(vocabulary.expand("technique", techniques)),
+    }
 
 
 def _grouped(rows) -> dict[str, list[str]]:

@@ -11,6 +11,9 @@ from the related-work ranking (``explorer.related.find_related``) over a knowled
 in a temporary file from the changed data folder; they are left out, with a note, when the
 data has errors (nothing can be built from it).
 
+New vocabulary terms (``taxonomy/vocabulary/``) are listed for review, so the vocabulary grows only
+by decision; they are found by comparing with the vocabulary at the base when the base is a git ref.
+
 The preview is built as plain data first (:func:`summarise`), then rendered (:func:`to_markdown`).
 """
 
@@ -31,6 +34,7 @@ from ingest.errors import InvalidInput
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
 from taxonomy import Taxonomy, load_taxonomy
+from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
 NEIGHBOURS = 5
 
@@ -78,6 +82,15 @@ class ChangedPaper:
 
 
 @dataclass
+class NewTerm:
+    kind: str  # model | family | technique | modality
+    id: str
+    name: str
+    broader: str | None  # a technique's broader term, a model's family
+    definition: str
+
+
+@dataclass
 class ChangeSummary:
     base: str
     new: list[NewPaper]
@@ -86,6 +99,7 @@ class ChangeSummary:
     problems: list[Problem]
     strict: bool
     notes: list[str] = field(default_factory=list)
+    new_terms: list[NewTerm] = field(default_factory=list)  # vocabulary terms the base does not have
 
     @property
     def failing(self) -> list[Problem]:
@@ -119,6 +133,39 @@ def read_base(base: str, data_dir: Path) -> Dataset:
         return read_dataset(folder)
 
 
+def read_base_vocabulary(base: str, data_dir: Path, folder: Path = VOCABULARY_DIR) -> Vocabulary | None:
+    """The vocabulary at the git ref ``base`` (empty if it had none); None when that cannot be told
+    (the base is a folder, or the vocabulary is not in the data folder's repository)."""
+    if Path(base).is_dir():
+        return None
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], Path(data_dir).resolve()).decode().strip()).resolve()
+        relative = Path(folder).resolve().relative_to(top).as_posix()
+        listing = _git(["ls-tree", "--name-only", base, "--", relative + "/"], top).decode().strip()
+        if not listing:
+            return Vocabulary({}, {}, {}, {}, {})
+        archive = _git(["archive", "--format=tar", base, "--", relative], top)
+    except (BaseUnavailable, ValueError):
+        return None
+    with tempfile.TemporaryDirectory(prefix="atlas-base-vocabulary-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        vocabulary, _ = read_vocabulary(Path(tmp) / relative)
+    return vocabulary
+
+
+def new_terms(current: Vocabulary | None, base: Vocabulary | None) -> list[NewTerm]:
+    """Terms of the current vocabulary that the base vocabulary lacks, in file order."""
+    if current is None or base is None:
+        return []
+    out = []
+    for kind in FIELDS:
+        for term in current.terms(kind).values():
+            if base.term(kind, term.id) is None:
+                out.append(NewTerm(term.kind, term.id, term.name, term.broader, term.definition))
+    return out
+
+
 def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=60)
@@ -134,15 +181,16 @@ def _git(args: list[str], cwd: Path) -> bytes:
 
 
 def summarise(data_dir: Path, base: str = "HEAD", strict: bool = False, neighbours: int = NEIGHBOURS,
-              taxonomy: Taxonomy | None = None) -> ChangeSummary:
+              taxonomy: Taxonomy | None = None, vocabulary_dir: Path = VOCABULARY_DIR) -> ChangeSummary:
     taxonomy = taxonomy or load_taxonomy()
-    head = read_dataset(data_dir)
+    head = read_dataset(data_dir, vocabulary_dir=vocabulary_dir)
     before = read_base(base, data_dir)
     old = {e.key: e for e in before.entries}
     now = {e.key: e for e in head.entries}
     new_keys = [k for k in now if k not in old]
     taken = set(now)
-    new = [_new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}) for k in sorted(new_keys)]
+    new = [_new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}, head.vocabulary)
+           for k in sorted(new_keys)]
     changed = []
     for key in sorted(set(now) & set(old)):
         bib = sorted(f for f in set(now[key].fields) | set(old[key].fields)
@@ -153,13 +201,15 @@ def summarise(data_dir: Path, base: str = "HEAD", strict: bool = False, neighbou
         if bib or annotation:
             changed.append(ChangedPaper(key, now[key].title, bib, annotation))
     removed = [(k, old[k].title) for k in sorted(old) if k not in now]
-    summary = ChangeSummary(base, new, changed, removed, sorted(head.problems), strict)
+    summary = ChangeSummary(base, new, changed, removed, sorted(head.problems), strict,
+                            new_terms=new_terms(head.vocabulary, read_base_vocabulary(base, data_dir, vocabulary_dir)))
     if new and neighbours > 0:
         _add_neighbours(summary, Path(data_dir), neighbours)
     return summary
 
 
-def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonomy, taken: set[str]) -> NewPaper:
+def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonomy, taken: set[str],
+               vocabulary: Vocabulary | None = None) -> NewPaper:
     data = annotation.data if annotation is not None else {}
     placements = []
     for category in data.get("categories", []) or []:
@@ -179,8 +229,9 @@ def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonom
     return NewPaper(
         key=entry.key, title=entry.title, authors=entry.authors, year=entry.year, venue=entry.venue,
         arxiv_id=entry.arxiv_id, doi=_doi_as_written(entry), url=entry.url, path=entry.path, placements=placements,
-        models=_strings(data.get("models")), technique=_strings(data.get("technique")),
-        modalities=_strings(data.get("modalities")), granularity=data.get("granularity"),
+        models=_names(vocabulary, "model", data.get("models")),
+        technique=_names(vocabulary, "technique", data.get("technique")),
+        modalities=_names(vocabulary, "modality", data.get("modalities")), granularity=data.get("granularity"),
         summary=data.get("summary"), code=data.get("code"), key_convention=expected,
     )
 
@@ -191,8 +242,10 @@ def _doi_as_written(entry: BibEntry) -> str | None:
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", raw, flags=re.I) or None
 
 
-def _strings(value) -> list[str]:
-    return [str(v) for v in value] if isinstance(value, list) else []
+def _names(vocabulary: Vocabulary | None, kind: str, value) -> list[str]:
+    """Display names of annotated ids (an unknown id, already reported as a problem, as written)."""
+    values = [str(v) for v in value] if isinstance(value, list) else []
+    return [vocabulary.label(kind, v) for v in values] if vocabulary else values
 
 
 def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
@@ -272,6 +325,13 @@ def to_markdown(summary: ChangeSummary) -> str:
         for key, title in summary.removed:
             out.append(f"- ⚠️ `{key}` {md(title)}: keys never change once merged (other papers, links and "
                        "citations rely on them); fix the paper's files instead of removing or renaming it")
+    if summary.new_terms:
+        out += ["", "### New vocabulary terms", "",
+                "Review each: is it needed, or does an existing term (or a broader one) fit? Is the definition "
+                "in our own words and clear to a newcomer? (CONTRIBUTING.md, 'The vocabulary')", ""]
+        for term in summary.new_terms:
+            broader = f" (under `{term.broader}`)" if term.broader else ""
+            out.append(f"- {md(term.kind)} `{term.id}` **{md(term.name)}**{broader}: {md(term.definition)}")
     if summary.problems:
         out += ["", "### Problems", "", f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>", ""]
         out += [f"- `{p.path.replace('`', '')}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]

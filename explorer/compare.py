@@ -2,7 +2,9 @@
 and export a selection as BibTeX, CSV or a LaTeX table.
 
 Within a facet the chosen values are alternatives (any of them); across facets all must hold.
-Everything here works on the catalogue's plain records, so filtering costs no query.
+Models, techniques and modalities are vocabulary ids. Choosing a broader technique includes its
+narrower ones, and choosing a model family (llava-family) includes its models, as a taxonomy node
+includes its leaves. Everything here works on the catalogue's plain records, so filtering costs no query.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from explorer.safety import safe_url
 from explorer.url_values import URLCheck
 
 FACETS = ("node", "modality", "model", "technique", "granularity")
-_ATTRIBUTE = {"modality": "modalities", "model": "models", "technique": "techniques"}
+# What a chosen value is matched against: a paper's model_terms hold its models and their families,
+# its technique_terms its techniques and every broader technique.
+_ATTRIBUTE = {"modality": "modalities", "model": "model_terms", "technique": "technique_terms"}
 
 
 @dataclass(frozen=True)
 class Filters:
     node: tuple[str, ...] = ()  # taxonomy nodes; a node includes its descendants
-    modality: tuple[str, ...] = ()
-    model: tuple[str, ...] = ()
-    technique: tuple[str, ...] = ()
+    modality: tuple[str, ...] = ()  # vocabulary ids
+    model: tuple[str, ...] = ()  # model or family ids; a family includes its models
+    technique: tuple[str, ...] = ()  # technique ids; a technique includes its narrower ones
     granularity: tuple[str, ...] = ()
     years: tuple[int, int] | None = None  # inclusive
     has_code: bool = False
@@ -48,6 +52,8 @@ class Filters:
 class FacetOption:
     value: str
     papers: int  # papers that would match with this value chosen and the other facets as they are
+    label: str = ""  # display name ("LLaVA family", "Gradient-based attribution")
+    depth: int = 0  # techniques and taxonomy nodes: depth in their hierarchy, for indenting
 
 
 @dataclass
@@ -63,7 +69,7 @@ def fold(text: str) -> str:
 
 def _haystack(paper: PaperRecord) -> str:
     return fold(" ".join([paper.key, paper.title, paper.summary or "", paper.venue or "",
-                          *paper.authors, *paper.models, *paper.techniques, *paper.domains]))
+                          *paper.authors, *paper.model_names, *paper.technique_names, *paper.domains]))
 
 
 class Matcher:
@@ -142,8 +148,17 @@ def _values(catalog: Catalog, paper: PaperRecord, facet: str) -> set[str]:
 
 def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption]:
     if facet == "node":  # every node, in tree order, so the list reads like the taxonomy
-        return [FacetOption(n, counter.get(n, 0)) for n in catalog.nodes]
-    return [FacetOption(v, n) for v, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))]
+        return [FacetOption(n.id, counter.get(n.id, 0), n.name, n.depth) for n in catalog.nodes.values()]
+    vocabulary = catalog.vocabulary
+    if facet == "technique":  # the hierarchy in display order: each broad technique before its narrower ones
+        return [FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
+                for t, depth in vocabulary.walk("technique") if counter.get(t)]
+    if facet == "modality":  # the vocabulary's fixed order
+        return [FacetOption(m, counter[m], vocabulary.label("modality", m))
+                for m in vocabulary.modalities if counter.get(m)]
+    label = (lambda v: vocabulary.label("model", v)) if facet == "model" else str
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))
+    return [FacetOption(v, n, label(v)) for v, n in ranked]
 
 
 def facet_values(catalog: Catalog) -> dict[str, list[str]]:
@@ -202,8 +217,8 @@ SIDE_BY_SIDE_ROWS = (
     ("Taxonomy leaves and why", _leaf_pieces),
     ("Summary", lambda c, p: _texts(p.summary)),
     ("Modalities", lambda c, p: _texts(", ".join(p.modalities))),
-    ("Models", lambda c, p: _texts(", ".join(p.models))),
-    ("Technique", lambda c, p: _texts(", ".join(p.techniques))),
+    ("Models", lambda c, p: _texts(", ".join(p.model_names))),
+    ("Technique", lambda c, p: _texts(", ".join(p.technique_names))),
     ("Granularity", lambda c, p: _texts(p.granularity)),
     ("Domains", lambda c, p: _texts(", ".join(p.domains))),
     ("Code", lambda c, p: [Piece(p.code_url, safe_url(p.code_url))] if p.code_url else [Piece("none released")]),
@@ -230,8 +245,8 @@ def table_rows(papers: list[PaperRecord]) -> list[dict]:
         "year": p.year,
         "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
         "modalities": ", ".join(p.modalities),
-        "models": ", ".join(p.models),
-        "technique": ", ".join(p.techniques),
+        "models": ", ".join(p.model_names),
+        "technique": ", ".join(p.technique_names),
         "granularity": p.granularity or "",
         "code": "yes" if p.has_code else "",
         "page": urls.paper(p.key).href,
@@ -264,8 +279,8 @@ LATEX_COLUMNS = (
     ("Year", lambda p: latex_escape(p.year or "")),
     ("Leaves", lambda p: latex_escape(", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves))),
     ("Modalities", lambda p: latex_escape(", ".join(p.modalities))),
-    ("Models", lambda p: latex_escape(", ".join(p.models))),
-    ("Technique", lambda p: latex_escape(", ".join(p.techniques))),
+    ("Models", lambda p: latex_escape(", ".join(p.model_names))),
+    ("Technique", lambda p: latex_escape(", ".join(p.technique_names))),
     ("Code", lambda p: r"\checkmark" if p.has_code else "--"),
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -47,6 +47,15 @@ class RelationView:
 
 
 @dataclass(frozen=True)
+class TermLink:
+    """A vocabulary term of the paper: its id, display name and the page about it."""
+
+    id: str
+    name: str
+    href: str
+
+
+@dataclass(frozen=True)
 class MethodView:
     id: str
     name: str
@@ -65,7 +74,7 @@ class PaperView:
     links: list[ExternalLink]
     code: ExternalLink | None
     categories: list[CategoryView]
-    models: list[str]
+    models: list[str]  # vocabulary ids (the Compare facet values); names and pages in model_links
     modalities: list[str]
     techniques: list[str]
     granularity: str | None
@@ -77,6 +86,9 @@ class PaperView:
     source: str  # "data/papers/<key>.bib:1"
     checked_against: ExternalLink | None = None  # the page the metadata was verified on
     verification_notes: str | None = None  # caveats, e.g. a venue seen only on a third-party page
+    model_links: list[TermLink] = field(default_factory=list)  # in the order of ``models``, to the model pages
+    technique_links: list[TermLink] = field(default_factory=list)  # to the technique pages
+    modality_links: list[TermLink] = field(default_factory=list)  # to Compare filtered by the modality
 
 
 def external(label: str, value: str | None, href: str | None = None) -> ExternalLink | None:
@@ -93,6 +105,10 @@ def paper_view(session: Session, key: str) -> PaperView:
              session.execute(select(TaxonomyNode.id, TaxonomyNode.name, TaxonomyNode.position))}
     names = {node_id: name for node_id, (name, _) in nodes.items()}
     categories = sorted(paper.categories, key=lambda c: nodes.get(c.node_id, ("", len(nodes)))[1])
+    model_links = _term_links(paper.models, lambda m: m.name, urls.model)
+    technique_links = _term_links(paper.techniques, lambda t: t.name, urls.technique)
+    modality_links = [TermLink(m.name, m.label, urls.compare(modality=[m.name]).href)
+                      for m in sorted(paper.modalities, key=lambda m: m.position)]
     links = [
         external("arXiv", paper.arxiv_id, urls.arxiv(paper.arxiv_id) if paper.arxiv_id else None),
         external("DOI", paper.doi, urls.doi(paper.doi) if paper.doi else None),
@@ -110,9 +126,12 @@ def paper_view(session: Session, key: str) -> PaperView:
         links=[link for link in links if link is not None],
         code=external("Code", paper.code_url),
         categories=[CategoryView(c.node_id, _node_path(names, c.node_id), c.why) for c in categories],  # in tree order
-        models=sorted((m.name for m in paper.models), key=str.casefold),
-        modalities=sorted(m.name for m in paper.modalities),
-        techniques=sorted((t.name for t in paper.techniques), key=str.casefold),
+        models=[link.id for link in model_links],
+        modalities=[link.id for link in modality_links],
+        techniques=[link.id for link in technique_links],
+        model_links=model_links,
+        technique_links=technique_links,
+        modality_links=modality_links,
         granularity=paper.granularity,
         domains=sorted(d.name for d in paper.domains),
         methods=[MethodView(m.id, m.name) for m in sorted(paper.methods, key=lambda m: m.id)],
@@ -123,6 +142,12 @@ def paper_view(session: Session, key: str) -> PaperView:
         checked_against=external("checked against", _verification(paper).get("source")),
         verification_notes=_verification(paper).get("notes"),
     )
+
+
+def _term_links(rows, name_of, page) -> list[TermLink]:
+    """The paper's terms by display name, each with the link to its page."""
+    ordered = sorted(rows, key=lambda r: name_of(r).casefold())
+    return [TermLink(row.id, name_of(row), page(row.id).href) for row in ordered]
 
 
 def _verification(paper) -> dict:

@@ -3,7 +3,8 @@
 Four graphs over the catalogue, each limited to a taxonomy scope and a year range:
 
 - ``taxonomy``: the tree with its papers hanging off their leaves;
-- ``papers``: papers linked by a shared leaf, model or technique, or by an explicit relation;
+- ``papers``: papers linked by a shared leaf, model, model family, technique or broader technique,
+  or by an explicit relation (models and techniques are vocabulary ids, so spellings never split a link);
 - ``co-authors``: authors linked by the papers they wrote together;
 - ``models``: models linked to the papers that study them.
 
@@ -44,9 +45,18 @@ KINDS = {
     "models": "Models and papers",
 }
 # What links two papers in the papers graph. A shared leaf is not offered: the taxonomy's leaf lists already show it.
-LINK_BY = {"relation+technique": "a typed relation, or a shared technique",
-           "relation": "a typed relation (builds on, extends, uses, ...)",
-           "technique": "a shared technique", "model": "a shared model"}
+LINK_BY = {
+    "relation+broader": "a typed relation, or a shared technique family (a technique or a broader one, "
+    "the broadest left out: they would link nearly all)",
+    "relation": "a typed relation (builds on, extends, uses, ...)",
+    "broader": "a shared technique family",
+    "technique": "a shared technique",
+    "family": "a shared model family",
+    "model": "a shared model",
+}
+SHARED = {"relation+broader": "broader", "broader": "broader", "technique": "technique", "family": "family",
+          "model": "model"}  # the value two papers share, per way of linking them
+SHARED_NAMES = {"broader": "technique family", "technique": "technique", "family": "model family", "model": "model"}
 COLOR_BY = {"perspective": "perspective", "year": "year"}
 COLORED_KINDS = ("taxonomy", "papers", "paper", "models")  # the graphs whose papers "Colour papers by" colours
 NEAREST = 8  # nearest related papers drawn around a paper
@@ -70,7 +80,7 @@ LABEL_LIMIT = 40
 @dataclass(frozen=True)
 class GraphSettings:
     kind: str = "taxonomy"
-    link_by: str = "relation+technique"
+    link_by: str = "relation+broader"
     color_by: str = "perspective"
     scope: str | None = None  # a taxonomy node id; None for the whole atlas
     paper: str | None = None  # the paper whose neighbourhood the "paper" graph shows
@@ -309,11 +319,11 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     return graph, []
 
 
-def _shared_values(papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
-    attribute = {"model": "models", "technique": "techniques"}[link_by]
+def _shared_values(catalog: Catalog, papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
+    """Papers per value they can share (leaf id, or vocabulary id under its display name)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for paper in papers:
-        for value in getattr(paper, attribute):
+        for value in _link_values(catalog, paper, link_by):
             groups[value].append(paper.key)
     return groups
 
@@ -323,13 +333,25 @@ def _relation_edge(graph: nx.Graph, relation) -> None:
                    tooltip=tooltip_html(relation.type, relation.note or ""), width=2, color=RELATION_COLOR)
 
 
+def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str]:
+    vocabulary = catalog.vocabulary
+    if link_by in ("model", "technique"):
+        return list(paper.model_names if link_by == "model" else paper.technique_names)
+    if link_by == "family":  # a model stands for its family; a model without one, for itself
+        ids = {(vocabulary.ancestors("model", m) or [m])[0] for m in paper.models}
+        return [vocabulary.label("model", i) for i in sorted(ids)]
+    roots = set(vocabulary.roots("technique"))
+    return [vocabulary.label("technique", t) for t in sorted(paper.technique_terms - roots)]
+
+
 def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
     keys = {p.key for p in papers}
-    with_relations = settings.link_by in ("relation", "relation+technique")
-    shared_by = {"relation+technique": "technique", "technique": "technique", "model": "model"}.get(settings.link_by)
+    with_relations = settings.link_by in ("relation", "relation+broader")
+    shared_by = SHARED.get(settings.link_by)
     relations = [r for r in catalog.relations if r.source in keys and r.target in keys] if with_relations else []
     _check(len(papers), len(relations), settings)
-    shared = _clique_edges(_shared_values(papers, shared_by).items(), len(papers), settings) if shared_by else {}
+    groups = _shared_values(catalog, papers, shared_by).items() if shared_by else ()
+    shared = _clique_edges(groups, len(papers), settings) if shared_by else {}
     _check(len(papers), len(relations) + len(shared), settings)
     graph = nx.DiGraph() if with_relations else nx.Graph()
     for paper in papers:
@@ -340,12 +362,13 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         if graph.has_edge(f"paper:{a}", f"paper:{b}") or graph.has_edge(f"paper:{b}", f"paper:{a}"):
             continue  # a typed relation says more than a shared technique
         graph.add_edge(f"paper:{a}", f"paper:{b}", width=min(len(values), 5), undirected=True, dashes=with_relations,
-                       tooltip=tooltip_html(f"shared {shared_by}{'s' if len(values) > 1 else ''}", ", ".join(values)))
+                       tooltip=tooltip_html(f"shared {SHARED_NAMES[shared_by]}{'s' if len(values) > 1 else ''}",
+                                            ", ".join(values)))
     notes = []
     if with_relations:
         notes.append(f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, uses, ...).")
     if shared_by:
-        notes.append(f"{len(graph.edges) - len(relations)} links between papers that share a {shared_by}"
+        notes.append(f"{len(graph.edges) - len(relations)} links between papers that share a {SHARED_NAMES[shared_by]}"
                      f"{' (dashed)' if with_relations else ''}; thicker lines share more.")
     return graph, notes
 
@@ -422,11 +445,16 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
     edges = sum(len(models.intersection(p.models)) for p in linked)
     _check(len(models) + len(linked), edges, settings)
     graph = nx.Graph()
-    for model in sorted(models, key=str.casefold):
+    vocabulary = catalog.vocabulary
+    for model in sorted(models, key=lambda m: vocabulary.label("model", m).casefold()):
+        name = vocabulary.label("model", model)
+        family = [vocabulary.label("model", f) for f in vocabulary.ancestors("model", model)]
         graph.add_node(
-            f"model:{model}", kind="model", label=plain_text(model, LABEL_LIMIT),
-            tooltip=tooltip_html(model, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."),
-            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]), shape="diamond",
+            f"model:{model}", kind="model", label=plain_text(name, LABEL_LIMIT),
+            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope",
+                                 "Click to list them in Compare."),
+            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]),
+            shape="diamond",
         )
     for paper in linked:
         _add_paper(graph, paper, settings, span)

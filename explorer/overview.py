@@ -1,4 +1,9 @@
-"""The overview page's data: totals, papers per year per perspective, gap heat-maps, recent papers."""
+"""The overview page's data: totals, papers per year per perspective, gap heat-maps, recent papers.
+
+The gap maps cross the taxonomy's leaves with the vocabulary: every modality, and every broad
+technique (a paper counts under a broad technique when it uses it or any narrower one), so an empty
+cell is a real gap rather than a spelling nobody else used.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
-
-# Modalities the annotation schema knows, so a modality nobody has studied yet still shows as a gap.
-KNOWN_MODALITIES = ("text", "image", "video", "audio", "speech", "music", "3d", "time-series", "tabular",
-                    "graph", "genomics", "code", "action")
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ class Totals:
 class Cell:
     row: str  # leaf id
     row_label: str
-    column: str
+    column: str  # a vocabulary id (modality, technique)
     papers: int
+    column_label: str = ""  # its display name
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Overview:
     totals: Totals
     per_year: list[dict]  # {"year", "perspective", "papers"}
     leaf_by_modality: list[Cell]
-    leaf_by_technique: list[Cell]
+    leaf_by_technique: list[Cell]  # columns: the broad techniques, narrower ones included
     recent: list[PaperRecord]
 
     def gaps(self, cells: list[Cell]) -> int:
@@ -54,7 +56,7 @@ def totals(catalog: Catalog) -> Totals:
         classified=sum(1 for p in catalog.papers if p.classified),
         leaves=len(leaves),
         leaves_at_target=sum(1 for n in leaves if counts[n.id] >= max(n.survey_refs or 0, 5)),
-        models=len({m for p in catalog.papers for m in p.models}),
+        models=len({m for p in catalog.papers for m in p.models if m in catalog.vocabulary.models}),
         techniques=len({t for p in catalog.papers for t in p.techniques}),
         authors=len({a for p in catalog.papers for a in p.authors}),
         first_year=years[0] if years else None,
@@ -76,10 +78,12 @@ def papers_per_year(catalog: Catalog) -> list[dict]:
             for (year, p), n in sorted(counter.items(), key=lambda item: (item[0][0], order.get(item[0][1], 99)))]
 
 
-def leaf_matrix(catalog: Catalog, attribute: str, columns: list[str] | None = None, top: int | None = None) -> list[Cell]:
+def leaf_matrix(catalog: Catalog, attribute: str, columns: list[str] | None = None, top: int | None = None,
+                kind: str | None = None) -> list[Cell]:
     """Papers per (leaf, value of ``attribute``), every combination included so empty cells show.
 
-    ``attribute`` is a PaperRecord field holding a tuple (``modalities``, ``techniques``, ``models``).
+    ``attribute`` is a PaperRecord field holding values (``modalities``, ``techniques``, ``technique_terms``,
+    ``models``); ``kind`` names their vocabulary kind, for the column labels.
     Without ``columns``, the ``top`` most frequent values are the columns, most frequent first.
     """
     counter: Counter = Counter()
@@ -93,7 +97,9 @@ def leaf_matrix(catalog: Catalog, attribute: str, columns: list[str] | None = No
     if columns is None:
         columns = [v for v, _ in sorted(totals_by_value.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top]]
     leaves = [n for n in catalog.nodes.values() if n.is_leaf]
-    return [Cell(leaf.id, _leaf_label(catalog, leaf.id), value, counter[(leaf.id, value)]) for leaf in leaves for value in columns]
+    label = (lambda v: catalog.vocabulary.label(kind, v)) if kind else str
+    return [Cell(leaf.id, _leaf_label(catalog, leaf.id), value, counter[(leaf.id, value)], label(value))
+            for leaf in leaves for value in columns]
 
 
 def _leaf_label(catalog: Catalog, leaf_id: str) -> str:
@@ -108,12 +114,12 @@ def recent(catalog: Catalog, limit: int = 10) -> list[PaperRecord]:
     return sorted(dated, key=lambda p: p.added, reverse=True)[:limit]
 
 
-def build_overview(catalog: Catalog, techniques: int = 20, recent_limit: int = 10) -> Overview:
-    modalities = list(KNOWN_MODALITIES) + sorted({m for p in catalog.papers for m in p.modalities} - set(KNOWN_MODALITIES))
+def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:
+    vocabulary = catalog.vocabulary
     return Overview(
         totals=totals(catalog),
         per_year=papers_per_year(catalog),
-        leaf_by_modality=leaf_matrix(catalog, "modalities", columns=modalities),
-        leaf_by_technique=leaf_matrix(catalog, "techniques", top=techniques),
+        leaf_by_modality=leaf_matrix(catalog, "modalities", columns=list(vocabulary.modalities), kind="modality"),
+        leaf_by_technique=leaf_matrix(catalog, "technique_terms", columns=vocabulary.roots("technique"), kind="technique"),
         recent=recent(catalog, recent_limit),
     )

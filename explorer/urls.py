@@ -21,6 +21,7 @@ TAXONOMY_NODE = "node"
 METHOD_ID = "method"
 SEARCH_TEXT = "q"
 NODE_SORT = "sort"  # taxonomy page: how a node's papers are ordered (year | title)
+TERM_ID = "id"  # the technique and model pages: a vocabulary id (a family id on the model page)
 COMPARE_PARAMS = {
     "node": "node",            # taxonomy nodes (a node includes its descendants)
     "modality": "modality",
@@ -35,7 +36,7 @@ COMPARE_PARAMS = {
 GRAPH_PARAMS = {
     "kind": "graph",           # taxonomy | papers | paper | co-authors | models
     "paper": "paper",          # the paper whose neighbourhood the "paper" graph shows
-    "link_by": "link",         # relation+technique | relation | technique | model (papers graph)
+    "link_by": "link",         # relation+broader | relation | technique | model (papers graph)
     "color_by": "color",       # perspective | year
     "scope": "scope",          # a taxonomy node id, or all
     "years": "years",
@@ -159,6 +160,16 @@ SURVEY_ARXIV_ID = "2412.02104"  # the survey whose taxonomy the atlas follows
 def survey() -> str:
     """The survey's arXiv page."""
     return arxiv(SURVEY_ARXIV_ID)
+
+
+def technique(technique_id: str) -> Link:
+    """A technique's page: definition, broader and narrower terms, papers, runnable method."""
+    return Link("technique", {TERM_ID: technique_id})
+
+
+def model(model_id: str) -> Link:
+    """A model's page (or a family's, for an id such as llava-family)."""
+    return Link("model", {TERM_ID: model_id})
 
 
 def arxiv(arxiv_id: str) -> str:

@@ -14,6 +14,7 @@ from ingest.problems import DataError, Problem
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, source_files
 from taxonomy import load_taxonomy
 from taxonomy.tree import TREE_PATH
+from taxonomy.vocabulary import VOCABULARY_DIR
 
 
 @dataclass
@@ -29,7 +30,8 @@ class BuildResult:
 def source_hash(data_dir: Path, methods_catalog: Path = METHODS_CATALOG) -> str:
     """Hash of everything a build reads, plus the ingest version: equal hash, equal database."""
     digest = hashlib.sha256(f"ingest-v{INGEST_VERSION}\n".encode())
-    extra = [p for p in (TREE_PATH, SCHEMA_PATH, Path(methods_catalog)) if p.exists()]
+    vocabulary = sorted(p for p in VOCABULARY_DIR.iterdir() if p.suffix in (".yaml", ".json"))
+    extra = [p for p in (TREE_PATH, SCHEMA_PATH, Path(methods_catalog), *vocabulary) if p.exists()]
     for path in [*source_files(data_dir), *extra]:
         digest.update(str(path.relative_to(path.anchor)).encode() + b"\0")
         digest.update(path.read_bytes())

@@ -20,8 +20,9 @@ from ingest import models as m
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
+from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
-INGEST_VERSION = 3  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 4  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
@@ -124,6 +125,18 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
                              list(map(itemgetter(*columns), fts_rows)))
 
 
+def _model_row(term, kind: str | None, family_id: str | None, position: int) -> dict:
+    return {"id": term.id, "name": term.name, "family_id": family_id, "kind": kind, "organisation": term.organisation,
+            "year": term.year, "definition": term.definition, "homepage": term.homepage, "paper_key": term.paper,
+            "aliases": json.dumps(list(term.aliases), ensure_ascii=False), "position": position}
+
+
+def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dict:
+    return {"id": term.id, "name": term.name, "definition": term.definition, "broader_id": term.broader,
+            "method_id": term.method if term.method in method_ids else None, "depth": depth, "position": position,
+            "aliases": json.dumps(list(term.aliases), ensure_ascii=False)}
+
+
 @lru_cache(maxsize=65536)
 def author_name_key(name: str) -> str:
     """Folded name that identifies a person across entries ('Jörg Müller' == 'Jorg Muller')."""
@@ -140,9 +153,10 @@ class _Rows:
         self.authors: dict[str, dict] = {}
         self.paper_authors: list[dict] = []
         self.categories: list[dict] = []
-        self.models: dict[str, int] = {}
-        self.techniques: dict[str, int] = {}
-        self.modalities: set[str] = set()
+        self.vocabulary_rows: list[tuple] = []  # (table, rows) of the controlled vocabulary
+        self.labels: dict[str, dict[str, str]] = {}  # kind -> id -> display name
+        self.models: set[str] = set()  # model ids some paper links to
+        self.techniques: set[str] = set()
         self.domains: set[str] = set()
         self.methods: list[dict] = []
         self.link_rows: dict[str, list[dict]] = {"models": [], "modalities": [], "techniques": [], "methods": [], "domains": []}
@@ -158,6 +172,7 @@ class _Rows:
             })
         rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"]} for x in dataset.methods]
         method_ids = {x["id"] for x in rows.methods}
+        rows._add_vocabulary(dataset.vocabulary or load_vocabulary(), method_ids)
         for entry in dataset.entries:
             rows._add_paper(entry, dataset.annotations.get(entry.key), method_ids)
         return rows
@@ -179,15 +194,14 @@ class _Rows:
             self.paper_authors.append({"paper_key": entry.key, "position": position, "author_id": author["id"]})
         for category in data.get("categories", []):
             self.categories.append({"paper_key": entry.key, "node_id": category["id"], "why": category["why"]})
-        for name in dict.fromkeys(data.get("models", [])):
-            model_id = self.models.setdefault(name, len(self.models) + 1)
-            self.link_rows["models"].append({"paper_key": entry.key, "model_id": model_id})
-        for name in dict.fromkeys(data.get("technique", [])):
-            technique_id = self.techniques.setdefault(name, len(self.techniques) + 1)
-            self.link_rows["techniques"].append({"paper_key": entry.key, "technique_id": technique_id})
-        for name in dict.fromkeys(data.get("modalities", [])):
-            self.modalities.add(name)
-            self.link_rows["modalities"].append({"paper_key": entry.key, "modality": name})
+        models = self._known("model", data.get("models", []))
+        techniques = self._known("technique", data.get("technique", []))
+        self.models.update(models)
+        self.techniques.update(techniques)
+        self.link_rows["models"] += [{"paper_key": entry.key, "model_id": i} for i in models]
+        self.link_rows["techniques"] += [{"paper_key": entry.key, "technique_id": i} for i in techniques]
+        self.link_rows["modalities"] += [{"paper_key": entry.key, "modality": i}
+                                         for i in self._known("modality", data.get("modalities", []))]
         for name in dict.fromkeys(data.get("domain", []) or []):
             self.domains.add(name)
             self.link_rows["domains"].append({"paper_key": entry.key, "domain": name})
@@ -199,15 +213,43 @@ class _Rows:
                                    "type": relation["type"], "note": relation.get("note")})
         self.fts.append({
             "key": entry.key, "title": entry.title, "summary": data.get("summary") or "",
-            "technique": " ; ".join(data.get("technique", [])), "models": " ; ".join(data.get("models", [])),
+            "technique": " ; ".join(self.labels["technique"][i] for i in techniques),
+            "models": " ; ".join(self.labels["model"][i] for i in models),
             "authors": " ; ".join(authors),
         })
 
+    def _known(self, kind: str, ids) -> list[str]:
+        """The ids that are vocabulary terms, once each (the checks report any other value)."""
+        return [i for i in dict.fromkeys(ids if isinstance(ids, list) else []) if i in self.labels[kind]]
+
+    def _add_vocabulary(self, vocabulary: Vocabulary, method_ids: set[str]) -> None:
+        """Every term of the vocabulary, used or not, with the tables that let SQL expand a family
+        (``models.family_id``) or a broader technique (``technique_ancestors``)."""
+        self.labels = {kind: {i: t.name for i, t in vocabulary.terms(kind).items()}
+                       for kind in ("model", "technique", "modality")}
+        families = [{"id": f.id, "name": f.name, "organisation": f.organisation, "definition": f.definition,
+                     "aliases": json.dumps(list(f.aliases), ensure_ascii=False), "position": i}
+                    for i, f in enumerate(vocabulary.families.values())]
+        terms: list[tuple[Term, str | None, str | None]] = [(f, "family", f.id) for f in vocabulary.families.values()]
+        # (a family is also a model row, so papers that name only a family link to it)
+        terms += [(t, t.model_kind, t.broader) for t in vocabulary.models.values()]
+        models = [_model_row(term, kind, family, i) for i, (term, kind, family) in enumerate(terms)]
+        order = vocabulary.walk("technique")
+        techniques = [_technique_row(vocabulary.techniques[i], depth, position, method_ids)
+                      for position, (i, depth) in enumerate(order)]
+        ancestors = [{"technique_id": i, "ancestor_id": a, "distance": d}
+                     for i, _ in order for d, a in enumerate([i, *vocabulary.ancestors("technique", i)])]
+        modalities = [{"name": t.id, "label": t.name, "definition": t.definition, "position": i,
+                       "aliases": json.dumps(list(t.aliases), ensure_ascii=False)}
+                      for i, t in enumerate(vocabulary.modalities.values())]
+        kinds = [{"id": k.id, "name": k.name, "definition": k.definition} for k in vocabulary.model_kinds.values()]
+        self.vocabulary_rows = [(m.ModelKind.__table__, kinds), (m.ModelFamily.__table__, families),
+                                (m.Model.__table__, models), (m.Technique.__table__, techniques),
+                                (m.TechniqueAncestor.__table__, ancestors), (m.Modality.__table__, modalities)]
+
     def vocabularies(self):
         yield m.Author.__table__, [{"id": a["id"], "name": a["name"], "name_key": k} for k, a in self.authors.items()]
-        yield m.Model.__table__, [{"id": i, "name": n} for n, i in self.models.items()]
-        yield m.Technique.__table__, [{"id": i, "name": n} for n, i in self.techniques.items()]
-        yield m.Modality.__table__, [{"name": n} for n in sorted(self.modalities)]
+        yield from self.vocabulary_rows
         yield m.Domain.__table__, [{"name": n} for n in sorted(self.domains)]
         yield m.Method.__table__, self.methods
 

@@ -104,24 +104,80 @@ class PaperCategory(Base):
     node: Mapped[TaxonomyNode] = relationship(viewonly=True)
 
 
+class ModelKind(Base):
+    """A kind of model of the vocabulary (mllm, vision-encoder, ...) with what it means."""
+
+    __tablename__ = "model_kinds"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    definition: Mapped[str] = mapped_column(Text)
+
+
+class ModelFamily(Base):
+    """A family of the vocabulary (taxonomy/vocabulary/models.yaml), e.g. llava-family."""
+
+    __tablename__ = "model_families"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    organisation: Mapped[str | None]
+    definition: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int]  # file order
+
+
 class Model(Base):
+    """Every model of the vocabulary, and one row per family (``kind`` 'family', ``family_id`` its own id)
+    for papers that name only a family: so ``family_id = X`` selects a family's papers in one join."""
+
     __tablename__ = "models"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(unique=True)
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    family_id: Mapped[str | None] = mapped_column(ForeignKey("model_families.id"), index=True)
+    kind: Mapped[str]  # a model kind of the vocabulary (mllm, vision-encoder, ...) or 'family'
+    organisation: Mapped[str | None]
+    year: Mapped[int | None]
+    definition: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    homepage: Mapped[str | None]
+    paper_key: Mapped[str | None]  # the introducing paper; may be outside the knowledge base
+    position: Mapped[int]
 
 
 class Modality(Base):
     __tablename__ = "modalities"
 
-    name: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(primary_key=True)  # the vocabulary id (text, image, ...)
+    label: Mapped[str]
+    definition: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int]
 
 
 class Technique(Base):
     __tablename__ = "techniques"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(unique=True)
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    definition: Mapped[str] = mapped_column(Text)
+    broader_id: Mapped[str | None] = mapped_column(ForeignKey("techniques.id"), index=True)
+    method_id: Mapped[str | None]  # methods/catalog.yaml id of our runnable implementation
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+    depth: Mapped[int]  # 0 for the broad families
+    position: Mapped[int]  # display order: each broad family followed by its narrower terms
+
+
+class TechniqueAncestor(Base):
+    """The technique hierarchy as a closure table: every (technique, broader term) pair at any distance,
+    and each technique with itself at distance 0, so a broader technique's papers are one join away."""
+
+    __tablename__ = "technique_ancestors"
+
+    technique_id: Mapped[str] = mapped_column(ForeignKey("techniques.id"), primary_key=True)
+    ancestor_id: Mapped[str] = mapped_column(ForeignKey("techniques.id"), primary_key=True, index=True)
+    distance: Mapped[int]
 
 
 class Domain(Base):

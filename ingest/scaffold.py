@@ -29,6 +29,7 @@ from ingest.identifiers import (arxiv_id_from_fields, arxiv_year, ascii_slug, ma
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
+from taxonomy.vocabulary import FIELDS, Vocabulary, load_vocabulary
 
 PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
@@ -121,11 +122,14 @@ def find_existing(entry_fields: dict[str, str], title: str, existing: list[BibEn
 def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = "<stdin>",
                     distinct_from: set[str] = frozenset(), today: dt.date | None = None,
                     existing: Existing | None = None, taxonomy: Taxonomy | None = None,
-                    code_hint: tuple[str, str] | None = None, label: str | None = None) -> list[Scaffold]:
+                    code_hint: tuple[str, str] | None = None, label: str | None = None,
+                    abstract: str = "") -> list[Scaffold]:
     """Scaffolds for every entry of a BibTeX text; ScaffoldError lists every problem found.
 
     ``origin`` names the input in messages (a file name, ``<stdin>``); ``label`` replaces the
     "origin:line: entry 'key'" prefix when the entry was not written by the contributor.
+    ``abstract`` (from arXiv) is read, with the title and any ``abstract`` field, for the models,
+    techniques and modalities it names, which pre-fill the annotation.
     """
     entries = _parse(text, origin)
     existing = existing or Existing.read(data_dir)
@@ -134,7 +138,8 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
     for entry in entries:
         try:
             where = label or f"{origin}:{entry.line}: entry '{entry.key}'"
-            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where)
+            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where,
+                                       abstract)
         except ScaffoldError as exc:
             reasons.extend(exc.reasons)
             continue
@@ -163,7 +168,7 @@ def _parse(text: str, origin: str) -> list[BibEntry]:
 
 def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distinct_from: set[str],
                     today: dt.date | None, taxonomy: Taxonomy | None, code_hint: tuple[str, str] | None,
-                    where: str) -> Scaffold:
+                    where: str, abstract: str = "") -> Scaffold:
     fields, notes = normalise_fields(entry.entry_type, entry.fields)
     entry_type = fields.pop("@type")
     reasons = []
@@ -198,9 +203,10 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
         notes.append("the author list ends with 'and others': replace it with every author, in order")
     code_url, code_source = code_hint or _code_url(fields)
     bib_text = format_bibtex(entry_type, key, fields)
+    named = terms_named(" ".join([title, latex.decode(entry.fields.get("abstract", "")), abstract]))
     yaml_text = annotation_template(key, title, families[0], year, code_url, code_source,
                                     distinct_from & {e.key for e in existing.entries}, today, taxonomy,
-                                    first_public=year)
+                                    first_public=year, named=named)
     return Scaffold(key, title, bib_text, yaml_text, notes)
 
 
@@ -370,7 +376,7 @@ def scaffold_arxiv(arxiv_id: str, data_dir: Path = DEFAULT_DATA_DIR, fetcher: Fe
     hint = (match.group().rstrip("."), "the arXiv comment") if match else None
     scaffold = scaffold_bibtex(record_to_bibtex(record), data_dir, origin=f"arXiv:{record.arxiv_id}",
                                distinct_from=distinct_from, today=today, existing=existing, code_hint=hint,
-                               label=f"arXiv:{record.arxiv_id} ({record.title})")[0]
+                               label=f"arXiv:{record.arxiv_id} ({record.title})", abstract=record.abstract)[0]
     scaffold.notes = [n for n in scaffold.notes if not n.startswith("key 'arxiv'")]
     if record.journal_ref or record.doi:
         published = "; ".join(x for x in (record.journal_ref and f"journal reference '{record.journal_ref}'",
@@ -383,14 +389,32 @@ def scaffold_arxiv(arxiv_id: str, data_dir: Path = DEFAULT_DATA_DIR, fetcher: Fe
 # --- the annotation template -------------------------------------------------------
 
 
+def terms_named(text: str, vocabulary: Vocabulary | None = None) -> dict[str, list[str]]:
+    """The vocabulary ids whose names or aliases a title or abstract mentions, per kind."""
+    vocabulary = vocabulary or load_vocabulary()
+    return {kind: vocabulary.mentions(kind, text) for kind in FIELDS}
+
+
+def _term_line(field_name: str, found: list[str], vocabulary_file: str, example: str, empty_ok: bool) -> str:
+    """``models: [llava-1.5]  # found in ...`` when the text named terms, else a TODO with where the ids are."""
+    where = f"ids from taxonomy/vocabulary/{vocabulary_file} (list them: atlas vocabulary)"
+    none = "; [] if none in particular" if empty_ok else ""
+    if found:
+        return f"{field_name}: [{', '.join(found)}]  # named in the title or abstract: check them; {where}{none}"
+    return f"{field_name}: [{PLACEHOLDER}]  # {where}, e.g. [{example}]{none}"
+
+
 def annotation_template(key: str, title: str, first_author: str, year: int, code_url: str | None = None,
                         code_source: str | None = None, distinct_from: set[str] = frozenset(),
                         today: dt.date | None = None, taxonomy: Taxonomy | None = None,
-                        methods_catalog: Path = METHODS_CATALOG, first_public: int | None = None) -> str:
-    """A pre-filled annotation: every field present, ``TODO`` where a person must decide."""
+                        methods_catalog: Path = METHODS_CATALOG, first_public: int | None = None,
+                        named: dict[str, list[str]] | None = None) -> str:
+    """A pre-filled annotation: every field present, ``TODO`` where a person must decide.
+
+    ``named`` (from :func:`terms_named`) pre-fills models, techniques and modalities."""
     taxonomy = taxonomy or load_taxonomy()
+    named = named or {}
     schema = load_schema()["properties"]
-    modalities = ", ".join(schema["modalities"]["items"]["enum"])
     granularities = ", ".join(schema["granularity"]["enum"])
     relation_types = ", ".join(schema["relations"]["items"]["properties"]["type"]["enum"])
     method_ids = [m["id"] for m in read_methods_catalog(methods_catalog)[0]]
@@ -412,9 +436,10 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
         "categories:  # one or more leaves, each with why the paper belongs there (your own words)",
         f"  - id: {PLACEHOLDER}  # a leaf id from the list above",
         f"    why: {PLACEHOLDER}  # one sentence: what in the paper puts it in this leaf",
-        f"modalities: [{PLACEHOLDER}]  # any of: {modalities}",
-        f"models: [{PLACEHOLDER}]  # models studied, by their usual names, e.g. [LLaVA-1.5, BLIP-2]; [] if none in particular",
-        f"technique: [{PLACEHOLDER}]  # method families, e.g. [attention analysis, causal tracing]",
+        _term_line("modalities", named.get("modality", []), "modalities.yaml", "image, text", empty_ok=False),
+        _term_line("models", named.get("model", []), "models.yaml", "llava-1.5, blip-2", empty_ok=True),
+        _term_line("technique", named.get("technique", []), "techniques.yaml", "attention-analysis, causal-tracing",
+                   empty_ok=False),
         f"granularity: {PLACEHOLDER}  # one of: {granularities}",
         f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",
         code,

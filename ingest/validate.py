@@ -19,6 +19,7 @@ from ingest import latex
 from ingest.identifiers import DOI_RE, arxiv_year, ascii_slug, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
+from taxonomy.vocabulary import FIELDS, FILES, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ class Dataset:
     ignored_blocks: int = 0
     files: list[Path] = field(default_factory=list)
     unparsed_entries: int = 0  # entry blocks that never became entries (reported as problems)
+    vocabulary: Vocabulary | None = None  # None when the vocabulary files have problems (reported)
 
     def errors(self, strict: bool = False) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error" or strict]
@@ -55,7 +57,7 @@ def source_files(data_dir: Path) -> list[Path]:
 
 def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METHODS_CATALOG,
                  taxonomy: Taxonomy | None = None, review: bool = True,
-                 extra: dict[str, str] | None = None) -> Dataset:
+                 extra: dict[str, str] | None = None, vocabulary_dir: Path = VOCABULARY_DIR) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
 
     ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
@@ -85,11 +87,15 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
             annotations[annotation.key] = annotation
     methods, method_problems = read_methods_catalog(methods_catalog)
     problems.extend(method_problems)
+    vocabulary, issues = read_vocabulary(vocabulary_dir)
+    problems.extend(Problem(display_path(i.path), i.line, i.message) for i in issues)
 
     entries = bib.entries
     problems.extend(check_entries(entries))
     problems.extend(check_same_paper(entries, annotations))
     problems.extend(check_annotations(entries, annotations, taxonomy, {m["id"] for m in methods}, bib.rejected_keys))
+    if vocabulary is not None:
+        problems.extend(check_terms(annotations, vocabulary))
     problems.extend(check_identifiers(entries))
     problems.extend(check_urls(entries, annotations))
     problems.extend(check_distinct_from(entries, annotations))
@@ -98,7 +104,8 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     problems.extend(check_whys(annotations))
     problems.extend(check_citable_metadata(entries, annotations))
     problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
-    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed)
+    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed,
+                   vocabulary)
 
 
 def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
@@ -116,6 +123,30 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
         for m in items if isinstance(m, dict) and "id" in m
     ]
     return methods, []
+
+
+def check_terms(annotations: dict[str, Annotation], vocabulary: Vocabulary) -> list[Problem]:
+    """Models, techniques and modalities must be vocabulary ids; an unknown one is reported at its
+    line with its id when it is a known spelling, or with the closest ids."""
+    problems = []
+    for annotation in annotations.values():
+        for kind, name in FIELDS.items():
+            for i, value in enumerate(annotation.items(name)):
+                if isinstance(value, str) and vocabulary.term(kind, value) is None:
+                    problems.append(Problem(annotation.path, annotation.line_of(name, i),
+                                            f"{name}/{i}: {_unknown_term(vocabulary, kind, value)}"))
+    return problems
+
+
+def _unknown_term(vocabulary: Vocabulary, kind: str, value: str) -> str:
+    known = vocabulary.resolve(kind, value)
+    if known is not None:
+        return f"'{value}' is a spelling of the {kind} '{known}': write its id, {known}"
+    closest = vocabulary.suggest(kind, value)
+    hint = f"closest ids: {', '.join(closest)}; " if closest else ""
+    new = "with its family, kind, organisation and year" if kind == "model" else "with a definition in your own words"
+    return (f"unknown {kind} '{value}': {hint}use an id from taxonomy/vocabulary/{FILES[kind]}, or add the {kind} "
+            f"there {new} (new terms are listed for review in the pull-request summary)")
 
 
 def check_entries(entries: list[BibEntry]) -> list[Problem]:
@@ -436,9 +467,9 @@ def is_placeholder(value: object) -> bool:
 _PLACEHOLDER_FIXES = {
     "id": "a leaf id such as model/token/visual-token (all leaves: atlas validate --help)",
     "why": "one sentence, in your own words, saying why the paper belongs in this leaf",
-    "modalities": "the modalities the paper works with, e.g. [image, text]",
-    "models": "the models studied, e.g. [LLaVA-1.5], or [] if none in particular",
-    "technique": "the method families used, e.g. [attention analysis, causal tracing]",
+    "modalities": "the modalities the paper works with, e.g. [image, text] (taxonomy/vocabulary/modalities.yaml)",
+    "models": "the ids of the models studied, e.g. [llava-1.5] (taxonomy/vocabulary/models.yaml), or []",
+    "technique": "technique ids, e.g. [attention-analysis, causal-tracing] (taxonomy/vocabulary/techniques.yaml)",
     "granularity": "one of dataset, sample, token, embedding, neuron, component, layer, model",
     "summary": "one sentence in your own words (never the abstract)",
     "code": "the http(s) URL of the paper's code, or null",

@@ -20,7 +20,7 @@ import pytest
 
 from explorer import urls
 from ingest import build
-from website_support import (ARTIFACTS, CHROMIUM, FIXTURE_DATA, TESTS_DIR, Watch, launch_chromium, screenshot,
+from website_support import (ARTIFACTS, CHROMIUM, FIXTURE_DATA, TESTS_DIR, Watch, launch_chromium, rename_term, screenshot,
                              streamlit_server, wait_ready)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -112,6 +112,9 @@ def links_db(tmp_path_factory) -> Path:
     shutil.copytree(FIXTURE_DATA, data)
     shutil.copytree(LINKS_DATA, data / "links")
     build(data, workdir / "atlas.db", strict=True)
+    # vocabulary terms are reviewed, checked ids: the link-like text is written into the database instead
+    rename_term(workdir / "atlas.db", "model", "gill", "https://evil.example/model")
+    rename_term(workdir / "atlas.db", "technique", "tuned-lens", "www.evil.example")
     return workdir / "atlas.db"
 
 

@@ -93,15 +93,15 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
     page.goto(f"{url}/contribute")
     wait_ready(page, "Contribute a paper")
     fill(page, "BibTeX entry", ENTRY)
-    wait_ready(page, "7 problem(s) to fix before the pull request")
+    wait_ready(page, "6 problem(s) to fix before the pull request")  # modalities: pre-filled from the title
     assert page.get_by_text("rohrbach2018object", exact=False).first.is_visible()
     screenshot(page, "contribute-scaffolded")
 
     annotation = page.get_by_label("Annotation")
     text = annotation.input_value()
     for old, new in (("- id: TODO", "- id: data/benchmark"), ("why: TODO", "why: Defines a metric for caption objects."),
-                     ("modalities: [TODO]", "modalities: [image, text]"), ("models: [TODO]", "models: []"),
-                     ("technique: [TODO]", "technique: [hallucination metric]"), ("granularity: TODO", "granularity: dataset"),
+                     ("models: [TODO]", "models: []"),
+                     ("technique: [TODO]", "technique: [hallucination-benchmark]"), ("granularity: TODO", "granularity: dataset"),
                      ("summary: TODO", "summary: A caption metric shows how often models mention absent objects.")):
         text = text.replace(old, new)
     fill(page, "Annotation", text)

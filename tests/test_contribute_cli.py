@@ -33,7 +33,8 @@ def test_add_from_a_file(data_dir, tmp_path, capsys):
     # the new paper fails validation only for its TODOs, each at its line
     assert main(["validate", "--data", str(data_dir)]) == 1
     out = capsys.readouterr().out
-    assert out.count("still the placeholder TODO left by `atlas add`") == 7
+    assert out.count("still the placeholder TODO left by `atlas add`") == 6  # modalities: pre-filled from the title
+    assert "modalities: [image]  # named in the title or abstract" in (data_dir / "papers" / "rohrbach2018object.yaml").read_text()
     assert "rohrbach2018object.yaml:23: error: categories/0/id: still the placeholder TODO" in out
 
 

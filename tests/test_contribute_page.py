@@ -17,9 +17,8 @@ ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image caption
 COMPLETED = {
     "- id: TODO  # a leaf id from the list above": "- id: data/benchmark",
     "why: TODO  # one sentence: what in the paper puts it in this leaf": "why: Defines a metric that checks caption objects.",
-    "modalities: [TODO]": "modalities: [image, text]",
     "models: [TODO]": "models: []",
-    "technique: [TODO]": "technique: [hallucination metric]",
+    "technique: [TODO]": "technique: [hallucination-benchmark]",
     "granularity: TODO": "granularity: dataset",
     "summary: TODO": "summary: A caption metric shows how often models mention objects that are not there.",
 }
@@ -56,7 +55,8 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
     assert "  eprint        = {1809.02156},\n" in bib
     annotation = next(t for t in at.text_area if t.label == "Annotation")
     assert annotation.value.startswith("# yaml-language-server: $schema=../../ingest/annotation.schema.json\n")
-    assert "7 problem(s) to fix before the pull request" in at.error[0].value
+    assert "modalities: [image]  # named in the title or abstract: check them" in annotation.value  # "image captioning"
+    assert "6 problem(s) to fix before the pull request" in at.error[0].value
     [report] = [c.value for c in at.code if "still the placeholder TODO" in c.value]
     assert report.splitlines()[0].startswith("data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder")
     steps = "\n".join(c.value for c in at.code)

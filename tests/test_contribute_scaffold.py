@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from contribute_support import recorded, line_of
+from contribute_support import ARXIV_FIXTURES, recorded, line_of
 from ingest import build, read_dataset
 from ingest.scaffold import (ScaffoldError, check_new_paper, protect_capitals, scaffold_arxiv, scaffold_bibtex,
                              write_scaffolds)
@@ -239,9 +239,9 @@ def complete(path, leaf="data/benchmark"):
     text = path.read_text()
     for old, new in ((r"- id: TODO.*", f"- id: {leaf}"),
                      (r"why: TODO.*", "why: Defines a metric that checks the objects a caption mentions against the image's labels."),
-                     (r"modalities: \[TODO\].*", "modalities: [image, text]"),
-                     (r"models: \[TODO\].*", "models: [Neural Baby Talk]"),
-                     (r"technique: \[TODO\].*", "technique: [hallucination metric]"),
+                     (r"modalities: \[.*", "modalities: [image, text]"),  # pre-filled from the title: image
+                     (r"models: \[TODO\].*", "models: [neural-baby-talk]"),
+                     (r"technique: \[TODO\].*", "technique: [hallucination-benchmark]"),
                      (r"granularity: TODO.*", "granularity: dataset"),
                      (r"summary: TODO.*", "summary: A caption metric shows how often captioning models mention objects that are not there.")):
         text, n = re.subn(old, new, text)
@@ -255,7 +255,7 @@ def test_round_trip_add_then_validate_then_complete_then_build(data_dir, tmp_pat
     assert {p.path.rsplit("/", 1)[-1] for p in dataset.problems} == {"rohrbach2018object.yaml"}
     assert all("still the placeholder TODO" in p.message for p in dataset.problems)
     assert sorted(p.line for p in dataset.problems) == [line_of(annotation, n) for n in (
-        "- id: TODO", "why: TODO", "modalities:", "models:", "technique:", "granularity:", "summary:")]
+        "- id: TODO", "why: TODO", "models:", "technique:", "granularity:", "summary:")]  # modalities: pre-filled
     complete(annotation)
     assert [str(p) for p in read_dataset(data_dir).problems] == []
     result = build(data_dir, tmp_path / "kb.db", strict=True)
@@ -296,11 +296,11 @@ def test_check_new_paper_without_touching_the_data_folder(data_dir):
     scaffold = one(GOOGLE_SCHOLAR, data_dir)
     found = check_new_paper(scaffold.key, scaffold.bib_text, scaffold.yaml_text, data_dir)
     assert {p.path for p in found} == {"data/papers/rohrbach2018object.yaml"}
-    assert len(found) == 7 and all("placeholder TODO" in p.message for p in found)
+    assert len(found) == 6 and all("placeholder TODO" in p.message for p in found)  # modalities: pre-filled
     done = scaffold.yaml_text
     for old, new in (("- id: TODO", "- id: data/benchmark"), ("why: TODO", "why: Defines a caption metric for objects."),
-                     ("modalities: [TODO]", "modalities: [image]"), ("models: [TODO]", "models: []"),
-                     ("technique: [TODO]", "technique: [metric]"), ("granularity: TODO", "granularity: dataset"),
+                     ("models: [TODO]", "models: []"),
+                     ("technique: [TODO]", "technique: [hallucination-benchmark]"), ("granularity: TODO", "granularity: dataset"),
                      ("summary: TODO", "summary: A metric for objects that captions mention but images lack.")):
         done = done.replace(old, new)
     assert check_new_paper(scaffold.key, scaffold.bib_text, done, data_dir) == []
@@ -340,6 +340,43 @@ def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
         assert re.fullmatch(r"[a-z][a-z0-9]*", scaffold.key)
         assert yaml.safe_load(scaffold.yaml_text)["key"] == scaffold.key
         assert scaffold.bib_text.startswith(f"@misc{{{scaffold.key},")
+
+
+# --- pre-filling models, techniques and modalities from the vocabulary ----------------------------------
+
+WITH_ABSTRACT = """@misc{x, title={Where Does {LLaVA-1.5} Look? Sparse Autoencoders on Video Tokens}, author={Doe, Jane},
+  year={2025}, abstract={We train sparse autoencoders on CLIP ViT-L/14 features and read LLaVA-1.5 layers with the
+  logit lens; a short clip of the results is online.}}"""
+
+
+def test_terms_named_in_the_title_and_abstract_prefill_the_annotation(data_dir):
+    text = one(WITH_ABSTRACT, data_dir).yaml_text
+    data = yaml.safe_load(text)
+    assert data["models"] == ["llava-1.5", "clip"]  # LLaVA-1.5 only once, and "a short clip" is no model
+    assert data["technique"] == ["sparse-autoencoder", "logit-lens"]
+    assert data["modalities"] == ["video"]
+    assert "models: [llava-1.5, clip]  # named in the title or abstract: check them; ids from taxonomy/vocabulary/models.yaml" in text
+    assert "granularity: TODO" in text  # what the vocabulary cannot tell stays for a person
+
+
+def test_an_arxiv_abstract_prefills_too(data_dir, tmp_path):
+    xml = (ARXIV_FIXTURES / "1809.02156.xml").read_text().replace(
+        "(Abstract omitted from this recorded test fixture.)", "We measure hallucination in captions of LLaVA and BLIP-2 "
+        "with a new metric, and use Grad-CAM to see where they look.")
+
+    def fetch(url: str, timeout: float) -> bytes:
+        return xml.encode()
+
+    data = yaml.safe_load(scaffold_arxiv("1809.02156", data_dir, fetcher=fetch, today=TODAY).yaml_text)
+    assert (data["models"], data["technique"], data["modalities"]) == (["llava", "blip-2"], ["grad-cam"], ["image"])
+
+
+def test_nothing_named_leaves_the_todo_with_where_to_find_ids(data_dir):
+    text = one("@misc{x, title={A Study}, author={Doe, Jane}, year={2025}}", data_dir).yaml_text
+    assert "technique: [TODO]  # ids from taxonomy/vocabulary/techniques.yaml (list them: atlas vocabulary), e.g. " \
+           "[attention-analysis, causal-tracing]" in text
+    assert "models: [TODO]  # ids from taxonomy/vocabulary/models.yaml (list them: atlas vocabulary), e.g. " \
+           "[llava-1.5, blip-2]; [] if none in particular" in text
 
 
 def test_a_title_ending_in_a_backslash_is_copied_not_a_crash():

@@ -38,7 +38,7 @@ def test_paper_query_explains_every_signal(session):
     logit = papers["nostalgebraist2020interpreting"].reasons
     assert "built on by: neo2024interpreting" in logit
     assert "same leaf: Decision-Making Workflow" in logit
-    assert "shares technique: logit lens" in logit
+    assert "shares technique: Logit lens" in logit
     assert any(r.startswith('text match: ') and '"logit"' in r for r in logit)
 
     muller = papers["muller2024sehen"].reasons
@@ -83,7 +83,7 @@ def test_text_query_reasons(session):
     # the two logit-lens papers first; the one on LLaVA-1.5 says so
     assert {p.key for p in result.papers[:2]} == {"neo2024interpreting", "nostalgebraist2020interpreting"}
     neo = papers["neo2024interpreting"].reasons
-    assert "technique named in your text: logit lens" in neo
+    assert "technique named in your text: Logit lens" in neo
     assert "model named in your text: LLaVA-1.5" in neo
     assert any(r.startswith("text match:") and '"logit"' in r and '"lens"' in r for r in neo)
 

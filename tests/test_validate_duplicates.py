@@ -19,7 +19,7 @@ def add_paper(data_dir, key: str, title: str, extra: str = "") -> object:
                 f"@misc{{{key},\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n  year = {{2024}},\n{extra}}}\n")
     write(data_dir, f"{key}.yaml", (
         f"key: {key}\ncategories:\n  - id: model/token/visual-token\n    why: Looks at what visual tokens hold.\n"
-        "modalities: [image, text]\nmodels: [LLaVA]\ntechnique: [probing]\ngranularity: token\n"
+        "modalities: [image, text]\nmodels: [llava]\ntechnique: [probing]\ngranularity: token\n"
         "summary: A paper added by a test to check duplicate detection.\ncode: null\n"))
     return bib
 

@@ -18,9 +18,9 @@ def test_every_placeholder_of_a_scaffold_is_reported_once(data_dir):
     expected = {
         "categories/0/id": "a leaf id such as model/token/visual-token (all leaves: atlas validate --help)",
         "categories/0/why": "one sentence, in your own words, saying why the paper belongs in this leaf",
-        "modalities/0": "the modalities the paper works with, e.g. [image, text]",
-        "models/0": "the models studied, e.g. [LLaVA-1.5], or [] if none in particular",
-        "technique/0": "the method families used, e.g. [attention analysis, causal tracing]",
+        "modalities/0": "the modalities the paper works with, e.g. [image, text] (taxonomy/vocabulary/modalities.yaml)",
+        "models/0": "the ids of the models studied, e.g. [llava-1.5] (taxonomy/vocabulary/models.yaml), or []",
+        "technique/0": "technique ids, e.g. [attention-analysis, causal-tracing] (taxonomy/vocabulary/techniques.yaml)",
         "granularity": "one of dataset, sample, token, embedding, neuron, component, layer, model",
         "summary": "one sentence in your own words (never the abstract)",
     }

@@ -28,8 +28,8 @@ categories:
   - id: data/benchmark
     why: Defines a metric that checks the objects a caption mentions against the image's labels.
 modalities: [image, text]
-models: [Neural Baby Talk]
-technique: [hallucination metric]
+models: [neural-baby-talk]
+technique: [hallucination-benchmark]
 granularity: dataset
 summary: A caption metric shows how often captioning models mention objects that are not in the image.
 code: https://github.com/LisaAnne/Hallucination
@@ -53,7 +53,7 @@ def test_new_paper_lands_with_its_why_and_neighbours(data_dir, capsys):
             "(https://doi.org/10.18653/v1/D18-1437) · [code](https://github.com/LisaAnne/Hallucination)") in out
     assert ("| Data › Benchmark | Defines a metric that checks the objects a caption mentions against the image's "
             "labels. |") in out
-    assert "**Models**: Neural Baby Talk · **Technique**: hallucination metric · **Modalities**: image, text · **Granularity**: dataset" in out
+    assert "**Models**: Neural Baby Talk · **Technique**: Hallucination benchmark · **Modalities**: Image, Text · **Granularity**: dataset" in out
     assert "**Nearest neighbours in the atlas**" in out
     first = out.split("**Nearest neighbours in the atlas**\n\n", 1)[1].splitlines()[0]
     # the fixture's only benchmark paper about object hallucination comes first, with its reasons
@@ -164,3 +164,29 @@ def test_unknown_base(data_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("atlas: error: cannot compare with 'no-such-ref': ")
     assert err.rstrip().endswith("pass --base with a git ref (HEAD, origin/main) or a data folder")
+
+
+def test_new_vocabulary_terms_are_listed_for_review(tmp_path):
+    from explorer.change_summary import summarise, to_markdown
+    from taxonomy.vocabulary import VOCABULARY_DIR
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURE_DATA, repo / "data")
+    shutil.copytree(VOCABULARY_DIR, repo / "vocabulary")
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "data", "vocabulary", cwd=repo)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base", cwd=repo)
+    techniques = repo / "vocabulary" / "techniques.yaml"
+    techniques.write_text(techniques.read_text() + (
+        "  - id: caption-metric\n    name: Caption metric\n    broader: evaluation-metric\n"
+        "    definition: Scores generated captions against what the image is known to contain.\n"))
+    path = repo / "data" / "papers" / "li2023evaluating.yaml"
+    path.write_text(path.read_text().replace("technique: [hallucination-benchmark]", "technique: [caption-metric]"))
+    summary = summarise(repo / "data", "HEAD", neighbours=0, vocabulary_dir=repo / "vocabulary")
+    assert summary.problems == []  # the new term is known to the changed vocabulary
+    assert [(t.kind, t.id, t.broader) for t in summary.new_terms] == [("technique", "caption-metric", "evaluation-metric")]
+    text = to_markdown(summary)
+    assert "### New vocabulary terms" in text
+    assert ("- technique `caption-metric` **Caption metric** (under `evaluation-metric`): Scores generated captions "
+            "against what the image is known to contain.") in text
+    assert summarise(repo / "data", str(FIXTURE_DATA), neighbours=0, vocabulary_dir=repo / "vocabulary").new_terms == []

@@ -45,8 +45,12 @@ def test_catalog_holds_every_paper_with_its_links(catalog):
     neo = catalog.by_key["neo2024interpreting"]
     assert neo.authors[:2] == ("Clement Neo", "Luke Ong") and len(neo.authors) == 6
     assert neo.leaves == ("model/token/visual-token", "model/layer/decision-making-workflow")  # tree order
-    assert neo.models == ("LLaVA-1.5",) and neo.modalities == ("image", "text")
-    assert neo.techniques == ("attention knockout", "logit lens", "token ablation")
+    assert neo.models == ("llava-1.5",) and neo.model_names == ("LLaVA-1.5",)
+    assert neo.modalities == ("text", "image")  # vocabulary ids, in the vocabulary's order
+    assert neo.techniques == ("attention-knockout", "logit-lens", "token-ablation")  # ids, by display name
+    assert neo.technique_names == ("Attention knockout", "Logit lens", "Token ablation")
+    assert neo.model_terms == {"llava-1.5", "llava-family"}  # the family comes with the model
+    assert {"lens-decoding", "causal-intervention", "ablation"} <= neo.technique_terms  # and the broader techniques
     assert neo.perspectives == ("model",) and neo.has_code and neo.first_author == "Clement Neo et al."
     assert catalog.by_key["muller2024sehen"].authors[0] == "Jörg Müller"  # decoded, in order
     assert {(r.source, r.type, r.target) for r in catalog.relations} == {
@@ -84,8 +88,22 @@ def test_gap_heatmap_has_every_cell_so_gaps_show(catalog):
     assert by_cell[("model/layer/decision-making-workflow", "text")] == 2
     assert by_cell[("model/layer/decision-making-workflow", "image")] == 1
     assert by_cell[("data/benchmark", "audio")] == 0
-    techniques = leaf_matrix(catalog, "techniques", top=2)
-    assert [c.column for c in techniques[:2]] == ["logit lens", "attention analysis"]  # most used first, then by name
+    techniques = leaf_matrix(catalog, "techniques", top=2, kind="technique")
+    assert [c.column for c in techniques[:2]] == ["logit-lens", "attention-analysis"]  # most used first, then by id
+    assert techniques[0].column_label == "Logit lens"
+
+
+def test_technique_gap_map_counts_broad_techniques_with_their_narrower_ones(catalog):
+    cells = build_overview(catalog).leaf_by_technique
+    columns = list(dict.fromkeys(c.column for c in cells))
+    assert columns == catalog.vocabulary.roots("technique") and columns[0] == "attribution"  # every broad technique
+    by_cell = {(c.row, c.column): c for c in cells}
+    workflow = "model/layer/decision-making-workflow"
+    # neo2024interpreting (logit lens) and nostalgebraist2020interpreting (logit lens) under "decoding intermediate layers"
+    assert by_cell[(workflow, "lens-decoding")].papers == 2
+    assert by_cell[(workflow, "lens-decoding")].column_label == "Decoding intermediate layers"
+    assert by_cell[(workflow, "causal-intervention")].papers == 1  # neo2024interpreting: token ablation, attention knockout
+    assert by_cell[(workflow, "attribution")].papers == 0  # a real gap
 
 
 # --- taxonomy browser ----------------------------------------------------------------------------
@@ -147,15 +165,21 @@ def test_paper_view_never_links_an_unsafe_url(hostile_db):
     (Filters(), ALL),
     (Filters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
     (Filters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
-    (Filters(model=("Qwen-VL", "GPT-2")), ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"]),
-    (Filters(model=("LLaVA-1.5",), modality=("image",)), ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"]),
-    (Filters(technique=("logit lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+    (Filters(model=("qwen-vl", "gpt-2")), ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"]),
+    (Filters(model=("llava-1.5",), modality=("image",)), ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"]),
+    (Filters(technique=("logit-lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+    # a family includes its models (llava and llava-1.5), a broader technique its narrower ones
+    (Filters(model=("llava-family",)), ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting"]),
+    (Filters(model=("gpt-family",)), ["nostalgebraist2020interpreting"]),
+    (Filters(technique=("causal-intervention",)), ["neo2024interpreting"]),
+    (Filters(technique=("lens-decoding", "hallucination-mitigation")),
+     ["leng2024mitigating", "neo2024interpreting", "nostalgebraist2020interpreting"]),
     (Filters(granularity=("token", "layer")), ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
     (Filters(years=(2023, 2023)), ["li2023evaluating"]),
     (Filters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
     (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
     (Filters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
-    (Filters(model=("LLaVA-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
+    (Filters(model=("llava-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
 ])
 def test_filters_combine_facets_with_and_and_values_with_or(catalog, filters, expected):
     assert keys(filter_papers(catalog, filters)) == expected
@@ -163,16 +187,25 @@ def test_filters_combine_facets_with_and_and_values_with_or(catalog, filters, ex
 
 
 def test_facet_counts_ignore_their_own_facet(catalog):
-    result = search(catalog, Filters(model=("GPT-2",)))
+    result = search(catalog, Filters(model=("gpt-2",)))
     models = {o.value: o.papers for o in result.facets["model"]}
-    assert models["LLaVA-1.5"] == 3 and models["GPT-2"] == 1  # what choosing that value instead would give
+    assert models["llava-1.5"] == 3 and models["gpt-2"] == 1  # what choosing that value instead would give
+    assert models["llava-family"] == 4  # llava-1.5's three papers and li2023evaluating's llava
     granularity = {o.value: o.papers for o in result.facets["granularity"]}
     assert granularity == {"layer": 1}  # other facets are narrowed by the model filter
     nodes = {o.value: o.papers for o in result.facets["node"]}
     assert len(nodes) == 24 and nodes["model/layer"] == 1 and nodes["data"] == 0
     values = facet_values(catalog)
-    assert values["modality"] == ["image", "text"] or values["modality"] == ["text", "image"]
-    assert values["node"][0] == "data" and "LLaVA-1.5" in values["model"]
+    assert values["modality"] == ["text", "image"]  # the vocabulary's order
+    assert values["node"][0] == "data" and "llava-1.5" in values["model"] and "llava-family" in values["model"]
+    # techniques in the hierarchy's order, each broad one before its narrower ones, with names and depths
+    options = search(catalog, Filters()).facets["technique"]
+    order = [o.value for o in options]
+    assert order.index("lens-decoding") + 1 == order.index("logit-lens")
+    lens = next(o for o in options if o.value == "lens-decoding")
+    assert (lens.label, lens.depth, lens.papers) == ("Decoding intermediate layers", 0, 2)
+    assert next(o for o in options if o.value == "logit-lens").depth == 1
+    assert next(o for o in search(catalog, Filters()).facets["model"] if o.value == "llava-family").label == "LLaVA family"
 
 
 def test_unknown_node_filter_names_the_node(catalog):

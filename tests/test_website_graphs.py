@@ -58,11 +58,15 @@ def test_scope_and_years_narrow_the_graph(catalog):
 
 @pytest.mark.parametrize("link_by, edges", [
     # the shared technique of neo and nostalgebraist is not drawn: their typed relation says more
-    ("relation+technique", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
+    ("relation+broader", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
     ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
     ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
                ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
     ("relation", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
+    # li2023evaluating (llava) and neo2024interpreting (llava-1.5) share no model but the LLaVA family
+    ("family", {(a, b) for a in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting")
+                for b in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting") if a < b}),
+    ("broader", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
 ])
 def test_papers_graph_links_by_shared_values_or_relations(catalog, link_by, edges):
     result = build_graph(catalog, GraphSettings(kind="papers", link_by=link_by))
@@ -125,8 +129,10 @@ def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
     assert coauthors.graph.nodes["author:Clement Neo"]["href"].startswith("./compare?q=Clement%20Neo")
     assert build_graph(catalog, GraphSettings(kind="co-authors", min_papers=2)).graph.number_of_nodes() == 0
     models = build_graph(catalog, GraphSettings(kind="models", min_papers=2))
-    assert nodes_of(models, "model") == ["model:InstructBLIP", "model:LLaVA-1.5", "model:Qwen-VL"]
-    assert models.graph.has_edge("model:Qwen-VL", "paper:muller2024sehen")
+    assert nodes_of(models, "model") == ["model:instructblip", "model:llava-1.5", "model:qwen-vl"]
+    assert models.graph.nodes["model:llava-1.5"]["label"] == "LLaVA-1.5"
+    assert "LLaVA family" in models.graph.nodes["model:llava-1.5"]["tooltip"]
+    assert models.graph.has_edge("model:qwen-vl", "paper:muller2024sehen")
     assert models.notes and "3 of 6" in models.notes[0]
 
 

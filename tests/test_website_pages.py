@@ -145,7 +145,7 @@ def test_paper_deep_link_shows_everything(fixture_site):
     assert "Logit lens" in body
     links = page_links(at)
     assert links["**Model › Token › Visual Token**"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
-    assert links["LLaVA\\-1\\.5"] == "compare?model=LLaVA-1.5"
+    assert links["llava\\-1\\.5"] == "compare?model=llava-1.5"  # the id until the page shows model_links
     relations = [(label.split("*")[1], target) for label, target in links.items()
                  if label.startswith("*") and not label.startswith("**")]
     assert relations == [("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
@@ -182,26 +182,29 @@ def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
 
 
 def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_site):
-    params = {"node": ["model"], "model": ["LLaVA-1.5"], "modality": ["image"], "technique": ["logit lens"],
+    params = {"node": ["model"], "model": ["llava-1.5"], "modality": ["image"], "technique": ["logit-lens"],
               "granularity": ["token"], "years": ["2024", "2024"], "code": "true", "q": "object",
               "pick": ["neo2024interpreting", "li2023evaluating"]}
     at = ok(app_test("compare", params))
-    assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["LLaVA-1.5"]
-    assert at.multiselect(key="technique").value == ["logit lens"] and at.slider(key="years").value == (2024, 2024)
+    assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["llava-1.5"]
+    assert at.multiselect(key="technique").value == ["logit-lens"] and at.slider(key="years").value == (2024, 2024)
     assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
     assert at.subheader[0].value == "1 papers"
     assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
     assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
     assert "the 2 picked papers" in texts(at)
-    assert at.code[0].value == ("/compare?node=model&modality=image&model=LLaVA-1.5&technique=logit%20lens"
+    assert at.code[0].value == ("/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
                                 "&granularity=token&years=2024&years=2024&code=true&q=object"
                                 "&pick=neo2024interpreting&pick=li2023evaluating")
 
 
 def test_compare_filters_respond_to_the_widgets(fixture_site):
     at = ok(app_test("compare"))
-    at.multiselect(key="model").set_value(["Qwen-VL"]).run()
+    at.multiselect(key="model").set_value(["qwen-vl"]).run()
     assert ok(at).subheader[0].value == "2 papers"
+    at.multiselect(key="model").set_value(["llava-family"]).run()  # a family includes its models
+    assert ok(at).subheader[0].value == "4 papers"
+    at.multiselect(key="model").set_value(["qwen-vl"]).run()
     at.text_input(key="q").set_value("sinks").run()
     assert ok(at).subheader[0].value == "1 papers"
     at.text_input(key="q").set_value("nothing matches this").run()

@@ -26,9 +26,9 @@ def test_values_are_encoded():
 
 
 def test_compare_link_uses_the_names_its_widgets_bind_to():
-    link = urls.compare(node=["model/token"], modality=["image", "video"], model=["LLaVA-1.5"], years=(2020, 2024),
+    link = urls.compare(node=["model/token"], modality=["image", "video"], model=["llava-1.5"], years=(2020, 2024),
                         has_code=True, text=" logit lens ", picked=["a", "b"])
-    assert link.href == ("./compare?node=model%2Ftoken&modality=image&modality=video&model=LLaVA-1.5"
+    assert link.href == ("./compare?node=model%2Ftoken&modality=image&modality=video&model=llava-1.5"
                          "&years=2020&years=2024&code=true&q=logit%20lens&pick=a&pick=b")
     assert urls.compare().href == "./compare"  # defaults stay out of the URL
     assert Filters(modality=("text",), has_code=True).link(["k"]).href == "./compare?modality=text&code=true&pick=k"

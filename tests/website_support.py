@@ -28,6 +28,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # writer, could leave in a database: the website must show these as text, never as links.
 JAVASCRIPT_CODE_URL = "javascript:alert('xss-code-url')"
 JAVASCRIPT_URL = "JaVaScRiPt:alert('xss-url')"
+# Vocabulary terms are reviewed data whose ids ingest checks, so hostile ones are written into the
+# database the same way: a model used only by evil2024script, and a broad technique (a gap-map column).
+HOSTILE_MODEL = ("gill", "<svg onload=alert('xss-model')>")
+HOSTILE_TECHNIQUE = ("lens-decoding", "<img src=x onerror=alert('xss-technique')>")
 
 HOSTILE_KEYS = ("evil2024script", "evil2024href", "benign2023baseline")
 # Markers every hostile payload carries: if one of these shows up as an element or a dialog, it ran.
@@ -46,9 +50,30 @@ def combined_data(target: Path) -> Path:
 
 
 def tamper(db_path: Path) -> None:
-    """Write the javascript: URLs that ingest refuses straight into the built database."""
+    """Write what ingest refuses straight into the built database: javascript: URLs, and a model and a
+    technique whose id, name and definition are markup."""
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL))
+    conn.close()
+    rename_term(db_path, "model", *HOSTILE_MODEL)
+    rename_term(db_path, "technique", *HOSTILE_TECHNIQUE)
+
+
+# Where a model or technique id is stored: (table, column) pairs.
+_TERM_COLUMNS = {
+    "model": (("models", "id"), ("paper_models", "model_id")),
+    "technique": (("techniques", "id"), ("techniques", "broader_id"), ("technique_ancestors", "technique_id"),
+                  ("technique_ancestors", "ancestor_id"), ("paper_techniques", "technique_id")),
+}
+
+
+def rename_term(db_path: Path, kind: str, old: str, new: str) -> None:
+    """Give a vocabulary term the id, name and definition ``new`` everywhere in a built database."""
+    table = "models" if kind == "model" else "techniques"
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"UPDATE {table} SET name = ?, definition = ? WHERE id = ?", (new, new, old))
+        for name, column in _TERM_COLUMNS[kind]:
+            conn.execute(f"UPDATE {name} SET {column} = ? WHERE {column} = ?", (new, old))
     conn.close()
 
 

@@ -1,0 +1,527 @@
+"""Load and check the controlled vocabulary in ``taxonomy/vocabulary/``: models (with their kinds and
+families), techniques (a shallow hierarchy of broader and narrower terms) and modalities.
+
+Annotations name terms by id. This module is the one place that knows how ids, names and aliases
+relate: looking a spelling up, suggesting the closest ids for an unknown one, finding the terms a
+title or abstract mentions, and counting papers per term with narrower terms included. Like the
+tree, it is plain frozen dataclasses; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from taxonomy.tree import TaxonomyError
+
+VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
+SCHEMA_FILE = "vocabulary.schema.json"
+# What an annotation field may hold, and the file each kind of term lives in.
+FIELDS = {"model": "models", "technique": "technique", "modality": "modalities"}
+FILES = {"model": "models.yaml", "technique": "techniques.yaml", "modality": "modalities.yaml"}
+_SECTIONS = {
+    "models.yaml": ("kinds", "families", "models"),
+    "techniques.yaml": ("techniques",),
+    "modalities.yaml": ("modalities",),
+}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a vocabulary file, at the line of the term it concerns."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class VocabularyError(TaxonomyError):
+    """The vocabulary files are malformed; ``issues`` lists every problem, each at its line."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        more = f" (and {len(issues) - 1} more problem(s): run `atlas validate`)" if len(issues) > 1 else ""
+        super().__init__(f"{issues[0]}{more}")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A model, model family, technique or modality.
+
+    ``broader`` is a technique's broader technique or a model's family: the term one level up.
+    ``definition`` is written in the file for techniques and modalities, and composed from the
+    facts for models and families.
+    """
+
+    kind: str  # model | family | technique | modality
+    id: str
+    name: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+    broader: str | None = None
+    path: Path | None = field(default=None, compare=False)
+    line: int = field(default=1, compare=False)
+    model_kind: str | None = None  # models: a kind id (mllm, vision-encoder, ...)
+    organisation: str | None = None
+    year: int | None = None
+    homepage: str | None = None
+    paper: str | None = None  # models: key of the introducing paper
+    method: str | None = None  # techniques: id in methods/catalog.yaml
+    single_paper: str | None = None  # techniques: why a term used by one paper is kept
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    models: dict[str, Term]  # in file order
+    families: dict[str, Term]
+    techniques: dict[str, Term]
+    modalities: dict[str, Term]
+    model_kinds: dict[str, Term]
+
+    def terms(self, kind: str) -> dict[str, Term]:
+        """What an annotation field of ``kind`` (model, technique, modality) may name; models include families."""
+        if kind == "model":
+            return {**self.families, **self.models}
+        return {"technique": self.techniques, "modality": self.modalities}[kind]
+
+    def term(self, kind: str, term_id: str) -> Term | None:
+        return self.terms(kind).get(term_id)
+
+    def label(self, kind: str, term_id: str) -> str:
+        """The display name of a term (the id itself when unknown, e.g. in an old database)."""
+        term = self.term(kind, term_id)
+        return term.name if term else term_id
+
+    # --- the hierarchy ---------------------------------------------------------------------------
+
+    def ancestors(self, kind: str, term_id: str) -> list[str]:
+        """Broader terms, nearest first: a technique's chain of broader techniques, a model's family."""
+        terms, chain = self.terms(kind), []
+        broader = terms[term_id].broader if term_id in terms else None
+        while broader is not None and broader not in chain:
+            chain.append(broader)
+            broader = terms[broader].broader if broader in terms else None
+        return chain
+
+    def narrower(self, kind: str, term_id: str) -> list[str]:
+        """Terms one level down: a technique's narrower techniques, a family's models."""
+        return self._children_by_kind[kind].get(term_id, [])
+
+    def descendants(self, kind: str, term_id: str) -> list[str]:
+        """Every term below ``term_id``, depth first in file order."""
+        out: list[str] = []
+        for child in self.narrower(kind, term_id):
+            out.append(child)
+            out.extend(self.descendants(kind, child))
+        return out
+
+    def expand(self, kind: str, term_ids: Iterable[str]) -> set[str]:
+        """The terms and all their broader terms: what choosing any of those should find."""
+        out: set[str] = set()
+        for term_id in term_ids:
+            out.add(term_id)
+            out.update(self.ancestors(kind, term_id))
+        return out
+
+    def roots(self, kind: str) -> list[str]:
+        """Terms with no broader term (for techniques: the broad families)."""
+        return [t.id for t in self.terms(kind).values() if t.broader is None]
+
+    def walk(self, kind: str) -> list[tuple[str, int]]:
+        """(id, depth) in display order: each root followed by its narrower terms."""
+        out: list[tuple[str, int]] = []
+
+        def visit(term_id: str, depth: int) -> None:
+            out.append((term_id, depth))
+            for child in self.narrower(kind, term_id):
+                visit(child, depth + 1)
+
+        for root in self.roots(kind):
+            visit(root, 0)
+        return out
+
+    @cached_property
+    def _children_by_kind(self) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {}
+        for kind in FIELDS:
+            children: dict[str, list[str]] = {}
+            for term in self.terms(kind).values():
+                if term.broader is not None:
+                    children.setdefault(term.broader, []).append(term.id)
+            out[kind] = children
+        return out
+
+    # --- spellings -------------------------------------------------------------------------------
+
+    def resolve(self, kind: str, text: str) -> str | None:
+        """The id whose id, name or alias is ``text`` (ignoring case, accents, punctuation and, but for
+        models, a plural s)."""
+        return self._spellings_by_kind[kind].get(_key(kind, text))
+
+    def suggest(self, kind: str, text: str, limit: int = 3) -> list[str]:
+        """The ids closest to an unknown spelling: an exact alias first, then terms the text names
+        (longest first, so 'LLaVA-1.5 and nine other LVLMs' gives llava-1.5), then similar spellings."""
+        spellings = self._spellings_by_kind[kind]
+        folded = _key(kind, text)
+        found: list[str] = []
+        if folded in spellings:
+            found.append(spellings[folded])
+        padded = f" {folded} "
+        named = sorted((s for s in spellings if len(s) > 2 and f" {s} " in padded), key=len, reverse=True)
+        found += [spellings[s] for s in named]
+        found += [spellings[s] for s in difflib.get_close_matches(folded, list(spellings), n=limit * 3, cutoff=0.6)]
+        return list(dict.fromkeys(found))[:limit]
+
+    def mentions(self, kind: str, text: str) -> list[str]:
+        """Ids of the terms whose aliases (or names) appear in ``text`` as whole words, in order of
+        appearance; the longest match wins at each position ('LLaVA-1.5' is not also 'LLaVA').
+        Model names are matched case-sensitively (CLIP, not a video clip); techniques and modalities
+        ignore case and a plural s."""
+        patterns = self._patterns_by_kind[kind]
+        tokens = _tokens(text, keep_case=kind == "model")
+        longest = max((len(p) for p in patterns), default=0)
+        found, i = [], 0
+        while i < len(tokens):
+            for size in range(min(longest, len(tokens) - i), 0, -1):
+                term_id = patterns.get(tuple(tokens[i : i + size]))
+                if term_id is not None:
+                    found.append(term_id)
+                    i += size
+                    break
+            else:
+                i += 1
+        return list(dict.fromkeys(found))
+
+    @cached_property
+    def _spellings_by_kind(self) -> dict[str, dict[str, str]]:
+        return {
+            kind: {_key(kind, s): t.id for t in self.terms(kind).values() for s in (t.id, t.name, *t.aliases)}
+            for kind in FIELDS
+        }
+
+    @cached_property
+    def _patterns_by_kind(self) -> dict[str, dict[tuple[str, ...], str]]:
+        out = {}
+        for kind in FIELDS:
+            keep_case = kind == "model"
+            patterns: dict[tuple[str, ...], str] = {}
+            for term in self.terms(kind).values():
+                # Techniques and modalities are found by their aliases only: names such as
+                # "Evaluation" or "Probing" are too common in abstracts to mean the technique.
+                spellings = (term.name, *term.aliases) if keep_case else term.aliases
+                for spelling in spellings:
+                    tokens = tuple(_tokens(spelling, keep_case))
+                    if tokens:
+                        patterns.setdefault(tokens, term.id)
+            out[kind] = patterns
+        return out
+
+
+def _key(kind: str, text: str) -> str:
+    """The form spellings are compared in: lower case, no accents or punctuation, and for techniques
+    and modalities singular."""
+    return " ".join(_tokens(text, keep_case=False, singular=kind != "model"))
+
+
+def _tokens(text: str, keep_case: bool, singular: bool = True) -> list[str]:
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    words = re.findall(r"[A-Za-z0-9]+", ascii_text)
+    if keep_case:
+        return words
+    words = [w.casefold() for w in words]
+    return [_singular(w) for w in words] if singular else words
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def count_papers(vocabulary: Vocabulary, kind: str, papers: Iterable[Iterable[str]]) -> Counter:
+    """Papers per term, each paper counted once for every term it names and every broader term of those."""
+    counts: Counter = Counter()
+    for term_ids in papers:
+        counts.update(vocabulary.expand(kind, [t for t in term_ids if vocabulary.term(kind, t)]))
+    return counts
+
+
+# --- loading and checking ----------------------------------------------------------------------------
+
+
+@cache
+def load_vocabulary(folder: Path = VOCABULARY_DIR) -> Vocabulary:
+    """Read and check the three vocabulary files; VocabularyError lists every problem at its line."""
+    vocabulary, issues = read_vocabulary(folder)
+    if vocabulary is None:
+        raise VocabularyError(issues)
+    return vocabulary
+
+
+def read_vocabulary(folder: Path = VOCABULARY_DIR) -> tuple[Vocabulary | None, list[Issue]]:
+    """The vocabulary and every problem found in it (the vocabulary is None when there are problems).
+
+    Read again only when a file changed: every build and validation asks for it."""
+    folder = Path(folder).resolve()
+    stamp = (
+        tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file())
+        if folder.is_dir()
+        else ()
+    )
+    return _read_vocabulary(folder, stamp)
+
+
+@lru_cache(maxsize=8)
+def _read_vocabulary(folder: Path, stamp: tuple) -> tuple[Vocabulary | None, list[Issue]]:
+    records: dict[str, list[tuple[dict, Path, int]]] = {}
+    issues: list[Issue] = []
+    for name, sections in _SECTIONS.items():
+        path = folder / name
+        data, lines, found = _read_file(path, folder / SCHEMA_FILE)
+        issues += found
+        for section in sections:
+            items = data.get(section) if isinstance(data, dict) else None
+            records[section] = [
+                (item, path, lines.get((section, i), 1)) for i, item in enumerate(items or []) if isinstance(item, dict)
+            ]
+    for sections in (("kinds",), ("families", "models"), ("techniques",), ("modalities",)):
+        issues += _duplicate_ids([record for section in sections for record in records[section]])
+    if issues:
+        return None, issues
+    vocabulary = _build(records)
+    issues = _check(vocabulary)
+    return (None, issues) if issues else (vocabulary, [])
+
+
+def _duplicate_ids(records: list[tuple[dict, Path, int]]) -> list[Issue]:
+    """Two entries with one id (reported at the later one: the first keeps it)."""
+    issues: list[Issue] = []
+    first: dict[str, tuple[Path, int]] = {}
+    for record, path, line in records:
+        other = first.setdefault(record["id"], (path, line))
+        if other != (path, line):
+            issues.append(
+                Issue(
+                    path,
+                    line,
+                    f"id '{record['id']}' is already used at {other[0].name}:{other[1]}: "
+                    "ids are unique; rename this entry or merge the two",
+                )
+            )
+    return issues
+
+
+def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int], list[Issue]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return (
+            None,
+            {},
+            [Issue(path, 1, f"cannot read the vocabulary file ({exc.strerror or exc}): restore it from git")],
+        )
+    try:
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, {}, [Issue(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
+    lines = _item_lines(node)
+    validator = _validator(schema_path)
+    issues = [
+        Issue(
+            path,
+            _line_of(lines, tuple(e.absolute_path)),
+            f"{'/'.join(map(str, e.absolute_path)) or 'file'}: {e.message} (see {SCHEMA_FILE})",
+        )
+        for e in validator.iter_errors(data)
+    ]
+    return data, lines, issues
+
+
+@cache
+def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
+    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def _inline_refs(node, definitions: dict):
+    """The schema with each local ``#/$defs/...`` reference replaced by its definition: resolving
+    hundreds of references one by one dominates the time of a validation otherwise."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(definitions[ref.rsplit("/", 1)[1]], definitions)
+        return {k: _inline_refs(v, definitions) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, definitions) for v in node]
+    return node
+
+
+def _item_lines(node: yaml.Node | None) -> dict[tuple, int]:
+    """Line of every list item of every top-level section, and of each field inside an item."""
+    lines: dict[tuple, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, value in node.value:
+        lines[(key.value,)] = key.start_mark.line + 1
+        if isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value):
+                lines[(key.value, i)] = item.start_mark.line + 1
+                if isinstance(item, yaml.MappingNode):
+                    for field_key, _ in item.value:
+                        lines[(key.value, i, field_key.value)] = field_key.start_mark.line + 1
+    return lines
+
+
+def _line_of(lines: dict[tuple, int], path: tuple) -> int:
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+def _build(records: dict[str, list[tuple[dict, Path, int]]]) -> Vocabulary:
+    kinds = {r["id"]: _term("kind", r, path, line) for r, path, line in records["kinds"]}
+    families = {r["id"]: _term("family", r, path, line) for r, path, line in records["families"]}
+    models = {
+        r["id"]: _term("model", r, path, line, broader=r.get("family"), model_kind=r["kind"])
+        for r, path, line in records["models"]
+    }
+    vocabulary = Vocabulary(
+        models={k: _with_definition(m, _model_definition(m, kinds, families)) for k, m in models.items()},
+        families={k: _with_definition(f, _family_definition(f, models)) for k, f in families.items()},
+        techniques={
+            r["id"]: _term("technique", r, path, line, broader=r.get("broader"))
+            for r, path, line in records["techniques"]
+        },
+        modalities={r["id"]: _term("modality", r, path, line) for r, path, line in records["modalities"]},
+        model_kinds=kinds,
+    )
+    return vocabulary
+
+
+def _term(kind: str, record: dict, path: Path, line: int, **extra) -> Term:
+    written = record.get("note" if kind == "model" else "definition") or ""  # a model's note joins its definition
+    return Term(
+        kind=kind,
+        id=record["id"],
+        name=record["name"],
+        definition=" ".join(str(written).split()),
+        aliases=tuple(record.get("aliases", ())),
+        path=path,
+        line=line,
+        organisation=record.get("organisation"),
+        year=record.get("year"),
+        homepage=record.get("homepage"),
+        paper=record.get("paper"),
+        method=record.get("method"),
+        single_paper=record.get("single_paper"),
+        **extra,
+    )
+
+
+def _with_definition(term: Term, definition: str) -> Term:
+    return replace(term, definition=definition)
+
+
+def _model_definition(model: Term, kinds: dict[str, Term], families: dict[str, Term]) -> str:
+    """'Multimodal LLM of the LLaVA family, released in 2023 by ...' plus the file's note, if any."""
+    what = kinds[model.model_kind].name if model.model_kind in kinds else (model.model_kind or "Model")
+    family = f" of the {families[model.broader].name}" if model.broader in families else ""
+    when = f", released in {model.year}" if model.year else ""
+    who = f" by {model.organisation}" if model.organisation else ""
+    note = f" {model.definition}" if model.definition else ""
+    return f"{what}{family}{when}{who}.{note}"
+
+
+def _family_definition(family: Term, models: dict[str, Term]) -> str:
+    members = [m.name for m in models.values() if m.broader == family.id]
+    who = f" by {family.organisation}" if family.organisation else ""
+    return f"Models that share a lineage{who}: {', '.join(members)}."
+
+
+def _check(vocabulary: Vocabulary) -> list[Issue]:
+    issues: list[Issue] = []
+    for term in vocabulary.models.values():
+        if term.broader is not None and term.broader not in vocabulary.families:
+            issues.append(
+                _issue(
+                    term,
+                    f"model '{term.id}' names unknown family '{term.broader}': use one of "
+                    f"{', '.join(vocabulary.families)} or add the family",
+                )
+            )
+        if term.model_kind not in vocabulary.model_kinds:
+            issues.append(
+                _issue(
+                    term,
+                    f"model '{term.id}' has unknown kind '{term.model_kind}': use one of "
+                    f"{', '.join(vocabulary.model_kinds)}",
+                )
+            )
+    for family in vocabulary.families.values():
+        if not vocabulary.narrower("model", family.id):
+            issues.append(
+                _issue(family, f"family '{family.id}' has no model: give its models `family: {family.id}` or remove it")
+            )
+    for term in vocabulary.techniques.values():
+        if term.broader is not None and term.broader not in vocabulary.techniques:
+            issues.append(
+                _issue(
+                    term,
+                    f"technique '{term.id}' names unknown broader technique '{term.broader}': "
+                    "use the id of a technique in this file",
+                )
+            )
+        elif term.id in vocabulary.ancestors("technique", term.id):
+            issues.append(
+                _issue(
+                    term,
+                    f"technique '{term.id}' is its own broader technique (through "
+                    f"{' -> '.join(vocabulary.ancestors('technique', term.id))}): break the cycle",
+                )
+            )
+    for kind in FIELDS:
+        issues += _clashes(kind, vocabulary.terms(kind).values())
+    issues += _clashes("model", vocabulary.model_kinds.values())
+    return issues
+
+
+def _clashes(kind: str, terms: Iterable[Term]) -> list[Issue]:
+    """A spelling (id, name or alias, compared as lookups compare them) may belong to one term only."""
+    issues: list[Issue] = []
+    owner: dict[str, Term] = {}
+    for term in terms:
+        spellings = {_key(kind, s): s for s in reversed((term.id, term.name, *term.aliases))}  # first spelling wins
+        for key, spelling in spellings.items():
+            other = owner.setdefault(key, term)
+            if other is not term:
+                issues.append(
+                    _issue(
+                        term,
+                        f"'{spelling}' of '{term.id}' is already a spelling of '{other.id}' "
+                        f"({other.path.name if other.path else ''}:{other.line}): each id, name and "
+                        "alias may name one term only",
+                    )
+                )
+    return issues
+
+
+def _issue(term: Term, message: str) -> Issue:
+    return Issue(term.path or Path(FILES.get(term.kind, "models.yaml")), term.line, message)
