@@ -28,7 +28,7 @@ def paper(fixture_db):
 
 def with_papers(catalog: Catalog, papers) -> Catalog:
     papers = tuple(papers)
-    return Catalog(papers, catalog.nodes, (), {p.key: p for p in papers})
+    return dataclasses.replace(catalog, papers=papers, relations=(), by_key={p.key: p for p in papers})
 
 
 def refused_quickly(catalog: Catalog, settings: GraphSettings) -> GraphTooLarge:
