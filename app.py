@@ -19,6 +19,9 @@ PAGES = [
     st.Page("app_pages/related.py", title="Related work", icon=":material/travel_explore:"),
     st.Page("app_pages/methods.py", title="Methods", icon=":material/science:"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/add_circle:"),
+    # reached from papers, the search and Compare, so not in the menu
+    st.Page("app_pages/technique.py", title="Technique", icon=":material/sell:", visibility="hidden"),
+    st.Page("app_pages/model.py", title="Model", icon=":material/memory:", visibility="hidden"),
 ]
 
 st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon="🔬", layout="wide")

@@ -28,6 +28,7 @@ def render() -> None:
     if result.exact:
         link = urls.paper(result.exact)
         st.switch_page(link.file, query_params=link.query)  # an identifier of one paper: open it
+    named_terms(result)
     if not result.hits:
         nothing_found(result)
         return
@@ -43,6 +44,14 @@ def render() -> None:
 
 def _more_key(text: str) -> str:
     return "search-shown-" + text.strip().casefold()
+
+
+def named_terms(result) -> None:
+    """The technique or model the whole query names (by name or alias): its page has its definition and papers."""
+    for kind, term_id, name in result.terms:
+        link = urls.technique(term_id) if kind == "technique" else urls.model(term_id)
+        common.page_link(link, f"The {kind} **{common.md(name)}**: its definition, related terms and papers",
+                         icon=":material/sell:")
 
 
 def nothing_found(result) -> None:

@@ -5,8 +5,11 @@ or a DOI.
   without ``doi:`` or resolver) that names one paper is an exact hit: the website opens that paper.
 - Otherwise every word must match the paper somewhere: title, summary and the why of each leaf by
   stem (``interpreting`` finds *Interpretability*), author names as whole words with accents folded
-  (``muller`` finds Müller, ``Neo`` finds Clement Neo but not *Neurons*), models, techniques, venue and
-  key as words. Fields weigh differently (``FIELD_WEIGHTS``); ties go to the newer paper. When no
+  (``muller`` finds Müller, ``Neo`` finds Clement Neo but not *Neurons*), venue and key as words, and the
+  vocabulary's terms by every name and alias: a paper's models with their family (``llava`` finds a
+  paper on LLaVA-1.5), its techniques with every broader technique.
+- A query that is a term's name or alias (``logit lens``, ``LLaVA``) also names that term, so the
+  website can offer its technique or model page. Fields weigh differently (``FIELD_WEIGHTS``); ties go to the newer paper. When no
   paper has every word, the papers with the most of them are returned and the result says so.
 
 The index is built once per catalogue (``SearchIndex.build``); a query then costs a pass over sets.
@@ -23,6 +26,7 @@ from explorer.catalog import Catalog, PaperRecord
 from explorer.fts import STOP_WORDS, tokenize
 from ingest.arxiv import ArxivError, parse_arxiv_id
 from ingest.identifiers import DOI_RE, normalise_arxiv_id, normalise_doi
+from taxonomy.vocabulary import Vocabulary
 
 FIELD_WEIGHTS = {
     "key": 6.0,
@@ -63,14 +67,25 @@ class _Entry:
 _STEMMED = ("title", "summary", "why")
 
 
-def _entry(paper: PaperRecord) -> _Entry:
+def _spellings(vocabulary: Vocabulary, kind: str, term_ids) -> list[str]:
+    """Every name and alias of the terms (ids of terms the vocabulary lacks stand for themselves)."""
+    out = []
+    for term_id in term_ids:
+        term = vocabulary.term(kind, term_id)
+        out += [term.name, *term.aliases] if term else [term_id]
+    return out
+
+
+def _entry(paper: PaperRecord, vocabulary: Vocabulary) -> _Entry:
     why_stems = tuple(stems(why) for why in paper.whys)
+    models = _spellings(vocabulary, "model", paper.model_terms or paper.models)
+    techniques = _spellings(vocabulary, "technique", paper.technique_terms or paper.techniques)
     fields = {
         "key": frozenset([paper.key.casefold()]),
         "title": stems(paper.title),
         "author": frozenset(w for name in paper.authors for w in tokenize(name)),
-        "model": frozenset(w for name in paper.models for w in tokenize(name)),
-        "technique": frozenset(stem(w) for name in paper.techniques for w in tokenize(name)),
+        "model": frozenset(w for name in models for w in tokenize(name)),
+        "technique": frozenset(stem(w) for name in techniques for w in tokenize(name)),
         "venue": words(paper.venue),
         "summary": stems(paper.summary),
         "why": frozenset().union(*why_stems),
@@ -96,12 +111,14 @@ class SearchResult:
     exact: str | None = None  # the key of the one paper the query identifies (key, arXiv id, DOI)
     partial: bool = False  # no paper has every word: the hits have the most of them
     identifier: str | None = None  # the identifier the query was read as ("arXiv 2209.15162"), if any
+    terms: tuple[tuple[str, str, str], ...] = ()  # (kind, id, name) of each term the whole query names
 
 
 class SearchIndex:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self.entries = [_entry(p) for p in catalog.papers]
+        self.vocabulary = catalog.vocabulary
+        self.entries = [_entry(p, catalog.vocabulary) for p in catalog.papers]
         self.by_arxiv = {normalise_arxiv_id(p.arxiv_id).casefold(): p.key for p in catalog.papers if p.arxiv_id}
         self.by_doi = {normalise_doi(p.doi): p.key for p in catalog.papers if p.doi}
         self.by_key = {p.key.casefold(): p.key for p in catalog.papers}
@@ -117,15 +134,27 @@ class SearchIndex:
             hit = self._hit(self._entry_of(exact), [], 0.0, ("identifier",))
             return SearchResult(text, [hit], 1, exact=exact, identifier=identifier)
         terms = _query_terms(text)
+        named = self.named_terms(text)
         if not terms:
-            return SearchResult(text, [], 0, identifier=identifier)
+            return SearchResult(text, [], 0, identifier=identifier, terms=named)
         scored = [self._score(entry, terms) for entry in self.entries]
         best = max((s[1] for s in scored if s), default=0)
         if best == 0:
-            return SearchResult(text, [], 0, identifier=identifier)
+            return SearchResult(text, [], 0, identifier=identifier, terms=named)
         hits = [s[0] for s in scored if s and s[1] == best]
         hits.sort(key=lambda h: (-h.score, -(h.paper.year or 0), h.paper.title.casefold()))
-        return SearchResult(text, hits[:limit], len(hits), partial=best < len(terms), identifier=identifier)
+        return SearchResult(
+            text, hits[:limit], len(hits), partial=best < len(terms), identifier=identifier, terms=named
+        )
+
+    def named_terms(self, text: str) -> tuple[tuple[str, str, str], ...]:
+        """(kind, id, name) of the technique and the model (or family) whose id, name or alias is the text."""
+        found = []
+        for kind in ("technique", "model"):
+            term_id = self.vocabulary.resolve(kind, text) if text else None
+            if term_id is not None:
+                found.append((kind, term_id, self.vocabulary.label(kind, term_id)))
+        return tuple(found)
 
     def identify(self, text: str) -> tuple[str | None, str | None]:
         """(key, how the query was read) when the whole query is a key, an arXiv id or a DOI of a paper here;

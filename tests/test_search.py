@@ -127,3 +127,32 @@ def test_every_page_has_the_sidebar_search_box(fixture_site, page):
     [box] = at.sidebar.get("html")
     assert '<form class="atlas-search" action="./search" method="get" role="search">' in box.proto.body
     assert 'name="q" type="search"' in box.proto.body  # the search page's parameter (urls.SEARCH_TEXT)
+
+
+# --- the vocabulary -------------------------------------------------------------------------------
+
+
+def test_techniques_match_by_alias_and_by_their_broader_technique(index):
+    by_alias = index.search("vocabulary projection")  # an alias of the logit lens
+    assert {h.paper.key for h in by_alias.hits} == {"neo2024interpreting", "nostalgebraist2020interpreting"}
+    assert all("technique" in h.matched for h in by_alias.hits)
+    broader = index.vocabulary.label("technique", "lens-decoding")  # the logit lens's broader technique
+    assert {h.paper.key for h in index.search(broader).hits} >= {
+        "neo2024interpreting",
+        "nostalgebraist2020interpreting",
+    }
+
+
+def test_models_match_by_alias_and_by_their_family(index):
+    assert {h.paper.key for h in index.search("QwenVL").hits} == {"leng2024mitigating", "muller2024sehen"}
+    family = index.search("Qwen family")  # neither paper names the family: their model belongs to it
+    assert {h.paper.key for h in family.hits} == {"leng2024mitigating", "muller2024sehen"}
+
+
+def test_a_query_that_names_a_term_offers_its_page(index, fixture_site):
+    assert index.named_terms("vocabulary projection") == (("technique", "logit-lens", "Logit lens"),)
+    assert index.named_terms("Qwen-VL-Chat") == (("model", "qwen-vl", "Qwen-VL"),)
+    at = app_test("search", {"q": "logit lens"})
+    assert not at.exception
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links["The technique **Logit lens**: its definition, related terms and papers"] == "technique"

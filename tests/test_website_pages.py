@@ -145,7 +145,7 @@ def test_paper_deep_link_shows_everything(fixture_site):
     assert "Logit lens" in body
     links = page_links(at)
     assert links["**Model › Token › Visual Token**"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
-    assert links["llava\\-1\\.5"] == "compare?model=llava-1.5"  # the id until the page shows model_links
+    assert links["LLaVA\\-1\\.5"] == "model?id=llava-1.5"  # its name, opening the model's page
     relations = [(label.split("*")[1], target) for label, target in links.items()
                  if label.startswith("*") and not label.startswith("**")]
     assert relations == [("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
@@ -256,9 +256,9 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
      {"modality": "text"}),
     ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
     ({"years": ["1990", "2030"]}, ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"], {}),
-    ({"model": ["GPT-2", "GPT-9"], "pick": ["nobody"], "code": "maybe"},
-     ["model=GPT-9 ignored: not a model of any paper", "code=maybe ignored: not true or false",
-      "pick=nobody ignored: not a paper key"], {"model": "GPT-2"}),
+    ({"model": ["gpt-2", "gpt-9"], "pick": ["nobody"], "code": "maybe"},
+     ["model=gpt-9 ignored: not a model of any paper", "code=maybe ignored: not true or false",
+      "pick=nobody ignored: not a paper key"], {"model": "gpt-2"}),
     ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
 ])
 def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
