@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyvis
@@ -152,7 +153,8 @@ class GraphTooLarge(AtlasError):
             f"This graph would have {size}; the cap is {settings.max_nodes:,} nodes and {settings.max_edges:,} edges, "
             "beyond which it is too dense to read or draw. Narrow it: choose a smaller taxonomy scope or a shorter "
             "year range" + (", or raise the minimum papers per node" if settings.kind in ("co-authors", "models") else "")
-            + (", or link by relation only" if settings.kind == "papers" and settings.link_by != "relation" else "") + "."
+            + (", or link by relation only" if settings.kind == "papers" and settings.link_by != "relation" else "")
+            + "."
         )
 
 
@@ -288,7 +290,8 @@ def _mark_hubs(graph: nx.Graph) -> None:
 
     ranked = sorted((n for n in graph if landmark(n) or graph.degree(n) > 1),
                     key=lambda n: (not landmark(n), -graph.degree(n), n))
-    taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")  # the tree alone names the taxonomy graph
+    # the tree alone names the taxonomy graph
+    taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")
     for node in ranked[:taxonomy_nodes or HUBS]:
         graph.nodes[node]["hub"] = True
 
@@ -362,11 +365,12 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         if graph.has_edge(f"paper:{a}", f"paper:{b}") or graph.has_edge(f"paper:{b}", f"paper:{a}"):
             continue  # a typed relation says more than a shared technique
         graph.add_edge(f"paper:{a}", f"paper:{b}", width=min(len(values), 5), undirected=True, dashes=with_relations,
-                       tooltip=tooltip_html(f"shared {SHARED_NAMES[shared_by]}{'s' if len(values) > 1 else ''}",
+                       tooltip=tooltip_html(f"shared {SHARED_NAMES[shared_by or '']}{'s' if len(values) > 1 else ''}",
                                             ", ".join(values)))
     notes = []
     if with_relations:
-        notes.append(f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, uses, ...).")
+        notes.append(f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, "
+                     "uses, ...).")
     if shared_by:
         notes.append(f"{len(graph.edges) - len(relations)} links between papers that share a {SHARED_NAMES[shared_by]}"
                      f"{' (dashed)' if with_relations else ''}; thicker lines share more.")
@@ -400,7 +404,8 @@ def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, neares
             _add_paper(graph, catalog.by_key[key], settings, span, size=14, hub=True)
             first.append(key)
         related += 1
-        if not graph.has_edge(f"paper:{center.key}", f"paper:{key}") and not graph.has_edge(f"paper:{key}", f"paper:{center.key}"):
+        here, there = f"paper:{center.key}", f"paper:{key}"
+        if not graph.has_edge(here, there) and not graph.has_edge(there, here):
             graph.add_edge(f"paper:{center.key}", f"paper:{key}", undirected=True, dashes=True, width=1,
                            tooltip=tooltip_html("related", reason))
     second = 0
@@ -510,15 +515,15 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     # The graph is already de-duplicated, so nodes and edges go straight into pyvis's lists
     # (Network.add_edge scans every edge for a duplicate: quadratic at a few thousand edges).
     for node_id, data in graph.nodes(data=True):
-        options = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
-        options.update({name: data[name] for name in ("hub", "borderWidth") if name in data})
+        extra: dict[str, Any] = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
+        extra.update({name: data[name] for name in ("hub", "borderWidth") if name in data})
         node = Node(node_id, data.get("shape", "dot"), label=data.get("label") or node_id, color=data.get("color", NONE_COLOR),
-                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"), **options)
+                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"), **extra)
         net.nodes.append(node.options)
         net.node_ids.append(node_id)
         net.node_map[node_id] = node.options
     for a, b, data in graph.edges(data=True):
-        options = {"width": data.get("width", 1)}
+        options: dict[str, Any] = {"width": data.get("width", 1)}
         if data.get("tooltip"):
             options["title"] = data["tooltip"]
         if data.get("label"):

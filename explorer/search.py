@@ -7,10 +7,11 @@ or a DOI.
   stem (``interpreting`` finds *Interpretability*), author names as whole words with accents folded
   (``muller`` finds Müller, ``Neo`` finds Clement Neo but not *Neurons*), venue and key as words, and the
   vocabulary's terms by every name and alias: a paper's models with their family (``llava`` finds a
-  paper on LLaVA-1.5), its techniques with every broader technique.
+  paper on LLaVA-1.5), its techniques with every broader technique. Fields weigh differently
+  (``FIELD_WEIGHTS``); ties go to the newer paper. When no paper has every word, the papers with the
+  most of them are returned and the result says so.
 - A query that is a term's name or alias (``logit lens``, ``LLaVA``) also names that term, so the
-  website can offer its technique or model page. Fields weigh differently (``FIELD_WEIGHTS``); ties go to the newer paper. When no
-  paper has every word, the papers with the most of them are returned and the result says so.
+  website can offer its technique or model page.
 
 The index is built once per catalogue (``SearchIndex.build``); a query then costs a pass over sets.
 """
@@ -119,7 +120,7 @@ class SearchIndex:
         self.catalog = catalog
         self.vocabulary = catalog.vocabulary
         self.entries = [_entry(p, catalog.vocabulary) for p in catalog.papers]
-        self.by_arxiv = {normalise_arxiv_id(p.arxiv_id).casefold(): p.key for p in catalog.papers if p.arxiv_id}
+        self.by_arxiv = {(normalise_arxiv_id(p.arxiv_id) or "").casefold(): p.key for p in catalog.papers if p.arxiv_id}
         self.by_doi = {normalise_doi(p.doi): p.key for p in catalog.papers if p.doi}
         self.by_key = {p.key.casefold(): p.key for p in catalog.papers}
 

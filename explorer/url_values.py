@@ -123,7 +123,7 @@ class URLCheck:
         """A first and a last year: reversed years are swapped, years outside ``span`` clamped to it, and
         a missing, non-numeric or extra value ignored; each change named."""
         values = self.values(name)
-        numbers = []
+        numbers: list[int] = []
         for value in values:
             if not value.strip().isdigit():
                 self.note(name, value, "ignored: not a year")

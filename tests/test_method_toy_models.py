@@ -165,7 +165,8 @@ def test_a_toy_model_is_trained_once_then_read_from_disk(tmp_path, monkeypatch):
         with tm.training_progress(lambda message, fraction: heard.append(message)):
             loaded = tm.trained_cnn()
         assert heard == []  # nothing trained
-        assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), loaded.state_dict().values(), strict=True))
+        pairs = zip(trained.state_dict().values(), loaded.state_dict().values(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)
         assert loaded.history == trained.history and not loaded.training
         path.write_bytes(b"not a torch file")  # a damaged cache is trained again, not an error
         tm._cached.cache_clear()

@@ -222,7 +222,8 @@ def test_side_by_side_has_attributes_as_rows(catalog):
     assert rows["Code"][0][0].href == "https://github.com/clemneo/llava-interp"
     leaves = rows["Taxonomy leaves and why"][0]
     assert [(p.label, p.href) for p in leaves] == [("Visual Token", "./taxonomy?node=model%2Ftoken%2Fvisual-token"),
-                                                   ("Decision-Making Workflow", "./taxonomy?node=model%2Flayer%2Fdecision-making-workflow")]
+                                                   ("Decision-Making Workflow",
+                                                    "./taxonomy?node=model%2Flayer%2Fdecision-making-workflow")]
     assert "Domains" not in rows  # no paper has one
 
 

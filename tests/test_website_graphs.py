@@ -58,7 +58,8 @@ def test_scope_and_years_narrow_the_graph(catalog):
 
 @pytest.mark.parametrize("link_by, edges", [
     # the shared technique of neo and nostalgebraist is not drawn: their typed relation says more
-    ("relation+broader", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
+    ("relation+broader", {("neo2024interpreting", "nostalgebraist2020interpreting"),
+                          ("muller2024sehen", "neo2024interpreting")}),
     ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
     ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
                ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
@@ -95,7 +96,8 @@ def test_a_papers_neighbourhood_has_its_relations_its_nearest_papers_and_theirs(
     related = graph.edges["paper:muller2024sehen", "paper:leng2024mitigating"]
     assert related["dashes"] and related["undirected"] and "LLaVA" in related["tooltip"]
     assert graph.nodes["paper:muller2024sehen"]["hub"] and graph.nodes["paper:muller2024sehen"]["size"] > 10
-    assert "1 typed relations" in result.notes[0] and "2 nearest related" in result.notes[0] and "1 papers two hops" in result.notes[0]
+    note = result.notes[0]
+    assert "1 typed relations" in note and "2 nearest related" in note and "1 papers two hops" in note
 
 
 def test_a_neighbourhood_needs_a_known_paper(catalog):
@@ -161,7 +163,8 @@ def embedded(html: str, name: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("settings", [
-    GraphSettings(), GraphSettings(kind="papers", link_by="technique"), GraphSettings(kind="papers", link_by="relation"),
+    GraphSettings(), GraphSettings(kind="papers", link_by="technique"),
+    GraphSettings(kind="papers", link_by="relation"),
     GraphSettings(kind="papers"), GraphSettings(kind="paper", paper="evil2024script"),
     GraphSettings(kind="co-authors", min_papers=1), GraphSettings(kind="models", min_papers=1),
 ])

@@ -45,7 +45,8 @@ def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     at = ok(app_test())
     assert at.title[0].value == "MLLM Interpretability Atlas"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16" and metrics["Years"] == "2020–2024"
+    assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16"
+    assert metrics["Years"] == "2020–2024"
     assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
     assert any("empty cells" in c.value for c in at.caption)
     links = page_links(at)
@@ -62,7 +63,8 @@ def test_every_part_of_a_heat_map_cell_opens_its_papers():
     from app_pages.charts import gap_heatmap
     from explorer.overview import Cell
 
-    spec = gap_heatmap([Cell("model/token/visual-token", "Model › Token › Visual Token", "image", 3)], "modality", "modality")
+    cell = Cell("model/token/visual-token", "Model › Token › Visual Token", "image", 3)
+    spec = gap_heatmap([cell], "modality", "modality")
     rect, number = spec["layer"][1], spec["layer"][2]
     assert rect["encoding"]["href"] == number["encoding"]["href"] == {"field": "href", "type": "nominal"}
     assert number["encoding"]["tooltip"] == rect["encoding"]["tooltip"]  # not "label 1"
@@ -115,7 +117,8 @@ def test_a_node_lists_its_papers_as_rows_with_why_they_are_there(fixture_site):
 @pytest.mark.parametrize("sort, keys", [
     ("newest", ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
     ("oldest", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
-    ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),  # interpreting, Sehen, Towards
+    # by title: interpreting, Sehen, Towards
+    ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
 ])
 def test_a_nodes_papers_sort_by_year_or_title(fixture_site, sort, keys):
     at = ok(app_test("taxonomy", {"node": "model", "sort": sort}))
@@ -237,7 +240,8 @@ def test_side_by_side_has_titles_as_headers_links_and_each_leaf_with_its_why(fix
                               "(./paper?key=neo2024interpreting) | [Evaluating Object Hallucination")
     rows = {line.split(" | ")[0].strip("| *"): line for line in table.splitlines()[2:]}
     assert "[https" in rows["Code"] and "](https://github.com/clemneo/llava-interp)" in rows["Code"]  # a clickable link
-    assert "**[Visual Token](./taxonomy?node=model%2Ftoken%2Fvisual-token)**: Ablates the image tokens" in rows["Taxonomy leaves and why"]
+    leaf = "**[Visual Token](./taxonomy?node=model%2Ftoken%2Fvisual-token)**: Ablates the image tokens"
+    assert leaf in rows["Taxonomy leaves and why"]
     assert "Domains" not in rows  # nobody has one: no empty row
     assert len(table.splitlines()[2].split(" | ")) == 3  # one column per paper, none hidden
 
@@ -255,7 +259,8 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
     ({"node": ["nonexistent"], "modality": ["text"]}, ["node=nonexistent ignored: not a taxonomy node"],
      {"modality": "text"}),
     ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
-    ({"years": ["1990", "2030"]}, ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"], {}),
+    ({"years": ["1990", "2030"]},
+     ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"], {}),
     ({"model": ["gpt-2", "gpt-9"], "pick": ["nobody"], "code": "maybe"},
      ["model=gpt-9 ignored: not a model of any paper", "code=maybe ignored: not true or false",
       "pick=nobody ignored: not a paper key"], {"model": "gpt-2"}),

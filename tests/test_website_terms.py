@@ -4,7 +4,6 @@ definition, broader and narrower terms, papers by leaf with their why, and the l
 from __future__ import annotations
 
 import pytest
-
 from website_support import app_test, shown, texts
 
 
