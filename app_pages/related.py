@@ -28,6 +28,8 @@ def render() -> None:
     query = query_widgets(catalog, source)
     filters, k, years = filter_widgets(catalog)
     if query is None:
+        show_in_address(urls.related())  # no question (the text was cleared): none in the address either
+        how_it_works()
         return
     with common.session() as session:  # a RelatedInputError (unknown key, empty year range): common.user_errors
         result = related.find_related(session, k=k, filters=filters, **query)
@@ -120,20 +122,32 @@ def permalink(source: str, query: dict, result, filters: Filters, k: int, years)
     if len(text) > MAX_PERMALINK_TEXT:
         st.caption(f"The text is longer than {MAX_PERMALINK_TEXT:,} characters, so the permalink leaves it out.")
         text = ""
-    elif text:
-        st.query_params[P["text"]] = text
     cites = [m.key for m in result.matched] if source == "bib" and "bib" in query else query.get("papers", [])
     link = urls.related(text=text, paper=query.get("paper"), cites=cites, k=k if k != 10 else None,
                         node=filters.category, years=years, has_code=filters.has_code)
+    show_in_address(link)
     common.permalink(link)
+
+
+def show_in_address(link) -> None:
+    """Put the question in the address bar (the filters are bound to it already), so that copying the address
+    shares this view; a question that changed drops the parameters of the previous one."""
+    for name in ("text", "paper", "cites"):
+        param, value = P[name], link.params.get(P[name])
+        if value in (None, "", [], ()):
+            if param in st.query_params:
+                del st.query_params[param]
+        elif isinstance(value, list):
+            if st.query_params.get_all(param) != value:
+                st.query_params[param] = value
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
 
 
 def how_it_works() -> None:
     with st.expander("How the ranking works"):
-        st.markdown(common.md("Each paper's score is the sum of its parts; the weights below are the only numbers "
-                              "the ranking uses (explorer/related.py, Weights)."))
-        st.dataframe([{"weight": row["weight"], "value": str(row["value"])} for row in related.weight_table()],
-                     hide_index=True)
+        for paragraph in related.explain_ranking():
+            st.markdown(paragraph)  # our own text, numbers from the weights in force
 
 
 render()

@@ -20,7 +20,7 @@ def ranked_list(result: RelatedResult, compact: bool = False) -> None:
             common.page_link(urls.paper(paper.key), label, icon=":material/article:")
             st.caption(f"{who} · {paper.year or 'n.d.'} · score {paper.score:.2f} · key {common.code(paper.key)}")
             reasons = paper.reasons if not compact else paper.reasons[:3]
-            st.markdown("\n".join(f"- {common.md(reason, 200)}" for reason in reasons))
+            st.markdown("\n".join(f"- {common.md(reason, 500)}" for reason in reasons))
 
 
 def paper_section(key: str, k: int = 5) -> None:

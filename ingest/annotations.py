@@ -12,10 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jsonschema
 import yaml
 
 from ingest.problems import Problem, display_path
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
 
@@ -77,6 +79,9 @@ def load_schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    # Imported on the first check: reading a knowledge base (atlas related, the website) never pays for it.
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_schema())
 
 

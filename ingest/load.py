@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from explorer.fts import FTS_COLUMNS, FTS_TOKENIZER
 from ingest import kbfile
 from ingest.identifiers import ascii_words
 from ingest import models as m
@@ -22,7 +23,7 @@ from ingest.validate import Dataset
 from taxonomy import Taxonomy
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
-INGEST_VERSION = 4  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 5  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
@@ -86,6 +87,7 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
+        _store_related_index(conn)
         counts = rows.counts(dataset, left_out)
         conn.execute(insert(m.BuildInfo), [{
             "id": 1,
@@ -113,14 +115,14 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
 
 
 def _create_fts(conn, fts_rows: list[dict]) -> None:
-    """Full-text index over what people search for; SQLite-only, so kept apart."""
+    """Full-text index over what people search for; SQLite-only, so kept apart. Its columns and words are
+    those of related work's own word index (explorer.fts), so both find the same papers for a word."""
+    columns = ("key", *FTS_COLUMNS)
     conn.execute(text(
-        "CREATE VIRTUAL TABLE papers_fts USING fts5("
-        "key UNINDEXED, title, summary, technique, models, authors, "
-        "tokenize = 'unicode61 remove_diacritics 2')"
+        f"CREATE VIRTUAL TABLE papers_fts USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
+        f"tokenize = '{FTS_TOKENIZER}')"
     ))
     if fts_rows:
-        columns = ("key", "title", "summary", "technique", "models", "authors")
         conn.exec_driver_sql(f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                              list(map(itemgetter(*columns), fts_rows)))
 
@@ -135,6 +137,16 @@ def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dic
     return {"id": term.id, "name": term.name, "definition": term.definition, "broader_id": term.broader,
             "method_id": term.method if term.method in method_ids else None, "depth": depth, "position": position,
             "aliases": json.dumps(list(term.aliases), ensure_ascii=False)}
+
+
+def _store_related_index(conn) -> None:
+    """The arrays related work ranks with, computed from the tables just written, so that a query reads them
+    instead of every paper. Their format belongs to the read side (explorer.related.index); ingest stays the
+    only writer of the file."""
+    from explorer.related.index import index_parts  # imported here: explorer imports ingest at module level
+
+    _bulk_insert(conn, m.RelatedIndexPart.__table__,
+                 [{"name": name, "data": data} for name, data in index_parts(conn).items()])
 
 
 @lru_cache(maxsize=65536)
@@ -170,7 +182,8 @@ class _Rows:
                 "id": node.id, "name": node.name, "parent_id": node.parent, "description": node.description,
                 "survey_refs": node.survey_refs, "depth": node.depth, "position": position, "is_leaf": node.is_leaf,
             })
-        rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"]} for x in dataset.methods]
+        rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"],
+                         "description": x.get("description")} for x in dataset.methods]
         method_ids = {x["id"] for x in rows.methods}
         rows._add_vocabulary(dataset.vocabulary or load_vocabulary(), method_ids)
         for entry in dataset.entries:
@@ -213,6 +226,7 @@ class _Rows:
                                    "type": relation["type"], "note": relation.get("note")})
         self.fts.append({
             "key": entry.key, "title": entry.title, "summary": data.get("summary") or "",
+            "why": " ; ".join(category["why"] for category in data.get("categories", [])),
             "technique": " ; ".join(self.labels["technique"][i] for i in techniques),
             "models": " ; ".join(self.labels["model"][i] for i in models),
             "authors": " ; ".join(authors),

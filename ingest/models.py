@@ -6,7 +6,7 @@ except the FTS5 index, which ``ingest.load`` creates on SQLite only.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -194,6 +194,7 @@ class Method(Base):
     id: Mapped[str] = mapped_column(primary_key=True)
     name: Mapped[str]
     paper_key: Mapped[str | None]  # canonical paper; may be outside the knowledge base
+    description: Mapped[str | None] = mapped_column(Text)  # the catalogue's paragraph (related work reads it)
 
 
 class Relation(Base):
@@ -216,3 +217,13 @@ class BuildInfo(Base):
     warnings: Mapped[list] = mapped_column(JSON)  # "path:line: message" of every warning of the build
     # "path:line: message" of every error of a --keep-going build (the entries concerned were left out)
     errors: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class RelatedIndexPart(Base):
+    """One part of the arrays related work ranks with (explorer.related.index writes and reads the format),
+    computed at build time so that the first query does not have to read every paper."""
+
+    __tablename__ = "related_index"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

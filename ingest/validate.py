@@ -109,7 +109,7 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
 
 
 def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
-    """Method ids, names and canonical paper keys from methods/catalog.yaml (empty if absent)."""
+    """Method ids, names, canonical paper keys and descriptions from methods/catalog.yaml (empty if absent)."""
     if not Path(path).exists():
         return [], []
     try:
@@ -119,7 +119,8 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
         return [], [Problem(display_path(path), mark.line + 1 if mark else 1, f"invalid YAML in the methods catalogue: {exc}")]
     items = raw.get("methods", []) if isinstance(raw, dict) else raw
     methods = [
-        {"id": str(m["id"]), "name": str(m.get("name", m["id"])), "paper_key": m.get("paper")}
+        {"id": str(m["id"]), "name": str(m.get("name", m["id"])), "paper_key": m.get("paper"),
+         "description": " ".join(str(m.get("description") or "").split()) or None}
         for m in items if isinstance(m, dict) and "id" in m
     ]
     return methods, []

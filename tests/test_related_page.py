@@ -37,8 +37,8 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
     ranked = [label for label, target in links(at).items() if label.startswith("**")]
     assert ranked[0].startswith("**1.**") and "logit lens" in ranked[0]
     assert links(at)[ranked[0]] == "paper?key=nostalgebraist2020interpreting"
-    assert "built on by\\: neo2024interpreting" in shown  # escaped Markdown
-    assert "same leaf\\: Decision\\-Making Workflow" in shown
+    assert "Your paper neo2024interpreting builds on it \\(5\\.0 points\\)" in shown  # escaped Markdown
+    assert "same taxonomy leaf as your paper\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["BibTeX", "JSON"]
     permalink = at.code[-1].value
@@ -59,6 +59,39 @@ def test_typing_text_and_submitting(site):
     at.button[0].click().run()
     ok(at)
     assert any(target == "paper?key=leng2024mitigating" for target in links(at).values())
+
+
+def test_the_address_follows_the_question(site):
+    # Typing a question puts it in the address; another question replaces it; clearing it removes it.
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
+    at.segmented_control(key="from").set_value("text").run()
+    at.text_area(key="related_text").input("logit lens")
+    at.button[0].click().run()
+    ok(at)
+    assert at.query_params.get("q") == "logit lens" and "paper" not in at.query_params
+    at.text_area(key="related_text").input("attention sinks")
+    at.button[0].click().run()
+    assert ok(at).query_params.get("q") == "attention sinks"
+    at.text_area(key="related_text").input("")
+    at.button[0].click().run()
+    assert "q" not in ok(at).query_params
+
+
+def test_how_the_ranking_works_is_prose_without_internal_names(site):
+    from dataclasses import fields
+
+    from explorer.related import Weights
+
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
+    expander = next(e for e in at.expander if e.label == "How the ranking works")
+    shown = "\n".join(m.value for m in expander.markdown)
+    assert "the surest sign of related work" in shown and "“polysemanticity”" in shown
+    assert not expander.get("arrow_data_frame")  # no table of settings
+    for name in (f.name for f in fields(Weights) if "_" in f.name):
+        assert name not in shown, name  # no internal weight names such as inferred_from_top or bm25_columns
+    for paper in ok(at).markdown:
+        for name in ("bm25", "inferred_from_top", "same_leaf", "text_candidates"):
+            assert name not in paper.value
 
 
 def test_bib_permalink_and_filters(site):
@@ -159,7 +192,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{live_site}/related?from=paper&paper=neo2024interpreting")
             _ready(page)
-            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()
             assert "paper=neo2024interpreting" in page.url
             page.get_by_text("interpreting GPT: the logit lens").first.click()  # a result opens its paper page
             page.wait_for_url("**/paper?key=nostalgebraist2020interpreting")
@@ -183,7 +216,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
                            "vision-language models}}\n", encoding="utf-8")
             page.locator("input[type=file]").set_input_files(str(bib))
             page.get_by_text("1 of 1 entries are in the atlas").first.wait_for()
-            page.get_by_text("built on by: neo2024interpreting").first.wait_for()
+            page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()
             page.get_by_text("related?from=bib&cites=neo2024interpreting").first.wait_for()  # the permalink
             assert errors == []
         finally:

@@ -58,7 +58,7 @@ def test_new_paper_lands_with_its_why_and_neighbours(data_dir, capsys):
     first = out.split("**Nearest neighbours in the atlas**\n\n", 1)[1].splitlines()[0]
     # the fixture's only benchmark paper about object hallucination comes first, with its reasons
     assert first.startswith("1. `li2023evaluating` Evaluating Object Hallucination in Large Vision-Language Models (2023): ")
-    assert "same leaf: Benchmark" in first
+    assert "It is filed under the same taxonomy leaf as your paper: Benchmark" in first
 
 
 def test_changed_and_removed_papers(data_dir, capsys):

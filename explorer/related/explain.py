@@ -1,0 +1,75 @@
+"""How the ranking works, in plain words, with the numbers taken from the weights in force (``Weights``).
+
+The website's "How the ranking works" shows these paragraphs; ``atlas related`` documents the same in
+``explorer/related/__init__.py``. Every number comes from the weights, so the text cannot drift from them.
+"""
+
+from __future__ import annotations
+
+from explorer.related.weights import WEIGHTS, Weights
+
+
+def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
+    """Paragraphs, one per part of the score, most telling first; plain text with light Markdown emphasis."""
+    w = weights
+    return [
+        "Every paper of the atlas gets points for what it shares with your question, and the papers with the most "
+        "points come first (ties in alphabetical order of their keys). Each result lists what earned its points, "
+        "largest part first. Your question is some text, a paper of the atlas, or the atlas papers your .bib file "
+        "cites; those papers themselves are never returned.",
+        f"**Links curators recorded.** A paper that builds on, extends, uses, evaluates, compares itself with or "
+        f"critiques one of your papers, or that one of them builds on (and so on), gets {w.relation:g} points per "
+        f"link, at most {w.relation_cap:g}: a link someone checked is the surest sign of related work.",
+        f"**Words.** Your text is reduced to its words the way the papers are: capitals and accents do not "
+        f"matter, and word endings are removed, so “neurons” finds “neuron” and “polysemantic” finds "
+        f"“polysemanticity”. Words such as “the” or “and” are ignored, and a word that many papers use "
+        f"(“model”, “method”, “analysis”) counts for much less than a rare one. {_where(w)} A word "
+        f"repeated in a long text counts less than in a short one. The best match gets {w.text:g} points and the "
+        f"others their share of it; each result says which of your words it contains, where, and what each added.",
+        f"**Meaning.** When you describe something in your own words, the question is compared with the "
+        f"descriptions of the techniques, methods and models the atlas knows (the methods catalogue, the "
+        f"vocabulary, and the papers annotated with each technique). The names of the closest ones, at most "
+        f"{w.expansion_concepts}, are searched for too, each word counting at most {w.expansion:g} times as much as "
+        f"one of yours. Then the words that most of the best first matches share are added, at most "
+        f"{w.feedback_words}, counting at most {w.feedback:g} times as much. A result lists such words separately, "
+        f"with where they came from.",
+        f"**Taxonomy.** A paper filed under the same leaf as your paper gets {w.same_leaf:g} points "
+        f"({w.extra_same_leaf:g} more for each further leaf in common), one in a neighbouring leaf of the same "
+        f"group {w.sibling_leaf:g}, and one under the same perspective (Data, Model, or Training and Inference) "
+        f"{w.same_perspective:g}. For text, the leaves that hold most of the best text matches count, at "
+        f"{w.inferred_leaf * w.same_leaf:g} points, so that they reorder papers that match your words about "
+        f"equally well without lifting a weak match over a strong one.",
+        f"**Models, techniques, modalities and authors.** Each one a paper shares with your papers earns up to "
+        f"{w.model:g} points for a model, {w.technique:g} for a technique, {w.modality:g} for a modality and "
+        f"{w.author:g} for an author, less the more papers have it: a model nearly every paper studies counts for "
+        f"almost nothing. A model of the same family (LLaVA and LLaVA-1.5) counts {w.model_family:g} times as much. "
+        f"A model or technique your text names counts {w.named:g} times as much, since you asked for it.",
+        f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
+        f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
+        f"words and none of the models or techniques you name.",
+    ]
+
+
+_FIELDS_SAID = (
+    "its title",
+    "its summary",
+    "the reasons for its categories",
+    "its techniques",
+    "its models",
+    "its authors",
+)
+
+
+def _where(w: Weights) -> str:
+    """'Where a word appears matters: in its title it counts 3 times as much as in its summary, ...'."""
+    base = w.bm25_columns[1] or 1.0
+    said = [
+        f"in {name} {value / base:g} time{'' if value == base else 's'}"
+        for name, value in zip(_FIELDS_SAID, w.bm25_columns, strict=True)
+        if name != "its summary"
+    ]
+    return (
+        "Where a word appears matters; compared with a paper's summary, it counts "
+        + ", ".join(said[:-1])
+        + f" and {said[-1]} as much."
+    )

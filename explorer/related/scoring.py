@@ -1,0 +1,349 @@
+"""Scoring: turn the question into a profile and sum the parts of every paper's score."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from explorer import fts
+from explorer.related.concepts import expansion_words
+from explorer.related.index import Index, family_members, family_weights, load_index
+from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
+from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
+from explorer.related.reasons import reasons
+from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
+from explorer.related.textindex import query_words
+from explorer.related.textmatch import TextMatch, feedback_words, score_words
+from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
+from ingest import models as m
+from ingest.load import author_name_key
+
+
+def find_related(
+    session: Session,
+    *,
+    text: str | None = None,
+    paper: str | None = None,
+    papers: Iterable[str] | None = None,
+    bib: str | bytes | Path | None = None,
+    k: int = 10,
+    filters: Filters | None = None,
+    weights: Weights = WEIGHTS,
+) -> RelatedResult:
+    """The ``k`` papers most related to exactly one of: free ``text``, a ``paper`` (key, DOI or arXiv id),
+    several ``papers`` (keys), or ``bib`` (a .bib file's path, or its content as str/bytes)."""
+    given = [
+        name
+        for name, value in (("text", text), ("paper", paper), ("papers", papers), ("bib", bib))
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise RelatedInputError(
+            "give exactly one of: free text, a paper key, or a BibTeX file"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    k, notes = check_k(k)
+    filters = filters or Filters()
+    index = load_index(session)
+    mask = filter_mask(index, filters)
+    if text is not None:
+        result = _related_to_text(session, index, text, k, mask, weights)
+    elif paper is not None:
+        seed = resolve_paper(index, paper)
+        result = _related_to_seeds(session, index, "paper", [seed], k, mask, weights)
+    elif papers is not None:
+        keys = [p for p in (papers if not isinstance(papers, str) else [papers])]
+        seeds = list(dict.fromkeys(resolve_paper(index, key) for key in keys))
+        if not seeds:
+            raise RelatedInputError("no paper keys given: name at least one paper of the atlas")
+        result = _related_to_seeds(session, index, "papers", seeds, k, mask, weights)
+    else:
+        result = _related_to_bib(session, index, bib, k, mask, weights)
+    result.notes[:0] = notes
+    if not result.papers and not result.notes:
+        result.notes.append("no paper passes the filters" if not mask.all() else "no related papers found")
+    elif not result.papers and not mask.all() and not mask.any():
+        result.notes.append("no paper passes the filters: widen the category or year range, or drop --has-code")
+    return result
+
+
+def related_to_paper(session: Session, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
+    """Papers related to one paper of the atlas (the paper page's "Related papers" section)."""
+    return find_related(session, paper=key, k=k, filters=filters)
+
+
+def _related_to_text(
+    session: Session, index: Index, text: str, k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
+    result = RelatedResult("text", [])
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) > MAX_TEXT_CHARS:
+        result.notes.append(f"the text is {len(text):,} characters long; only the first {MAX_TEXT_CHARS:,} were used")
+        text = text[:MAX_TEXT_CHARS]
+    words = fts.tokenize(text)
+    if not any(len(w) > 1 and w not in fts.STOP_WORDS for w in words):
+        result.notes.append(
+            "no words to search for: type a few keywords, a title or an abstract "
+            "(punctuation, symbols and words such as 'and' or 'the' are ignored)"
+        )
+        return result
+    profile = Profile(text=text, from_text=True)
+    for kind, found in find_mentions(index, words[:MAX_MENTION_WORDS]).items():
+        profile.features[kind] = found
+        profile.feature_counts[kind] = {fid: 1 for fid in found}
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _related_to_seeds(
+    session: Session, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
+    profile = profile_from_seeds(index, seeds)
+    profile.text = _seed_text(session, index, seeds)
+    result = RelatedResult(kind, [], seeds=[index.keys[s] for s in seeds])
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _seed_text(session: Session, index: Index, seeds: list[int]) -> str:
+    keys = [index.keys[s] for s in seeds]
+    parts = []
+    for start in range(0, len(keys), 500):
+        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start : start + 500]})
+        for _, title, summary in rows:
+            parts.extend([title or "", summary or ""])
+    techniques = index.vocab["technique"]
+    parts.extend(techniques.names[fid] for s in seeds for fid in techniques.by_paper[s])
+    return "\n".join(parts)
+
+
+def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarray, weights: Weights) -> RelatedResult:
+    result = RelatedResult("bib", [])
+    entries, problems, label = read_user_bib(bib)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
+    if not entries:
+        result.notes.append(
+            f"{label} holds no BibTeX entries: give a .bib file with entries such as "
+            "@article{key, title = {...}, author = {...}}"
+        )
+        return result
+    seeds: list[int] = []
+    texts: list[str] = []
+    author_keys: list[str] = []
+    for entry in entries:
+        hit = match_entry(index, entry)
+        if hit is None:
+            result.unmatched.append(entry.key)
+        else:
+            i, by = hit
+            result.matched.append(BibMatch(entry.key, index.keys[i], by))
+            if i not in seeds:
+                seeds.append(i)
+        texts.extend(entry.fields.get(name, "") for name in ("title", "abstract", "keywords"))
+        try:
+            author_keys.extend(author_name_key(name) for name in entry.authors)
+        except Exception:  # noqa: BLE001 - odd author fields only lose the shared-author signal
+            pass
+    profile = profile_from_seeds(index, seeds, author_keys)
+    profile.many = True
+    profile.text = "\n".join(texts) + ("\n" + _seed_text(session, index, seeds) if seeds else "")
+    if len(profile.text) > MAX_TEXT_CHARS:
+        profile.text = profile.text[:MAX_TEXT_CHARS]
+    result.seeds = [index.keys[s] for s in seeds]
+    if not seeds:
+        result.notes.append(
+            f"none of the {len(entries)} entries of {label} is in the atlas (matched by DOI, "
+            "arXiv id or title); ranking by their titles and authors only"
+        )
+    return _rank(session, index, profile, result, k, mask, weights)
+
+
+def _rank(
+    session: Session, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray, weights: Weights
+) -> RelatedResult:
+    n = index.size
+    parts = {name: np.zeros(n) for name in COMPONENTS}
+    excluded = np.zeros(n, dtype=bool)
+    excluded[profile.seeds] = True
+
+    match = _match_text(session, index, profile, excluded, weights)
+    hits = match.hits
+    if hits:
+        for i, points in hits:
+            parts["text"][i] = points
+        if profile.from_text:
+            _infer_leaves(index, profile, hits, weights)
+    elif profile.from_text and not any(profile.features.values()):
+        if not result.notes:
+            result.notes.append("no paper matches these words: try other or fewer keywords")
+        return result
+
+    _taxonomy_part(index, profile, parts["taxonomy"], weights)
+    for kind in FEATURE_KINDS:
+        _feature_part(index, profile, kind, parts[kind], weights)
+    for s in profile.seeds:
+        for t, _ in index.out_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+        for t, _ in index.in_links.get(s, ()):
+            parts["relation"][t] += weights.relation
+    np.minimum(parts["relation"], weights.relation_cap, out=parts["relation"])
+
+    total = np.zeros(n)
+    for name in COMPONENTS:
+        total += parts[name]
+    total = np.round(total, 6)
+    eligible = mask & ~excluded & (total >= weights.min_score)
+    if profile.from_text:  # free text: a paper must match the words or a model/technique named in them
+        eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0)
+    candidates = np.flatnonzero(eligible)
+    if candidates.size == 0:
+        if not result.notes:
+            result.notes.append("no paper passes the filters" if not mask.all() else "no related papers found")
+        return result
+    scores = total[candidates]
+    if candidates.size > 4 * k:
+        cut = np.partition(scores, scores.size - k)[scores.size - k]
+        keep = scores >= cut
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:k]
+    top = [int(candidates[j]) for j in order]
+
+    details = _paper_details(session, index, top)
+    for i in top:
+        components = {name: round(float(parts[name][i]), 4) for name in COMPONENTS if parts[name][i] > 0}
+        words = match.words_in(index.text, i) if "text" in components else []
+        because = reasons(index, profile, i, components, words, weights)
+        result.papers.append(
+            RelatedPaper(score=round(float(total[i]), 4), reasons=because, components=components, **details[i])
+        )
+    return result
+
+
+def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
+    """The text part: the question's words, and for free text the words of the concepts it describes and the
+    words its best first matches share."""
+    if not profile.text.strip():
+        return TextMatch()
+    words = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
+    if not profile.from_text or not words:
+        return score_words(index.text, words, excluded, weights)
+    known = {w.term for w in words}
+    words += expansion_words(index.concepts, index.text, profile.text, known, weights)
+    first = score_words(index.text, words, excluded, weights)
+    best = [i for i, _ in first.hits[: weights.feedback_papers]]
+    if len(best) < 2:
+        return first
+    words += feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
+    return score_words(index.text, words, excluded, weights)
+
+
+_TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))
+_WHYS = select(m.PaperCategory.paper_key, m.PaperCategory.why).where(
+    m.PaperCategory.paper_key.in_(bindparam("keys", expanding=True))
+)
+
+
+def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[str]:
+    """The indexed text of a few papers (title, summary, whys, techniques), for feedback."""
+    keys = [index.keys[i] for i in positions]
+    conn = session.connection()
+    texts = {index.keys[i]: [index.titles[i]] for i in positions}
+    for key, summary in conn.execute(_TEXTS, {"keys": keys}):
+        texts[key].append(summary or "")
+    for key, why in conn.execute(_WHYS, {"keys": keys}):
+        texts[key].append(why or "")
+    techniques = index.vocab["technique"]
+    for i, key in zip(positions, keys, strict=True):
+        texts[key].extend(techniques.names[f] for f in techniques.by_paper[i])
+    return ["\n".join(texts[key]) for key in keys]
+
+
+def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
+    """Free text: the leaves holding a good share of the best text matches' relevance."""
+    mass: dict[str, float] = defaultdict(float)
+    for i, points in hits[: weights.inferred_from_top]:
+        leaves = index.paper_leaves[i]
+        for leaf in leaves:
+            mass[leaf] += points / len(leaves)
+    total = sum(mass.values())
+    if total <= 0:
+        return
+    shares = {leaf: v / total for leaf, v in mass.items() if v / total >= weights.inferred_leaf_share}
+    profile.leaves = relative(Counter(shares)) if shares else {}
+    profile.inferred_leaves = True
+
+
+def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
+    if not profile.leaves:
+        return
+    same = np.zeros(index.size)
+    factor = weights.inferred_leaf if profile.inferred_leaves else 1.0
+    for leaf, w in profile.leaves.items():
+        for other in index.leaves:
+            level = index.proximity(leaf, other)
+            if level is None or (profile.inferred_leaves and level != "same_leaf"):
+                continue
+            members = index.leaf_members.get(other)
+            if members is None or members.size == 0:
+                continue
+            out[members] = np.maximum(out[members], getattr(weights, level) * w * factor)
+            if level == "same_leaf":
+                same[members] += w
+    out += weights.extra_same_leaf * factor * np.maximum(same - 1.0, 0.0)
+
+
+def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, weights: Weights) -> None:
+    wanted = profile.features[kind]
+    if not wanted:
+        return
+    vocab = index.vocab[kind]
+    # A model or technique the question names was asked for: it counts more than one a seed paper happens to have.
+    boost = weights.named if profile.from_text else 1.0
+    unit = getattr(weights, kind) * boost
+    for fid, w in wanted.items():
+        out[vocab.members[fid]] += unit * vocab.idf[fid] * w
+    if kind == "model":
+        # Papers that have a wanted model already scored; the rest get the family's members at model_family.
+        family = np.zeros(index.size)
+        for fam, w in family_weights(vocab, wanted).items():
+            papers, rarity = family_members(vocab, fam)
+            family += unit * weights.model_family * w * np.bincount(papers, weights=rarity, minlength=index.size)
+        out += np.where(out > 0, 0.0, family)
+    np.minimum(out, getattr(weights, f"{kind}_cap") * boost, out=out)
+
+
+_DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(
+    m.Paper.key.in_(bindparam("keys", expanding=True))
+)
+_SEED_TEXT = (
+    select(m.Paper.key, m.Paper.title, m.Paper.summary)
+    .where(m.Paper.key.in_(bindparam("keys", expanding=True)))
+    .order_by(m.Paper.key)
+)
+
+
+def _paper_details(session: Session, index: Index, top: list[int]) -> dict[int, dict]:
+    """What a result shows about each paper: from the index, plus venue and links from the database."""
+    rows = {row.key: row for row in session.connection().execute(_DETAILS, {"keys": [index.keys[i] for i in top]})}
+    authors = index.vocab["author"]
+    out = {}
+    for i in top:
+        key = index.keys[i]
+        row = rows.get(key)
+        out[i] = {
+            "key": key,
+            "title": index.titles[i],
+            "year": int(index.years[i]) if index.years[i] >= 0 else None,
+            "authors": [authors.names[fid] for fid in authors.by_paper[i]],
+            "venue": row.venue if row else None,
+            "url": row.url if row else None,
+            "code_url": row.code_url if row else None,
+            "categories": sorted(index.paper_leaves[i]),
+        }
+    return out

@@ -1,0 +1,70 @@
+"""Every number the related-work ranking uses, set in one place (see ``explorer.related`` for how they combine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every number the ranking uses; ``explorer.related`` says how they combine, ``explain_ranking`` says it in
+    plain words."""
+
+    text: float = 3.0  # BM25F relevance relative to the best hit (the best hit gets all of it)
+    same_leaf: float = 3.0  # shares a taxonomy leaf
+    sibling_leaf: float = 1.5  # its leaf has the same parent as a query leaf
+    same_perspective: float = 0.5  # its leaf is under the same perspective (Data, Model, Training & Inference)
+    extra_same_leaf: float = 0.5  # each further leaf in common
+    # Free text: fraction of same_leaf for the leaves of the best text matches. Kept small, so it reorders papers
+    # that match the text about equally well but never lifts a one-word match over a fuller one.
+    inferred_leaf: float = 0.2
+    inferred_leaf_share: float = 0.25  # ... a leaf counts when it holds this share of their relevance
+    inferred_from_top: int = 10  # ... among this many best text matches
+    model: float = 1.5  # per shared model, times its rarity
+    model_family: float = 0.5  # fraction of `model` for a model of the same family (LLaVA ~ LLaVA-1.5)
+    model_cap: float = 3.0
+    technique: float = 1.5  # per shared technique, times its rarity
+    technique_cap: float = 3.0
+    modality: float = 1.0  # per shared modality, times its rarity (image and text are nearly free)
+    modality_cap: float = 1.0
+    author: float = 1.0  # per shared author, times its rarity
+    author_cap: float = 2.0
+    named: float = 1.7  # free text: a model or technique the text names counts this many times (and its cap)
+    # Per typed link with a seed paper, either direction. A link a curator wrote down is the surest sign of
+    # related work, so it outweighs a shared leaf plus a good text match.
+    relation: float = 5.0
+    relation_cap: float = 8.0
+    # How the BM25F text score weighs the fields of a paper: title, summary, why (its categories' reasons),
+    # technique, models, authors (explorer.related.textindex).
+    bm25_columns: tuple[float, float, float, float, float, float] = (3.0, 1.0, 1.0, 2.0, 2.0, 1.0)
+    bm25_b: float = 0.75  # how much a long field is penalised (0: not at all, 1: in proportion to its length)
+    bm25_k1: float = 1.2  # how fast repeating a word stops adding to the score
+    text_candidates: int = 300  # best text matches that get a text score
+    text_concepts: int = 64  # most telling query words searched for ...
+    text_row_budget: int = 60_000  # ... while the papers containing them add up to at most this
+    # Meaning (free text only, explorer.related.concepts): the named things the question describes add their
+    # names to the searched words, each word weighing ``expansion`` times how well the question matched.
+    concept_fields: tuple[float, float, float] = (2.0, 2.0, 0.5)  # a concept's names, definition, papers' text
+    expansion: float = 0.3
+    expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
+    expansion_concepts: int = 3  # best-matching concepts used, at most
+    # Feedback (free text only): words that most of the best first matches share are searched for too.
+    feedback: float = 0.3  # weight of such a word found in all of them
+    feedback_papers: int = 5  # best first matches read
+    feedback_words: int = 8  # words added, at most
+    min_reason: float = 0.05  # parts smaller than this are not listed as reasons
+    min_score: float = 0.05  # papers scoring less are not returned (a match on a word nearly every paper has)
+
+
+WEIGHTS = Weights()
+
+MAX_K = 200
+MAX_TEXT_CHARS = 200_000  # longer text is cut (with a note); 100 KB abstracts fit
+MAX_MENTION_WORDS = 5_000  # model/technique names are looked for in the first words of free text
+COMPONENTS = ("relation", "taxonomy", "text", "model", "technique", "author", "modality")
+FEATURE_KINDS = ("model", "technique", "modality", "author")
+
+
+def weight_table(weights: Weights = WEIGHTS) -> list[dict]:
+    """The weights as rows (name, value), for documentation and scripts (the website explains them in prose)."""
+    return [{"weight": f.name, "value": getattr(weights, f.name)} for f in fields(weights)]

@@ -1,0 +1,56 @@
+"""The judged questions of benchmarks/related_judged.yaml against the bundled papers: the file stays valid as
+the data changes, and the ranking does not get worse on them (benchmarks/bench_related.py prints the numbers)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from explorer.db import open_session
+from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_at, score_question
+from ingest.models import Paper
+
+# A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/
+# (keywords 0.885 / 0.908, paraphrased 0.530 / 0.491); issue 14's targets are 0.9 and 0.8 recall@10, which the
+# ranking does not reach yet. Raise these when it gets better.
+FLOORS = {"keywords": (0.87, 0.88), "paraphrased": (0.50, 0.47)}  # (recall@10, nDCG@10)
+
+
+@pytest.fixture(scope="module")
+def session(bundled_db):
+    with open_session(bundled_db) as s:
+        yield s
+
+
+def test_every_judged_paper_is_in_the_atlas(session):
+    keys = set(session.scalars(select(Paper.key)))
+    judged = load_judged()
+    assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30
+    for name, questions in judged.items():
+        for item in questions:
+            assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
+
+
+def test_metrics():
+    relevant = frozenset({"a", "b", "c"})
+    assert recall_at(["a", "x", "b"], relevant, 10) == pytest.approx(2 / 3)
+    assert recall_at(["a", "b"], frozenset(f"k{i}" for i in range(12)) | {"a", "b"}, 2) == 1.0  # at most k count
+    assert ndcg_at(["a", "b", "c"], relevant, 10) == pytest.approx(1.0)
+    assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["keywords", "paraphrased"])
+def test_the_ranking_keeps_its_level(session, name):
+    scored = [score_question(session, item) for item in load_judged()[name]]
+    recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
+    worst = sorted(scored, key=lambda s: s.recall)[:5]
+    floor_recall, floor_ndcg = FLOORS[name]
+    assert recall >= floor_recall and ndcg >= floor_ndcg, (recall, ndcg, [(s.question, s.missed) for s in worst])
+
+
+def test_a_question_the_papers_words_do_not_use(session):
+    # The issue's example: "polysemantic" finds the paper whose summary says "polysemanticity" (it ranked 14th).
+    item = Judged(
+        "We probe CLIP's image encoder neurons for polysemantic concepts", frozenset({"gandelsman2024interpreting"})
+    )
+    assert "gandelsman2024interpreting" in score_question(session, item, k=3).found
