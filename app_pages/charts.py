@@ -58,12 +58,14 @@ def gap_heatmap(cells: list[Cell], column_title: str, facet: str) -> dict:
              "mark": {"type": "rect", "fill": GAP_FILL, "stroke": GAP_STROKE, "strokeWidth": 0.6},
              "encoding": {**axes, "tooltip": tooltip}},
             {"transform": [{"filter": "datum.papers > 0"}],
-             "mark": {"type": "rect", "stroke": "white"},
+             "mark": {"type": "rect", "stroke": "white", "cursor": "pointer"},
              "encoding": {**axes, "tooltip": tooltip, "href": {"field": "href", "type": "nominal"},
                           "color": {"field": "papers", "type": "quantitative", "title": "papers",
                                     "scale": {"scheme": "blues", "domainMin": 0}}}},
-            {"mark": {"type": "text", "fontSize": 10},
-             "encoding": {**axes, "text": {"field": "label", "type": "nominal"},
+            # The number sits on top of its cell: it carries the cell's link and tooltip, so the whole cell acts alike.
+            {"mark": {"type": "text", "fontSize": 10, "cursor": "pointer"},
+             "encoding": {**axes, "text": {"field": "label", "type": "nominal"}, "tooltip": tooltip,
+                          "href": {"field": "href", "type": "nominal"},
                           "color": {"condition": {"test": "datum.papers > 8", "value": "white"}, "value": "#333333"}}},
         ],
     }

@@ -16,6 +16,8 @@ from explorer.catalog import Catalog, PaperRecord, load_catalog
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
 from explorer.safety import markdown_text, plain_text
+from explorer.search import SearchIndex, SearchResult
+from explorer.url_values import URLCheck
 from ingest import DataError, build
 from ingest.build import default_db_path
 from ingest.errors import AtlasError
@@ -100,8 +102,52 @@ def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
 def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list[str]]:
     from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
 
-    result = graphs.build_graph(_catalog(path, mtime_ns), settings)
+    nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
+    result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
     return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
+
+
+def _nearest(path: str, key: str, k: int) -> list[tuple[str, str]]:
+    """(key, first reason) of the papers most related to ``key``, as the Related work page ranks them."""
+    from explorer.related import related_to_paper
+
+    with open_session(path) as session:
+        result = related_to_paper(session, key, k=k)
+    return [(paper.key, paper.reasons[0] if paper.reasons else "") for paper in result.papers]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _search_index(path: str, mtime_ns: int) -> SearchIndex:
+    return SearchIndex.build(_catalog(path, mtime_ns))
+
+
+def find_papers(text: str) -> SearchResult:
+    """The search page's result for this text (the index is built once per database)."""
+    return _search_index(*_version()).search(text)
+
+
+# A plain HTML form, not a Streamlit widget: Enter is a real navigation to the search page, so the address
+# bar shows /search?q=... (st.switch_page after a widget event leaves the old address in this Streamlit).
+# Our own static markup; the typed text only ever travels in the URL the browser builds.
+SEARCH_FORM = """<style>
+form.atlas-search {{ margin: 0 0 0.5rem 0; }}
+form.atlas-search label {{ display: block; font-size: 0.875rem; margin-bottom: 0.25rem; }}
+form.atlas-search input {{ width: 100%; box-sizing: border-box; padding: 0.5rem 0.75rem; font: inherit;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; background: #f0f2f6; color: inherit; }}
+form.atlas-search input:focus {{ outline: none; border-color: #ff4b4b; }}
+</style>
+<form class="atlas-search" action="{action}" method="get" role="search">
+<label for="{id}">Search the atlas</label>
+<input id="{id}" name="{name}" type="search" placeholder="title, author, arXiv id, DOI ↵"
+ title="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper." required>
+</form>"""
+
+
+def search_box(where=None, name: str = "atlas-search") -> None:
+    """A search box (the sidebar's, on every page, unless ``where`` says otherwise): Enter opens the
+    search page for the text."""
+    link = urls.search()
+    (where or st.sidebar).html(SEARCH_FORM.format(action=link.href, id=name, name=urls.SEARCH_TEXT))
 
 
 def search(filters: Filters) -> Result:
@@ -164,12 +210,62 @@ def url_param(name: str) -> str | None:
     return value
 
 
+def raw_params() -> dict[str, list[str]]:
+    """Every query parameter of the page with all its values, as the URL gives them."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
+
+
+_URL_NOTICES = "_atlas_url_notices"  # messages carried over to the reopened page
+
+
+def reopen_if_changed(page: str, check: URLCheck) -> None:
+    """When the URL held values the page drops or changes (``explorer.url_values``): reopen the page with the
+    clean values, so every widget starts from them and the address bar shows them, and keep the notices
+    for ``url_notices`` to show there. Widgets bound to the URL read it only when a page opens."""
+    if check.changed:
+        st.session_state[_URL_NOTICES] = [notice.message for notice in check.notices]
+        st.switch_page(urls.Link(page).file, query_params=check.clean)
+
+
+def url_notices() -> None:
+    """One warning naming every URL value the page dropped or changed (then forgotten)."""
+    messages = st.session_state.pop(_URL_NOTICES, None)
+    if messages:
+        lines = "\n".join(f"- {md(message)}" for message in messages)
+        st.warning(f"Part of the link was not used:\n{lines}", icon=":material/link_off:")
+
+
 # --- display helpers ---------------------------------------------------------------------------
 
 def paper_label(paper: PaperRecord, limit: int = 80) -> str:
     """Markdown label for a link to a paper: escaped title, first author, year (one line)."""
     who = f" · {md(paper.first_author, 32)}" if paper.authors else ""
     return f"{md(paper.title, limit)}{who} · {paper.year or 'n.d.'}"
+
+
+def authors_short(paper: PaperRecord, shown: int = 3) -> str:
+    """Up to ``shown`` authors, then "et al." (plain text)."""
+    names = ", ".join(paper.authors[:shown])
+    return names + (" et al." if len(paper.authors) > shown else "") if names else "authors unknown"
+
+
+CODE_BADGE = ":green-badge[:material/code: code]"
+
+
+def paper_byline(paper: PaperRecord) -> str:
+    """Markdown: authors · year · venue, and a badge when code is released."""
+    parts = [md(authors_short(paper), 120), str(paper.year or "n.d.")]
+    if paper.venue:
+        parts.append(f"*{md(paper.venue, 70)}*")
+    if paper.has_code:
+        parts.append(CODE_BADGE)
+    return " · ".join(parts)
+
+
+def leaf_why(leaf_id: str, why: str) -> str:
+    """Markdown: the leaf's name in bold, then why the paper sits there."""
+    node = catalog().nodes.get(leaf_id)
+    return f"**{md(node.name if node else leaf_id)}**: {md(why) or '*no reason given*'}"
 
 
 def page_link(link: urls.Link, label: str, icon: str | None = None, **kwargs) -> None:

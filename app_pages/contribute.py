@@ -8,8 +8,10 @@ import streamlit as st
 
 from app_pages import common
 from ingest.arxiv import ArxivError, fetch_arxiv, looks_like_arxiv_id
+from explorer.safety import markdown_link
+from ingest.project import repository_file_url, repository_url
 from ingest.scaffold import (Existing, ScaffoldError, check_new_paper, github_new_file_url, pull_request_steps,
-                             record_to_bibtex, repository_url, scaffold_bibtex)
+                             record_to_bibtex, scaffold_bibtex)
 
 BIB_KEY = "contribute_bib"
 
@@ -25,7 +27,9 @@ def render() -> None:
     st.markdown("Every paper in the atlas is two small files in `data/papers/`, added by pull request: its BibTeX "
                 "entry and an annotation saying where it sits in the taxonomy and why. Paste the entry below to get "
                 "both, complete the annotation here with the checks running as you type, then follow the steps "
-                "at the bottom. The full guide is CONTRIBUTING.md in the repository.")
+                "at the bottom. The full guide: "
+                f"{markdown_link('CONTRIBUTING.md', repository_file_url('CONTRIBUTING.md'))}"
+                f" in the {markdown_link('repository', repository_url())}.")
 
     with st.expander("No BibTeX at hand? Fetch it from arXiv"):
         arxiv_id = st.text_input("arXiv id", placeholder="2410.07149", key="contribute_arxiv")
@@ -90,12 +94,17 @@ def show_paper(scaffold, data_dir) -> None:
 
     st.subheader("Open the pull request")
     repo = repository_url()
-    if repo:
-        st.markdown("From the browser: create each file on GitHub (it offers to fork the repository), "
-                    "then open the pull request it proposes.")
-        st.link_button("Create the .bib file on GitHub", github_new_file_url(repo, scaffold.bib_path, scaffold.bib_text))
-        st.link_button("Create the .yaml file on GitHub", github_new_file_url(repo, scaffold.yaml_path, annotation))
-        st.markdown("Or with git on your machine:")
+    if repo is None:  # only when pyproject.toml has lost [project.urls] Repository
+        st.error("pyproject.toml does not name the repository: set `[project.urls] Repository` to its GitHub address.")
+        return
+    st.markdown("From the browser: create each file on GitHub (it offers to fork the repository), "
+                "then open the pull request it proposes.")
+    with st.container(horizontal=True):
+        bib_url = github_new_file_url(repo, scaffold.bib_path, scaffold.bib_text)
+        st.link_button("Create the .bib file on GitHub", bib_url, icon=":material/open_in_new:", type="primary")
+        st.link_button("Create the .yaml file on GitHub", github_new_file_url(repo, scaffold.yaml_path, annotation),
+                       icon=":material/open_in_new:", type="primary")
+    st.markdown("Or with git on your machine:")
     for number, step in enumerate(pull_request_steps(scaffold, repo), start=1):
         st.markdown(f"{number}. {step.title}")  # our own text; keys and paths are [a-z0-9/.]
         if step.command:

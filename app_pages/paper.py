@@ -82,24 +82,25 @@ def taxonomy_placement(view: PaperView) -> None:
 
 def attributes(view: PaperView) -> None:
     st.subheader("What it studies")
-    rows = [
-        ("Models", view.models, "model"),
-        ("Modalities", view.modalities, "modality"),
-        ("Technique", view.techniques, "technique"),
-        ("Granularity", [view.granularity] if view.granularity else [], "granularity"),
-        ("Domains", view.domains, None),
+    granularity = [(view.granularity, urls.compare(granularity=[view.granularity]))] if view.granularity else []
+    rows = [  # models and techniques open their vocabulary pages; the others the papers sharing them
+        ("Models", [(link.name, urls.model(link.id)) for link in view.model_links]),
+        ("Modalities", [(link.name, urls.compare(modality=[link.id])) for link in view.modality_links]),
+        ("Technique", [(link.name, urls.technique(link.id)) for link in view.technique_links]),
+        ("Granularity", granularity),
+        ("Domains", [(domain, None) for domain in view.domains]),
     ]
-    for label, values, facet in rows:
+    for label, values in rows:
         if not values:
             continue
         label_column, values_column = st.columns([1, 5])
         label_column.markdown(f"**{label}**")
         with values_column.container(horizontal=True):
-            for value in values:
-                if facet:
-                    common.page_link(urls.compare(**{facet: [value]}), common.md(value))
+            for name, link in values:
+                if link is not None:
+                    common.page_link(link, common.md(name))
                 else:
-                    st.markdown(common.md(value))
+                    st.markdown(common.md(name))
 
 
 def methods(view: PaperView) -> None:
@@ -139,7 +140,8 @@ def provenance(view: PaperView) -> None:
     if view.checked_against is not None:
         notes = f" · {common.md(view.verification_notes)}" if view.verification_notes else ""
         st.caption("Metadata checked against " + markdown_link(view.checked_against.text, view.checked_against.href) + notes)
-    common.page_link(urls.graphs(kind="papers", link_by="relation"), "Explore relations as a graph", icon=":material/hub:")
+    common.page_link(urls.neighbourhood(view.key),
+                     "See its neighbourhood as a graph: relations and nearest related papers", icon=":material/hub:")
 
 
 render()

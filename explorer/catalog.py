@@ -66,6 +66,16 @@ class PaperRecord:
     technique_names: tuple[str, ...] = ()
     model_terms: frozenset[str] = frozenset()  # the models and their families: what a model facet matches
     technique_terms: frozenset[str] = frozenset()  # the techniques and every broader technique
+    whys: tuple[str, ...] = ()  # why the paper sits at each of its leaves, in the order of ``leaves``
+
+    def why(self, leaf: str) -> str:
+        """Why the paper sits at this leaf ('' if it does not)."""
+        placed = leaf in self.leaves and len(self.whys) == len(self.leaves)
+        return self.whys[self.leaves.index(leaf)] if placed else ""
+
+    def whys_under(self, leaves: set[str] | frozenset[str]) -> list[tuple[str, str]]:
+        """(leaf, why) for each of the paper's leaves among ``leaves``, in tree order."""
+        return [(leaf, self.why(leaf)) for leaf in self.leaves if leaf in leaves]
 
     @property
     def perspectives(self) -> tuple[str, ...]:
@@ -157,8 +167,12 @@ def load_catalog(session: Session) -> Catalog:
     authors = _grouped(session.execute(
         select(PaperAuthor.paper_key, Author.name).join(Author, Author.id == PaperAuthor.author_id)
         .order_by(PaperAuthor.paper_key, PaperAuthor.position)))
-    leaves = _grouped(session.execute(select(PaperCategory.paper_key, PaperCategory.node_id)))
     order = {node_id: i for i, node_id in enumerate(nodes)}
+    categories: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, node_id, why in session.execute(select(PaperCategory.paper_key, PaperCategory.node_id, PaperCategory.why)):
+        categories[key].append((node_id, why))
+    for placed in categories.values():
+        placed.sort(key=lambda pair: order.get(pair[0], len(order)))
     vocabulary = load_terms(session)
     models = _grouped(session.execute(select(paper_models.c.paper_key, paper_models.c.model_id)))
     techniques = _grouped(session.execute(select(paper_techniques.c.paper_key, paper_techniques.c.technique_id)))
@@ -172,7 +186,8 @@ def load_catalog(session: Session) -> Catalog:
     papers = tuple(
         PaperRecord(
             key=r.key, title=r.title, year=r.year, venue=r.venue, authors=tuple(authors.get(r.key, ())),
-            leaves=tuple(sorted(leaves.get(r.key, ()), key=lambda n: order.get(n, len(order)))),
+            leaves=tuple(node_id for node_id, _ in categories.get(r.key, ())),
+            whys=tuple(why for _, why in categories.get(r.key, ())),
             domains=tuple(sorted(domains.get(r.key, ()))),
             granularity=r.granularity, summary=r.summary, code_url=r.code_url, doi=r.doi, arxiv_id=r.arxiv_id,
             url=r.url, added=r.added, classified=bool(r.classified),

@@ -19,6 +19,8 @@ from explorer import urls
 from explorer.catalog import Catalog, PaperRecord
 from explorer.export import to_bibtex, to_csv
 from explorer.papers import get_papers
+from explorer.safety import safe_url
+from explorer.url_values import URLCheck
 
 FACETS = ("node", "modality", "model", "technique", "granularity")
 # What a chosen value is matched against: a paper's model_terms hold its models and their families,
@@ -164,31 +166,74 @@ def facet_values(catalog: Catalog) -> dict[str, list[str]]:
     return {facet: [o.value for o in search(catalog, Filters()).facets[facet]] for facet in FACETS}
 
 
+# --- the URL ---------------------------------------------------------------------------------------
+
+def check_url(catalog: Catalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
+    """The comparison page's parameters checked against the catalogue: unknown nodes, facet values and
+    picked keys dropped, years swapped or clamped, each change named (``explorer.url_values``)."""
+    P = urls.COMPARE_PARAMS
+    check = URLCheck(raw)
+    check.unknown(P.values())
+    check.choices(P["node"], catalog.nodes, "a taxonomy node")
+    for facet in ("modality", "model", "technique", "granularity"):
+        check.choices(P[facet], set(values[facet]), f"a {facet} of any paper")
+    check.years(P["years"], catalog.years())
+    check.flag(P["has_code"])
+    check.text(P["text"])
+    check.choices(P["picked"], catalog.by_key, "a paper key")
+    return check
+
+
 # --- side by side ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Piece:
+    """One value in a side-by-side cell: text, a link when ``href`` is set, a bold ``label`` before it."""
+
+    text: str
+    href: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    papers: list[PaperRecord]
+    rows: list[tuple[str, list[list[Piece]]]]  # (attribute, one list of pieces per paper); empty rows left out
+
+
+def _leaf_pieces(catalog: Catalog, paper: PaperRecord) -> list[Piece]:
+    return [Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
+            for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)]
+
+
+def _texts(*values) -> list[Piece]:
+    return [Piece(str(v)) for v in values if v not in (None, "")]
+
+
 SIDE_BY_SIDE_ROWS = (
-    ("Title", lambda p: p.title),
-    ("Authors", lambda p: ", ".join(p.authors)),
-    ("Year", lambda p: "" if p.year is None else str(p.year)),
-    ("Venue", lambda p: p.venue or ""),
-    ("Taxonomy leaves", lambda p: "; ".join(p.leaves)),
-    ("Modalities", lambda p: ", ".join(p.modalities)),
-    ("Models", lambda p: ", ".join(p.model_names)),
-    ("Technique", lambda p: ", ".join(p.technique_names)),
-    ("Granularity", lambda p: p.granularity or ""),
-    ("Domains", lambda p: ", ".join(p.domains)),
-    ("Code", lambda p: p.code_url or "none"),
-    ("Summary", lambda p: p.summary or ""),
+    ("Authors", lambda c, p: _texts(", ".join(p.authors))),
+    ("Year", lambda c, p: _texts(p.year)),
+    ("Venue", lambda c, p: _texts(p.venue)),
+    ("Taxonomy leaves and why", _leaf_pieces),
+    ("Summary", lambda c, p: _texts(p.summary)),
+    ("Modalities", lambda c, p: _texts(", ".join(p.modalities))),
+    ("Models", lambda c, p: _texts(", ".join(p.model_names))),
+    ("Technique", lambda c, p: _texts(", ".join(p.technique_names))),
+    ("Granularity", lambda c, p: _texts(p.granularity)),
+    ("Domains", lambda c, p: _texts(", ".join(p.domains))),
+    ("Code", lambda c, p: [Piece(p.code_url, safe_url(p.code_url))] if p.code_url else [Piece("none released")]),
 )
 
 
-def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
-    """Attributes as rows, one column per paper: ``{"attribute": [...], key1: [...], ...}``."""
+def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> SideBySide:
+    """The picked papers' attributes, row by row; a row no paper has a value for (say Domains) is left out."""
     papers = [catalog.by_key[k] for k in keys if k in catalog.by_key]
-    table = {"attribute": [name for name, _ in SIDE_BY_SIDE_ROWS]}
-    for paper in papers:
-        table[paper.key] = [str(get(paper)) for _, get in SIDE_BY_SIDE_ROWS]
-    return table
+    rows = []
+    for name, get in SIDE_BY_SIDE_ROWS:
+        cells = [get(catalog, paper) for paper in papers]
+        if any(cells):
+            rows.append((name, cells))
+    return SideBySide(papers, rows)
 
 
 def table_rows(papers: list[PaperRecord]) -> list[dict]:

@@ -108,9 +108,10 @@ def _leaf_label(catalog: Catalog, leaf_id: str) -> str:
 
 
 def recent(catalog: Catalog, limit: int = 10) -> list[PaperRecord]:
-    """The papers most recently added to the atlas (by the annotation's ``added`` date)."""
-    dated = [p for p in catalog.papers if p.added]
-    return sorted(dated, key=lambda p: (p.added, p.year or 0, p.key), reverse=True)[:limit]
+    """The papers most recently added to the atlas: latest ``added`` date first, by title within a date
+    (never by publication year: an old paper added today is news to the atlas)."""
+    dated = sorted((p for p in catalog.papers if p.added), key=lambda p: (p.title.casefold(), p.key))
+    return sorted(dated, key=lambda p: p.added, reverse=True)[:limit]
 
 
 def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:

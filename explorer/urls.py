@@ -19,6 +19,8 @@ DEFAULT_PAGE = "overview"  # served at the site root
 PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
 METHOD_ID = "method"
+SEARCH_TEXT = "q"
+NODE_SORT = "sort"  # taxonomy page: how a node's papers are ordered (year | title)
 TERM_ID = "id"  # the technique and model pages: a vocabulary id (a family id on the model page)
 COMPARE_PARAMS = {
     "node": "node",            # taxonomy nodes (a node includes its descendants)
@@ -32,8 +34,9 @@ COMPARE_PARAMS = {
     "picked": "pick",          # papers shown side by side
 }
 GRAPH_PARAMS = {
-    "kind": "graph",           # taxonomy | papers | co-authors | models
-    "link_by": "link",         # leaf | model | technique | relation (papers graph)
+    "kind": "graph",           # taxonomy | papers | paper | co-authors | models
+    "paper": "paper",          # the paper whose neighbourhood the "paper" graph shows
+    "link_by": "link",         # relation+broader | relation | technique | model (papers graph)
     "color_by": "color",       # perspective | year
     "scope": "scope",          # a taxonomy node id, or all
     "years": "years",
@@ -115,10 +118,16 @@ def compare(node: list[str] | tuple = (), modality=(), model=(), technique=(), g
 
 
 def graphs(kind: str | None = None, link_by: str | None = None, color_by: str | None = None,
-           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None) -> Link:
-    values = {"kind": kind, "link_by": link_by, "color_by": color_by, "scope": scope,
+           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None,
+           paper: str | None = None) -> Link:
+    values = {"kind": kind, "paper": paper, "link_by": link_by, "color_by": color_by, "scope": scope,
               "years": [years[0], years[1]] if years else [], "min_papers": min_papers}
     return Link("graphs", {GRAPH_PARAMS[name]: value for name, value in values.items()})
+
+
+def neighbourhood(key: str) -> Link:
+    """The graph of one paper's neighbourhood: its typed relations and nearest related papers."""
+    return graphs(kind="paper", paper=key)
 
 
 def related(text: str = "", paper: str | None = None, cites=(), k: int | None = None, node: str | None = None,
@@ -131,9 +140,26 @@ def related(text: str = "", paper: str | None = None, cites=(), k: int | None = 
     return Link("related", {RELATED_PARAMS[name]: value for name, value in values.items()})
 
 
+def search(text: str = "") -> Link:
+    """The search page for this text (a title's words, an author, a key, an arXiv id or a DOI)."""
+    return Link("search", {SEARCH_TEXT: text.strip()})
+
+
+def contribute() -> Link:
+    return Link("contribute")
+
+
 def methods(method_id: str | None = None) -> Link:
     """The Methods page: the catalogue, or one method (its figure, paper, libraries, implementation)."""
     return Link("methods", {METHOD_ID: method_id} if method_id else {})
+
+
+SURVEY_ARXIV_ID = "2412.02104"  # the survey whose taxonomy the atlas follows
+
+
+def survey() -> str:
+    """The survey's arXiv page."""
+    return arxiv(SURVEY_ARXIV_ID)
 
 
 def technique(technique_id: str) -> Link:

@@ -508,15 +508,6 @@ def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DE
 
 # --- opening the pull request --------------------------------------------------------
 
-REPO_URL_ENV = "ATLAS_REPO_URL"  # e.g. https://github.com/<owner>/<repository>: enables one-click links
-
-
-def repository_url() -> str | None:
-    """The atlas's GitHub repository (from $ATLAS_REPO_URL), or None when not configured."""
-    value = os.environ.get(REPO_URL_ENV, "").strip().rstrip("/")
-    return value if re.match(r"^https://github\.com/[\w.\-]+/[\w.\-]+$", value) else None
-
-
 def github_new_file_url(repo_url: str, path: str, text: str, branch: str = "main") -> str:
     """GitHub's "create a new file" page with the file's name and content filled in.
 
@@ -534,13 +525,15 @@ class Step:
     command: str | None = None  # shell command(s) to copy, if any
 
 
-def pull_request_steps(scaffold: Scaffold, repo_url: str | None = None) -> list[Step]:
-    """The exact steps from the two files to an open pull request (git on your machine)."""
+def pull_request_steps(scaffold: Scaffold, repo_url: str) -> list[Step]:
+    """The exact steps from the two files to an open pull request (git and GitHub's ``gh`` on your machine)."""
     key = scaffold.key
-    name = repo_url.rsplit("/", 1)[-1] if repo_url else "<repository>"
+    owner_name = repo_url.removeprefix("https://github.com/")
+    name = owner_name.rsplit("/", 1)[-1]
     return [
-        Step("Fork the repository on GitHub, then clone your fork and make a branch for the paper.",
-             f"git clone https://github.com/<you>/{name}.git\ncd {name}\ngit checkout -b add-{key}"),
+        Step(f"Fork the repository and clone your fork, then make a branch for the paper (without GitHub's `gh` "
+             f"command: press Fork on {repo_url}, then `git clone` the copy it makes under your account).",
+             f"gh repo fork {owner_name} --clone\ncd {name}\ngit checkout -b add-{key}"),
         Step(f"Save the two files as {scaffold.bib_path} and {scaffold.yaml_path} (the download buttons above), "
              "or let the command line write them for you from the same entry.",
              f"make install\n.venv/bin/atlas add paper.bib   # or: .venv/bin/atlas add <arXiv id>"),
@@ -548,6 +541,7 @@ def pull_request_steps(scaffold: Scaffold, repo_url: str | None = None) -> list[
              ".venv/bin/atlas validate --strict\n.venv/bin/atlas validate --summary"),
         Step("Commit the two files and push the branch.",
              f"git add {scaffold.bib_path} {scaffold.yaml_path}\ngit commit -m \"Add {key}\"\ngit push -u origin add-{key}"),
-        Step("Open the pull request on GitHub and tick the checklist in its description. The checks run "
-             "`atlas validate --strict` and the tests, and the job summary previews where the paper lands."),
+        Step(f"Open the pull request against {repo_url} and tick the checklist in its description. The checks run "
+             "`atlas validate --strict` and the tests, and the job summary previews where the paper lands.",
+             "gh pr create --fill"),
     ]

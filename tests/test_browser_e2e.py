@@ -111,7 +111,7 @@ PAGES = [
     ("taxonomy", "taxonomy?node=model/token", "Taxonomy", "Papers (4)"),
     ("paper", "paper?key=neo2024interpreting", "Towards Interpreting Visual Information Processing", "Where it sits in the taxonomy"),
     ("compare", "compare?model=llava-1.5&code=true&pick=neo2024interpreting&pick=leng2024mitigating", "Compare", "Side by side"),
-    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "explicit relations"),
+    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "typed relations"),
 ]
 
 
@@ -215,7 +215,8 @@ HOSTILE_VIEWS = [
 ]
 HOSTILE_GRAPHS = [
     ("taxonomy", "graphs"),
-    ("papers-leaf", "graphs?graph=papers&link=leaf"),
+    ("papers-technique", "graphs?graph=papers&link=technique"),
+    ("neighbourhood", "graphs?graph=paper&paper=evil2024script"),
     ("papers-relation", "graphs?graph=papers&link=relation"),
     ("models", "graphs?graph=models&min=1"),
     ("co-authors", "graphs?graph=co-authors&min=1"),

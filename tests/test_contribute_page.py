@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 import ingest.arxiv as arxiv
 from contribute_support import recorded
+from ingest.project import PYPROJECT, repository_url
 from website_support import app_test
 
 ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
@@ -25,7 +28,6 @@ COMPLETED = {
 def site(fixture_db, data_dir, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(fixture_db))
     monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    monkeypatch.delenv("ATLAS_REPO_URL", raising=False)
     return data_dir
 
 
@@ -62,7 +64,7 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
     assert "git add data/papers/rohrbach2018object.bib data/papers/rohrbach2018object.yaml" in steps
     assert ".venv/bin/atlas validate --strict" in steps
     assert [b.label for b in at.get("download_button")] == ["Download the .bib file", "Download the .yaml file"]
-    assert not at.get("link_button")  # no repository configured: no one-click links
+    assert len(at.get("link_button")) == 2  # the one-click "create on GitHub" buttons
 
     # completing the annotation turns the check green, live
     text = annotation.value
@@ -112,11 +114,18 @@ def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
     assert "arXiv did not answer within 15 s for 1809.02156" in at.error[0].value.replace("\\", "")
 
 
-def test_one_click_links_when_the_repository_is_known(site, monkeypatch):
-    monkeypatch.setenv("ATLAS_REPO_URL", "https://github.com/example/mllm-atlas")
+def test_every_link_and_instruction_uses_the_repository_named_in_pyproject(site):
+    repo = repository_url()
+    assert repo and repo == tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
     at = ok(app_test("contribute"))
+    assert f"[CONTRIBUTING\\.md]({repo}/blob/main/CONTRIBUTING.md)" in at.markdown[0].value  # linked, not only named
     bib_box(at).input(ENTRY).run()
     ok(at)
     links = [b.proto.url for b in at.get("link_button")]
-    assert links[0].startswith("https://github.com/example/mllm-atlas/new/main?filename=data/papers/rohrbach2018object.bib&value=%40misc%7B")
-    assert "git clone https://github.com/<you>/mllm-atlas.git" in "\n".join(c.value for c in at.code)
+    labels = [b.proto.label for b in at.get("link_button")]
+    assert labels == ["Create the .bib file on GitHub", "Create the .yaml file on GitHub"]
+    assert links[0].startswith(f"{repo}/new/main?filename=data/papers/rohrbach2018object.bib&value=%40misc%7B")
+    commands = "\n".join(c.value for c in at.code)
+    owner_name = repo.removeprefix("https://github.com/")
+    assert f"gh repo fork {owner_name} --clone" in commands
+    assert "<you>" not in commands and "<repository>" not in commands

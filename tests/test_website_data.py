@@ -10,13 +10,14 @@ import pytest
 
 from explorer import urls
 from tests_paths import BUNDLED
-from explorer.browse import UnknownNode, node_view, survey_refs, tree
+from explorer.browse import UnknownNode, node_view, sort_papers, survey_refs, tree
 from explorer.catalog import load_catalog
 from explorer.compare import (Filters, export_bibtex, export_csv, facet_values, filter_papers, latex_escape, search,
                               side_by_side, table_rows, to_latex_table)
 from explorer.db import open_session
 from explorer.detail import UnknownPaper, paper_view
 from explorer.overview import build_overview, leaf_matrix, recent
+from ingest.errors import UnknownItem
 from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
 
 ALL = ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]
@@ -76,7 +77,8 @@ def test_overview_totals_timeline_and_recent(catalog):
     assert {"year": 2024, "perspective": "Model", "papers": 2} in overview.per_year
     assert {"year": 2024, "perspective": "Training and Inference", "papers": 1} in overview.per_year
     assert sum(row["papers"] for row in overview.per_year) == 5
-    assert [p.key for p in recent(catalog, 3)] == ["leng2024mitigating", "li2023evaluating", "muller2024sehen"]
+    # by the date added, then by title: li (2023) before leng (2024), both added on 2026-11-20; the year never decides
+    assert [p.key for p in recent(catalog, 3)] == ["li2023evaluating", "leng2024mitigating", "muller2024sehen"]
 
 
 def test_gap_heatmap_has_every_cell_so_gaps_show(catalog):
@@ -117,7 +119,9 @@ def test_node_view_shows_description_counts_and_papers(catalog):
     view = node_view(catalog, "model/token")
     assert [n.id for n in view.breadcrumbs] == ["model"]
     assert [c.id for c in view.children] == ["model/token/visual-token", "model/token/visual-text-token"]
-    assert keys(view.papers) == ["muller2024sehen", "neo2024interpreting"]
+    assert keys(row.paper for row in view.papers) == ["muller2024sehen", "neo2024interpreting"]
+    assert [leaf for leaf, _ in view.papers[1].whys] == ["model/token/visual-token"]  # only its leaves under the node
+    assert view.papers[1].whys[0][1].startswith("Ablates the image tokens")
     assert (view.ours, view.survey_refs, view.target) == (2, 11, None)
     leaf = node_view(catalog, "model/token/visual-token")
     assert (leaf.ours, leaf.survey_refs, leaf.target) == (1, 6, 6) and leaf.node.description
@@ -211,10 +215,26 @@ def test_unknown_node_filter_names_the_node(catalog):
 
 def test_side_by_side_has_attributes_as_rows(catalog):
     table = side_by_side(catalog, ["neo2024interpreting", "muller2024sehen", "missing"])
-    assert list(table) == ["attribute", "neo2024interpreting", "muller2024sehen"]
-    row = table["attribute"].index("Models")
-    assert table["neo2024interpreting"][row] == "LLaVA-1.5" and table["muller2024sehen"][row] == "LLaVA-1.5, Qwen-VL"
-    assert table["muller2024sehen"][table["attribute"].index("Code")] == "none"
+    assert [p.key for p in table.papers] == ["neo2024interpreting", "muller2024sehen"]
+    rows = dict(table.rows)
+    assert [[p.text for p in cell] for cell in rows["Models"]] == [["LLaVA-1.5"], ["LLaVA-1.5, Qwen-VL"]]
+    assert rows["Code"][1][0].text == "none released" and rows["Code"][1][0].href is None
+    assert rows["Code"][0][0].href == "https://github.com/clemneo/llava-interp"
+    leaves = rows["Taxonomy leaves and why"][0]
+    assert [(p.label, p.href) for p in leaves] == [("Visual Token", "./taxonomy?node=model%2Ftoken%2Fvisual-token"),
+                                                   ("Decision-Making Workflow",
+                                                    "./taxonomy?node=model%2Flayer%2Fdecision-making-workflow")]
+    assert "Domains" not in rows  # no paper has one
+
+
+def test_sort_papers_by_year_or_title(catalog):
+    papers = list(catalog.papers)
+    assert [p.year for p in sort_papers(papers, "newest")] == sorted((p.year for p in papers), reverse=True)
+    assert [p.year for p in sort_papers(papers, "oldest")] == sorted(p.year for p in papers)
+    titles = [p.title.casefold() for p in sort_papers(papers, "title")]
+    assert titles == sorted(titles)
+    with pytest.raises(UnknownItem, match="unknown order 'sideways'"):
+        sort_papers(papers, "sideways")
 
 
 def test_table_rows_link_to_paper_pages(catalog):

@@ -57,7 +57,9 @@ def test_scope_and_years_narrow_the_graph(catalog):
 
 
 @pytest.mark.parametrize("link_by, edges", [
-    ("leaf", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
+    # the shared technique of neo and nostalgebraist is not drawn: their typed relation says more
+    ("relation+broader", {("neo2024interpreting", "nostalgebraist2020interpreting"),
+                          ("muller2024sehen", "neo2024interpreting")}),
     ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
     ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
                ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
@@ -70,10 +72,57 @@ def test_scope_and_years_narrow_the_graph(catalog):
 def test_papers_graph_links_by_shared_values_or_relations(catalog, link_by, edges):
     result = build_graph(catalog, GraphSettings(kind="papers", link_by=link_by))
     found = {tuple(x.removeprefix("paper:") for x in edge) for edge in result.graph.edges}
-    if link_by != "relation":
+    if not link_by.startswith("relation"):
         found = {tuple(sorted(edge)) for edge in found}
     assert found == edges
-    assert result.graph.is_directed() == (link_by == "relation")
+    assert result.graph.is_directed() == link_by.startswith("relation")
+
+
+def test_a_shared_leaf_no_longer_links_papers():
+    with pytest.raises(ValueError, match="unknown link 'leaf'"):
+        GraphSettings(kind="papers", link_by="leaf")
+
+
+NEAREST = [("leng2024mitigating", "shares the model LLaVA-1.5"), ("li2023evaluating", "both study hallucination")]
+
+
+def test_a_papers_neighbourhood_has_its_relations_its_nearest_papers_and_theirs(catalog):
+    result = build_graph(catalog, GraphSettings(kind="paper", paper="muller2024sehen"), nearest=NEAREST)
+    graph = result.graph
+    assert set(graph) == {"paper:muller2024sehen", "paper:neo2024interpreting", "paper:leng2024mitigating",
+                          "paper:li2023evaluating", "paper:nostalgebraist2020interpreting"}
+    assert graph.edges["paper:muller2024sehen", "paper:neo2024interpreting"]["label"] == "compares-with"  # typed, hop 1
+    assert graph.has_edge("paper:neo2024interpreting", "paper:nostalgebraist2020interpreting")  # hop 2, by relation
+    related = graph.edges["paper:muller2024sehen", "paper:leng2024mitigating"]
+    assert related["dashes"] and related["undirected"] and "LLaVA" in related["tooltip"]
+    assert graph.nodes["paper:muller2024sehen"]["hub"] and graph.nodes["paper:muller2024sehen"]["size"] > 10
+    note = result.notes[0]
+    assert "1 typed relations" in note and "2 nearest related" in note and "1 papers two hops" in note
+
+
+def test_a_neighbourhood_needs_a_known_paper(catalog):
+    with pytest.raises(ValueError, match="needs a paper"):
+        GraphSettings(kind="paper")
+    with pytest.raises(KeyError, match="no paper with key 'nobody'"):
+        build_graph(catalog, GraphSettings(kind="paper", paper="nobody"))
+
+
+def test_hubs_keep_their_labels_taxonomy_nodes_first(catalog):
+    taxonomy = build_graph(catalog, GraphSettings()).graph
+    assert all(data.get("hub") for node, data in taxonomy.nodes(data=True) if node.startswith("node:"))
+    models = build_graph(catalog, GraphSettings(kind="models", min_papers=1)).graph
+    assert all(data.get("hub") for node, data in models.nodes(data=True) if node.startswith("model:"))
+    html = render_html(build_graph(catalog, GraphSettings(kind="models", min_papers=1)))
+    assert "HUB_PIXELS / scale" in html and '"hub": true' in html
+
+
+def test_the_layout_is_seeded_and_kept_per_graph(catalog):
+    one, two = (build_graph(catalog, GraphSettings(scope="model")) for _ in range(2))
+    assert graphs.graph_id(one.graph) == graphs.graph_id(two.graph)
+    assert graphs.graph_id(one.graph) != graphs.graph_id(build_graph(catalog, GraphSettings(scope="data")).graph)
+    html = render_html(one)
+    assert '"randomSeed": 7' in html and f'var GRAPH_ID = "{graphs.graph_id(one.graph)}"' in html
+    assert "window.localStorage.setItem(GRAPH_ID" in html
 
 
 def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
@@ -114,7 +163,9 @@ def embedded(html: str, name: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("settings", [
-    GraphSettings(), GraphSettings(kind="papers", link_by="leaf"), GraphSettings(kind="papers", link_by="relation"),
+    GraphSettings(), GraphSettings(kind="papers", link_by="technique"),
+    GraphSettings(kind="papers", link_by="relation"),
+    GraphSettings(kind="papers"), GraphSettings(kind="paper", paper="evil2024script"),
     GraphSettings(kind="co-authors", min_papers=1), GraphSettings(kind="models", min_papers=1),
 ])
 def test_rendered_graph_escapes_every_hostile_text(hostile, settings):
@@ -132,7 +183,7 @@ def test_rendered_graph_escapes_every_hostile_text(hostile, settings):
 
 def test_escaped_tooltips_are_safe_even_in_pyvis_stock_href_mode(hostile):
     """pyvis's own template sets every tooltip with innerHTML once a title contains "href"."""
-    net = to_network(build_graph(hostile, GraphSettings(kind="papers", link_by="leaf")))
+    net = to_network(build_graph(hostile, GraphSettings(kind="papers", link_by="technique")))
     assert any("href" in n["title"] for n in net.nodes)  # the hostile title triggers the switch ...
     stock = Network.generate_html(net)
     assert "popup.innerHTML = nodeData[0].title" in stock  # ... to raw HTML tooltips

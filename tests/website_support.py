@@ -124,11 +124,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60):
-    """``streamlit run app.py`` on a free local port against ``db_path``; yields the base URL."""
+def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60, app: Path = APP):
+    """``streamlit run app.py`` (or another ``app``) on a free local port against ``db_path``; yields the base URL."""
     port = free_port()
     env = {**os.environ, "ATLAS_DB": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
     log = open(log_path, "w")
