@@ -11,8 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import compare, urls
-from explorer.compare import Filters, Result
 from explorer.catalog import Catalog, PaperRecord, load_catalog
+from explorer.compare import Filters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
 from explorer.safety import markdown_text, plain_text
@@ -66,7 +66,9 @@ def knowledge_base() -> Path:
                 try:
                     build(data_dir(), path)
                 except DataError as exc:  # more than one message: the problems are listed below it
-                    st.error(f"The knowledge base could not be built: {md(exc)}. Run `atlas validate` to see every problem.")
+                    st.error(
+                        f"The knowledge base could not be built: {md(exc)}. Run `atlas validate` to see every problem."
+                    )
                     st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
                     st.stop()
     return path
@@ -104,7 +106,13 @@ def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list
 
     nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
     result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
-    return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
+    return (
+        graphs.render_html(result),
+        result.graph.number_of_nodes(),
+        result.graph.number_of_edges(),
+        result.papers,
+        result.notes,
+    )
 
 
 def _nearest(path: str, key: str, k: int) -> list[tuple[str, str]]:
@@ -237,6 +245,7 @@ def url_notices() -> None:
 
 # --- display helpers ---------------------------------------------------------------------------
 
+
 def paper_label(paper: PaperRecord, limit: int = 80) -> str:
     """Markdown label for a link to a paper: escaped title, first author, year (one line)."""
     who = f" · {md(paper.first_author, 32)}" if paper.authors else ""
@@ -278,25 +287,50 @@ def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
         page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")
 
 
-def paper_table(rows: list[dict], key: str | None = None, selectable: bool = False, selected: list[int] | None = None,
-                height: int | str = "auto"):
+def paper_table(
+    rows: list[dict],
+    key: str | None = None,
+    selectable: bool = False,
+    selected: list[int] | None = None,
+    height: int | str = "auto",
+):
     """The results table; the first column opens each paper's page."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=["page", "title", "authors", "year", "leaves", "modalities", "models",
-                                        "technique", "granularity", "code", "key"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "page",
+            "title",
+            "authors",
+            "year",
+            "leaves",
+            "modalities",
+            "models",
+            "technique",
+            "granularity",
+            "code",
+            "key",
+        ],
+    )
     config = {
-        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small",
-                                            help="Open the paper page"),
+        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small", help="Open the paper page"),
         "title": st.column_config.TextColumn("title", width="large"),
         "year": st.column_config.NumberColumn("year", format="%d", width="small"),
         "key": st.column_config.TextColumn("key", width="small"),
     }
     # Lazy loading (rows fetched as they scroll into view) cannot be combined with row selection.
-    options = dict(hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable)
+    options = dict(
+        hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable
+    )
     if selectable:
-        return st.dataframe(frame, on_select="rerun", selection_mode="multi-row",
-                            selection_default={"selection": {"rows": selected or []}}, **options)
+        return st.dataframe(
+            frame,
+            on_select="rerun",
+            selection_mode="multi-row",
+            selection_default={"selection": {"rows": selected or []}},
+            **options,
+        )
     return st.dataframe(frame, **options)
 
 

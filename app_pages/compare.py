@@ -39,16 +39,28 @@ def render() -> None:
 def filter_widgets(catalog) -> Filters:
     values = common.facet_values()
     first = st.columns(3)
-    node = first[0].multiselect("Taxonomy (perspective, group or leaf)", values["node"], key=P["node"], bind="query-params",
-                                placeholder="any node", help="A node includes everything below it: model/token covers both token leaves.")
-    modality = first[1].multiselect("Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any")
+    node = first[0].multiselect(
+        "Taxonomy (perspective, group or leaf)",
+        values["node"],
+        key=P["node"],
+        bind="query-params",
+        placeholder="any node",
+        help="A node includes everything below it: model/token covers both token leaves.",
+    )
+    modality = first[1].multiselect(
+        "Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any"
+    )
     model = first[2].multiselect("Model", values["model"], key=P["model"], bind="query-params", placeholder="any")
     second = st.columns(3)
-    technique = second[0].multiselect("Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any")
-    granularity = second[1].multiselect("Granularity", values["granularity"], key=P["granularity"], bind="query-params",
-                                        placeholder="any")
-    text = second[2].text_input("Words", key=P["text"], bind="query-params",
-                                placeholder="title, authors, summary, models ...")
+    technique = second[0].multiselect(
+        "Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any"
+    )
+    granularity = second[1].multiselect(
+        "Granularity", values["granularity"], key=P["granularity"], bind="query-params", placeholder="any"
+    )
+    text = second[2].text_input(
+        "Words", key=P["text"], bind="query-params", placeholder="title, authors, summary, models ..."
+    )
     third = st.columns([3, 1])
     span = catalog.years()
     years = None
@@ -56,8 +68,16 @@ def filter_widgets(catalog) -> Filters:
         chosen = third[0].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
         years = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
     has_code = third[1].toggle("Has code", key=P["has_code"], bind="query-params")
-    return Filters(node=tuple(node), modality=tuple(modality), model=tuple(model), technique=tuple(technique),
-                   granularity=tuple(granularity), years=years, has_code=bool(has_code), text=text or "")
+    return Filters(
+        node=tuple(node),
+        modality=tuple(modality),
+        model=tuple(model),
+        technique=tuple(technique),
+        granularity=tuple(granularity),
+        years=years,
+        has_code=bool(has_code),
+        text=text or "",
+    )
 
 
 def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
@@ -70,9 +90,13 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
     keys = [p.key for p in papers]
     position = {k: i for i, k in enumerate(keys)}
     state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
-    event = common.paper_table(compare.table_rows(papers), key=state_key, selectable=True,
-                               selected=[position[k] for k in picked if k in position],
-                               height="auto" if len(papers) <= 12 else 440)
+    event = common.paper_table(
+        compare.table_rows(papers),
+        key=state_key,
+        selectable=True,
+        selected=[position[k] for k in picked if k in position],
+        height="auto" if len(papers) <= 12 else 440,
+    )
     ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
     kept = [k for k in picked if k not in position or k in ticked]  # in their order; unticked ones leave
     new_picked = kept + [k for k in ticked if k not in kept]
@@ -101,8 +125,13 @@ def side_by_side(catalog, picked: list[str]) -> None:
         groups = [(group, [n for n in names if n in named]) for group, names in TRANSPOSED_COLUMNS]
         groups = [(group, names) for group, names in groups if names]
         header = ["Paper", *(group for group, _ in groups)]
-        body = [[title + "".join(f" · {named[n][i]}" for n in ("Authors", "Year", "Venue") if n in named),
-                 *(grouped_cell(names, named, i) for _, names in groups)] for i, title in enumerate(titles)]
+        body = [
+            [
+                title + "".join(f" · {named[n][i]}" for n in ("Authors", "Year", "Venue") if n in named),
+                *(grouped_cell(names, named, i) for _, names in groups),
+            ]
+            for i, title in enumerate(titles)
+        ]
     st.markdown(markdown_table(header, body))
     if st.button("Clear picked papers", icon=":material/close:"):
         del st.query_params[P["picked"]]
@@ -164,17 +193,32 @@ def exports(catalog, papers, picked: list[str]) -> None:
             return compare.export_csv(session, keys)
 
     with st.container(horizontal=True):
-        st.download_button("BibTeX", bibtex, file_name="atlas.bib", mime="application/x-bibtex", icon=":material/download:",
-                           on_click="ignore")
-        st.download_button("CSV", csv, file_name="atlas.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-        st.download_button("LaTeX table", lambda: compare.to_latex_table(records), file_name="atlas-table.tex",
-                           mime="application/x-tex", icon=":material/download:", on_click="ignore")
+        st.download_button(
+            "BibTeX",
+            bibtex,
+            file_name="atlas.bib",
+            mime="application/x-bibtex",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "CSV", csv, file_name="atlas.csv", mime="text/csv", icon=":material/download:", on_click="ignore"
+        )
+        st.download_button(
+            "LaTeX table",
+            lambda: compare.to_latex_table(records),
+            file_name="atlas-table.tex",
+            mime="application/x-tex",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 def facet_counts(result) -> None:
     with st.expander("How the other filters would narrow this result"):
-        st.caption("For each facet: how many papers each value would give with the other filters as they are "
-                   "(the 15 largest).")
+        st.caption(
+            "For each facet: how many papers each value would give with the other filters as they are (the 15 largest)."
+        )
         for facet, options in result.facets.items():
             shown = sorted((o for o in options if o.papers), key=lambda o: -o.papers)[:15]
             values = " · ".join(f"{common.md(o.value)} ({o.papers})" for o in shown) or "none"

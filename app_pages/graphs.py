@@ -8,8 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.graphs import (ACTS_ON, COLOR_BY, KINDS, LINK_BY, MIN_PAPERS_RANGE, GraphSettings, GraphTooLarge,
-                             check_url)
+from explorer.graphs import ACTS_ON, COLOR_BY, KINDS, LINK_BY, MIN_PAPERS_RANGE, GraphSettings, GraphTooLarge, check_url
 
 P = urls.GRAPH_PARAMS
 ALL = "all"
@@ -31,8 +30,10 @@ def render() -> None:
     except GraphTooLarge as exc:
         too_large(catalog, settings, exc)
         return
-    st.caption(f"{nodes:,} nodes, {edges:,} edges, {papers:,} papers in scope. Hover for details, drag to move, "
-               "scroll to zoom (the other labels appear as you zoom in); click a paper to open its page in a new tab.")
+    st.caption(
+        f"{nodes:,} nodes, {edges:,} edges, {papers:,} papers in scope. Hover for details, drag to move, "
+        "scroll to zoom (the other labels appear as you zoom in); click a paper to open its page in a new tab."
+    )
     for note in notes:
         st.caption(common.md(note))
     if nodes == 0:
@@ -42,21 +43,37 @@ def render() -> None:
     if settings.kind == "paper":
         common.page_link(urls.paper(settings.paper), "Open the paper's page", icon=":material/article:")
     else:
-        common.page_link(urls.compare(node=[settings.scope] if settings.scope else [], years=settings.years),
-                         "List these papers in Compare", icon=":material/table_chart:")
+        common.page_link(
+            urls.compare(node=[settings.scope] if settings.scope else [], years=settings.years),
+            "List these papers in Compare",
+            icon=":material/table_chart:",
+        )
 
 
 def settings_widgets(catalog) -> GraphSettings:
     """Only the controls the chosen graph uses (``explorer.graphs.ACTS_ON``)."""
-    kind = st.segmented_control("Graph", list(KINDS), default="taxonomy", required=True, key=P["kind"],
-                                bind="query-params", help="; ".join(f"{k}: {v}" for k, v in KINDS.items()))
+    kind = st.segmented_control(
+        "Graph",
+        list(KINDS),
+        default="taxonomy",
+        required=True,
+        key=P["kind"],
+        bind="query-params",
+        help="; ".join(f"{k}: {v}" for k, v in KINDS.items()),
+    )
     first = st.columns([2, 3, 3])
     kind = kind or "taxonomy"
     acts = ACTS_ON[kind]
     values = {"kind": kind}
     if "color_by" in acts:
-        values["color_by"] = first[0].segmented_control("Colour papers by", list(COLOR_BY), default="perspective",
-                                                        required=True, key=P["color_by"], bind="query-params")
+        values["color_by"] = first[0].segmented_control(
+            "Colour papers by",
+            list(COLOR_BY),
+            default="perspective",
+            required=True,
+            key=P["color_by"],
+            bind="query-params",
+        )
     if "paper" in acts:
         with first[1]:
             values["paper"] = choose_paper(catalog)
@@ -66,13 +83,25 @@ def settings_widgets(catalog) -> GraphSettings:
     second = st.columns([5, 3])
     if "link_by" in acts:
         values["link_by"] = second[0].segmented_control(
-            "Link papers by", list(LINK_BY), default="relation+broader", required=True, key=P["link_by"],
-            bind="query-params", help="; ".join(f"{k}: {v}" for k, v in LINK_BY.items()))
+            "Link papers by",
+            list(LINK_BY),
+            default="relation+broader",
+            required=True,
+            key=P["link_by"],
+            bind="query-params",
+            help="; ".join(f"{k}: {v}" for k, v in LINK_BY.items()),
+        )
     if "min_papers" in acts:
         where = second[0] if "color_by" in acts else first[0]  # the colour's place when there is no colour to choose
-        values["min_papers"] = int(where.slider(
-            "Minimum papers per " + ("author" if kind == "co-authors" else "model"), *MIN_PAPERS_RANGE, 2,
-            key=P["min_papers"], bind="query-params"))
+        values["min_papers"] = int(
+            where.slider(
+                "Minimum papers per " + ("author" if kind == "co-authors" else "model"),
+                *MIN_PAPERS_RANGE,
+                2,
+                key=P["min_papers"],
+                bind="query-params",
+            )
+        )
     span = catalog.years()
     if "years" in acts and span and span[0] < span[1]:
         chosen = first[2].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
@@ -84,9 +113,13 @@ def choose_paper(catalog) -> str | None:
     """The paper whose neighbourhood is drawn: picked by title, kept in the URL as its key."""
     keys = [p.key for p in sorted(catalog.papers, key=lambda p: p.title.casefold())]
     current = st.query_params.get(P["paper"])
-    choice = st.selectbox("Paper", keys, index=keys.index(current) if current in keys else None,
-                          placeholder="Type to search titles ...",
-                          format_func=lambda k: f"{catalog.by_key[k].title} ({catalog.by_key[k].year or 'n.d.'})")
+    choice = st.selectbox(
+        "Paper",
+        keys,
+        index=keys.index(current) if current in keys else None,
+        placeholder="Type to search titles ...",
+        format_func=lambda k: f"{catalog.by_key[k].title} ({catalog.by_key[k].year or 'n.d.'})",
+    )
     if choice and choice != current:
         st.query_params[P["paper"]] = choice
     return choice
@@ -100,12 +133,15 @@ def too_large(catalog, settings: GraphSettings, exc: GraphTooLarge) -> None:
         st.markdown("Narrower scopes:")
         for node in below:
             acts = ACTS_ON[settings.kind]
-            link = urls.graphs(kind=settings.kind, color_by=settings.color_by if "color_by" in acts else None,
-                               scope=node.id, years=settings.years,
-                               link_by=settings.link_by if settings.kind == "papers" else None,
-                               min_papers=settings.min_papers if settings.kind in ("co-authors", "models") else None)
-            common.page_link(link,
-                             f"{common.md(node.name)} · {counts[node.id]} papers", icon=":material/zoom_in:")
+            link = urls.graphs(
+                kind=settings.kind,
+                color_by=settings.color_by if "color_by" in acts else None,
+                scope=node.id,
+                years=settings.years,
+                link_by=settings.link_by if settings.kind == "papers" else None,
+                min_papers=settings.min_papers if settings.kind in ("co-authors", "models") else None,
+            )
+            common.page_link(link, f"{common.md(node.name)} · {counts[node.id]} papers", icon=":material/zoom_in:")
 
 
 render()

@@ -10,8 +10,18 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.db import open_session
-from explorer.methods_view import (DemoRun, MethodCard, UnknownMethodError, cache_dir, cached_run,
-                                   demos_unavailable_reason, find, method_cards, previous_run, run_demo)
+from explorer.methods_view import (
+    DemoRun,
+    MethodCard,
+    UnknownMethodError,
+    cache_dir,
+    cached_run,
+    demos_unavailable_reason,
+    find,
+    method_cards,
+    previous_run,
+    run_demo,
+)
 from explorer.safety import markdown_link
 
 
@@ -19,8 +29,10 @@ def render() -> None:
     cards = all_cards()
     method_id = common.url_param(urls.METHOD_ID)
     st.title("Methods")
-    st.caption("Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
-               "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed.")
+    st.caption(
+        "Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
+        "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed."
+    )
     choose_method(cards, method_id)
     if not method_id:
         catalogue(cards)
@@ -52,8 +64,13 @@ def all_cards() -> list[MethodCard]:
 def choose_method(cards: list[MethodCard], current: str | None) -> None:
     ids = [card.id for card in cards]
     names = {card.id: card.name for card in cards}
-    choice = st.selectbox("Method", ids, index=ids.index(current) if current in ids else None,
-                          placeholder="Choose a method ...", format_func=names.get)
+    choice = st.selectbox(
+        "Method",
+        ids,
+        index=ids.index(current) if current in ids else None,
+        placeholder="Choose a method ...",
+        format_func=names.get,
+    )
     if choice and choice != current:
         st.query_params[urls.METHOD_ID] = choice
         st.rerun()
@@ -66,8 +83,9 @@ def catalogue(cards: list[MethodCard]) -> None:
             common.page_link(urls.methods(card.id), f"**{common.md(card.name)}**", icon=":material/science:")
             st.markdown(common.md(card.summary))
             used = "" if card.used_by is None else f" · used by {len(card.used_by)} papers of the atlas"
-            st.caption(" · ".join(common.md(leaf.path) for leaf in card.leaves)
-                       + f" · {common.md(card.paper_title, 90)}{used}")
+            st.caption(
+                " · ".join(common.md(leaf.path) for leaf in card.leaves) + f" · {common.md(card.paper_title, 90)}{used}"
+            )
 
 
 def header(card: MethodCard) -> None:
@@ -93,8 +111,10 @@ def canonical_paper(card: MethodCard) -> None:
 
 def implementations(card: MethodCard) -> None:
     st.subheader("Implementations")
-    lines = [f"- {markdown_link(lib.name, lib.url)}" + ("" if lib.href else f" {common.code(lib.url)} *(not a web link)*")
-             for lib in card.libraries]
+    lines = [
+        f"- {markdown_link(lib.name, lib.url)}" + ("" if lib.href else f" {common.code(lib.url)} *(not a web link)*")
+        for lib in card.libraries
+    ]
     st.markdown("\n".join(lines))
     st.markdown(f"Ours: {common.code(card.implementation)} (takes any PyTorch module, not only our toy models)")
 
@@ -112,13 +132,18 @@ def demo(card: MethodCard) -> None:
         offer = st.empty()  # the button leaves once the run has started, and never comes back for this code
         with offer.container():
             if older is None:
-                st.caption("Runs the method on its toy model. The very first run trains the model (about 20 s on "
-                           "a CPU, kept on disk); after that a run takes seconds, and its figure is kept for every "
-                           "visitor.")
+                st.caption(
+                    "Runs the method on its toy model. The very first run trains the model (about 20 s on "
+                    "a CPU, kept on disk); after that a run takes seconds, and its figure is kept for every "
+                    "visitor."
+                )
             else:
                 st.caption("The code changed since the figure below was made: run it again to see what it makes now.")
-            clicked = st.button("Run the demo" if older is None else "Run it again with the current code",
-                                icon=":material/play_arrow:", type="primary")
+            clicked = st.button(
+                "Run the demo" if older is None else "Run it again with the current code",
+                icon=":material/play_arrow:",
+                type="primary",
+            )
         if clicked:
             offer.empty()
             run = run_with_progress(card)
@@ -145,8 +170,11 @@ def run_with_progress(card: MethodCard) -> DemoRun | None:
 def show_run(run: DemoRun) -> None:
     st.image(str(run.png))
     if run.numbers.get("seconds") is not None:
-        st.caption(f"Made in {run.numbers['seconds']} s with torch {common.md(run.numbers.get('torch_version'))}"
-                   + ("" if run.png.parent == cache_dir() else ", by an earlier version of the code") + ".")
+        st.caption(
+            f"Made in {run.numbers['seconds']} s with torch {common.md(run.numbers.get('torch_version'))}"
+            + ("" if run.png.parent == cache_dir() else ", by an earlier version of the code")
+            + "."
+        )
     with st.expander("The numbers"):
         st.json(run.numbers.get("results", {}), expanded=2)
 
@@ -156,8 +184,9 @@ def used_by(card: MethodCard) -> None:
         return
     st.subheader(f"Papers of the atlas that use it ({len(card.used_by)})")
     for paper in card.used_by:
-        common.page_link(urls.paper(paper.key), f"{common.md(paper.title, 120)} · {paper.year or 'n.d.'}",
-                         icon=":material/article:")
+        common.page_link(
+            urls.paper(paper.key), f"{common.md(paper.title, 120)} · {paper.year or 'n.d.'}", icon=":material/article:"
+        )
 
 
 render()

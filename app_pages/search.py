@@ -50,8 +50,9 @@ def named_terms(result) -> None:
     """The technique or model the whole query names (by name or alias): its page has its definition and papers."""
     for kind, term_id, name in result.terms:
         link = urls.technique(term_id) if kind == "technique" else urls.model(term_id)
-        common.page_link(link, f"The {kind} **{common.md(name)}**: its definition, related terms and papers",
-                         icon=":material/sell:")
+        common.page_link(
+            link, f"The {kind} **{common.md(name)}**: its definition, related terms and papers", icon=":material/sell:"
+        )
 
 
 def nothing_found(result) -> None:

@@ -24,9 +24,15 @@ def render() -> None:
             st.info("Choose a node in the tree to see its description and its papers.")
             return
         # No format_func: a bound widget writes its shown label into the URL.
-        sort = st.segmented_control("Order the papers by", list(SORTS), default="newest", required=True,
-                                    key=urls.NODE_SORT, bind="query-params",
-                                    help="; ".join(f"{k}: {v}" for k, v in SORTS.items()))
+        sort = st.segmented_control(
+            "Order the papers by",
+            list(SORTS),
+            default="newest",
+            required=True,
+            key=urls.NODE_SORT,
+            bind="query-params",
+            help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
+        )
         show_node(node_view(catalog, node_id, sort or "newest"))  # an unknown node: common.user_errors shows why
 
 
@@ -36,7 +42,9 @@ def show_tree(catalog, current: str | None) -> None:
         name = common.md(row.name)
         name = f"**{name}**" if row.id == current else name
         label = f"{INDENT * row.depth}{name} · {row.papers}"
-        common.page_link(urls.taxonomy(row.id), label, icon=":material/folder:" if not row.is_leaf else ":material/label:")
+        common.page_link(
+            urls.taxonomy(row.id), label, icon=":material/folder:" if not row.is_leaf else ":material/label:"
+        )
 
 
 def show_node(view: NodeView) -> None:
@@ -51,8 +59,11 @@ def show_node(view: NodeView) -> None:
         st.subheader("Children")
         for child in view.children:
             refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
-            common.page_link(urls.taxonomy(child.id), f"{common.md(child.name)} · {child.papers} papers{refs}",
-                             icon=":material/subdirectory_arrow_right:")
+            common.page_link(
+                urls.taxonomy(child.id),
+                f"{common.md(child.name)} · {child.papers} papers{refs}",
+                icon=":material/subdirectory_arrow_right:",
+            )
 
     st.subheader(f"Papers ({len(view.papers)})")
     links = st.columns(2)
@@ -64,8 +75,10 @@ def show_node(view: NodeView) -> None:
     for row in view.papers[:shown]:
         paper_row(row)
     if len(view.papers) > shown:
-        if st.button(f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown}",
-                     icon=":material/expand_more:"):
+        if st.button(
+            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown}",
+            icon=":material/expand_more:",
+        ):
             st.session_state[_more_key(node.id)] = shown + PAPER_ROWS
             st.rerun()
 

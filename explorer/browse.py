@@ -61,7 +61,10 @@ class NodeView:
 def tree(catalog: Catalog) -> list[TreeRow]:
     """Every node in display order (each root followed by its subtree) with its paper count."""
     counts = catalog.node_counts()
-    return [TreeRow(n.id, n.name, n.depth, n.is_leaf, counts[n.id], survey_refs(catalog, n.id)) for n in catalog.nodes.values()]
+    return [
+        TreeRow(n.id, n.name, n.depth, n.is_leaf, counts[n.id], survey_refs(catalog, n.id))
+        for n in catalog.nodes.values()
+    ]
 
 
 def survey_refs(catalog: Catalog, node_id: str) -> int | None:
@@ -78,7 +81,10 @@ def node_view(catalog: Catalog, node_id: str, sort: str = "newest") -> NodeView:
         raise UnknownNode(f"unknown taxonomy node '{node_id}': pick one of {', '.join(catalog.nodes)}")
     node = catalog.nodes[node_id]
     counts = catalog.node_counts()
-    children = [TreeRow(c.id, c.name, c.depth, c.is_leaf, counts[c.id], survey_refs(catalog, c.id)) for c in catalog.children(node_id)]
+    children = [
+        TreeRow(c.id, c.name, c.depth, c.is_leaf, counts[c.id], survey_refs(catalog, c.id))
+        for c in catalog.children(node_id)
+    ]
     leaves = catalog.leaves_under(node_id)
     papers = [NodePaper(p, p.whys_under(leaves)) for p in sort_papers(catalog.papers_under(node_id), sort)]
     return NodeView(

@@ -44,8 +44,17 @@ class Filters:
 
     def link(self, picked: tuple[str, ...] | list[str] = ()) -> urls.Link:
         """The permalink of this view."""
-        return urls.compare(self.node, self.modality, self.model, self.technique, self.granularity,
-                            self.years, self.has_code, self.text, picked)
+        return urls.compare(
+            self.node,
+            self.modality,
+            self.model,
+            self.technique,
+            self.granularity,
+            self.years,
+            self.has_code,
+            self.text,
+            picked,
+        )
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,20 @@ def fold(text: str) -> str:
 
 
 def _haystack(paper: PaperRecord) -> str:
-    return fold(" ".join([paper.key, paper.title, paper.summary or "", paper.venue or "",
-                          *paper.authors, *paper.model_names, *paper.technique_names, *paper.domains]))
+    return fold(
+        " ".join(
+            [
+                paper.key,
+                paper.title,
+                paper.summary or "",
+                paper.venue or "",
+                *paper.authors,
+                *paper.model_names,
+                *paper.technique_names,
+                *paper.domains,
+            ]
+        )
+    )
 
 
 class Matcher:
@@ -151,11 +172,15 @@ def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption
         return [FacetOption(n.id, counter.get(n.id, 0), n.name, n.depth) for n in catalog.nodes.values()]
     vocabulary = catalog.vocabulary
     if facet == "technique":  # the hierarchy in display order: each broad technique before its narrower ones
-        return [FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
-                for t, depth in vocabulary.walk("technique") if counter.get(t)]
+        return [
+            FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
+            for t, depth in vocabulary.walk("technique")
+            if counter.get(t)
+        ]
     if facet == "modality":  # the vocabulary's fixed order
-        return [FacetOption(m, counter[m], vocabulary.label("modality", m))
-                for m in vocabulary.modalities if counter.get(m)]
+        return [
+            FacetOption(m, counter[m], vocabulary.label("modality", m)) for m in vocabulary.modalities if counter.get(m)
+        ]
     label = (lambda v: vocabulary.label("model", v)) if facet == "model" else str
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))
     return [FacetOption(v, n, label(v)) for v, n in ranked]
@@ -167,6 +192,7 @@ def facet_values(catalog: Catalog) -> dict[str, list[str]]:
 
 
 # --- the URL ---------------------------------------------------------------------------------------
+
 
 def check_url(catalog: Catalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
     """The comparison page's parameters checked against the catalogue: unknown nodes, facet values and
@@ -186,6 +212,7 @@ def check_url(catalog: Catalog, values: dict[str, list[str]], raw: dict[str, lis
 
 # --- side by side ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Piece:
     """One value in a side-by-side cell: text, a link when ``href`` is set, a bold ``label`` before it."""
@@ -202,8 +229,10 @@ class SideBySide:
 
 
 def _leaf_pieces(catalog: Catalog, paper: PaperRecord) -> list[Piece]:
-    return [Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
-            for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)]
+    return [
+        Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
+        for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)
+    ]
 
 
 def _texts(*values) -> list[Piece]:
@@ -238,22 +267,26 @@ def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> SideByS
 
 def table_rows(papers: list[PaperRecord]) -> list[dict]:
     """One flat row per paper for the results table."""
-    return [{
-        "key": p.key,
-        "title": p.title,
-        "authors": p.first_author,
-        "year": p.year,
-        "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
-        "modalities": ", ".join(p.modalities),
-        "models": ", ".join(p.model_names),
-        "technique": ", ".join(p.technique_names),
-        "granularity": p.granularity or "",
-        "code": "yes" if p.has_code else "",
-        "page": urls.paper(p.key).href,
-    } for p in papers]
+    return [
+        {
+            "key": p.key,
+            "title": p.title,
+            "authors": p.first_author,
+            "year": p.year,
+            "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
+            "modalities": ", ".join(p.modalities),
+            "models": ", ".join(p.model_names),
+            "technique": ", ".join(p.technique_names),
+            "granularity": p.granularity or "",
+            "code": "yes" if p.has_code else "",
+            "page": urls.paper(p.key).href,
+        }
+        for p in papers
+    ]
 
 
 # --- exports -------------------------------------------------------------------------------------
+
 
 def export_bibtex(session: Session, keys: list[str]) -> str:
     return to_bibtex(get_papers(session, keys=keys))
@@ -264,9 +297,18 @@ def export_csv(session: Session, keys: list[str]) -> str:
 
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 
 
@@ -285,17 +327,29 @@ LATEX_COLUMNS = (
 )
 
 
-def to_latex_table(papers: list[PaperRecord], caption: str = "Papers compared in the MLLM Interpretability Atlas.",
-                   label: str = "tab:atlas-comparison") -> str:
+def to_latex_table(
+    papers: list[PaperRecord],
+    caption: str = "Papers compared in the MLLM Interpretability Atlas.",
+    label: str = "tab:atlas-comparison",
+) -> str:
     """A booktabs table (one row per paper; ``\\cite`` keys match the BibTeX export)."""
     spec = r"l c p{2.6cm} p{1.8cm} p{2.6cm} p{3.2cm} c"
     lines = [
         "% Needs \\usepackage{booktabs} and \\usepackage{amssymb} (for \\checkmark).",
-        r"\begin{table*}[t]", r"\centering", r"\small",
-        f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
-        " & ".join(name for name, _ in LATEX_COLUMNS) + r" \\", r"\midrule",
+        r"\begin{table*}[t]",
+        r"\centering",
+        r"\small",
+        f"\\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(name for name, _ in LATEX_COLUMNS) + r" \\",
+        r"\midrule",
     ]
     lines += [" & ".join(get(p) for _, get in LATEX_COLUMNS) + r" \\" for p in papers]
-    lines += [r"\bottomrule", r"\end{tabular}", f"\\caption{{{latex_escape(caption)}}}",
-              f"\\label{{{latex_escape(label)}}}", r"\end{table*}"]
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        f"\\caption{{{latex_escape(caption)}}}",
+        f"\\label{{{latex_escape(label)}}}",
+        r"\end{table*}",
+    ]
     return "\n".join(lines) + "\n"

@@ -31,12 +31,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.edge import Edge
 from pyvis.network import Network
 from pyvis.node import Node
-from ingest.errors import AtlasError, InvalidInput, UnknownItem
 
 from explorer import urls
 from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
+from ingest.errors import AtlasError, InvalidInput, UnknownItem
 
 KINDS = {
     "taxonomy": "Taxonomy and its papers",
@@ -55,8 +55,13 @@ LINK_BY = {
     "family": "a shared model family",
     "model": "a shared model",
 }
-SHARED = {"relation+broader": "broader", "broader": "broader", "technique": "technique", "family": "family",
-          "model": "model"}  # the value two papers share, per way of linking them
+SHARED = {
+    "relation+broader": "broader",
+    "broader": "broader",
+    "technique": "technique",
+    "family": "family",
+    "model": "model",
+}  # the value two papers share, per way of linking them
 SHARED_NAMES = {"broader": "technique family", "technique": "technique", "family": "model family", "model": "model"}
 COLOR_BY = {"perspective": "perspective", "year": "year"}
 COLORED_KINDS = ("taxonomy", "papers", "paper", "models")  # the graphs whose papers "Colour papers by" colours
@@ -128,8 +133,11 @@ def check_url(catalog: Catalog, raw: dict[str, list[str]]) -> URLCheck:
         check.choice(P["paper"], catalog.by_key, "a paper key", list_them=False)
     if "link_by" in acts:
         if check.values(P["link_by"]) == ["leaf"]:  # an old link
-            check.note(P["link_by"], "leaf", "ignored: papers are no longer linked by a shared leaf "
-                                             "(the taxonomy page lists each leaf's papers)")
+            check.note(
+                P["link_by"],
+                "leaf",
+                "ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)",
+            )
         else:
             check.choice(P["link_by"], LINK_BY, "a way to link papers")
     if "color_by" in acts:
@@ -152,7 +160,8 @@ class GraphTooLarge(AtlasError):
         super().__init__(
             f"This graph would have {size}; the cap is {settings.max_nodes:,} nodes and {settings.max_edges:,} edges, "
             "beyond which it is too dense to read or draw. Narrow it: choose a smaller taxonomy scope or a shorter "
-            "year range" + (", or raise the minimum papers per node" if settings.kind in ("co-authors", "models") else "")
+            "year range"
+            + (", or raise the minimum papers per node" if settings.kind in ("co-authors", "models") else "")
             + (", or link by relation only" if settings.kind == "papers" and settings.link_by != "relation" else "")
             + "."
         )
@@ -167,6 +176,7 @@ class GraphResult:
 
 
 # --- selecting and colouring ----------------------------------------------------------------------
+
 
 def papers_in_scope(catalog: Catalog, settings: GraphSettings) -> list[PaperRecord]:
     papers = list(catalog.papers) if settings.scope is None else catalog.papers_under(settings.scope)
@@ -218,6 +228,7 @@ def legend(catalog: Catalog, settings: GraphSettings, span: tuple[int, int] | No
 
 # --- building ------------------------------------------------------------------------------------
 
+
 def _add_paper(graph: nx.Graph, paper: PaperRecord, settings: GraphSettings, span, **extra) -> None:
     authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
     options = {"size": 10, **extra}
@@ -225,8 +236,9 @@ def _add_paper(graph: nx.Graph, paper: PaperRecord, settings: GraphSettings, spa
         f"paper:{paper.key}",
         kind="paper",
         label=plain_text(paper.title, LABEL_LIMIT),
-        tooltip=tooltip_html(paper.title, f"{authors} ({paper.year or 'n.d.'})", ", ".join(paper.leaves),
-                             "Click to open the paper page."),
+        tooltip=tooltip_html(
+            paper.title, f"{authors} ({paper.year or 'n.d.'})", ", ".join(paper.leaves), "Click to open the paper page."
+        ),
         color=paper_color(paper, settings, span),
         href=urls.paper(paper.key).href,
         **options,
@@ -238,8 +250,9 @@ def _check(nodes: int, edges: int, settings: GraphSettings, exact: bool = True) 
         raise GraphTooLarge(nodes, edges, settings, exact)
 
 
-def _clique_edges(groups: Iterable[tuple[str, Collection[str]]], nodes: int,
-                  settings: GraphSettings) -> dict[tuple[str, str], list[str]]:
+def _clique_edges(
+    groups: Iterable[tuple[str, Collection[str]]], nodes: int, settings: GraphSettings
+) -> dict[tuple[str, str], list[str]]:
     """Edges joining every two members of each group (the authors of a paper, the papers sharing a
     model), each with the labels of the groups it comes from; ``nodes`` is the graph's node count.
 
@@ -273,7 +286,12 @@ def build_graph(catalog: Catalog, settings: GraphSettings, nearest: Iterable[tup
         graph, notes = _neighbourhood_graph(catalog, settings, span, list(nearest))
         return GraphResult(graph, graph.number_of_nodes(), legend(catalog, settings, span), notes)
     papers = papers_in_scope(catalog, settings)
-    builder = {"taxonomy": _taxonomy_graph, "papers": _papers_graph, "co-authors": _coauthor_graph, "models": _models_graph}
+    builder = {
+        "taxonomy": _taxonomy_graph,
+        "papers": _papers_graph,
+        "co-authors": _coauthor_graph,
+        "models": _models_graph,
+    }
     graph, notes = builder[settings.kind](catalog, papers, settings, span)
     _mark_hubs(graph)
     return GraphResult(graph, len(papers), legend(catalog, settings, span), notes)
@@ -285,14 +303,16 @@ HUBS = 25  # at most this many nodes keep a readable label at any zoom
 def _mark_hubs(graph: nx.Graph) -> None:
     """Flag the best-connected nodes (taxonomy nodes, models and authors first) as hubs: the page keeps
     their labels readable at any zoom, so a whole-atlas view still names its landmarks."""
+
     def landmark(node) -> bool:
         return graph.nodes[node].get("kind") in ("node", "model")
 
-    ranked = sorted((n for n in graph if landmark(n) or graph.degree(n) > 1),
-                    key=lambda n: (not landmark(n), -graph.degree(n), n))
+    ranked = sorted(
+        (n for n in graph if landmark(n) or graph.degree(n) > 1), key=lambda n: (not landmark(n), -graph.degree(n), n)
+    )
     # the tree alone names the taxonomy graph
     taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")
-    for node in ranked[:taxonomy_nodes or HUBS]:
+    for node in ranked[: taxonomy_nodes or HUBS]:
         graph.nodes[node]["hub"] = True
 
 
@@ -307,11 +327,20 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     graph = nx.Graph()
     for node in tree:
         graph.add_node(
-            f"node:{node.id}", kind="node", label=plain_text(node.name, LABEL_LIMIT),
-            tooltip=tooltip_html(node.name, node.id, f"{counts[node.id]} papers in the atlas",
-                                 "Click to open this node in the taxonomy browser."),
-            color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR), href=urls.taxonomy(node.id).href,
-            size=30 - 6 * node.depth, shape="box" if not node.is_leaf else "ellipse", font_size=22 - 3 * node.depth,
+            f"node:{node.id}",
+            kind="node",
+            label=plain_text(node.name, LABEL_LIMIT),
+            tooltip=tooltip_html(
+                node.name,
+                node.id,
+                f"{counts[node.id]} papers in the atlas",
+                "Click to open this node in the taxonomy browser.",
+            ),
+            color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR),
+            href=urls.taxonomy(node.id).href,
+            size=30 - 6 * node.depth,
+            shape="box" if not node.is_leaf else "ellipse",
+            font_size=22 - 3 * node.depth,
         )
         if node.parent in in_tree:
             graph.add_edge(f"node:{node.parent}", f"node:{node.id}", width=3)
@@ -332,8 +361,14 @@ def _shared_values(catalog: Catalog, papers: list[PaperRecord], link_by: str) ->
 
 
 def _relation_edge(graph: nx.Graph, relation) -> None:
-    graph.add_edge(f"paper:{relation.source}", f"paper:{relation.target}", label=plain_text(relation.type),
-                   tooltip=tooltip_html(relation.type, relation.note or ""), width=2, color=RELATION_COLOR)
+    graph.add_edge(
+        f"paper:{relation.source}",
+        f"paper:{relation.target}",
+        label=plain_text(relation.type),
+        tooltip=tooltip_html(relation.type, relation.note or ""),
+        width=2,
+        color=RELATION_COLOR,
+    )
 
 
 def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str]:
@@ -364,16 +399,26 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
     for (a, b), values in shared.items():
         if graph.has_edge(f"paper:{a}", f"paper:{b}") or graph.has_edge(f"paper:{b}", f"paper:{a}"):
             continue  # a typed relation says more than a shared technique
-        graph.add_edge(f"paper:{a}", f"paper:{b}", width=min(len(values), 5), undirected=True, dashes=with_relations,
-                       tooltip=tooltip_html(f"shared {SHARED_NAMES[shared_by or '']}{'s' if len(values) > 1 else ''}",
-                                            ", ".join(values)))
+        graph.add_edge(
+            f"paper:{a}",
+            f"paper:{b}",
+            width=min(len(values), 5),
+            undirected=True,
+            dashes=with_relations,
+            tooltip=tooltip_html(
+                f"shared {SHARED_NAMES[shared_by or '']}{'s' if len(values) > 1 else ''}", ", ".join(values)
+            ),
+        )
     notes = []
     if with_relations:
-        notes.append(f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, "
-                     "uses, ...).")
+        notes.append(
+            f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, uses, ...)."
+        )
     if shared_by:
-        notes.append(f"{len(graph.edges) - len(relations)} links between papers that share a {SHARED_NAMES[shared_by]}"
-                     f"{' (dashed)' if with_relations else ''}; thicker lines share more.")
+        notes.append(
+            f"{len(graph.edges) - len(relations)} links between papers that share a {SHARED_NAMES[shared_by]}"
+            f"{' (dashed)' if with_relations else ''}; thicker lines share more."
+        )
     return graph, notes
 
 
@@ -406,8 +451,14 @@ def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, neares
         related += 1
         here, there = f"paper:{center.key}", f"paper:{key}"
         if not graph.has_edge(here, there) and not graph.has_edge(there, here):
-            graph.add_edge(f"paper:{center.key}", f"paper:{key}", undirected=True, dashes=True, width=1,
-                           tooltip=tooltip_html("related", reason))
+            graph.add_edge(
+                f"paper:{center.key}",
+                f"paper:{key}",
+                undirected=True,
+                dashes=True,
+                width=1,
+                tooltip=tooltip_html("related", reason),
+            )
     second = 0
     for key in first:
         for relation in touching[key]:
@@ -418,8 +469,10 @@ def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, neares
                 _add_paper(graph, catalog.by_key[other], settings, span, size=8)
                 second += 1
             _relation_edge(graph, relation)
-    notes = [f"{center.title[:80]}: {len(touching[center.key])} typed relations (arrows), {related} nearest related "
-             f"papers (dashed, as Related work ranks them) and {second} papers two hops away."]
+    notes = [
+        f"{center.title[:80]}: {len(touching[center.key])} typed relations (arrows), {related} nearest related "
+        f"papers (dashed, as Related work ranks them) and {second} papers two hops away."
+    ]
     return graph, notes
 
 
@@ -430,16 +483,26 @@ def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     graph = nx.Graph()
     for author in sorted(authors):
         graph.add_node(
-            f"author:{author}", kind="author", label=plain_text(author, LABEL_LIMIT),
+            f"author:{author}",
+            kind="author",
+            label=plain_text(author, LABEL_LIMIT),
             tooltip=tooltip_html(author, f"{written[author]} papers in scope", "Click to list them in Compare."),
-            color=AUTHOR_COLOR, href=urls.compare(text=author).href, size=8 + 3 * math.sqrt(written[author]),
+            color=AUTHOR_COLOR,
+            href=urls.compare(text=author).href,
+            size=8 + 3 * math.sqrt(written[author]),
         )
     for (a, b), keys in together.items():
         n = len(keys)
         graph.add_edge(f"author:{a}", f"author:{b}", width=min(n, 6), tooltip=tooltip_html(f"{n} papers together"))
     left_out = len(written) - len(authors)
-    notes = [f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"
-             f" {left_out} with fewer are left out."] if left_out else []
+    notes = (
+        [
+            f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"
+            f" {left_out} with fewer are left out."
+        ]
+        if left_out
+        else []
+    )
     return graph, notes
 
 
@@ -455,10 +518,15 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         name = vocabulary.label("model", model)
         family = [vocabulary.label("model", f) for f in vocabulary.ancestors("model", model)]
         graph.add_node(
-            f"model:{model}", kind="model", label=plain_text(name, LABEL_LIMIT),
-            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope",
-                                 "Click to list them in Compare."),
-            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]),
+            f"model:{model}",
+            kind="model",
+            label=plain_text(name, LABEL_LIMIT),
+            tooltip=tooltip_html(
+                name, *family, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."
+            ),
+            color=MODEL_COLOR,
+            href=urls.compare(model=[model]).href,
+            size=10 + 3 * math.sqrt(studied[model]),
             shape="diamond",
         )
     for paper in linked:
@@ -466,7 +534,11 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         for model in models.intersection(paper.models):
             graph.add_edge(f"model:{model}", f"paper:{paper.key}", width=1)
     left_out = len(studied) - len(models)
-    notes = [f"Models studied by at least {settings.min_papers} papers in scope ({len(models)} of {len(studied)})."] if left_out else []
+    notes = (
+        [f"Models studied by at least {settings.min_papers} papers in scope ({len(models)} of {len(studied)})."]
+        if left_out
+        else []
+    )
     return graph, notes
 
 
@@ -497,8 +569,14 @@ class AtlasNetwork(Network):
     def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650, graph_id=""):
         template = _ENV.get_template("graph.html")
         self.html = template.render(
-            nodes=self.nodes, edges=self.edges, options=self.options, directed=self.directed,
-            vis_js=_vis_js(), legend=list(legend), height=f"{int(height_px)}px", graph_id=graph_id,
+            nodes=self.nodes,
+            edges=self.edges,
+            options=self.options,
+            directed=self.directed,
+            vis_js=_vis_js(),
+            legend=list(legend),
+            height=f"{int(height_px)}px",
+            graph_id=graph_id,
         )
         return self.html
 
@@ -517,8 +595,16 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     for node_id, data in graph.nodes(data=True):
         extra: dict[str, Any] = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
         extra.update({name: data[name] for name in ("hub", "borderWidth") if name in data})
-        node = Node(node_id, data.get("shape", "dot"), label=data.get("label") or node_id, color=data.get("color", NONE_COLOR),
-                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"), **extra)
+        node = Node(
+            node_id,
+            data.get("shape", "dot"),
+            label=data.get("label") or node_id,
+            color=data.get("color", NONE_COLOR),
+            title=data.get("tooltip", ""),
+            size=data.get("size", 10),
+            href=data.get("href"),
+            **extra,
+        )
         net.nodes.append(node.options)
         net.node_ids.append(node_id)
         net.node_map[node_id] = node.options
@@ -540,18 +626,25 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
         "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
         # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
-        "nodes": {"font": {"size": 14, "face": "sans-serif", "multi": False}, "borderWidth": 1,
-                  "scaling": {"label": {"enabled": False, "drawThreshold": 7}}},
-        "edges": {"color": {"color": "#b0b0b0", "highlight": "#444444"}, "smooth": False,
-                  "arrows": {"to": {"enabled": graph.is_directed(), "scaleFactor": 0.6}}},
+        "nodes": {
+            "font": {"size": 14, "face": "sans-serif", "multi": False},
+            "borderWidth": 1,
+            "scaling": {"label": {"enabled": False, "drawThreshold": 7}},
+        },
+        "edges": {
+            "color": {"color": "#b0b0b0", "highlight": "#444444"},
+            "smooth": False,
+            "arrows": {"to": {"enabled": graph.is_directed(), "scaleFactor": 0.6}},
+        },
     }
     return net
 
 
 def render_html(result: GraphResult, height_px: int = 650) -> str:
     """A standalone HTML document drawing the graph (for ``st.iframe``)."""
-    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px,
-                                                       graph_id=graph_id(result.graph))
+    return to_network(result, height_px).generate_html(
+        legend=result.legend, height_px=height_px, graph_id=graph_id(result.graph)
+    )
 
 
 def graph_id(graph: nx.Graph) -> str:

@@ -99,8 +99,11 @@ def method_cards(session: Session | None = None, catalog_path: Path | str | None
         wanted = {e.paper for e in entries}
         in_atlas = set(session.scalars(select(Paper.key).where(Paper.key.in_(wanted))))
         used_by = {}
-        rows = session.execute(select(paper_methods.c.method_id, Paper.key, Paper.title, Paper.year)
-                               .join(Paper, Paper.key == paper_methods.c.paper_key))
+        rows = session.execute(
+            select(paper_methods.c.method_id, Paper.key, Paper.title, Paper.year).join(
+                Paper, Paper.key == paper_methods.c.paper_key
+            )
+        )
         for method_id, key, title, year in rows:
             used_by.setdefault(method_id, []).append(PaperRef(key, title, year))
     return [_card(e, taxonomy, in_atlas, used_by) for e in entries]
@@ -119,8 +122,9 @@ def find(cards: list[MethodCard], method_id: str) -> MethodCard:
     raise UnknownMethodError(method_id, [c.id for c in cards])
 
 
-def _card(entry: MethodEntry, taxonomy, in_atlas: set[str] | None,
-          used_by: dict[str, list[PaperRef]] | None) -> MethodCard:
+def _card(
+    entry: MethodEntry, taxonomy, in_atlas: set[str] | None, used_by: dict[str, list[PaperRef]] | None
+) -> MethodCard:
     def path(node_id: str) -> str:
         ids = [*reversed(taxonomy.ancestors(node_id)), node_id] if node_id in taxonomy else [node_id]
         return " › ".join(taxonomy[i].name if i in taxonomy else i for i in ids)
@@ -143,6 +147,7 @@ def _card(entry: MethodEntry, taxonomy, in_atlas: set[str] | None,
 
 
 # --- demo figures ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DemoRun:
@@ -204,8 +209,14 @@ def previous_run(method_id: str, base: Path | str | None = None) -> DemoRun | No
     run it again, until the current code has made its own)."""
     _known(method_id)
     current = cache_dir(base)
-    older = [folder for folder in current.parent.glob("*") if folder.is_dir() and folder != current
-             and (folder / f"{method_id}.json").is_file() and (folder / f"{method_id}.png").is_file()]
+    older = [
+        folder
+        for folder in current.parent.glob("*")
+        if folder.is_dir()
+        and folder != current
+        and (folder / f"{method_id}.json").is_file()
+        and (folder / f"{method_id}.png").is_file()
+    ]
     for folder in sorted(older, key=lambda f: (f / f"{method_id}.json").stat().st_mtime, reverse=True):
         try:
             data = json.loads((folder / f"{method_id}.json").read_text(encoding="utf-8"))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
-import ingest.arxiv as arxiv
 from contribute_support import recorded
-from ingest.project import PYPROJECT, repository_url
 from website_support import app_test
 
-ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
-         "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
-         "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n")
+import ingest.arxiv as arxiv
+from ingest.project import PYPROJECT, repository_url
+
+ENTRY = (
+    "@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+    "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
+    "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n"
+)
 COMPLETED = {
     "- id: TODO  # a leaf id from the list above": "- id: data/benchmark",
     "why: TODO  # one sentence: what in the paper puts it in this leaf": "why: Defines a metric that checks caption objects.",
@@ -58,7 +60,9 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
     assert "modalities: [image]  # named in the title or abstract: check them" in annotation.value  # "image captioning"
     assert "6 problem(s) to fix before the pull request" in at.error[0].value
     [report] = [c.value for c in at.code if "still the placeholder TODO" in c.value]
-    assert report.splitlines()[0].startswith("data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder")
+    assert report.splitlines()[0].startswith(
+        "data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder"
+    )
     steps = "\n".join(c.value for c in at.code)
     assert "git checkout -b add-rohrbach2018object" in steps
     assert "git add data/papers/rohrbach2018object.bib data/papers/rohrbach2018object.yaml" in steps
@@ -79,8 +83,9 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
 
 def test_a_paper_already_in_the_atlas_is_named(site):
     at = ok(app_test("contribute"))
-    bib_box(at).input("@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, "
-                      "archivePrefix={arXiv}}").run()
+    bib_box(at).input(
+        "@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, archivePrefix={arXiv}}"
+    ).run()
     ok(at)
     assert "already in the atlas as 'neo2024interpreting'" in at.error[0].value.replace("\\", "")
     assert not at.get("download_button")
@@ -106,6 +111,7 @@ def test_fetch_from_arxiv_fills_the_entry(site, monkeypatch):
 def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
     def slow(url, timeout):
         raise TimeoutError("timed out")
+
     monkeypatch.setattr(arxiv, "urllib_fetcher", slow)
     at = ok(app_test("contribute"))
     at.text_input[0].input("1809.02156").run()

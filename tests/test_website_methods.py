@@ -9,12 +9,12 @@ import re
 
 import pytest
 from PIL import Image
+from website_support import app_test, combined_data, texts
 
 from explorer import urls
 from explorer.methods_view import cache_dir, cached_run, method_cards
 from ingest import build
 from methods.catalog import load_catalog
-from website_support import app_test, combined_data, texts
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 
@@ -91,8 +91,10 @@ def test_a_cached_figure_is_shown_without_running_anything(fixture_site):
     folder = cache_dir()
     folder.mkdir(parents=True)
     Image.new("RGB", (8, 8), "red").save(folder / "grad-cam.png")
-    (folder / "grad-cam.json").write_text(json.dumps({"id": "grad-cam", "seconds": 1.5, "torch_version": "2.13.0",
-                                                      "results": {"mass_inside": 0.9}}), encoding="utf-8")
+    (folder / "grad-cam.json").write_text(
+        json.dumps({"id": "grad-cam", "seconds": 1.5, "torch_version": "2.13.0", "results": {"mass_inside": 0.9}}),
+        encoding="utf-8",
+    )
     at = ok(app_test("methods", {"method": "grad-cam"}))
     assert len(at.get("image")) == 1 and not at.main.button
     assert "Made in 1.5 s with torch 2\\.13\\.0." in texts(at)
@@ -103,8 +105,9 @@ def test_a_figure_of_earlier_code_is_shown_with_an_offer_to_run_it_again(fixture
     older = figure_cache / "0123456789ab"  # another code version's folder
     older.mkdir(parents=True)
     Image.new("RGB", (8, 8), "blue").save(older / "grad-cam.png")
-    (older / "grad-cam.json").write_text(json.dumps({"id": "grad-cam", "seconds": 2.0, "torch_version": "2.13.0",
-                                                     "results": {}}), encoding="utf-8")
+    (older / "grad-cam.json").write_text(
+        json.dumps({"id": "grad-cam", "seconds": 2.0, "torch_version": "2.13.0", "results": {}}), encoding="utf-8"
+    )
     at = ok(app_test("methods", {"method": "grad-cam"}))
     assert len(at.get("image")) == 1
     assert [b.label for b in at.main.button] == ["Run it again with the current code"]
@@ -136,8 +139,9 @@ def test_paper_page_links_each_method_it_uses(fixture_site):
 def test_hostile_titles_of_papers_using_a_method_are_escaped(tmp_path, figure_cache, monkeypatch):
     data = combined_data(tmp_path / "data")
     annotation = data / "hostile" / "evil2024script.yaml"
-    annotation.write_text(annotation.read_text(encoding="utf-8").replace("methods: []", "methods: [logit-lens]"),
-                          encoding="utf-8")
+    annotation.write_text(
+        annotation.read_text(encoding="utf-8").replace("methods: []", "methods: [logit-lens]"), encoding="utf-8"
+    )
     db_path = tmp_path / "atlas.db"
     build(data, db_path, strict=True)
     monkeypatch.setenv("ATLAS_DB", str(db_path))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from website_support import JAVASCRIPT_CODE_URL, app_test, build_hostile_db, shown, texts
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
@@ -41,6 +40,7 @@ def page_links(at) -> dict[str, str]:
 
 # --- overview ------------------------------------------------------------------------------------
 
+
 def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     at = ok(app_test())
     assert at.title[0].value == "MLLM Interpretability Atlas"
@@ -72,6 +72,7 @@ def test_every_part_of_a_heat_map_cell_opens_its_papers():
 
 
 # --- taxonomy ------------------------------------------------------------------------------------
+
 
 def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
     at = ok(app_test("taxonomy"))
@@ -114,12 +115,15 @@ def test_a_node_lists_its_papers_as_rows_with_why_they_are_there(fixture_site):
     assert "Object information in LLaVA lives in the object's own image tokens" in body  # the summary
 
 
-@pytest.mark.parametrize("sort, keys", [
-    ("newest", ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
-    ("oldest", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
-    # by title: interpreting, Sehen, Towards
-    ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
-])
+@pytest.mark.parametrize(
+    "sort, keys",
+    [
+        ("newest", ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
+        ("oldest", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
+        # by title: interpreting, Sehen, Towards
+        ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
+    ],
+)
 def test_a_nodes_papers_sort_by_year_or_title(fixture_site, sort, keys):
     at = ok(app_test("taxonomy", {"node": "model", "sort": sort}))
     assert at.segmented_control(key="sort").value == sort
@@ -133,6 +137,7 @@ def test_taxonomy_unknown_node_says_so(fixture_site):
 
 
 # --- paper ---------------------------------------------------------------------------------------
+
 
 def test_paper_deep_link_shows_everything(fixture_site):
     at = ok(app_test("paper", {"key": "neo2024interpreting"}))
@@ -149,10 +154,15 @@ def test_paper_deep_link_shows_everything(fixture_site):
     links = page_links(at)
     assert links["**Model › Token › Visual Token**"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     assert links["LLaVA\\-1\\.5"] == "model?id=llava-1.5"  # its name, opening the model's page
-    relations = [(label.split("*")[1], target) for label, target in links.items()
-                 if label.startswith("*") and not label.startswith("**")]
-    assert relations == [("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
-                         ("compares\\-with (by)", "paper?key=muller2024sehen")]
+    relations = [
+        (label.split("*")[1], target)
+        for label, target in links.items()
+        if label.startswith("*") and not label.startswith("**")
+    ]
+    assert relations == [
+        ("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
+        ("compares\\-with (by)", "paper?key=muller2024sehen"),
+    ]
     assert at.code[0].value.startswith("@inproceedings{neo2024interpreting,") and at.code[0].language == "latex"
 
 
@@ -173,21 +183,37 @@ def test_paper_unknown_key_says_so_and_offers_the_picker(fixture_site):
 
 # --- compare -------------------------------------------------------------------------------------
 
+
 def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
     at = ok(app_test("compare"))
     assert at.subheader[0].value == "5 papers"
     table = at.dataframe[0].value
-    assert sorted(table["key"]) == sorted(["leng2024mitigating", "li2023evaluating", "muller2024sehen",
-                                           "neo2024interpreting", "nostalgebraist2020interpreting"])
+    assert sorted(table["key"]) == sorted(
+        [
+            "leng2024mitigating",
+            "li2023evaluating",
+            "muller2024sehen",
+            "neo2024interpreting",
+            "nostalgebraist2020interpreting",
+        ]
+    )
     assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"]))
     assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
     assert at.code[0].value == "/compare"  # permalink of the unfiltered view
 
 
 def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_site):
-    params = {"node": ["model"], "model": ["llava-1.5"], "modality": ["image"], "technique": ["logit-lens"],
-              "granularity": ["token"], "years": ["2024", "2024"], "code": "true", "q": "object",
-              "pick": ["neo2024interpreting", "li2023evaluating"]}
+    params = {
+        "node": ["model"],
+        "model": ["llava-1.5"],
+        "modality": ["image"],
+        "technique": ["logit-lens"],
+        "granularity": ["token"],
+        "years": ["2024", "2024"],
+        "code": "true",
+        "q": "object",
+        "pick": ["neo2024interpreting", "li2023evaluating"],
+    }
     at = ok(app_test("compare", params))
     assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["llava-1.5"]
     assert at.multiselect(key="technique").value == ["logit-lens"] and at.slider(key="years").value == (2024, 2024)
@@ -196,9 +222,11 @@ def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_s
     assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
     assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
     assert "the 2 picked papers" in texts(at)
-    assert at.code[0].value == ("/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
-                                "&granularity=token&years=2024&years=2024&code=true&q=object"
-                                "&pick=neo2024interpreting&pick=li2023evaluating")
+    assert at.code[0].value == (
+        "/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
+        "&granularity=token&years=2024&years=2024&code=true&q=object"
+        "&pick=neo2024interpreting&pick=li2023evaluating"
+    )
 
 
 def test_compare_filters_respond_to_the_widgets(fixture_site):
@@ -236,8 +264,10 @@ def test_side_by_side_has_titles_as_headers_links_and_each_leaf_with_its_why(fix
     at = ok(app_test("compare", {"pick": ["neo2024interpreting", "li2023evaluating"]}))
     table = side_table(at)
     header = table.splitlines()[0]
-    assert header.startswith("|  | [Towards Interpreting Visual Information Processing in Vision\\-Language Models]"
-                              "(./paper?key=neo2024interpreting) | [Evaluating Object Hallucination")
+    assert header.startswith(
+        "|  | [Towards Interpreting Visual Information Processing in Vision\\-Language Models]"
+        "(./paper?key=neo2024interpreting) | [Evaluating Object Hallucination"
+    )
     rows = {line.split(" | ")[0].strip("| *"): line for line in table.splitlines()[2:]}
     assert "[https" in rows["Code"] and "](https://github.com/clemneo/llava-interp)" in rows["Code"]  # a clickable link
     leaf = "**[Visual Token](./taxonomy?node=model%2Ftoken%2Fvisual-token)**: Ablates the image tokens"
@@ -255,17 +285,32 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
     assert [line.split("](./paper?key=")[1].split(")")[0] for line in lines[2:]] == keys
 
 
-@pytest.mark.parametrize("params, notices, clean", [
-    ({"node": ["nonexistent"], "modality": ["text"]}, ["node=nonexistent ignored: not a taxonomy node"],
-     {"modality": "text"}),
-    ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
-    ({"years": ["1990", "2030"]},
-     ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"], {}),
-    ({"model": ["gpt-2", "gpt-9"], "pick": ["nobody"], "code": "maybe"},
-     ["model=gpt-9 ignored: not a model of any paper", "code=maybe ignored: not true or false",
-      "pick=nobody ignored: not a paper key"], {"model": "gpt-2"}),
-    ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
-])
+@pytest.mark.parametrize(
+    "params, notices, clean",
+    [
+        (
+            {"node": ["nonexistent"], "modality": ["text"]},
+            ["node=nonexistent ignored: not a taxonomy node"],
+            {"modality": "text"},
+        ),
+        ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
+        (
+            {"years": ["1990", "2030"]},
+            ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"],
+            {},
+        ),
+        (
+            {"model": ["gpt-2", "gpt-9"], "pick": ["nobody"], "code": "maybe"},
+            [
+                "model=gpt-9 ignored: not a model of any paper",
+                "code=maybe ignored: not true or false",
+                "pick=nobody ignored: not a paper key",
+            ],
+            {"model": "gpt-2"},
+        ),
+        ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
+    ],
+)
 def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
     at = ok(app_test("compare", params))
     assert len(at.warning) == 1
@@ -287,6 +332,7 @@ def test_a_clean_compare_url_shows_no_notice(fixture_site):
 
 # --- graphs --------------------------------------------------------------------------------------
 
+
 def graph_html(at) -> str:
     frames = at.get("iframe")
     assert len(frames) == 1
@@ -300,13 +346,16 @@ def test_graphs_default_is_the_taxonomy_with_its_papers(fixture_site):
     assert '"id": "paper:neo2024interpreting"' in html and "vis.Network" in html
 
 
-@pytest.mark.parametrize("params, caption", [
-    ({"graph": "papers", "link": "relation"}, "5 nodes, 2 edges, 5 papers"),
-    ({"graph": "papers", "link": "model", "color": "year"}, "5 nodes, 4 edges, 5 papers"),
-    ({"graph": "co-authors", "min": "1"}, "papers in scope"),
-    ({"graph": "models", "min": "2"}, "7 nodes, 7 edges, 5 papers"),
-    ({"scope": "model/token", "years": ["2024", "2024"]}, "5 nodes, 4 edges, 2 papers"),
-])
+@pytest.mark.parametrize(
+    "params, caption",
+    [
+        ({"graph": "papers", "link": "relation"}, "5 nodes, 2 edges, 5 papers"),
+        ({"graph": "papers", "link": "model", "color": "year"}, "5 nodes, 4 edges, 5 papers"),
+        ({"graph": "co-authors", "min": "1"}, "papers in scope"),
+        ({"graph": "models", "min": "2"}, "7 nodes, 7 edges, 5 papers"),
+        ({"scope": "model/token", "years": ["2024", "2024"]}, "5 nodes, 4 edges, 2 papers"),
+    ],
+)
 def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
     at = ok(app_test("graphs", params))
     assert caption in at.caption[0].value
@@ -317,12 +366,15 @@ def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
         assert at.selectbox(key="scope").value == "model/token"
 
 
-@pytest.mark.parametrize("params, shown_controls", [
-    ({}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Years"}),
-    ({"graph": "papers"}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Link papers by", "Years"}),
-    ({"graph": "co-authors"}, {"Graph", "Scope (taxonomy node)", "Minimum papers per author", "Years"}),
-    ({"graph": "paper", "paper": "neo2024interpreting"}, {"Graph", "Colour papers by", "Paper"}),
-])
+@pytest.mark.parametrize(
+    "params, shown_controls",
+    [
+        ({}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Years"}),
+        ({"graph": "papers"}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Link papers by", "Years"}),
+        ({"graph": "co-authors"}, {"Graph", "Scope (taxonomy node)", "Minimum papers per author", "Years"}),
+        ({"graph": "paper", "paper": "neo2024interpreting"}, {"Graph", "Colour papers by", "Paper"}),
+    ],
+)
 def test_graph_controls_are_shown_only_where_they_act(fixture_site, params, shown_controls):
     at = ok(app_test("graphs", params))
     labels = {w.label for kind in ("segmented_control", "selectbox", "slider") for w in at.get(kind)}
@@ -340,17 +392,30 @@ def test_a_paper_page_opens_its_neighbourhood_graph(fixture_site):
     assert "2 typed relations" in texts(at)
 
 
-@pytest.mark.parametrize("params, notices", [
-    ({"graph": "papers", "link": "leaf"},
-     ["link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)"]),
-    ({"graph": "co-authors", "color": "year", "min": "100000"},
-     ["color=year ignored: the co-authors graph does not use it", "min=100000 changed to 10: the range is 1–10"]),
-    ({"graph": "tree", "scope": "model/nope"},
-     ["graph=tree ignored: not a graph (choose taxonomy, papers, paper, co-authors, models)",
-      "scope=model/nope ignored: not a taxonomy node"]),
-    ({"graph": "paper", "paper": "nobody"}, ["paper=nobody ignored: not a paper key"]),
-    ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"]),
-])
+@pytest.mark.parametrize(
+    "params, notices",
+    [
+        (
+            {"graph": "papers", "link": "leaf"},
+            [
+                "link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)"
+            ],
+        ),
+        (
+            {"graph": "co-authors", "color": "year", "min": "100000"},
+            ["color=year ignored: the co-authors graph does not use it", "min=100000 changed to 10: the range is 1–10"],
+        ),
+        (
+            {"graph": "tree", "scope": "model/nope"},
+            [
+                "graph=tree ignored: not a graph (choose taxonomy, papers, paper, co-authors, models)",
+                "scope=model/nope ignored: not a taxonomy node",
+            ],
+        ),
+        ({"graph": "paper", "paper": "nobody"}, ["paper=nobody ignored: not a paper key"]),
+        ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"]),
+    ],
+)
 def test_graphs_say_which_url_values_they_dropped_or_changed(fixture_site, params, notices):
     at = ok(app_test("graphs", params))
     warning = shown(at.warning[0].value)
@@ -374,6 +439,7 @@ def test_graphs_with_an_empty_scope_say_so(fixture_site):
 
 
 # --- first start ---------------------------------------------------------------------------------
+
 
 def test_first_start_builds_the_missing_knowledge_base(tmp_path, monkeypatch):
     from website_support import FIXTURE_DATA
