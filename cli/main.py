@@ -53,7 +53,10 @@ def make_parser() -> argparse.ArgumentParser:
     leaves = ", ".join(n.id for n in load_taxonomy().leaves)
     cmd = commands.add_parser(
         "build",
-        help="check the data folder and build the knowledge base atomically (nothing to do if no source changed); --keep-going loads every entry without an error and reports the rest",
+        help=(
+            "check the data folder and build the knowledge base atomically (nothing to do if no source changed); "
+            "--keep-going loads every entry without an error and reports the rest"
+        ),
         description="Check the data folder and build the SQLite knowledge base atomically. "
         "Does nothing if no source changed since the last build.",
     )
@@ -71,7 +74,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser(
         "validate",
-        help="report every problem of the data folder as path:line: message with the fix; --summary previews what a change adds in Markdown",
+        help=(
+            "report every problem of the data folder as path:line: message with the fix; --summary previews what a "
+            "change adds in Markdown"
+        ),
         description=f"Report every problem of the data folder as path:line: message. Leaf ids: {leaves}.",
     )
     _data_arg(cmd)
@@ -94,7 +100,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser(
         "add",
-        help="scaffold a new paper (normalised .bib, pre-filled .yaml) from a BibTeX entry or an arXiv id; refuses a paper already in the atlas",
+        help=(
+            "scaffold a new paper (normalised .bib, pre-filled .yaml) from a BibTeX entry or an arXiv id; refuses a "
+            "paper already in the atlas"
+        ),
         description="Write data/papers/<key>.bib (normalised, key by the key convention) and a "
         "pre-filled data/papers/<key>.yaml whose open fields say TODO, from a .bib "
         "file, standard input (-) or an arXiv id (fetched from the arXiv API). "
@@ -122,7 +131,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser(
         "check-metadata",
-        help="compare the BibTeX with arXiv, Crossref and DBLP and print each difference with the suggested value; --fix writes them",
+        help=(
+            "compare the BibTeX with arXiv, Crossref and DBLP and print each difference with the suggested value; "
+            "--fix writes them"
+        ),
         description="Ask arXiv (the latest version), Crossref (the record of the DOI) and DBLP "
         "(published versions) about each paper with an arXiv id, DOI or URL, and "
         "print every difference as path:line: message with the suggested value. "
@@ -224,7 +236,10 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.set_defaults(handler=cmd_methods_list)
     cmd = actions.add_parser(
         "run",
-        help="run a method on its toy model, or with --model on a local Hugging Face checkpoint, and write ID.png and ID.json",
+        help=(
+            "run a method on its toy model, or with --model on a local Hugging Face checkpoint, and write ID.png "
+            "and ID.json"
+        ),
         description="Run the method on its toy model (trained at first use with a fixed "
         "seed, nothing downloaded) and write the figure ID.png and the numbers "
         "ID.json to the output folder. Ids: atlas methods list.",
@@ -545,7 +560,13 @@ def cmd_methods_list(args) -> int:
     for row in [header, *rows]:
         print(
             "  ".join(
-                [*(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))), row[4]]
+                [
+                    *(
+                        cell.ljust(w) if i != 3 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+                    ),
+                    row[4],
+                ]
             )
         )
     print(f"\n{len(cards)} methods; run one with: atlas methods run ID [--out DIR]")

@@ -269,7 +269,9 @@ def _new_paper(
 
 
 def _doi_as_written(entry: BibEntry) -> str | None:
-    """The DOI without resolver prefix, in its own capitals (DOIs compare case-insensitively; people read them as published)."""
+    """The DOI without resolver prefix, in its own capitals.
+
+    DOIs compare case-insensitively, but people read them as published."""
     raw = entry.fields.get("doi", "").strip()
     return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", raw, flags=re.I) or None
 
@@ -331,7 +333,10 @@ def to_markdown(summary: ChangeSummary) -> str:
     errors = sum(p.severity == "error" for p in summary.problems)
     warnings = len(summary.problems) - errors
     if summary.failing:
-        verdict = f"❌ {errors} error(s), {warnings} warning(s){' (warnings fail under --strict)' if summary.strict and warnings else ''}"
+        verdict = (
+            f"❌ {errors} error(s), {warnings} "
+            f"warning(s){' (warnings fail under --strict)' if summary.strict and warnings else ''}"
+        )
     else:
         verdict = "✅ passes" + (" `atlas validate --strict`" if summary.strict else " `atlas validate`")
         if warnings:
@@ -339,7 +344,8 @@ def to_markdown(summary: ChangeSummary) -> str:
     out = [
         "## Atlas preview",
         "",
-        f"Compared with `{' '.join(summary.base.replace('`', '').split())}`: **{_count(len(summary.new), 'new paper')}**, "
+        f"Compared with `{' '.join(summary.base.replace('`', '').split())}`: "
+        f"**{_count(len(summary.new), 'new paper')}**, "
         f"{len(summary.changed)} changed, {len(summary.removed)} removed. Validation: {verdict}.",
     ]
     for note in summary.notes:

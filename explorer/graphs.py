@@ -195,7 +195,7 @@ def year_color(year: int | None, span: tuple[int, int] | None) -> str:
     i = min(int(position), len(_YEAR_STOPS) - 2)
     a, b = _hex(_YEAR_STOPS[i]), _hex(_YEAR_STOPS[i + 1])
     f = position - i
-    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b))
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b, strict=True))
 
 
 def _hex(color: str) -> tuple[int, int, int]:

@@ -362,7 +362,7 @@ def _same_people(entry: BibEntry, families: list[str]) -> bool:
     """Same count and, in order, each family name inside the other's full name (multi-word family names)."""
     if len(families) != len(entry.authors):
         return False
-    for theirs, ours_family, ours_full in zip(families, entry.author_families, entry.authors):
+    for theirs, ours_family, ours_full in zip(families, entry.author_families, entry.authors, strict=True):
         a, b, full = ascii_slug(theirs), ascii_slug(latex.decode(ours_family)), ascii_slug(ours_full)
         if not (a and b and (a in full or b in a)):
             return False

@@ -681,7 +681,9 @@ def pull_request_steps(scaffold: Scaffold, repo_url: str) -> list[Step]:
         ),
         Step(
             "Commit the two files and push the branch.",
-            f'git add {scaffold.bib_path} {scaffold.yaml_path}\ngit commit -m "Add {key}"\ngit push -u origin add-{key}',
+            f"git add {scaffold.bib_path} {scaffold.yaml_path}\n"
+            f'git commit -m "Add {key}"\n'
+            f"git push -u origin add-{key}",
         ),
         Step(
             f"Open the pull request against {repo_url} and tick the checklist in its description. The checks run "

@@ -248,7 +248,8 @@ def check_same_paper(entries: list[BibEntry], annotations: dict[str, Annotation]
                     entry.path,
                     entry.line_of(field_name),
                     f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
-                    f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and delete the other",
+                    f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and "
+                    "delete the other",
                 )
             )
             break
@@ -332,7 +333,8 @@ def check_annotations(
                         Problem(
                             annotation.path,
                             annotation.line_of("methods", i),
-                            f"unknown method '{method}': use an id from methods/catalog.yaml ({', '.join(sorted(method_ids))})",
+                            f"unknown method '{method}': use an id from methods/catalog.yaml "
+                            f"({', '.join(sorted(method_ids))})",
                         )
                     )
     return problems
@@ -361,7 +363,8 @@ def _check_categories(annotation: Annotation, taxonomy: Taxonomy) -> list[Proble
                 Problem(
                     annotation.path,
                     line,
-                    f"unknown category '{node_id}': use a leaf id such as {leaves[0]} (all leaves: atlas validate --help)",
+                    f"unknown category '{node_id}': use a leaf id such as {leaves[0]} (all leaves: atlas "
+                    "validate --help)",
                 )
             )
         elif not taxonomy[node_id].is_leaf:
@@ -496,7 +499,8 @@ def check_urls(entries: list[BibEntry], annotations: dict[str, Annotation]) -> l
                     Problem(
                         entry.path,
                         entry.line_of(name),
-                        f"'{entry.key}': {name} '{value}' {reason}: use the https:// address of the paper's page, or remove it",
+                        f"'{entry.key}': {name} '{value}' {reason}: use the https:// address of the paper's "
+                        "page, or remove it",
                     )
                 )
     for annotation in annotations.values():
@@ -541,7 +545,8 @@ def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annota
                 second.path,
                 second.line_of("title"),
                 f"'{second.key}' may be the same paper as '{first.key}' ({first.path}:{first.line_of('title')}): "
-                f"{match.reason}; if it is, keep one entry; if not, add distinct_from: [{first.key}] to {second.key}.yaml",
+                f"{match.reason}; if it is, keep one entry; if not, add distinct_from: [{first.key}] to "
+                f"{second.key}.yaml",
                 "warning",
             )
         )
@@ -595,7 +600,8 @@ def check_whys(annotations: dict[str, Annotation]) -> list[Problem]:
                     Problem(
                         annotation.path,
                         line,
-                        f"categories/{i}/why: the why for '{leaf}' repeats the one for '{other_leaf}' (line {other_line}): "
+                        f"categories/{i}/why: the why for '{leaf}' repeats the one for '{other_leaf}' (line "
+                        f"{other_line}): "
                         "say what puts the paper in each leaf",
                     )
                 )
@@ -771,7 +777,8 @@ def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[P
             Problem(
                 annotation.path,
                 line,
-                f"first_public {first} is later than the paper's year {entry.year}: a published paper was public by its "
+                f"first_public {first} is later than the paper's year {entry.year}: a published paper was public "
+                "by its "
                 f"venue's year; write the year of the first public version (arXiv v1), at most {entry.year}",
             )
         ]
@@ -780,7 +787,8 @@ def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[P
             Problem(
                 annotation.path,
                 line,
-                f"first_public {first} is later than arXiv {entry.arxiv_id}, whose id dates version 1 to {arxiv_first}: "
+                f"first_public {first} is later than arXiv {entry.arxiv_id}, whose id dates version 1 to "
+                f"{arxiv_first}: "
                 f"write first_public: {arxiv_first}",
             )
         ]
@@ -799,7 +807,8 @@ def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources:
             Problem(
                 entry.path,
                 entry.line_of("url"),
-                f"'{entry.key}' cites pages of different ACL Anthology papers ({', '.join(ids)}): point the url and the "
+                f"'{entry.key}' cites pages of different ACL Anthology papers ({', '.join(ids)}): point the url "
+                "and the "
                 "verification pages at this paper's own Anthology page",
             )
         ]
@@ -813,7 +822,8 @@ def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources:
             Problem(
                 entry.path,
                 entry.line_of("booktitle" if "booktitle" in entry.fields else "year"),
-                f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its Anthology "
+                f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its "
+                "Anthology "
                 f"page shows it; if the page shows none, list doi under verification.unconfirmed in {entry.key}.yaml "
                 "and say so in the notes",
                 "warning",
@@ -853,7 +863,8 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
             Problem(
                 entry.path,
                 entry.line_of(arxiv_as_venue),
-                f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make the entry "
+                f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make "
+                "the entry "
                 f"@misc with eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}, or give the "
                 "venue it was published in",
                 "warning",

@@ -149,7 +149,8 @@ def test_a_published_papers_year_is_the_venues(tmp_path):
     web_answers = two_papers_web()
     report = check_metadata(data, fetcher=web_answers)
     assert [str(d) for d in report.differences] == [
-        f"{data}/papers/gandelsman2023interpreting.bib:5: gandelsman2023interpreting: year 2023 but DBLP dates its ICLR "
+        f"{data}/papers/gandelsman2023interpreting.bib:5: gandelsman2023interpreting: year 2023 but DBLP dates "
+        "its ICLR "
         "version 2024 (https://dblp.org/rec/conf/iclr/GandelsmanES24): suggested year = {2024}",
         f"{data}/papers/rohrbach2018object.bib:6: rohrbach2018object: year 2019 but Crossref's record of "
         "10.18653/v1/d18-1437 dates it 2018 (Proceedings of the 2018 Conference on Empirical Methods in Natural "

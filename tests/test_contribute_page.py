@@ -18,7 +18,9 @@ ENTRY = (
 )
 COMPLETED = {
     "- id: TODO  # a leaf id from the list above": "- id: data/benchmark",
-    "why: TODO  # one sentence: what in the paper puts it in this leaf": "why: Defines a metric that checks caption objects.",
+    "why: TODO  # one sentence: what in the paper puts it in this leaf": (
+        "why: Defines a metric that checks caption objects."
+    ),
     "models: [TODO]": "models: []",
     "technique: [TODO]": "technique: [hallucination-benchmark]",
     "granularity: TODO": "granularity: dataset",

@@ -8,6 +8,10 @@ import re
 import pytest
 import yaml
 from contribute_support import ARXIV_FIXTURES, line_of, recorded
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from hypothesis_support import examples
+from tests_paths import FIXTURE_DATA
 
 from ingest import build, read_dataset
 from ingest.scaffold import (
@@ -162,7 +166,10 @@ def test_a_preprints_year_is_its_first_public_year(data_dir):
 
 
 def test_incomplete_author_list_is_pointed_out(data_dir):
-    text = "@misc{x, title={Probing Audio Tokens}, author={Roe, Richard and others}, year={2023}, archiveprefix={arxiv}, eprint={2301.00001}}"
+    text = (
+        "@misc{x, title={Probing Audio Tokens}, author={Roe, Richard and others}, year={2023}, "
+        "archiveprefix={arxiv}, eprint={2301.00001}}"
+    )
     scaffold = one(text, data_dir)
     assert "the author list ends with 'and others': replace it with every author, in order" in scaffold.notes
     assert "  archivePrefix = {arXiv},\n" in scaffold.bib_text
@@ -174,7 +181,10 @@ def test_taken_key_gets_the_next_title_word(data_dir):
 
 
 def test_accented_and_von_names(data_dir):
-    text = '@misc{x, title={{\\"U}ber Sinks in Vision Models}, author={M{\\"u}ller, J{\\"o}rg and van der Berg, Anna}, year={2023}}'
+    text = (
+        '@misc{x, title={{\\"U}ber Sinks in Vision Models}, '
+        'author={M{\\"u}ller, J{\\"o}rg and van der Berg, Anna}, year={2023}}'
+    )
     assert one(text, data_dir).key == "muller2023uber"
 
 
@@ -183,20 +193,24 @@ def test_accented_and_von_names(data_dir):
     [
         (
             "@misc{x, title={Another title}, author={Doe, Jane}, year={2024}, doi={10.1234/FIXTURE.2024.001}}",
-            "same DOI 10.1234/fixture.2024.001; to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')",
+            "same DOI 10.1234/fixture.2024.001; to correct that paper, edit its files instead (CONTRIBUTING.md, "
+            "'Fix a paper')",
         ),
         (
             "@misc{x, title={Another title}, author={Doe, Jane}, year={2024}, url={https://arxiv.org/abs/2410.07149v2}}",
             "same arXiv id 2410.07149; to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')",
         ),
         (
-            "@misc{x, title={TOWARDS interpreting visual information-processing in vision language models}, author={Doe, Jane}, year={2024}}",
+            "@misc{x, title={TOWARDS interpreting visual information-processing in vision language models}, "
+            "author={Doe, Jane}, year={2024}}",
             "same title; to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')",
         ),
         (
-            "@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, author={Doe, Jane}, year={2024}}",
+            "@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, "
+            "author={Doe, Jane}, year={2024}}",
             "titles are 94% alike ('Interpreting Visual Information Processing in Vision-Language Models' / 'Towards "
-            "Interpreting Visual Information Processing in Vision-Language Models'); if it is a different paper, run again "
+            "Interpreting Visual Information Processing in Vision-Language Models'); if it is a different "
+            "paper, run again "
             "with --distinct-from neo2024interpreting",
         ),
     ],
@@ -211,7 +225,10 @@ def test_refuses_a_paper_already_in_the_atlas_and_names_it(data_dir, text, reaso
 
 
 def test_distinct_from_lets_a_near_identical_title_in(data_dir):
-    text = "@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, author={Doe, Jane}, year={2024}}"
+    text = (
+        "@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, author={Doe, Jane}, "
+        "year={2024}}"
+    )
     scaffold = one(text, data_dir, distinct_from={"neo2024interpreting"})
     assert scaffold.key == "doe2024interpreting"
     assert yaml.safe_load(scaffold.yaml_text)["distinct_from"] == ["neo2024interpreting"]
@@ -342,7 +359,8 @@ def test_arxiv_scaffold_from_a_recorded_answer(data_dir):
     assert scaffold.bib_text == (
         "@misc{rohrbach2018object,\n"
         "  title         = {Object Hallucination in Image Captioning},\n"
-        "  author        = {Anna Rohrbach and Lisa Anne Hendricks and Kaylee Burns and Trevor Darrell and Kate Saenko},\n"
+        "  author        = {Anna Rohrbach and Lisa Anne Hendricks and Kaylee Burns and Trevor Darrell and Kate "
+        "Saenko},\n"
         "  year          = {2018},\n"
         "  doi           = {10.18653/v1/D18-1437},\n"
         "  eprint        = {1809.02156},\n"
@@ -393,11 +411,6 @@ def test_check_new_paper_without_touching_the_data_folder(data_dir):
     assert sorted(p.name for p in (data_dir / "papers").iterdir()) == before
 
 
-from hypothesis import HealthCheck, example, given, settings  # noqa: E402
-from hypothesis import strategies as st
-from hypothesis_support import examples  # noqa: E402
-from tests_paths import FIXTURE_DATA  # noqa: E402
-
 from ingest.bibtex import read_bib_folder  # noqa: E402
 from ingest.scaffold import Existing  # noqa: E402
 
@@ -426,8 +439,9 @@ def test_any_entry_gives_files_or_a_clear_refusal(title, author, year):
 
 # --- pre-filling models, techniques and modalities from the vocabulary ----------------------------------
 
-WITH_ABSTRACT = """@misc{x, title={Where Does {LLaVA-1.5} Look? Sparse Autoencoders on Video Tokens}, author={Doe, Jane},
-  year={2025}, abstract={We train sparse autoencoders on CLIP ViT-L/14 features and read LLaVA-1.5 layers with the
+WITH_ABSTRACT = """@misc{x,
+  title={Where Does {LLaVA-1.5} Look? Sparse Autoencoders on Video Tokens}, author={Doe, Jane}, year={2025},
+  abstract={We train sparse autoencoders on CLIP ViT-L/14 features and read LLaVA-1.5 layers with the
   logit lens; a short clip of the results is online.}}"""
 
 
@@ -438,8 +452,8 @@ def test_terms_named_in_the_title_and_abstract_prefill_the_annotation(data_dir):
     assert data["technique"] == ["sparse-autoencoder", "logit-lens"]
     assert data["modalities"] == ["video"]
     assert (
-        "models: [llava-1.5, clip]  # named in the title or abstract: check them; ids from taxonomy/vocabulary/models.yaml"
-        in text
+        "models: [llava-1.5, clip]  # named in the title or abstract: check them; ids from "
+        "taxonomy/vocabulary/models.yaml" in text
     )
     assert "granularity: TODO" in text  # what the vocabulary cannot tell stays for a person
 

@@ -40,7 +40,10 @@ def test_walks():
         ),
         ("- {id: a/b, name: B, parent: a, description: x, survey_refs: 1}\n", "unknown parent 'a'"),
         (
-            "- {id: a, name: A, parent: null, description: x}\n- {id: a/b, name: B, parent: null, description: x, survey_refs: 1}\n",
+            (
+                "- {id: a, name: A, parent: null, description: x}\n- {id: a/b, name: B, parent: null, description: "
+                "x, survey_refs: 1}\n"
+            ),
             "its id says 'a'",
         ),
         ("- {id: a, name: A, parent: null, description: x}\n", "needs survey_refs"),

@@ -108,7 +108,10 @@ def test_first_public_is_needed_when_the_venue_year_is_later(data_dir):
         (2025, "first_public 2025 is later than the paper's year 2024"),
         (
             2024,
-            "first_public 2024 is later than arXiv 2311.16922, whose id dates version 1 to 2023: write first_public: 2023",
+            (
+                "first_public 2024 is later than arXiv 2311.16922, whose id dates version 1 to 2023: write "
+                "first_public: 2023"
+            ),
         ),
     ],
 )

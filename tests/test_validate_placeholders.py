@@ -36,7 +36,7 @@ def test_every_placeholder_of_a_scaffold_is_reported_once(data_dir):
         "summary": "summary:",
     }
     assert len(found) == len(expected), [str(p) for p in found]  # no second message from the schema or leaf check
-    for problem, (where, fix) in zip(sorted(found, key=lambda p: p.line), expected.items()):
+    for problem, (where, fix) in zip(sorted(found, key=lambda p: p.line), expected.items(), strict=True):
         assert at(problem, path, line_of(path, needles[where]))
         assert problem.message == f"{where}: still the placeholder TODO left by `atlas add`: replace it with {fix}"
 

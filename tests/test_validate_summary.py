@@ -57,9 +57,9 @@ def test_new_paper_lands_with_its_why_and_neighbours(data_dir, capsys):
         "| Data › Benchmark | Defines a metric that checks the objects a caption mentions against the image's labels. |"
     ) in out
     assert (
-        "**Models**: Neural Baby Talk · **Technique**: Hallucination benchmark · **Modalities**: Image, Text · **Granularity**: dataset"
-        in out
-    )
+        "**Models**: Neural Baby Talk · **Technique**: Hallucination benchmark · **Modalities**: Image, Text · "
+        "**Granularity**: dataset"
+    ) in out
     assert "**Nearest neighbours in the atlas**" in out
     first = out.split("**Nearest neighbours in the atlas**\n\n", 1)[1].splitlines()[0]
     # the fixture's only benchmark paper about object hallucination comes first, with its reasons
@@ -86,9 +86,9 @@ def test_changed_and_removed_papers(data_dir, capsys):
     assert summary.removed == [("muller2024sehen", "Sehen und Verstehen: Attention Sinks in LLaVA über Layers")]
     text = to_markdown(summary)
     assert (
-        "- `li2023evaluating` Evaluating Object Hallucination in Large Vision-Language Models: BibTeX: doi; annotation: granularity"
-        in text
-    )
+        "- `li2023evaluating` Evaluating Object Hallucination in Large Vision-Language Models: BibTeX: doi; "
+        "annotation: granularity"
+    ) in text
     assert (
         "- ⚠️ `muller2024sehen` Sehen und Verstehen: Attention Sinks in LLaVA über Layers: keys never change once merged"
         in text

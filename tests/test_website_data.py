@@ -123,7 +123,8 @@ def test_technique_gap_map_counts_broad_techniques_with_their_narrower_ones(cata
     assert columns == catalog.vocabulary.roots("technique") and columns[0] == "attribution"  # every broad technique
     by_cell = {(c.row, c.column): c for c in cells}
     workflow = "model/layer/decision-making-workflow"
-    # neo2024interpreting (logit lens) and nostalgebraist2020interpreting (logit lens) under "decoding intermediate layers"
+    # neo2024interpreting (logit lens) and nostalgebraist2020interpreting (logit lens)
+    # under "decoding intermediate layers"
     assert by_cell[(workflow, "lens-decoding")].papers == 2
     assert by_cell[(workflow, "lens-decoding")].column_label == "Decoding intermediate layers"
     assert (

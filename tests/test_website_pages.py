@@ -197,7 +197,7 @@ def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
             "nostalgebraist2020interpreting",
         ]
     )
-    assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"]))
+    assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"], strict=True))
     assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
     assert at.code[0].value == "/compare"  # permalink of the unfiltered view
 
@@ -398,7 +398,10 @@ def test_a_paper_page_opens_its_neighbourhood_graph(fixture_site):
         (
             {"graph": "papers", "link": "leaf"},
             [
-                "link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)"
+                (
+                    "link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each "
+                    "leaf's papers)"
+                )
             ],
         ),
         (
