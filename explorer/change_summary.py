@@ -283,7 +283,9 @@ def _names(vocabulary: Vocabulary | None, kind: str, value) -> list[str]:
 
 
 def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
-    from explorer.db import open_session
+    from sqlalchemy.orm import Session
+
+    from explorer.db import read_only_engine
     from explorer.related import RelatedInputError, find_related
     from ingest.build import build
 
@@ -298,7 +300,8 @@ def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
                 "can be built from it. Fix the problems below and run this again."
             )
             return
-        with open_session(db_path) as session:
+        engine = read_only_engine(db_path)
+        with Session(engine) as session:
             for paper in summary.new:
                 try:
                     result = find_related(session, paper=paper.key, k=k + len(new_keys))
@@ -308,7 +311,7 @@ def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
                 paper.neighbours = [
                     Neighbour(r.key, r.title, r.year, list(r.reasons)) for r in result.papers if r.key not in new_keys
                 ][:k]
-        session.bind.dispose()
+        engine.dispose()
 
 
 # --- Markdown ------------------------------------------------------------------------
@@ -354,13 +357,13 @@ def to_markdown(summary: ChangeSummary) -> str:
         out += ["", *_paper_markdown(paper)]
     if summary.changed:
         out += ["", "### Changed papers", ""]
-        for paper in summary.changed:
+        for changed in summary.changed:
             parts = []
-            if paper.bib_fields:
-                parts.append("BibTeX: " + ", ".join(md(f) for f in paper.bib_fields))
-            if paper.annotation_fields:
-                parts.append("annotation: " + ", ".join(md(f) for f in paper.annotation_fields))
-            out.append(f"- `{paper.key}` {md(paper.title)}: {'; '.join(parts)}")
+            if changed.bib_fields:
+                parts.append("BibTeX: " + ", ".join(md(f) for f in changed.bib_fields))
+            if changed.annotation_fields:
+                parts.append("annotation: " + ", ".join(md(f) for f in changed.annotation_fields))
+            out.append(f"- `{changed.key}` {md(changed.title)}: {'; '.join(parts)}")
     if summary.removed:
         out += ["", "### Removed papers", ""]
         for key, title in summary.removed:

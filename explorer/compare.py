@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,8 @@ class Filters:
     text: str = ""  # every word must appear in title, authors, summary, key, models or techniques
 
     def without(self, facet: str) -> Filters:
-        return replace(self, **{facet: ()})
+        cleared: dict[str, Any] = {facet: ()}  # facet names one of the tuple fields, chosen at run time
+        return replace(self, **cleared)
 
     def link(self, picked: tuple[str, ...] | list[str] = ()) -> urls.Link:
         """The permalink of this view."""

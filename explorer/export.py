@@ -54,7 +54,7 @@ def bibtex_entry(paper: Paper) -> str:
     """One entry with every evaluated field; macros and crossrefs are already resolved, so it stands alone."""
     fields = dict(paper.fields)
     fields.pop("crossref", None)
-    ordered = [f for f in _BIBTEX_FIELD_ORDER if f in fields] + sorted(
+    ordered: list[str] = [f for f in _BIBTEX_FIELD_ORDER if f in fields] + sorted(
         f for f in fields if f not in _BIBTEX_FIELD_ORDER
     )
     width = max((len(_BIBTEX_NAMES.get(f, f)) for f in ordered), default=0)

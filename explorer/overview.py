@@ -117,7 +117,7 @@ def recent(catalog: Catalog, limit: int = 10) -> list[PaperRecord]:
     """The papers most recently added to the atlas: latest ``added`` date first, by title within a date
     (never by publication year: an old paper added today is news to the atlas)."""
     dated = sorted((p for p in catalog.papers if p.added), key=lambda p: (p.title.casefold(), p.key))
-    return sorted(dated, key=lambda p: p.added, reverse=True)[:limit]
+    return sorted(dated, key=lambda p: p.added or "", reverse=True)[:limit]
 
 
 def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:

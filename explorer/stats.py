@@ -43,7 +43,8 @@ def count_per_node(parents: dict[str, str | None], placements: Iterable[tuple[st
     """Papers per taxonomy node from (paper key, leaf id) pairs; a paper counts once at each node
     at or above its leaves. The one home of this rule: the CLI's stats and the website share it."""
     papers_by_node: dict[str, set[str]] = {node: set() for node in parents}
-    for paper_key, node_id in placements:
+    for paper_key, leaf_id in placements:
+        node_id: str | None = leaf_id
         while node_id is not None:
             papers_by_node[node_id].add(paper_key)
             node_id = parents[node_id]

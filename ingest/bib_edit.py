@@ -109,7 +109,7 @@ def _entry_fields(text: str, key: str) -> tuple[list[_Field], int]:
 
 
 def _scan_fields(text: str, pos: int, closer: str, key: str) -> tuple[list[_Field], int]:
-    fields = []
+    fields: list[_Field] = []
     while True:
         while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
             pos += 1

@@ -119,8 +119,11 @@ def _bulk_insert(conn, table, rows: list[dict]) -> None:
     if not rows:
         return
     statement = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    as_tuple = itemgetter(*statement.positiontup)  # parameter names in the order the SQL expects them
-    if len(statement.positiontup) == 1:
+    names = statement.positiontup  # parameter names in the order the SQL expects them
+    if names is None:  # only a dialect with named parameters leaves it unset
+        raise TypeError(f"bulk insert needs a dialect with positional parameters, not {conn.dialect.name}")
+    as_tuple = itemgetter(*names)
+    if len(names) == 1:
         conn.exec_driver_sql(str(statement), [(as_tuple(row),) for row in rows])
     else:
         conn.exec_driver_sql(str(statement), list(map(as_tuple, rows)))

@@ -187,7 +187,9 @@ def _ask_about(
             report.failures.append(Failure(service, entry.key, str(exc)))
 
     def crossref() -> None:
-        answers.crossref = fetch_work(bare_doi(entry.fields["doi"]), fetch, timeout)
+        doi = bare_doi(entry.fields["doi"])
+        assert doi is not None  # asked only when entry.doi, the same DOI normalised, is set
+        answers.crossref = fetch_work(doi, fetch, timeout)
         answers.crossref_missing = answers.crossref is None
 
     def dblp() -> None:

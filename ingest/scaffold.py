@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,7 @@ class Existing:
 
 
 def find_existing(
-    entry_fields: dict[str, str], title: str, existing: list[BibEntry], distinct_from: set[str] = frozenset()
+    entry_fields: dict[str, str], title: str, existing: list[BibEntry], distinct_from: AbstractSet[str] = frozenset()
 ) -> tuple[BibEntry, str] | None:
     """The existing entry that is this paper (same DOI, arXiv id, title or near-identical title)."""
     doi = normalise_doi(entry_fields.get("doi"))
@@ -152,7 +153,7 @@ def scaffold_bibtex(
     text: str,
     data_dir: Path = DEFAULT_DATA_DIR,
     origin: str = "<stdin>",
-    distinct_from: set[str] = frozenset(),
+    distinct_from: AbstractSet[str] = frozenset(),
     today: dt.date | None = None,
     existing: Existing | None = None,
     taxonomy: Taxonomy | None = None,
@@ -213,7 +214,7 @@ def _scaffold_entry(
     entry: BibEntry,
     existing: Existing,
     taken: set[str],
-    distinct_from: set[str],
+    distinct_from: AbstractSet[str],
     today: dt.date | None,
     taxonomy: Taxonomy | None,
     code_hint: tuple[str, str] | None,
@@ -230,7 +231,7 @@ def _scaffold_entry(
     year = first_public_year(fields)
     if year is None:
         reasons.append(f"{where} has no year: add year = {{YYYY}} (year of the first public version)")
-    if reasons:
+    if reasons or year is None:  # no year is one of the reasons
         raise ScaffoldError(reasons)
     title = latex.decode(fields["title"])
     found = find_existing(fields, title, existing.entries, distinct_from)
@@ -376,12 +377,16 @@ def protect_capitals(title: str) -> str:
         elif char == "}":
             depth -= 1
         elif char == "\\":  # a TeX command: copy it whole (a backslash ending the title alone)
-            command = re.match(r"\\(?:[A-Za-z]+|.)?", title[i:], re.DOTALL).group()
+            tex = re.match(r"\\(?:[A-Za-z]+|.)?", title[i:], re.DOTALL)
+            assert tex is not None  # title[i] is a backslash, which the pattern always matches
+            command = tex.group()
             out.append(command)
             i += len(command)
             continue
         elif depth == 0 and char.isalnum() and (i == 0 or not (title[i - 1].isalnum() or title[i - 1] in "\\{_")):
-            word = _PROTECTABLE.match(title, i).group()  # starts at an alphanumeric, so it matches
+            protectable = _PROTECTABLE.match(title, i)
+            assert protectable is not None  # starts at an alphanumeric, so it matches
+            word = protectable.group()
             if any(any(c.isupper() for c in part[1:]) for part in re.split(r"[-.]", word)):
                 out.append("{" + word + "}")
             else:
@@ -447,7 +452,7 @@ def scaffold_arxiv(
     data_dir: Path = DEFAULT_DATA_DIR,
     fetcher: Fetcher | None = None,
     timeout: float | None = None,
-    distinct_from: set[str] = frozenset(),
+    distinct_from: AbstractSet[str] = frozenset(),
     today: dt.date | None = None,
     existing: Existing | None = None,
 ) -> Scaffold:
@@ -509,7 +514,7 @@ def annotation_template(
     year: int,
     code_url: str | None = None,
     code_source: str | None = None,
-    distinct_from: set[str] = frozenset(),
+    distinct_from: AbstractSet[str] = frozenset(),
     today: dt.date | None = None,
     taxonomy: Taxonomy | None = None,
     methods_catalog: Path = METHODS_CATALOG,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -294,7 +295,7 @@ def check_annotations(
     annotations: dict[str, Annotation],
     taxonomy: Taxonomy,
     method_ids: set[str],
-    rejected_keys: set[str] = frozenset(),
+    rejected_keys: AbstractSet[str] = frozenset(),
 ) -> list[Problem]:
     problems = []
     keys = {e.key for e in entries}
@@ -573,9 +574,9 @@ def check_distinct_from(entries: list[BibEntry], annotations: dict[str, Annotati
 def check_whys(annotations: dict[str, Annotation]) -> list[Problem]:
     """A ``why`` that is blank, or copied from another category of the same paper or from another paper."""
     problems = []
-    first_seen: dict[str, tuple[Annotation, int, str]] = {}
+    first_seen: dict[str, tuple[Annotation, int, str | None]] = {}
     for annotation in sorted(annotations.values(), key=lambda a: a.path):
-        in_paper: dict[str, tuple[int, str]] = {}
+        in_paper: dict[str, tuple[int, str | None]] = {}
         for i, category in enumerate(annotation.categories):
             why = category.get("why") if isinstance(category, dict) else None
             leaf = category.get("id") if isinstance(category, dict) else None
@@ -728,12 +729,12 @@ def check_venue_year(entry: BibEntry, annotation: Annotation | None, sources: Ci
     for year in years_in_text(venue):
         evidence.setdefault(year, []).append(f"the venue '{venue}' names {year}")
     for where, url in cited_pages(entry, annotation):
-        year = sources.url_year(url)
-        if year:
-            evidence.setdefault(year, []).append(f"{where} {url} is a page of the {year} venue")
-    year = sources.doi_year(entry.doi)
-    if year:
-        evidence.setdefault(year, []).append(f"the DOI {entry.doi} is in the {year} proceedings")
+        url_year = sources.url_year(url)
+        if url_year:
+            evidence.setdefault(url_year, []).append(f"{where} {url} is a page of the {url_year} venue")
+    doi_year = sources.doi_year(entry.doi)
+    if doi_year:
+        evidence.setdefault(doi_year, []).append(f"the DOI {entry.doi} is in the {doi_year} proceedings")
     problems = []
     for year, reasons in sorted(evidence.items()):
         if year == entry.year:
@@ -891,7 +892,7 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
 def check_primary_sources(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
     """verification.source and venue_source are primary pages: a mirror is an error, an unknown host a warning."""
     verification = _verification(annotation)
-    if not verification:
+    if annotation is None or not verification:
         return []
     problems = []
     for name in ("source", "venue_source"):
@@ -946,13 +947,14 @@ def _instead(host: Host, url: str, entry: BibEntry) -> str:
     if host.use == "venue":
         doi = f"the DOI landing page https://doi.org/{entry.doi}, " if entry.doi else ""
         return f"{doi}the venue's own page (proceedings, OpenReview, ACL Anthology) or {_arxiv_page(entry)}"
+    assert host.use is not None, "a mirror always has `use`: ingest.citation_sources rejects one without it"
     return f"the same page on {host.use}: {urlunparse(urlparse(url.strip())._replace(netloc=host.use))}"
 
 
 def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Problem]:
     """``verification.unconfirmed`` waives a rule only for a fact that is really missing, with notes saying why."""
     listed = _unconfirmed(annotation)
-    if not listed:
+    if annotation is None or not listed:
         return []
     verification, problems = _verification(annotation), []
     line = annotation.line_of("verification", "unconfirmed")
@@ -984,7 +986,7 @@ def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Pr
 def check_notes_agree(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
     """Notes that name the paper's own venue with another year than ``year`` contradict the record."""
     notes, venue = _verification(annotation).get("notes"), venue_text(entry)
-    if not isinstance(notes, str) or not venue or entry.year is None:
+    if annotation is None or not isinstance(notes, str) or not venue or entry.year is None:
         return []
     acronyms = [re.escape(v.acronym) for v in sources.venues_named(venue)]
     if not acronyms:
