@@ -37,7 +37,7 @@ build: install-site
 run: build
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: install browser
+test: install browser lint
 	$(BIN)/atlas validate --strict
 	$(BIN)/python -m pytest -q --hypothesis-profile=ci
 
