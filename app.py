@@ -7,10 +7,11 @@ the read side (explorer/). To add a page, add one line to PAGES; its URL path is
 
 import streamlit as st
 
-from app_pages.common import knowledge_base, user_errors
+from app_pages.common import knowledge_base, search_box, user_errors
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/search.py", title="Search", icon=":material/search:"),
     st.Page("app_pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:"),
     st.Page("app_pages/paper.py", title="Paper", icon=":material/article:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/table_chart:"),
@@ -18,10 +19,14 @@ PAGES = [
     st.Page("app_pages/related.py", title="Related work", icon=":material/travel_explore:"),
     st.Page("app_pages/methods.py", title="Methods", icon=":material/science:"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/add_circle:"),
+    # reached from papers, the search and Compare, so not in the menu
+    st.Page("app_pages/technique.py", title="Technique", icon=":material/sell:", visibility="hidden"),
+    st.Page("app_pages/model.py", title="Model", icon=":material/memory:", visibility="hidden"),
 ]
 
 st.set_page_config(page_title="MLLM Interpretability Atlas", page_icon="🔬", layout="wide")
 page = st.navigation(PAGES)
 with user_errors():  # an AtlasError on any page becomes one message; anything else is a bug
     knowledge_base()  # builds it from data/ on the first start
+    search_box()  # in the sidebar of every page
     page.run()

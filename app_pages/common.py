@@ -11,11 +11,13 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import compare, urls
-from explorer.compare import Filters, Result
 from explorer.catalog import Catalog, PaperRecord, load_catalog
+from explorer.compare import Filters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
 from explorer.safety import markdown_text, plain_text
+from explorer.search import SearchIndex, SearchResult
+from explorer.url_values import URLCheck
 from ingest import DataError, build
 from ingest.build import default_db_path
 from ingest.errors import AtlasError
@@ -64,7 +66,9 @@ def knowledge_base() -> Path:
                 try:
                     build(data_dir(), path)
                 except DataError as exc:  # more than one message: the problems are listed below it
-                    st.error(f"The knowledge base could not be built: {md(exc)}. Run `atlas validate` to see every problem.")
+                    st.error(
+                        f"The knowledge base could not be built: {md(exc)}. Run `atlas validate` to see every problem."
+                    )
                     st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
                     st.stop()
     return path
@@ -100,8 +104,58 @@ def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
 def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list[str]]:
     from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
 
-    result = graphs.build_graph(_catalog(path, mtime_ns), settings)
-    return graphs.render_html(result), result.graph.number_of_nodes(), result.graph.number_of_edges(), result.papers, result.notes
+    nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
+    result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
+    return (
+        graphs.render_html(result),
+        result.graph.number_of_nodes(),
+        result.graph.number_of_edges(),
+        result.papers,
+        result.notes,
+    )
+
+
+def _nearest(path: str, key: str, k: int) -> list[tuple[str, str]]:
+    """(key, first reason) of the papers most related to ``key``, as the Related work page ranks them."""
+    from explorer.related import related_to_paper
+
+    with open_session(path) as session:
+        result = related_to_paper(session, key, k=k)
+    return [(paper.key, paper.reasons[0] if paper.reasons else "") for paper in result.papers]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _search_index(path: str, mtime_ns: int) -> SearchIndex:
+    return SearchIndex.build(_catalog(path, mtime_ns))
+
+
+def find_papers(text: str) -> SearchResult:
+    """The search page's result for this text (the index is built once per database)."""
+    return _search_index(*_version()).search(text)
+
+
+# A plain HTML form, not a Streamlit widget: Enter is a real navigation to the search page, so the address
+# bar shows /search?q=... (st.switch_page after a widget event leaves the old address in this Streamlit).
+# Our own static markup; the typed text only ever travels in the URL the browser builds.
+SEARCH_FORM = """<style>
+form.atlas-search {{ margin: 0 0 0.5rem 0; }}
+form.atlas-search label {{ display: block; font-size: 0.875rem; margin-bottom: 0.25rem; }}
+form.atlas-search input {{ width: 100%; box-sizing: border-box; padding: 0.5rem 0.75rem; font: inherit;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; background: #f0f2f6; color: inherit; }}
+form.atlas-search input:focus {{ outline: none; border-color: #ff4b4b; }}
+</style>
+<form class="atlas-search" action="{action}" method="get" role="search">
+<label for="{id}">Search the atlas</label>
+<input id="{id}" name="{name}" type="search" placeholder="title, author, arXiv id, DOI ↵"
+ title="Words of a title, an author, a key, an arXiv id or a DOI; an identifier opens its paper." required>
+</form>"""
+
+
+def search_box(where=None, name: str = "atlas-search") -> None:
+    """A search box (the sidebar's, on every page, unless ``where`` says otherwise): Enter opens the
+    search page for the text."""
+    link = urls.search()
+    (where or st.sidebar).html(SEARCH_FORM.format(action=link.href, id=name, name=urls.SEARCH_TEXT))
 
 
 def search(filters: Filters) -> Result:
@@ -164,12 +218,63 @@ def url_param(name: str) -> str | None:
     return value
 
 
+def raw_params() -> dict[str, list[str]]:
+    """Every query parameter of the page with all its values, as the URL gives them."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
+
+
+_URL_NOTICES = "_atlas_url_notices"  # messages carried over to the reopened page
+
+
+def reopen_if_changed(page: str, check: URLCheck) -> None:
+    """When the URL held values the page drops or changes (``explorer.url_values``): reopen the page with the
+    clean values, so every widget starts from them and the address bar shows them, and keep the notices
+    for ``url_notices`` to show there. Widgets bound to the URL read it only when a page opens."""
+    if check.changed:
+        st.session_state[_URL_NOTICES] = [notice.message for notice in check.notices]
+        st.switch_page(urls.Link(page).file, query_params=check.clean)
+
+
+def url_notices() -> None:
+    """One warning naming every URL value the page dropped or changed (then forgotten)."""
+    messages = st.session_state.pop(_URL_NOTICES, None)
+    if messages:
+        lines = "\n".join(f"- {md(message)}" for message in messages)
+        st.warning(f"Part of the link was not used:\n{lines}", icon=":material/link_off:")
+
+
 # --- display helpers ---------------------------------------------------------------------------
+
 
 def paper_label(paper: PaperRecord, limit: int = 80) -> str:
     """Markdown label for a link to a paper: escaped title, first author, year (one line)."""
     who = f" · {md(paper.first_author, 32)}" if paper.authors else ""
     return f"{md(paper.title, limit)}{who} · {paper.year or 'n.d.'}"
+
+
+def authors_short(paper: PaperRecord, shown: int = 3) -> str:
+    """Up to ``shown`` authors, then "et al." (plain text)."""
+    names = ", ".join(paper.authors[:shown])
+    return names + (" et al." if len(paper.authors) > shown else "") if names else "authors unknown"
+
+
+CODE_BADGE = ":green-badge[:material/code: code]"
+
+
+def paper_byline(paper: PaperRecord) -> str:
+    """Markdown: authors · year · venue, and a badge when code is released."""
+    parts = [md(authors_short(paper), 120), str(paper.year or "n.d.")]
+    if paper.venue:
+        parts.append(f"*{md(paper.venue, 70)}*")
+    if paper.has_code:
+        parts.append(CODE_BADGE)
+    return " · ".join(parts)
+
+
+def leaf_why(leaf_id: str, why: str) -> str:
+    """Markdown: the leaf's name in bold, then why the paper sits there."""
+    node = catalog().nodes.get(leaf_id)
+    return f"**{md(node.name if node else leaf_id)}**: {md(why) or '*no reason given*'}"
 
 
 def page_link(link: urls.Link, label: str, icon: str | None = None, **kwargs) -> None:
@@ -182,25 +287,50 @@ def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
         page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")
 
 
-def paper_table(rows: list[dict], key: str | None = None, selectable: bool = False, selected: list[int] | None = None,
-                height: int | str = "auto"):
+def paper_table(
+    rows: list[dict],
+    key: str | None = None,
+    selectable: bool = False,
+    selected: list[int] | None = None,
+    height: int | str = "auto",
+):
     """The results table; the first column opens each paper's page."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=["page", "title", "authors", "year", "leaves", "modalities", "models",
-                                        "technique", "granularity", "code", "key"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "page",
+            "title",
+            "authors",
+            "year",
+            "leaves",
+            "modalities",
+            "models",
+            "technique",
+            "granularity",
+            "code",
+            "key",
+        ],
+    )
     config = {
-        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small",
-                                            help="Open the paper page"),
+        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small", help="Open the paper page"),
         "title": st.column_config.TextColumn("title", width="large"),
         "year": st.column_config.NumberColumn("year", format="%d", width="small"),
         "key": st.column_config.TextColumn("key", width="small"),
     }
     # Lazy loading (rows fetched as they scroll into view) cannot be combined with row selection.
-    options = dict(hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable)
+    options = dict(
+        hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable
+    )
     if selectable:
-        return st.dataframe(frame, on_select="rerun", selection_mode="multi-row",
-                            selection_default={"selection": {"rows": selected or []}}, **options)
+        return st.dataframe(
+            frame,
+            on_select="rerun",
+            selection_mode="multi-row",
+            selection_default={"selection": {"rows": selected or []}},
+            **options,
+        )
     return st.dataframe(frame, **options)
 
 

@@ -7,24 +7,28 @@ so the URL always restores the view; picked papers travel as repeated ``pick`` p
 
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import common
 from explorer import compare, urls
 from explorer.compare import Filters
+from explorer.safety import markdown_link
 
 P = urls.COMPARE_PARAMS
 MAX_SIDE_BY_SIDE = 8
+TRANSPOSE_ABOVE = 3  # papers; beyond this, one row per paper
 
 
 def render() -> None:
     catalog = common.catalog()
+    check = compare.check_url(catalog, common.facet_values(), common.raw_params())
+    common.reopen_if_changed("compare", check)  # unknown or reversed values: reopened with clean ones, said why
     st.title("Compare")
+    common.url_notices()
     filters = filter_widgets(catalog)
     result = common.search(filters)
 
-    picked = [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key]
+    picked = check.clean.get(P["picked"], [])
     picked = results_table(result.papers, filters, picked)
     side_by_side(catalog, picked)
     exports(catalog, result.papers, picked)
@@ -35,16 +39,28 @@ def render() -> None:
 def filter_widgets(catalog) -> Filters:
     values = common.facet_values()
     first = st.columns(3)
-    node = first[0].multiselect("Taxonomy (perspective, group or leaf)", values["node"], key=P["node"], bind="query-params",
-                                placeholder="any node", help="A node includes everything below it: model/token covers both token leaves.")
-    modality = first[1].multiselect("Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any")
+    node = first[0].multiselect(
+        "Taxonomy (perspective, group or leaf)",
+        values["node"],
+        key=P["node"],
+        bind="query-params",
+        placeholder="any node",
+        help="A node includes everything below it: model/token covers both token leaves.",
+    )
+    modality = first[1].multiselect(
+        "Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any"
+    )
     model = first[2].multiselect("Model", values["model"], key=P["model"], bind="query-params", placeholder="any")
     second = st.columns(3)
-    technique = second[0].multiselect("Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any")
-    granularity = second[1].multiselect("Granularity", values["granularity"], key=P["granularity"], bind="query-params",
-                                        placeholder="any")
-    text = second[2].text_input("Words", key=P["text"], bind="query-params",
-                                placeholder="title, authors, summary, models ...")
+    technique = second[0].multiselect(
+        "Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any"
+    )
+    granularity = second[1].multiselect(
+        "Granularity", values["granularity"], key=P["granularity"], bind="query-params", placeholder="any"
+    )
+    text = second[2].text_input(
+        "Words", key=P["text"], bind="query-params", placeholder="title, authors, summary, models ..."
+    )
     third = st.columns([3, 1])
     span = catalog.years()
     years = None
@@ -52,8 +68,16 @@ def filter_widgets(catalog) -> Filters:
         chosen = third[0].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
         years = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
     has_code = third[1].toggle("Has code", key=P["has_code"], bind="query-params")
-    return Filters(node=tuple(node), modality=tuple(modality), model=tuple(model), technique=tuple(technique),
-                   granularity=tuple(granularity), years=years, has_code=bool(has_code), text=text or "")
+    return Filters(
+        node=tuple(node),
+        modality=tuple(modality),
+        model=tuple(model),
+        technique=tuple(technique),
+        granularity=tuple(granularity),
+        years=years,
+        has_code=bool(has_code),
+        text=text or "",
+    )
 
 
 def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
@@ -66,9 +90,13 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
     keys = [p.key for p in papers]
     position = {k: i for i, k in enumerate(keys)}
     state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
-    event = common.paper_table(compare.table_rows(papers), key=state_key, selectable=True,
-                               selected=[position[k] for k in picked if k in position],
-                               height="auto" if len(papers) <= 12 else 440)
+    event = common.paper_table(
+        compare.table_rows(papers),
+        key=state_key,
+        selectable=True,
+        selected=[position[k] for k in picked if k in position],
+        height="auto" if len(papers) <= 12 else 440,
+    )
     ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
     kept = [k for k in picked if k not in position or k in ticked]  # in their order; unticked ones leave
     new_picked = kept + [k for k in ticked if k not in kept]
@@ -78,22 +106,73 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
 
 
 def side_by_side(catalog, picked: list[str]) -> None:
+    """Titles as headers, one column per paper; more than three papers turn the table (one row per paper)
+    so every paper stays in view and the text wraps."""
     if not picked:
         return
     st.subheader("Side by side")
     shown = picked[:MAX_SIDE_BY_SIDE]
     if len(picked) > MAX_SIDE_BY_SIDE:
         st.caption(f"The first {MAX_SIDE_BY_SIDE} of {len(picked)} picked papers.")
-    table = compare.side_by_side(catalog, shown)
-    row_height = 56
-    st.dataframe(pd.DataFrame(table).set_index("attribute"), width="stretch", row_height=row_height,
-                 height=(len(table["attribute"]) + 1) * row_height + 3)
-    with st.container(horizontal=True):
-        for key in shown:
-            common.page_link(urls.paper(key), common.md(key), icon=":material/article:")
-        if st.button("Clear picked papers", icon=":material/close:"):
-            del st.query_params[P["picked"]]
-            st.rerun()
+    view = compare.side_by_side(catalog, shown)
+    titles = [f"[{common.md(p.title, 120)}]({urls.paper(p.key).href})" for p in view.papers]
+    cells = [[cell_markdown(pieces) for pieces in values] for _, values in view.rows]
+    if len(view.papers) <= TRANSPOSE_ABOVE:
+        header = ["", *titles]
+        body = [[f"**{name}**", *row] for (name, _), row in zip(view.rows, cells, strict=True)]
+    else:  # one row per paper; the attributes grouped into a few columns so the table fits the page
+        named = {name: column for (name, _), column in zip(view.rows, cells, strict=True)}
+        groups = [(group, [n for n in names if n in named]) for group, names in TRANSPOSED_COLUMNS]
+        groups = [(group, names) for group, names in groups if names]
+        header = ["Paper", *(group for group, _ in groups)]
+        body = [
+            [
+                title + "".join(f" · {named[n][i]}" for n in ("Authors", "Year", "Venue") if n in named),
+                *(grouped_cell(names, named, i) for _, names in groups),
+            ]
+            for i, title in enumerate(titles)
+        ]
+    st.markdown(markdown_table(header, body))
+    if st.button("Clear picked papers", icon=":material/close:"):
+        del st.query_params[P["picked"]]
+        st.rerun()
+
+
+# Columns of the turned table: each groups some rows of ``compare.SIDE_BY_SIDE_ROWS`` (authors, year and
+# venue go with the title).
+TRANSPOSED_COLUMNS = (
+    ("Taxonomy leaves and why", ("Taxonomy leaves and why",)),
+    ("Summary", ("Summary",)),
+    ("What it studies", ("Models", "Technique", "Modalities", "Granularity", "Domains")),
+    ("Code", ("Code",)),
+)
+
+
+def grouped_cell(names: list[str], named: dict[str, list[str]], paper: int) -> str:
+    """One cell of the turned table: a single attribute as it is, several each after its name in bold."""
+    if len(names) == 1:
+        return named[names[0]][paper]
+    return " · ".join(f"**{name}**: {named[name][paper]}" for name in names if named[name][paper] != "–")
+
+
+def cell_markdown(pieces) -> str:
+    """One table cell: each piece escaped, links only for safe or internal URLs, joined by middle dots."""
+    parts = []
+    for piece in pieces:
+        web = piece.href and piece.href.startswith("http")
+        text = markdown_link(piece.text, piece.href) if web else common.md(piece.text)
+        if piece.label:
+            label = common.md(piece.label)
+            label = f"[{label}]({piece.href})" if piece.href and piece.href.startswith("./") else label
+            text = f"**{label}**: {text}"
+        parts.append(text)
+    return " · ".join(parts) or "–"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def exports(catalog, papers, picked: list[str]) -> None:
@@ -114,17 +193,32 @@ def exports(catalog, papers, picked: list[str]) -> None:
             return compare.export_csv(session, keys)
 
     with st.container(horizontal=True):
-        st.download_button("BibTeX", bibtex, file_name="atlas.bib", mime="application/x-bibtex", icon=":material/download:",
-                           on_click="ignore")
-        st.download_button("CSV", csv, file_name="atlas.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-        st.download_button("LaTeX table", lambda: compare.to_latex_table(records), file_name="atlas-table.tex",
-                           mime="application/x-tex", icon=":material/download:", on_click="ignore")
+        st.download_button(
+            "BibTeX",
+            bibtex,
+            file_name="atlas.bib",
+            mime="application/x-bibtex",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "CSV", csv, file_name="atlas.csv", mime="text/csv", icon=":material/download:", on_click="ignore"
+        )
+        st.download_button(
+            "LaTeX table",
+            lambda: compare.to_latex_table(records),
+            file_name="atlas-table.tex",
+            mime="application/x-tex",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 def facet_counts(result) -> None:
     with st.expander("How the other filters would narrow this result"):
-        st.caption("For each facet: how many papers each value would give with the other filters as they are "
-                   "(the 15 largest).")
+        st.caption(
+            "For each facet: how many papers each value would give with the other filters as they are (the 15 largest)."
+        )
         for facet, options in result.facets.items():
             shown = sorted((o for o in options if o.papers), key=lambda o: -o.papers)[:15]
             values = " · ".join(f"{common.md(o.value)} ({o.papers})" for o in shown) or "none"

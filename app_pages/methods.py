@@ -10,8 +10,18 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.db import open_session
-from explorer.methods_view import (DemoRun, MethodCard, UnknownMethodError, cached_run, demos_unavailable_reason, find,
-                                   method_cards, run_demo)
+from explorer.methods_view import (
+    DemoRun,
+    MethodCard,
+    UnknownMethodError,
+    cache_dir,
+    cached_run,
+    demos_unavailable_reason,
+    find,
+    method_cards,
+    previous_run,
+    run_demo,
+)
 from explorer.safety import markdown_link
 
 
@@ -19,8 +29,10 @@ def render() -> None:
     cards = all_cards()
     method_id = common.url_param(urls.METHOD_ID)
     st.title("Methods")
-    st.caption("Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
-               "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed.")
+    st.caption(
+        "Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
+        "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed."
+    )
     choose_method(cards, method_id)
     if not method_id:
         catalogue(cards)
@@ -52,8 +64,13 @@ def all_cards() -> list[MethodCard]:
 def choose_method(cards: list[MethodCard], current: str | None) -> None:
     ids = [card.id for card in cards]
     names = {card.id: card.name for card in cards}
-    choice = st.selectbox("Method", ids, index=ids.index(current) if current in ids else None,
-                          placeholder="Choose a method ...", format_func=names.get)
+    choice = st.selectbox(
+        "Method",
+        ids,
+        index=ids.index(current) if current in ids else None,
+        placeholder="Choose a method ...",
+        format_func=names.get,
+    )
     if choice and choice != current:
         st.query_params[urls.METHOD_ID] = choice
         st.rerun()
@@ -66,8 +83,9 @@ def catalogue(cards: list[MethodCard]) -> None:
             common.page_link(urls.methods(card.id), f"**{common.md(card.name)}**", icon=":material/science:")
             st.markdown(common.md(card.summary))
             used = "" if card.used_by is None else f" · used by {len(card.used_by)} papers of the atlas"
-            st.caption(" · ".join(common.md(leaf.path) for leaf in card.leaves)
-                       + f" · {common.md(card.paper_title, 90)}{used}")
+            st.caption(
+                " · ".join(common.md(leaf.path) for leaf in card.leaves) + f" · {common.md(card.paper_title, 90)}{used}"
+            )
 
 
 def header(card: MethodCard) -> None:
@@ -93,37 +111,70 @@ def canonical_paper(card: MethodCard) -> None:
 
 def implementations(card: MethodCard) -> None:
     st.subheader("Implementations")
-    lines = [f"- {markdown_link(lib.name, lib.url)}" + ("" if lib.href else f" {common.code(lib.url)} *(not a web link)*")
-             for lib in card.libraries]
+    lines = [
+        f"- {markdown_link(lib.name, lib.url)}" + ("" if lib.href else f" {common.code(lib.url)} *(not a web link)*")
+        for lib in card.libraries
+    ]
     st.markdown("\n".join(lines))
     st.markdown(f"Ours: {common.code(card.implementation)} (takes any PyTorch module, not only our toy models)")
 
 
 def demo(card: MethodCard) -> None:
+    """The figure made by the current code, if any; else a button to make it, with its progress; a figure
+    of an earlier version of the code is shown meanwhile, with the offer to run it again."""
     st.subheader("Demo on a toy model")
     run = cached_run(card.id)
     missing = demos_unavailable_reason() if run is None else None
     if missing:
         st.info(f"No demo can run in this installation of the atlas: {common.md(missing)}.")
     elif run is None:
-        st.caption("Runs the method on its toy model: the first run trains the model with a fixed seed "
-                   "(seconds on a CPU); the figure is kept for every later visitor.")
-        if st.button("Run the demo", icon=":material/play_arrow:", type="primary"):
-            with st.spinner(f"Running {common.md(card.name)} on its toy model ..."):
-                try:
-                    run = run_demo(card.id)
-                except Exception as exc:  # show the failure on the page; the rest of it still works
-                    st.error(f"The demo failed: {common.md(exc)}")
+        older = previous_run(card.id)
+        offer = st.empty()  # the button leaves once the run has started, and never comes back for this code
+        with offer.container():
+            if older is None:
+                st.caption(
+                    "Runs the method on its toy model. The very first run trains the model (about 20 s on "
+                    "a CPU, kept on disk); after that a run takes seconds, and its figure is kept for every "
+                    "visitor."
+                )
+            else:
+                st.caption("The code changed since the figure below was made: run it again to see what it makes now.")
+            clicked = st.button(
+                "Run the demo" if older is None else "Run it again with the current code",
+                icon=":material/play_arrow:",
+                type="primary",
+            )
+        if clicked:
+            offer.empty()
+            run = run_with_progress(card)
+        elif older is not None:
+            show_run(older)
     if run is not None:
         show_run(run)
     st.caption("From a shell:")
     st.code(f"atlas methods run {card.id} --out method-runs", language="bash")
 
 
+def run_with_progress(card: MethodCard) -> DemoRun | None:
+    bar = st.progress(0.0, text=f"Running {common.md(card.name)} ...")
+    try:
+        run = run_demo(card.id, progress=lambda text, done: bar.progress(min(done, 1.0), text=common.md(text)))
+    except Exception as exc:  # noqa: BLE001  show any failure on the page; the rest of it still works
+        st.error(f"The demo failed: {common.md(exc)}")
+        return None
+    finally:
+        bar.empty()
+    return run
+
+
 def show_run(run: DemoRun) -> None:
     st.image(str(run.png))
     if run.numbers.get("seconds") is not None:
-        st.caption(f"Made in {run.numbers['seconds']} s with torch {common.md(run.numbers.get('torch_version'))}.")
+        st.caption(
+            f"Made in {run.numbers['seconds']} s with torch {common.md(run.numbers.get('torch_version'))}"
+            + ("" if run.png.parent == cache_dir() else ", by an earlier version of the code")
+            + "."
+        )
     with st.expander("The numbers"):
         st.json(run.numbers.get("results", {}), expanded=2)
 
@@ -133,8 +184,9 @@ def used_by(card: MethodCard) -> None:
         return
     st.subheader(f"Papers of the atlas that use it ({len(card.used_by)})")
     for paper in card.used_by:
-        common.page_link(urls.paper(paper.key), f"{common.md(paper.title, 120)} · {paper.year or 'n.d.'}",
-                         icon=":material/article:")
+        common.page_link(
+            urls.paper(paper.key), f"{common.md(paper.title, 120)} · {paper.year or 'n.d.'}", icon=":material/article:"
+        )
 
 
 render()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
+from explorer.safety import markdown_link
 
 
 def render() -> None:
@@ -14,16 +15,22 @@ def render() -> None:
     totals = overview.totals
 
     st.title("MLLM Interpretability Atlas")
+    survey = markdown_link(
+        "Explainable and Interpretable Multimodal Large Language Models: A Comprehensive Survey", urls.survey()
+    )
     st.markdown(
         "A living knowledge base of research on explaining and interpreting multimodal large language models, "
-        "organised by the taxonomy of *Explainable and Interpretable Multimodal Large Language Models: "
-        "A Comprehensive Survey* (Dang, Huang, Huo et al., 2024)."
+        f"organised by the taxonomy of *{survey}* (Dang, Huang, Huo et al., 2024, arXiv {urls.SURVEY_ARXIV_ID})."
     )
+    common.search_box(st, "overview-search")
 
     columns = st.columns(5)
     columns[0].metric("Papers", f"{totals.papers:,}", help=f"{totals.classified:,} placed in the taxonomy")
-    columns[1].metric("Leaves at target", f"{totals.leaves_at_target} / {totals.leaves}",
-                      help="Leaves holding at least max(survey references, 5) papers")
+    columns[1].metric(
+        "Leaves as full as the survey",
+        f"{totals.leaves_at_target} of {totals.leaves}",
+        help="Taxonomy leaves holding at least as many papers as the survey cites there (and at least 5)",
+    )
     columns[2].metric("Models studied", f"{totals.models:,}")
     columns[3].metric("Techniques", f"{totals.techniques:,}")
     columns[4].metric("Years", f"{totals.first_year}–{totals.last_year}" if totals.first_year else "–")
@@ -35,15 +42,23 @@ def render() -> None:
     st.subheader("Where the gaps are")
     tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"])
     with tab_modality:
-        st.caption(f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
-                   "modality at that leaf. Click a filled cell to list its papers.")
+        st.caption(
+            f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
+            "modality at that leaf. Click a filled cell to list its papers."
+        )
         st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
     with tab_technique:
         st.caption(f"The 20 most used techniques; {overview.gaps(overview.leaf_by_technique)} empty cells.")
         st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
 
     st.subheader("Recently added")
-    common.paper_links(overview.recent)
+    st.caption("The papers that entered the atlas last, by the date in their annotation.")
+    for paper in overview.recent:
+        common.page_link(
+            urls.paper(paper.key),
+            f"{common.paper_label(paper)} · added {common.md(paper.added)}",
+            icon=":material/article:",
+        )
     common.page_link(urls.compare(), "Compare and filter every paper", icon=":material/table_chart:")
 
 

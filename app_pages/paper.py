@@ -41,8 +41,13 @@ def render() -> None:
 def choose_paper() -> None:
     catalog = common.catalog()
     keys = [p.key for p in sorted(catalog.papers, key=lambda p: p.title.casefold())]
-    choice = st.selectbox("Paper", keys, index=None, placeholder="Type to search titles ...",
-                          format_func=lambda k: f"{catalog.by_key[k].title} ({catalog.by_key[k].year or 'n.d.'})")
+    choice = st.selectbox(
+        "Paper",
+        keys,
+        index=None,
+        placeholder="Type to search titles ...",
+        format_func=lambda k: f"{catalog.by_key[k].title} ({catalog.by_key[k].year or 'n.d.'})",
+    )
     if choice:
         st.query_params[urls.PAPER_KEY] = choice
         st.rerun()
@@ -54,11 +59,18 @@ def header(view: PaperView) -> None:
     venue = " · ".join(common.md(x) for x in (view.venue, view.year) if x)
     if venue:
         st.caption(venue)
-    links = [f"**{common.md(link.label)}:** " + markdown_link(link.text, link.href)
-             + ("" if link.href else " *(not a web link)*") for link in view.links]
+    links = [
+        f"**{common.md(link.label)}:** "
+        + markdown_link(link.text, link.href)
+        + ("" if link.href else " *(not a web link)*")
+        for link in view.links
+    ]
     if view.code is not None:
-        links.append("**Code:** " + markdown_link(view.code.text, view.code.href)
-                     + ("" if view.code.href else " *(not a web link)*"))
+        links.append(
+            "**Code:** "
+            + markdown_link(view.code.text, view.code.href)
+            + ("" if view.code.href else " *(not a web link)*")
+        )
     else:
         links.append("**Code:** none released")
     st.markdown(" · ".join(links))
@@ -82,24 +94,25 @@ def taxonomy_placement(view: PaperView) -> None:
 
 def attributes(view: PaperView) -> None:
     st.subheader("What it studies")
-    rows = [
-        ("Models", view.models, "model"),
-        ("Modalities", view.modalities, "modality"),
-        ("Technique", view.techniques, "technique"),
-        ("Granularity", [view.granularity] if view.granularity else [], "granularity"),
-        ("Domains", view.domains, None),
+    granularity = [(view.granularity, urls.compare(granularity=[view.granularity]))] if view.granularity else []
+    rows = [  # models and techniques open their vocabulary pages; the others the papers sharing them
+        ("Models", [(link.name, urls.model(link.id)) for link in view.model_links]),
+        ("Modalities", [(link.name, urls.compare(modality=[link.id])) for link in view.modality_links]),
+        ("Technique", [(link.name, urls.technique(link.id)) for link in view.technique_links]),
+        ("Granularity", granularity),
+        ("Domains", [(domain, None) for domain in view.domains]),
     ]
-    for label, values, facet in rows:
+    for label, values in rows:
         if not values:
             continue
         label_column, values_column = st.columns([1, 5])
         label_column.markdown(f"**{label}**")
         with values_column.container(horizontal=True):
-            for value in values:
-                if facet:
-                    common.page_link(urls.compare(**{facet: [value]}), common.md(value))
+            for name, link in values:
+                if link is not None:
+                    common.page_link(link, common.md(name))
                 else:
-                    st.markdown(common.md(value))
+                    st.markdown(common.md(name))
 
 
 def methods(view: PaperView) -> None:
@@ -117,9 +130,11 @@ def relations(view: PaperView) -> None:
     for relation in view.relations:
         verb = common.md(relation.type) if relation.direction == "out" else f"{common.md(relation.type)} (by)"
         note = f" — {common.md(relation.note)}" if relation.note else ""
-        common.page_link(urls.paper(relation.key),
-                         f"*{verb}* {common.md(relation.title, 140)} · {relation.year or 'n.d.'}{note}",
-                         icon=":material/arrow_forward:" if relation.direction == "out" else ":material/arrow_back:")
+        common.page_link(
+            urls.paper(relation.key),
+            f"*{verb}* {common.md(relation.title, 140)} · {relation.year or 'n.d.'}{note}",
+            icon=":material/arrow_forward:" if relation.direction == "out" else ":material/arrow_back:",
+        )
 
 
 def related_papers(view: PaperView) -> None:
@@ -138,8 +153,14 @@ def provenance(view: PaperView) -> None:
     st.caption(f"Key {common.code(view.key)} · source {common.code(view.source)}{added}")
     if view.checked_against is not None:
         notes = f" · {common.md(view.verification_notes)}" if view.verification_notes else ""
-        st.caption("Metadata checked against " + markdown_link(view.checked_against.text, view.checked_against.href) + notes)
-    common.page_link(urls.graphs(kind="papers", link_by="relation"), "Explore relations as a graph", icon=":material/hub:")
+        st.caption(
+            "Metadata checked against " + markdown_link(view.checked_against.text, view.checked_against.href) + notes
+        )
+    common.page_link(
+        urls.neighbourhood(view.key),
+        "See its neighbourhood as a graph: relations and nearest related papers",
+        icon=":material/hub:",
+    )
 
 
 render()

@@ -20,11 +20,22 @@ MAX_PERMALINK_TEXT = 2000  # longer text is not put in the URL
 
 def render() -> None:
     st.title("Related work")
-    st.caption("Ranked by text relevance, taxonomy proximity, shared models, techniques and authors, and the links "
-               "curators recorded. Every result says why it is there.")
+    st.caption(
+        "Ranked by text relevance, taxonomy proximity, shared models, techniques and authors, and the links "
+        "curators recorded. Every result says why it is there."
+    )
     catalog = common.catalog()
-    source = st.segmented_control("Find papers related to some text, a paper of the atlas, or your .bib file",
-                                  SOURCES, key=P["source"], bind="query-params", default="text", required=True) or "text"
+    source = (
+        st.segmented_control(
+            "Find papers related to some text, a paper of the atlas, or your .bib file",
+            SOURCES,
+            key=P["source"],
+            bind="query-params",
+            default="text",
+            required=True,
+        )
+        or "text"
+    )
     query = query_widgets(catalog, source)
     filters, k, years = filter_widgets(catalog)
     if query is None:
@@ -55,15 +66,23 @@ def query_widgets(catalog, source: str) -> dict | None:
         keys = sorted(catalog.by_key, key=lambda key: catalog.by_key[key].title.casefold())
         if "related_paper" not in st.session_state:
             st.session_state["related_paper"] = wanted if wanted in catalog.by_key else None
-        key = st.selectbox("Paper", keys, key="related_paper", placeholder="Type to search titles ...",
-                           format_func=lambda key: f"{catalog.by_key[key].title} ({catalog.by_key[key].year or 'n.d.'})")
+        key = st.selectbox(
+            "Paper",
+            keys,
+            key="related_paper",
+            placeholder="Type to search titles ...",
+            format_func=lambda key: f"{catalog.by_key[key].title} ({catalog.by_key[key].year or 'n.d.'})",
+        )
         if key:
             st.query_params[P["paper"]] = key
             return {"paper": key}
         return {"paper": wanted} if wanted else None  # a DOI, an arXiv id or a typo: find_related says which
     if source == "bib":
-        upload = st.file_uploader("Your .bib file: papers you already cite (matched by DOI, arXiv id or title)",
-                                  type=["bib", "txt"], accept_multiple_files=False)
+        upload = st.file_uploader(
+            "Your .bib file: papers you already cite (matched by DOI, arXiv id or title)",
+            type=["bib", "txt"],
+            accept_multiple_files=False,
+        )
         if upload is not None:
             return {"bib": upload.getvalue()}
         cites = [key for key in st.query_params.get_all(P["cites"]) if key in catalog.by_key]
@@ -75,8 +94,12 @@ def query_widgets(catalog, source: str) -> dict | None:
     if "related_text" not in st.session_state:
         st.session_state["related_text"] = st.query_params.get(P["text"], "")
     with st.form("related-text", border=False):
-        text = st.text_area("Keywords, a title or a whole abstract", key="related_text", height=140,
-                            placeholder="e.g. attention sinks in LLaVA's visual tokens")
+        text = st.text_area(
+            "Keywords, a title or a whole abstract",
+            key="related_text",
+            height=140,
+            placeholder="e.g. attention sinks in LLaVA's visual tokens",
+        )
         st.form_submit_button("Find related work", type="primary")
     if not text.strip():
         return None
@@ -86,17 +109,28 @@ def query_widgets(catalog, source: str) -> dict | None:
 def filter_widgets(catalog) -> tuple[Filters, int, tuple[int, int] | None]:
     columns = st.columns([2, 3, 1, 1])
     nodes = [ANY, *catalog.nodes]
-    node = columns[0].selectbox("Under the taxonomy node", nodes, key=P["node"], bind="query-params",
-                                help="A node includes everything below it: model/token covers both token leaves.")
+    node = columns[0].selectbox(
+        "Under the taxonomy node",
+        nodes,
+        key=P["node"],
+        bind="query-params",
+        help="A node includes everything below it: model/token covers both token leaves.",
+    )
     span = catalog.years()
     years = None
     if span and span[0] < span[1]:
         chosen = columns[1].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
         years = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
-    k = columns[2].number_input("Papers", min_value=1, max_value=related.MAX_K, value=10, key=P["k"], bind="query-params")
+    k = columns[2].number_input(
+        "Papers", min_value=1, max_value=related.MAX_K, value=10, key=P["k"], bind="query-params"
+    )
     has_code = columns[3].toggle("Has code", key=P["has_code"], bind="query-params")
-    filters = Filters(category=None if node in (None, ANY) else node, year_from=years[0] if years else None,
-                      year_to=years[1] if years else None, has_code=bool(has_code))
+    filters = Filters(
+        category=None if node in (None, ANY) else node,
+        year_from=years[0] if years else None,
+        year_to=years[1] if years else None,
+        has_code=bool(has_code),
+    )
     return filters, int(k), years
 
 
@@ -105,16 +139,19 @@ def show_input(result) -> None:
         for line in related.input_summary(result):
             st.success(common.md(line), icon=":material/library_books:")
         if result.unmatched:
-            st.caption("Not in the atlas (used for their titles and authors): "
-                       + ", ".join(common.code(key) for key in result.unmatched[:30])
-                       + (f" and {len(result.unmatched) - 30} more" if len(result.unmatched) > 30 else ""))
+            st.caption(
+                "Not in the atlas (used for their titles and authors): "
+                + ", ".join(common.code(key) for key in result.unmatched[:30])
+                + (f" and {len(result.unmatched) - 30} more" if len(result.unmatched) > 30 else "")
+            )
 
 
 def exports(result, bibtex: str) -> None:
     left, right, _ = st.columns([1, 1, 3])
     left.download_button("BibTeX", bibtex, file_name="related.bib", mime="text/x-bibtex", icon=":material/download:")
-    right.download_button("JSON", related.to_json(result), file_name="related.json", mime="application/json",
-                          icon=":material/download:")
+    right.download_button(
+        "JSON", related.to_json(result), file_name="related.json", mime="application/json", icon=":material/download:"
+    )
 
 
 def permalink(source: str, query: dict, result, filters: Filters, k: int, years) -> None:
@@ -123,8 +160,15 @@ def permalink(source: str, query: dict, result, filters: Filters, k: int, years)
         st.caption(f"The text is longer than {MAX_PERMALINK_TEXT:,} characters, so the permalink leaves it out.")
         text = ""
     cites = [m.key for m in result.matched] if source == "bib" and "bib" in query else query.get("papers", [])
-    link = urls.related(text=text, paper=query.get("paper"), cites=cites, k=k if k != 10 else None,
-                        node=filters.category, years=years, has_code=filters.has_code)
+    link = urls.related(
+        text=text,
+        paper=query.get("paper"),
+        cites=cites,
+        k=k if k != 10 else None,
+        node=filters.category,
+        years=years,
+        has_code=filters.has_code,
+    )
     show_in_address(link)
     common.permalink(link)
 

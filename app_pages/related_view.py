@@ -35,4 +35,6 @@ def paper_section(key: str, k: int = 5) -> None:
         st.caption(common.md(result.message or "No related papers found."))
     else:
         ranked_list(result, compact=True)
-    common.page_link(urls.related(paper=key), "More related work, with filters and exports", icon=":material/travel_explore:")
+    common.page_link(
+        urls.related(paper=key), "More related work, with filters and exports", icon=":material/travel_explore:"
+    )

@@ -5,10 +5,10 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.browse import NodeView, node_view, tree
+from explorer.browse import SORTS, NodeView, node_view, tree
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
-PAPER_LINKS = 60  # beyond this, the node's papers are listed in the comparison table
+PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
 
 
 def render() -> None:
@@ -16,23 +16,35 @@ def render() -> None:
     node_id = common.url_param(urls.TAXONOMY_NODE)
 
     st.title("Taxonomy")
-    tree_column, node_column = st.columns([2, 3], gap="large")
+    tree_column, node_column = st.columns([2, 5], gap="medium")
     with tree_column:
         show_tree(catalog, node_id)
     with node_column:
         if not node_id:
             st.info("Choose a node in the tree to see its description and its papers.")
             return
-        show_node(node_view(catalog, node_id))  # an unknown node: common.user_errors shows why
+        # No format_func: a bound widget writes its shown label into the URL.
+        sort = st.segmented_control(
+            "Order the papers by",
+            list(SORTS),
+            default="newest",
+            required=True,
+            key=urls.NODE_SORT,
+            bind="query-params",
+            help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
+        )
+        show_node(node_view(catalog, node_id, sort or "newest"))  # an unknown node: common.user_errors shows why
 
 
 def show_tree(catalog, current: str | None) -> None:
-    st.caption("Papers in the atlas at each node (a paper counts once at every node above its leaves).")
+    st.caption("Papers at each node (a paper counts once at every node above its leaves).")
     for row in tree(catalog):
         name = common.md(row.name)
         name = f"**{name}**" if row.id == current else name
         label = f"{INDENT * row.depth}{name} · {row.papers}"
-        common.page_link(urls.taxonomy(row.id), label, icon=":material/folder:" if not row.is_leaf else ":material/label:")
+        common.page_link(
+            urls.taxonomy(row.id), label, icon=":material/folder:" if not row.is_leaf else ":material/label:"
+        )
 
 
 def show_node(view: NodeView) -> None:
@@ -40,32 +52,61 @@ def show_node(view: NodeView) -> None:
     if view.breadcrumbs:
         st.caption(" › ".join(common.md(n.name) for n in view.breadcrumbs))
     st.header(common.md(node.name))
-    st.caption(common.code(node.id))
     st.markdown(common.md(node.description))
-
-    columns = st.columns(3)
-    columns[0].metric("Papers in the atlas", view.ours)
-    columns[1].metric("Survey references", "–" if view.survey_refs is None else view.survey_refs,
-                      help="How many works the survey's Figure 2 places here" + ("" if node.is_leaf else " (summed over the leaves)"))
-    if view.target is not None:
-        columns[2].metric("Target", view.target, delta=view.ours - view.target, help="max(survey references, 5)")
+    st.caption(coverage(view) + f" Id: {common.code(node.id)}")
 
     if view.children:
         st.subheader("Children")
         for child in view.children:
-            refs = "" if child.survey_refs is None else f" · survey: {child.survey_refs}"
-            common.page_link(urls.taxonomy(child.id), f"{common.md(child.name)} · {child.papers} papers{refs}",
-                             icon=":material/subdirectory_arrow_right:")
+            refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
+            common.page_link(
+                urls.taxonomy(child.id),
+                f"{common.md(child.name)} · {child.papers} papers{refs}",
+                icon=":material/subdirectory_arrow_right:",
+            )
 
     st.subheader(f"Papers ({len(view.papers)})")
-    common.paper_links(view.papers, PAPER_LINKS)
-    if len(view.papers) > PAPER_LINKS:
-        st.caption(f"… and {len(view.papers) - PAPER_LINKS} more.")
     links = st.columns(2)
     with links[0]:
         common.page_link(urls.compare(node=[node.id]), "Compare these papers", icon=":material/table_chart:")
     with links[1]:
         common.page_link(urls.graphs(kind="taxonomy", scope=node.id), "See them as a graph", icon=":material/hub:")
+    shown = st.session_state.get(_more_key(node.id), PAPER_ROWS)
+    for row in view.papers[:shown]:
+        paper_row(row)
+    if len(view.papers) > shown:
+        if st.button(
+            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown}",
+            icon=":material/expand_more:",
+        ):
+            st.session_state[_more_key(node.id)] = shown + PAPER_ROWS
+            st.rerun()
+
+
+def _more_key(node_id: str) -> str:
+    return "taxonomy-shown-" + node_id
+
+
+def coverage(view: NodeView) -> str:
+    """In plain words: how many papers the atlas holds here against how many works the survey cites."""
+    ours = f"The atlas holds {view.ours} paper{'s' if view.ours != 1 else ''} here"
+    if view.survey_refs is None:
+        return ours + "."
+    survey = f"; the survey cites {view.survey_refs} work{'s' if view.survey_refs != 1 else ''}"
+    if view.target is not None and view.ours < view.target:
+        return ours + survey + f": {view.target - view.ours} more wanted."
+    return ours + survey + "."
+
+
+def paper_row(row) -> None:
+    """One paper: its title (opens its page), authors, year, venue and code; why it sits here; its summary."""
+    paper = row.paper
+    with st.container(border=True):
+        common.page_link(urls.paper(paper.key), f"**{common.md(paper.title, 200)}**", icon=":material/article:")
+        st.caption(common.paper_byline(paper))
+        st.markdown("\n\n".join(common.leaf_why(leaf, why) for leaf, why in row.whys))
+        if paper.summary:
+            st.caption(common.md(paper.summary))
 
 
 render()

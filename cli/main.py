@@ -13,10 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from explorer import related
 from explorer.db import KnowledgeBaseMissing, open_session
 from explorer.export import EXPORTERS
 from explorer.papers import get_papers
-from explorer import related
 from explorer.stats import compute_stats
 from ingest import DataError, build, read_dataset
 from ingest.build import default_db_path
@@ -45,64 +45,102 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="atlas", description="MLLM Interpretability Atlas: build and query the knowledge base.")
+    parser = argparse.ArgumentParser(
+        prog="atlas", description="MLLM Interpretability Atlas: build and query the knowledge base."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     leaves = ", ".join(n.id for n in load_taxonomy().leaves)
-    cmd = commands.add_parser("build", help="check the data folder and build the knowledge base atomically (nothing to do if no source changed); --keep-going loads every entry without an error and reports the rest",
-                              description="Check the data folder and build the SQLite knowledge base atomically. "
-                                          "Does nothing if no source changed since the last build.")
+    cmd = commands.add_parser(
+        "build",
+        help="check the data folder and build the knowledge base atomically (nothing to do if no source changed); --keep-going loads every entry without an error and reports the rest",
+        description="Check the data folder and build the SQLite knowledge base atomically. "
+        "Does nothing if no source changed since the last build.",
+    )
     _data_arg(cmd)
     _db_arg(cmd)
     cmd.add_argument("--strict", action="store_true", help="treat warnings (e.g. papers without annotation) as errors")
     cmd.add_argument("--force", action="store_true", help="rebuild even if no source changed")
-    cmd.add_argument("--keep-going", action="store_true",
-                     help="for bringing in an existing library: load every entry without an error, leave out (and "
-                          "report at path:line) every entry with one, and exit 0")
+    cmd.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="for bringing in an existing library: load every entry without an error, leave out (and "
+        "report at path:line) every entry with one, and exit 0",
+    )
     cmd.set_defaults(handler=cmd_build)
 
-    cmd = commands.add_parser("validate", help="report every problem of the data folder as path:line: message with the fix; --summary previews what a change adds in Markdown",
-                              description=f"Report every problem of the data folder as path:line: message. Leaf ids: {leaves}.")
+    cmd = commands.add_parser(
+        "validate",
+        help="report every problem of the data folder as path:line: message with the fix; --summary previews what a change adds in Markdown",
+        description=f"Report every problem of the data folder as path:line: message. Leaf ids: {leaves}.",
+    )
     _data_arg(cmd)
     cmd.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    cmd.add_argument("--summary", action="store_true",
-                     help="print a Markdown preview of what the change adds instead: each new paper, where it lands "
-                          "in the taxonomy, its nearest neighbours; changed and removed papers; every problem")
-    cmd.add_argument("--base", default="HEAD", metavar="REF|DIR",
-                     help="with --summary: compare with this git ref or data folder (default: HEAD, i.e. your "
-                          "uncommitted changes; origin/main for a whole branch)")
+    cmd.add_argument(
+        "--summary",
+        action="store_true",
+        help="print a Markdown preview of what the change adds instead: each new paper, where it lands "
+        "in the taxonomy, its nearest neighbours; changed and removed papers; every problem",
+    )
+    cmd.add_argument(
+        "--base",
+        default="HEAD",
+        metavar="REF|DIR",
+        help="with --summary: compare with this git ref or data folder (default: HEAD, i.e. your "
+        "uncommitted changes; origin/main for a whole branch)",
+    )
     cmd.set_defaults(handler=cmd_validate)
 
-    cmd = commands.add_parser("add", help="scaffold a new paper (normalised .bib, pre-filled .yaml) from a BibTeX entry or an arXiv id; refuses a paper already in the atlas",
-                              description="Write data/papers/<key>.bib (normalised, key by the key convention) and a "
-                                          "pre-filled data/papers/<key>.yaml whose open fields say TODO, from a .bib "
-                                          "file, standard input (-) or an arXiv id (fetched from the arXiv API). "
-                                          "Refuses a paper the atlas already has (same DOI, arXiv id or a "
-                                          "near-identical title) and names its key. Writes nothing on any error.")
+    cmd = commands.add_parser(
+        "add",
+        help="scaffold a new paper (normalised .bib, pre-filled .yaml) from a BibTeX entry or an arXiv id; refuses a paper already in the atlas",
+        description="Write data/papers/<key>.bib (normalised, key by the key convention) and a "
+        "pre-filled data/papers/<key>.yaml whose open fields say TODO, from a .bib "
+        "file, standard input (-) or an arXiv id (fetched from the arXiv API). "
+        "Refuses a paper the atlas already has (same DOI, arXiv id or a "
+        "near-identical title) and names its key. Writes nothing on any error.",
+    )
     cmd.add_argument("source", metavar="FILE|-|ARXIV_ID", help="a .bib file, - for standard input, or an arXiv id")
     _data_arg(cmd)
-    cmd.add_argument("--distinct-from", action="append", default=[], metavar="KEY",
-                     help="a paper with a near-identical title that is a different paper (repeatable)")
+    cmd.add_argument(
+        "--distinct-from",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a paper with a near-identical title that is a different paper (repeatable)",
+    )
     cmd.add_argument("--dry-run", action="store_true", help="print the two files instead of writing them")
-    cmd.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                     help="how long to wait for the arXiv API (default: 15)")
+    cmd.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long to wait for the arXiv API (default: 15)",
+    )
     cmd.set_defaults(handler=cmd_add)
 
-    cmd = commands.add_parser("check-metadata", help="compare the BibTeX with arXiv, Crossref and DBLP and print each difference with the suggested value; --fix writes them",
-                              description="Ask arXiv (the latest version), Crossref (the record of the DOI) and DBLP "
-                                          "(published versions) about each paper with an arXiv id, DOI or URL, and "
-                                          "print every difference as path:line: message with the suggested value. "
-                                          "At most one request per second per host (arXiv: one per three seconds, "
-                                          "50 papers per request), each with a timeout. Exit 1 when a difference "
-                                          "is left.")
+    cmd = commands.add_parser(
+        "check-metadata",
+        help="compare the BibTeX with arXiv, Crossref and DBLP and print each difference with the suggested value; --fix writes them",
+        description="Ask arXiv (the latest version), Crossref (the record of the DOI) and DBLP "
+        "(published versions) about each paper with an arXiv id, DOI or URL, and "
+        "print every difference as path:line: message with the suggested value. "
+        "At most one request per second per host (arXiv: one per three seconds, "
+        "50 papers per request), each with a timeout. Exit 1 when a difference "
+        "is left.",
+    )
     _data_arg(cmd)
     cmd.add_argument("--key", action="append", default=[], metavar="KEY", help="only this paper (repeatable)")
-    cmd.add_argument("--fix", action="store_true",
-                     help="write the suggested title, author, year and doi values into the .bib files (every other "
-                          "byte of a file stays as it was); a published venue is left to you")
-    cmd.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
-                     help="how long to wait for each answer (default: 20)")
+    cmd.add_argument(
+        "--fix",
+        action="store_true",
+        help="write the suggested title, author, year and doi values into the .bib files (every other "
+        "byte of a file stays as it was); a published venue is left to you",
+    )
+    cmd.add_argument(
+        "--timeout", type=float, default=20.0, metavar="SECONDS", help="how long to wait for each answer (default: 20)"
+    )
     cmd.set_defaults(handler=cmd_check_metadata)
 
     cmd = commands.add_parser("stats", help="totals and paper counts per taxonomy node")
@@ -110,23 +148,35 @@ def make_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     cmd.set_defaults(handler=cmd_stats)
 
-    cmd = commands.add_parser("export", help="export papers as BibTeX, CSV or JSON (a taxonomy node includes its descendants)")
+    cmd = commands.add_parser(
+        "export", help="export papers as BibTeX, CSV or JSON (a taxonomy node includes its descendants)"
+    )
     cmd.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="output format")
-    cmd.add_argument("--category", action="append", default=[], metavar="ID",
-                     help="only papers under this taxonomy node (repeatable; inner nodes include their leaves)")
+    cmd.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only papers under this taxonomy node (repeatable; inner nodes include their leaves)",
+    )
     cmd.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_export)
 
-    cmd = commands.add_parser("related", help="papers related to some text, a paper or your .bib file, with reasons",
-                              description="Rank the atlas's papers by text relevance, taxonomy proximity, shared "
-                                          "models/techniques/authors and explicit relations; each result says why.")
+    cmd = commands.add_parser(
+        "related",
+        help="papers related to some text, a paper or your .bib file, with reasons",
+        description="Rank the atlas's papers by text relevance, taxonomy proximity, shared "
+        "models/techniques/authors and explicit relations; each result says why.",
+    )
     source = cmd.add_mutually_exclusive_group(required=True)
-    source.add_argument("text", nargs="?", metavar="TEXT",
-                        help="keywords, a sentence or a whole abstract ('-' reads standard input)")
+    source.add_argument(
+        "text", nargs="?", metavar="TEXT", help="keywords, a sentence or a whole abstract ('-' reads standard input)"
+    )
     source.add_argument("--paper", metavar="KEY", help="a paper of the atlas (key, DOI or arXiv id)")
-    source.add_argument("--bib", type=Path, metavar="FILE",
-                        help="a .bib file of papers you cite: related papers you do not cite yet")
+    source.add_argument(
+        "--bib", type=Path, metavar="FILE", help="a .bib file of papers you cite: related papers you do not cite yet"
+    )
     cmd.add_argument("--k", type=int, default=10, metavar="N", help="how many papers (default: 10)")
     cmd.add_argument("--category", metavar="ID", help="only papers under this taxonomy node (id or name)")
     cmd.add_argument("--year-from", type=int, metavar="Y", help="only papers from this year on")
@@ -136,52 +186,83 @@ def make_parser() -> argparse.ArgumentParser:
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_related)
 
-    cmd = commands.add_parser("vocabulary",
-                              help="list the controlled vocabulary: every model, model family, technique and modality "
-                                   "with its id, name, family or broader term, aliases, definition and paper count",
-                              description="List every term of taxonomy/vocabulary/ with its id, name, family or "
-                                          "broader term, aliases, definition and the number of papers in the data "
-                                          "folder that use it (a family or broader term counts its narrower terms).")
-    cmd.add_argument("--kind", choices=("model", "technique", "modality"), action="append", default=[],
-                     help="only terms of this kind (repeatable; default: all)")
+    cmd = commands.add_parser(
+        "vocabulary",
+        help="list the controlled vocabulary: every model, model family, technique and modality "
+        "with its id, name, family or broader term, aliases, definition and paper count",
+        description="List every term of taxonomy/vocabulary/ with its id, name, family or "
+        "broader term, aliases, definition and the number of papers in the data "
+        "folder that use it (a family or broader term counts its narrower terms).",
+    )
+    cmd.add_argument(
+        "--kind",
+        choices=("model", "technique", "modality"),
+        action="append",
+        default=[],
+        help="only terms of this kind (repeatable; default: all)",
+    )
     cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     _data_arg(cmd)
     cmd.set_defaults(handler=cmd_vocabulary)
 
-    methods = commands.add_parser("methods", help="the catalogue of runnable interpretability methods",
-                                  description="List the methods of methods/catalog.yaml, or run one on its tiny "
-                                              "offline toy model (CPU, seconds) and save a figure and its numbers.")
+    methods = commands.add_parser(
+        "methods",
+        help="the catalogue of runnable interpretability methods",
+        description="List the methods of methods/catalog.yaml, or run one on its tiny "
+        "offline toy model (CPU, seconds) and save a figure and its numbers.",
+    )
     actions = methods.add_subparsers(dest="action", required=True, metavar="ACTION")
-    cmd = actions.add_parser("list", help="every method: id, name, taxonomy leaves, canonical paper, libraries",
-                             description="List the catalogued methods. With a knowledge base (--db, $ATLAS_DB or "
-                                         "the default atlas.db, if it exists) each method also says whether its "
-                                         "canonical paper is in the atlas and which papers use it.")
+    cmd = actions.add_parser(
+        "list",
+        help="every method: id, name, taxonomy leaves, canonical paper, libraries",
+        description="List the catalogued methods. With a knowledge base (--db, $ATLAS_DB or "
+        "the default atlas.db, if it exists) each method also says whether its "
+        "canonical paper is in the atlas and which papers use it.",
+    )
     cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     _db_arg(cmd)
     cmd.set_defaults(handler=cmd_methods_list)
-    cmd = actions.add_parser("run", help="run a method on its toy model, or with --model on a local Hugging Face checkpoint, and write ID.png and ID.json",
-                             description="Run the method on its toy model (trained at first use with a fixed "
-                                         "seed, nothing downloaded) and write the figure ID.png and the numbers "
-                                         "ID.json to the output folder. Ids: atlas methods list.")
+    cmd = actions.add_parser(
+        "run",
+        help="run a method on its toy model, or with --model on a local Hugging Face checkpoint, and write ID.png and ID.json",
+        description="Run the method on its toy model (trained at first use with a fixed "
+        "seed, nothing downloaded) and write the figure ID.png and the numbers "
+        "ID.json to the output folder. Ids: atlas methods list.",
+    )
     cmd.add_argument("method_id", metavar="ID", help="a method id, e.g. attention-rollout")
-    cmd.add_argument("--out", type=Path, default=Path("method-runs"), metavar="DIR",
-                     help="output folder, created if missing (default: ./method-runs)")
-    cmd.add_argument("--model", type=Path, metavar="PATH",
-                     help="a local Hugging Face checkpoint folder (ViT, CLIP, LLaVA, Qwen2-VL or a decoder LLM) "
-                          "to run the method on, with a synthetic seeded input, instead of the toy model "
-                          "(needs the methods extra: pip install -e '.[methods]')")
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        default=Path("method-runs"),
+        metavar="DIR",
+        help="output folder, created if missing (default: ./method-runs)",
+    )
+    cmd.add_argument(
+        "--model",
+        type=Path,
+        metavar="PATH",
+        help="a local Hugging Face checkpoint folder (ViT, CLIP, LLaVA, Qwen2-VL or a decoder LLM) "
+        "to run the method on, with a synthetic seeded input, instead of the toy model "
+        "(needs the methods extra: pip install -e '.[methods]')",
+    )
     cmd.set_defaults(handler=cmd_methods_run)
     return parser
 
 
 def _data_arg(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
-                     help=f"data folder (default: {DEFAULT_DATA_DIR})")
+    cmd.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR", help=f"data folder (default: {DEFAULT_DATA_DIR})"
+    )
 
 
 def _db_arg(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--db", type=Path, default=None, metavar="PATH",
-                     help=f"knowledge base file (default: $ATLAS_DB or {default_db_path()})")
+    cmd.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"knowledge base file (default: $ATLAS_DB or {default_db_path()})",
+    )
 
 
 def print_problems(problems) -> None:
@@ -203,18 +284,23 @@ class _StageReporter:
 
 
 def cmd_build(args) -> int:
-    result = build(args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter(),
-                   keep_going=args.keep_going)
+    result = build(
+        args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter(), keep_going=args.keep_going
+    )
     counts = result.counts
     if result.skipped:
         print(f"{result.db_path} is up to date: no source changed since the last build (use --force to rebuild)")
     else:
         print_problems(sorted([*result.warnings, *(result.left_out.errors if result.left_out else [])]))
-        print(f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
-              f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)")
+        print(
+            f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
+            f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)"
+        )
     if args.keep_going:
-        print(f"{counts['papers']} loaded, {counts.get('left_out', 0)} left out"
-              + (f" ({counts['containers']} crossref containers are not papers)" if counts.get("containers") else ""))
+        print(
+            f"{counts['papers']} loaded, {counts.get('left_out', 0)} left out"
+            + (f" ({counts['containers']} crossref containers are not papers)" if counts.get("containers") else "")
+        )
     return 0
 
 
@@ -228,18 +314,25 @@ def cmd_validate(args) -> int:
     dataset = read_dataset(args.data)
     failing = dataset.errors(args.strict)
     if args.format == "json":
-        print(json.dumps({
-            "ok": not failing,
-            "papers": len(dataset.entries),
-            "annotations": len(dataset.annotations),
-            "problems": [p.as_dict() for p in sorted(dataset.problems)],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "ok": not failing,
+                    "papers": len(dataset.entries),
+                    "annotations": len(dataset.annotations),
+                    "problems": [p.as_dict() for p in sorted(dataset.problems)],
+                },
+                indent=2,
+            )
+        )
     else:
         for problem in sorted(dataset.problems):
             print(problem)
         errors = sum(p.severity == "error" for p in dataset.problems)
-        print(f"{len(dataset.entries)} papers, {len(dataset.annotations)} annotations: "
-              f"{errors} error(s), {len(dataset.warnings)} warning(s)")
+        print(
+            f"{len(dataset.entries)} papers, {len(dataset.annotations)} annotations: "
+            f"{errors} error(s), {len(dataset.warnings)} warning(s)"
+        )
     return 1 if failing else 0
 
 
@@ -257,11 +350,15 @@ def cmd_add(args) -> int:
             text = utf8_text(Path(args.source).read_bytes(), args.source)
             scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, distinct_from=distinct_from)
         elif looks_like_arxiv_id(args.source):
-            scaffolds = [scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout,
-                                                distinct_from=distinct_from)]
+            scaffolds = [
+                scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, distinct_from=distinct_from)
+            ]
         else:
-            print(f"atlas: error: '{args.source}' is neither a file nor an arXiv id: give a .bib file, - for "
-                  "standard input, or an arXiv id such as 2410.07149", file=sys.stderr)
+            print(
+                f"atlas: error: '{args.source}' is neither a file nor an arXiv id: give a .bib file, - for "
+                "standard input, or an arXiv id such as 2410.07149",
+                file=sys.stderr,
+            )
             return 1
         written = [] if args.dry_run else scaffold.write_scaffolds(scaffolds, args.data)
     except scaffold.ScaffoldError as exc:
@@ -281,8 +378,10 @@ def cmd_add(args) -> int:
         for item in scaffolds:
             bib, yaml_file = (display_path(p) for p in written if p.stem == item.key)
             print(f"added {item.key}: {bib} and {yaml_file}")
-        print("next: replace every TODO in the .yaml file(s), run `atlas validate --strict`, then open a pull "
-              "request (CONTRIBUTING.md)")
+        print(
+            "next: replace every TODO in the .yaml file(s), run `atlas validate --strict`, then open a pull "
+            "request (CONTRIBUTING.md)"
+        )
     return 0
 
 
@@ -292,11 +391,15 @@ def utf8_text(data: bytes, origin: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidInput(f"not UTF-8 text ({exc.reason} at byte {exc.start}): give a .bib file saved as UTF-8",
-                           origin, line) from None
+        raise InvalidInput(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}): give a .bib file saved as UTF-8", origin, line
+        ) from None
     if "\0" in text:
-        raise InvalidInput("contains NUL bytes: this looks like a binary file, not BibTeX", origin,
-                           text.count("\n", 0, text.index("\0")) + 1)
+        raise InvalidInput(
+            "contains NUL bytes: this looks like a binary file, not BibTeX",
+            origin,
+            text.count("\n", 0, text.index("\0")) + 1,
+        )
     return text
 
 
@@ -315,11 +418,16 @@ def cmd_check_metadata(args) -> int:
     if args.fix:
         changed = apply_fixes(report.differences)
         left = [d for d in report.differences if d.value is None]
-        print(f"fixed {len(report.differences) - len(left)} field(s) in {len(changed)} file(s); {len(left)} "
-              "difference(s) to settle by hand; now run `atlas validate` (a new venue year may need first_public)",
-              file=sys.stderr)
-    print(f"checked {report.checked} papers: {len(report.differences)} difference(s), "
-          f"{len(report.failures)} question(s) unanswered", file=sys.stderr)
+        print(
+            f"fixed {len(report.differences) - len(left)} field(s) in {len(changed)} file(s); {len(left)} "
+            "difference(s) to settle by hand; now run `atlas validate` (a new venue year may need first_public)",
+            file=sys.stderr,
+        )
+    print(
+        f"checked {report.checked} papers: {len(report.differences)} difference(s), "
+        f"{len(report.failures)} question(s) unanswered",
+        file=sys.stderr,
+    )
     return 1 if left else 0
 
 
@@ -332,15 +440,19 @@ def cmd_stats(args) -> int:
     print(f"papers: {stats.papers} ({stats.classified} classified, {stats.unclassified} unclassified)")
     print(f"reported at last build: {stats.errors} error(s), {stats.warnings} warning(s); built {stats.built_at}")
     if stats.left_out or stats.containers:
-        print(f"entries in the .bib files: {stats.papers + stats.left_out + stats.containers} = {stats.papers} papers "
-              f"+ {stats.left_out} left out for errors + {stats.containers} crossref containers")
+        print(
+            f"entries in the .bib files: {stats.papers + stats.left_out + stats.containers} = {stats.papers} papers "
+            f"+ {stats.left_out} left out for errors + {stats.containers} crossref containers"
+        )
     print()
     print(f"{'node':<52} {'papers':>6} {'survey':>6} {'min':>4}")
     for node in stats.nodes:
         label = "  " * node.depth + node.name + ("" if node.is_leaf else "/")
         marker = " !" if node.minimum is not None and node.papers < node.minimum else ""
-        print(f"{label:<52} {node.papers:>6} {node.survey_refs if node.survey_refs is not None else '':>6} "
-              f"{node.minimum if node.minimum is not None else '':>4}{marker}")
+        print(
+            f"{label:<52} {node.papers:>6} {node.survey_refs if node.survey_refs is not None else '':>6} "
+            f"{node.minimum if node.minimum is not None else '':>4}{marker}"
+        )
     return 0
 
 
@@ -377,14 +489,26 @@ def cmd_vocabulary(args) -> int:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
     header = ("kind", "id", "name", "family/broader", "papers", "aliases", "definition")
-    rows = [(e["kind"], e["id"], e["name"], e.get("family") or e.get("broader") or "", str(e["papers"]),
-             ", ".join(e["aliases"]), e["definition"]) for e in entries]
+    rows = [
+        (
+            e["kind"],
+            e["id"],
+            e["name"],
+            e.get("family") or e.get("broader") or "",
+            str(e["papers"]),
+            ", ".join(e["aliases"]),
+            e["definition"],
+        )
+        for e in entries
+    ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
         print("  ".join([*cells, row[4].rjust(6), row[5], row[6]]).rstrip())
-    counted = {kind: sum(e["kind"] in (kind, "family") if kind == "model" else e["kind"] == kind for e in entries)
-               for kind in kinds}
+    counted = {
+        kind: sum(e["kind"] in (kind, "family") if kind == "model" else e["kind"] == kind for e in entries)
+        for kind in kinds
+    }
     print("\n" + ", ".join(f"{n} {kind} terms" for kind, n in counted.items()))
     return 0
 
@@ -406,14 +530,24 @@ def cmd_methods_list(args) -> int:
     if args.format == "json":
         print(json.dumps([card.as_dict() for card in cards], indent=2, ensure_ascii=False))
         return 0
-    rows = [(card.id, card.name, card.paper + ("" if card.paper_in_atlas is not False else " (not in atlas)"),
-             "" if card.used_by is None else str(len(card.used_by)), ", ".join(leaf.id for leaf in card.leaves))
-            for card in cards]
+    rows = [
+        (
+            card.id,
+            card.name,
+            card.paper + ("" if card.paper_in_atlas is not False else " (not in atlas)"),
+            "" if card.used_by is None else str(len(card.used_by)),
+            ", ".join(leaf.id for leaf in card.leaves),
+        )
+        for card in cards
+    ]
     header = ("id", "name", "canonical paper", "papers", "leaves")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
-        print("  ".join([*(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))),
-                         row[4]]))
+        print(
+            "  ".join(
+                [*(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))), row[4]]
+            )
+        )
     print(f"\n{len(cards)} methods; run one with: atlas methods run ID [--out DIR]")
     return 0
 

@@ -25,12 +25,34 @@ class TreeRow:
     survey_refs: int | None
 
 
+SORTS = {"newest": "newest first", "oldest": "oldest first", "title": "title A–Z"}
+
+
+@dataclass(frozen=True)
+class NodePaper:
+    """A paper listed under a node, with why it sits at each of its leaves below that node."""
+
+    paper: PaperRecord
+    whys: list[tuple[str, str]]  # (leaf id, why), in tree order
+
+
+def sort_papers(papers: list[PaperRecord], sort: str) -> list[PaperRecord]:
+    """Papers ordered as ``SORTS`` names: newest or oldest first (then by title), or by title."""
+    if sort not in SORTS:
+        raise UnknownItem(f"unknown order '{sort}': choose one of {', '.join(SORTS)}")
+    by_title = sorted(papers, key=lambda p: (p.title.casefold(), p.key))
+    if sort == "title":
+        return by_title
+    undated = 0 if sort == "oldest" else 10_000
+    return sorted(by_title, key=lambda p: (p.year if p.year is not None else undated) * (1 if sort == "oldest" else -1))
+
+
 @dataclass(frozen=True)
 class NodeView:
     node: NodeInfo
     breadcrumbs: list[NodeInfo]  # root first, the node excluded
     children: list[TreeRow]
-    papers: list[PaperRecord]  # at or below the node, newest first
+    papers: list[NodePaper]  # at or below the node, in the order asked for
     ours: int
     survey_refs: int | None  # for an inner node: the sum over its leaves
     target: int | None  # what a leaf should hold: max(survey refs, 5)
@@ -39,7 +61,10 @@ class NodeView:
 def tree(catalog: Catalog) -> list[TreeRow]:
     """Every node in display order (each root followed by its subtree) with its paper count."""
     counts = catalog.node_counts()
-    return [TreeRow(n.id, n.name, n.depth, n.is_leaf, counts[n.id], survey_refs(catalog, n.id)) for n in catalog.nodes.values()]
+    return [
+        TreeRow(n.id, n.name, n.depth, n.is_leaf, counts[n.id], survey_refs(catalog, n.id))
+        for n in catalog.nodes.values()
+    ]
 
 
 def survey_refs(catalog: Catalog, node_id: str) -> int | None:
@@ -51,13 +76,17 @@ def survey_refs(catalog: Catalog, node_id: str) -> int | None:
     return sum(v for v in values if v is not None) if any(v is not None for v in values) else None
 
 
-def node_view(catalog: Catalog, node_id: str) -> NodeView:
+def node_view(catalog: Catalog, node_id: str, sort: str = "newest") -> NodeView:
     if node_id not in catalog.nodes:
         raise UnknownNode(f"unknown taxonomy node '{node_id}': pick one of {', '.join(catalog.nodes)}")
     node = catalog.nodes[node_id]
     counts = catalog.node_counts()
-    children = [TreeRow(c.id, c.name, c.depth, c.is_leaf, counts[c.id], survey_refs(catalog, c.id)) for c in catalog.children(node_id)]
-    papers = sorted(catalog.papers_under(node_id), key=lambda p: (-(p.year or 0), p.key))
+    children = [
+        TreeRow(c.id, c.name, c.depth, c.is_leaf, counts[c.id], survey_refs(catalog, c.id))
+        for c in catalog.children(node_id)
+    ]
+    leaves = catalog.leaves_under(node_id)
+    papers = [NodePaper(p, p.whys_under(leaves)) for p in sort_papers(catalog.papers_under(node_id), sort)]
     return NodeView(
         node=node,
         breadcrumbs=catalog.ancestors(node_id),

@@ -19,8 +19,17 @@ from explorer.stats import count_per_node
 from explorer.terms import load_terms, method_names
 from ingest.errors import UnknownItem
 from ingest.models import (
-    Author, Domain, Paper, PaperAuthor, PaperCategory, Relation, TaxonomyNode,
-    paper_domains, paper_modalities, paper_models, paper_techniques,
+    Author,
+    Domain,
+    Paper,
+    PaperAuthor,
+    PaperCategory,
+    Relation,
+    TaxonomyNode,
+    paper_domains,
+    paper_modalities,
+    paper_models,
+    paper_techniques,
 )
 from taxonomy.vocabulary import Vocabulary, count_papers
 
@@ -66,6 +75,16 @@ class PaperRecord:
     technique_names: tuple[str, ...] = ()
     model_terms: frozenset[str] = frozenset()  # the models and their families: what a model facet matches
     technique_terms: frozenset[str] = frozenset()  # the techniques and every broader technique
+    whys: tuple[str, ...] = ()  # why the paper sits at each of its leaves, in the order of ``leaves``
+
+    def why(self, leaf: str) -> str:
+        """Why the paper sits at this leaf ('' if it does not)."""
+        placed = leaf in self.leaves and len(self.whys) == len(self.leaves)
+        return self.whys[self.leaves.index(leaf)] if placed else ""
+
+    def whys_under(self, leaves: set[str] | frozenset[str]) -> list[tuple[str, str]]:
+        """(leaf, why) for each of the paper's leaves among ``leaves``, in tree order."""
+        return [(leaf, self.why(leaf)) for leaf in self.leaves if leaf in leaves]
 
     @property
     def perspectives(self) -> tuple[str, ...]:
@@ -80,7 +99,9 @@ class PaperRecord:
     def first_author(self) -> str:
         if not self.authors:
             return ""
-        return self.authors[0] + (" et al." if len(self.authors) > 2 else f" and {self.authors[1]}" if len(self.authors) == 2 else "")
+        return self.authors[0] + (
+            " et al." if len(self.authors) > 2 else f" and {self.authors[1]}" if len(self.authors) == 2 else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -144,8 +165,11 @@ class Catalog:
 
     @cached_property
     def _term_counts(self) -> dict[str, Counter]:
-        lists = {"model": [p.models for p in self.papers], "technique": [p.techniques for p in self.papers],
-                 "modality": [p.modalities for p in self.papers]}
+        lists = {
+            "model": [p.models for p in self.papers],
+            "technique": [p.techniques for p in self.papers],
+            "modality": [p.modalities for p in self.papers],
+        }
         return {kind: count_papers(self.vocabulary, kind, ids) for kind, ids in lists.items()}
 
 
@@ -154,28 +178,62 @@ def load_catalog(session: Session) -> Catalog:
         n.id: NodeInfo(n.id, n.name, n.parent_id, n.description, n.survey_refs, n.depth, n.is_leaf)
         for n in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.position))
     }
-    authors = _grouped(session.execute(
-        select(PaperAuthor.paper_key, Author.name).join(Author, Author.id == PaperAuthor.author_id)
-        .order_by(PaperAuthor.paper_key, PaperAuthor.position)))
-    leaves = _grouped(session.execute(select(PaperCategory.paper_key, PaperCategory.node_id)))
+    authors = _grouped(
+        session.execute(
+            select(PaperAuthor.paper_key, Author.name)
+            .join(Author, Author.id == PaperAuthor.author_id)
+            .order_by(PaperAuthor.paper_key, PaperAuthor.position)
+        )
+    )
     order = {node_id: i for i, node_id in enumerate(nodes)}
+    categories: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, node_id, why in session.execute(select(PaperCategory.paper_key, PaperCategory.node_id, PaperCategory.why)):
+        categories[key].append((node_id, why))
+    for placed in categories.values():
+        placed.sort(key=lambda pair: order.get(pair[0], len(order)))
     vocabulary = load_terms(session)
     models = _grouped(session.execute(select(paper_models.c.paper_key, paper_models.c.model_id)))
     techniques = _grouped(session.execute(select(paper_techniques.c.paper_key, paper_techniques.c.technique_id)))
     modalities = _grouped(session.execute(select(paper_modalities.c.paper_key, paper_modalities.c.modality)))
-    domains = _grouped(session.execute(
-        select(paper_domains.c.paper_key, Domain.name).join(Domain, Domain.name == paper_domains.c.domain)))
-    rows = session.execute(select(
-        Paper.key, Paper.title, Paper.year, Paper.venue, Paper.granularity, Paper.summary, Paper.code_url,
-        Paper.doi, Paper.arxiv_id, Paper.url, Paper.added, Paper.classified,
-    ).order_by(Paper.year, Paper.key))
+    domains = _grouped(
+        session.execute(
+            select(paper_domains.c.paper_key, Domain.name).join(Domain, Domain.name == paper_domains.c.domain)
+        )
+    )
+    rows = session.execute(
+        select(
+            Paper.key,
+            Paper.title,
+            Paper.year,
+            Paper.venue,
+            Paper.granularity,
+            Paper.summary,
+            Paper.code_url,
+            Paper.doi,
+            Paper.arxiv_id,
+            Paper.url,
+            Paper.added,
+            Paper.classified,
+        ).order_by(Paper.year, Paper.key)
+    )
     papers = tuple(
         PaperRecord(
-            key=r.key, title=r.title, year=r.year, venue=r.venue, authors=tuple(authors.get(r.key, ())),
-            leaves=tuple(sorted(leaves.get(r.key, ()), key=lambda n: order.get(n, len(order)))),
+            key=r.key,
+            title=r.title,
+            year=r.year,
+            venue=r.venue,
+            authors=tuple(authors.get(r.key, ())),
+            leaves=tuple(node_id for node_id, _ in categories.get(r.key, ())),
+            whys=tuple(why for _, why in categories.get(r.key, ())),
             domains=tuple(sorted(domains.get(r.key, ()))),
-            granularity=r.granularity, summary=r.summary, code_url=r.code_url, doi=r.doi, arxiv_id=r.arxiv_id,
-            url=r.url, added=r.added, classified=bool(r.classified),
+            granularity=r.granularity,
+            summary=r.summary,
+            code_url=r.code_url,
+            doi=r.doi,
+            arxiv_id=r.arxiv_id,
+            url=r.url,
+            added=r.added,
+            classified=bool(r.classified),
             **_terms_of(vocabulary, models.get(r.key, ()), techniques.get(r.key, ()), modalities.get(r.key, ())),
         )
         for r in rows
@@ -189,13 +247,15 @@ def load_catalog(session: Session) -> Catalog:
 
 def _terms_of(vocabulary: Vocabulary, models, techniques, modalities) -> dict:
     """A paper's terms sorted by display name, with their names and broader terms."""
+
     def by_name(kind, ids):
         return tuple(sorted(ids, key=lambda i: (vocabulary.label(kind, i).casefold(), i)))
 
     models, techniques = by_name("model", models), by_name("technique", techniques)
     modality_order = {m: i for i, m in enumerate(vocabulary.modalities)}
     return {
-        "models": models, "techniques": techniques,
+        "models": models,
+        "techniques": techniques,
         "modalities": tuple(sorted(modalities, key=lambda m: (modality_order.get(m, len(modality_order)), m))),
         "model_names": tuple(vocabulary.label("model", i) for i in models),
         "technique_names": tuple(vocabulary.label("technique", i) for i in techniques),

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from ingest.annotations import Annotation
 from ingest.bibtex import BibEntry
-from ingest.identifiers import make_key
 from ingest.errors import InvalidInput
+from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
 from taxonomy import Taxonomy, load_taxonomy
@@ -118,8 +118,9 @@ def read_base(base: str, data_dir: Path) -> Dataset:
         top = _git(["rev-parse", "--show-toplevel"], data_dir).decode().strip()
         _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], data_dir)
     except BaseUnavailable as exc:
-        raise BaseUnavailable(f"cannot compare with '{base}': {exc}; pass --base with a git ref "
-                              "(HEAD, origin/main) or a data folder") from None
+        raise BaseUnavailable(
+            f"cannot compare with '{base}': {exc}; pass --base with a git ref (HEAD, origin/main) or a data folder"
+        ) from None
     relative = data_dir.relative_to(Path(top).resolve()).as_posix()
     listing = _git(["ls-tree", "-d", "--name-only", base, "--", relative], Path(top)).decode().strip()
     with tempfile.TemporaryDirectory(prefix="atlas-base-") as tmp:
@@ -180,8 +181,14 @@ def _git(args: list[str], cwd: Path) -> bytes:
 # --- the summary as data -------------------------------------------------------------
 
 
-def summarise(data_dir: Path, base: str = "HEAD", strict: bool = False, neighbours: int = NEIGHBOURS,
-              taxonomy: Taxonomy | None = None, vocabulary_dir: Path = VOCABULARY_DIR) -> ChangeSummary:
+def summarise(
+    data_dir: Path,
+    base: str = "HEAD",
+    strict: bool = False,
+    neighbours: int = NEIGHBOURS,
+    taxonomy: Taxonomy | None = None,
+    vocabulary_dir: Path = VOCABULARY_DIR,
+) -> ChangeSummary:
     taxonomy = taxonomy or load_taxonomy()
     head = read_dataset(data_dir, vocabulary_dir=vocabulary_dir)
     before = read_base(base, data_dir)
@@ -189,27 +196,41 @@ def summarise(data_dir: Path, base: str = "HEAD", strict: bool = False, neighbou
     now = {e.key: e for e in head.entries}
     new_keys = [k for k in now if k not in old]
     taken = set(now)
-    new = [_new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}, head.vocabulary)
-           for k in sorted(new_keys)]
+    new = [
+        _new_paper(now[k], head.annotations.get(k), taxonomy, taken - {k}, head.vocabulary) for k in sorted(new_keys)
+    ]
     changed = []
     for key in sorted(set(now) & set(old)):
-        bib = sorted(f for f in set(now[key].fields) | set(old[key].fields)
-                     if now[key].fields.get(f) != old[key].fields.get(f))
+        bib = sorted(
+            f for f in set(now[key].fields) | set(old[key].fields) if now[key].fields.get(f) != old[key].fields.get(f)
+        )
         before_data = before.annotations[key].data if key in before.annotations else {}
         after_data = head.annotations[key].data if key in head.annotations else {}
         annotation = sorted(f for f in set(before_data) | set(after_data) if before_data.get(f) != after_data.get(f))
         if bib or annotation:
             changed.append(ChangedPaper(key, now[key].title, bib, annotation))
     removed = [(k, old[k].title) for k in sorted(old) if k not in now]
-    summary = ChangeSummary(base, new, changed, removed, sorted(head.problems), strict,
-                            new_terms=new_terms(head.vocabulary, read_base_vocabulary(base, data_dir, vocabulary_dir)))
+    summary = ChangeSummary(
+        base,
+        new,
+        changed,
+        removed,
+        sorted(head.problems),
+        strict,
+        new_terms=new_terms(head.vocabulary, read_base_vocabulary(base, data_dir, vocabulary_dir)),
+    )
     if new and neighbours > 0:
         _add_neighbours(summary, Path(data_dir), neighbours)
     return summary
 
 
-def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonomy, taken: set[str],
-               vocabulary: Vocabulary | None = None) -> NewPaper:
+def _new_paper(
+    entry: BibEntry,
+    annotation: Annotation | None,
+    taxonomy: Taxonomy,
+    taken: set[str],
+    vocabulary: Vocabulary | None = None,
+) -> NewPaper:
     data = annotation.data if annotation is not None else {}
     placements = []
     for category in data.get("categories", []) or []:
@@ -227,12 +248,23 @@ def _new_paper(entry: BibEntry, annotation: Annotation | None, taxonomy: Taxonom
         if not entry.key.startswith(stem):
             expected = make_key(entry.author_families[0], entry.year, entry.title, taken)
     return NewPaper(
-        key=entry.key, title=entry.title, authors=entry.authors, year=entry.year, venue=entry.venue,
-        arxiv_id=entry.arxiv_id, doi=_doi_as_written(entry), url=entry.url, path=entry.path, placements=placements,
+        key=entry.key,
+        title=entry.title,
+        authors=entry.authors,
+        year=entry.year,
+        venue=entry.venue,
+        arxiv_id=entry.arxiv_id,
+        doi=_doi_as_written(entry),
+        url=entry.url,
+        path=entry.path,
+        placements=placements,
         models=_names(vocabulary, "model", data.get("models")),
         technique=_names(vocabulary, "technique", data.get("technique")),
-        modalities=_names(vocabulary, "modality", data.get("modalities")), granularity=data.get("granularity"),
-        summary=data.get("summary"), code=data.get("code"), key_convention=expected,
+        modalities=_names(vocabulary, "modality", data.get("modalities")),
+        granularity=data.get("granularity"),
+        summary=data.get("summary"),
+        code=data.get("code"),
+        key_convention=expected,
     )
 
 
@@ -259,8 +291,10 @@ def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
         try:
             build(data_dir, db_path, force=True)
         except DataError:
-            summary.notes.append("Nearest neighbours are left out: the data has errors, so no knowledge base "
-                                 "can be built from it. Fix the problems below and run this again.")
+            summary.notes.append(
+                "Nearest neighbours are left out: the data has errors, so no knowledge base "
+                "can be built from it. Fix the problems below and run this again."
+            )
             return
         with open_session(db_path) as session:
             for paper in summary.new:
@@ -269,8 +303,9 @@ def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
                 except RelatedInputError as exc:
                     summary.notes.append(f"No neighbours for {paper.key}: {exc}")
                     continue
-                paper.neighbours = [Neighbour(r.key, r.title, r.year, list(r.reasons))
-                                    for r in result.papers if r.key not in new_keys][:k]
+                paper.neighbours = [
+                    Neighbour(r.key, r.title, r.year, list(r.reasons)) for r in result.papers if r.key not in new_keys
+                ][:k]
         session.bind.dispose()
 
 
@@ -323,17 +358,30 @@ def to_markdown(summary: ChangeSummary) -> str:
     if summary.removed:
         out += ["", "### Removed papers", ""]
         for key, title in summary.removed:
-            out.append(f"- ⚠️ `{key}` {md(title)}: keys never change once merged (other papers, links and "
-                       "citations rely on them); fix the paper's files instead of removing or renaming it")
+            out.append(
+                f"- ⚠️ `{key}` {md(title)}: keys never change once merged (other papers, links and "
+                "citations rely on them); fix the paper's files instead of removing or renaming it"
+            )
     if summary.new_terms:
-        out += ["", "### New vocabulary terms", "",
-                "Review each: is it needed, or does an existing term (or a broader one) fit? Is the definition "
-                "in our own words and clear to a newcomer? (CONTRIBUTING.md, 'The vocabulary')", ""]
+        out += [
+            "",
+            "### New vocabulary terms",
+            "",
+            "Review each: is it needed, or does an existing term (or a broader one) fit? Is the definition "
+            "in our own words and clear to a newcomer? (CONTRIBUTING.md, 'The vocabulary')",
+            "",
+        ]
         for term in summary.new_terms:
             broader = f" (under `{term.broader}`)" if term.broader else ""
             out.append(f"- {md(term.kind)} `{term.id}` **{md(term.name)}**{broader}: {md(term.definition)}")
     if summary.problems:
-        out += ["", "### Problems", "", f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>", ""]
+        out += [
+            "",
+            "### Problems",
+            "",
+            f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>",
+            "",
+        ]
         out += [f"- `{p.path.replace('`', '')}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]
         out += ["", "</details>"]
     if not (summary.new or summary.changed or summary.removed):
@@ -357,8 +405,11 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         head += f" · {md(paper.venue)}"
     lines = [f"### New: {md(paper.title)}", "", " · ".join([head, *ids])]
     if paper.key_convention:
-        lines += ["", f"⚠️ The key does not follow the key convention: expected `{paper.key_convention}` "
-                      "(CONTRIBUTING.md, 'The key convention')."]
+        lines += [
+            "",
+            f"⚠️ The key does not follow the key convention: expected `{paper.key_convention}` "
+            "(CONTRIBUTING.md, 'The key convention').",
+        ]
     if paper.summary:
         lines += ["", f"> {md(paper.summary)}"]
     lines += ["", "| lands in | why |", "|---|---|"]
@@ -366,8 +417,12 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         lines += [f"| {' › '.join(md(n) for n in chain)} | {md(why)} |" for chain, why in paper.placements]
     else:
         lines.append("| unclassified (no annotation) | add the annotation file |")
-    facts = [("Models", ", ".join(paper.models)), ("Technique", ", ".join(paper.technique)),
-             ("Modalities", ", ".join(paper.modalities)), ("Granularity", paper.granularity or "")]
+    facts = [
+        ("Models", ", ".join(paper.models)),
+        ("Technique", ", ".join(paper.technique)),
+        ("Modalities", ", ".join(paper.modalities)),
+        ("Granularity", paper.granularity or ""),
+    ]
     lines += ["", " · ".join(f"**{name}**: {md(value)}" for name, value in facts if value)]
     if paper.neighbours:
         lines += ["", "**Nearest neighbours in the atlas**", ""]

@@ -19,6 +19,8 @@ from explorer import urls
 from explorer.catalog import Catalog, PaperRecord
 from explorer.export import to_bibtex, to_csv
 from explorer.papers import get_papers
+from explorer.safety import safe_url
+from explorer.url_values import URLCheck
 
 FACETS = ("node", "modality", "model", "technique", "granularity")
 # What a chosen value is matched against: a paper's model_terms hold its models and their families,
@@ -42,8 +44,17 @@ class Filters:
 
     def link(self, picked: tuple[str, ...] | list[str] = ()) -> urls.Link:
         """The permalink of this view."""
-        return urls.compare(self.node, self.modality, self.model, self.technique, self.granularity,
-                            self.years, self.has_code, self.text, picked)
+        return urls.compare(
+            self.node,
+            self.modality,
+            self.model,
+            self.technique,
+            self.granularity,
+            self.years,
+            self.has_code,
+            self.text,
+            picked,
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +77,20 @@ def fold(text: str) -> str:
 
 
 def _haystack(paper: PaperRecord) -> str:
-    return fold(" ".join([paper.key, paper.title, paper.summary or "", paper.venue or "",
-                          *paper.authors, *paper.model_names, *paper.technique_names, *paper.domains]))
+    return fold(
+        " ".join(
+            [
+                paper.key,
+                paper.title,
+                paper.summary or "",
+                paper.venue or "",
+                *paper.authors,
+                *paper.model_names,
+                *paper.technique_names,
+                *paper.domains,
+            ]
+        )
+    )
 
 
 class Matcher:
@@ -149,11 +172,15 @@ def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption
         return [FacetOption(n.id, counter.get(n.id, 0), n.name, n.depth) for n in catalog.nodes.values()]
     vocabulary = catalog.vocabulary
     if facet == "technique":  # the hierarchy in display order: each broad technique before its narrower ones
-        return [FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
-                for t, depth in vocabulary.walk("technique") if counter.get(t)]
+        return [
+            FacetOption(t, counter[t], vocabulary.label("technique", t), depth)
+            for t, depth in vocabulary.walk("technique")
+            if counter.get(t)
+        ]
     if facet == "modality":  # the vocabulary's fixed order
-        return [FacetOption(m, counter[m], vocabulary.label("modality", m))
-                for m in vocabulary.modalities if counter.get(m)]
+        return [
+            FacetOption(m, counter[m], vocabulary.label("modality", m)) for m in vocabulary.modalities if counter.get(m)
+        ]
     label = (lambda v: vocabulary.label("model", v)) if facet == "model" else str
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))
     return [FacetOption(v, n, label(v)) for v, n in ranked]
@@ -164,51 +191,102 @@ def facet_values(catalog: Catalog) -> dict[str, list[str]]:
     return {facet: [o.value for o in search(catalog, Filters()).facets[facet]] for facet in FACETS}
 
 
+# --- the URL ---------------------------------------------------------------------------------------
+
+
+def check_url(catalog: Catalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
+    """The comparison page's parameters checked against the catalogue: unknown nodes, facet values and
+    picked keys dropped, years swapped or clamped, each change named (``explorer.url_values``)."""
+    P = urls.COMPARE_PARAMS
+    check = URLCheck(raw)
+    check.unknown(P.values())
+    check.choices(P["node"], catalog.nodes, "a taxonomy node")
+    for facet in ("modality", "model", "technique", "granularity"):
+        check.choices(P[facet], set(values[facet]), f"a {facet} of any paper")
+    check.years(P["years"], catalog.years())
+    check.flag(P["has_code"])
+    check.text(P["text"])
+    check.choices(P["picked"], catalog.by_key, "a paper key")
+    return check
+
+
 # --- side by side ------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class Piece:
+    """One value in a side-by-side cell: text, a link when ``href`` is set, a bold ``label`` before it."""
+
+    text: str
+    href: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    papers: list[PaperRecord]
+    rows: list[tuple[str, list[list[Piece]]]]  # (attribute, one list of pieces per paper); empty rows left out
+
+
+def _leaf_pieces(catalog: Catalog, paper: PaperRecord) -> list[Piece]:
+    return [
+        Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
+        for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)
+    ]
+
+
+def _texts(*values) -> list[Piece]:
+    return [Piece(str(v)) for v in values if v not in (None, "")]
+
+
 SIDE_BY_SIDE_ROWS = (
-    ("Title", lambda p: p.title),
-    ("Authors", lambda p: ", ".join(p.authors)),
-    ("Year", lambda p: "" if p.year is None else str(p.year)),
-    ("Venue", lambda p: p.venue or ""),
-    ("Taxonomy leaves", lambda p: "; ".join(p.leaves)),
-    ("Modalities", lambda p: ", ".join(p.modalities)),
-    ("Models", lambda p: ", ".join(p.model_names)),
-    ("Technique", lambda p: ", ".join(p.technique_names)),
-    ("Granularity", lambda p: p.granularity or ""),
-    ("Domains", lambda p: ", ".join(p.domains)),
-    ("Code", lambda p: p.code_url or "none"),
-    ("Summary", lambda p: p.summary or ""),
+    ("Authors", lambda c, p: _texts(", ".join(p.authors))),
+    ("Year", lambda c, p: _texts(p.year)),
+    ("Venue", lambda c, p: _texts(p.venue)),
+    ("Taxonomy leaves and why", _leaf_pieces),
+    ("Summary", lambda c, p: _texts(p.summary)),
+    ("Modalities", lambda c, p: _texts(", ".join(p.modalities))),
+    ("Models", lambda c, p: _texts(", ".join(p.model_names))),
+    ("Technique", lambda c, p: _texts(", ".join(p.technique_names))),
+    ("Granularity", lambda c, p: _texts(p.granularity)),
+    ("Domains", lambda c, p: _texts(", ".join(p.domains))),
+    ("Code", lambda c, p: [Piece(p.code_url, safe_url(p.code_url))] if p.code_url else [Piece("none released")]),
 )
 
 
-def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
-    """Attributes as rows, one column per paper: ``{"attribute": [...], key1: [...], ...}``."""
+def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> SideBySide:
+    """The picked papers' attributes, row by row; a row no paper has a value for (say Domains) is left out."""
     papers = [catalog.by_key[k] for k in keys if k in catalog.by_key]
-    table = {"attribute": [name for name, _ in SIDE_BY_SIDE_ROWS]}
-    for paper in papers:
-        table[paper.key] = [str(get(paper)) for _, get in SIDE_BY_SIDE_ROWS]
-    return table
+    rows = []
+    for name, get in SIDE_BY_SIDE_ROWS:
+        cells = [get(catalog, paper) for paper in papers]
+        if any(cells):
+            rows.append((name, cells))
+    return SideBySide(papers, rows)
 
 
 def table_rows(papers: list[PaperRecord]) -> list[dict]:
     """One flat row per paper for the results table."""
-    return [{
-        "key": p.key,
-        "title": p.title,
-        "authors": p.first_author,
-        "year": p.year,
-        "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
-        "modalities": ", ".join(p.modalities),
-        "models": ", ".join(p.model_names),
-        "technique": ", ".join(p.technique_names),
-        "granularity": p.granularity or "",
-        "code": "yes" if p.has_code else "",
-        "page": urls.paper(p.key).href,
-    } for p in papers]
+    return [
+        {
+            "key": p.key,
+            "title": p.title,
+            "authors": p.first_author,
+            "year": p.year,
+            "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
+            "modalities": ", ".join(p.modalities),
+            "models": ", ".join(p.model_names),
+            "technique": ", ".join(p.technique_names),
+            "granularity": p.granularity or "",
+            "code": "yes" if p.has_code else "",
+            "page": urls.paper(p.key).href,
+        }
+        for p in papers
+    ]
 
 
 # --- exports -------------------------------------------------------------------------------------
+
 
 def export_bibtex(session: Session, keys: list[str]) -> str:
     return to_bibtex(get_papers(session, keys=keys))
@@ -219,9 +297,18 @@ def export_csv(session: Session, keys: list[str]) -> str:
 
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 
 
@@ -240,17 +327,29 @@ LATEX_COLUMNS = (
 )
 
 
-def to_latex_table(papers: list[PaperRecord], caption: str = "Papers compared in the MLLM Interpretability Atlas.",
-                   label: str = "tab:atlas-comparison") -> str:
+def to_latex_table(
+    papers: list[PaperRecord],
+    caption: str = "Papers compared in the MLLM Interpretability Atlas.",
+    label: str = "tab:atlas-comparison",
+) -> str:
     """A booktabs table (one row per paper; ``\\cite`` keys match the BibTeX export)."""
     spec = r"l c p{2.6cm} p{1.8cm} p{2.6cm} p{3.2cm} c"
     lines = [
         "% Needs \\usepackage{booktabs} and \\usepackage{amssymb} (for \\checkmark).",
-        r"\begin{table*}[t]", r"\centering", r"\small",
-        f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
-        " & ".join(name for name, _ in LATEX_COLUMNS) + r" \\", r"\midrule",
+        r"\begin{table*}[t]",
+        r"\centering",
+        r"\small",
+        f"\\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(name for name, _ in LATEX_COLUMNS) + r" \\",
+        r"\midrule",
     ]
     lines += [" & ".join(get(p) for _, get in LATEX_COLUMNS) + r" \\" for p in papers]
-    lines += [r"\bottomrule", r"\end{tabular}", f"\\caption{{{latex_escape(caption)}}}",
-              f"\\label{{{latex_escape(label)}}}", r"\end{table*}"]
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        f"\\caption{{{latex_escape(caption)}}}",
+        f"\\label{{{latex_escape(label)}}}",
+        r"\end{table*}",
+    ]
     return "\n".join(lines) + "\n"

@@ -11,8 +11,8 @@ from explorer import urls
 from explorer.export import bibtex_entry
 from explorer.papers import author_names, get_paper
 from explorer.safety import safe_url
-from ingest.models import Paper, Relation, TaxonomyNode
 from ingest.errors import UnknownItem
+from ingest.models import Paper, Relation, TaxonomyNode
 
 
 class UnknownPaper(UnknownItem):
@@ -101,14 +101,20 @@ def paper_view(session: Session, key: str) -> PaperView:
     paper = get_paper(session, key)
     if paper is None:
         raise UnknownPaper(f"no paper with key '{key}' in the knowledge base")
-    nodes = {node_id: (name, position) for node_id, name, position in
-             session.execute(select(TaxonomyNode.id, TaxonomyNode.name, TaxonomyNode.position))}
+    nodes = {
+        node_id: (name, position)
+        for node_id, name, position in session.execute(
+            select(TaxonomyNode.id, TaxonomyNode.name, TaxonomyNode.position)
+        )
+    }
     names = {node_id: name for node_id, (name, _) in nodes.items()}
     categories = sorted(paper.categories, key=lambda c: nodes.get(c.node_id, ("", len(nodes)))[1])
     model_links = _term_links(paper.models, lambda m: m.name, urls.model)
     technique_links = _term_links(paper.techniques, lambda t: t.name, urls.technique)
-    modality_links = [TermLink(m.name, m.label, urls.compare(modality=[m.name]).href)
-                      for m in sorted(paper.modalities, key=lambda m: m.position)]
+    modality_links = [
+        TermLink(m.name, m.label, urls.compare(modality=[m.name]).href)
+        for m in sorted(paper.modalities, key=lambda m: m.position)
+    ]
     links = [
         external("arXiv", paper.arxiv_id, urls.arxiv(paper.arxiv_id) if paper.arxiv_id else None),
         external("DOI", paper.doi, urls.doi(paper.doi) if paper.doi else None),
@@ -159,8 +165,13 @@ def relations_of(session: Session, key: str) -> list[RelationView]:
     """Typed links from and to the paper, with the other paper's title."""
     rows = session.execute(
         select(Relation, Paper.title, Paper.year)
-        .join(Paper, or_((Relation.source_key == key) & (Paper.key == Relation.target_key),
-                         (Relation.target_key == key) & (Paper.key == Relation.source_key)))
+        .join(
+            Paper,
+            or_(
+                (Relation.source_key == key) & (Paper.key == Relation.target_key),
+                (Relation.target_key == key) & (Paper.key == Relation.source_key),
+            ),
+        )
         .where(or_(Relation.source_key == key, Relation.target_key == key))
     ).all()
     views = []

@@ -6,24 +6,57 @@ import csv
 import io
 import json
 
+from explorer.papers import author_names
 from ingest import latex
 from ingest.models import Paper
-from explorer.papers import author_names
 
 # Fields written first, in this order; the rest follow alphabetically.
-_BIBTEX_FIELD_ORDER = ("title", "author", "editor", "booktitle", "journal", "year", "month",
-                       "volume", "number", "pages", "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "url")
+_BIBTEX_FIELD_ORDER = (
+    "title",
+    "author",
+    "editor",
+    "booktitle",
+    "journal",
+    "year",
+    "month",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "doi",
+    "eprint",
+    "archiveprefix",
+    "primaryclass",
+    "url",
+)
 _BIBTEX_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 _MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "doi", "arxiv_id", "url", "code_url",
-               "categories", "modalities", "models", "technique", "granularity", "summary")
+CSV_COLUMNS = (
+    "key",
+    "title",
+    "authors",
+    "year",
+    "venue",
+    "doi",
+    "arxiv_id",
+    "url",
+    "code_url",
+    "categories",
+    "modalities",
+    "models",
+    "technique",
+    "granularity",
+    "summary",
+)
 
 
 def bibtex_entry(paper: Paper) -> str:
     """One entry with every evaluated field; macros and crossrefs are already resolved, so it stands alone."""
     fields = dict(paper.fields)
     fields.pop("crossref", None)
-    ordered = [f for f in _BIBTEX_FIELD_ORDER if f in fields] + sorted(f for f in fields if f not in _BIBTEX_FIELD_ORDER)
+    ordered = [f for f in _BIBTEX_FIELD_ORDER if f in fields] + sorted(
+        f for f in fields if f not in _BIBTEX_FIELD_ORDER
+    )
     width = max((len(_BIBTEX_NAMES.get(f, f)) for f in ordered), default=0)
     lines = [f"@{paper.entry_type}{{{paper.key},"]
     for name in ordered:

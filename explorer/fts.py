@@ -37,7 +37,8 @@ FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # ingest.load creates pa
 # included, so FTS5 operator words typed by a user are treated as the stop words they usually are). Words
 # common in research writing ("model", "method", "propose", "analysis") are not listed: the ranking weighs
 # them down by how many papers of the atlas use them.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each else few for from further
 had has have having he her here hers him his how i if in into is it its itself just me more most
@@ -45,7 +46,8 @@ my near no nor not now of off on once only or other our ours out over own same s
 some such than that the their theirs them then there these they this those through to too under
 until up upon very via was we were what when where which while who whom why will with within
 without would you your yours towards toward versus vs et al e g i e etc
-""".split())
+""".split()
+)
 
 # Characters that unicode61 with remove_diacritics folds away (combining marks after NFKD).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -110,8 +112,9 @@ def fts_available(session: Session) -> bool:
     if bind.dialect.name != "sqlite":
         return False
     try:
-        row = session.execute(sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-                              {"name": FTS_TABLE}).first()
+        row = session.execute(
+            sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": FTS_TABLE}
+        ).first()
     except DBAPIError:
         return False
     return row is not None
@@ -128,8 +131,10 @@ def search(session: Session, expression: str, limit: int, column_weights: tuple[
     """The ``limit`` best BM25 matches of a prepared expression (from ``match_expression``)."""
     weights = ", ".join(repr(float(w)) for w in (0.0, *column_weights))  # key column first, unindexed
     rows = session.connection().execute(
-        sql(f"SELECT key, rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH :query ORDER BY score, key LIMIT :limit"),
+        sql(
+            f"SELECT key, rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :query ORDER BY score, key LIMIT :limit"
+        ),
         {"query": expression, "limit": int(limit)},
     )
     return [Hit(key, rowid, score) for key, rowid, score in rows]

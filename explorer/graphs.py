@@ -16,12 +16,14 @@ authors included). Rendering escapes every tooltip (see ``render_html``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyvis
@@ -29,23 +31,42 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.edge import Edge
 from pyvis.network import Network
 from pyvis.node import Node
-from ingest.errors import AtlasError, InvalidInput, UnknownItem
 
 from explorer import urls
 from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
+from explorer.url_values import URLCheck
+from ingest.errors import AtlasError, InvalidInput, UnknownItem
 
 KINDS = {
     "taxonomy": "Taxonomy and its papers",
     "papers": "Papers linked to papers",
+    "paper": "One paper's neighbourhood: its relations and nearest related papers, two hops at most",
     "co-authors": "Co-authorship",
     "models": "Models and papers",
 }
-LINK_BY = {"leaf": "a shared taxonomy leaf", "model": "a shared model", "family": "a shared model family",
-           "technique": "a shared technique",
-           "broader": "a shared technique or broader technique (the broad families left out: they would link nearly all)",
-           "relation": "an explicit relation"}
+# What links two papers in the papers graph. A shared leaf is not offered: the taxonomy's leaf lists already show it.
+LINK_BY = {
+    "relation+broader": "a typed relation, or a shared technique family (a technique or a broader one, "
+    "the broadest left out: they would link nearly all)",
+    "relation": "a typed relation (builds on, extends, uses, ...)",
+    "broader": "a shared technique family",
+    "technique": "a shared technique",
+    "family": "a shared model family",
+    "model": "a shared model",
+}
+SHARED = {
+    "relation+broader": "broader",
+    "broader": "broader",
+    "technique": "technique",
+    "family": "family",
+    "model": "model",
+}  # the value two papers share, per way of linking them
+SHARED_NAMES = {"broader": "technique family", "technique": "technique", "family": "model family", "model": "model"}
 COLOR_BY = {"perspective": "perspective", "year": "year"}
+COLORED_KINDS = ("taxonomy", "papers", "paper", "models")  # the graphs whose papers "Colour papers by" colours
+NEAREST = 8  # nearest related papers drawn around a paper
+SECOND_HOP = 40  # at most this many papers two hops away (by typed relations)
 MAX_NODES = 800
 MAX_EDGES = 5000
 # Pairs enumerated per allowed edge before the exact count is given up for an upper bound: enough for
@@ -56,6 +77,7 @@ PERSPECTIVE_COLORS = {"data": "#1f77b4", "model": "#ff7f0e", "training-inference
 SEVERAL_COLOR = "#9467bd"
 NONE_COLOR = "#8c8c8c"
 AUTHOR_COLOR = "#8c564b"
+RELATION_COLOR = "#444444"
 MODEL_COLOR = "#e377c2"
 _YEAR_STOPS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # viridis, old to new
 LABEL_LIMIT = 40
@@ -64,9 +86,10 @@ LABEL_LIMIT = 40
 @dataclass(frozen=True)
 class GraphSettings:
     kind: str = "taxonomy"
-    link_by: str = "leaf"
+    link_by: str = "relation+broader"
     color_by: str = "perspective"
     scope: str | None = None  # a taxonomy node id; None for the whole atlas
+    paper: str | None = None  # the paper whose neighbourhood the "paper" graph shows
     years: tuple[int, int] | None = None
     min_papers: int = 2  # co-authorship and models: keep authors/models with at least this many papers
     max_nodes: int = MAX_NODES
@@ -79,6 +102,53 @@ class GraphSettings:
             raise InvalidInput(f"unknown link '{self.link_by}': choose one of {', '.join(LINK_BY)}")
         if self.color_by not in COLOR_BY:
             raise InvalidInput(f"unknown colouring '{self.color_by}': choose one of {', '.join(COLOR_BY)}")
+        if self.kind == "paper" and not self.paper:
+            raise InvalidInput("the neighbourhood graph needs a paper: give its key (paper=KEY)")
+
+
+# The settings each graph uses; a URL value for another one is ignored and the page says so.
+ACTS_ON = {
+    "taxonomy": ("color_by", "scope", "years"),
+    "papers": ("link_by", "color_by", "scope", "years"),
+    "paper": ("paper", "color_by"),
+    "co-authors": ("scope", "years", "min_papers"),
+    "models": ("color_by", "scope", "years", "min_papers"),
+}
+MIN_PAPERS_RANGE = (1, 10)
+
+
+def check_url(catalog: Catalog, raw: dict[str, list[str]]) -> URLCheck:
+    """The graphs page's parameters: unknown values dropped, numbers and years clamped, and settings that
+    the chosen graph does not use (say a colour for the co-author graph) ignored, each named."""
+    P = urls.GRAPH_PARAMS
+    check = URLCheck(raw)
+    check.unknown(P.values())
+    kind = check.choice(P["kind"], KINDS, "a graph") or "taxonomy"
+    for setting in ("paper", "link_by", "color_by", "scope", "years", "min_papers"):
+        if setting not in ACTS_ON[kind]:
+            for value in check.values(P[setting]):
+                check.note(P[setting], value, f"ignored: the {kind} graph does not use it")
+    acts = ACTS_ON[kind]
+    if "paper" in acts:
+        check.choice(P["paper"], catalog.by_key, "a paper key", list_them=False)
+    if "link_by" in acts:
+        if check.values(P["link_by"]) == ["leaf"]:  # an old link
+            check.note(
+                P["link_by"],
+                "leaf",
+                "ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each leaf's papers)",
+            )
+        else:
+            check.choice(P["link_by"], LINK_BY, "a way to link papers")
+    if "color_by" in acts:
+        check.choice(P["color_by"], COLOR_BY, "a colouring")
+    if "scope" in acts:
+        check.choice(P["scope"], [*catalog.nodes, "all"], "a taxonomy node", list_them=False)
+    if "years" in acts:
+        check.years(P["years"], catalog.years())
+    if "min_papers" in acts:
+        check.number(P["min_papers"], *MIN_PAPERS_RANGE)
+    return check
 
 
 class GraphTooLarge(AtlasError):
@@ -90,8 +160,10 @@ class GraphTooLarge(AtlasError):
         super().__init__(
             f"This graph would have {size}; the cap is {settings.max_nodes:,} nodes and {settings.max_edges:,} edges, "
             "beyond which it is too dense to read or draw. Narrow it: choose a smaller taxonomy scope or a shorter "
-            "year range" + (", or raise the minimum papers per node" if settings.kind in ("co-authors", "models") else "")
-            + (", or link by relation" if settings.kind == "papers" and settings.link_by != "relation" else "") + "."
+            "year range"
+            + (", or raise the minimum papers per node" if settings.kind in ("co-authors", "models") else "")
+            + (", or link by relation only" if settings.kind == "papers" and settings.link_by != "relation" else "")
+            + "."
         )
 
 
@@ -104,6 +176,7 @@ class GraphResult:
 
 
 # --- selecting and colouring ----------------------------------------------------------------------
+
 
 def papers_in_scope(catalog: Catalog, settings: GraphSettings) -> list[PaperRecord]:
     papers = list(catalog.papers) if settings.scope is None else catalog.papers_under(settings.scope)
@@ -155,17 +228,20 @@ def legend(catalog: Catalog, settings: GraphSettings, span: tuple[int, int] | No
 
 # --- building ------------------------------------------------------------------------------------
 
-def _add_paper(graph: nx.Graph, paper: PaperRecord, settings: GraphSettings, span) -> None:
+
+def _add_paper(graph: nx.Graph, paper: PaperRecord, settings: GraphSettings, span, **extra) -> None:
     authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
+    options = {"size": 10, **extra}
     graph.add_node(
         f"paper:{paper.key}",
         kind="paper",
         label=plain_text(paper.title, LABEL_LIMIT),
-        tooltip=tooltip_html(paper.title, f"{authors} ({paper.year or 'n.d.'})", ", ".join(paper.leaves),
-                             "Click to open the paper page."),
+        tooltip=tooltip_html(
+            paper.title, f"{authors} ({paper.year or 'n.d.'})", ", ".join(paper.leaves), "Click to open the paper page."
+        ),
         color=paper_color(paper, settings, span),
         href=urls.paper(paper.key).href,
-        size=10,
+        **options,
     )
 
 
@@ -174,8 +250,9 @@ def _check(nodes: int, edges: int, settings: GraphSettings, exact: bool = True) 
         raise GraphTooLarge(nodes, edges, settings, exact)
 
 
-def _clique_edges(groups: Iterable[tuple[str, Collection[str]]], nodes: int,
-                  settings: GraphSettings) -> dict[tuple[str, str], list[str]]:
+def _clique_edges(
+    groups: Iterable[tuple[str, Collection[str]]], nodes: int, settings: GraphSettings
+) -> dict[tuple[str, str], list[str]]:
     """Edges joining every two members of each group (the authors of a paper, the papers sharing a
     model), each with the labels of the groups it comes from; ``nodes`` is the graph's node count.
 
@@ -198,16 +275,45 @@ def _clique_edges(groups: Iterable[tuple[str, Collection[str]]], nodes: int,
     return edges
 
 
-def build_graph(catalog: Catalog, settings: GraphSettings) -> GraphResult:
+def build_graph(catalog: Catalog, settings: GraphSettings, nearest: Iterable[tuple[str, str]] = ()) -> GraphResult:
     """The graph for these settings; raises GraphTooLarge (before building it) above the cap,
-    KeyError for an unknown scope."""
+    UnknownItem for an unknown scope or paper. ``nearest``: (key, reason) of the papers most related to
+    ``settings.paper`` (``explorer.related``), for the neighbourhood graph."""
     if settings.scope is not None and settings.scope not in catalog.nodes:
         raise UnknownItem(f"unknown taxonomy node '{settings.scope}'; known nodes: {', '.join(catalog.nodes)}")
-    papers = papers_in_scope(catalog, settings)
     span = catalog.years()
-    builder = {"taxonomy": _taxonomy_graph, "papers": _papers_graph, "co-authors": _coauthor_graph, "models": _models_graph}
+    if settings.kind == "paper":
+        graph, notes = _neighbourhood_graph(catalog, settings, span, list(nearest))
+        return GraphResult(graph, graph.number_of_nodes(), legend(catalog, settings, span), notes)
+    papers = papers_in_scope(catalog, settings)
+    builder = {
+        "taxonomy": _taxonomy_graph,
+        "papers": _papers_graph,
+        "co-authors": _coauthor_graph,
+        "models": _models_graph,
+    }
     graph, notes = builder[settings.kind](catalog, papers, settings, span)
+    _mark_hubs(graph)
     return GraphResult(graph, len(papers), legend(catalog, settings, span), notes)
+
+
+HUBS = 25  # at most this many nodes keep a readable label at any zoom
+
+
+def _mark_hubs(graph: nx.Graph) -> None:
+    """Flag the best-connected nodes (taxonomy nodes, models and authors first) as hubs: the page keeps
+    their labels readable at any zoom, so a whole-atlas view still names its landmarks."""
+
+    def landmark(node) -> bool:
+        return graph.nodes[node].get("kind") in ("node", "model")
+
+    ranked = sorted(
+        (n for n in graph if landmark(n) or graph.degree(n) > 1), key=lambda n: (not landmark(n), -graph.degree(n), n)
+    )
+    # the tree alone names the taxonomy graph
+    taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")
+    for node in ranked[: taxonomy_nodes or HUBS]:
+        graph.nodes[node]["hub"] = True
 
 
 def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
@@ -221,11 +327,20 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     graph = nx.Graph()
     for node in tree:
         graph.add_node(
-            f"node:{node.id}", kind="node", label=plain_text(node.name, LABEL_LIMIT),
-            tooltip=tooltip_html(node.name, node.id, f"{counts[node.id]} papers in the atlas",
-                                 "Click to open this node in the taxonomy browser."),
-            color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR), href=urls.taxonomy(node.id).href,
-            size=30 - 6 * node.depth, shape="box" if not node.is_leaf else "ellipse", font_size=22 - 3 * node.depth,
+            f"node:{node.id}",
+            kind="node",
+            label=plain_text(node.name, LABEL_LIMIT),
+            tooltip=tooltip_html(
+                node.name,
+                node.id,
+                f"{counts[node.id]} papers in the atlas",
+                "Click to open this node in the taxonomy browser.",
+            ),
+            color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR),
+            href=urls.taxonomy(node.id).href,
+            size=30 - 6 * node.depth,
+            shape="box" if not node.is_leaf else "ellipse",
+            font_size=22 - 3 * node.depth,
         )
         if node.parent in in_tree:
             graph.add_edge(f"node:{node.parent}", f"node:{node.id}", width=3)
@@ -245,10 +360,19 @@ def _shared_values(catalog: Catalog, papers: list[PaperRecord], link_by: str) ->
     return groups
 
 
+def _relation_edge(graph: nx.Graph, relation) -> None:
+    graph.add_edge(
+        f"paper:{relation.source}",
+        f"paper:{relation.target}",
+        label=plain_text(relation.type),
+        tooltip=tooltip_html(relation.type, relation.note or ""),
+        width=2,
+        color=RELATION_COLOR,
+    )
+
+
 def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str]:
     vocabulary = catalog.vocabulary
-    if link_by == "leaf":
-        return list(paper.leaves)
     if link_by in ("model", "technique"):
         return list(paper.model_names if link_by == "model" else paper.technique_names)
     if link_by == "family":  # a model stands for its family; a model without one, for itself
@@ -260,23 +384,96 @@ def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str
 
 def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
     keys = {p.key for p in papers}
-    graph = nx.DiGraph() if settings.link_by == "relation" else nx.Graph()
-    if settings.link_by == "relation":
-        relations = [r for r in catalog.relations if r.source in keys and r.target in keys]
-        _check(len(papers), len(relations), settings)
-        for paper in papers:
-            _add_paper(graph, paper, settings, span)
-        for r in relations:
-            graph.add_edge(f"paper:{r.source}", f"paper:{r.target}", label=plain_text(r.type),
-                           tooltip=tooltip_html(r.type, r.note or ""), width=2)
-        return graph, [f"{len(relations)} explicit relations (arrows point from a paper to the one it builds on, uses, ...)."]
-    shared = _clique_edges(_shared_values(catalog, papers, settings.link_by).items(), len(papers), settings)
+    with_relations = settings.link_by in ("relation", "relation+broader")
+    shared_by = SHARED.get(settings.link_by)
+    relations = [r for r in catalog.relations if r.source in keys and r.target in keys] if with_relations else []
+    _check(len(papers), len(relations), settings)
+    groups = _shared_values(catalog, papers, shared_by).items() if shared_by else ()
+    shared = _clique_edges(groups, len(papers), settings) if shared_by else {}
+    _check(len(papers), len(relations) + len(shared), settings)
+    graph = nx.DiGraph() if with_relations else nx.Graph()
     for paper in papers:
         _add_paper(graph, paper, settings, span)
+    for relation in relations:
+        _relation_edge(graph, relation)
     for (a, b), values in shared.items():
-        graph.add_edge(f"paper:{a}", f"paper:{b}", width=min(1 + len(values), 6),
-                       tooltip=tooltip_html(f"shared {settings.link_by}", ", ".join(values)))
-    return graph, [f"Papers are linked when they have {LINK_BY[settings.link_by]}; thicker lines share more."]
+        if graph.has_edge(f"paper:{a}", f"paper:{b}") or graph.has_edge(f"paper:{b}", f"paper:{a}"):
+            continue  # a typed relation says more than a shared technique
+        graph.add_edge(
+            f"paper:{a}",
+            f"paper:{b}",
+            width=min(len(values), 5),
+            undirected=True,
+            dashes=with_relations,
+            tooltip=tooltip_html(
+                f"shared {SHARED_NAMES[shared_by or '']}{'s' if len(values) > 1 else ''}", ", ".join(values)
+            ),
+        )
+    notes = []
+    if with_relations:
+        notes.append(
+            f"{len(relations)} typed relations (dark arrows, from a paper to the one it builds on, uses, ...)."
+        )
+    if shared_by:
+        notes.append(
+            f"{len(graph.edges) - len(relations)} links between papers that share a {SHARED_NAMES[shared_by]}"
+            f"{' (dashed)' if with_relations else ''}; thicker lines share more."
+        )
+    return graph, notes
+
+
+def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, nearest: list[tuple[str, str]]):
+    """The paper, its typed relations and its nearest related papers, then the typed relations of those
+    (two hops at most, ``SECOND_HOP`` papers at most)."""
+    center = catalog.by_key.get(settings.paper or "")
+    if center is None:
+        raise UnknownItem(f"no paper with key '{settings.paper}' in the knowledge base")
+    touching: dict[str, list] = defaultdict(list)
+    for relation in catalog.relations:
+        touching[relation.source].append(relation)
+        touching[relation.target].append(relation)
+    graph = nx.DiGraph()
+    _add_paper(graph, center, settings, span, size=24, hub=True, borderWidth=3)
+    first = []
+    for relation in touching[center.key]:
+        other = relation.target if relation.source == center.key else relation.source
+        if f"paper:{other}" not in graph:
+            _add_paper(graph, catalog.by_key[other], settings, span, size=14, hub=True)
+            first.append(other)
+        _relation_edge(graph, relation)
+    related = 0
+    for key, reason in nearest[:NEAREST]:
+        if key == center.key or key not in catalog.by_key:
+            continue
+        if f"paper:{key}" not in graph:
+            _add_paper(graph, catalog.by_key[key], settings, span, size=14, hub=True)
+            first.append(key)
+        related += 1
+        here, there = f"paper:{center.key}", f"paper:{key}"
+        if not graph.has_edge(here, there) and not graph.has_edge(there, here):
+            graph.add_edge(
+                f"paper:{center.key}",
+                f"paper:{key}",
+                undirected=True,
+                dashes=True,
+                width=1,
+                tooltip=tooltip_html("related", reason),
+            )
+    second = 0
+    for key in first:
+        for relation in touching[key]:
+            other = relation.target if relation.source == key else relation.source
+            if f"paper:{other}" not in graph:
+                if second >= SECOND_HOP:
+                    continue
+                _add_paper(graph, catalog.by_key[other], settings, span, size=8)
+                second += 1
+            _relation_edge(graph, relation)
+    notes = [
+        f"{center.title[:80]}: {len(touching[center.key])} typed relations (arrows), {related} nearest related "
+        f"papers (dashed, as Related work ranks them) and {second} papers two hops away."
+    ]
+    return graph, notes
 
 
 def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
@@ -286,16 +483,26 @@ def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     graph = nx.Graph()
     for author in sorted(authors):
         graph.add_node(
-            f"author:{author}", kind="author", label=plain_text(author, LABEL_LIMIT),
+            f"author:{author}",
+            kind="author",
+            label=plain_text(author, LABEL_LIMIT),
             tooltip=tooltip_html(author, f"{written[author]} papers in scope", "Click to list them in Compare."),
-            color=AUTHOR_COLOR, href=urls.compare(text=author).href, size=8 + 3 * math.sqrt(written[author]),
+            color=AUTHOR_COLOR,
+            href=urls.compare(text=author).href,
+            size=8 + 3 * math.sqrt(written[author]),
         )
     for (a, b), keys in together.items():
         n = len(keys)
         graph.add_edge(f"author:{a}", f"author:{b}", width=min(n, 6), tooltip=tooltip_html(f"{n} papers together"))
     left_out = len(written) - len(authors)
-    notes = [f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"
-             f" {left_out} with fewer are left out."] if left_out else []
+    notes = (
+        [
+            f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"
+            f" {left_out} with fewer are left out."
+        ]
+        if left_out
+        else []
+    )
     return graph, notes
 
 
@@ -311,10 +518,15 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         name = vocabulary.label("model", model)
         family = [vocabulary.label("model", f) for f in vocabulary.ancestors("model", model)]
         graph.add_node(
-            f"model:{model}", kind="model", label=plain_text(name, LABEL_LIMIT),
-            tooltip=tooltip_html(name, *family, f"studied by {studied[model]} papers in scope",
-                                 "Click to list them in Compare."),
-            color=MODEL_COLOR, href=urls.compare(model=[model]).href, size=10 + 3 * math.sqrt(studied[model]),
+            f"model:{model}",
+            kind="model",
+            label=plain_text(name, LABEL_LIMIT),
+            tooltip=tooltip_html(
+                name, *family, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."
+            ),
+            color=MODEL_COLOR,
+            href=urls.compare(model=[model]).href,
+            size=10 + 3 * math.sqrt(studied[model]),
             shape="diamond",
         )
     for paper in linked:
@@ -322,7 +534,11 @@ def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
         for model in models.intersection(paper.models):
             graph.add_edge(f"model:{model}", f"paper:{paper.key}", width=1)
     left_out = len(studied) - len(models)
-    notes = [f"Models studied by at least {settings.min_papers} papers in scope ({len(models)} of {len(studied)})."] if left_out else []
+    notes = (
+        [f"Models studied by at least {settings.min_papers} papers in scope ({len(models)} of {len(studied)})."]
+        if left_out
+        else []
+    )
     return graph, notes
 
 
@@ -332,6 +548,7 @@ _TEMPLATE_DIR = Path(__file__).with_name("templates")
 _VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 _ENV = Environment(loader=FileSystemLoader(_TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
 
+LAYOUT_SEED = 7  # the same start positions on every load, so the same layout
 PHYSICS = {
     "solver": "forceAtlas2Based",
     "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "springConstant": 0.08, "avoidOverlap": 0.4},
@@ -349,11 +566,17 @@ class AtlasNetwork(Network):
     one never looks at the content, and the tooltips are escaped either way.
     """
 
-    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650):
+    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650, graph_id=""):
         template = _ENV.get_template("graph.html")
         self.html = template.render(
-            nodes=self.nodes, edges=self.edges, options=self.options, directed=self.directed,
-            vis_js=_vis_js(), legend=list(legend), height=f"{int(height_px)}px",
+            nodes=self.nodes,
+            edges=self.edges,
+            options=self.options,
+            directed=self.directed,
+            vis_js=_vis_js(),
+            legend=list(legend),
+            height=f"{int(height_px)}px",
+            graph_id=graph_id,
         )
         return self.html
 
@@ -370,29 +593,66 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     # The graph is already de-duplicated, so nodes and edges go straight into pyvis's lists
     # (Network.add_edge scans every edge for a duplicate: quadratic at a few thousand edges).
     for node_id, data in graph.nodes(data=True):
-        options = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
-        node = Node(node_id, data.get("shape", "dot"), label=data.get("label") or node_id, color=data.get("color", NONE_COLOR),
-                    title=data.get("tooltip", ""), size=data.get("size", 10), href=data.get("href"), **options)
+        extra: dict[str, Any] = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
+        extra.update({name: data[name] for name in ("hub", "borderWidth") if name in data})
+        node = Node(
+            node_id,
+            data.get("shape", "dot"),
+            label=data.get("label") or node_id,
+            color=data.get("color", NONE_COLOR),
+            title=data.get("tooltip", ""),
+            size=data.get("size", 10),
+            href=data.get("href"),
+            **extra,
+        )
         net.nodes.append(node.options)
         net.node_ids.append(node_id)
         net.node_map[node_id] = node.options
     for a, b, data in graph.edges(data=True):
-        options = {"width": data.get("width", 1)}
+        options: dict[str, Any] = {"width": data.get("width", 1)}
         if data.get("tooltip"):
             options["title"] = data["tooltip"]
         if data.get("label"):
             options["label"] = data["label"]
+        if data.get("color"):
+            options["color"] = {"color": data["color"]}
+        if data.get("dashes"):
+            options["dashes"] = True
+        if data.get("undirected") and graph.is_directed():
+            options["arrows"] = {"to": {"enabled": False}}
         net.edges.append(Edge(a, b, graph.is_directed(), **options).options)
     net.options = {
         "physics": PHYSICS,
+        "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
-        "nodes": {"font": {"size": 14, "face": "sans-serif", "multi": False}, "borderWidth": 1},
-        "edges": {"color": {"color": "#b0b0b0", "highlight": "#444444"}, "smooth": False,
-                  "arrows": {"to": {"enabled": graph.is_directed(), "scaleFactor": 0.6}}},
+        # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
+        "nodes": {
+            "font": {"size": 14, "face": "sans-serif", "multi": False},
+            "borderWidth": 1,
+            "scaling": {"label": {"enabled": False, "drawThreshold": 7}},
+        },
+        "edges": {
+            "color": {"color": "#b0b0b0", "highlight": "#444444"},
+            "smooth": False,
+            "arrows": {"to": {"enabled": graph.is_directed(), "scaleFactor": 0.6}},
+        },
     }
     return net
 
 
 def render_html(result: GraphResult, height_px: int = 650) -> str:
     """A standalone HTML document drawing the graph (for ``st.iframe``)."""
-    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px)
+    return to_network(result, height_px).generate_html(
+        legend=result.legend, height_px=height_px, graph_id=graph_id(result.graph)
+    )
+
+
+def graph_id(graph: nx.Graph) -> str:
+    """A name for this exact graph (its nodes and edges): the browser keeps its laid-out positions under it,
+    so the same graph opens with the same layout, without laying it out again."""
+    digest = hashlib.sha1()
+    for node in sorted(graph.nodes):
+        digest.update(node.encode() + b"\0")
+    for a, b in sorted(graph.edges):
+        digest.update(f"{a}\1{b}\0".encode())
+    return f"atlas-layout-{LAYOUT_SEED}-{digest.hexdigest()[:16]}"

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +99,11 @@ def method_cards(session: Session | None = None, catalog_path: Path | str | None
         wanted = {e.paper for e in entries}
         in_atlas = set(session.scalars(select(Paper.key).where(Paper.key.in_(wanted))))
         used_by = {}
-        rows = session.execute(select(paper_methods.c.method_id, Paper.key, Paper.title, Paper.year)
-                               .join(Paper, Paper.key == paper_methods.c.paper_key))
+        rows = session.execute(
+            select(paper_methods.c.method_id, Paper.key, Paper.title, Paper.year).join(
+                Paper, Paper.key == paper_methods.c.paper_key
+            )
+        )
         for method_id, key, title, year in rows:
             used_by.setdefault(method_id, []).append(PaperRef(key, title, year))
     return [_card(e, taxonomy, in_atlas, used_by) for e in entries]
@@ -118,8 +122,9 @@ def find(cards: list[MethodCard], method_id: str) -> MethodCard:
     raise UnknownMethodError(method_id, [c.id for c in cards])
 
 
-def _card(entry: MethodEntry, taxonomy, in_atlas: set[str] | None,
-          used_by: dict[str, list[PaperRef]] | None) -> MethodCard:
+def _card(
+    entry: MethodEntry, taxonomy, in_atlas: set[str] | None, used_by: dict[str, list[PaperRef]] | None
+) -> MethodCard:
     def path(node_id: str) -> str:
         ids = [*reversed(taxonomy.ancestors(node_id)), node_id] if node_id in taxonomy else [node_id]
         return " › ".join(taxonomy[i].name if i in taxonomy else i for i in ids)
@@ -142,6 +147,7 @@ def _card(entry: MethodEntry, taxonomy, in_atlas: set[str] | None,
 
 
 # --- demo figures ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DemoRun:
@@ -198,22 +204,54 @@ def demos_unavailable_reason() -> str | None:
 _run_lock = threading.Lock()  # one demo at a time per process: they are CPU-bound and single-threaded
 
 
-def run_demo(method_id: str, base: Path | str | None = None) -> DemoRun:
-    """Run the method's demo (trains its toy model at first use: seconds on a CPU) unless the cache
-    already holds its result; files are moved into the cache only when complete."""
+def previous_run(method_id: str, base: Path | str | None = None) -> DemoRun | None:
+    """The newest figure of this method made by an earlier version of the code (shown, with an offer to
+    run it again, until the current code has made its own)."""
     _known(method_id)
+    current = cache_dir(base)
+    older = [
+        folder
+        for folder in current.parent.glob("*")
+        if folder.is_dir()
+        and folder != current
+        and (folder / f"{method_id}.json").is_file()
+        and (folder / f"{method_id}.png").is_file()
+    ]
+    for folder in sorted(older, key=lambda f: (f / f"{method_id}.json").stat().st_mtime, reverse=True):
+        try:
+            data = json.loads((folder / f"{method_id}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("id") == method_id:
+            return DemoRun(method_id, folder / f"{method_id}.png", data)
+    return None
+
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done)
+
+
+def run_demo(method_id: str, base: Path | str | None = None, progress: Progress | None = None) -> DemoRun:
+    """Run the method's demo unless the cache already holds its result; files are moved into the cache
+    only when complete. ``progress`` hears each step: a first run anywhere trains the toy model (its
+    weights are then kept on disk, ``methods.toy_models``), then the method runs and draws its figure."""
+    _known(method_id)
+    report = progress or (lambda message, fraction: None)
     with _run_lock:
         found = cached_run(method_id, base)
         if found is not None:
             return found
         require_methods_extra()
+        report("Loading torch and the toy model ...", 0.02)
+        from methods import toy_models
         from methods.runner import run_method  # imports torch
 
         folder = cache_dir(base)
         folder.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=f".{method_id}-", dir=folder))
         try:
-            run_method(method_id, scratch)
+            with toy_models.training_progress(lambda message, fraction: report(message, 0.05 + 0.8 * fraction)):
+                run_method(method_id, scratch)
+            report("Saving the figure ...", 0.95)
             for suffix in (".png", ".json"):  # the JSON last: cached_run needs both
                 os.replace(scratch / f"{method_id}{suffix}", folder / f"{method_id}{suffix}")
         finally:

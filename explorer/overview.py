@@ -74,12 +74,15 @@ def papers_per_year(catalog: Catalog) -> list[dict]:
         for perspective in paper.perspectives or ("unclassified",):
             counter[(paper.year, perspective)] += 1
     order = {p: i for i, p in enumerate(PERSPECTIVE_ORDER)}
-    return [{"year": year, "perspective": names.get(p, p), "papers": n}
-            for (year, p), n in sorted(counter.items(), key=lambda item: (item[0][0], order.get(item[0][1], 99)))]
+    return [
+        {"year": year, "perspective": names.get(p, p), "papers": n}
+        for (year, p), n in sorted(counter.items(), key=lambda item: (item[0][0], order.get(item[0][1], 99)))
+    ]
 
 
-def leaf_matrix(catalog: Catalog, attribute: str, columns: list[str] | None = None, top: int | None = None,
-                kind: str | None = None) -> list[Cell]:
+def leaf_matrix(
+    catalog: Catalog, attribute: str, columns: list[str] | None = None, top: int | None = None, kind: str | None = None
+) -> list[Cell]:
     """Papers per (leaf, value of ``attribute``), every combination included so empty cells show.
 
     ``attribute`` is a PaperRecord field holding values (``modalities``, ``techniques``, ``technique_terms``,
@@ -98,8 +101,11 @@ def leaf_matrix(catalog: Catalog, attribute: str, columns: list[str] | None = No
         columns = [v for v, _ in sorted(totals_by_value.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:top]]
     leaves = [n for n in catalog.nodes.values() if n.is_leaf]
     label = (lambda v: catalog.vocabulary.label(kind, v)) if kind else str
-    return [Cell(leaf.id, _leaf_label(catalog, leaf.id), value, counter[(leaf.id, value)], label(value))
-            for leaf in leaves for value in columns]
+    return [
+        Cell(leaf.id, _leaf_label(catalog, leaf.id), value, counter[(leaf.id, value)], label(value))
+        for leaf in leaves
+        for value in columns
+    ]
 
 
 def _leaf_label(catalog: Catalog, leaf_id: str) -> str:
@@ -108,9 +114,10 @@ def _leaf_label(catalog: Catalog, leaf_id: str) -> str:
 
 
 def recent(catalog: Catalog, limit: int = 10) -> list[PaperRecord]:
-    """The papers most recently added to the atlas (by the annotation's ``added`` date)."""
-    dated = [p for p in catalog.papers if p.added]
-    return sorted(dated, key=lambda p: (p.added, p.year or 0, p.key), reverse=True)[:limit]
+    """The papers most recently added to the atlas: latest ``added`` date first, by title within a date
+    (never by publication year: an old paper added today is news to the atlas)."""
+    dated = sorted((p for p in catalog.papers if p.added), key=lambda p: (p.title.casefold(), p.key))
+    return sorted(dated, key=lambda p: p.added, reverse=True)[:limit]
 
 
 def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:
@@ -119,6 +126,8 @@ def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:
         totals=totals(catalog),
         per_year=papers_per_year(catalog),
         leaf_by_modality=leaf_matrix(catalog, "modalities", columns=list(vocabulary.modalities), kind="modality"),
-        leaf_by_technique=leaf_matrix(catalog, "technique_terms", columns=vocabulary.roots("technique"), kind="technique"),
+        leaf_by_technique=leaf_matrix(
+            catalog, "technique_terms", columns=vocabulary.roots("technique"), kind="technique"
+        ),
         recent=recent(catalog, recent_limit),
     )

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ingest.models import Paper, PaperAuthor, PaperCategory, TaxonomyNode
 from ingest.errors import UnknownItem
+from ingest.models import Paper, PaperAuthor, PaperCategory, TaxonomyNode
 
 
 def _with_links(query):

@@ -78,8 +78,15 @@ def safe_url(url: object) -> str | None:
     if parts.scheme.lower() not in _ALLOWED_SCHEMES or not parts.hostname:
         return None
     netloc = quote(parts.netloc, safe=":@[]%-._~!$&*+,;=")
-    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe=_URL_SAFE),
-                       quote(parts.query, safe=_URL_SAFE), quote(parts.fragment, safe=_URL_SAFE)))
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            netloc,
+            quote(parts.path, safe=_URL_SAFE),
+            quote(parts.query, safe=_URL_SAFE),
+            quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
 
 
 def markdown_link(label: object, url: object) -> str:

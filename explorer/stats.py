@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from explorer.db import build_info
-from ingest.models import PaperCategory, Paper, TaxonomyNode
+from ingest.models import Paper, PaperCategory, TaxonomyNode
 
 
 @dataclass
@@ -62,8 +62,15 @@ def compute_stats(session: Session) -> Stats:
     classified = session.scalar(select(func.count()).select_from(Paper).where(Paper.classified)) or 0
     info = build_info(session)
     nodes = [
-        NodeCount(n.id, n.name, n.depth, n.is_leaf, counts.get(n.id, 0), n.survey_refs,
-                  max(n.survey_refs or 0, 5) if n.is_leaf else None)
+        NodeCount(
+            n.id,
+            n.name,
+            n.depth,
+            n.is_leaf,
+            counts.get(n.id, 0),
+            n.survey_refs,
+            max(n.survey_refs or 0, 5) if n.is_leaf else None,
+        )
         for n in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.position))
     ]
     return Stats(

@@ -19,36 +19,39 @@ DEFAULT_PAGE = "overview"  # served at the site root
 PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
 METHOD_ID = "method"
+SEARCH_TEXT = "q"
+NODE_SORT = "sort"  # taxonomy page: how a node's papers are ordered (year | title)
 TERM_ID = "id"  # the technique and model pages: a vocabulary id (a family id on the model page)
 COMPARE_PARAMS = {
-    "node": "node",            # taxonomy nodes (a node includes its descendants)
+    "node": "node",  # taxonomy nodes (a node includes its descendants)
     "modality": "modality",
     "model": "model",
     "technique": "technique",
     "granularity": "granularity",
-    "years": "years",          # two values: first and last year
-    "has_code": "code",        # "true" to keep papers with code only
-    "text": "q",               # words that must all appear
-    "picked": "pick",          # papers shown side by side
+    "years": "years",  # two values: first and last year
+    "has_code": "code",  # "true" to keep papers with code only
+    "text": "q",  # words that must all appear
+    "picked": "pick",  # papers shown side by side
 }
 GRAPH_PARAMS = {
-    "kind": "graph",           # taxonomy | papers | co-authors | models
-    "link_by": "link",         # leaf | model | technique | relation (papers graph)
-    "color_by": "color",       # perspective | year
-    "scope": "scope",          # a taxonomy node id, or all
+    "kind": "graph",  # taxonomy | papers | paper | co-authors | models
+    "paper": "paper",  # the paper whose neighbourhood the "paper" graph shows
+    "link_by": "link",  # relation+broader | relation | technique | model (papers graph)
+    "color_by": "color",  # perspective | year
+    "scope": "scope",  # a taxonomy node id, or all
     "years": "years",
-    "min_papers": "min",       # co-authors and models graphs: minimum papers per author/model
+    "min_papers": "min",  # co-authors and models graphs: minimum papers per author/model
 }
 
 RELATED_PARAMS = {
-    "source": "from",          # text | paper | bib: what the papers are related to
-    "text": "q",               # free text (kept out of the URL when very long)
-    "paper": "paper",          # a paper key
-    "cites": "cites",          # the atlas keys of an uploaded .bib file (repeated)
-    "k": "k",                  # how many papers
-    "node": "node",            # a taxonomy node the results must be under
-    "years": "years",          # two values: first and last year
-    "has_code": "code",        # "true" to keep papers with code only
+    "source": "from",  # text | paper | bib: what the papers are related to
+    "text": "q",  # free text (kept out of the URL when very long)
+    "paper": "paper",  # a paper key
+    "cites": "cites",  # the atlas keys of an uploaded .bib file (repeated)
+    "k": "k",  # how many papers
+    "node": "node",  # a taxonomy node the results must be under
+    "years": "years",  # two values: first and last year
+    "has_code": "code",  # "true" to keep papers with code only
 }
 
 
@@ -105,35 +108,102 @@ def taxonomy(node_id: str | None = None) -> Link:
     return Link("taxonomy", {TAXONOMY_NODE: node_id} if node_id else {})
 
 
-def compare(node: list[str] | tuple = (), modality=(), model=(), technique=(), granularity=(),
-            years: tuple[int, int] | None = None, has_code: bool = False, text: str = "", picked=()) -> Link:
+def compare(
+    node: list[str] | tuple = (),
+    modality=(),
+    model=(),
+    technique=(),
+    granularity=(),
+    years: tuple[int, int] | None = None,
+    has_code: bool = False,
+    text: str = "",
+    picked=(),
+) -> Link:
     """The comparison page with these filters (the values its widgets write into the URL)."""
-    values = {"node": list(node), "modality": list(modality), "model": list(model), "technique": list(technique),
-              "granularity": list(granularity), "years": [years[0], years[1]] if years else [],
-              "has_code": "true" if has_code else "", "text": text.strip(), "picked": list(picked)}
+    values = {
+        "node": list(node),
+        "modality": list(modality),
+        "model": list(model),
+        "technique": list(technique),
+        "granularity": list(granularity),
+        "years": [years[0], years[1]] if years else [],
+        "has_code": "true" if has_code else "",
+        "text": text.strip(),
+        "picked": list(picked),
+    }
     return Link("compare", {COMPARE_PARAMS[name]: value for name, value in values.items()})
 
 
-def graphs(kind: str | None = None, link_by: str | None = None, color_by: str | None = None,
-           scope: str | None = None, years: tuple[int, int] | None = None, min_papers: int | None = None) -> Link:
-    values = {"kind": kind, "link_by": link_by, "color_by": color_by, "scope": scope,
-              "years": [years[0], years[1]] if years else [], "min_papers": min_papers}
+def graphs(
+    kind: str | None = None,
+    link_by: str | None = None,
+    color_by: str | None = None,
+    scope: str | None = None,
+    years: tuple[int, int] | None = None,
+    min_papers: int | None = None,
+    paper: str | None = None,
+) -> Link:
+    values = {
+        "kind": kind,
+        "paper": paper,
+        "link_by": link_by,
+        "color_by": color_by,
+        "scope": scope,
+        "years": [years[0], years[1]] if years else [],
+        "min_papers": min_papers,
+    }
     return Link("graphs", {GRAPH_PARAMS[name]: value for name, value in values.items()})
 
 
-def related(text: str = "", paper: str | None = None, cites=(), k: int | None = None, node: str | None = None,
-            years: tuple[int, int] | None = None, has_code: bool = False) -> Link:
+def neighbourhood(key: str) -> Link:
+    """The graph of one paper's neighbourhood: its typed relations and nearest related papers."""
+    return graphs(kind="paper", paper=key)
+
+
+def related(
+    text: str = "",
+    paper: str | None = None,
+    cites=(),
+    k: int | None = None,
+    node: str | None = None,
+    years: tuple[int, int] | None = None,
+    has_code: bool = False,
+) -> Link:
     """The related-work page for some text, a paper, or the atlas papers a .bib file cites."""
     source = "paper" if paper else "bib" if cites else "text"
-    values = {"source": source, "text": text.strip() if source == "text" else "", "paper": paper or "",
-              "cites": list(cites), "k": k, "node": node, "years": [years[0], years[1]] if years else [],
-              "has_code": "true" if has_code else ""}
+    values = {
+        "source": source,
+        "text": text.strip() if source == "text" else "",
+        "paper": paper or "",
+        "cites": list(cites),
+        "k": k,
+        "node": node,
+        "years": [years[0], years[1]] if years else [],
+        "has_code": "true" if has_code else "",
+    }
     return Link("related", {RELATED_PARAMS[name]: value for name, value in values.items()})
+
+
+def search(text: str = "") -> Link:
+    """The search page for this text (a title's words, an author, a key, an arXiv id or a DOI)."""
+    return Link("search", {SEARCH_TEXT: text.strip()})
+
+
+def contribute() -> Link:
+    return Link("contribute")
 
 
 def methods(method_id: str | None = None) -> Link:
     """The Methods page: the catalogue, or one method (its figure, paper, libraries, implementation)."""
     return Link("methods", {METHOD_ID: method_id} if method_id else {})
+
+
+SURVEY_ARXIV_ID = "2412.02104"  # the survey whose taxonomy the atlas follows
+
+
+def survey() -> str:
+    """The survey's arXiv page."""
+    return arxiv(SURVEY_ARXIV_ID)
 
 
 def technique(technique_id: str) -> Link:

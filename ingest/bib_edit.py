@@ -16,8 +16,25 @@ _ENTRY_START = re.compile(r"@[ \t]*[A-Za-z]+[ \t]*([{(])\s*([^\s,{}()]+)\s*,")
 _NAME = re.compile(r"[^\s=,{}()#\"]+")
 _BARE = re.compile(r"[^\s,#{}()\"]+")
 # Where a new field goes: before the first of these the entry has (the order of data/papers).
-_ORDER = ("title", "author", "editor", "booktitle", "journal", "year", "month", "volume", "number", "pages",
-          "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "url", "note")
+_ORDER = (
+    "title",
+    "author",
+    "editor",
+    "booktitle",
+    "journal",
+    "year",
+    "month",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "doi",
+    "eprint",
+    "archiveprefix",
+    "primaryclass",
+    "url",
+    "note",
+)
 
 
 class BibEditError(AtlasError):
@@ -38,7 +55,7 @@ def set_fields(text: str, key: str, values: dict[str, str]) -> str:
         fields, end = _entry_fields(text, key)
         found = next((f for f in fields if f.name.lower() == name.lower()), None)
         if found is not None:
-            text = text[:found.value_start] + "{" + value + "}" + text[found.value_end:]
+            text = text[: found.value_start] + "{" + value + "}" + text[found.value_end :]
         else:
             text = _insert(text, key, fields, end, name, value)
     return text
@@ -51,26 +68,33 @@ def _insert(text: str, key: str, fields: list[_Field], end: int, name: str, valu
         at = text.rfind("\n", 0, later[0].start) + 1
         return text[:at] + _line_like(text, later[0], name, value) + ",\n" + text[at:]
     if later:
-        return text[:later[0].start] + f"{name} = {{{value}}}, " + text[later[0].start:]
+        return text[: later[0].start] + f"{name} = {{{value}}}, " + text[later[0].start :]
     if not fields:
         raise BibEditError(f"entry '{key}' has no fields to place {name} after: add it by hand")
     last = fields[-1]
-    after = last.value_end + len(text[last.value_end:end]) - len(text[last.value_end:end].lstrip())
+    after = last.value_end + len(text[last.value_end : end]) - len(text[last.value_end : end].lstrip())
     comma = text[after] == ","
     cut = after + 1 if comma else last.value_end
-    return text[:cut] + ("" if comma else ",") + "\n" + _line_like(text, last, name, value) + ("," if comma else "") + text[cut:]
+    return (
+        text[:cut]
+        + ("" if comma else ",")
+        + "\n"
+        + _line_like(text, last, name, value)
+        + ("," if comma else "")
+        + text[cut:]
+    )
 
 
 def _starts_line(text: str, field: _Field) -> bool:
-    return not text[text.rfind("\n", 0, field.start) + 1:field.start].strip()
+    return not text[text.rfind("\n", 0, field.start) + 1 : field.start].strip()
 
 
 def _line_like(text: str, model: _Field, name: str, value: str) -> str:
     """``name = {value}`` indented like ``model``'s line; its ``=`` in the same column when the entry aligns them."""
     if not _starts_line(text, model):
         return f"  {name} = {{{value}}}"
-    indent = text[text.rfind("\n", 0, model.start) + 1:model.start]
-    padded = text[model.start:text.index("=", model.start)].rstrip(" \t")
+    indent = text[text.rfind("\n", 0, model.start) + 1 : model.start]
+    padded = text[model.start : text.index("=", model.start)].rstrip(" \t")
     width = text.index("=", model.start) - model.start - 1
     aligned = width > len(padded)
     return f"{indent}{name.ljust(width) if aligned else name} = {{{value}}}"
@@ -96,7 +120,9 @@ def _scan_fields(text: str, pos: int, closer: str, key: str) -> tuple[list[_Fiel
         name = _NAME.match(text, pos)
         equals = re.compile(r"\s*=\s*").match(text, name.end()) if name else None
         if not name or not equals:
-            raise BibEditError(f"entry '{key}' has a field that cannot be read near '{text[pos:pos + 30]}': fix it by hand")
+            raise BibEditError(
+                f"entry '{key}' has a field that cannot be read near '{text[pos : pos + 30]}': fix it by hand"
+            )
         start, end = equals.end(), _value_end(text, equals.end(), key)
         fields.append(_Field(name.group(), pos, start, end))
         pos = end
@@ -112,7 +138,7 @@ def _value_end(text: str, pos: int, key: str) -> int:
         else:
             bare = _BARE.match(text, pos)
             if not bare:
-                raise BibEditError(f"entry '{key}' has an empty value near '{text[pos:pos + 30]}': fix it by hand")
+                raise BibEditError(f"entry '{key}' has an empty value near '{text[pos : pos + 30]}': fix it by hand")
             pos = bare.end()
         joined = re.compile(r"\s*#\s*").match(text, pos)
         if not joined:

@@ -80,9 +80,12 @@ class CitationSources:
     def venues_named(self, text: str) -> list[Venue]:
         """Venues whose acronym (as a word) or full name appears in a booktitle or journal."""
         lowered = text.lower()
-        return [v for v in self.venues
-                if re.search(rf"(?<![A-Za-z]){re.escape(v.acronym)}(?![A-Za-z])", text)
-                or any(name.lower() in lowered for name in v.names)]
+        return [
+            v
+            for v in self.venues
+            if re.search(rf"(?<![A-Za-z]){re.escape(v.acronym)}(?![A-Za-z])", text)
+            or any(name.lower() in lowered for name in v.names)
+        ]
 
 
 def url_host(url: str) -> str:
@@ -139,8 +142,10 @@ def load_citation_sources(path: Path = SOURCES_PATH) -> CitationSources:
     hosts = [_host(item, "primary", path) for item in raw.get("primary", [])]
     hosts += [_host(item, "mirror", path) for item in raw.get("mirrors", [])]
     doi_years = tuple(_pattern(text, path, "doi_years") for text in raw.get("doi_years", []))
-    venues = tuple(Venue(str(v["acronym"]), tuple(map(str, v.get("names", []))), bool(v.get("anthology")))
-                   for v in raw.get("venues", []))
+    venues = tuple(
+        Venue(str(v["acronym"]), tuple(map(str, v.get("names", []))), bool(v.get("anthology")))
+        for v in raw.get("venues", [])
+    )
     return CitationSources(tuple(hosts), doi_years, venues)
 
 

@@ -58,7 +58,11 @@ def parse_work(body: bytes | str, doi: str) -> CrossrefRecord:
         answer = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CrossrefError(f"Crossref's answer for {doi} is not JSON ({exc}): try again later") from exc
-    if not isinstance(answer, dict) or answer.get("message-type") != "work" or not isinstance(answer.get("message"), dict):
+    if (
+        not isinstance(answer, dict)
+        or answer.get("message-type") != "work"
+        or not isinstance(answer.get("message"), dict)
+    ):
         raise CrossrefError(f"Crossref's answer for {doi} is not a work record: try again later")
     work = answer["message"]
     return CrossrefRecord(

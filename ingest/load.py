@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError
 
 from explorer.fts import FTS_COLUMNS, FTS_TOKENIZER
 from ingest import kbfile
-from ingest.identifiers import ascii_words
 from ingest import models as m
+from ingest.identifiers import ascii_words
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
 from taxonomy import Taxonomy
@@ -28,8 +28,14 @@ INGEST_VERSION = 5  # bump when the schema or the meaning of a column changes: f
 Progress = Callable[[str], None]
 
 
-def write_database(dataset: Dataset, taxonomy: Taxonomy, db_path: Path, source_hash: str,
-                   progress: Progress = lambda message: None, left_out: LeftOut | None = None) -> dict:
+def write_database(
+    dataset: Dataset,
+    taxonomy: Taxonomy,
+    db_path: Path,
+    source_hash: str,
+    progress: Progress = lambda message: None,
+    left_out: LeftOut | None = None,
+) -> dict:
     """Build the knowledge base at a temporary path next to ``db_path``, then rename it over.
 
     A reader never sees a half-built file, and if anything fails the previous file is left
@@ -75,8 +81,9 @@ def _build_engine(path: Path) -> Engine:
     return engine
 
 
-def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress,
-          left_out: LeftOut | None) -> dict:
+def _fill(
+    engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress, left_out: LeftOut | None
+) -> dict:
     m.Base.metadata.create_all(engine)
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {len(rows.papers)} papers")
@@ -89,15 +96,20 @@ def _fill(engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str
             _create_fts(conn, rows.fts)
         _store_related_index(conn)
         counts = rows.counts(dataset, left_out)
-        conn.execute(insert(m.BuildInfo), [{
-            "id": 1,
-            "source_hash": source_hash,
-            "ingest_version": INGEST_VERSION,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "counts": counts,
-            "warnings": [str(p) for p in dataset.warnings],
-            "errors": [str(p) for p in left_out.errors] if left_out else [],
-        }])
+        conn.execute(
+            insert(m.BuildInfo),
+            [
+                {
+                    "id": 1,
+                    "source_hash": source_hash,
+                    "ingest_version": INGEST_VERSION,
+                    "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "counts": counts,
+                    "warnings": [str(p) for p in dataset.warnings],
+                    "errors": [str(p) for p in left_out.errors] if left_out else [],
+                }
+            ],
+        )
     return counts
 
 
@@ -118,25 +130,46 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
     """Full-text index over what people search for; SQLite-only, so kept apart. Its columns and words are
     those of related work's own word index (explorer.fts), so both find the same papers for a word."""
     columns = ("key", *FTS_COLUMNS)
-    conn.execute(text(
-        f"CREATE VIRTUAL TABLE papers_fts USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
-        f"tokenize = '{FTS_TOKENIZER}')"
-    ))
+    conn.execute(
+        text(
+            f"CREATE VIRTUAL TABLE papers_fts USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
+            f"tokenize = '{FTS_TOKENIZER}')"
+        )
+    )
     if fts_rows:
-        conn.exec_driver_sql(f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                             list(map(itemgetter(*columns), fts_rows)))
+        conn.exec_driver_sql(
+            f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            list(map(itemgetter(*columns), fts_rows)),
+        )
 
 
 def _model_row(term, kind: str | None, family_id: str | None, position: int) -> dict:
-    return {"id": term.id, "name": term.name, "family_id": family_id, "kind": kind, "organisation": term.organisation,
-            "year": term.year, "definition": term.definition, "homepage": term.homepage, "paper_key": term.paper,
-            "aliases": json.dumps(list(term.aliases), ensure_ascii=False), "position": position}
+    return {
+        "id": term.id,
+        "name": term.name,
+        "family_id": family_id,
+        "kind": kind,
+        "organisation": term.organisation,
+        "year": term.year,
+        "definition": term.definition,
+        "homepage": term.homepage,
+        "paper_key": term.paper,
+        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+        "position": position,
+    }
 
 
 def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dict:
-    return {"id": term.id, "name": term.name, "definition": term.definition, "broader_id": term.broader,
-            "method_id": term.method if term.method in method_ids else None, "depth": depth, "position": position,
-            "aliases": json.dumps(list(term.aliases), ensure_ascii=False)}
+    return {
+        "id": term.id,
+        "name": term.name,
+        "definition": term.definition,
+        "broader_id": term.broader,
+        "method_id": term.method if term.method in method_ids else None,
+        "depth": depth,
+        "position": position,
+        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+    }
 
 
 def _store_related_index(conn) -> None:
@@ -145,8 +178,9 @@ def _store_related_index(conn) -> None:
     only writer of the file."""
     from explorer.related.index import index_parts  # imported here: explorer imports ingest at module level
 
-    _bulk_insert(conn, m.RelatedIndexPart.__table__,
-                 [{"name": name, "data": data} for name, data in index_parts(conn).items()])
+    _bulk_insert(
+        conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in index_parts(conn).items()]
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -171,19 +205,35 @@ class _Rows:
         self.techniques: set[str] = set()
         self.domains: set[str] = set()
         self.methods: list[dict] = []
-        self.link_rows: dict[str, list[dict]] = {"models": [], "modalities": [], "techniques": [], "methods": [], "domains": []}
+        self.link_rows: dict[str, list[dict]] = {
+            "models": [],
+            "modalities": [],
+            "techniques": [],
+            "methods": [],
+            "domains": [],
+        }
         self.relations: list[dict] = []
 
     @classmethod
     def from_dataset(cls, dataset: Dataset, taxonomy: Taxonomy) -> _Rows:
         rows = cls()
         for position, node in enumerate(taxonomy.walk()):
-            rows.nodes.append({
-                "id": node.id, "name": node.name, "parent_id": node.parent, "description": node.description,
-                "survey_refs": node.survey_refs, "depth": node.depth, "position": position, "is_leaf": node.is_leaf,
-            })
-        rows.methods = [{"id": x["id"], "name": x["name"], "paper_key": x["paper_key"],
-                         "description": x.get("description")} for x in dataset.methods]
+            rows.nodes.append(
+                {
+                    "id": node.id,
+                    "name": node.name,
+                    "parent_id": node.parent,
+                    "description": node.description,
+                    "survey_refs": node.survey_refs,
+                    "depth": node.depth,
+                    "position": position,
+                    "is_leaf": node.is_leaf,
+                }
+            )
+        rows.methods = [
+            {"id": x["id"], "name": x["name"], "paper_key": x["paper_key"], "description": x.get("description")}
+            for x in dataset.methods
+        ]
         method_ids = {x["id"] for x in rows.methods}
         rows._add_vocabulary(dataset.vocabulary or load_vocabulary(), method_ids)
         for entry in dataset.entries:
@@ -193,15 +243,29 @@ class _Rows:
     def _add_paper(self, entry, annotation, method_ids: set[str]) -> None:
         data = annotation.data if annotation is not None else {}
         authors = entry.authors
-        self.papers.append({
-            "key": entry.key, "entry_type": entry.entry_type, "title": entry.title, "year": entry.year,
-            "month": entry.month, "venue": entry.venue, "doi": entry.doi, "arxiv_id": entry.arxiv_id,
-            "url": entry.url, "code_url": data.get("code"), "summary": data.get("summary"),
-            "granularity": data.get("granularity"), "classified": annotation is not None, "added": data.get("added"),
-            "bibtex": entry.raw, "fields": json.dumps(entry.fields, ensure_ascii=False),
-            "annotation": json.dumps(data, ensure_ascii=False) if data else None,
-            "source_path": entry.path, "source_line": entry.line,
-        })
+        self.papers.append(
+            {
+                "key": entry.key,
+                "entry_type": entry.entry_type,
+                "title": entry.title,
+                "year": entry.year,
+                "month": entry.month,
+                "venue": entry.venue,
+                "doi": entry.doi,
+                "arxiv_id": entry.arxiv_id,
+                "url": entry.url,
+                "code_url": data.get("code"),
+                "summary": data.get("summary"),
+                "granularity": data.get("granularity"),
+                "classified": annotation is not None,
+                "added": data.get("added"),
+                "bibtex": entry.raw,
+                "fields": json.dumps(entry.fields, ensure_ascii=False),
+                "annotation": json.dumps(data, ensure_ascii=False) if data else None,
+                "source_path": entry.path,
+                "source_line": entry.line,
+            }
+        )
         for position, name in enumerate(authors):
             author = self.authors.setdefault(author_name_key(name), {"id": len(self.authors) + 1, "name": name})
             self.paper_authors.append({"paper_key": entry.key, "position": position, "author_id": author["id"]})
@@ -213,8 +277,9 @@ class _Rows:
         self.techniques.update(techniques)
         self.link_rows["models"] += [{"paper_key": entry.key, "model_id": i} for i in models]
         self.link_rows["techniques"] += [{"paper_key": entry.key, "technique_id": i} for i in techniques]
-        self.link_rows["modalities"] += [{"paper_key": entry.key, "modality": i}
-                                         for i in self._known("modality", data.get("modalities", []))]
+        self.link_rows["modalities"] += [
+            {"paper_key": entry.key, "modality": i} for i in self._known("modality", data.get("modalities", []))
+        ]
         for name in dict.fromkeys(data.get("domain", []) or []):
             self.domains.add(name)
             self.link_rows["domains"].append({"paper_key": entry.key, "domain": name})
@@ -222,15 +287,25 @@ class _Rows:
             if method in method_ids:
                 self.link_rows["methods"].append({"paper_key": entry.key, "method_id": method})
         for relation in data.get("relations", []):
-            self.relations.append({"source_key": entry.key, "target_key": relation["key"],
-                                   "type": relation["type"], "note": relation.get("note")})
-        self.fts.append({
-            "key": entry.key, "title": entry.title, "summary": data.get("summary") or "",
-            "why": " ; ".join(category["why"] for category in data.get("categories", [])),
-            "technique": " ; ".join(self.labels["technique"][i] for i in techniques),
-            "models": " ; ".join(self.labels["model"][i] for i in models),
-            "authors": " ; ".join(authors),
-        })
+            self.relations.append(
+                {
+                    "source_key": entry.key,
+                    "target_key": relation["key"],
+                    "type": relation["type"],
+                    "note": relation.get("note"),
+                }
+            )
+        self.fts.append(
+            {
+                "key": entry.key,
+                "title": entry.title,
+                "summary": data.get("summary") or "",
+                "why": " ; ".join(category["why"] for category in data.get("categories", [])),
+                "technique": " ; ".join(self.labels["technique"][i] for i in techniques),
+                "models": " ; ".join(self.labels["model"][i] for i in models),
+                "authors": " ; ".join(authors),
+            }
+        )
 
     def _known(self, kind: str, ids) -> list[str]:
         """The ids that are vocabulary terms, once each (the checks report any other value)."""
@@ -239,27 +314,53 @@ class _Rows:
     def _add_vocabulary(self, vocabulary: Vocabulary, method_ids: set[str]) -> None:
         """Every term of the vocabulary, used or not, with the tables that let SQL expand a family
         (``models.family_id``) or a broader technique (``technique_ancestors``)."""
-        self.labels = {kind: {i: t.name for i, t in vocabulary.terms(kind).items()}
-                       for kind in ("model", "technique", "modality")}
-        families = [{"id": f.id, "name": f.name, "organisation": f.organisation, "definition": f.definition,
-                     "aliases": json.dumps(list(f.aliases), ensure_ascii=False), "position": i}
-                    for i, f in enumerate(vocabulary.families.values())]
+        self.labels = {
+            kind: {i: t.name for i, t in vocabulary.terms(kind).items()} for kind in ("model", "technique", "modality")
+        }
+        families = [
+            {
+                "id": f.id,
+                "name": f.name,
+                "organisation": f.organisation,
+                "definition": f.definition,
+                "aliases": json.dumps(list(f.aliases), ensure_ascii=False),
+                "position": i,
+            }
+            for i, f in enumerate(vocabulary.families.values())
+        ]
         terms: list[tuple[Term, str | None, str | None]] = [(f, "family", f.id) for f in vocabulary.families.values()]
         # (a family is also a model row, so papers that name only a family link to it)
         terms += [(t, t.model_kind, t.broader) for t in vocabulary.models.values()]
         models = [_model_row(term, kind, family, i) for i, (term, kind, family) in enumerate(terms)]
         order = vocabulary.walk("technique")
-        techniques = [_technique_row(vocabulary.techniques[i], depth, position, method_ids)
-                      for position, (i, depth) in enumerate(order)]
-        ancestors = [{"technique_id": i, "ancestor_id": a, "distance": d}
-                     for i, _ in order for d, a in enumerate([i, *vocabulary.ancestors("technique", i)])]
-        modalities = [{"name": t.id, "label": t.name, "definition": t.definition, "position": i,
-                       "aliases": json.dumps(list(t.aliases), ensure_ascii=False)}
-                      for i, t in enumerate(vocabulary.modalities.values())]
+        techniques = [
+            _technique_row(vocabulary.techniques[i], depth, position, method_ids)
+            for position, (i, depth) in enumerate(order)
+        ]
+        ancestors = [
+            {"technique_id": i, "ancestor_id": a, "distance": d}
+            for i, _ in order
+            for d, a in enumerate([i, *vocabulary.ancestors("technique", i)])
+        ]
+        modalities = [
+            {
+                "name": t.id,
+                "label": t.name,
+                "definition": t.definition,
+                "position": i,
+                "aliases": json.dumps(list(t.aliases), ensure_ascii=False),
+            }
+            for i, t in enumerate(vocabulary.modalities.values())
+        ]
         kinds = [{"id": k.id, "name": k.name, "definition": k.definition} for k in vocabulary.model_kinds.values()]
-        self.vocabulary_rows = [(m.ModelKind.__table__, kinds), (m.ModelFamily.__table__, families),
-                                (m.Model.__table__, models), (m.Technique.__table__, techniques),
-                                (m.TechniqueAncestor.__table__, ancestors), (m.Modality.__table__, modalities)]
+        self.vocabulary_rows = [
+            (m.ModelKind.__table__, kinds),
+            (m.ModelFamily.__table__, families),
+            (m.Model.__table__, models),
+            (m.Technique.__table__, techniques),
+            (m.TechniqueAncestor.__table__, ancestors),
+            (m.Modality.__table__, modalities),
+        ]
 
     def vocabularies(self):
         yield m.Author.__table__, [{"id": a["id"], "name": a["name"], "name_key": k} for k, a in self.authors.items()]

@@ -88,8 +88,10 @@ class MetadataReport:
         for service, failures in by_service.items():
             subjects = [f.subject for f in failures]
             more = f" and {len(subjects) - shown} more" if len(subjects) > shown else ""
-            lines.append(f"{service} did not answer {len(subjects)} question(s) ({', '.join(subjects[:shown])}{more}): "
-                         f"{failures[0].reason}")
+            lines.append(
+                f"{service} did not answer {len(subjects)} question(s) ({', '.join(subjects[:shown])}{more}): "
+                f"{failures[0].reason}"
+            )
         return lines
 
 
@@ -104,8 +106,13 @@ class _Answers:
     confirmed_doi: CrossrefRecord | None = None  # a DOI found elsewhere, whose Crossref record has this title
 
 
-def check_metadata(data_dir: Path = DEFAULT_DATA_DIR, keys: Iterable[str] = (), fetcher: Fetcher | None = None,
-                   timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None) -> MetadataReport:
+def check_metadata(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    keys: Iterable[str] = (),
+    fetcher: Fetcher | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> MetadataReport:
     """Ask the services about the papers of ``data_dir`` (all, or those in ``keys``) and compare."""
     dataset = read_dataset(data_dir, review=False)
     entries = _selected(dataset.entries, list(keys))
@@ -117,6 +124,7 @@ def check_metadata(data_dir: Path = DEFAULT_DATA_DIR, keys: Iterable[str] = (), 
         body = polite(url, timeout)
         report.answered += 1
         return body
+
     answers = {entry.key: _Answers() for entry in entries}
     for arxiv_id, record in _ask_arxiv(entries, fetch, timeout, report, say).items():
         for entry in entries:
@@ -133,18 +141,21 @@ def _selected(entries: list[BibEntry], keys: list[str]) -> list[BibEntry]:
     by_key = {e.key: e for e in entries}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise UnknownItem(f"no paper with key {', '.join(unknown)} in the data folder: check the key "
-                          "(the file name of its .bib, without .bib)")
+        raise UnknownItem(
+            f"no paper with key {', '.join(unknown)} in the data folder: check the key "
+            "(the file name of its .bib, without .bib)"
+        )
     chosen = [by_key[k] for k in dict.fromkeys(keys)] if keys else entries
     return [e for e in chosen if e.arxiv_id or e.doi or e.url]
 
 
-def _ask_arxiv(entries: list[BibEntry], fetch: Fetcher, timeout: float, report: MetadataReport,
-               say: Progress) -> dict[str, ArxivRecord]:
+def _ask_arxiv(
+    entries: list[BibEntry], fetch: Fetcher, timeout: float, report: MetadataReport, say: Progress
+) -> dict[str, ArxivRecord]:
     ids = sorted({e.arxiv_id for e in entries if e.arxiv_id})
     records: dict[str, ArxivRecord] = {}
     for start in range(0, len(ids), ARXIV_BATCH):
-        batch = ids[start:start + ARXIV_BATCH]
+        batch = ids[start : start + ARXIV_BATCH]
         say(f"asking arXiv about {len(batch)} papers ({start + len(batch)}/{len(ids)})")
         try:
             found, missing = arxiv.parse_batch(get(arxiv.batch_query_url(batch), "arXiv", fetch, timeout), batch)
@@ -156,12 +167,19 @@ def _ask_arxiv(entries: list[BibEntry], fetch: Fetcher, timeout: float, report: 
     return records
 
 
-def _ask_about(entry: BibEntry, annotation: Annotation | None, answers: _Answers, fetch: Fetcher,
-               timeout: float, report: MetadataReport) -> None:
+def _ask_about(
+    entry: BibEntry,
+    annotation: Annotation | None,
+    answers: _Answers,
+    fetch: Fetcher,
+    timeout: float,
+    report: MetadataReport,
+) -> None:
     """Crossref for the entry's DOI, DBLP for its title, Crossref again for a DOI found elsewhere.
 
     Each service is asked on its own: one that fails is reported and the others still answer.
     """
+
     def ask(service: str, ask_service: Callable[[], None]) -> None:
         try:
             ask_service()
@@ -185,8 +203,9 @@ def _ask_about(entry: BibEntry, annotation: Annotation | None, answers: _Answers
         ask("Crossref", doi_found_elsewhere)
 
 
-def _confirm_a_doi(entry: BibEntry, annotation: Annotation | None, answers: _Answers, fetch: Fetcher,
-                   timeout: float) -> CrossrefRecord | None:
+def _confirm_a_doi(
+    entry: BibEntry, annotation: Annotation | None, answers: _Answers, fetch: Fetcher, timeout: float
+) -> CrossrefRecord | None:
     """A DOI that arXiv, DBLP or the entry's Anthology page points at, if Crossref gives it this title."""
     candidates = [answers.arxiv.doi if answers.arxiv else None]
     candidates += [hit.doi for hit in answers.dblp if hit.published]
@@ -227,11 +246,24 @@ def _preprint_differences(entry: BibEntry, answers: _Answers) -> list[Difference
         found += _title_difference(entry, record.title, f"the latest version on {where}")
         found += _author_difference(entry, record.authors, f"the latest version on {where}")
         if entry.year != record.year:
-            found.append(_difference(entry, "year", f"year {entry.year} but version 1 on arXiv is from {record.year} "
-                                     "(a preprint is cited with its first public year)", str(record.year)))
+            found.append(
+                _difference(
+                    entry,
+                    "year",
+                    f"year {entry.year} but version 1 on arXiv is from {record.year} "
+                    "(a preprint is cited with its first public year)",
+                    str(record.year),
+                )
+            )
         if record.journal_ref or record.doi:
-            listed = "; ".join(x for x in (record.journal_ref and f"journal reference '{record.journal_ref}'",
-                                           record.doi and f"DOI {record.doi}") if x)
+            listed = "; ".join(
+                x
+                for x in (
+                    record.journal_ref and f"journal reference '{record.journal_ref}'",
+                    record.doi and f"DOI {record.doi}",
+                )
+                if x
+            )
             found.append(_venue_difference(entry, f"arXiv lists a published version ({listed})"))
     published = [hit for hit in answers.dblp if hit.published]
     if published:
@@ -247,46 +279,83 @@ def _published_differences(entry: BibEntry, answers: _Answers) -> list[Differenc
         found = _title_difference(entry, record.title, where)
         found += _author_difference(entry, record.display_authors, where, [f for _, f in record.authors])
         if record.year and entry.year != record.year:
-            found.append(_difference(entry, "year", f"year {entry.year} but {where} dates it {record.year} "
-                                     f"({record.venue or 'its venue'})", str(record.year)))
+            found.append(
+                _difference(
+                    entry,
+                    "year",
+                    f"year {entry.year} but {where} dates it {record.year} ({record.venue or 'its venue'})",
+                    str(record.year),
+                )
+            )
         return found
     published = [hit for hit in answers.dblp if hit.published]
     if not published:
         return []
     hit, found = published[0], _title_difference(entry, published[0].title, f"DBLP ({published[0].url})")
     if hit.year and all(other.year != entry.year for other in published):
-        found.append(_difference(entry, "year", f"year {entry.year} but DBLP dates its {hit.venue} version "
-                                 f"{hit.year} ({hit.url})", str(hit.year)))
+        found.append(
+            _difference(
+                entry,
+                "year",
+                f"year {entry.year} but DBLP dates its {hit.venue} version {hit.year} ({hit.url})",
+                str(hit.year),
+            )
+        )
     return found
 
 
 def _doi_differences(entry: BibEntry, answers: _Answers) -> list[Difference]:
     if answers.crossref_missing:
         doi = bare_doi(entry.fields["doi"])
-        return [_difference(entry, "doi", f"Crossref has no record of DOI {doi}: check that https://doi.org/{doi} "
-                            "leads to this paper")]
+        return [
+            _difference(
+                entry,
+                "doi",
+                f"Crossref has no record of DOI {doi}: check that https://doi.org/{doi} leads to this paper",
+            )
+        ]
     record = answers.confirmed_doi
     if record is None or not venue_text(entry):
         return []  # a preprint that turns out published needs a person: see the venue difference
-    return [_difference(entry, "doi", f"no DOI, but Crossref's record of {record.doi} has this title "
-                        f"({record.venue}, {record.year}); if verification.unconfirmed lists doi, remove it",
-                        record.doi, line=entry.line)]
+    return [
+        _difference(
+            entry,
+            "doi",
+            f"no DOI, but Crossref's record of {record.doi} has this title "
+            f"({record.venue}, {record.year}); if verification.unconfirmed lists doi, remove it",
+            record.doi,
+            line=entry.line,
+        )
+    ]
 
 
 def _title_difference(entry: BibEntry, title: str, where: str) -> list[Difference]:
     if not title or normalise_title(entry.title) == normalise_title(title):
         return []
-    return [_difference(entry, "title", f"the title differs from {where}: '{title}'", protect_capitals(tex_escape(title)))]
+    return [
+        _difference(entry, "title", f"the title differs from {where}: '{title}'", protect_capitals(tex_escape(title)))
+    ]
 
 
-def _author_difference(entry: BibEntry, names: list[str], where: str, families: list[str] | None = None) -> list[Difference]:
+def _author_difference(
+    entry: BibEntry, names: list[str], where: str, families: list[str] | None = None
+) -> list[Difference]:
     families = families or [family_name(n) for n in names]
     if not names or _same_people(entry, families):
         return []
-    detail = (f"{len(names)} authors, the entry has {len(entry.authors)}" if len(names) != len(entry.authors)
-              else "the names or their order differ")
-    return [_difference(entry, "author", f"the authors differ from {where} ({detail}): {', '.join(names)}",
-                        " and ".join(tex_escape(n) for n in names))]
+    detail = (
+        f"{len(names)} authors, the entry has {len(entry.authors)}"
+        if len(names) != len(entry.authors)
+        else "the names or their order differ"
+    )
+    return [
+        _difference(
+            entry,
+            "author",
+            f"the authors differ from {where} ({detail}): {', '.join(names)}",
+            " and ".join(tex_escape(n) for n in names),
+        )
+    ]
 
 
 def _same_people(entry: BibEntry, families: list[str]) -> bool:
@@ -301,11 +370,18 @@ def _same_people(entry: BibEntry, families: list[str]) -> bool:
 
 
 def _venue_difference(entry: BibEntry, why: str) -> Difference:
-    return _difference(entry, "venue", f"{why}: if so, make the entry @inproceedings/@article with the venue and "
-                       "its year, and keep the arXiv year as first_public (not changed by --fix)", line=entry.line)
+    return _difference(
+        entry,
+        "venue",
+        f"{why}: if so, make the entry @inproceedings/@article with the venue and "
+        "its year, and keep the arXiv year as first_public (not changed by --fix)",
+        line=entry.line,
+    )
 
 
-def _difference(entry: BibEntry, name: str, message: str, value: str | None = None, line: int | None = None) -> Difference:
+def _difference(
+    entry: BibEntry, name: str, message: str, value: str | None = None, line: int | None = None
+) -> Difference:
     suggestion = f": suggested {name} = {{{value}}}" if value is not None else ""
     return Difference(entry.path, line or entry.line_of(name), entry.key, name, message + suggestion, value)
 

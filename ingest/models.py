@@ -6,7 +6,7 @@ except the FTS5 index, which ``ingest.load`` creates on SQLite only.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 

@@ -21,11 +21,18 @@ from ingest import latex
 from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
 from ingest.bibtex import BibEntry, family_name, parse_bibtex, read_bib_folder, split_names
-from ingest.errors import AtlasError
-from ingest.duplicates import similar_titles
 from ingest.citation_sources import venue_name
-from ingest.identifiers import (arxiv_id_from_fields, arxiv_year, ascii_slug, make_key, normalise_arxiv_id,
-                                normalise_doi, normalise_title)
+from ingest.duplicates import similar_titles
+from ingest.errors import AtlasError
+from ingest.identifiers import (
+    arxiv_id_from_fields,
+    arxiv_year,
+    ascii_slug,
+    make_key,
+    normalise_arxiv_id,
+    normalise_doi,
+    normalise_title,
+)
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
@@ -35,13 +42,32 @@ PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
 
 # Fields written first, in this order (as in data/papers/); the rest follow alphabetically.
-FIELD_ORDER = ("title", "author", "editor", "booktitle", "journal", "year", "month", "volume", "number", "pages",
-               "publisher", "doi", "eprint", "archiveprefix", "primaryclass", "url", "note")
+FIELD_ORDER = (
+    "title",
+    "author",
+    "editor",
+    "booktitle",
+    "journal",
+    "year",
+    "month",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "doi",
+    "eprint",
+    "archiveprefix",
+    "primaryclass",
+    "url",
+    "note",
+)
 FIELD_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 # Fields reference managers add that a bibliography of record does not need.
-NOISE_FIELDS = frozenset("""abstract file keywords keyword annote annotation urldate timestamp biburl bibsource
+NOISE_FIELDS = frozenset(
+    """abstract file keywords keyword annote annotation urldate timestamp biburl bibsource
     mendeley-groups mendeley-tags copyright language owner creationdate modificationdate groups priority
-    readstatus ranking shorttitle langid crossref-key citedby-count""".split())
+    readstatus ranking shorttitle langid crossref-key citedby-count""".split()
+)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # never meaningful in BibTeX; YAML refuses most
@@ -89,14 +115,17 @@ class Existing:
     def read(cls, data_dir: Path) -> Existing:
         data_dir = Path(data_dir)
         if not data_dir.is_dir():
-            raise ScaffoldError([f"data folder not found: {data_dir}: pass --data DIR pointing at the atlas's data/ folder"])
+            raise ScaffoldError(
+                [f"data folder not found: {data_dir}: pass --data DIR pointing at the atlas's data/ folder"]
+            )
         entries = read_bib_folder(data_dir).entries
         stems = {p.stem.lower() for p in data_dir.rglob("*.yaml")} | {p.stem.lower() for p in data_dir.rglob("*.bib")}
         return cls(entries, {e.key.lower() for e in entries} | stems)
 
 
-def find_existing(entry_fields: dict[str, str], title: str, existing: list[BibEntry],
-                  distinct_from: set[str] = frozenset()) -> tuple[BibEntry, str] | None:
+def find_existing(
+    entry_fields: dict[str, str], title: str, existing: list[BibEntry], distinct_from: set[str] = frozenset()
+) -> tuple[BibEntry, str] | None:
     """The existing entry that is this paper (same DOI, arXiv id, title or near-identical title)."""
     doi = normalise_doi(entry_fields.get("doi"))
     arxiv_id = arxiv_id_from_fields(entry_fields)
@@ -119,11 +148,18 @@ def find_existing(entry_fields: dict[str, str], title: str, existing: list[BibEn
 # --- BibTeX in ---------------------------------------------------------------------
 
 
-def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = "<stdin>",
-                    distinct_from: set[str] = frozenset(), today: dt.date | None = None,
-                    existing: Existing | None = None, taxonomy: Taxonomy | None = None,
-                    code_hint: tuple[str, str] | None = None, label: str | None = None,
-                    abstract: str = "") -> list[Scaffold]:
+def scaffold_bibtex(
+    text: str,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    origin: str = "<stdin>",
+    distinct_from: set[str] = frozenset(),
+    today: dt.date | None = None,
+    existing: Existing | None = None,
+    taxonomy: Taxonomy | None = None,
+    code_hint: tuple[str, str] | None = None,
+    label: str | None = None,
+    abstract: str = "",
+) -> list[Scaffold]:
     """Scaffolds for every entry of a BibTeX text; ScaffoldError lists every problem found.
 
     ``origin`` names the input in messages (a file name, ``<stdin>``); ``label`` replaces the
@@ -138,8 +174,9 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
     for entry in entries:
         try:
             where = label or f"{origin}:{entry.line}: entry '{entry.key}'"
-            scaffold = _scaffold_entry(entry, existing, taken, distinct_from, today, taxonomy, code_hint, where,
-                                       abstract)
+            scaffold = _scaffold_entry(
+                entry, existing, taken, distinct_from, today, taxonomy, code_hint, where, abstract
+            )
         except ScaffoldError as exc:
             reasons.extend(exc.reasons)
             continue
@@ -153,22 +190,36 @@ def scaffold_bibtex(text: str, data_dir: Path = DEFAULT_DATA_DIR, origin: str = 
 
 def _parse(text: str, origin: str) -> list[BibEntry]:
     if not text.strip():
-        raise ScaffoldError([f"{origin}: no BibTeX entry given: paste an entry such as @inproceedings{{key, title = {{...}}, ...}}"])
+        raise ScaffoldError(
+            [f"{origin}: no BibTeX entry given: paste an entry such as @inproceedings{{key, title = {{...}}, ...}}"]
+        )
     result = parse_bibtex(text, origin)
     reasons = [f"{origin}:{p.line}: {p.message}" for p in result.problems if p.severity == "error"]
     if reasons:
         raise ScaffoldError(reasons)
     if not result.entries:
-        raise ScaffoldError([f"{origin}: no BibTeX entry found (only @string/@comment blocks?): "
-                             "paste an entry such as @inproceedings{key, title = {...}, ...}"])
+        raise ScaffoldError(
+            [
+                f"{origin}: no BibTeX entry found (only @string/@comment blocks?): "
+                "paste an entry such as @inproceedings{key, title = {...}, ...}"
+            ]
+        )
     for entry in result.entries:
         entry.path = origin
     return result.entries
 
 
-def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distinct_from: set[str],
-                    today: dt.date | None, taxonomy: Taxonomy | None, code_hint: tuple[str, str] | None,
-                    where: str, abstract: str = "") -> Scaffold:
+def _scaffold_entry(
+    entry: BibEntry,
+    existing: Existing,
+    taken: set[str],
+    distinct_from: set[str],
+    today: dt.date | None,
+    taxonomy: Taxonomy | None,
+    code_hint: tuple[str, str] | None,
+    where: str,
+    abstract: str = "",
+) -> Scaffold:
     fields, notes = normalise_fields(entry.entry_type, entry.fields)
     entry_type = fields.pop("@type")
     reasons = []
@@ -185,28 +236,47 @@ def _scaffold_entry(entry: BibEntry, existing: Existing, taken: set[str], distin
     found = find_existing(fields, title, existing.entries, distinct_from)
     if found:
         other, why = found
-        hint = (f"if it is a different paper, run again with --distinct-from {other.key}"
-                if "alike" in why or "subtitle" in why else
-                "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')")
-        raise ScaffoldError([f"{where}: this paper is already in the atlas as '{other.key}' "
-                             f"({other.path}:{other.line}): {why}; {hint}"])
+        hint = (
+            f"if it is a different paper, run again with --distinct-from {other.key}"
+            if "alike" in why or "subtitle" in why
+            else "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')"
+        )
+        raise ScaffoldError(
+            [f"{where}: this paper is already in the atlas as '{other.key}' ({other.path}:{other.line}): {why}; {hint}"]
+        )
     notes.extend(_settle_year(fields, year))
     families = [family_name(n) for n in split_names(fields["author"])]
     if not re.match(r"[a-z]", ascii_slug(families[0])):
-        raise ScaffoldError([f"{where}: the first author's family name '{families[0]}' gives no key (it must start "
-                             "with a Latin letter): write author = {Family, Given and ...} as on the arXiv page"])
+        raise ScaffoldError(
+            [
+                f"{where}: the first author's family name '{families[0]}' gives no key (it must start "
+                "with a Latin letter): write author = {Family, Given and ...} as on the arXiv page"
+            ]
+        )
     key = make_key(families[0], year, title, taken=taken)
     if entry.key != key:
-        notes.append(f"key '{entry.key}' -> '{key}' (the key convention: first author's family name, year, "
-                     "first significant title word)")
+        notes.append(
+            f"key '{entry.key}' -> '{key}' (the key convention: first author's family name, year, "
+            "first significant title word)"
+        )
     if re.search(r"\band\s+others\s*$", fields["author"]):
         notes.append("the author list ends with 'and others': replace it with every author, in order")
     code_url, code_source = code_hint or _code_url(fields)
     bib_text = format_bibtex(entry_type, key, fields)
     named = terms_named(" ".join([title, latex.decode(entry.fields.get("abstract", "")), abstract]))
-    yaml_text = annotation_template(key, title, families[0], year, code_url, code_source,
-                                    distinct_from & {e.key for e in existing.entries}, today, taxonomy,
-                                    first_public=year, named=named)
+    yaml_text = annotation_template(
+        key,
+        title,
+        families[0],
+        year,
+        code_url,
+        code_source,
+        distinct_from & {e.key for e in existing.entries},
+        today,
+        taxonomy,
+        first_public=year,
+        named=named,
+    )
     return Scaffold(key, title, bib_text, yaml_text, notes)
 
 
@@ -231,13 +301,17 @@ def _settle_year(fields: dict[str, str], first_public: int) -> list[str]:
     if venue and year is not None:
         if year == first_public:
             return []
-        return [f"year {year} stays (the year of {latex.decode(venue)}); the key and first_public in the annotation "
-                f"use {first_public}, the year of the first public version (arXiv v1 of {arxiv_id_from_fields(fields)})"]
+        return [
+            f"year {year} stays (the year of {latex.decode(venue)}); the key and first_public in the annotation "
+            f"use {first_public}, the year of the first public version (arXiv v1 of {arxiv_id_from_fields(fields)})"
+        ]
     fields["year"] = str(first_public)
     if year is None or year == first_public:
         return []
-    return [f"year {year} -> {first_public}: a preprint is cited with the year of its first public version "
-            f"(arXiv v1 of {arxiv_id_from_fields(fields)})"]
+    return [
+        f"year {year} -> {first_public}: a preprint is cited with the year of its first public version "
+        f"(arXiv v1 of {arxiv_id_from_fields(fields)})"
+    ]
 
 
 def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -263,8 +337,10 @@ def normalise_fields(entry_type: str, fields: dict[str, str]) -> tuple[dict[str,
             out["eprint"] = arxiv_id
         out["archiveprefix"] = "arXiv"  # the spelling BibTeX styles and the atlas expect
         if re.search(r"arxiv|^corr$", journal.strip(), re.I):
-            notes.append(f"'{journal}' is not a venue: written as @misc with eprint {arxiv_id}; "
-                         "use @inproceedings/@article with the venue if the paper was published")
+            notes.append(
+                f"'{journal}' is not a venue: written as @misc with eprint {arxiv_id}; "
+                "use @inproceedings/@article with the venue if the paper was published"
+            )
             entry_type = "misc"
             for name in ("journal", "volume", "number", "pages") if corr else ("journal",):
                 out.pop(name, None)
@@ -366,23 +442,45 @@ def tex_escape(text: str) -> str:
     return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
 
 
-def scaffold_arxiv(arxiv_id: str, data_dir: Path = DEFAULT_DATA_DIR, fetcher: Fetcher | None = None,
-                   timeout: float | None = None, distinct_from: set[str] = frozenset(),
-                   today: dt.date | None = None, existing: Existing | None = None) -> Scaffold:
+def scaffold_arxiv(
+    arxiv_id: str,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    fetcher: Fetcher | None = None,
+    timeout: float | None = None,
+    distinct_from: set[str] = frozenset(),
+    today: dt.date | None = None,
+    existing: Existing | None = None,
+) -> Scaffold:
     """Fetch the paper's arXiv metadata and scaffold it (ArxivError if arXiv cannot be read)."""
     existing = existing or Existing.read(data_dir)  # a wrong --data fails before any request
     record = fetch_arxiv(arxiv_id, fetcher=fetcher, **({"timeout": timeout} if timeout else {}))
     match = _CODE_URL.search(record.comment or "")
     hint = (match.group().rstrip("."), "the arXiv comment") if match else None
-    scaffold = scaffold_bibtex(record_to_bibtex(record), data_dir, origin=f"arXiv:{record.arxiv_id}",
-                               distinct_from=distinct_from, today=today, existing=existing, code_hint=hint,
-                               label=f"arXiv:{record.arxiv_id} ({record.title})", abstract=record.abstract)[0]
+    scaffold = scaffold_bibtex(
+        record_to_bibtex(record),
+        data_dir,
+        origin=f"arXiv:{record.arxiv_id}",
+        distinct_from=distinct_from,
+        today=today,
+        existing=existing,
+        code_hint=hint,
+        label=f"arXiv:{record.arxiv_id} ({record.title})",
+        abstract=record.abstract,
+    )[0]
     scaffold.notes = [n for n in scaffold.notes if not n.startswith("key 'arxiv'")]
     if record.journal_ref or record.doi:
-        published = "; ".join(x for x in (record.journal_ref and f"journal reference '{record.journal_ref}'",
-                                          record.doi and f"DOI {record.doi}") if x)
-        scaffold.notes.append(f"arXiv lists {published}: if the paper was published, make it @inproceedings/@article "
-                              "with the venue's full name (booktitle/journal)")
+        published = "; ".join(
+            x
+            for x in (
+                record.journal_ref and f"journal reference '{record.journal_ref}'",
+                record.doi and f"DOI {record.doi}",
+            )
+            if x
+        )
+        scaffold.notes.append(
+            f"arXiv lists {published}: if the paper was published, make it @inproceedings/@article "
+            "with the venue's full name (booktitle/journal)"
+        )
     return scaffold
 
 
@@ -404,11 +502,20 @@ def _term_line(field_name: str, found: list[str], vocabulary_file: str, example:
     return f"{field_name}: [{PLACEHOLDER}]  # {where}, e.g. [{example}]{none}"
 
 
-def annotation_template(key: str, title: str, first_author: str, year: int, code_url: str | None = None,
-                        code_source: str | None = None, distinct_from: set[str] = frozenset(),
-                        today: dt.date | None = None, taxonomy: Taxonomy | None = None,
-                        methods_catalog: Path = METHODS_CATALOG, first_public: int | None = None,
-                        named: dict[str, list[str]] | None = None) -> str:
+def annotation_template(
+    key: str,
+    title: str,
+    first_author: str,
+    year: int,
+    code_url: str | None = None,
+    code_source: str | None = None,
+    distinct_from: set[str] = frozenset(),
+    today: dt.date | None = None,
+    taxonomy: Taxonomy | None = None,
+    methods_catalog: Path = METHODS_CATALOG,
+    first_public: int | None = None,
+    named: dict[str, list[str]] | None = None,
+) -> str:
     """A pre-filled annotation: every field present, ``TODO`` where a person must decide.
 
     ``named`` (from :func:`terms_named`) pre-fills models, techniques and modalities."""
@@ -422,10 +529,16 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
     leaves = taxonomy.leaves
     width = max(len(n.id) for n in leaves)
     leaf_lines = "\n".join(f"#   {n.id.ljust(width)}  {n.name}" for n in leaves)
-    code = (f"code: {json.dumps(code_url)}  # found in {code_source}: check it is the authors' code"
-            if code_url else "code: null  # or the http(s) URL of the paper's code")
-    methods = (f"methods: []  # ids from methods/catalog.yaml the paper introduces or uses: {', '.join(method_ids)}"
-               if method_ids else "methods: []  # ids from methods/catalog.yaml the paper introduces or uses")
+    code = (
+        f"code: {json.dumps(code_url)}  # found in {code_source}: check it is the authors' code"
+        if code_url
+        else "code: null  # or the http(s) URL of the paper's code"
+    )
+    methods = (
+        f"methods: []  # ids from methods/catalog.yaml the paper introduces or uses: {', '.join(method_ids)}"
+        if method_ids
+        else "methods: []  # ids from methods/catalog.yaml the paper introduces or uses"
+    )
     lines = [
         "# yaml-language-server: $schema=../../ingest/annotation.schema.json",
         f"# {_one_line(title)} ({_one_line(first_author)}, {year}): scaffolded by `atlas add`.",
@@ -438,8 +551,13 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
         f"    why: {PLACEHOLDER}  # one sentence: what in the paper puts it in this leaf",
         _term_line("modalities", named.get("modality", []), "modalities.yaml", "image, text", empty_ok=False),
         _term_line("models", named.get("model", []), "models.yaml", "llava-1.5, blip-2", empty_ok=True),
-        _term_line("technique", named.get("technique", []), "techniques.yaml", "attention-analysis, causal-tracing",
-                   empty_ok=False),
+        _term_line(
+            "technique",
+            named.get("technique", []),
+            "techniques.yaml",
+            "attention-analysis, causal-tracing",
+            empty_ok=False,
+        ),
         f"granularity: {PLACEHOLDER}  # one of: {granularities}",
         f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",
         code,
@@ -450,8 +568,10 @@ def annotation_template(key: str, title: str, first_author: str, year: int, code
         lines.append(f"distinct_from: [{', '.join(sorted(distinct_from))}]  # near-identical titles, different papers")
     lines.append(f'added: "{today.isoformat()}"')
     if first_public is not None:
-        lines.append(f"first_public: {first_public}  # year of the first public version (arXiv v1); "
-                     "the BibTeX year is the venue's")
+        lines.append(
+            f"first_public: {first_public}  # year of the first public version (arXiv v1); "
+            "the BibTeX year is the venue's"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -468,9 +588,16 @@ def _one_line(text: str) -> str:
 def write_scaffolds(scaffolds: list[Scaffold], data_dir: Path = DEFAULT_DATA_DIR) -> list[Path]:
     """Write each scaffold's two files under ``data_dir/papers``; never overwrites a file."""
     folder = Path(data_dir) / PAPERS_DIR
-    targets = [(folder / f"{s.key}{suffix}", text) for s in scaffolds
-               for suffix, text in ((".bib", s.bib_text), (".yaml", s.yaml_text))]
-    clashes = [f"{path} already exists: nothing was written; pick another key or edit that paper" for path, _ in targets if path.exists()]
+    targets = [
+        (folder / f"{s.key}{suffix}", text)
+        for s in scaffolds
+        for suffix, text in ((".bib", s.bib_text), (".yaml", s.yaml_text))
+    ]
+    clashes = [
+        f"{path} already exists: nothing was written; pick another key or edit that paper"
+        for path, _ in targets
+        if path.exists()
+    ]
     if clashes:
         raise ScaffoldError(clashes)
     folder.mkdir(parents=True, exist_ok=True)
@@ -479,8 +606,14 @@ def write_scaffolds(scaffolds: list[Scaffold], data_dir: Path = DEFAULT_DATA_DIR
     return [path for path, _ in targets]
 
 
-def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DEFAULT_DATA_DIR,
-                    methods_catalog: Path = METHODS_CATALOG, strict: bool = True) -> list[Problem]:
+def check_new_paper(
+    key: str,
+    bib_text: str,
+    yaml_text: str,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    methods_catalog: Path = METHODS_CATALOG,
+    strict: bool = True,
+) -> list[Problem]:
     """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
 
     The data folder is not touched: the two files are read from memory in its place. Problems are
@@ -500,21 +633,13 @@ def check_new_paper(key: str, bib_text: str, yaml_text: str, data_dir: Path = DE
         for prefix in prefixes:
             message = message.replace(prefix, "data/")
             if path is None and problem.path.startswith(prefix):
-                path = "data/" + problem.path[len(prefix):]
+                path = "data/" + problem.path[len(prefix) :]
         severity = "error" if strict else problem.severity
         found.append(Problem(path or problem.path, problem.line, message, severity))
     return found
 
 
 # --- opening the pull request --------------------------------------------------------
-
-REPO_URL_ENV = "ATLAS_REPO_URL"  # e.g. https://github.com/<owner>/<repository>: enables one-click links
-
-
-def repository_url() -> str | None:
-    """The atlas's GitHub repository (from $ATLAS_REPO_URL), or None when not configured."""
-    value = os.environ.get(REPO_URL_ENV, "").strip().rstrip("/")
-    return value if re.match(r"^https://github\.com/[\w.\-]+/[\w.\-]+$", value) else None
 
 
 def github_new_file_url(repo_url: str, path: str, text: str, branch: str = "main") -> str:
@@ -534,20 +659,33 @@ class Step:
     command: str | None = None  # shell command(s) to copy, if any
 
 
-def pull_request_steps(scaffold: Scaffold, repo_url: str | None = None) -> list[Step]:
-    """The exact steps from the two files to an open pull request (git on your machine)."""
+def pull_request_steps(scaffold: Scaffold, repo_url: str) -> list[Step]:
+    """The exact steps from the two files to an open pull request (git and GitHub's ``gh`` on your machine)."""
     key = scaffold.key
-    name = repo_url.rsplit("/", 1)[-1] if repo_url else "<repository>"
+    owner_name = repo_url.removeprefix("https://github.com/")
+    name = owner_name.rsplit("/", 1)[-1]
     return [
-        Step("Fork the repository on GitHub, then clone your fork and make a branch for the paper.",
-             f"git clone https://github.com/<you>/{name}.git\ncd {name}\ngit checkout -b add-{key}"),
-        Step(f"Save the two files as {scaffold.bib_path} and {scaffold.yaml_path} (the download buttons above), "
-             "or let the command line write them for you from the same entry.",
-             f"make install\n.venv/bin/atlas add paper.bib   # or: .venv/bin/atlas add <arXiv id>"),
-        Step("Complete every TODO in the annotation, then check everything and preview what your change adds.",
-             ".venv/bin/atlas validate --strict\n.venv/bin/atlas validate --summary"),
-        Step("Commit the two files and push the branch.",
-             f"git add {scaffold.bib_path} {scaffold.yaml_path}\ngit commit -m \"Add {key}\"\ngit push -u origin add-{key}"),
-        Step("Open the pull request on GitHub and tick the checklist in its description. The checks run "
-             "`atlas validate --strict` and the tests, and the job summary previews where the paper lands."),
+        Step(
+            f"Fork the repository and clone your fork, then make a branch for the paper (without GitHub's `gh` "
+            f"command: press Fork on {repo_url}, then `git clone` the copy it makes under your account).",
+            f"gh repo fork {owner_name} --clone\ncd {name}\ngit checkout -b add-{key}",
+        ),
+        Step(
+            f"Save the two files as {scaffold.bib_path} and {scaffold.yaml_path} (the download buttons above), "
+            "or let the command line write them for you from the same entry.",
+            "make install\n.venv/bin/atlas add paper.bib   # or: .venv/bin/atlas add <arXiv id>",
+        ),
+        Step(
+            "Complete every TODO in the annotation, then check everything and preview what your change adds.",
+            ".venv/bin/atlas validate --strict\n.venv/bin/atlas validate --summary",
+        ),
+        Step(
+            "Commit the two files and push the branch.",
+            f'git add {scaffold.bib_path} {scaffold.yaml_path}\ngit commit -m "Add {key}"\ngit push -u origin add-{key}',
+        ),
+        Step(
+            f"Open the pull request against {repo_url} and tick the checklist in its description. The checks run "
+            "`atlas validate --strict` and the tests, and the job summary previews where the paper lands.",
+            "gh pr create --fill",
+        ),
     ]

@@ -10,12 +10,21 @@ from urllib.parse import urlparse, urlunparse
 
 import yaml
 
+from ingest import latex
 from ingest.annotations import Annotation, parse_annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
-from ingest.citation_sources import (VENUE_FIELDS, CitationSources, Host, anthology_id, is_arxiv_venue,
-                                     load_citation_sources, url_host, venue_name, years_in_text)
+from ingest.citation_sources import (
+    VENUE_FIELDS,
+    CitationSources,
+    Host,
+    anthology_id,
+    is_arxiv_venue,
+    load_citation_sources,
+    url_host,
+    venue_name,
+    years_in_text,
+)
 from ingest.duplicates import near_duplicate_pairs
-from ingest import latex
 from ingest.identifiers import DOI_RE, arxiv_year, ascii_slug, normalise_doi, normalise_title
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
@@ -55,9 +64,14 @@ def source_files(data_dir: Path) -> list[Path]:
     return sorted([*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")])
 
 
-def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METHODS_CATALOG,
-                 taxonomy: Taxonomy | None = None, review: bool = True,
-                 extra: dict[str, str] | None = None, vocabulary_dir: Path = VOCABULARY_DIR) -> Dataset:
+def read_dataset(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    methods_catalog: Path = METHODS_CATALOG,
+    taxonomy: Taxonomy | None = None,
+    review: bool = True,
+    extra: dict[str, str] | None = None,
+    vocabulary_dir: Path = VOCABULARY_DIR,
+) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
 
     ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
@@ -68,15 +82,20 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        problem = Problem(str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files")
+        problem = Problem(
+            str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files"
+        )
         return Dataset([], {}, [], [problem])
     taxonomy = taxonomy or load_taxonomy()
     extra = dict(extra or {})
     replaced = {(data_dir / name).resolve() for name in extra}
     files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
     in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
-    bib = read_bib_folder(data_dir, [f for f in files if f.suffix == ".bib"],
-                          extra=[(shown, text) for shown, text in in_memory if shown.endswith(".bib")])
+    bib = read_bib_folder(
+        data_dir,
+        [f for f in files if f.suffix == ".bib"],
+        extra=[(shown, text) for shown, text in in_memory if shown.endswith(".bib")],
+    )
     problems = list(bib.problems)
     annotations: dict[str, Annotation] = {}
     parsed = [read_annotation(path) for path in files if path.suffix == ".yaml"]
@@ -104,8 +123,9 @@ def read_dataset(data_dir: Path = DEFAULT_DATA_DIR, methods_catalog: Path = METH
     problems.extend(check_whys(annotations))
     problems.extend(check_citable_metadata(entries, annotations))
     problems = prefer_placeholder_messages(problems, check_placeholders(annotations))
-    return Dataset(entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed,
-                   vocabulary)
+    return Dataset(
+        entries, annotations, methods, problems, bib.containers, bib.ignored_blocks, files, bib.unparsed, vocabulary
+    )
 
 
 def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
@@ -116,12 +136,19 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return [], [Problem(display_path(path), mark.line + 1 if mark else 1, f"invalid YAML in the methods catalogue: {exc}")]
+        return [], [
+            Problem(display_path(path), mark.line + 1 if mark else 1, f"invalid YAML in the methods catalogue: {exc}")
+        ]
     items = raw.get("methods", []) if isinstance(raw, dict) else raw
     methods = [
-        {"id": str(m["id"]), "name": str(m.get("name", m["id"])), "paper_key": m.get("paper"),
-         "description": " ".join(str(m.get("description") or "").split()) or None}
-        for m in items if isinstance(m, dict) and "id" in m
+        {
+            "id": str(m["id"]),
+            "name": str(m.get("name", m["id"])),
+            "paper_key": m.get("paper"),
+            "description": " ".join(str(m.get("description") or "").split()) or None,
+        }
+        for m in items
+        if isinstance(m, dict) and "id" in m
     ]
     return methods, []
 
@@ -134,8 +161,13 @@ def check_terms(annotations: dict[str, Annotation], vocabulary: Vocabulary) -> l
         for kind, name in FIELDS.items():
             for i, value in enumerate(annotation.items(name)):
                 if isinstance(value, str) and vocabulary.term(kind, value) is None:
-                    problems.append(Problem(annotation.path, annotation.line_of(name, i),
-                                            f"{name}/{i}: {_unknown_term(vocabulary, kind, value)}"))
+                    problems.append(
+                        Problem(
+                            annotation.path,
+                            annotation.line_of(name, i),
+                            f"{name}/{i}: {_unknown_term(vocabulary, kind, value)}",
+                        )
+                    )
     return problems
 
 
@@ -146,8 +178,10 @@ def _unknown_term(vocabulary: Vocabulary, kind: str, value: str) -> str:
     closest = vocabulary.suggest(kind, value)
     hint = f"closest ids: {', '.join(closest)}; " if closest else ""
     new = "with its family, kind, organisation and year" if kind == "model" else "with a definition in your own words"
-    return (f"unknown {kind} '{value}': {hint}use an id from taxonomy/vocabulary/{FILES[kind]}, or add the {kind} "
-            f"there {new} (new terms are listed for review in the pull-request summary)")
+    return (
+        f"unknown {kind} '{value}': {hint}use an id from taxonomy/vocabulary/{FILES[kind]}, or add the {kind} "
+        f"there {new} (new terms are listed for review in the pull-request summary)"
+    )
 
 
 def check_entries(entries: list[BibEntry]) -> list[Problem]:
@@ -156,16 +190,34 @@ def check_entries(entries: list[BibEntry]) -> list[Problem]:
         if not entry.fields.get("title", "").strip():
             problems.append(Problem(entry.path, entry.line, f"entry '{entry.key}' has no title: add title = {{...}}"))
         if entry.year is None:
-            problems.append(Problem(entry.path, entry.line_of("year"),
-                f"entry '{entry.key}' has no year: add year = {{YYYY}} (year of the first public version)", "warning"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line_of("year"),
+                    f"entry '{entry.key}' has no year: add year = {{YYYY}} (year of the first public version)",
+                    "warning",
+                )
+            )
         if not (entry.fields.get("author") or entry.fields.get("editor")):
-            problems.append(Problem(entry.path, entry.line, f"entry '{entry.key}' has no author: add author = {{Family, Given and ...}}", "warning"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"entry '{entry.key}' has no author: add author = {{Family, Given and ...}}",
+                    "warning",
+                )
+            )
         elif any(not name.strip() for name in entry.authors):
             position = next(i for i, name in enumerate(entry.authors, start=1) if not name.strip())
             field_name = "author" if entry.fields.get("author") else "editor"
-            problems.append(Problem(entry.path, entry.line_of(field_name),
-                f"entry '{entry.key}': name {position} of the {field_name} list is empty (a stray ',' or 'and'): "
-                "write each name as Family, Given and separate names with ' and '"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line_of(field_name),
+                    f"entry '{entry.key}': name {position} of the {field_name} list is empty (a stray ',' or 'and'): "
+                    "write each name as Family, Given and separate names with ' and '",
+                )
+            )
     return problems
 
 
@@ -191,9 +243,14 @@ def check_same_paper(entries: list[BibEntry], annotations: dict[str, Annotation]
                     problems.append(_same_title_warning(first, entry))
                 continue
             field_name = {"DOI": "doi", "arXiv id": "eprint", "title": "title"}[kind]
-            problems.append(Problem(entry.path, entry.line_of(field_name),
-                f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
-                f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and delete the other"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line_of(field_name),
+                    f"'{entry.key}' is the same paper as '{first.key}' ({first.path}:{first.line}): same {kind} "
+                    f"'{value}'{' by the same first author' if kind == 'title' else ''}; keep one entry and delete the other",
+                )
+            )
             break
     return problems
 
@@ -212,41 +269,72 @@ def _first_family(entry: BibEntry) -> str:
 
 
 def _declared_distinct(a: BibEntry, b: BibEntry, annotations: dict[str, Annotation]) -> bool:
-    return any(other.key in annotations[this.key].items("distinct_from")
-               for this, other in ((a, b), (b, a)) if this.key in annotations)
+    return any(
+        other.key in annotations[this.key].items("distinct_from")
+        for this, other in ((a, b), (b, a))
+        if this.key in annotations
+    )
 
 
 def _same_title_warning(first: BibEntry, entry: BibEntry) -> Problem:
     who = lambda e: f"{(e.author_families or ['no author'])[0]} {e.year or 'n.d.'}"  # noqa: E731
-    return Problem(entry.path, entry.line_of("title"),
+    return Problem(
+        entry.path,
+        entry.line_of("title"),
         f"'{entry.key}' ({who(entry)}) has the same title as '{first.key}' ({who(first)}, {first.path}:{first.line}) "
         f"but another first author or year, so they are taken as different works; if that is right, record it "
-        f"with distinct_from: [{first.key}] in {entry.key}.yaml; if they are one paper, keep one entry", "warning")
+        f"with distinct_from: [{first.key}] in {entry.key}.yaml; if they are one paper, keep one entry",
+        "warning",
+    )
 
 
-def check_annotations(entries: list[BibEntry], annotations: dict[str, Annotation],
-                      taxonomy: Taxonomy, method_ids: set[str], rejected_keys: set[str] = frozenset()) -> list[Problem]:
+def check_annotations(
+    entries: list[BibEntry],
+    annotations: dict[str, Annotation],
+    taxonomy: Taxonomy,
+    method_ids: set[str],
+    rejected_keys: set[str] = frozenset(),
+) -> list[Problem]:
     problems = []
     keys = {e.key for e in entries}
     known = keys | set(rejected_keys)  # a duplicate is already reported; its annotation is not orphaned
     by_lower = {k.lower(): k for k in keys}
     for entry in entries:
         if entry.key not in annotations:
-            problems.append(Problem(entry.path, entry.line,
-                f"'{entry.key}' has no annotation: it is loaded as unclassified; {_annotation_hint(entry.key)}",
-                "warning"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line,
+                    f"'{entry.key}' has no annotation: it is loaded as unclassified; {_annotation_hint(entry.key)}",
+                    "warning",
+                )
+            )
     for key, annotation in annotations.items():
         if key not in known:
-            hint = f"did you mean '{by_lower[key.lower()]}'?" if key.lower() in by_lower else \
-                f"add the BibTeX entry as data/papers/{key}.bib or fix the key"
-            problems.append(Problem(annotation.path, annotation.line_of("key"), f"annotation for '{key}' but no BibTeX entry has that key: {hint}"))
+            hint = (
+                f"did you mean '{by_lower[key.lower()]}'?"
+                if key.lower() in by_lower
+                else f"add the BibTeX entry as data/papers/{key}.bib or fix the key"
+            )
+            problems.append(
+                Problem(
+                    annotation.path,
+                    annotation.line_of("key"),
+                    f"annotation for '{key}' but no BibTeX entry has that key: {hint}",
+                )
+            )
         problems.extend(_check_categories(annotation, taxonomy))
         problems.extend(_check_relations(annotation, keys))
         if method_ids:
             for i, method in enumerate(annotation.methods):
                 if isinstance(method, str) and method not in method_ids:
-                    problems.append(Problem(annotation.path, annotation.line_of("methods", i),
-                        f"unknown method '{method}': use an id from methods/catalog.yaml ({', '.join(sorted(method_ids))})"))
+                    problems.append(
+                        Problem(
+                            annotation.path,
+                            annotation.line_of("methods", i),
+                            f"unknown method '{method}': use an id from methods/catalog.yaml ({', '.join(sorted(method_ids))})",
+                        )
+                    )
     return problems
 
 
@@ -254,8 +342,10 @@ def _annotation_hint(key: str) -> str:
     """Where the annotation of ``key`` goes, or why it cannot (annotations are named by safe keys only)."""
     if re.fullmatch(r"[a-z][a-z0-9]*", key):
         return f"add data/papers/{key}.yaml"
-    return ("its key cannot name an annotation file (annotation keys are lower-case letters and digits): "
-            "give the entry a key by the convention in CONTRIBUTING.md, e.g. with `atlas add`")
+    return (
+        "its key cannot name an annotation file (annotation keys are lower-case letters and digits): "
+        "give the entry a key by the convention in CONTRIBUTING.md, e.g. with `atlas add`"
+    )
 
 
 def _check_categories(annotation: Annotation, taxonomy: Taxonomy) -> list[Problem]:
@@ -267,12 +357,20 @@ def _check_categories(annotation: Annotation, taxonomy: Taxonomy) -> list[Proble
             continue  # the schema already reported it
         line = annotation.line_of("categories", i, "id")
         if node_id not in taxonomy:
-            problems.append(Problem(annotation.path, line, f"unknown category '{node_id}': use a leaf id such as {leaves[0]} (all leaves: atlas validate --help)"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    line,
+                    f"unknown category '{node_id}': use a leaf id such as {leaves[0]} (all leaves: atlas validate --help)",
+                )
+            )
         elif not taxonomy[node_id].is_leaf:
             below = ", ".join(taxonomy.leaves_under(node_id))
             problems.append(Problem(annotation.path, line, f"'{node_id}' is not a leaf: use one of {below}"))
         elif node_id in seen:
-            problems.append(Problem(annotation.path, line, f"category '{node_id}' is listed twice: merge the two entries"))
+            problems.append(
+                Problem(annotation.path, line, f"category '{node_id}' is listed twice: merge the two entries")
+            )
         seen.add(node_id)
     return problems
 
@@ -287,7 +385,13 @@ def _check_relations(annotation: Annotation, keys: set[str]) -> list[Problem]:
         if target == annotation.key:
             problems.append(Problem(annotation.path, line, "a paper cannot relate to itself: remove this relation"))
         elif target not in keys:
-            problems.append(Problem(annotation.path, line, f"relation to unknown key '{target}': use the key of a paper in data/ or remove it"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    line,
+                    f"relation to unknown key '{target}': use the key of a paper in data/ or remove it",
+                )
+            )
     return problems
 
 
@@ -336,9 +440,14 @@ def check_identifiers(entries: list[BibEntry], today: dt.date | None = None) -> 
     for entry in entries:
         raw_doi = entry.fields.get("doi", "").strip()
         if raw_doi and not DOI_RE.match(normalise_doi(raw_doi) or ""):
-            problems.append(Problem(entry.path, entry.line_of("doi"),
-                f"'{entry.key}': DOI '{raw_doi}' is malformed: a DOI looks like 10.18653/v1/D18-1437 "
-                "(the part after https://doi.org/); copy it from the publisher's page"))
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line_of("doi"),
+                    f"'{entry.key}': DOI '{raw_doi}' is malformed: a DOI looks like 10.18653/v1/D18-1437 "
+                    "(the part after https://doi.org/); copy it from the publisher's page",
+                )
+            )
         prefix = entry.fields.get("archiveprefix", entry.fields.get("eprinttype", "")).strip().lower()
         for name in ("eprint", "arxiv"):
             value = entry.fields.get(name, "").strip()
@@ -346,9 +455,14 @@ def check_identifiers(entries: list[BibEntry], today: dt.date | None = None) -> 
                 continue
             reason = arxiv_id_problem(value, today)
             if reason:
-                problems.append(Problem(entry.path, entry.line_of(name),
-                    f"'{entry.key}': arXiv id '{value}' is malformed ({reason}): write {name} = {{2410.07149}} "
-                    "with the id shown on the paper's arXiv page"))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        entry.line_of(name),
+                        f"'{entry.key}': arXiv id '{value}' is malformed ({reason}): write {name} = {{2410.07149}} "
+                        "with the id shown on the paper's arXiv page",
+                    )
+                )
     return problems
 
 
@@ -378,14 +492,24 @@ def check_urls(entries: list[BibEntry], annotations: dict[str, Annotation]) -> l
         for name, value in values:
             reason = value.strip() and _url_problem(value)
             if reason:
-                problems.append(Problem(entry.path, entry.line_of(name),
-                    f"'{entry.key}': {name} '{value}' {reason}: use the https:// address of the paper's page, or remove it"))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        entry.line_of(name),
+                        f"'{entry.key}': {name} '{value}' {reason}: use the https:// address of the paper's page, or remove it",
+                    )
+                )
     for annotation in annotations.values():
         code = annotation.data.get("code")
         # Non-http(s) schemes are reported by the schema; this catches what its pattern lets through.
         if isinstance(code, str) and re.match(r"^https?://\S+$", code) and _url_problem(code):
-            problems.append(Problem(annotation.path, annotation.line_of("code"),
-                f"code '{code}' {_url_problem(code)}: give the full https:// address of the repository, or null"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    annotation.line_of("code"),
+                    f"code '{code}' {_url_problem(code)}: give the full https:// address of the repository, or null",
+                )
+            )
     return problems
 
 
@@ -403,14 +527,24 @@ def check_near_duplicates(entries: list[BibEntry], annotations: dict[str, Annota
     problems = []
     for key_a, key_b, match in near_duplicate_pairs((e.key, e.title) for e in entries):
         first, second = sorted((by_key[key_a], by_key[key_b]), key=age)
-        declared = {k for e in (first, second) if e.key in annotations
-                    for k in annotations[e.key].items("distinct_from") if isinstance(k, str)}
+        declared = {
+            k
+            for e in (first, second)
+            if e.key in annotations
+            for k in annotations[e.key].items("distinct_from")
+            if isinstance(k, str)
+        }
         if {first.key, second.key} & declared:
             continue
-        problems.append(Problem(second.path, second.line_of("title"),
-            f"'{second.key}' may be the same paper as '{first.key}' ({first.path}:{first.line_of('title')}): "
-            f"{match.reason}; if it is, keep one entry; if not, add distinct_from: [{first.key}] to {second.key}.yaml",
-            "warning"))
+        problems.append(
+            Problem(
+                second.path,
+                second.line_of("title"),
+                f"'{second.key}' may be the same paper as '{first.key}' ({first.path}:{first.line_of('title')}): "
+                f"{match.reason}; if it is, keep one entry; if not, add distinct_from: [{first.key}] to {second.key}.yaml",
+                "warning",
+            )
+        )
     return problems
 
 
@@ -421,8 +555,13 @@ def check_distinct_from(entries: list[BibEntry], annotations: dict[str, Annotati
     for annotation in annotations.values():
         for i, key in enumerate(annotation.items("distinct_from")):
             if isinstance(key, str) and key not in keys:
-                problems.append(Problem(annotation.path, annotation.line_of("distinct_from", i),
-                    f"distinct_from names unknown key '{key}': use the key of a paper in data/ or remove it"))
+                problems.append(
+                    Problem(
+                        annotation.path,
+                        annotation.line_of("distinct_from", i),
+                        f"distinct_from names unknown key '{key}': use the key of a paper in data/ or remove it",
+                    )
+                )
     return problems
 
 
@@ -439,24 +578,40 @@ def check_whys(annotations: dict[str, Annotation]) -> list[Problem]:
                 continue
             line = annotation.line_of("categories", i, "why")
             if why and not why.strip():
-                problems.append(Problem(annotation.path, line,
-                    f"categories/{i}/why: 'why' is blank: say in one sentence why the paper belongs in '{leaf}'"))
+                problems.append(
+                    Problem(
+                        annotation.path,
+                        line,
+                        f"categories/{i}/why: 'why' is blank: say in one sentence why the paper belongs in '{leaf}'",
+                    )
+                )
                 continue
             text = normalise_title(why)
             if not text:
                 continue
             if text in in_paper:
                 other_line, other_leaf = in_paper[text]
-                problems.append(Problem(annotation.path, line,
-                    f"categories/{i}/why: the why for '{leaf}' repeats the one for '{other_leaf}' (line {other_line}): "
-                    "say what puts the paper in each leaf"))
+                problems.append(
+                    Problem(
+                        annotation.path,
+                        line,
+                        f"categories/{i}/why: the why for '{leaf}' repeats the one for '{other_leaf}' (line {other_line}): "
+                        "say what puts the paper in each leaf",
+                    )
+                )
                 continue
             in_paper[text] = (line, leaf)
             if text in first_seen and first_seen[text][0].key != annotation.key:
                 other, other_line, other_leaf = first_seen[text]
-                problems.append(Problem(annotation.path, line,
-                    f"categories/{i}/why: copied word for word from '{other.key}' ({other.path}:{other_line}, "
-                    f"'{other_leaf}'): write what puts this paper in '{leaf}'", "warning"))
+                problems.append(
+                    Problem(
+                        annotation.path,
+                        line,
+                        f"categories/{i}/why: copied word for word from '{other.key}' ({other.path}:{other_line}, "
+                        f"'{other_leaf}'): write what puts this paper in '{leaf}'",
+                        "warning",
+                    )
+                )
             first_seen.setdefault(text, (annotation, line, leaf))
     return problems
 
@@ -492,8 +647,13 @@ def check_placeholders(annotations: dict[str, Annotation]) -> list[Problem]:
             name = next((p for p in reversed(path) if isinstance(p, str)), "")
             where = "/".join(map(str, path))
             fix = _PLACEHOLDER_FIXES.get(name, "the value this field asks for (CONTRIBUTING.md, 'The annotation')")
-            problems.append(Problem(annotation.path, annotation.line_of(*path),
-                f"{where}: still the placeholder {PLACEHOLDER} left by `atlas add`: replace it with {fix}"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    annotation.line_of(*path),
+                    f"{where}: still the placeholder {PLACEHOLDER} left by `atlas add`: replace it with {fix}",
+                )
+            )
 
     for annotation in annotations.values():
         walk(annotation, annotation.data, ())
@@ -511,8 +671,9 @@ def prefer_placeholder_messages(problems: list[Problem], placeholders: list[Prob
 _JOURNAL_ANTHOLOGY_IDS = re.compile(r"^\d{4}\.(?:tacl|cl)-")  # journals with publisher DOIs, not 10.18653
 
 
-def check_citable_metadata(entries: list[BibEntry], annotations: dict[str, Annotation],
-                           sources: CitationSources | None = None) -> list[Problem]:
+def check_citable_metadata(
+    entries: list[BibEntry], annotations: dict[str, Annotation], sources: CitationSources | None = None
+) -> list[Problem]:
     """Every rule that keeps a citation true to its primary pages, for every paper."""
     sources = sources or load_citation_sources()
     problems = []
@@ -546,7 +707,9 @@ def _unconfirmed(annotation: Annotation | None) -> set[str]:
 def cited_pages(entry: BibEntry, annotation: Annotation | None) -> list[tuple[str, str]]:
     """(where, URL) of every page the record cites: the BibTeX url and the verification pages."""
     verification = _verification(annotation)
-    pages = [("url", entry.url or "")] + [(f"verification.{name}", verification.get(name)) for name in ("source", "venue_source")]
+    pages = [("url", entry.url or "")] + [
+        (f"verification.{name}", verification.get(name)) for name in ("source", "venue_source")
+    ]
     return [(where, url) for where, url in pages if isinstance(url, str) and url.strip()]
 
 
@@ -569,11 +732,19 @@ def check_venue_year(entry: BibEntry, annotation: Annotation | None, sources: Ci
     for year, reasons in sorted(evidence.items()):
         if year == entry.year:
             continue
-        keep = (f"; keep the first public year {entry.year} as first_public: {entry.year} in {entry.key}.yaml"
-                if year > entry.year and annotation is not None and "first_public" not in annotation.data else "")
-        problems.append(Problem(entry.path, entry.line_of("year"),
-            f"'{entry.key}' has year {entry.year} but {' and '.join(reasons)}: a published paper's year is its "
-            f"venue's, so write year = {{{year}}}{keep}"))
+        keep = (
+            f"; keep the first public year {entry.year} as first_public: {entry.year} in {entry.key}.yaml"
+            if year > entry.year and annotation is not None and "first_public" not in annotation.data
+            else ""
+        )
+        problems.append(
+            Problem(
+                entry.path,
+                entry.line_of("year"),
+                f"'{entry.key}' has year {entry.year} but {' and '.join(reasons)}: a published paper's year is its "
+                f"venue's, so write year = {{{year}}}{keep}",
+            )
+        )
     return problems
 
 
@@ -584,19 +755,35 @@ def check_first_public(entry: BibEntry, annotation: Annotation | None) -> list[P
     first, arxiv_first = annotation.data.get("first_public"), arxiv_year(entry.arxiv_id)
     if not isinstance(first, int) or isinstance(first, bool):
         if arxiv_first and entry.year and entry.year > arxiv_first:
-            return [Problem(annotation.path, annotation.line_of("key"),
-                f"'{entry.key}' has year {entry.year} (its venue's) but arXiv {entry.arxiv_id} was first public in "
-                f"{arxiv_first}: add first_public: {arxiv_first} so timelines can use either year", "warning")]
+            return [
+                Problem(
+                    annotation.path,
+                    annotation.line_of("key"),
+                    f"'{entry.key}' has year {entry.year} (its venue's) but arXiv {entry.arxiv_id} was first public in "
+                    f"{arxiv_first}: add first_public: {arxiv_first} so timelines can use either year",
+                    "warning",
+                )
+            ]
         return []
     line = annotation.line_of("first_public")
     if entry.year and first > entry.year:
-        return [Problem(annotation.path, line,
-            f"first_public {first} is later than the paper's year {entry.year}: a published paper was public by its "
-            f"venue's year; write the year of the first public version (arXiv v1), at most {entry.year}")]
+        return [
+            Problem(
+                annotation.path,
+                line,
+                f"first_public {first} is later than the paper's year {entry.year}: a published paper was public by its "
+                f"venue's year; write the year of the first public version (arXiv v1), at most {entry.year}",
+            )
+        ]
     if arxiv_first and first > arxiv_first:
-        return [Problem(annotation.path, line,
-            f"first_public {first} is later than arXiv {entry.arxiv_id}, whose id dates version 1 to {arxiv_first}: "
-            f"write first_public: {arxiv_first}")]
+        return [
+            Problem(
+                annotation.path,
+                line,
+                f"first_public {first} is later than arXiv {entry.arxiv_id}, whose id dates version 1 to {arxiv_first}: "
+                f"write first_public: {arxiv_first}",
+            )
+        ]
     return []
 
 
@@ -608,23 +795,39 @@ def check_anthology_doi(entry: BibEntry, annotation: Annotation | None, sources:
     if not ids and not named:
         return []
     if len(ids) > 1:
-        return [Problem(entry.path, entry.line_of("url"),
-            f"'{entry.key}' cites pages of different ACL Anthology papers ({', '.join(ids)}): point the url and the "
-            "verification pages at this paper's own Anthology page")]
+        return [
+            Problem(
+                entry.path,
+                entry.line_of("url"),
+                f"'{entry.key}' cites pages of different ACL Anthology papers ({', '.join(ids)}): point the url and the "
+                "verification pages at this paper's own Anthology page",
+            )
+        ]
     expected = f"10.18653/v1/{ids[0]}" if ids and not _JOURNAL_ANTHOLOGY_IDS.match(ids[0]) else None
     if entry.doi is None:
         if "doi" in _unconfirmed(annotation):
             return []
         why = f"Anthology page {ids[0]}" if ids else f"published at {', '.join(named)}"
         value = expected or "10.18653/v1/<Anthology id>"
-        return [Problem(entry.path, entry.line_of("booktitle" if "booktitle" in entry.fields else "year"),
-            f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its Anthology "
-            f"page shows it; if the page shows none, list doi under verification.unconfirmed in {entry.key}.yaml "
-            "and say so in the notes", "warning")]
+        return [
+            Problem(
+                entry.path,
+                entry.line_of("booktitle" if "booktitle" in entry.fields else "year"),
+                f"'{entry.key}' is an ACL Anthology paper ({why}) without a DOI: add doi = {{{value}}} as its Anthology "
+                f"page shows it; if the page shows none, list doi under verification.unconfirmed in {entry.key}.yaml "
+                "and say so in the notes",
+                "warning",
+            )
+        ]
     if expected and entry.doi.startswith("10.18653/") and entry.doi != expected.lower():
-        return [Problem(entry.path, entry.line_of("doi"),
-            f"'{entry.key}': DOI {entry.doi} is not the DOI of its Anthology page {ids[0]} ({expected}): "
-            "copy the DOI from that page, or point the pages at the paper the DOI names")]
+        return [
+            Problem(
+                entry.path,
+                entry.line_of("doi"),
+                f"'{entry.key}': DOI {entry.doi} is not the DOI of its Anthology page {ids[0]} ({expected}): "
+                "copy the DOI from that page, or point the pages at the paper the DOI names",
+            )
+        ]
     return []
 
 
@@ -633,22 +836,44 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
     problems = []
     prefix = entry.fields.get("archiveprefix", entry.fields.get("eprinttype", "")).strip()
     if entry.fields.get("eprint", "").strip() and not prefix:
-        problems.append(Problem(entry.path, entry.line_of("eprint"),
-            f"'{entry.key}' has an eprint without archivePrefix: add archivePrefix = {{arXiv}}", "warning"))
-    arxiv_as_venue = next((name for name in VENUE_FIELDS
-                           if entry.fields.get(name) and is_arxiv_venue(latex.decode(entry.fields[name]))), None)
+        problems.append(
+            Problem(
+                entry.path,
+                entry.line_of("eprint"),
+                f"'{entry.key}' has an eprint without archivePrefix: add archivePrefix = {{arXiv}}",
+                "warning",
+            )
+        )
+    arxiv_as_venue = next(
+        (name for name in VENUE_FIELDS if entry.fields.get(name) and is_arxiv_venue(latex.decode(entry.fields[name]))),
+        None,
+    )
     if arxiv_as_venue:
-        problems.append(Problem(entry.path, entry.line_of(arxiv_as_venue),
-            f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make the entry "
-            f"@misc with eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}, or give the "
-            "venue it was published in", "warning"))
-    published = venue_text(entry) or any(entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution"))
+        problems.append(
+            Problem(
+                entry.path,
+                entry.line_of(arxiv_as_venue),
+                f"'{entry.key}': {arxiv_as_venue} '{entry.fields[arxiv_as_venue]}' is arXiv, not a venue: make the entry "
+                f"@misc with eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}, or give the "
+                "venue it was published in",
+                "warning",
+            )
+        )
+    published = venue_text(entry) or any(
+        entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution")
+    )
     has_eprint = entry.fields.get("eprint", "").strip() and prefix.lower() == "arxiv"
     on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in cited_pages(entry, annotation))
     if on_arxiv and not published and not has_eprint and "eprint" not in _unconfirmed(annotation):
-        problems.append(Problem(entry.path, entry.line,
-            f"'{entry.key}' is an arXiv preprint (no venue) without eprint and archivePrefix: add "
-            f"eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}", "warning"))
+        problems.append(
+            Problem(
+                entry.path,
+                entry.line,
+                f"'{entry.key}' is an arXiv preprint (no venue) without eprint and archivePrefix: add "
+                f"eprint = {{{entry.arxiv_id or '<arXiv id>'}}} and archivePrefix = {{arXiv}}",
+                "warning",
+            )
+        )
     return problems
 
 
@@ -664,18 +889,35 @@ def check_primary_sources(entry: BibEntry, annotation: Annotation | None, source
             continue
         line, host = annotation.line_of("verification", name), sources.host_of(url)
         if host is None:
-            problems.append(Problem(annotation.path, line,
-                f"verification/{name}: {url_host(url) or url} is not a known primary page: cite the arXiv abstract "
-                "page, the venue's own page or DOI landing page, or the authors' official page; if it is one of "
-                "those, add its host to the primary list of ingest/citation_sources.yaml", "warning"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    line,
+                    f"verification/{name}: {url_host(url) or url} is not a known primary page: cite the arXiv abstract "
+                    "page, the venue's own page or DOI landing page, or the authors' official page; if it is one of "
+                    "those, add its host to the primary list of ingest/citation_sources.yaml",
+                    "warning",
+                )
+            )
         elif host.kind == "mirror":
-            problems.append(Problem(annotation.path, line,
-                f"verification/{name}: {url} is {host.what}, not a primary page: cite {_instead(host, url, entry)}"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    line,
+                    f"verification/{name}: {url} is {host.what}, not a primary page: cite {_instead(host, url, entry)}",
+                )
+            )
     if not verification.get("source") and "source" not in _unconfirmed(annotation):
-        problems.append(Problem(annotation.path, annotation.line_of("verification"),
-            "verification has no source: give the primary page the metadata was checked against "
-            f"(e.g. {_arxiv_page(entry)}); if none could be read, list source under verification.unconfirmed "
-            "and say so in the notes", "warning"))
+        problems.append(
+            Problem(
+                annotation.path,
+                annotation.line_of("verification"),
+                "verification has no source: give the primary page the metadata was checked against "
+                f"(e.g. {_arxiv_page(entry)}); if none could be read, list source under verification.unconfirmed "
+                "and say so in the notes",
+                "warning",
+            )
+        )
     return problems
 
 
@@ -704,14 +946,27 @@ def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Pr
     verification, problems = _verification(annotation), []
     line = annotation.line_of("verification", "unconfirmed")
     if not isinstance(verification.get("notes"), str) or not verification["notes"].strip():
-        problems.append(Problem(annotation.path, line,
-            "verification/unconfirmed: say in verification.notes what the primary pages showed instead"))
-    present = {"source": bool(verification.get("source")), "doi": entry.doi is not None,
-               "eprint": bool(entry.fields.get("eprint", "").strip())}
+        problems.append(
+            Problem(
+                annotation.path,
+                line,
+                "verification/unconfirmed: say in verification.notes what the primary pages showed instead",
+            )
+        )
+    present = {
+        "source": bool(verification.get("source")),
+        "doi": entry.doi is not None,
+        "eprint": bool(entry.fields.get("eprint", "").strip()),
+    }
     for name in sorted(listed):
         if present.get(name):
-            problems.append(Problem(annotation.path, line,
-                f"verification/unconfirmed lists {name}, but the record has one: remove {name} from the list"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    line,
+                    f"verification/unconfirmed lists {name}, but the record has one: remove {name} from the list",
+                )
+            )
     return problems
 
 
@@ -723,12 +978,19 @@ def check_notes_agree(entry: BibEntry, annotation: Annotation | None, sources: C
     acronyms = [re.escape(v.acronym) for v in sources.venues_named(venue)]
     if not acronyms:
         return []
-    pattern = re.compile(rf"(?<![A-Za-z])(?:{'|'.join(acronyms)})\s*'?((?:19|20)\d{{2}})(?!\d)(?!\s+workshops?\b)", re.I)
+    pattern = re.compile(
+        rf"(?<![A-Za-z])(?:{'|'.join(acronyms)})\s*'?((?:19|20)\d{{2}})(?!\d)(?!\s+workshops?\b)", re.I
+    )
     problems, seen = [], set()
     for match in pattern.finditer(notes):
         if int(match.group(1)) != entry.year and match.group().lower() not in seen:
             seen.add(match.group().lower())
-            problems.append(Problem(annotation.path, annotation.line_of("verification", "notes"),
-                f"verification/notes say '{match.group()}' but the record has year {entry.year}: correct whichever "
-                "is wrong (a published paper's year is its venue's)"))
+            problems.append(
+                Problem(
+                    annotation.path,
+                    annotation.line_of("verification", "notes"),
+                    f"verification/notes say '{match.group()}' but the record has year {entry.year}: correct whichever "
+                    "is wrong (a published paper's year is its venue's)",
+                )
+            )
     return problems

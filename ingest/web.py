@@ -47,8 +47,12 @@ class PoliteFetcher:
     its later requests fail at once with the first reason, so an offline run ends in seconds.
     """
 
-    def __init__(self, fetcher: Fetcher | None = None, interval: float = DEFAULT_INTERVAL,
-                 intervals: dict[str, float] | None = None):
+    def __init__(
+        self,
+        fetcher: Fetcher | None = None,
+        interval: float = DEFAULT_INTERVAL,
+        intervals: dict[str, float] | None = None,
+    ):
         self.fetcher = fetcher or urllib_fetcher
         self.interval = interval
         self.intervals = dict(intervals or {})

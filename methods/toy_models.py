@@ -10,15 +10,24 @@ that interpretability code hooks into (the same names a reader meets in real mod
 * ``blocks[i]`` - the residual stream after the block; ``hook_embed`` - the residual stream
   before the first block; ``ln_f`` - the final norm; ``head`` / ``unembed`` - the read-out.
 
-The models are trained in a few seconds on :mod:`methods.toy_data` (fixed seeds, CPU) and the
-trained weights are cached per process, so nothing is downloaded or stored on disk.
+The models are trained in a few seconds on :mod:`methods.toy_data` (fixed seeds, CPU); nothing is
+downloaded. The trained weights are kept per process and on disk, per version of this code
+(``$ATLAS_TOY_MODEL_CACHE``, default ``.cache/toy-models``), so only the first run anywhere trains;
+:func:`training_progress` lets a caller (the website) show how far a first training has come.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import math
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -232,6 +241,8 @@ class TinyLLaVA(nn.Module):
 
 # --------------------------------------------------------------------------- training
 
+_on_step: Callable[[int, int], None] | None = None  # set while _cached trains for a training_progress listener
+
 
 def _train(model: nn.Module, loss_fn, steps: int, lr: float) -> list[float]:
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -246,6 +257,8 @@ def _train(model: nn.Module, loss_fn, steps: int, lr: float) -> list[float]:
             opt.step()
             sched.step()
             history.append(float(loss.detach()))
+            if _on_step is not None and ((step + 1) % 10 == 0 or step + 1 == steps):
+                _on_step(step + 1, steps)
     model.eval()
     return history
 
@@ -309,11 +322,90 @@ def train_llava(seed: int = 0, steps: int = 200, batch_size: int = 64, lr: float
     return model
 
 
+# --------------------------------------------------------------------------- trained once, kept on disk
+
+CACHE_ENV = "ATLAS_TOY_MODEL_CACHE"
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "toy-models"
+TRAINERS = {"vit": train_vit, "cnn": train_cnn, "clip": train_clip, "llava": train_llava}
+ARCHITECTURES = {"vit": TinyViT, "cnn": TinyCNN, "clip": TinyCLIP, "llava": TinyLLaVA}
+NAMES = {"vit": "ViT", "cnn": "CNN", "clip": "CLIP dual encoder", "llava": "LLaVA-style MLLM"}
+
+_listener: Callable[[str, float], None] | None = None
+
+
+@contextmanager
+def training_progress(listener: Callable[[str, float], None]):
+    """While inside, ``listener(message, fraction)`` hears how far the training of a toy model has come
+    (only when a model is not on disk yet: a first run)."""
+    global _listener
+    previous, _listener = _listener, listener
+    try:
+        yield
+    finally:
+        _listener = previous
+
+
+def code_version() -> str:
+    """A hash of the code that defines and trains the models (and the torch version): weights trained by
+    other code are never reused."""
+    digest = hashlib.sha256(torch.__version__.encode())
+    for path in (Path(__file__), Path(td.__file__)):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_file(kind: str, seed: int) -> Path:
+    root = Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+    return root / code_version() / f"{kind}-seed{seed}.pt"
+
+
+def _load(kind: str, path: Path) -> nn.Module | None:
+    """The model saved at ``path``, or None when there is none (or it cannot be read: it is trained again)."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        with torch.random.fork_rng(devices=[]):
+            model = ARCHITECTURES[kind]()
+        model.load_state_dict(saved["state"])
+    except (OSError, RuntimeError, KeyError, ValueError, EOFError, pickle.UnpicklingError):
+        return None
+    model.history = list(saved.get("history", []))
+    return model.eval()
+
+
+def _save(model: nn.Module, path: Path) -> None:
+    """Write the weights atomically; a cache that cannot be written (read-only disk) is only a lost speed-up."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        os.close(handle)
+        torch.save({"state": model.state_dict(), "history": list(getattr(model, "history", []))}, scratch)
+        os.replace(scratch, path)
+    except OSError:
+        return
+
+
 @functools.lru_cache(maxsize=None)
 def _cached(kind: str, seed: int) -> nn.Module:
-    trainer = {"vit": train_vit, "cnn": train_cnn, "clip": train_clip, "llava": train_llava}[kind]
-    with single_thread(), torch.random.fork_rng(devices=[]):  # leave the caller's RNG state alone
-        return trainer(seed=seed)
+    path = cache_file(kind, seed)
+    model = _load(kind, path)
+    if model is not None:
+        return model
+    global _on_step
+    listener = _listener
+    if listener is not None:
+        _on_step = lambda step, steps: listener(  # noqa: E731
+            f"Training the toy {NAMES[kind]} once (kept on disk for every later run): step {step} of {steps}",
+            step / steps,
+        )
+    try:
+        with single_thread(), torch.random.fork_rng(devices=[]):  # leave the caller's RNG state alone
+            model = TRAINERS[kind](seed=seed)
+    finally:
+        _on_step = None
+    _save(model, path)
+    if listener is not None:
+        listener(f"The toy {NAMES[kind]} is trained and kept on disk; running the method ...", 1.0)
+    return model
 
 
 def trained_vit(seed: int = 0) -> TinyViT:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-
 from hypothesis_support import EXPLORE_EXAMPLES
+
 from ingest import build
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -24,10 +24,23 @@ BUNDLED_DATA = PROJECT_ROOT / "data"
 #   explore  for hunting bugs before a release: random, 10,000 examples per property (hypothesis_support.examples)
 _DEFAULT = settings.get_profile("default")  # hypothesis's own defaults, whatever it auto-loaded
 settings.register_profile("dev", _DEFAULT)
-settings.register_profile("ci", _DEFAULT, derandomize=True, database=None, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("explore", _DEFAULT, max_examples=EXPLORE_EXAMPLES, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    _DEFAULT,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    _DEFAULT,
+    max_examples=EXPLORE_EXAMPLES,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("dev")
 
 

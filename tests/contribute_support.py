@@ -47,10 +47,12 @@ def only(found: list[Problem], needle: str) -> Problem:
 
 def recorded(name: str, calls: list | None = None):
     """A fetcher that answers with a recorded arXiv API response (and notes the URLs asked for)."""
+
     def fetch(url: str, timeout: float) -> bytes:
         if calls is not None:
             calls.append((url, timeout))
         return (ARXIV_FIXTURES / name).read_bytes()
+
     return fetch
 
 

@@ -13,10 +13,19 @@ import transformers as T  # noqa: E402
 
 T.logging.set_verbosity_error()
 
-TEXT = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-            num_key_value_heads=2, max_position_embeddings=128, pad_token_id=0)
-VISION = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=16,
-              patch_size=4)
+TEXT = dict(
+    vocab_size=64,
+    hidden_size=32,
+    intermediate_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=128,
+    pad_token_id=0,
+)
+VISION = dict(
+    hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=16, patch_size=4
+)
 
 
 def _configs() -> dict:
@@ -24,17 +33,44 @@ def _configs() -> dict:
         "qwen2": lambda: T.Qwen2ForCausalLM(T.Qwen2Config(**TEXT)),
         "llama": lambda: T.LlamaForCausalLM(T.LlamaConfig(**TEXT)),
         "vit": lambda: T.ViTForImageClassification(T.ViTConfig(**VISION, num_labels=5)),
-        "clip": lambda: T.CLIPModel(T.CLIPConfig(
-            text_config=dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                             num_attention_heads=4, max_position_embeddings=16),
-            vision_config=VISION, projection_dim=16)),
-        "llava": lambda: T.LlavaForConditionalGeneration(T.LlavaConfig(
-            vision_config=T.CLIPVisionConfig(**VISION), text_config=T.LlamaConfig(**TEXT), image_token_index=63)),
-        "qwen2-vl": lambda: T.Qwen2VLForConditionalGeneration(T.Qwen2VLConfig(
-            text_config=dict(**TEXT, rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]}),
-            vision_config=dict(depth=2, embed_dim=32, hidden_size=32, num_heads=4, patch_size=4,
-                               spatial_merge_size=2, temporal_patch_size=2, in_channels=3),
-            image_token_id=60, video_token_id=61, vision_start_token_id=62, vision_end_token_id=59)),
+        "clip": lambda: T.CLIPModel(
+            T.CLIPConfig(
+                text_config=dict(
+                    vocab_size=64,
+                    hidden_size=32,
+                    intermediate_size=64,
+                    num_hidden_layers=2,
+                    num_attention_heads=4,
+                    max_position_embeddings=16,
+                ),
+                vision_config=VISION,
+                projection_dim=16,
+            )
+        ),
+        "llava": lambda: T.LlavaForConditionalGeneration(
+            T.LlavaConfig(
+                vision_config=T.CLIPVisionConfig(**VISION), text_config=T.LlamaConfig(**TEXT), image_token_index=63
+            )
+        ),
+        "qwen2-vl": lambda: T.Qwen2VLForConditionalGeneration(
+            T.Qwen2VLConfig(
+                text_config=dict(**TEXT, rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]}),
+                vision_config=dict(
+                    depth=2,
+                    embed_dim=32,
+                    hidden_size=32,
+                    num_heads=4,
+                    patch_size=4,
+                    spatial_merge_size=2,
+                    temporal_patch_size=2,
+                    in_channels=3,
+                ),
+                image_token_id=60,
+                video_token_id=61,
+                vision_start_token_id=62,
+                vision_end_token_id=59,
+            )
+        ),
     }
 
 

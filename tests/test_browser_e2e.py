@@ -10,9 +10,16 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
-from website_support import (ARTIFACTS, CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot,
-                             streamlit_server, wait_ready)
+from website_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    Watch,
+    build_hostile_db,
+    launch_chromium,
+    screenshot,
+    streamlit_server,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -109,9 +116,19 @@ def assert_nothing_injected(page) -> None:
 PAGES = [
     ("overview", "", "MLLM Interpretability Atlas", "Where the gaps are"),
     ("taxonomy", "taxonomy?node=model/token", "Taxonomy", "Papers (4)"),
-    ("paper", "paper?key=neo2024interpreting", "Towards Interpreting Visual Information Processing", "Where it sits in the taxonomy"),
-    ("compare", "compare?model=llava-1.5&code=true&pick=neo2024interpreting&pick=leng2024mitigating", "Compare", "Side by side"),
-    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "explicit relations"),
+    (
+        "paper",
+        "paper?key=neo2024interpreting",
+        "Towards Interpreting Visual Information Processing",
+        "Where it sits in the taxonomy",
+    ),
+    (
+        "compare",
+        "compare?model=llava-1.5&code=true&pick=neo2024interpreting&pick=leng2024mitigating",
+        "Compare",
+        "Side by side",
+    ),
+    ("graphs", "graphs?graph=papers&link=relation&color=year", "Graphs", "typed relations"),
 ]
 
 
@@ -146,7 +163,10 @@ def test_follow_the_taxonomy_to_a_leaf_to_a_paper(site, page):
     page.wait_for_url(re.compile(r"/paper\?key=neo2024interpreting$"))
     wait_ready(page)
     assert "Towards Interpreting" in page.locator("h1").first.inner_text()
-    assert page.get_by_role("link", name="2410.07149", exact=True).get_attribute("href") == "https://arxiv.org/abs/2410.07149"
+    assert (
+        page.get_by_role("link", name="2410.07149", exact=True).get_attribute("href")
+        == "https://arxiv.org/abs/2410.07149"
+    )
     page.get_by_role("button", name=re.compile("Show the BibTeX entry")).click()
     bibtex = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
     bibtex.wait_for()
@@ -215,7 +235,8 @@ HOSTILE_VIEWS = [
 ]
 HOSTILE_GRAPHS = [
     ("taxonomy", "graphs"),
-    ("papers-leaf", "graphs?graph=papers&link=leaf"),
+    ("papers-technique", "graphs?graph=papers&link=technique"),
+    ("neighbourhood", "graphs?graph=paper&paper=evil2024script"),
     ("papers-relation", "graphs?graph=papers&link=relation"),
     ("models", "graphs?graph=models&min=1"),
     ("co-authors", "graphs?graph=co-authors&min=1"),
@@ -245,15 +266,23 @@ def test_hostile_text_runs_nowhere(site, page, name, path):
 def test_hostile_graph_tooltips_run_nothing(site, page, name, path):
     visit(page, site, path)
     frame = graph_frame(page)
-    hostile = "author:Mallory <img src=x onerror=alert('xss-author')>" if name == "co-authors" else \
-        "model:<svg onload=alert('xss-model')>" if name == "models" else "paper:evil2024script"
+    hostile = (
+        "author:Mallory <img src=x onerror=alert('xss-author')>"
+        if name == "co-authors"
+        else "model:<svg onload=alert('xss-model')>"
+        if name == "models"
+        else "paper:evil2024script"
+    )
     position = node_position(page, frame, hostile)
     frame.locator("#graph canvas").hover(position={"x": position["x"], "y": position["y"]})
     tooltip = frame.locator("div.vis-tooltip")
     tooltip.wait_for(state="visible", timeout=10_000)
     shown = tooltip.inner_text()
-    assert "<img src=x onerror=alert('xss-author')>" in shown or "<svg onload=alert('xss-model')>" in shown \
+    assert (
+        "<img src=x onerror=alert('xss-author')>" in shown
+        or "<svg onload=alert('xss-model')>" in shown
         or '<script>window.__atlasXss=1;alert("xss-title")</script>' in shown
+    )
     assert tooltip.locator("img, svg, script, a, iframe").count() == 0
     assert_nothing_injected(page)
     screenshot(page, f"hostile-graph-{name}")

@@ -61,19 +61,28 @@ def test_the_vocabulary_is_stored_so_sql_can_expand_families_and_broader_techniq
     # every term, used or not, with its definition
     assert query(fixture_db, "SELECT count(*) FROM techniques WHERE definition = ''") == [(0,)]
     assert query(fixture_db, "SELECT name, broader_id, method_id FROM techniques WHERE id = 'logit-lens'") == [
-        ("Logit lens", "lens-decoding", "logit-lens")]
+        ("Logit lens", "lens-decoding", "logit-lens")
+    ]
     assert query(fixture_db, "SELECT label FROM modalities WHERE name = 'time-series'") == [("Time series",)]
     # a family's papers in one join: li2023evaluating studies llava, the other three llava-1.5
-    family = query(fixture_db, "SELECT DISTINCT pm.paper_key FROM paper_models pm JOIN models m ON m.id = pm.model_id "
-                               "WHERE m.family_id = 'llava-family' ORDER BY 1")
+    family = query(
+        fixture_db,
+        "SELECT DISTINCT pm.paper_key FROM paper_models pm JOIN models m ON m.id = pm.model_id "
+        "WHERE m.family_id = 'llava-family' ORDER BY 1",
+    )
     assert family == [("leng2024mitigating",), ("li2023evaluating",), ("muller2024sehen",), ("neo2024interpreting",)]
     assert query(fixture_db, "SELECT name, kind FROM models WHERE id = 'llava-family'") == [("LLaVA family", "family")]
     # a broader technique's papers through the closure table: token ablation and attention knockout are interventions
-    broader = query(fixture_db, "SELECT DISTINCT pt.paper_key FROM paper_techniques pt JOIN technique_ancestors a "
-                                "ON a.technique_id = pt.technique_id WHERE a.ancestor_id = 'causal-intervention'")
+    broader = query(
+        fixture_db,
+        "SELECT DISTINCT pt.paper_key FROM paper_techniques pt JOIN technique_ancestors a "
+        "ON a.technique_id = pt.technique_id WHERE a.ancestor_id = 'causal-intervention'",
+    )
     assert broader == [("neo2024interpreting",)]
-    assert query(fixture_db, "SELECT ancestor_id, distance FROM technique_ancestors WHERE technique_id = 'token-ablation' "
-                             "ORDER BY distance") == [("token-ablation", 0), ("ablation", 1), ("causal-intervention", 2)]
+    assert query(
+        fixture_db,
+        "SELECT ancestor_id, distance FROM technique_ancestors WHERE technique_id = 'token-ablation' ORDER BY distance",
+    ) == [("token-ablation", 0), ("ablation", 1), ("causal-intervention", 2)]
 
 
 def test_fts_index_matches_accent_folded_text(fixture_db):

@@ -30,8 +30,11 @@ def test_papers_link_to_the_methods_their_annotations_list(fixture_db):
         links = sorted(session.execute(select(paper_methods.c.paper_key, paper_methods.c.method_id)).all())
         neo = session.get(Paper, "neo2024interpreting")
         assert [(m.id, m.name) for m in neo.methods] == [("logit-lens", "Logit lens")]
-    assert links == [("leng2024mitigating", "visual-contrastive-decoding"), ("neo2024interpreting", "logit-lens"),
-                     ("nostalgebraist2020interpreting", "logit-lens")]
+    assert links == [
+        ("leng2024mitigating", "visual-contrastive-decoding"),
+        ("neo2024interpreting", "logit-lens"),
+        ("nostalgebraist2020interpreting", "logit-lens"),
+    ]
 
 
 def test_every_method_is_used_by_some_paper_of_the_bundled_data(bundled_db):
@@ -46,8 +49,9 @@ def test_a_catalogue_change_triggers_a_rebuild(data_dir, tmp_path):
     db_path = tmp_path / "atlas.db"
     assert not build(data_dir, db_path, methods_catalog=catalog).skipped
     assert build(data_dir, db_path, methods_catalog=catalog).skipped
-    catalog.write_text(catalog.read_text(encoding="utf-8").replace("name: Logit lens", "name: The logit lens"),
-                       encoding="utf-8")
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace("name: Logit lens", "name: The logit lens"), encoding="utf-8"
+    )
     assert not build(data_dir, db_path, methods_catalog=catalog).skipped
     with open_session(db_path) as session:
         assert session.get(Method, "logit-lens").name == "The logit lens"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 import csv
 import io
 import json
@@ -48,8 +47,13 @@ def test_export_bibtex_parses_back(fixture_db, capsys):
     assert code == 0
     library = bibtexparser.parse_string(out)
     assert not library.failed_blocks
-    assert sorted(e.key for e in library.entries) == ["leng2024mitigating", "li2023evaluating", "muller2024sehen",
-                                                      "neo2024interpreting", "nostalgebraist2020interpreting"]
+    assert sorted(e.key for e in library.entries) == [
+        "leng2024mitigating",
+        "li2023evaluating",
+        "muller2024sehen",
+        "neo2024interpreting",
+        "nostalgebraist2020interpreting",
+    ]
     neo = library.entries_dict["neo2024interpreting"]
     assert neo.fields_dict["month"].value == "oct"
     assert neo.fields_dict["booktitle"].value == "International Conference on Learning Representations (ICLR)"
@@ -66,7 +70,9 @@ def test_export_category_includes_descendants(fixture_db, capsys):
 
 
 def test_export_json_has_fields_display_and_annotation(fixture_db, capsys):
-    code, out, _ = run(capsys, "export", "--format", "json", "--db", str(fixture_db), "--category", "training-inference")
+    code, out, _ = run(
+        capsys, "export", "--format", "json", "--db", str(fixture_db), "--category", "training-inference"
+    )
     [record] = json.loads(out)
     assert code == 0 and record["key"] == "leng2024mitigating"
     assert record["bibtex"]["eprint"] == "2311.16922"
@@ -121,7 +127,9 @@ COMMANDS = _commands(make_parser())
 
 
 def test_the_introspection_sees_every_command():
-    assert {("build",), ("validate",), ("add",), ("stats",), ("export",), ("related",), ("methods", "run")} <= set(COMMANDS)
+    assert {("build",), ("validate",), ("add",), ("stats",), ("export",), ("related",), ("methods", "run")} <= set(
+        COMMANDS
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

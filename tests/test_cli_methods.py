@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from tests_paths import PROJECT
 
 from cli.main import main
 from methods.catalog import load_catalog
-from tests_paths import PROJECT
 
 FASTEST = "attention-rollout"  # trains the small ViT (a few seconds), then one rollout
 
@@ -33,7 +33,9 @@ def test_list_json_has_every_method_with_the_required_fields(fixture_db, capsys)
     items = json.loads(out)
     assert [m["id"] for m in items] == [e.id for e in load_catalog()] and len(items) >= 14
     for item in items:
-        assert {"id", "name", "leaves", "paper", "libraries", "implementation", "paper_in_atlas", "used_by"} <= set(item)
+        assert {"id", "name", "leaves", "paper", "libraries", "implementation", "paper_in_atlas", "used_by"} <= set(
+            item
+        )
         assert item["leaves"] and all(lib["url"].startswith("https://") for lib in item["libraries"])
     by_id = {m["id"]: m for m in items}
     # the fixture papers' annotations list logit-lens (twice) and visual-contrastive-decoding
@@ -78,10 +80,18 @@ def test_an_explicit_missing_db_is_an_error(tmp_path, capsys):
 
 
 def test_listing_does_not_import_torch(tmp_path):
-    script = ("import sys; from cli.main import main; code = main(['methods', 'list', '--format', 'json']); "
-              "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=120,
-                          env={"ATLAS_DB": str(tmp_path / "absent.db"), "PATH": "/usr/bin:/bin"})
+    script = (
+        "import sys; from cli.main import main; code = main(['methods', 'list', '--format', 'json']); "
+        "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"ATLAS_DB": str(tmp_path / "absent.db"), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == len(load_catalog())
 

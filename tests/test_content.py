@@ -64,14 +64,17 @@ def test_keys_follow_the_convention(dataset):
         if entry.key.startswith(stem):
             continue
         record = " ".join(str(v) for v in (data.get("verification") or {}).values()).lower()
-        assert entry.key.startswith(ascii_slug(entry.author_families[0]) + str(year)) and "title" in record, \
+        assert entry.key.startswith(ascii_slug(entry.author_families[0]) + str(year)) and "title" in record, (
             f"{entry.key} does not follow the convention (expected {stem}...)"
+        )
 
 
 def test_no_two_papers_share_an_identifier_or_title(dataset):
-    for name, values in (("doi", [e.doi for e in dataset.entries if e.doi]),
-                         ("arxiv", [e.arxiv_id for e in dataset.entries if e.arxiv_id]),
-                         ("title", [normalise_title(e.title) for e in dataset.entries])):
+    for name, values in (
+        ("doi", [e.doi for e in dataset.entries if e.doi]),
+        ("arxiv", [e.arxiv_id for e in dataset.entries if e.arxiv_id]),
+        ("title", [normalise_title(e.title) for e in dataset.entries]),
+    ):
         repeated = [v for v, n in Counter(values).items() if n > 1]
         assert repeated == [], f"repeated {name}: {repeated}"
 
@@ -93,10 +96,16 @@ def test_bibtex_is_careful(dataset):
 def test_no_venue_year_contradictions(dataset):
     """Venue names, venue pages, DOIs, first_public and notes all agree with each published paper's year."""
     sources = load_citation_sources()
-    found = [str(p) for entry in dataset.entries
-             for rule in (lambda e, a: check_venue_year(e, a, sources), check_first_public,
-                          lambda e, a: check_notes_agree(e, a, sources))
-             for p in rule(entry, dataset.annotations[entry.key])]
+    found = [
+        str(p)
+        for entry in dataset.entries
+        for rule in (
+            lambda e, a: check_venue_year(e, a, sources),
+            check_first_public,
+            lambda e, a: check_notes_agree(e, a, sources),
+        )
+        for p in rule(entry, dataset.annotations[entry.key])
+    ]
     assert found == []
 
 

@@ -6,9 +6,9 @@ import socket
 from urllib.error import HTTPError, URLError
 
 import pytest
+from contribute_support import recorded
 
 import ingest.arxiv as arxiv
-from contribute_support import recorded
 from ingest.arxiv import ArxivError, fetch_arxiv, parse_arxiv_id, query_url
 
 FALLBACK = "or save the BibTeX entry from the paper's arXiv page and run `atlas add FILE`"
@@ -33,9 +33,18 @@ def test_wrapped_title_is_joined():
     assert record.doi is None and record.journal_ref is None and len(record.authors) == 6
 
 
-@pytest.mark.parametrize("text", ["2410.07149", "arXiv:2410.07149", "arxiv: 2410.07149v2", "2410.07149v1",
-                                  "https://arxiv.org/abs/2410.07149", "http://arxiv.org/pdf/2410.07149v3.pdf",
-                                  " 2410.07149 "])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2410.07149",
+        "arXiv:2410.07149",
+        "arxiv: 2410.07149v2",
+        "2410.07149v1",
+        "https://arxiv.org/abs/2410.07149",
+        "http://arxiv.org/pdf/2410.07149v3.pdf",
+        " 2410.07149 ",
+    ],
+)
 def test_accepted_id_forms(text):
     assert parse_arxiv_id(text) == "2410.07149"
 
@@ -56,21 +65,28 @@ def test_not_an_id_is_refused_before_any_request(text):
 def test_malformed_answer():
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("1809.02156", fetcher=recorded("malformed-truncated.xml"))
-    assert str(caught.value) == (f"arXiv's answer for 1809.02156 is not valid XML (no element found: line 25, column 0): "
-                                 f"try again later, {FALLBACK}")
+    assert str(caught.value) == (
+        f"arXiv's answer for 1809.02156 is not valid XML (no element found: line 25, column 0): "
+        f"try again later, {FALLBACK}"
+    )
 
 
 def test_html_instead_of_atom():
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("1809.02156", fetcher=recorded("html-error-page.xml"))
-    assert str(caught.value) == f"arXiv's answer for 1809.02156 is not an Atom feed (root element <html>): try again later, {FALLBACK}"
+    assert (
+        str(caught.value)
+        == f"arXiv's answer for 1809.02156 is not an Atom feed (root element <html>): try again later, {FALLBACK}"
+    )
 
 
 def test_error_entry():
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("2413.00001", fetcher=recorded("error-bad-id.xml"))
-    assert str(caught.value) == ("arXiv rejected 2413.00001: incorrect id format for 2413.00001; "
-                                 "check the id on https://arxiv.org/abs/2413.00001")
+    assert str(caught.value) == (
+        "arXiv rejected 2413.00001: incorrect id format for 2413.00001; "
+        "check the id on https://arxiv.org/abs/2413.00001"
+    )
 
 
 def test_unknown_id():
@@ -84,15 +100,18 @@ def test_answer_about_another_paper():
         fetch_arxiv("1809.02156", fetcher=recorded("2410.07149.xml"))
 
 
-@pytest.mark.parametrize("error", [TimeoutError("timed out"), socket.timeout("timed out"),
-                                   URLError(socket.timeout("timed out"))])
+@pytest.mark.parametrize(
+    "error", [TimeoutError("timed out"), socket.timeout("timed out"), URLError(socket.timeout("timed out"))]
+)
 def test_timeout(error):
     def slow(url, timeout):
         raise error
+
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("1809.02156", fetcher=slow, timeout=2.5)
-    assert str(caught.value) == ("arXiv did not answer within 2.5 s for 1809.02156: try again later (or with a longer "
-                                 f"--timeout), {FALLBACK}")
+    assert str(caught.value) == (
+        f"arXiv did not answer within 2.5 s for 1809.02156: try again later (or with a longer --timeout), {FALLBACK}"
+    )
 
 
 def test_the_real_fetcher_passes_the_timeout_to_urllib(monkeypatch):
@@ -106,8 +125,11 @@ def test_the_real_fetcher_passes_the_timeout_to_urllib(monkeypatch):
     monkeypatch.setattr(arxiv, "urlopen", fake_urlopen)
     with pytest.raises(ArxivError, match="did not answer within 3 s"):
         fetch_arxiv("2410.07149", timeout=3)
-    assert seen == {"url": "https://export.arxiv.org/api/query?id_list=2410.07149&max_results=1", "timeout": 3,
-                    "agent": arxiv.USER_AGENT}
+    assert seen == {
+        "url": "https://export.arxiv.org/api/query?id_list=2410.07149&max_results=1",
+        "timeout": 3,
+        "agent": arxiv.USER_AGENT,
+    }
 
 
 def test_the_real_fetcher_reads_the_body(monkeypatch):
@@ -128,15 +150,19 @@ def test_the_real_fetcher_reads_the_body(monkeypatch):
 def test_http_error():
     def busy(url, timeout):
         raise HTTPError(url, 503, "Service Unavailable", {}, None)
+
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("1809.02156", fetcher=busy)
-    assert str(caught.value) == ("arXiv answered HTTP 503 for 1809.02156: try again in a minute (the API allows one "
-                                 f"request every 3 seconds), {FALLBACK}")
+    assert str(caught.value) == (
+        "arXiv answered HTTP 503 for 1809.02156: try again in a minute (the API allows one "
+        f"request every 3 seconds), {FALLBACK}"
+    )
 
 
 def test_offline():
     def offline(url, timeout):
         raise URLError(OSError(-2, "Name or service not known"))
+
     with pytest.raises(ArxivError) as caught:
         fetch_arxiv("1809.02156", fetcher=offline)
     assert str(caught.value).startswith("could not reach arXiv for 1809.02156 (")

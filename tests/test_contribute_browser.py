@@ -9,18 +9,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from website_support import ARTIFACTS, CHROMIUM, FIXTURE_DATA, launch_chromium, streamlit_server
 
 from ingest import build
-from website_support import ARTIFACTS, CHROMIUM, FIXTURE_DATA, launch_chromium, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
-         "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
-         "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n")
-HOSTILE = ("@misc{evil,\n  title = {<img src=x onerror=\"window.__atlasXss=1\"> <script>window.__atlasXss=2</script>"
-           " [x](javascript:window.__atlasXss=3)},\n  author = {Doe, Jane},\n  year = {2024},\n"
-           "  url = {javascript:window.__atlasXss=4},\n}\n")
+ENTRY = (
+    "@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+    "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
+    "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n"
+)
+HOSTILE = (
+    '@misc{evil,\n  title = {<img src=x onerror="window.__atlasXss=1"> <script>window.__atlasXss=2</script>'
+    " [x](javascript:window.__atlasXss=3)},\n  author = {Doe, Jane},\n  year = {2024},\n"
+    "  url = {javascript:window.__atlasXss=4},\n}\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +57,12 @@ def page(site):
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "_stcore/" not in
-                m.location.get("url", "") else None)
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text) if m.type == "error" and "_stcore/" not in m.location.get("url", "") else None
+            ),
+        )
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         yield page
@@ -68,7 +76,9 @@ def wait_ready(page, text: str | None = None) -> None:
             const app = document.querySelector('[data-testid="stApp"]');
             return app && app.dataset.testConnectionState === 'CONNECTED'
                 && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
-        }""", timeout=30_000)
+        }""",
+        timeout=30_000,
+    )
     if text:
         page.get_by_text(text).first.wait_for(timeout=30_000)
     page.wait_for_timeout(300)
@@ -99,10 +109,14 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
 
     annotation = page.get_by_label("Annotation")
     text = annotation.input_value()
-    for old, new in (("- id: TODO", "- id: data/benchmark"), ("why: TODO", "why: Defines a metric for caption objects."),
-                     ("models: [TODO]", "models: []"),
-                     ("technique: [TODO]", "technique: [hallucination-benchmark]"), ("granularity: TODO", "granularity: dataset"),
-                     ("summary: TODO", "summary: A caption metric shows how often models mention absent objects.")):
+    for old, new in (
+        ("- id: TODO", "- id: data/benchmark"),
+        ("why: TODO", "why: Defines a metric for caption objects."),
+        ("models: [TODO]", "models: []"),
+        ("technique: [TODO]", "technique: [hallucination-benchmark]"),
+        ("granularity: TODO", "granularity: dataset"),
+        ("summary: TODO", "summary: A caption metric shows how often models mention absent objects."),
+    ):
         text = text.replace(old, new)
     fill(page, "Annotation", text)
     wait_ready(page, "Both files pass")

@@ -7,14 +7,16 @@ import socket
 from urllib.error import URLError
 
 import pytest
+from contribute_support import recorded
 
 import ingest.arxiv as arxiv
 from cli.main import main
-from contribute_support import recorded
 
-ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
-         "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
-         "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n")
+ENTRY = (
+    "@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+    "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
+    "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n"
+)
 
 
 def papers(data_dir) -> list[str]:
@@ -34,7 +36,10 @@ def test_add_from_a_file(data_dir, tmp_path, capsys):
     assert main(["validate", "--data", str(data_dir)]) == 1
     out = capsys.readouterr().out
     assert out.count("still the placeholder TODO left by `atlas add`") == 6  # modalities: pre-filled from the title
-    assert "modalities: [image]  # named in the title or abstract" in (data_dir / "papers" / "rohrbach2018object.yaml").read_text()
+    assert (
+        "modalities: [image]  # named in the title or abstract"
+        in (data_dir / "papers" / "rohrbach2018object.yaml").read_text()
+    )
     assert "rohrbach2018object.yaml:23: error: categories/0/id: still the placeholder TODO" in out
 
 
@@ -69,8 +74,10 @@ def test_arxiv_paper_already_in_the_atlas_is_refused(data_dir, monkeypatch, caps
     monkeypatch.setattr(arxiv, "urllib_fetcher", recorded("2410.07149.xml"))
     assert main(["add", "2410.07149", "--data", str(data_dir)]) == 1
     err = capsys.readouterr().err
-    assert "atlas: error: arXiv:2410.07149 (Towards Interpreting Visual Information Processing in Vision-Language " \
-           "Models): this paper is already in the atlas as 'neo2024interpreting' (" in err
+    assert (
+        "atlas: error: arXiv:2410.07149 (Towards Interpreting Visual Information Processing in Vision-Language "
+        "Models): this paper is already in the atlas as 'neo2024interpreting' (" in err
+    )
     assert err.endswith("atlas: nothing was written\n")
     assert papers(data_dir) == before
 
@@ -78,11 +85,13 @@ def test_arxiv_paper_already_in_the_atlas_is_refused(data_dir, monkeypatch, caps
 def test_arxiv_timeout(data_dir, monkeypatch, capsys):
     def fake_urlopen(request, timeout):
         raise URLError(socket.timeout("timed out"))
+
     monkeypatch.setattr(arxiv, "urlopen", fake_urlopen)
     assert main(["add", "1809.02156", "--data", str(data_dir), "--timeout", "2"]) == 1
     assert capsys.readouterr().err == (
         "atlas: error: arXiv did not answer within 2 s for 1809.02156: try again later (or with a longer --timeout), "
-        "or save the BibTeX entry from the paper's arXiv page and run `atlas add FILE`\n")
+        "or save the BibTeX entry from the paper's arXiv page and run `atlas add FILE`\n"
+    )
 
 
 def test_arxiv_malformed_answer(data_dir, monkeypatch, capsys):
@@ -93,8 +102,10 @@ def test_arxiv_malformed_answer(data_dir, monkeypatch, capsys):
 
 def test_neither_file_nor_id(data_dir, capsys):
     assert main(["add", "no-such-file.bib", "--data", str(data_dir)]) == 1
-    assert capsys.readouterr().err == ("atlas: error: 'no-such-file.bib' is neither a file nor an arXiv id: give a .bib "
-                                       "file, - for standard input, or an arXiv id such as 2410.07149\n")
+    assert capsys.readouterr().err == (
+        "atlas: error: 'no-such-file.bib' is neither a file nor an arXiv id: give a .bib "
+        "file, - for standard input, or an arXiv id such as 2410.07149\n"
+    )
 
 
 def test_syntax_error_names_file_and_line(data_dir, tmp_path, capsys):
@@ -109,8 +120,9 @@ def test_not_utf8(data_dir, tmp_path, capsys):
     source = tmp_path / "latin1.bib"
     source.write_bytes("@misc{x, title={M\u00fcller}, author={A, B}, year={2024}}".encode("latin-1"))
     assert main(["add", str(source), "--data", str(data_dir)]) == 1
-    assert capsys.readouterr().err == (f"{source}:1: not UTF-8 text (invalid start byte at byte 17): "
-                                       "give a .bib file saved as UTF-8\n")
+    assert capsys.readouterr().err == (
+        f"{source}:1: not UTF-8 text (invalid start byte at byte 17): give a .bib file saved as UTF-8\n"
+    )
 
 
 def test_missing_data_folder(tmp_path, capsys):
@@ -123,8 +135,10 @@ def test_missing_data_folder(tmp_path, capsys):
 @pytest.mark.parametrize("flag", ["--distinct-from"])
 def test_distinct_from_flag(data_dir, tmp_path, capsys, flag):
     source = tmp_path / "near.bib"
-    source.write_text("@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, "
-                      "author={Doe, Jane}, year={2024}}")
+    source.write_text(
+        "@misc{x, title={Interpreting Visual Information Processing in Vision-Language Models}, "
+        "author={Doe, Jane}, year={2024}}"
+    )
     assert main(["add", str(source), "--data", str(data_dir)]) == 1
     assert "run again with --distinct-from neo2024interpreting" in capsys.readouterr().err
     assert main(["add", str(source), "--data", str(data_dir), flag, "neo2024interpreting"]) == 0

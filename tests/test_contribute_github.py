@@ -6,11 +6,11 @@ import re
 
 import pytest
 import yaml
+from tests_paths import PROJECT
 
 from cli.main import make_parser
 from ingest.annotations import read_annotation
 from taxonomy import load_taxonomy
-from tests_paths import PROJECT
 
 GITHUB = PROJECT / ".github"
 
@@ -38,12 +38,16 @@ def test_pull_request_workflow():
     checkout = steps(workflow)[0]
     assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
     preview = step_running(workflow, "--summary")
-    strict = next(i for i, s in enumerate(steps(workflow)) if s.get("run", "").strip() == ".venv/bin/atlas validate --strict")
+    strict = next(
+        i for i, s in enumerate(steps(workflow)) if s.get("run", "").strip() == ".venv/bin/atlas validate --strict"
+    )
     tests = step_running(workflow, ".ci/run")
     assert step_running(workflow, "make install") < preview < strict < tests
     run = steps(workflow)[preview]["run"]
     assert '>> "$GITHUB_STEP_SUMMARY"' in run and "--strict" in run and run.rstrip().endswith("|| true")
-    assert '--base "origin/$BASE_REF"' in run and steps(workflow)[preview]["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert (
+        '--base "origin/$BASE_REF"' in run and steps(workflow)[preview]["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    )
     for step in steps(workflow):  # no expression is pasted into a shell script
         assert "${{" not in step.get("run", "")
     assert workflow["permissions"] == {"contents": "read"}
@@ -81,9 +85,14 @@ def test_pull_request_template_is_a_checklist():
     assert any("no existing key was renamed or removed" in b for b in boxes)
 
 
-@pytest.mark.parametrize("name, title", [("suggest-paper.yml", "Suggest a paper"),
-                                         ("report-wrong-data.yml", "Report wrong data"),
-                                         ("propose-taxonomy-change.yml", "Propose a taxonomy change")])
+@pytest.mark.parametrize(
+    "name, title",
+    [
+        ("suggest-paper.yml", "Suggest a paper"),
+        ("report-wrong-data.yml", "Report wrong data"),
+        ("propose-taxonomy-change.yml", "Propose a taxonomy change"),
+    ],
+)
 def test_issue_forms(name, title):
     form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE" / name).read_text(encoding="utf-8"))
     assert form["name"] == title and form["description"] and form["body"]
@@ -106,8 +115,15 @@ CONTRIBUTING = (PROJECT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
 
 def test_contributing_covers_the_three_tasks():
-    for heading in ("## Add a paper", "## Fix a paper", "## Propose a taxonomy change", "## The key convention",
-                    "## The annotation", "## What the checks catch", "## The pull request"):
+    for heading in (
+        "## Add a paper",
+        "## Fix a paper",
+        "## Propose a taxonomy change",
+        "## The key convention",
+        "## The annotation",
+        "## What the checks catch",
+        "## The pull request",
+    ):
         assert heading in CONTRIBUTING
 
 

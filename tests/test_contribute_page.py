@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import tomllib
 
-import ingest.arxiv as arxiv
+import pytest
 from contribute_support import recorded
 from website_support import app_test
 
-ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
-         "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
-         "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n")
+import ingest.arxiv as arxiv
+from ingest.project import PYPROJECT, repository_url
+
+ENTRY = (
+    "@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+    "  author={Rohrbach, Anna and Hendricks, Lisa Anne and Burns, Kaylee and Darrell, Trevor and Saenko, Kate},\n"
+    "  journal={arXiv preprint arXiv:1809.02156},\n  year={2018}\n}\n"
+)
 COMPLETED = {
     "- id: TODO  # a leaf id from the list above": "- id: data/benchmark",
     "why: TODO  # one sentence: what in the paper puts it in this leaf": "why: Defines a metric that checks caption objects.",
@@ -25,7 +30,6 @@ COMPLETED = {
 def site(fixture_db, data_dir, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(fixture_db))
     monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    monkeypatch.delenv("ATLAS_REPO_URL", raising=False)
     return data_dir
 
 
@@ -56,13 +60,15 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
     assert "modalities: [image]  # named in the title or abstract: check them" in annotation.value  # "image captioning"
     assert "6 problem(s) to fix before the pull request" in at.error[0].value
     [report] = [c.value for c in at.code if "still the placeholder TODO" in c.value]
-    assert report.splitlines()[0].startswith("data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder")
+    assert report.splitlines()[0].startswith(
+        "data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder"
+    )
     steps = "\n".join(c.value for c in at.code)
     assert "git checkout -b add-rohrbach2018object" in steps
     assert "git add data/papers/rohrbach2018object.bib data/papers/rohrbach2018object.yaml" in steps
     assert ".venv/bin/atlas validate --strict" in steps
     assert [b.label for b in at.get("download_button")] == ["Download the .bib file", "Download the .yaml file"]
-    assert not at.get("link_button")  # no repository configured: no one-click links
+    assert len(at.get("link_button")) == 2  # the one-click "create on GitHub" buttons
 
     # completing the annotation turns the check green, live
     text = annotation.value
@@ -77,8 +83,9 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
 
 def test_a_paper_already_in_the_atlas_is_named(site):
     at = ok(app_test("contribute"))
-    bib_box(at).input("@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, "
-                      "archivePrefix={arXiv}}").run()
+    bib_box(at).input(
+        "@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, archivePrefix={arXiv}}"
+    ).run()
     ok(at)
     assert "already in the atlas as 'neo2024interpreting'" in at.error[0].value.replace("\\", "")
     assert not at.get("download_button")
@@ -104,6 +111,7 @@ def test_fetch_from_arxiv_fills_the_entry(site, monkeypatch):
 def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
     def slow(url, timeout):
         raise TimeoutError("timed out")
+
     monkeypatch.setattr(arxiv, "urllib_fetcher", slow)
     at = ok(app_test("contribute"))
     at.text_input[0].input("1809.02156").run()
@@ -112,11 +120,18 @@ def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
     assert "arXiv did not answer within 15 s for 1809.02156" in at.error[0].value.replace("\\", "")
 
 
-def test_one_click_links_when_the_repository_is_known(site, monkeypatch):
-    monkeypatch.setenv("ATLAS_REPO_URL", "https://github.com/example/mllm-atlas")
+def test_every_link_and_instruction_uses_the_repository_named_in_pyproject(site):
+    repo = repository_url()
+    assert repo and repo == tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
     at = ok(app_test("contribute"))
+    assert f"[CONTRIBUTING\\.md]({repo}/blob/main/CONTRIBUTING.md)" in at.markdown[0].value  # linked, not only named
     bib_box(at).input(ENTRY).run()
     ok(at)
     links = [b.proto.url for b in at.get("link_button")]
-    assert links[0].startswith("https://github.com/example/mllm-atlas/new/main?filename=data/papers/rohrbach2018object.bib&value=%40misc%7B")
-    assert "git clone https://github.com/<you>/mllm-atlas.git" in "\n".join(c.value for c in at.code)
+    labels = [b.proto.label for b in at.get("link_button")]
+    assert labels == ["Create the .bib file on GitHub", "Create the .yaml file on GitHub"]
+    assert links[0].startswith(f"{repo}/new/main?filename=data/papers/rohrbach2018object.bib&value=%40misc%7B")
+    commands = "\n".join(c.value for c in at.code)
+    owner_name = repo.removeprefix("https://github.com/")
+    assert f"gh repo fork {owner_name} --clone" in commands
+    assert "<you>" not in commands and "<repository>" not in commands

@@ -6,7 +6,6 @@ import io
 from contextlib import redirect_stderr, redirect_stdout
 
 from cogapp import Cog
-
 from tests_paths import PROJECT
 
 GENERATED = ["README.md", "CONTRIBUTING.md", ".github/ISSUE_TEMPLATE/suggest-paper.yml"]
@@ -20,8 +19,8 @@ def test_generated_lists_are_fresh():
 
 
 def test_the_readme_table_names_every_command():
-    from cli.reference import _commands
     from cli.main import make_parser
+    from cli.reference import _commands
 
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     for path, _, _ in _commands(make_parser()):

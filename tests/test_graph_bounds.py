@@ -1,6 +1,6 @@
-"""explorer.graphs checks its caps before it makes edges: a paper with 10,000 authors (or 10,000
-papers on one leaf) is refused in well under a second and a few megabytes, not after minutes and
-gigabytes of author pairs; and a team that writes many papers together is still drawn."""
+"""explorer.graphs checks its caps before it makes edges: a paper with 10,000 authors (or 10,000 papers
+sharing a technique) is refused in well under a second and a few megabytes, not after minutes and
+gigabytes of pairs; and a team that writes many papers together is still drawn."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def paper(fixture_db):
 
 def with_papers(catalog: Catalog, papers) -> Catalog:
     papers = tuple(papers)
-    return Catalog(papers, catalog.nodes, (), {p.key: p for p in papers})
+    return dataclasses.replace(catalog, papers=papers, relations=(), by_key={p.key: p for p in papers})
 
 
 def refused_quickly(catalog: Catalog, settings: GraphSettings) -> GraphTooLarge:
@@ -55,10 +55,11 @@ def test_one_paper_with_10000_authors_is_refused_before_pairing_them(paper):
     assert error.edges == 49_995_000 and "up to 49,995,000 edges" in str(error)
 
 
-def test_10000_papers_on_one_leaf_are_refused_before_pairing_them(paper):
+@pytest.mark.parametrize("link_by", ["technique", "relation+broader"])
+def test_10000_papers_sharing_a_technique_are_refused_before_pairing_them(paper, link_by):
     catalog, record = paper
     many = with_papers(catalog, [dataclasses.replace(record, key=f"paper{i}") for i in range(10_000)])
-    error = refused_quickly(many, GraphSettings(kind="papers", link_by="leaf", max_nodes=20_000))
+    error = refused_quickly(many, GraphSettings(kind="papers", link_by=link_by, max_nodes=20_000))
     assert error.edges == 49_995_000
 
 

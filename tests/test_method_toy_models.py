@@ -146,3 +146,30 @@ def test_local_positions_read_absolute_positions_under_a_kv_cache():
     assert local_positions([-1], 1, 7) == ([0], [7])  # -1: the newest token
     assert local_positions([2, 6], 4, 3) == ([3], [6])  # a chunk covering positions 3..6
     assert local_positions([1, -4], 5, None) == ([1], [1])  # duplicates are patched once
+
+
+def test_a_toy_model_is_trained_once_then_read_from_disk(tmp_path, monkeypatch):
+    """The website's first demo trains (and reports each step); every later process loads the same weights."""
+    monkeypatch.setenv(tm.CACHE_ENV, str(tmp_path))
+    heard = []
+    tm._cached.cache_clear()
+    try:
+        with tm.training_progress(lambda message, fraction: heard.append((message, fraction))):
+            trained = tm.trained_cnn()
+        path = tm.cache_file("cnn", 0)
+        assert path.is_file() and path.parent.name == tm.code_version()
+        assert heard[0] == ("Training the toy CNN once (kept on disk for every later run): step 10 of 200", 0.05)
+        assert heard[-1][1] == 1.0 and "kept on disk" in heard[-1][0]
+        tm._cached.cache_clear()  # a new process
+        heard.clear()
+        with tm.training_progress(lambda message, fraction: heard.append(message)):
+            loaded = tm.trained_cnn()
+        assert heard == []  # nothing trained
+        pairs = zip(trained.state_dict().values(), loaded.state_dict().values(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)
+        assert loaded.history == trained.history and not loaded.training
+        path.write_bytes(b"not a torch file")  # a damaged cache is trained again, not an error
+        tm._cached.cache_clear()
+        assert torch.equal(tm.trained_cnn().head.weight, trained.head.weight)
+    finally:
+        tm._cached.cache_clear()

@@ -31,7 +31,9 @@ def annotated_with(session, *techniques: str, modality: str | None = None) -> se
     rows = session.execute(select(paper_techniques.c.paper_key).where(paper_techniques.c.technique_id.in_(techniques)))
     keys = {key for (key,) in rows}
     if modality is not None:
-        keys &= set(session.scalars(select(paper_modalities.c.paper_key).where(paper_modalities.c.modality == modality)))
+        keys &= set(
+            session.scalars(select(paper_modalities.c.paper_key).where(paper_modalities.c.modality == modality))
+        )
     return keys
 
 
@@ -57,8 +59,9 @@ def test_logit_lens(session):
 def test_video_hallucination_benchmarks(session):
     # the video (not audio-visual) papers annotated hallucination-benchmark (li2024vidhalluc,
     # wang2024videohallucer, zhang2024eventhallusion when this test was written), in the top 5
-    expected = (annotated_with(session, "hallucination-benchmark", modality="video")
-                - annotated_with(session, "hallucination-benchmark", modality="audio"))
+    expected = annotated_with(session, "hallucination-benchmark", modality="video") - annotated_with(
+        session, "hallucination-benchmark", modality="audio"
+    )
     assert len(expected) >= 3
     assert_covers(expected, top10(session, text="a benchmark for hallucination in video language models")[:5])
 
@@ -88,8 +91,9 @@ def test_explicit_relations_of_a_paper_come_back(session):
 
 def test_papers_that_build_on_a_classic_come_back(session):
     # the papers that link to nostalgebraist2020interpreting (the logit lens post; six when this was written)
-    sources = set(session.scalars(select(Relation.source_key)
-                                  .where(Relation.target_key == "nostalgebraist2020interpreting")))
+    sources = set(
+        session.scalars(select(Relation.source_key).where(Relation.target_key == "nostalgebraist2020interpreting"))
+    )
     assert len(sources) >= 6
     result = find_related(session, paper="nostalgebraist2020interpreting", k=max(10, len(sources)))
     assert sources <= {p.key for p in result.papers}
@@ -99,15 +103,22 @@ def test_bib_of_neuron_papers_finds_the_rest_of_the_leaf(session):
     # Four of the "Individual Units" papers, cited under the user's own keys and matched by arXiv id or by
     # title (some in capitals): most of the top 10 should be other papers of that leaf.
     leaf = "model/neuron/individual-units"
-    members = list(session.execute(
-        select(Paper.key, Paper.title, Paper.arxiv_id).join(PaperCategory, PaperCategory.paper_key == Paper.key)
-        .where(PaperCategory.node_id == leaf).order_by(Paper.key)))
+    members = list(
+        session.execute(
+            select(Paper.key, Paper.title, Paper.arxiv_id)
+            .join(PaperCategory, PaperCategory.paper_key == Paper.key)
+            .where(PaperCategory.node_id == leaf)
+            .order_by(Paper.key)
+        )
+    )
     assert len(members) >= 14
     cited = members[:4]
     bib = "\n".join(
         f"@article{{my{i}, title = {{{title.upper() if i % 2 else title}}}, "
-        + (f"eprint = {{{arxiv}}}, archivePrefix = {{arXiv}}" if arxiv and i % 2 == 0 else "note = {x}") + "}"
-        for i, (_, title, arxiv) in enumerate(cited))
+        + (f"eprint = {{{arxiv}}}, archivePrefix = {{arXiv}}" if arxiv and i % 2 == 0 else "note = {x}")
+        + "}"
+        for i, (_, title, arxiv) in enumerate(cited)
+    )
     result = find_related(session, bib=bib, k=10)
     assert {m.key for m in result.matched} == {key for key, _, _ in cited}
     keys = {p.key for p in result.papers}
@@ -116,16 +127,25 @@ def test_bib_of_neuron_papers_finds_the_rest_of_the_leaf(session):
     # Close to theirs: the leaf's other papers, or papers a curator linked to one of the cited papers
     # (e.g. the sparse-autoencoder papers that build on a cited SAE paper).
     cited_keys = {key for key, _, _ in cited}
-    linked = {source if target in cited_keys else target for source, target in session.execute(
-        select(Relation.source_key, Relation.target_key)
-        .where(Relation.source_key.in_(cited_keys) | Relation.target_key.in_(cited_keys)))}
+    linked = {
+        source if target in cited_keys else target
+        for source, target in session.execute(
+            select(Relation.source_key, Relation.target_key).where(
+                Relation.source_key.in_(cited_keys) | Relation.target_key.in_(cited_keys)
+            )
+        )
+    }
     assert len(keys & (rest | linked)) >= 8, sorted(keys)
     assert len(keys & rest) >= 3, sorted(keys & rest)
 
 
 def test_filters_hold_on_real_data(session):
-    result = find_related(session, text="hallucination", k=50,
-                          filters=Filters(category="training-inference", year_from=2024, year_to=2024, has_code=True))
+    result = find_related(
+        session,
+        text="hallucination",
+        k=50,
+        filters=Filters(category="training-inference", year_from=2024, year_to=2024, has_code=True),
+    )
     assert result.papers
     for paper in result.papers:
         assert paper.year == 2024 and paper.code_url

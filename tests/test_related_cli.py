@@ -38,7 +38,9 @@ def test_json_is_an_array_with_key_title_score_reasons(fixture_db, capsys):
 
 
 def test_bibtex_is_ready_to_paste(fixture_db, capsys):
-    code, out, _ = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "bibtex")
+    code, out, _ = run(
+        capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "bibtex"
+    )
     library = bibtexparser.parse_string(out)
     assert code == 0 and not library.failed_blocks
     assert library.entries[0].key == "nostalgebraist2020interpreting"
@@ -47,8 +49,11 @@ def test_bibtex_is_ready_to_paste(fixture_db, capsys):
 
 def test_bib_file_input_says_what_it_recognised(fixture_db, capsys, tmp_path):
     bib = tmp_path / "mine.bib"
-    bib.write_text("@article{x, title = {Towards Interpreting Visual Information Processing in Vision-Language Models}}\n"
-                   "@misc{y, title = {Something else entirely}}\n", encoding="utf-8")
+    bib.write_text(
+        "@article{x, title = {Towards Interpreting Visual Information Processing in Vision-Language Models}}\n"
+        "@misc{y, title = {Something else entirely}}\n",
+        encoding="utf-8",
+    )
     code, out, err = run(capsys, "related", "--db", str(fixture_db), "--bib", str(bib), "--format", "json")
     assert code == 0
     assert "atlas: 1 of 2 entries are in the atlas and left out of the results: x = neo2024interpreting (title)" in err
@@ -56,8 +61,23 @@ def test_bib_file_input_says_what_it_recognised(fixture_db, capsys, tmp_path):
 
 
 def test_filters_from_the_command_line(fixture_db, capsys):
-    code, out, _ = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--format", "json",
-                       "--category", "model", "--year-from", "2020", "--year-to", "2024", "--has-code")
+    code, out, _ = run(
+        capsys,
+        "related",
+        "--db",
+        str(fixture_db),
+        "--paper",
+        "neo2024interpreting",
+        "--format",
+        "json",
+        "--category",
+        "model",
+        "--year-from",
+        "2020",
+        "--year-to",
+        "2024",
+        "--has-code",
+    )
     assert code == 0 and json.loads(out) == []  # the two Model papers have no code
     code, out, err = run(capsys, "related", "--db", str(fixture_db), "--paper", "neo2024interpreting", "--has-code")
     assert code == 0 and "leng2024mitigating" in out
@@ -96,8 +116,25 @@ def test_same_answer_in_every_process(bundled_db):
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         for argv in (["attention heads that read visual tokens"], ["--paper", "neo2024interpreting"]):
-            proc = subprocess.run([sys.executable, "-m", "cli.main", "related", *argv, "--db", str(bundled_db),
-                                   "--format", "json", "--k", "20"], capture_output=True, text=True, env=env, timeout=120)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "related",
+                    *argv,
+                    "--db",
+                    str(bundled_db),
+                    "--format",
+                    "json",
+                    "--k",
+                    "20",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+            )
             assert proc.returncode == 0, proc.stderr
             outputs.add((tuple(argv), proc.stdout))
     assert len(outputs) == 2  # one output per question, whatever the hash seed

@@ -13,27 +13,103 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_support import examples
 
 from cli.main import main
 from explorer import fts
 from explorer.db import open_session
 from explorer.related import WEIGHTS, RelatedInputError, find_related
-from hypothesis_support import examples
 
-WORDS = ("attention sink visual tokens hallucination logit lens LLaVA CLIP neurons layers decoding benchmark "
-         "sparse autoencoder probing causal tracing modality alignment").split()
+WORDS = (
+    "attention sink visual tokens hallucination logit lens LLaVA CLIP neurons layers decoding benchmark "
+    "sparse autoencoder probing causal tracing modality alignment"
+).split()
 
 HOSTILE_TEXT = [
-    "", " ", "\n\t\r", '"', '""', "'", "''", '"attention', 'attention"', '"a" "b" "',
-    "AND", "OR", "NOT", "NEAR", "AND OR NOT NEAR", "attention AND", "OR sink", "NOT attention", "NEAR(attention sink, 2)",
-    "NEAR(attention", "attention NEAR/3 sink", "*", "**", "attention*", "*attention", "^attention", "+attention",
-    "-attention", "attention -sink", "--", "title:attention", "summary : logit", "{title summary}: lens", ":", "a:b:c",
-    "(", ")", "((attention", "attention))", "(a OR (b AND", "[", "]", "{", "}", "[[{{(", "\\", "\\\"", "%_", "';",
-    "'; DROP TABLE papers; --", "papers_fts MATCH 'x'", "rank:bm25", "x' OR '1'='1",
-    "Müller", "Sehen und Verstehen über Layers", "ÜNÏCÖDÉ", "ﬁne-grained", "ＬＬａＶＡ", "视觉语言模型的注意力", "نموذج لغوي",
-    "\u200f\u200eattention\u200d", "\u0301\u0301", "🙂", "🔥 attention 🔥", "👩‍👩‍👧‍👦", "🇪🇺", "\U0001f600" * 500,
-    "\x00", "attention\x00sink", "\x1b[31mred\x1b[0m", "\ud800", "attention \udcff sink", "\ufeffattention", "\uffff",
-    "a" * 10_000, "attention " * 20_000, "a", "ab", "12", "1.5", "LLaVA-1.5", "GPT-4V", "C++", "#1",
+    "",
+    " ",
+    "\n\t\r",
+    '"',
+    '""',
+    "'",
+    "''",
+    '"attention',
+    'attention"',
+    '"a" "b" "',
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "AND OR NOT NEAR",
+    "attention AND",
+    "OR sink",
+    "NOT attention",
+    "NEAR(attention sink, 2)",
+    "NEAR(attention",
+    "attention NEAR/3 sink",
+    "*",
+    "**",
+    "attention*",
+    "*attention",
+    "^attention",
+    "+attention",
+    "-attention",
+    "attention -sink",
+    "--",
+    "title:attention",
+    "summary : logit",
+    "{title summary}: lens",
+    ":",
+    "a:b:c",
+    "(",
+    ")",
+    "((attention",
+    "attention))",
+    "(a OR (b AND",
+    "[",
+    "]",
+    "{",
+    "}",
+    "[[{{(",
+    "\\",
+    '\\"',
+    "%_",
+    "';",
+    "'; DROP TABLE papers; --",
+    "papers_fts MATCH 'x'",
+    "rank:bm25",
+    "x' OR '1'='1",
+    "Müller",
+    "Sehen und Verstehen über Layers",
+    "ÜNÏCÖDÉ",
+    "ﬁne-grained",
+    "ＬＬａＶＡ",
+    "视觉语言模型的注意力",
+    "نموذج لغوي",
+    "\u200f\u200eattention\u200d",
+    "\u0301\u0301",
+    "🙂",
+    "🔥 attention 🔥",
+    "👩‍👩‍👧‍👦",
+    "🇪🇺",
+    "\U0001f600" * 500,
+    "\x00",
+    "attention\x00sink",
+    "\x1b[31mred\x1b[0m",
+    "\ud800",
+    "attention \udcff sink",
+    "\ufeffattention",
+    "\uffff",
+    "a" * 10_000,
+    "attention " * 20_000,
+    "a",
+    "ab",
+    "12",
+    "1.5",
+    "LLaVA-1.5",
+    "GPT-4V",
+    "C++",
+    "#1",
 ]
 
 
@@ -102,8 +178,12 @@ def test_words_in_no_paper_say_so(session):
 
 
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=st.text(max_size=300) | st.lists(st.sampled_from(WORDS + ["AND", "OR", "NOT", "NEAR", "*", "-", ":", "(", ")", '"', "^"]),
-                                             max_size=12).map(" ".join))
+@given(
+    text=st.text(max_size=300)
+    | st.lists(
+        st.sampled_from(WORDS + ["AND", "OR", "NOT", "NEAR", "*", "-", ":", "(", ")", '"', "^"]), max_size=12
+    ).map(" ".join)
+)
 def test_any_text_at_all(session, text):
     assert_answered(find_related(session, text=text, k=3))
     expression = fts.match_expression(fts.content_words(text))
@@ -111,8 +191,24 @@ def test_any_text_at_all(session, text):
         fts.search(session, expression, 3, WEIGHTS.bm25_columns)
 
 
-@pytest.mark.parametrize("key", ["", " ", "'", '"; DROP TABLE papers; --', "\ud800", "🙂", "x" * 5000, "\x00",
-                                 "neo2024interpreting\n", "*", "10.", "arXiv:", "https://doi.org/"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        " ",
+        "'",
+        '"; DROP TABLE papers; --',
+        "\ud800",
+        "🙂",
+        "x" * 5000,
+        "\x00",
+        "neo2024interpreting\n",
+        "*",
+        "10.",
+        "arXiv:",
+        "https://doi.org/",
+    ],
+)
 def test_hostile_paper_keys_are_clear_errors(session, key):
     if key.strip() == "neo2024interpreting":
         assert find_related(session, paper=key).seeds == ["neo2024interpreting"]
@@ -124,12 +220,27 @@ def test_hostile_paper_keys_are_clear_errors(session, key):
     assert "no paper with key" in message and len(message) < 400
 
 
-@pytest.mark.parametrize("bib", [
-    b"", b"\x00\x01\x02\xff\xfe", bytes(range(256)) * 50, "@article{", "@article{x,", "@article{x, title = {",
-    "{" * 50_000, "}" * 1000, "@misc{x}", "@misc{x, author = {and and and}}", r"@misc{x, title = {\"}", "@string{a = a}",
-    "@misc{x, title = {🙂 \ud800 über}}", "@comment{nothing}", "@misc{x, title = \"AND OR NOT\" # undefined}",
-    "@misc{x, title={logit lens}}\n" * 2000,
-])
+@pytest.mark.parametrize(
+    "bib",
+    [
+        b"",
+        b"\x00\x01\x02\xff\xfe",
+        bytes(range(256)) * 50,
+        "@article{",
+        "@article{x,",
+        "@article{x, title = {",
+        "{" * 50_000,
+        "}" * 1000,
+        "@misc{x}",
+        "@misc{x, author = {and and and}}",
+        r"@misc{x, title = {\"}",
+        "@string{a = a}",
+        "@misc{x, title = {🙂 \ud800 über}}",
+        "@comment{nothing}",
+        '@misc{x, title = "AND OR NOT" # undefined}',
+        "@misc{x, title={logit lens}}\n" * 2000,
+    ],
+)
 def test_hostile_bib_gives_a_result_or_a_message(session, bib):
     assert_answered(find_related(session, bib=bib))
 
@@ -151,8 +262,14 @@ def test_cli_never_tracebacks(fixture_db, capsys, text):
 def test_cli_reads_100_kb_from_stdin(fixture_db):
     text = ("logit lens attention " * 6000)[:100_000]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "related", "-", "--db", str(fixture_db), "--format", "json"],
-                          input=text, capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "related", "-", "--db", str(fixture_db), "--format", "json"],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "nostalgebraist2020interpreting" in proc.stdout
 

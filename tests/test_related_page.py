@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from website_support import app_test, texts
 
 
@@ -119,8 +118,10 @@ def test_paper_page_has_a_related_papers_section(site):
     assert "Related papers" in [h.value for h in at.subheader]
     targets = links(at)
     assert targets["More related work, with filters and exports"] == "related?from=paper&paper=neo2024interpreting"
-    assert any(label.startswith("**1.**") and target == "paper?key=nostalgebraist2020interpreting"
-               for label, target in targets.items())
+    assert any(
+        label.startswith("**1.**") and target == "paper?key=nostalgebraist2020interpreting"
+        for label, target in targets.items()
+    )
 
 
 def test_json_export_matches_the_library(site, fixture_db):
@@ -172,7 +173,9 @@ def _ready(page) -> None:
             const app = document.querySelector('[data-testid="stApp"]');
             return app && app.dataset.testConnectionState === 'CONNECTED'
                 && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
-        }""", timeout=30_000)
+        }""",
+        timeout=30_000,
+    )
     page.wait_for_timeout(300)
 
 
@@ -181,7 +184,6 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
     from urllib.parse import parse_qs, urlsplit
 
     from playwright.sync_api import sync_playwright
-
     from website_support import ARTIFACTS, launch_chromium
 
     with sync_playwright() as playwright:
@@ -212,8 +214,10 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             page.goto(f"{live_site}/related?from=bib")
             _ready(page)
             bib = ARTIFACTS / "related-upload.bib"
-            bib.write_text("@misc{mine, title = {Towards interpreting visual information processing in "
-                           "vision-language models}}\n", encoding="utf-8")
+            bib.write_text(
+                "@misc{mine, title = {Towards interpreting visual information processing in vision-language models}}\n",
+                encoding="utf-8",
+            )
             page.locator("input[type=file]").set_input_files(str(bib))
             page.get_by_text("1 of 1 entries are in the atlas").first.wait_for()
             page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()

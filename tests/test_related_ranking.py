@@ -16,7 +16,13 @@ import pytest
 
 from explorer.db import open_session
 from explorer.related import (
-    WEIGHTS, Filters, RelatedInputError, find_related, related_to_paper, render, weight_table,
+    WEIGHTS,
+    Filters,
+    RelatedInputError,
+    find_related,
+    related_to_paper,
+    render,
+    weight_table,
 )
 
 
@@ -49,7 +55,9 @@ def test_paper_query_explains_every_signal(session):
 
     muller = papers["muller2024sehen"].reasons
     assert says(muller, "It compares itself with your paper neo2024interpreting")
-    assert says(muller, "It is filed under Visual-Text Token, in the Token group like Visual Token, where your paper is")
+    assert says(
+        muller, "It is filed under Visual-Text Token, in the Token group like Visual Token, where your paper is"
+    )
     assert says(muller, "It studies the model LLaVA-1.5, like your paper")
 
     # Inference and Benchmark share no leaf, group or perspective with the seed's Model leaves: no taxonomy
@@ -80,8 +88,10 @@ def test_relation_is_found_from_either_side(session):
 def test_same_perspective_reason(session):
     # muller2024sehen (model/token/...) and nostalgebraist (model/layer/...) are only under the same perspective.
     result = related_to_paper(session, "muller2024sehen")
-    assert says(by_key(result)["nostalgebraist2020interpreting"].reasons,
-                "It is filed under the same perspective as your paper: Model")
+    assert says(
+        by_key(result)["nostalgebraist2020interpreting"].reasons,
+        "It is filed under the same perspective as your paper: Model",
+    )
 
 
 def test_text_query_reasons(session):
@@ -102,14 +112,25 @@ def test_paper_can_be_named_by_doi_or_arxiv_id_in_any_case(session):
 
 
 def test_unknown_paper_is_a_clear_error_with_suggestions(session):
-    with pytest.raises(RelatedInputError, match=r"no paper with key.*'neo2024interpretin'.*did you mean neo2024interpreting"):
+    with pytest.raises(
+        RelatedInputError, match=r"no paper with key.*'neo2024interpretin'.*did you mean neo2024interpreting"
+    ):
         related_to_paper(session, "neo2024interpretin")
 
 
 def test_weights_live_in_one_place_and_change_the_ranking(session):
     names = {row["weight"] for row in weight_table()}
-    assert {"text", "same_leaf", "sibling_leaf", "same_perspective", "model", "technique", "modality",
-            "author", "relation"} <= names
+    assert {
+        "text",
+        "same_leaf",
+        "sibling_leaf",
+        "same_perspective",
+        "model",
+        "technique",
+        "modality",
+        "author",
+        "relation",
+    } <= names
     default = related_to_paper(session, "neo2024interpreting")
     no_relations = find_related(session, paper="neo2024interpreting", weights=replace(WEIGHTS, relation=0.0))
     assert by_key(no_relations)["muller2024sehen"].score < by_key(default)["muller2024sehen"].score
@@ -153,12 +174,15 @@ def test_filters(session):
     assert result.papers == [] and result.message
 
 
-@pytest.mark.parametrize("filters, message", [
-    (Filters(category="model/token/nope"), "unknown taxonomy node 'model/token/nope'"),
-    (Filters(year_from=2025, year_to=2020), "year range 2025-2020 is empty"),
-    (Filters(year_from="soon"), "must be a year"),
-    (Filters(year_to=99999), "four-digit year"),
-])
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        (Filters(category="model/token/nope"), "unknown taxonomy node 'model/token/nope'"),
+        (Filters(year_from=2025, year_to=2020), "year range 2025-2020 is empty"),
+        (Filters(year_from="soon"), "must be a year"),
+        (Filters(year_to=99999), "four-digit year"),
+    ],
+)
 def test_bad_filters_are_clear_errors(session, filters, message):
     with pytest.raises(RelatedInputError, match=message):
         find_related(session, text="attention", filters=filters)

@@ -13,7 +13,12 @@ def test_tree_has_survey_shape():
     assert [r.id for r in tree.roots] == ["data", "model", "training-inference"]
     assert len(tree.leaves) == 16
     assert sorted(n.id for n in tree.nodes.values() if n.depth == 1 and n.perspective == "model") == [
-        "model/architecture", "model/embedding", "model/layer", "model/neuron", "model/token"]
+        "model/architecture",
+        "model/embedding",
+        "model/layer",
+        "model/neuron",
+        "model/token",
+    ]
     assert tree["data/application"].survey_refs == 18
     assert all(n.description for n in tree.nodes.values())
 
@@ -26,13 +31,22 @@ def test_walks():
     assert [n.id for n in tree.walk()][:4] == ["data", "data/input-output", "data/benchmark", "data/application"]
 
 
-@pytest.mark.parametrize("text,message", [
-    ("- {id: a, name: A, parent: null, description: x}\n- {id: a, name: A, parent: null, description: x}\n", "appears twice"),
-    ("- {id: a/b, name: B, parent: a, description: x, survey_refs: 1}\n", "unknown parent 'a'"),
-    ("- {id: a, name: A, parent: null, description: x}\n- {id: a/b, name: B, parent: null, description: x, survey_refs: 1}\n", "its id says 'a'"),
-    ("- {id: a, name: A, parent: null, description: x}\n", "needs survey_refs"),
-    ("- {id: a, name: A, parent: null}\n", "lacks 'description'"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "- {id: a, name: A, parent: null, description: x}\n- {id: a, name: A, parent: null, description: x}\n",
+            "appears twice",
+        ),
+        ("- {id: a/b, name: B, parent: a, description: x, survey_refs: 1}\n", "unknown parent 'a'"),
+        (
+            "- {id: a, name: A, parent: null, description: x}\n- {id: a/b, name: B, parent: null, description: x, survey_refs: 1}\n",
+            "its id says 'a'",
+        ),
+        ("- {id: a, name: A, parent: null, description: x}\n", "needs survey_refs"),
+        ("- {id: a, name: A, parent: null}\n", "lacks 'description'"),
+    ],
+)
 def test_bad_trees_are_rejected_with_the_reason(tmp_path: Path, text, message):
     path = tmp_path / "tree.yaml"
     path.write_text(text)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
+from contribute_support import at, edit, line_of, only, problems
 
 from cli.main import main
-from contribute_support import at, edit, line_of, only, problems
 from ingest import DataError, build
 from methods.catalog import load_catalog
 
@@ -18,7 +18,9 @@ def test_every_catalogued_id_is_accepted(data_dir):
 
 
 def test_unknown_id_is_reported_with_the_shipped_ids(data_dir):
-    path = edit(data_dir, "neo2024interpreting.yaml", "methods: [logit-lens]", "methods:\n  - logit-lens\n  - tuned-lens")
+    path = edit(
+        data_dir, "neo2024interpreting.yaml", "methods: [logit-lens]", "methods:\n  - logit-lens\n  - tuned-lens"
+    )
     problem = only(problems(data_dir), "unknown method")
     assert at(problem, path, line_of(path, "- tuned-lens")) and problem.severity == "error"
     listed = problem.message.split("(", 1)[1].rstrip(")").split(", ")
@@ -27,11 +29,16 @@ def test_unknown_id_is_reported_with_the_shipped_ids(data_dir):
 
 
 def test_atlas_validate_exits_1_on_an_unknown_id(data_dir, capsys):
-    edit(data_dir, "leng2024mitigating.yaml", "methods: [visual-contrastive-decoding]", "methods: [contrastive-decoding]")
+    edit(
+        data_dir, "leng2024mitigating.yaml", "methods: [visual-contrastive-decoding]", "methods: [contrastive-decoding]"
+    )
     code = main(["validate", "--data", str(data_dir)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "leng2024mitigating.yaml:11: error: unknown method 'contrastive-decoding': use an id from methods/catalog.yaml" in out
+    assert (
+        "leng2024mitigating.yaml:11: error: unknown method 'contrastive-decoding': use an id from methods/catalog.yaml"
+        in out
+    )
     assert "visual-contrastive-decoding" in out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contribute_support import at, line_of, problems
+
 from ingest.scaffold import annotation_template
 
 TODAY = dt.date(2026, 11, 22)
@@ -12,8 +13,9 @@ TODAY = dt.date(2026, 11, 22)
 
 def test_every_placeholder_of_a_scaffold_is_reported_once(data_dir):
     path = data_dir / "papers" / "leng2024mitigating.yaml"
-    path.write_text(annotation_template("leng2024mitigating", "Mitigating ...", "Leng", 2023, today=TODAY,
-                                         first_public=2023))
+    path.write_text(
+        annotation_template("leng2024mitigating", "Mitigating ...", "Leng", 2023, today=TODAY, first_public=2023)
+    )
     found = problems(data_dir)
     expected = {
         "categories/0/id": "a leaf id such as model/token/visual-token (all leaves: atlas validate --help)",
@@ -24,8 +26,15 @@ def test_every_placeholder_of_a_scaffold_is_reported_once(data_dir):
         "granularity": "one of dataset, sample, token, embedding, neuron, component, layer, model",
         "summary": "one sentence in your own words (never the abstract)",
     }
-    needles = {"categories/0/id": "- id: TODO", "categories/0/why": "why: TODO", "modalities/0": "modalities:",
-               "models/0": "models:", "technique/0": "technique:", "granularity": "granularity:", "summary": "summary:"}
+    needles = {
+        "categories/0/id": "- id: TODO",
+        "categories/0/why": "why: TODO",
+        "modalities/0": "modalities:",
+        "models/0": "models:",
+        "technique/0": "technique:",
+        "granularity": "granularity:",
+        "summary": "summary:",
+    }
     assert len(found) == len(expected), [str(p) for p in found]  # no second message from the schema or leaf check
     for problem, (where, fix) in zip(sorted(found, key=lambda p: p.line), expected.items()):
         assert at(problem, path, line_of(path, needles[where]))

@@ -7,16 +7,18 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from website_support import app_test, shown
 
-ENTRY = ("@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
-         "  author={Rohrbach, Anna and Hendricks, Lisa Anne},\n  journal={arXiv preprint arXiv:1809.02156},\n"
-         "  year={2018}\n}\n")
+ENTRY = (
+    "@article{whatever2018,\n  title={Object hallucination in image captioning},\n"
+    "  author={Rohrbach, Anna and Hendricks, Lisa Anne},\n  journal={arXiv preprint arXiv:1809.02156},\n"
+    "  year={2018}\n}\n"
+)
 KEY = "rohrbach2018object"
 # Nine levels of nine aliases each: 9**9 (387 million) strings once expanded.
 LAUGHS = f"key: {KEY}\nlol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]\n" for i in range(1, 9)
+)
 DEEP_LISTS = f"key: {KEY}\nsummary: " + "[" * 1000 + "]" * 1000 + "\n"
 DEEP_MAPS = f"key: {KEY}\nsummary: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n"
 SECONDS = 10  # a cold AppTest run of the page included; the check itself takes milliseconds
@@ -29,11 +31,15 @@ def site(fixture_db, data_dir, monkeypatch):
     return data_dir
 
 
-@pytest.mark.parametrize("annotation, words", [
-    (LAUGHS, "aliases (*name) are not allowed"),
-    (DEEP_LISTS, "nest"),
-    (DEEP_MAPS, "nest"),
-], ids=["billion-laughs", "1000-nested-lists", "1000-nested-mappings"])
+@pytest.mark.parametrize(
+    "annotation, words",
+    [
+        (LAUGHS, "aliases (*name) are not allowed"),
+        (DEEP_LISTS, "nest"),
+        (DEEP_MAPS, "nest"),
+    ],
+    ids=["billion-laughs", "1000-nested-lists", "1000-nested-mappings"],
+)
 def test_a_hostile_annotation_gets_one_error_quickly(site, annotation, words):
     at = app_test("contribute")
     next(t for t in at.text_area if t.label == "BibTeX entry").input(ENTRY).run()

@@ -7,19 +7,36 @@ import csv
 import io
 
 import pytest
+from tests_paths import BUNDLED
+from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
 
 from explorer import urls
-from tests_paths import BUNDLED
-from explorer.browse import UnknownNode, node_view, survey_refs, tree
+from explorer.browse import UnknownNode, node_view, sort_papers, survey_refs, tree
 from explorer.catalog import load_catalog
-from explorer.compare import (Filters, export_bibtex, export_csv, facet_values, filter_papers, latex_escape, search,
-                              side_by_side, table_rows, to_latex_table)
+from explorer.compare import (
+    Filters,
+    export_bibtex,
+    export_csv,
+    facet_values,
+    filter_papers,
+    latex_escape,
+    search,
+    side_by_side,
+    table_rows,
+    to_latex_table,
+)
 from explorer.db import open_session
 from explorer.detail import UnknownPaper, paper_view
 from explorer.overview import build_overview, leaf_matrix, recent
-from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
+from ingest.errors import UnknownItem
 
-ALL = ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]
+ALL = [
+    "leng2024mitigating",
+    "li2023evaluating",
+    "muller2024sehen",
+    "neo2024interpreting",
+    "nostalgebraist2020interpreting",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +55,7 @@ def keys(papers):
 
 
 # --- catalogue -----------------------------------------------------------------------------------
+
 
 def test_catalog_holds_every_paper_with_its_links(catalog):
     assert keys(catalog.papers) == ALL
@@ -68,15 +86,23 @@ def test_node_counts_count_a_paper_once_per_ancestor(catalog):
 
 # --- overview ------------------------------------------------------------------------------------
 
+
 def test_overview_totals_timeline_and_recent(catalog):
     overview = build_overview(catalog)
     totals = overview.totals
-    assert (totals.papers, totals.classified, totals.leaves, totals.first_year, totals.last_year) == (5, 5, 16, 2020, 2024)
+    assert (totals.papers, totals.classified, totals.leaves, totals.first_year, totals.last_year) == (
+        5,
+        5,
+        16,
+        2020,
+        2024,
+    )
     assert totals.models == 6 and totals.leaves_at_target == 0
     assert {"year": 2024, "perspective": "Model", "papers": 2} in overview.per_year
     assert {"year": 2024, "perspective": "Training and Inference", "papers": 1} in overview.per_year
     assert sum(row["papers"] for row in overview.per_year) == 5
-    assert [p.key for p in recent(catalog, 3)] == ["leng2024mitigating", "li2023evaluating", "muller2024sehen"]
+    # by the date added, then by title: li (2023) before leng (2024), both added on 2026-11-20; the year never decides
+    assert [p.key for p in recent(catalog, 3)] == ["li2023evaluating", "leng2024mitigating", "muller2024sehen"]
 
 
 def test_gap_heatmap_has_every_cell_so_gaps_show(catalog):
@@ -100,11 +126,14 @@ def test_technique_gap_map_counts_broad_techniques_with_their_narrower_ones(cata
     # neo2024interpreting (logit lens) and nostalgebraist2020interpreting (logit lens) under "decoding intermediate layers"
     assert by_cell[(workflow, "lens-decoding")].papers == 2
     assert by_cell[(workflow, "lens-decoding")].column_label == "Decoding intermediate layers"
-    assert by_cell[(workflow, "causal-intervention")].papers == 1  # neo2024interpreting: token ablation, attention knockout
+    assert (
+        by_cell[(workflow, "causal-intervention")].papers == 1
+    )  # neo2024interpreting: token ablation, attention knockout
     assert by_cell[(workflow, "attribution")].papers == 0  # a real gap
 
 
 # --- taxonomy browser ----------------------------------------------------------------------------
+
 
 def test_tree_lists_every_node_in_order_with_counts(catalog):
     rows = tree(catalog)
@@ -117,7 +146,9 @@ def test_node_view_shows_description_counts_and_papers(catalog):
     view = node_view(catalog, "model/token")
     assert [n.id for n in view.breadcrumbs] == ["model"]
     assert [c.id for c in view.children] == ["model/token/visual-token", "model/token/visual-text-token"]
-    assert keys(view.papers) == ["muller2024sehen", "neo2024interpreting"]
+    assert keys(row.paper for row in view.papers) == ["muller2024sehen", "neo2024interpreting"]
+    assert [leaf for leaf, _ in view.papers[1].whys] == ["model/token/visual-token"]  # only its leaves under the node
+    assert view.papers[1].whys[0][1].startswith("Ablates the image tokens")
     assert (view.ours, view.survey_refs, view.target) == (2, 11, None)
     leaf = node_view(catalog, "model/token/visual-token")
     assert (leaf.ours, leaf.survey_refs, leaf.target) == (1, 6, 6) and leaf.node.description
@@ -127,6 +158,7 @@ def test_node_view_shows_description_counts_and_papers(catalog):
 
 # --- paper detail --------------------------------------------------------------------------------
 
+
 def test_paper_view_has_everything_the_page_shows(fixture_db):
     with open_session(fixture_db) as session:
         view = paper_view(session, "neo2024interpreting")
@@ -135,14 +167,25 @@ def test_paper_view_has_everything_the_page_shows(fixture_db):
             paper_view(session, "nope")
     assert view.title.startswith("Towards Interpreting") and view.year == 2024 and "ICLR" in view.venue
     assert [(link.label, link.href) for link in view.links] == [
-        ("arXiv", "https://arxiv.org/abs/2410.07149"), ("URL", "https://arxiv.org/abs/2410.07149")]
+        ("arXiv", "https://arxiv.org/abs/2410.07149"),
+        ("URL", "https://arxiv.org/abs/2410.07149"),
+    ]
     assert view.code.href == "https://github.com/clemneo/llava-interp"
-    assert [c.path for c in view.categories] == ["Model › Token › Visual Token", "Model › Layer › Decision-Making Workflow"]
+    assert [c.path for c in view.categories] == [
+        "Model › Token › Visual Token",
+        "Model › Layer › Decision-Making Workflow",
+    ]
     assert all(c.why for c in view.categories)
     assert [(r.direction, r.type, r.key) for r in view.relations] == [
-        ("out", "builds-on", "nostalgebraist2020interpreting"), ("in", "compares-with", "muller2024sehen")]
+        ("out", "builds-on", "nostalgebraist2020interpreting"),
+        ("in", "compares-with", "muller2024sehen"),
+    ]
     assert view.bibtex.startswith("@inproceedings{neo2024interpreting,")
-    assert muller.code is None and muller.links[0].label == "DOI" and muller.links[0].href == "https://doi.org/10.1234/fixture.2024.001"
+    assert (
+        muller.code is None
+        and muller.links[0].label == "DOI"
+        and muller.links[0].href == "https://doi.org/10.1234/fixture.2024.001"
+    )
 
 
 def test_paper_view_never_links_an_unsafe_url(hostile_db):
@@ -152,31 +195,51 @@ def test_paper_view_never_links_an_unsafe_url(hostile_db):
     assert view.code.text == JAVASCRIPT_CODE_URL and view.code.href is None
     assert [link.href for link in view.links if link.label == "URL"] == [None]
     assert script.code.href == "https://example.com/%22%3E%3Cimg/src=x/onerror=alert%28%27xss-code%27%29%3E"
-    assert [link.href for link in script.links if link.label == "DOI"][0].startswith("https://doi.org/10.1234/x%22%3E%3Csvg")
+    assert [link.href for link in script.links if link.label == "DOI"][0].startswith(
+        "https://doi.org/10.1234/x%22%3E%3Csvg"
+    )
 
 
 # --- comparison ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("filters, expected", [
-    (Filters(), ALL),
-    (Filters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
-    (Filters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
-    (Filters(model=("qwen-vl", "gpt-2")), ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"]),
-    (Filters(model=("llava-1.5",), modality=("image",)), ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"]),
-    (Filters(technique=("logit-lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
-    # a family includes its models (llava and llava-1.5), a broader technique its narrower ones
-    (Filters(model=("llava-family",)), ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting"]),
-    (Filters(model=("gpt-family",)), ["nostalgebraist2020interpreting"]),
-    (Filters(technique=("causal-intervention",)), ["neo2024interpreting"]),
-    (Filters(technique=("lens-decoding", "hallucination-mitigation")),
-     ["leng2024mitigating", "neo2024interpreting", "nostalgebraist2020interpreting"]),
-    (Filters(granularity=("token", "layer")), ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
-    (Filters(years=(2023, 2023)), ["li2023evaluating"]),
-    (Filters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
-    (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
-    (Filters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
-    (Filters(model=("llava-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
-])
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (Filters(), ALL),
+        (Filters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
+        (Filters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
+        (
+            Filters(model=("qwen-vl", "gpt-2")),
+            ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"],
+        ),
+        (
+            Filters(model=("llava-1.5",), modality=("image",)),
+            ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"],
+        ),
+        (Filters(technique=("logit-lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+        # a family includes its models (llava and llava-1.5), a broader technique its narrower ones
+        (
+            Filters(model=("llava-family",)),
+            ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting"],
+        ),
+        (Filters(model=("gpt-family",)), ["nostalgebraist2020interpreting"]),
+        (Filters(technique=("causal-intervention",)), ["neo2024interpreting"]),
+        (
+            Filters(technique=("lens-decoding", "hallucination-mitigation")),
+            ["leng2024mitigating", "neo2024interpreting", "nostalgebraist2020interpreting"],
+        ),
+        (
+            Filters(granularity=("token", "layer")),
+            ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"],
+        ),
+        (Filters(years=(2023, 2023)), ["li2023evaluating"]),
+        (Filters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
+        (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+        (Filters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
+        (Filters(model=("llava-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
+    ],
+)
 def test_filters_combine_facets_with_and_and_values_with_or(catalog, filters, expected):
     assert keys(filter_papers(catalog, filters)) == expected
     assert keys(search(catalog, filters).papers) == expected
@@ -201,7 +264,9 @@ def test_facet_counts_ignore_their_own_facet(catalog):
     lens = next(o for o in options if o.value == "lens-decoding")
     assert (lens.label, lens.depth, lens.papers) == ("Decoding intermediate layers", 0, 2)
     assert next(o for o in options if o.value == "logit-lens").depth == 1
-    assert next(o for o in search(catalog, Filters()).facets["model"] if o.value == "llava-family").label == "LLaVA family"
+    assert (
+        next(o for o in search(catalog, Filters()).facets["model"] if o.value == "llava-family").label == "LLaVA family"
+    )
 
 
 def test_unknown_node_filter_names_the_node(catalog):
@@ -211,10 +276,27 @@ def test_unknown_node_filter_names_the_node(catalog):
 
 def test_side_by_side_has_attributes_as_rows(catalog):
     table = side_by_side(catalog, ["neo2024interpreting", "muller2024sehen", "missing"])
-    assert list(table) == ["attribute", "neo2024interpreting", "muller2024sehen"]
-    row = table["attribute"].index("Models")
-    assert table["neo2024interpreting"][row] == "LLaVA-1.5" and table["muller2024sehen"][row] == "LLaVA-1.5, Qwen-VL"
-    assert table["muller2024sehen"][table["attribute"].index("Code")] == "none"
+    assert [p.key for p in table.papers] == ["neo2024interpreting", "muller2024sehen"]
+    rows = dict(table.rows)
+    assert [[p.text for p in cell] for cell in rows["Models"]] == [["LLaVA-1.5"], ["LLaVA-1.5, Qwen-VL"]]
+    assert rows["Code"][1][0].text == "none released" and rows["Code"][1][0].href is None
+    assert rows["Code"][0][0].href == "https://github.com/clemneo/llava-interp"
+    leaves = rows["Taxonomy leaves and why"][0]
+    assert [(p.label, p.href) for p in leaves] == [
+        ("Visual Token", "./taxonomy?node=model%2Ftoken%2Fvisual-token"),
+        ("Decision-Making Workflow", "./taxonomy?node=model%2Flayer%2Fdecision-making-workflow"),
+    ]
+    assert "Domains" not in rows  # no paper has one
+
+
+def test_sort_papers_by_year_or_title(catalog):
+    papers = list(catalog.papers)
+    assert [p.year for p in sort_papers(papers, "newest")] == sorted((p.year for p in papers), reverse=True)
+    assert [p.year for p in sort_papers(papers, "oldest")] == sorted(p.year for p in papers)
+    titles = [p.title.casefold() for p in sort_papers(papers, "title")]
+    assert titles == sorted(titles)
+    with pytest.raises(UnknownItem, match="unknown order 'sideways'"):
+        sort_papers(papers, "sideways")
 
 
 def test_table_rows_link_to_paper_pages(catalog):
@@ -237,7 +319,10 @@ def test_latex_table_cites_keys_and_escapes_text(catalog, hostile_db):
     assert r"\begin{tabular}" in latex and r"\toprule" in latex and r"\bottomrule" in latex
     assert r"\cite{neo2024interpreting} & 2024 & visual-token, decision-making-workflow" in latex
     assert latex.count(r" \\") == 3  # header + two rows
-    assert latex_escape("50% of C&A_x {y} $z$ #1 ~ ^ \\") == r"50\% of C\&A\_x \{y\} \$z\$ \#1 \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    assert (
+        latex_escape("50% of C&A_x {y} $z$ #1 ~ ^ \\")
+        == r"50\% of C\&A\_x \{y\} \$z\$ \#1 \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
     with open_session(hostile_db) as session:
         hostile = load_catalog(session)
     body = to_latex_table([hostile.by_key["evil2024script"]])

@@ -7,10 +7,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from website_support import app_test, shown
 
 from explorer.db import open_session
 from ingest.errors import NotAKnowledgeBase
-from website_support import app_test, shown
 
 DB_PAGES = ["overview", "taxonomy", "paper", "compare", "graphs", "related", "methods"]  # read the knowledge base
 
@@ -71,10 +71,17 @@ def fixture_site(fixture_db, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(fixture_db))
 
 
-@pytest.mark.parametrize("page, params, words", [
-    ("taxonomy", {"node": "model/nope"}, "unknown taxonomy node 'model/nope'"),
-    ("related", {"from": "paper", "paper": "nobody2099nothing"}, "no paper with key, DOI or arXiv id 'nobody2099nothing'"),
-])
+@pytest.mark.parametrize(
+    "page, params, words",
+    [
+        ("taxonomy", {"node": "model/nope"}, "unknown taxonomy node 'model/nope'"),
+        (
+            "related",
+            {"from": "paper", "paper": "nobody2099nothing"},
+            "no paper with key, DOI or arXiv id 'nobody2099nothing'",
+        ),
+    ],
+)
 def test_a_url_naming_nothing_gives_one_message(fixture_site, page, params, words):
     at = app_test(page, params)
     assert not at.exception, [e.value for e in at.exception]

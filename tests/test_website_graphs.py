@@ -7,15 +7,23 @@ import re
 
 import pytest
 from pyvis.network import Network
+from website_support import build_hostile_db
 
 from explorer import graphs
 from explorer.catalog import load_catalog
 from explorer.db import open_session
 from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, render_html, to_network
-from website_support import build_hostile_db
 
-RAW_PAYLOADS = ("<script>window.__atlasXss", "<img src=x", "<svg onload", "<svg/onload", '<a href="javascript',
-                "<iframe", "<b onmouseover", "</script><script>")
+RAW_PAYLOADS = (
+    "<script>window.__atlasXss",
+    "<img src=x",
+    "<svg onload",
+    "<svg/onload",
+    '<a href="javascript',
+    "<iframe",
+    "<b onmouseover",
+    "</script><script>",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +55,11 @@ def test_taxonomy_graph_hangs_papers_off_their_leaves(catalog):
 
 def test_scope_and_years_narrow_the_graph(catalog):
     result = build_graph(catalog, GraphSettings(scope="model/token"))
-    assert nodes_of(result, "node") == ["node:model/token", "node:model/token/visual-text-token", "node:model/token/visual-token"]
+    assert nodes_of(result, "node") == [
+        "node:model/token",
+        "node:model/token/visual-text-token",
+        "node:model/token/visual-token",
+    ]
     assert nodes_of(result, "paper") == ["paper:muller2024sehen", "paper:neo2024interpreting"] and result.papers == 2
     assert build_graph(catalog, GraphSettings(years=(2023, 2023))).papers == 1
     with pytest.raises(KeyError, match="unknown taxonomy node 'model/x'"):
@@ -56,24 +68,100 @@ def test_scope_and_years_narrow_the_graph(catalog):
         GraphSettings(kind="tree")
 
 
-@pytest.mark.parametrize("link_by, edges", [
-    ("leaf", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
-    ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
-    ("model", {("leng2024mitigating", "li2023evaluating"), ("leng2024mitigating", "muller2024sehen"),
-               ("leng2024mitigating", "neo2024interpreting"), ("muller2024sehen", "neo2024interpreting")}),
-    ("relation", {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")}),
-    # li2023evaluating (llava) and neo2024interpreting (llava-1.5) share no model but the LLaVA family
-    ("family", {(a, b) for a in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting")
-                for b in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting") if a < b}),
-    ("broader", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
-])
+@pytest.mark.parametrize(
+    "link_by, edges",
+    [
+        # the shared technique of neo and nostalgebraist is not drawn: their typed relation says more
+        (
+            "relation+broader",
+            {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")},
+        ),
+        ("technique", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
+        (
+            "model",
+            {
+                ("leng2024mitigating", "li2023evaluating"),
+                ("leng2024mitigating", "muller2024sehen"),
+                ("leng2024mitigating", "neo2024interpreting"),
+                ("muller2024sehen", "neo2024interpreting"),
+            },
+        ),
+        (
+            "relation",
+            {("neo2024interpreting", "nostalgebraist2020interpreting"), ("muller2024sehen", "neo2024interpreting")},
+        ),
+        # li2023evaluating (llava) and neo2024interpreting (llava-1.5) share no model but the LLaVA family
+        (
+            "family",
+            {
+                (a, b)
+                for a in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting")
+                for b in ("leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting")
+                if a < b
+            },
+        ),
+        ("broader", {("neo2024interpreting", "nostalgebraist2020interpreting")}),
+    ],
+)
 def test_papers_graph_links_by_shared_values_or_relations(catalog, link_by, edges):
     result = build_graph(catalog, GraphSettings(kind="papers", link_by=link_by))
     found = {tuple(x.removeprefix("paper:") for x in edge) for edge in result.graph.edges}
-    if link_by != "relation":
+    if not link_by.startswith("relation"):
         found = {tuple(sorted(edge)) for edge in found}
     assert found == edges
-    assert result.graph.is_directed() == (link_by == "relation")
+    assert result.graph.is_directed() == link_by.startswith("relation")
+
+
+def test_a_shared_leaf_no_longer_links_papers():
+    with pytest.raises(ValueError, match="unknown link 'leaf'"):
+        GraphSettings(kind="papers", link_by="leaf")
+
+
+NEAREST = [("leng2024mitigating", "shares the model LLaVA-1.5"), ("li2023evaluating", "both study hallucination")]
+
+
+def test_a_papers_neighbourhood_has_its_relations_its_nearest_papers_and_theirs(catalog):
+    result = build_graph(catalog, GraphSettings(kind="paper", paper="muller2024sehen"), nearest=NEAREST)
+    graph = result.graph
+    assert set(graph) == {
+        "paper:muller2024sehen",
+        "paper:neo2024interpreting",
+        "paper:leng2024mitigating",
+        "paper:li2023evaluating",
+        "paper:nostalgebraist2020interpreting",
+    }
+    assert graph.edges["paper:muller2024sehen", "paper:neo2024interpreting"]["label"] == "compares-with"  # typed, hop 1
+    assert graph.has_edge("paper:neo2024interpreting", "paper:nostalgebraist2020interpreting")  # hop 2, by relation
+    related = graph.edges["paper:muller2024sehen", "paper:leng2024mitigating"]
+    assert related["dashes"] and related["undirected"] and "LLaVA" in related["tooltip"]
+    assert graph.nodes["paper:muller2024sehen"]["hub"] and graph.nodes["paper:muller2024sehen"]["size"] > 10
+    note = result.notes[0]
+    assert "1 typed relations" in note and "2 nearest related" in note and "1 papers two hops" in note
+
+
+def test_a_neighbourhood_needs_a_known_paper(catalog):
+    with pytest.raises(ValueError, match="needs a paper"):
+        GraphSettings(kind="paper")
+    with pytest.raises(KeyError, match="no paper with key 'nobody'"):
+        build_graph(catalog, GraphSettings(kind="paper", paper="nobody"))
+
+
+def test_hubs_keep_their_labels_taxonomy_nodes_first(catalog):
+    taxonomy = build_graph(catalog, GraphSettings()).graph
+    assert all(data.get("hub") for node, data in taxonomy.nodes(data=True) if node.startswith("node:"))
+    models = build_graph(catalog, GraphSettings(kind="models", min_papers=1)).graph
+    assert all(data.get("hub") for node, data in models.nodes(data=True) if node.startswith("model:"))
+    html = render_html(build_graph(catalog, GraphSettings(kind="models", min_papers=1)))
+    assert "HUB_PIXELS / scale" in html and '"hub": true' in html
+
+
+def test_the_layout_is_seeded_and_kept_per_graph(catalog):
+    one, two = (build_graph(catalog, GraphSettings(scope="model")) for _ in range(2))
+    assert graphs.graph_id(one.graph) == graphs.graph_id(two.graph)
+    assert graphs.graph_id(one.graph) != graphs.graph_id(build_graph(catalog, GraphSettings(scope="data")).graph)
+    html = render_html(one)
+    assert '"randomSeed": 7' in html and f'var GRAPH_ID = "{graphs.graph_id(one.graph)}"' in html
+    assert "window.localStorage.setItem(GRAPH_ID" in html
 
 
 def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
@@ -91,7 +179,9 @@ def test_coauthor_and_model_graphs_keep_the_minimum(catalog):
 
 def test_colour_by_year_runs_old_to_new(catalog):
     result = build_graph(catalog, GraphSettings(color_by="year"))
-    colours = {k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020interpreting", "neo2024interpreting")}
+    colours = {
+        k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020interpreting", "neo2024interpreting")
+    }
     assert colours == {"nostalgebraist2020interpreting": "#440154", "neo2024interpreting": "#fde725"}
     assert [label for label, _ in result.legend] == ["2020", "2022", "2024"]
 
@@ -100,7 +190,9 @@ def test_a_graph_above_the_cap_is_refused_with_its_size_and_a_way_out(catalog):
     with pytest.raises(GraphTooLarge) as caught:
         build_graph(catalog, GraphSettings(max_nodes=10))
     assert caught.value.nodes == 29 and caught.value.edges == 27
-    assert "29 nodes and 27 edges; the cap is 10 nodes" in str(caught.value) and "smaller taxonomy scope" in str(caught.value)
+    assert "29 nodes and 27 edges; the cap is 10 nodes" in str(caught.value) and "smaller taxonomy scope" in str(
+        caught.value
+    )
     with pytest.raises(GraphTooLarge, match="up to"):  # so dense that pairs are not even enumerated
         build_graph(catalog, GraphSettings(kind="papers", link_by="model", max_edges=0))
     with pytest.raises(GraphTooLarge, match="raise the minimum papers"):
@@ -109,14 +201,23 @@ def test_a_graph_above_the_cap_is_refused_with_its_size_and_a_way_out(catalog):
 
 # --- rendering and escaping ------------------------------------------------------------------------
 
+
 def embedded(html: str, name: str) -> list[dict]:
     return json.loads(re.search(rf"var {name} = (.*?);\n", html).group(1))
 
 
-@pytest.mark.parametrize("settings", [
-    GraphSettings(), GraphSettings(kind="papers", link_by="leaf"), GraphSettings(kind="papers", link_by="relation"),
-    GraphSettings(kind="co-authors", min_papers=1), GraphSettings(kind="models", min_papers=1),
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        GraphSettings(),
+        GraphSettings(kind="papers", link_by="technique"),
+        GraphSettings(kind="papers", link_by="relation"),
+        GraphSettings(kind="papers"),
+        GraphSettings(kind="paper", paper="evil2024script"),
+        GraphSettings(kind="co-authors", min_papers=1),
+        GraphSettings(kind="models", min_papers=1),
+    ],
+)
 def test_rendered_graph_escapes_every_hostile_text(hostile, settings):
     result = build_graph(hostile, settings)
     html = render_html(result)
@@ -132,7 +233,7 @@ def test_rendered_graph_escapes_every_hostile_text(hostile, settings):
 
 def test_escaped_tooltips_are_safe_even_in_pyvis_stock_href_mode(hostile):
     """pyvis's own template sets every tooltip with innerHTML once a title contains "href"."""
-    net = to_network(build_graph(hostile, GraphSettings(kind="papers", link_by="leaf")))
+    net = to_network(build_graph(hostile, GraphSettings(kind="papers", link_by="technique")))
     assert any("href" in n["title"] for n in net.nodes)  # the hostile title triggers the switch ...
     stock = Network.generate_html(net)
     assert "popup.innerHTML = nodeData[0].title" in stock  # ... to raw HTML tooltips

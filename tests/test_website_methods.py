@@ -9,12 +9,12 @@ import re
 
 import pytest
 from PIL import Image
+from website_support import app_test, combined_data, texts
 
 from explorer import urls
 from explorer.methods_view import cache_dir, cached_run, method_cards
 from ingest import build
 from methods.catalog import load_catalog
-from website_support import app_test, combined_data, texts
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 
@@ -60,7 +60,7 @@ def test_the_catalogue_links_every_method(fixture_site):
     assert targets == [f"methods?method={i}" for i in ids]
     assert at.subheader[0].value == f"{len(ids)} methods"
     assert "used by 2 papers of the atlas" in texts(at)  # logit lens, in the fixture data
-    assert not at.button  # no demo runs from the catalogue
+    assert not at.main.button  # no demo runs from the catalogue
 
 
 def test_deep_link_shows_the_method_without_a_figure_yet(fixture_site):
@@ -78,7 +78,7 @@ def test_deep_link_shows_the_method_without_a_figure_yet(fixture_site):
     assert links["Model › Token › Visual Token"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     used_by = sorted(set(target for target in links.values() if target.startswith("paper?")))
     assert used_by == ["paper?key=neo2024interpreting", "paper?key=nostalgebraist2020interpreting"]
-    assert [b.label for b in at.button] == ["Run the demo"] and not at.get("image")
+    assert [b.label for b in at.main.button] == ["Run the demo"] and not at.get("image")
 
 
 def test_canonical_paper_in_the_atlas_links_to_its_page(bundled_site):
@@ -91,12 +91,28 @@ def test_a_cached_figure_is_shown_without_running_anything(fixture_site):
     folder = cache_dir()
     folder.mkdir(parents=True)
     Image.new("RGB", (8, 8), "red").save(folder / "grad-cam.png")
-    (folder / "grad-cam.json").write_text(json.dumps({"id": "grad-cam", "seconds": 1.5, "torch_version": "2.13.0",
-                                                      "results": {"mass_inside": 0.9}}), encoding="utf-8")
+    (folder / "grad-cam.json").write_text(
+        json.dumps({"id": "grad-cam", "seconds": 1.5, "torch_version": "2.13.0", "results": {"mass_inside": 0.9}}),
+        encoding="utf-8",
+    )
     at = ok(app_test("methods", {"method": "grad-cam"}))
-    assert len(at.get("image")) == 1 and not at.button
+    assert len(at.get("image")) == 1 and not at.main.button
     assert "Made in 1.5 s with torch 2\\.13\\.0." in texts(at)
     assert json.loads(at.json[0].proto.body) == {"mass_inside": 0.9}
+
+
+def test_a_figure_of_earlier_code_is_shown_with_an_offer_to_run_it_again(fixture_site, figure_cache):
+    older = figure_cache / "0123456789ab"  # another code version's folder
+    older.mkdir(parents=True)
+    Image.new("RGB", (8, 8), "blue").save(older / "grad-cam.png")
+    (older / "grad-cam.json").write_text(
+        json.dumps({"id": "grad-cam", "seconds": 2.0, "torch_version": "2.13.0", "results": {}}), encoding="utf-8"
+    )
+    at = ok(app_test("methods", {"method": "grad-cam"}))
+    assert len(at.get("image")) == 1
+    assert [b.label for b in at.main.button] == ["Run it again with the current code"]
+    assert "The code changed since the figure below was made" in texts(at)
+    assert "by an earlier version of the code." in texts(at)
 
 
 def test_choosing_a_method_opens_it(fixture_site):
@@ -123,8 +139,9 @@ def test_paper_page_links_each_method_it_uses(fixture_site):
 def test_hostile_titles_of_papers_using_a_method_are_escaped(tmp_path, figure_cache, monkeypatch):
     data = combined_data(tmp_path / "data")
     annotation = data / "hostile" / "evil2024script.yaml"
-    annotation.write_text(annotation.read_text(encoding="utf-8").replace("methods: []", "methods: [logit-lens]"),
-                          encoding="utf-8")
+    annotation.write_text(
+        annotation.read_text(encoding="utf-8").replace("methods: []", "methods: [logit-lens]"), encoding="utf-8"
+    )
     db_path = tmp_path / "atlas.db"
     build(data, db_path, strict=True)
     monkeypatch.setenv("ATLAS_DB", str(db_path))
@@ -140,14 +157,16 @@ def test_hostile_titles_of_papers_using_a_method_are_escaped(tmp_path, figure_ca
 def test_the_button_runs_the_demo_once_and_caches_it(fixture_site):
     """The one real run (torch) in these tests: the fastest demo, attention rollout on the toy ViT."""
     at = ok(app_test("methods", {"method": "attention-rollout"}))
-    at.button[0].click().run(timeout=300)
+    at.main.button[0].click().run(timeout=300)
     ok(at)
     assert len(at.get("image")) == 1 and not at.error
+    assert not at.main.button  # the offer to run leaves with the run, in the same visit
+    assert not at.get("progress")  # the progress bar is gone once the figure is there
     run = cached_run("attention-rollout")
     assert run is not None and run.png.read_bytes()[:4] == b"\x89PNG" and run.numbers["id"] == "attention-rollout"
     # the next visitor sees the figure straight away
     at = ok(app_test("methods", {"method": "attention-rollout"}))
-    assert len(at.get("image")) == 1 and not at.button
+    assert len(at.get("image")) == 1 and not at.main.button
 
 
 def test_cards_without_a_database_leave_the_atlas_fields_empty():

@@ -51,22 +51,44 @@ def test_tooltip_markup_is_only_ours(heading, lines):
     assert re.sub(r"</?b>|<br>", "", tip).count("<") == 0
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "file:///etc/passwd", "//evil.example/x",
-    "/relative/path", "https://", "http:///nohost", "https://exa mple.com", "", None, 42, "mailto:a@b.c",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "file:///etc/passwd",
+        "//evil.example/x",
+        "/relative/path",
+        "https://",
+        "http:///nohost",
+        "https://exa mple.com",
+        "",
+        None,
+        42,
+        "mailto:a@b.c",
+    ],
+)
 def test_unsafe_urls_are_refused(url):
     assert safe_url(url) is None
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://arxiv.org/abs/2410.07149", "https://arxiv.org/abs/2410.07149"),
-    ("HTTP://Example.com/a?b=1&c=2#frag", "http://Example.com/a?b=1&c=2#frag"),
-    ('https://example.com/"><img/src=x/onerror=alert(1)>', "https://example.com/%22%3E%3Cimg/src=x/onerror=alert%281%29%3E"),
-    ("https://example.com/a(b)c", "https://example.com/a%28b%29c"),
-    ("https://example.com/%20already", "https://example.com/%20already"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://arxiv.org/abs/2410.07149", "https://arxiv.org/abs/2410.07149"),
+        ("HTTP://Example.com/a?b=1&c=2#frag", "http://Example.com/a?b=1&c=2#frag"),
+        (
+            'https://example.com/"><img/src=x/onerror=alert(1)>',
+            "https://example.com/%22%3E%3Cimg/src=x/onerror=alert%281%29%3E",
+        ),
+        ("https://example.com/a(b)c", "https://example.com/a%28b%29c"),
+        ("https://example.com/%20already", "https://example.com/%20already"),
+    ],
+)
 def test_safe_urls_are_kept_and_cannot_break_out(url, expected):
     assert safe_url(url) == expected
 
@@ -83,4 +105,7 @@ def test_safe_url_output_never_breaks_an_attribute_or_a_markdown_link(text):
 def test_markdown_link_links_only_safe_urls():
     assert markdown_link("arXiv", "https://arxiv.org/abs/1") == "[arXiv](https://arxiv.org/abs/1)"
     assert markdown_link("code", "javascript:alert(1)") == "code"
-    assert markdown_link("[x](javascript:alert(1))", "https://e.org/") == r"[\[x\]\(javascript\:alert\(1\)\)](https://e.org/)"
+    assert (
+        markdown_link("[x](javascript:alert(1))", "https://e.org/")
+        == r"[\[x\]\(javascript\:alert\(1\)\)](https://e.org/)"
+    )

@@ -26,26 +26,40 @@ def test_values_are_encoded():
 
 
 def test_compare_link_uses_the_names_its_widgets_bind_to():
-    link = urls.compare(node=["model/token"], modality=["image", "video"], model=["llava-1.5"], years=(2020, 2024),
-                        has_code=True, text=" logit lens ", picked=["a", "b"])
-    assert link.href == ("./compare?node=model%2Ftoken&modality=image&modality=video&model=llava-1.5"
-                         "&years=2020&years=2024&code=true&q=logit%20lens&pick=a&pick=b")
+    link = urls.compare(
+        node=["model/token"],
+        modality=["image", "video"],
+        model=["llava-1.5"],
+        years=(2020, 2024),
+        has_code=True,
+        text=" logit lens ",
+        picked=["a", "b"],
+    )
+    assert link.href == (
+        "./compare?node=model%2Ftoken&modality=image&modality=video&model=llava-1.5"
+        "&years=2020&years=2024&code=true&q=logit%20lens&pick=a&pick=b"
+    )
     assert urls.compare().href == "./compare"  # defaults stay out of the URL
     assert Filters(modality=("text",), has_code=True).link(["k"]).href == "./compare?modality=text&code=true&pick=k"
 
 
 def test_graph_link():
-    assert urls.graphs(kind="papers", link_by="relation", scope="model", years=(2021, 2023)).href == \
-        "./graphs?graph=papers&link=relation&scope=model&years=2021&years=2023"
+    assert (
+        urls.graphs(kind="papers", link_by="relation", scope="model", years=(2021, 2023)).href
+        == "./graphs?graph=papers&link=relation&scope=model&years=2021&years=2023"
+    )
 
 
-@pytest.mark.parametrize("current, expected", [
-    ("http://localhost:8501/compare?modality=image", "http://localhost:8501/paper?key=k"),
-    ("http://localhost:8501/", "http://localhost:8501/paper?key=k"),
-    ("http://localhost:8501", "http://localhost:8501/paper?key=k"),
-    ("https://example.org/atlas/taxonomy?node=data#x", "https://example.org/atlas/paper?key=k"),
-    (None, "/paper?key=k"),
-])
+@pytest.mark.parametrize(
+    "current, expected",
+    [
+        ("http://localhost:8501/compare?modality=image", "http://localhost:8501/paper?key=k"),
+        ("http://localhost:8501/", "http://localhost:8501/paper?key=k"),
+        ("http://localhost:8501", "http://localhost:8501/paper?key=k"),
+        ("https://example.org/atlas/taxonomy?node=data#x", "https://example.org/atlas/paper?key=k"),
+        (None, "/paper?key=k"),
+    ],
+)
 def test_absolute_links_keep_the_site_base_path(current, expected):
     assert urls.paper("k").absolute(current) == expected
 

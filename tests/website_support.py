@@ -38,8 +38,16 @@ HOSTILE_KEYS = ("evil2024script", "evil2024href", "benign2023baseline")
 XSS_MARKER = "xss-"
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def combined_data(target: Path) -> Path:
@@ -53,7 +61,9 @@ def tamper(db_path: Path) -> None:
     """Write what ingest refuses straight into the built database: javascript: URLs, and a model and a
     technique whose id, name and definition are markup."""
     with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL))
+        conn.execute(
+            "UPDATE papers SET code_url = ?, url = ? WHERE key = 'evil2024href'", (JAVASCRIPT_CODE_URL, JAVASCRIPT_URL)
+        )
     conn.close()
     rename_term(db_path, "model", *HOSTILE_MODEL)
     rename_term(db_path, "technique", *HOSTILE_TECHNIQUE)
@@ -62,8 +72,13 @@ def tamper(db_path: Path) -> None:
 # Where a model or technique id is stored: (table, column) pairs.
 _TERM_COLUMNS = {
     "model": (("models", "id"), ("paper_models", "model_id")),
-    "technique": (("techniques", "id"), ("techniques", "broader_id"), ("technique_ancestors", "technique_id"),
-                  ("technique_ancestors", "ancestor_id"), ("paper_techniques", "technique_id")),
+    "technique": (
+        ("techniques", "id"),
+        ("techniques", "broader_id"),
+        ("technique_ancestors", "technique_id"),
+        ("technique_ancestors", "ancestor_id"),
+        ("paper_techniques", "technique_id"),
+    ),
 }
 
 
@@ -86,6 +101,7 @@ def build_hostile_db(workdir: Path) -> Path:
 
 
 # --- AppTest -----------------------------------------------------------------------------------
+
 
 def app_test(page: str | None = None, params: dict | None = None, timeout: float = 60):
     """Run the real app.py under AppTest, then switch to ``app_pages/<page>.py`` with ``params``
@@ -117,6 +133,7 @@ def texts(at) -> str:
 
 # --- a real server -----------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -124,13 +141,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60):
-    """``streamlit run app.py`` on a free local port against ``db_path``; yields the base URL."""
+def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60, app: Path = APP):
+    """``streamlit run app.py`` (or another ``app``) on a free local port against ``db_path``; yields the base URL."""
     port = free_port()
     env = {**os.environ, "ATLAS_DB": str(db_path), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+    ]
     log = open(log_path, "w")
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -207,7 +240,8 @@ def wait_ready(page, timeout: float = 30_000, shown: str = "h1") -> None:
                 && !document.querySelector('[data-testid="stSkeleton"]')
                 && document.querySelector(shown);
         }""",
-        arg=shown, timeout=timeout,
+        arg=shown,
+        timeout=timeout,
     )
     page.wait_for_timeout(300)  # let charts and frames lay themselves out
 
