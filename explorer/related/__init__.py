@@ -17,8 +17,10 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     up to ``text_row_budget``), stemmed as FTS5's porter tokenizer stems (``explorer.porter``), each word weighed
     by its spread across the atlas; the best of the ``text_candidates`` hits gets ``text``, the others their
     share. For free text the words are expanded (``concepts``, ``textmatch``): the concepts the question
-    describes best (vocabulary entries, methods, technique phrases with their papers' text) add their names at
-    ``expansion`` times their match strength, then words shared by the best first matches add ``feedback``.
+    describes best (vocabulary entries, methods; technique phrases when there is no vocabulary) add their names at
+    ``expansion`` times their match strength, then words shared by the best first matches add ``feedback``; both
+    are scaled by the share of the question's words its best match lacks, so a question in the papers' own words
+    is answered as asked.
     For a seed paper the text is its title, summary and techniques; for a .bib file, every entry's title (and
     abstract/keywords when present) plus the matched papers' text.
 ``taxonomy``

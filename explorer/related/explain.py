@@ -27,12 +27,13 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"repeated in a long text counts less than in a short one. The best match gets {w.text:g} points and the "
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "
-        f"descriptions of the techniques, methods and models the atlas knows (the methods catalogue, the "
-        f"vocabulary, and the papers annotated with each technique). The names of the closest ones, at most "
-        f"{w.expansion_concepts}, are searched for too, each word counting at most {w.expansion:g} times as much as "
-        f"one of yours. Then the words that most of the best first matches share are added, at most "
-        f"{w.feedback_words}, counting at most {w.feedback:g} times as much. A result lists such words separately, "
-        f"with where they came from.",
+        f"definitions and names of the techniques, models and modalities of the atlas's vocabulary and with the "
+        f"methods catalogue. The names and aliases of the closest ones (at most {w.expansion_concepts}) are searched "
+        f"for too, and then the words that most of the best first matches share (at most {w.feedback_words}). Such "
+        f"an added word counts at most {_times(w.expansion)} one of yours when it names a close description, "
+        f"a shared word at most {w.feedback:g} times as much, and less the more of your own words the best match "
+        f"already contains: a question in the papers' own words is answered as asked. A result lists added words "
+        f"separately, with where they came from.",
         f"**Taxonomy.** A paper filed under the same leaf as your paper gets {w.same_leaf:g} points "
         f"({w.extra_same_leaf:g} more for each further leaf in common), one in a neighbouring leaf of the same "
         f"group {w.sibling_leaf:g}, and one under the same perspective (Data, Model, or Training and Inference) "
@@ -48,6 +49,10 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words and none of the models or techniques you name.",
     ]
+
+
+def _times(value: float) -> str:
+    return "as much as" if value == 1 else f"{value:g} times as much as"  # "as much as", "0.5 times as much as"
 
 
 _FIELDS_SAID = (

@@ -373,11 +373,15 @@ def build_index(conn) -> Index:
         if key in position:
             method_members[method_id].append(position[key])
     techniques = vocab["technique"]
-    sources = [
-        *vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names)),
-        *method_sources(method_rows, method_members),
-        *technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))]),
-    ]
+    described = vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names))
+    # The vocabulary's techniques, with their definitions, make the technique phrases of the annotations redundant
+    # (they would be the same names twice); the phrases stand in when there is no vocabulary to read.
+    phrases = (
+        []
+        if described
+        else technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))])
+    )
+    sources = [*described, *method_sources(method_rows, method_members), *phrases]
     return Index(
         keys=keys,
         years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),

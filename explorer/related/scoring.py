@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -227,20 +228,36 @@ def _rank(
 
 def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
     """The text part: the question's words, and for free text the words of the concepts it describes and the
-    words its best first matches share."""
+    words its best first matches share. Added words count in proportion to what the best match of the question's
+    own words lacks of them (``_missing``): a question in the papers' own words ("attention sink") is answered as
+    asked, one in other words gets the help."""
     if not profile.text.strip():
         return TextMatch()
     words = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
-    if not profile.from_text or not words:
-        return score_words(index.text, words, excluded, weights)
+    own = score_words(index.text, words, excluded, weights)
+    if not profile.from_text or not own.hits:
+        return own
+    missing = _missing(index, own)
+    if missing == 0:
+        return own
     known = {w.term for w in words}
-    words += expansion_words(index.concepts, index.text, profile.text, known, weights)
+    added = expansion_words(index.concepts, index.text, profile.text, known, weights)
+    words = words + [replace(w, weight=w.weight * missing) for w in added]
     first = score_words(index.text, words, excluded, weights)
     best = [i for i, _ in first.hits[: weights.feedback_papers]]
     if len(best) < 2:
         return first
-    words += feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
-    return score_words(index.text, words, excluded, weights)
+    shared = feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
+    return score_words(index.text, words + [replace(w, weight=w.weight * missing) for w in shared], excluded, weights)
+
+
+def _missing(index: Index, own: TextMatch) -> float:
+    """The share of the question's words (weighted by rarity) that its best match does not contain: 0 when a
+    paper has them all."""
+    total = sum(float(index.text.idf[w.term]) * w.weight for w in own.words)
+    found = {m.word for m in own.words_in(index.text, own.hits[0][0])}
+    present = sum(float(index.text.idf[w.term]) * w.weight for w in own.words if w.word in found)
+    return max(0.0, 1.0 - present / total) if total > 0 else 0.0
 
 
 _TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))

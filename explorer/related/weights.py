@@ -43,13 +43,14 @@ class Weights:
     text_concepts: int = 64  # most telling query words searched for ...
     text_row_budget: int = 60_000  # ... while the papers containing them add up to at most this
     # Meaning (free text only, explorer.related.concepts): the named things the question describes add their
-    # names to the searched words, each word weighing ``expansion`` times how well the question matched.
+    # names to the searched words, each word weighing ``expansion`` times how well the question matched, times the
+    # share of the question's words its best match lacks (none when a paper has them all).
     concept_fields: tuple[float, float, float] = (2.0, 2.0, 0.5)  # a concept's names, definition, papers' text
-    expansion: float = 0.3
+    expansion: float = 1.0
     expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
     expansion_concepts: int = 3  # best-matching concepts used, at most
     # Feedback (free text only): words that most of the best first matches share are searched for too.
-    feedback: float = 0.3  # weight of such a word found in all of them
+    feedback: float = 0.5  # weight of such a word found in all of them
     feedback_papers: int = 5  # best first matches read
     feedback_words: int = 8  # words added, at most
     min_reason: float = 0.05  # parts smaller than this are not listed as reasons
