@@ -8,27 +8,9 @@ import json
 
 from explorer.papers import author_names
 from ingest import latex
+from ingest.bibtex import FIELD_ORDER
 from ingest.models import Paper
 
-# Fields written first, in this order; the rest follow alphabetically.
-_BIBTEX_FIELD_ORDER = (
-    "title",
-    "author",
-    "editor",
-    "booktitle",
-    "journal",
-    "year",
-    "month",
-    "volume",
-    "number",
-    "pages",
-    "publisher",
-    "doi",
-    "eprint",
-    "archiveprefix",
-    "primaryclass",
-    "url",
-)
 _BIBTEX_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 _MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 CSV_COLUMNS = (
@@ -54,9 +36,7 @@ def bibtex_entry(paper: Paper) -> str:
     """One entry with every evaluated field; macros and crossrefs are already resolved, so it stands alone."""
     fields = dict(paper.fields)
     fields.pop("crossref", None)
-    ordered: list[str] = [f for f in _BIBTEX_FIELD_ORDER if f in fields] + sorted(
-        f for f in fields if f not in _BIBTEX_FIELD_ORDER
-    )
+    ordered: list[str] = [f for f in FIELD_ORDER if f in fields] + sorted(f for f in fields if f not in FIELD_ORDER)
     width = max((len(_BIBTEX_NAMES.get(f, f)) for f in ordered), default=0)
     lines = [f"@{paper.entry_type}{{{paper.key},"]
     for name in ordered:

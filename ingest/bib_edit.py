@@ -10,31 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.bibtex import FIELD_ORDER
 from ingest.errors import AtlasError
 
 _ENTRY_START = re.compile(r"@[ \t]*[A-Za-z]+[ \t]*([{(])\s*([^\s,{}()]+)\s*,")
 _NAME = re.compile(r"[^\s=,{}()#\"]+")
 _BARE = re.compile(r"[^\s,#{}()\"]+")
-# Where a new field goes: before the first of these the entry has (the order of data/papers).
-_ORDER = (
-    "title",
-    "author",
-    "editor",
-    "booktitle",
-    "journal",
-    "year",
-    "month",
-    "volume",
-    "number",
-    "pages",
-    "publisher",
-    "doi",
-    "eprint",
-    "archiveprefix",
-    "primaryclass",
-    "url",
-    "note",
-)
 
 
 class BibEditError(AtlasError):
@@ -62,8 +43,8 @@ def set_fields(text: str, key: str, values: dict[str, str]) -> str:
 
 
 def _insert(text: str, key: str, fields: list[_Field], end: int, name: str, value: str) -> str:
-    rank = _ORDER.index(name.lower()) if name.lower() in _ORDER else len(_ORDER)
-    later = [f for f in fields if f.name.lower() in _ORDER and _ORDER.index(f.name.lower()) > rank]
+    rank = FIELD_ORDER.index(name.lower()) if name.lower() in FIELD_ORDER else len(FIELD_ORDER)
+    later = [f for f in fields if f.name.lower() in FIELD_ORDER and FIELD_ORDER.index(f.name.lower()) > rank]
     if later and _starts_line(text, later[0]):  # a line of its own just before the first field that follows it
         at = text.rfind("\n", 0, later[0].start) + 1
         return text[:at] + _line_like(text, later[0], name, value) + ",\n" + text[at:]

@@ -21,7 +21,7 @@ from pathlib import Path
 from ingest import latex
 from ingest.annotations import load_schema
 from ingest.arxiv import ArxivRecord, Fetcher, fetch_arxiv
-from ingest.bibtex import BibEntry, family_name, parse_bibtex, read_bib_folder, split_names
+from ingest.bibtex import FIELD_ORDER, BibEntry, family_name, parse_bibtex, read_bib_folder, split_names
 from ingest.citation_sources import venue_name
 from ingest.duplicates import similar_titles
 from ingest.errors import AtlasError
@@ -42,26 +42,6 @@ from taxonomy.vocabulary import FIELDS, Vocabulary, load_vocabulary
 PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
 
-# Fields written first, in this order (as in data/papers/); the rest follow alphabetically.
-FIELD_ORDER = (
-    "title",
-    "author",
-    "editor",
-    "booktitle",
-    "journal",
-    "year",
-    "month",
-    "volume",
-    "number",
-    "pages",
-    "publisher",
-    "doi",
-    "eprint",
-    "archiveprefix",
-    "primaryclass",
-    "url",
-    "note",
-)
 FIELD_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 # Fields reference managers add that a bibliography of record does not need.
 NOISE_FIELDS = frozenset(
