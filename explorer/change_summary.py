@@ -243,10 +243,11 @@ def _new_paper(
             chain = [f"{node_id} (not a taxonomy node)"]
         placements.append((chain, str(category.get("why") or "")))
     expected = None
-    if entry.author_families and entry.year and entry.title:
-        stem = make_key(entry.author_families[0], entry.year, entry.title)
+    year = data.get("first_public") or entry.year  # the key convention takes the first public year
+    if entry.author_families and year and entry.title:
+        stem = make_key(entry.author_families[0], year, entry.title)
         if not entry.key.startswith(stem):
-            expected = make_key(entry.author_families[0], entry.year, entry.title, taken)
+            expected = make_key(entry.author_families[0], year, entry.title, taken)
     return NewPaper(
         key=entry.key,
         title=entry.title,
