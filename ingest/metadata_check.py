@@ -117,6 +117,7 @@ def check_metadata(data_dir: Path = DEFAULT_DATA_DIR, keys: Iterable[str] = (), 
         body = polite(url, timeout)
         report.answered += 1
         return body
+
     answers = {entry.key: _Answers() for entry in entries}
     for arxiv_id, record in _ask_arxiv(entries, fetch, timeout, report, say).items():
         for entry in entries:
