@@ -128,6 +128,12 @@ def check_entries(entries: list[BibEntry]) -> list[Problem]:
                 f"entry '{entry.key}' has no year: add year = {{YYYY}} (year of the first public version)", "warning"))
         if not (entry.fields.get("author") or entry.fields.get("editor")):
             problems.append(Problem(entry.path, entry.line, f"entry '{entry.key}' has no author: add author = {{Family, Given and ...}}", "warning"))
+        elif any(not name.strip() for name in entry.authors):
+            position = next(i for i, name in enumerate(entry.authors, start=1) if not name.strip())
+            field_name = "author" if entry.fields.get("author") else "editor"
+            problems.append(Problem(entry.path, entry.line_of(field_name),
+                f"entry '{entry.key}': name {position} of the {field_name} list is empty (a stray ',' or 'and'): "
+                "write each name as Family, Given and separate names with ' and '"))
     return problems
 
 

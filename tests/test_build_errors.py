@@ -176,3 +176,9 @@ def test_missing_data_folder(tmp_path, capsys):
     assert main(["build", "--data", str(tmp_path / "nowhere"), "--db", str(tmp_path / "kb.db")]) == 1
     assert "data folder not found" in capsys.readouterr().err
     assert not (tmp_path / "kb.db").exists()
+
+
+def test_an_empty_name_in_the_author_list(data_dir, built, capsys):
+    path = write(data_dir, "zz_names.bib", "@misc{smith2024x,\n  title = {T},\n  year = {2024},\n  author = {Smith, Anna and ,},\n}\n")
+    err = failing_build(data_dir, built, capsys)
+    assert f"zz_names.bib:{line_of(path, 'author =')}: error: entry 'smith2024x': name 2 of the author list is empty" in err
