@@ -1,7 +1,8 @@
-"""Fetch a paper's metadata from the arXiv API (``atlas add ARXIV_ID``).
+"""Fetch papers' metadata from the arXiv API (``atlas add ARXIV_ID``, ``atlas check-metadata``).
 
 One request to ``export.arxiv.org/api/query?id_list=<id>`` through ``urllib`` with a
-timeout; the Atom answer is parsed into an :class:`ArxivRecord`. The network is reached
+timeout; the Atom answer is parsed into an :class:`ArxivRecord`. :func:`batch_query_url` and
+:func:`parse_batch` do the same for many ids in one request. The network is reached
 only through a *fetcher* (``fetcher(url, timeout) -> bytes``), so tests pass recorded
 answers and never go online. Every failure is an :class:`ArxivError` whose message names
 the id and says what to do next.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -45,18 +45,27 @@ class Venue:
     names: tuple[str, ...]
     anthology: bool = False  # published by the ACL Anthology, which gives its papers DOIs
 
+    @property
+    def pattern(self) -> re.Pattern:
+        """The acronym as a word (its case as written) or any of the full names (any case)."""
+        names = "|".join(re.escape(n) for n in self.names)
+        return re.compile(rf"(?<![A-Za-z]){re.escape(self.acronym)}(?![A-Za-z])" + (f"|(?i:{names})" if names else ""))
+
 
 @dataclass(frozen=True)
 class CitationSources:
-    hosts: tuple[Host, ...]
+    hosts: dict[str, Host]  # by host name
     doi_years: tuple[re.Pattern, ...]
     venues: tuple[Venue, ...]
 
     def host_of(self, url: str) -> Host | None:
-        """The listed host ``url`` is on (the longest match: a subdomain's own entry wins)."""
-        name = url_host(url)
-        matches = [h for h in self.hosts if name == h.host or name.endswith("." + h.host)]
-        return max(matches, key=lambda h: len(h.host), default=None)
+        """The listed host ``url`` is on: the host itself or its nearest listed parent domain."""
+        labels = url_host(url).split(".")
+        for start in range(len(labels) - 1):  # www.iclr.cc, then iclr.cc: the longest match first
+            host = self.hosts.get(".".join(labels[start:]))
+            if host is not None:
+                return host
+        return None
 
     def url_year(self, url: str) -> int | None:
         """The venue year a page's address names (iclr.cc/virtual/2024/..., aclanthology.org/2024.acl-long.1)."""
@@ -79,13 +88,17 @@ class CitationSources:
 
     def venues_named(self, text: str) -> list[Venue]:
         """Venues whose acronym (as a word) or full name appears in a booktitle or journal."""
-        lowered = text.lower()
-        return [
-            v
-            for v in self.venues
-            if re.search(rf"(?<![A-Za-z]){re.escape(v.acronym)}(?![A-Za-z])", text)
-            or any(name.lower() in lowered for name in v.names)
-        ]
+        return list(_venues_named(self.venues, text))
+
+
+@lru_cache(maxsize=4096)
+def _venues_named(venues: tuple[Venue, ...], text: str) -> tuple[Venue, ...]:
+    return tuple(v for v in venues if _venue_pattern(v).search(text))
+
+
+@cache
+def _venue_pattern(venue: Venue) -> re.Pattern:
+    return venue.pattern
 
 
 def url_host(url: str) -> str:
@@ -146,7 +159,7 @@ def load_citation_sources(path: Path = SOURCES_PATH) -> CitationSources:
         Venue(str(v["acronym"]), tuple(map(str, v.get("names", []))), bool(v.get("anthology")))
         for v in raw.get("venues", [])
     )
-    return CitationSources(tuple(hosts), doi_years, venues)
+    return CitationSources({h.host: h for h in hosts}, doi_years, venues)
 
 
 def _host(item: dict, kind: str, path: Path) -> Host:
