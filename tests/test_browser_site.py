@@ -260,3 +260,21 @@ def test_contribute_links_the_guide_and_the_repository(site, page):
     repo = repository_url()
     assert page.get_by_role("link", name="CONTRIBUTING.md").get_attribute("href") == f"{repo}/blob/main/CONTRIBUTING.md"
     screenshot(page, "issue15-contribute")
+
+
+# --- the vocabulary's pages ---------------------------------------------------------------------------
+
+
+def test_a_papers_technique_opens_its_page_with_its_papers_by_leaf(site, page):
+    visit(page, site, "paper?key=neo2024interpreting")
+    page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(r"^Logit lens$")).click()
+    page.wait_for_url(re.compile(r"/technique\?id=logit-lens$"))
+    wait_ready(page)
+    assert page.locator("h1").first.inner_text() == "Logit lens"
+    screenshot(page, "issue15-technique")
+    text = main_text(page)
+    assert "Broader techniques" in text and "Models studied with it" in text
+    assert "Decision-Making Workflow: Reads every layer" in text  # each paper with its why at that leaf
+    page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text="Compare and export these papers").click()
+    page.wait_for_url(re.compile(r"/compare\?technique=logit-lens$"))
+    wait_ready(page)
