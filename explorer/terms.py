@@ -58,6 +58,8 @@ def load_terms(session: Session) -> Vocabulary:
                 year=row.year,
                 homepage=row.homepage,
                 paper=row.paper_key,
+                source=row.source,
+                unconfirmed=tuple(row.unconfirmed or ()),
             )
     techniques = {
         t.id: Term("technique", t.id, t.name, t.definition, tuple(t.aliases or ()), t.broader_id, method=t.method_id)
@@ -229,6 +231,11 @@ def _co_occurring(
     return tuple(_ref(catalog, kind, t) for t in ranked[:RELATED_LIMIT] if catalog.vocabulary.term(kind, t))
 
 
+def _as_confirmed(term: Term, field_name: str, value: str) -> str:
+    """The value, marked when no primary page could confirm it (readers should not cite it as fact)."""
+    return f"{value} (not confirmed on a primary page)" if field_name in term.unconfirmed else value
+
+
 def _model_facts(catalog, term: Term) -> tuple[Fact, ...]:
     vocabulary = catalog.vocabulary
     facts = []
@@ -236,11 +243,13 @@ def _model_facts(catalog, term: Term) -> tuple[Fact, ...]:
         kind = vocabulary.model_kinds.get(term.model_kind)
         facts.append(Fact("Kind", kind.name if kind else term.model_kind))
     if term.organisation:
-        facts.append(Fact("Organisation", term.organisation))
+        facts.append(Fact("Organisation", _as_confirmed(term, "organisation", term.organisation)))
     if term.year:
-        facts.append(Fact("First released", str(term.year)))
+        facts.append(Fact("First released", _as_confirmed(term, "year", str(term.year))))
     if term.homepage:
         facts.append(Fact("Homepage", term.homepage, safe_url(term.homepage)))
+    if term.source:
+        facts.append(Fact("Source of these facts", term.source, safe_url(term.source)))
     if term.paper:
         in_atlas = term.paper in catalog.by_key
         facts.append(
@@ -298,6 +307,8 @@ def _entry(term: Term, papers: int) -> dict:
                 "year": term.year,
                 "homepage": term.homepage,
                 "paper": term.paper,
+                "source": term.source,
+                "unconfirmed": list(term.unconfirmed),
             }
         )
     if term.kind == "technique":

@@ -23,7 +23,7 @@ from ingest.validate import Dataset
 from taxonomy import Taxonomy
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
-INGEST_VERSION = 5  # bump when the schema or the meaning of a column changes: forces a rebuild
+INGEST_VERSION = 6  # bump when the schema or the meaning of a column changes: forces a rebuild
 
 Progress = Callable[[str], None]
 
@@ -157,6 +157,8 @@ def _model_row(term, kind: str | None, family_id: str | None, position: int) -> 
         "definition": term.definition,
         "homepage": term.homepage,
         "paper_key": term.paper,
+        "source": term.source,
+        "unconfirmed": json.dumps(list(term.unconfirmed)),
         "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
         "position": position,
     }

@@ -143,6 +143,8 @@ class Model(Base):
     aliases: Mapped[list] = mapped_column(JSON, default=list)
     homepage: Mapped[str | None]
     paper_key: Mapped[str | None]  # the introducing paper; may be outside the knowledge base
+    source: Mapped[str | None]  # the primary page that confirms organisation and year
+    unconfirmed: Mapped[list] = mapped_column(JSON, default=list)  # facts no primary page could confirm
     position: Mapped[int]
 
 

@@ -82,6 +82,8 @@ class Term:
     paper: str | None = None  # models: key of the introducing paper
     method: str | None = None  # techniques: id in methods/catalog.yaml
     single_paper: str | None = None  # techniques: why a term used by one paper is kept
+    source: str | None = None  # models: the primary page that confirms organisation and year
+    unconfirmed: tuple[str, ...] = ()  # models: facts no primary page could confirm
 
 
 @dataclass(frozen=True)
@@ -366,8 +368,9 @@ def _inline_refs(node, definitions: dict):
     hundreds of references one by one dominates the time of a validation otherwise."""
     if isinstance(node, dict):
         ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/") and len(node) == 1:
-            return _inline_refs(definitions[ref.rsplit("/", 1)[1]], definitions)
+        if ref.startswith("#/$defs/"):  # siblings of the reference (a description) are kept beside it
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            return _inline_refs({**definitions[ref.rsplit("/", 1)[1]], **siblings}, definitions)
         return {k: _inline_refs(v, definitions) for k, v in node.items() if k != "$defs"}
     if isinstance(node, list):
         return [_inline_refs(v, definitions) for v in node]
@@ -432,6 +435,8 @@ def _term(kind: str, record: dict, path: Path, line: int, **extra) -> Term:
         paper=record.get("paper"),
         method=record.get("method"),
         single_paper=record.get("single_paper"),
+        source=record.get("source"),
+        unconfirmed=tuple(record.get("unconfirmed", ())),
         **extra,
     )
 

@@ -220,3 +220,17 @@ def test_technique_counts_meet_the_vocabulary_targets():
     assert share <= MAX_SINGLE_PAPER_SHARE
     assert [t for t in single if not vocabulary.techniques[t].single_paper] == []  # each justified
     assert unused == []  # a term nobody uses is not kept
+
+
+def test_a_model_records_its_source_and_what_no_primary_page_confirmed(vocabulary_dir):
+    edit(
+        vocabulary_dir,
+        "models.yaml",
+        "  - id: llava-1.5\n",
+        "  - id: llava-1.5\n    source: https://arxiv.org/abs/2310.03744\n    unconfirmed: [organisation]\n",
+    )
+    model = load_vocabulary(vocabulary_dir).models["llava-1.5"]
+    assert (model.source, model.unconfirmed) == ("https://arxiv.org/abs/2310.03744", ("organisation",))
+    edit(vocabulary_dir, "models.yaml", "unconfirmed: [organisation]", "unconfirmed: [colour]")
+    issue = only_issue(vocabulary_dir)
+    assert issue.line == line_of(vocabulary_dir, "models.yaml", "unconfirmed: [colour]") and "'colour'" in issue.message

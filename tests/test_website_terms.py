@@ -55,3 +55,21 @@ def test_a_paper_page_opens_its_models_and_techniques(fixture_site):
     targets = links(at)
     assert targets["LLaVA-1.5"] == "model?id=llava-1.5" and targets["Logit lens"] == "technique?id=logit-lens"
     assert targets["Image"] == "compare?modality=image"
+
+
+def test_a_model_fact_no_primary_page_confirms_is_marked_and_the_source_linked(fixture_db):
+    from dataclasses import replace
+
+    from explorer.catalog import load_catalog
+    from explorer.db import open_session
+    from explorer.terms import model_page
+
+    with open_session(fixture_db) as session:
+        catalog = load_catalog(session)
+    models = dict(catalog.vocabulary.models)
+    models["qwen-vl"] = replace(models["qwen-vl"], unconfirmed=("year",), source="https://arxiv.org/abs/2308.12966")
+    catalog = replace(catalog, vocabulary=replace(catalog.vocabulary, models=models))
+    facts = {fact.label: fact for fact in model_page(catalog, "qwen-vl").facts}
+    assert facts["First released"].text.endswith("(not confirmed on a primary page)")
+    assert "not confirmed" not in facts["Organisation"].text
+    assert facts["Source of these facts"].href == "https://arxiv.org/abs/2308.12966"
