@@ -48,7 +48,11 @@ def render() -> None:
         )
         st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
     with tab_technique:
-        st.caption(f"The 20 most used techniques; {overview.gaps(overview.leaf_by_technique)} empty cells.")
+        st.caption(
+            "Columns are the broad technique groups of the vocabulary, each counting its narrower techniques; "
+            f"{overview.gaps(overview.leaf_by_technique)} empty cells (red outline). Click a filled cell to list "
+            "its papers."
+        )
         st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
 
     st.subheader("Recently added")
