@@ -27,7 +27,7 @@ from explorer.related.textindex import TextIndex, build_text_index
 from explorer.related.weights import FEATURE_KINDS
 from ingest.identifiers import normalise_title
 
-FORMAT = b"related-index 3"  # bump when the parts change; older parts are then ignored and the tables read
+FORMAT = b"related-index 4"  # bump when the parts change; older parts are then ignored and the tables read
 
 
 class Ragged:
@@ -96,6 +96,7 @@ class FeatureTable:
     by_paper: Ragged  # paper position -> feature ids (authors in author order)
     idf: np.ndarray
     family: list[str | None]  # feature id -> family (models only)
+    aliases: dict[str, int] = field(default_factory=dict)  # normalised other name (vocabulary alias) -> feature id
     family_cache: dict = field(default_factory=dict)  # family -> (paper positions, rarities), filled on use
 
     @cached_property
@@ -111,9 +112,14 @@ class FeatureTable:
         return out
 
     @cached_property
+    def names_and_aliases(self) -> dict[str, int]:
+        """Normalised name or alias -> feature id: how a question may name a feature (a name wins over an alias)."""
+        return {**self.aliases, **self.by_name}
+
+    @cached_property
     def max_words(self) -> int:
-        """The longest normalised name, in words (for finding names in text)."""
-        return max((len(norm.split()) for norm in self.norms), default=0)
+        """The longest normalised name or alias, in words (for finding names in text)."""
+        return max((len(norm.split()) for norm in self.names_and_aliases), default=0)
 
 
 @dataclass
@@ -327,6 +333,8 @@ def build_index(conn) -> Index:
         ),
         "author": _vocabulary(position, author_links, author_names, None),
     }
+    for kind, table, normalise in (("model", m.Model, model_key), ("technique", m.Technique, technique_key)):
+        vocab[kind].aliases = _aliases(vocab[kind], _fetch(conn, select(table.name, table.aliases)), normalise)
 
     link_rows = [
         (position[s], position[t], kind)
@@ -396,6 +404,22 @@ def build_index(conn) -> Index:
         text=build_text_index(fields, len(keys)),
         concepts=build_concepts(sources, fields),
     )
+
+
+def _aliases(table: FeatureTable, rows: list[tuple], normalise) -> dict[str, int]:
+    """The vocabulary's other names of each feature (rows of name, aliases as a JSON list), normalised as the
+    feature table normalises names; an alias two features share names neither."""
+    out: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for name, stored in rows:
+        fid = table.by_name.get(normalise(str(name)))
+        if fid is None:
+            continue
+        for alias in json.loads(stored) if isinstance(stored, str) else stored or []:
+            norm = normalise(str(alias))
+            if norm and out.setdefault(norm, fid) != fid:
+                ambiguous.add(norm)
+    return {norm: fid for norm, fid in sorted(out.items()) if norm not in ambiguous}
 
 
 def _named_members(vocab: dict[str, FeatureTable], kind: str, names) -> list[int]:
@@ -566,7 +590,12 @@ def to_parts(index: Index) -> dict[str, bytes]:
     for kind, table in index.vocab.items():
         parts.update(
             {
-                f"{kind}.json": {"names": table.names, "norms": table.norms, "family": table.family},
+                f"{kind}.json": {
+                    "names": table.names,
+                    "norms": table.norms,
+                    "family": table.family,
+                    "aliases": table.aliases,
+                },
                 f"{kind}.members.ptr": table.members.ptr,
                 f"{kind}.members.values": table.members.values,
                 f"{kind}.by_paper.ptr": table.by_paper.ptr,
@@ -595,6 +624,7 @@ def from_parts(parts: dict[str, bytes]) -> Index:
             names=meta["names"],
             norms=meta["norms"],
             family=meta["family"],
+            aliases=meta.get("aliases", {}),
             idf=arrays[f"{kind}.idf"],
             members=Ragged(arrays[f"{kind}.members.ptr"], arrays[f"{kind}.members.values"]),
             by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]),

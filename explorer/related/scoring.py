@@ -179,6 +179,7 @@ def _rank(
             parts["text"][i] = points
         if profile.from_text:
             _infer_leaves(index, profile, hits, weights)
+            _infer_techniques(index, profile, hits, weights)
     elif profile.from_text and not any(profile.features.values()):
         if not result.notes:
             result.notes.append("no paper matches these words: try other or fewer keywords")
@@ -289,6 +290,26 @@ def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]],
     profile.inferred_leaves = True
 
 
+def _infer_techniques(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
+    """Free text: the techniques that hold a good share of the best text matches' relevance count for the papers
+    that use them too (pseudo-relevance feedback on the annotations: a question about "made-up objects" whose
+    best matches are mostly hallucination benchmarks also finds the benchmarks that share none of its words)."""
+    techniques = index.vocab["technique"]
+    mass: dict[int, float] = defaultdict(float)
+    for i, points in hits[: weights.inferred_from_top]:
+        used = techniques.by_paper[i].tolist()
+        for fid in used:
+            mass[fid] += points / len(used)
+    total = sum(mass.values())
+    named = profile.features["technique"]
+    for fid, value in sorted(mass.items()):
+        share = value / total
+        if share >= weights.inferred_technique_share and fid not in named:
+            named[fid] = weights.inferred_technique * share
+            profile.feature_counts["technique"][fid] = 1
+            profile.inferred_techniques.add(fid)
+
+
 def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
     if not profile.leaves:
         return
@@ -317,7 +338,8 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
     boost = weights.named if profile.from_text else 1.0
     unit = getattr(weights, kind) * boost
     for fid, w in wanted.items():
-        out[vocab.members[fid]] += unit * vocab.idf[fid] * w
+        inferred = kind == "technique" and fid in profile.inferred_techniques  # not named: no boost
+        out[vocab.members[fid]] += (unit / boost if inferred else unit) * vocab.idf[fid] * w
     if kind == "model":
         # Papers that have a wanted model already scored; the rest get the family's members at model_family.
         family = np.zeros(index.size)
