@@ -61,10 +61,10 @@ def find_mentions(index: Index, words: list[str]) -> dict[str, dict[int, float]]
         taken = [False] * len(tokens)
         for n in range(min(vocab.max_words, 8), 0, -1):
             for start in range(0, len(tokens) - n + 1):
-                if any(taken[start : start + n]):
-                    continue
                 fid = names.get(" ".join(tokens[start : start + n]))
-                if fid is not None and (kind != "model" or is_proper_name(vocab.names[fid])):
+                if fid is None or any(taken[start : start + n]):
+                    continue
+                if kind != "model" or is_proper_name(vocab.names[fid]):
                     found[kind][fid] = 1.0
                     taken[start : start + n] = [True] * n
     return found
