@@ -11,18 +11,20 @@ import argparse
 import json
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from explorer import related
-from explorer.db import KnowledgeBaseMissing, open_session
-from explorer.export import EXPORTERS
-from explorer.papers import get_papers
-from explorer.stats import compute_stats
-from ingest import DataError, build, read_dataset
-from ingest.build import default_db_path
+from explorer.db import KnowledgeBaseMissing, connect_read_only, open_session
 from ingest.errors import AtlasError, InvalidInput
-from ingest.validate import DEFAULT_DATA_DIR
+from ingest.kbfile import PROJECT_ROOT, default_db_path
+from ingest.problems import DataError
 from taxonomy import TaxonomyError, load_taxonomy
+
+# Commands import what they use when they run: `atlas related` must answer in well under a second, and the loader,
+# the exporters and SQLAlchemy's ORM would take most of that to import. The few names the parser needs are here.
+EXPORT_FORMATS = ("bibtex", "csv", "json")  # the keys of explorer.export.EXPORTERS (tests/test_cli.py checks)
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"  # as ingest.validate.DEFAULT_DATA_DIR (tests/test_cli.py checks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +165,7 @@ def make_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser(
         "export", help="export papers as BibTeX, CSV or JSON (a taxonomy node includes its descendants)"
     )
-    cmd.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="output format")
+    cmd.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="output format")
     cmd.add_argument(
         "--category",
         action="append",
@@ -299,6 +301,8 @@ class _StageReporter:
 
 
 def cmd_build(args) -> int:
+    from ingest.build import build
+
     result = build(
         args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter(), keep_going=args.keep_going
     )
@@ -326,6 +330,8 @@ def cmd_validate(args) -> int:
         summary = summarise(args.data, args.base, strict=args.strict)
         sys.stdout.write(to_markdown(summary))
         return 1 if summary.failing else 0
+    from ingest.validate import read_dataset
+
     dataset = read_dataset(args.data)
     failing = dataset.errors(args.strict)
     if args.format == "json":
@@ -447,6 +453,8 @@ def cmd_check_metadata(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    from explorer.stats import compute_stats
+
     with open_session(args.db) as session:
         stats = compute_stats(session)
     if args.format == "json":
@@ -472,6 +480,9 @@ def cmd_stats(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from explorer.export import EXPORTERS
+    from explorer.papers import get_papers
+
     with open_session(args.db) as session:
         text = EXPORTERS[args.format](get_papers(session, args.category))
     if args.output:
@@ -485,9 +496,13 @@ def cmd_export(args) -> int:
 def cmd_related(args) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     filters = related.Filters(args.category, args.year_from, args.year_to, args.has_code)
-    with open_session(args.db) as session:
-        result = related.find_related(session, text=text, paper=args.paper, bib=args.bib, k=args.k, filters=filters)
-        output = related.render(session, result, args.format)
+    with closing(connect_read_only(args.db)) as conn:
+        result = related.find_related(conn, text=text, paper=args.paper, bib=args.bib, k=args.k, filters=filters)
+    if args.format == "bibtex":  # the entries come from the loader's models (SQLAlchemy's ORM)
+        with open_session(args.db) as session:
+            output = related.render(session, result, args.format)
+    else:
+        output = related.render(None, result, args.format)
     for line in [*related.input_summary(result), *result.notes]:
         print(f"atlas: {line}", file=sys.stderr)
     sys.stdout.write(output)

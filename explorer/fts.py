@@ -21,12 +21,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlalchemy import text as sql
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from explorer.porter import stem
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a query runs: `atlas related` needs only the word functions
+    from sqlalchemy.orm import Session
 
 FTS_TABLE = "papers_fts"
 # The indexed columns, which are also the fields of related work's word index (explorer.related.textindex).
@@ -108,6 +108,9 @@ def match_expression(terms: Iterable[str]) -> str | None:
 
 def fts_available(session: Session) -> bool:
     """True when the database has the FTS5 index (SQLite builds made by ``ingest``)."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import DBAPIError
+
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return False
@@ -129,6 +132,8 @@ class Hit:
 
 def search(session: Session, expression: str, limit: int, column_weights: tuple[float, ...]) -> list[Hit]:
     """The ``limit`` best BM25 matches of a prepared expression (from ``match_expression``)."""
+    from sqlalchemy import text as sql
+
     weights = ", ".join(repr(float(w)) for w in (0.0, *column_weights))  # key column first, unindexed
     rows = session.connection().execute(
         sql(

@@ -33,7 +33,9 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     model every paper studies counts for almost nothing), capped per part. Models of the same family
     (LLaVA, LLaVA-1.5, LLaVA-NeXT) count ``model_family`` as much as the same model. Names are compared
     case-, punctuation- and plural-insensitively (``names``). For free text, models and techniques named in the
-    text count, ``named`` times as much.
+    text (by name or vocabulary alias, longest name first) count ``named`` times as much, and the techniques
+    holding ``inferred_technique_share`` of the best text matches' relevance count for their other papers at
+    ``inferred_technique`` times their share (without ``named``).
 ``relation``
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 
@@ -44,7 +46,9 @@ say in plain sentences what earned its points and how many.
 
 Speed: every paper's features and words are computed once per database build, stored in the database
 (``index``: table ``related_index``, written by ``ingest.load``) and read into compact arrays on the first query,
-so a query costs a few vectorised sums over the papers and the first one does not re-read every paper.
+so a query costs a few vectorised sums over the papers and the first one does not re-read every paper. A query
+reads through the plain sqlite3 connection (``store``; a SQLAlchemy session is accepted too), so `atlas related`
+imports neither SQLAlchemy nor the loader.
 
 Any text is accepted: it is reduced to words (``explorer.fts``) first, so quotes, operators, brackets, emoji or
 100 KB of text give a result or a note saying why there is none, never an exception. Input that cannot be

@@ -44,7 +44,12 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"{w.model:g} points for a model, {w.technique:g} for a technique, {w.modality:g} for a modality and "
         f"{w.author:g} for an author, less the more papers have it: a model nearly every paper studies counts for "
         f"almost nothing. A model of the same family (LLaVA and LLaVA-1.5) counts {w.model_family:g} times as much. "
-        f"A model or technique your text names counts {w.named:g} times as much, since you asked for it.",
+        f"A model or technique your text names, by its name or another name the vocabulary gives it, counts "
+        f"{w.named:g} times as much, since you asked for it (the longest name wins: “chain-of-thought "
+        f"faithfulness” names the faithfulness test, not chain-of-thought prompting). For text, a technique that "
+        f"the best text matches mostly use (at least {w.inferred_technique_share:.0%} of their points) counts for "
+        f"the other papers that use it too, at up to {w.inferred_technique * w.technique:g} points times its share, "
+        f"so that papers on the same subject are found when they do not share your words.",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words and none of the models or techniques you name.",

@@ -17,19 +17,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
 
+from explorer.related import store
 from explorer.related.concepts import Concepts, build_concepts, method_sources, technique_sources, vocabulary_sources
 from explorer.related.concepts import from_parts as concepts_from_parts
 from explorer.related.concepts import to_parts as concepts_to_parts
 from explorer.related.names import model_family, model_key, technique_key
 from explorer.related.textindex import TextIndex, build_text_index
 from explorer.related.weights import FEATURE_KINDS
-from ingest import models as m
 from ingest.identifiers import normalise_title
 
-FORMAT = b"related-index 3"  # bump when the parts change; older parts are then ignored and the tables read
+FORMAT = b"related-index 4"  # bump when the parts change; older parts are then ignored and the tables read
 
 
 class Ragged:
@@ -98,6 +96,7 @@ class FeatureTable:
     by_paper: Ragged  # paper position -> feature ids (authors in author order)
     idf: np.ndarray
     family: list[str | None]  # feature id -> family (models only)
+    aliases: dict[str, int] = field(default_factory=dict)  # normalised other name (vocabulary alias) -> feature id
     family_cache: dict = field(default_factory=dict)  # family -> (paper positions, rarities), filled on use
 
     @cached_property
@@ -113,9 +112,14 @@ class FeatureTable:
         return out
 
     @cached_property
+    def names_and_aliases(self) -> dict[str, int]:
+        """Normalised name or alias -> feature id: how a question may name a feature (a name wins over an alias)."""
+        return {**self.aliases, **self.by_name}
+
+    @cached_property
     def max_words(self) -> int:
-        """The longest normalised name, in words (for finding names in text)."""
-        return max((len(norm.split()) for norm in self.norms), default=0)
+        """The longest normalised name or alias, in words (for finding names in text)."""
+        return max((len(norm.split()) for norm in self.names_and_aliases), default=0)
 
 
 @dataclass
@@ -235,45 +239,45 @@ _index_cache: dict[tuple, Index] = {}
 _index_lock = threading.Lock()
 
 
-def load_index(session: Session) -> Index:
-    """The index of the session's database, read once per database build and kept in memory."""
-    conn = session.connection()
-    info = conn.execute(select(m.BuildInfo.source_hash, m.BuildInfo.built_at).where(m.BuildInfo.id == 1)).first()
-    stamp = (str(conn.engine.url), tuple(info) if info else None)
+def load_index(source) -> Index:
+    """The index of the database behind ``source`` (a SQLAlchemy session or a sqlite3 connection), read once
+    per database build and kept in memory."""
+    conn = store.dbapi(source)
+    stamp = store.build_stamp(conn)
     with _index_lock:
         cached = _index_cache.get(stamp)
         if cached is None:
-            parts = _stored_parts(conn)
-            cached = from_parts(parts) if parts else build_index(conn)
+            parts = store.stored_parts(conn)
+            cached = from_parts(parts) if parts.get("format") == FORMAT else _index_from_tables(source)
             if len(_index_cache) >= 4:
                 _index_cache.pop(next(iter(_index_cache)))
             _index_cache[stamp] = cached
     return cached
 
 
-def _stored_parts(conn) -> dict[str, bytes]:
-    """The parts ``ingest`` stored, or {} when there are none of this format (an older database)."""
-    if not inspect(conn).has_table(m.RelatedIndexPart.__tablename__):
-        return {}
-    rows = _fetch(conn, select(m.RelatedIndexPart.name, m.RelatedIndexPart.data))
-    parts = {name: bytes(data) for name, data in rows}
-    return parts if parts.get("format") == FORMAT else {}
+def _index_from_tables(source) -> Index:
+    """A database built before the parts were stored (or with parts of another format): index its tables."""
+    if hasattr(source, "connection"):  # a SQLAlchemy session or connection
+        return build_index(source.connection() if callable(source.connection) else source)
+    from sqlalchemy import create_engine  # a bare sqlite3 connection: SQLAlchemy reads the tables through it
+
+    with create_engine("sqlite://", creator=lambda: source).connect() as conn:
+        return build_index(conn)
 
 
 def _fetch(conn, statement) -> list[tuple]:
     """All rows of a SELECT as plain tuples: SQLAlchemy writes the SQL, the DB-API cursor fetches it
     (SQLAlchemy's per-row objects would cost more than the query on a million link rows)."""
     sql_text = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql_text)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    return store.rows(store.dbapi(conn), sql_text)
 
 
 def build_index(conn) -> Index:
-    """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection)."""
+    """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection, at build time)."""
+    from sqlalchemy import inspect, select  # the build side only: a query reads the stored parts (store)
+
+    from ingest import models as m
+
     rows = _fetch(
         conn,
         select(
@@ -329,6 +333,8 @@ def build_index(conn) -> Index:
         ),
         "author": _vocabulary(position, author_links, author_names, None),
     }
+    for kind, table, normalise in (("model", m.Model, model_key), ("technique", m.Technique, technique_key)):
+        vocab[kind].aliases = _aliases(vocab[kind], _fetch(conn, select(table.name, table.aliases)), normalise)
 
     link_rows = [
         (position[s], position[t], kind)
@@ -398,6 +404,22 @@ def build_index(conn) -> Index:
         text=build_text_index(fields, len(keys)),
         concepts=build_concepts(sources, fields),
     )
+
+
+def _aliases(table: FeatureTable, rows: list[tuple], normalise) -> dict[str, int]:
+    """The vocabulary's other names of each feature (rows of name, aliases as a JSON list), normalised as the
+    feature table normalises names; an alias two features share names neither."""
+    out: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for name, stored in rows:
+        fid = table.by_name.get(normalise(str(name)))
+        if fid is None:
+            continue
+        for alias in json.loads(stored) if isinstance(stored, str) else stored or []:
+            norm = normalise(str(alias))
+            if norm and out.setdefault(norm, fid) != fid:
+                ambiguous.add(norm)
+    return {norm: fid for norm, fid in sorted(out.items()) if norm not in ambiguous}
 
 
 def _named_members(vocab: dict[str, FeatureTable], kind: str, names) -> list[int]:
@@ -568,7 +590,12 @@ def to_parts(index: Index) -> dict[str, bytes]:
     for kind, table in index.vocab.items():
         parts.update(
             {
-                f"{kind}.json": {"names": table.names, "norms": table.norms, "family": table.family},
+                f"{kind}.json": {
+                    "names": table.names,
+                    "norms": table.norms,
+                    "family": table.family,
+                    "aliases": table.aliases,
+                },
                 f"{kind}.members.ptr": table.members.ptr,
                 f"{kind}.members.values": table.members.values,
                 f"{kind}.by_paper.ptr": table.by_paper.ptr,
@@ -597,6 +624,7 @@ def from_parts(parts: dict[str, bytes]) -> Index:
             names=meta["names"],
             norms=meta["norms"],
             family=meta["family"],
+            aliases=meta.get("aliases", {}),
             idf=arrays[f"{kind}.idf"],
             members=Ragged(arrays[f"{kind}.members.ptr"], arrays[f"{kind}.members.values"]),
             by_paper=Ragged(arrays[f"{kind}.by_paper.ptr"], arrays[f"{kind}.by_paper.values"]),

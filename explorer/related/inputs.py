@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from explorer.related.index import Index
 from explorer.related.results import Filters, RelatedInputError, printable
 from explorer.related.weights import MAX_K
-from ingest.bibtex import BibEntry, parse_bibtex
+
+if TYPE_CHECKING:
+    from ingest.bibtex import BibEntry
 from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
 
 
@@ -122,6 +125,8 @@ def read_user_bib(bib) -> tuple[list[BibEntry], list[str], str]:
         content = data.decode("latin-1")
         notes.append("not UTF-8, read as Latin-1")
     content = content.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
+    from ingest.bibtex import parse_bibtex  # bibtexparser is imported for a .bib question only
+
     try:
         parsed = parse_bibtex(content, label)
     except Exception as exc:  # noqa: BLE001 - a parser crash on hostile input is a message, not a traceback

@@ -17,6 +17,7 @@ class Profile:
     leaves: dict[str, float] = field(default_factory=dict)  # leaf -> weight in (0, 1]
     leaf_counts: dict[str, int] = field(default_factory=dict)
     inferred_leaves: bool = False  # leaves come from the best text matches, not from seed papers
+    inferred_techniques: set[int] = field(default_factory=set)  # techniques most of the best text matches use
     features: dict[str, dict[int, float]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     feature_counts: dict[str, dict[int, int]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     from_text: bool = False  # models/techniques were named in free text
@@ -48,19 +49,24 @@ def relative(counts: Counter) -> dict:
 
 
 def find_mentions(index: Index, words: list[str]) -> dict[str, dict[int, float]]:
-    """Models and techniques whose names appear in the text (as whole words)."""
+    """Models and techniques whose names or vocabulary aliases appear in the text (as whole words). The longest
+    name wins: "chain-of-thought faithfulness" names the faithfulness test, not also chain-of-thought prompting."""
     found: dict[str, dict[int, float]] = {"model": {}, "technique": {}}
     for kind, transform in (("model", lambda w: w), ("technique", singular)):
         vocab = index.vocab[kind]
-        if not vocab.by_name:
+        names = vocab.names_and_aliases
+        if not names:
             continue
         tokens = [transform(w) for w in words]
-        longest = min(vocab.max_words, 8)
-        for n in range(1, longest + 1):
+        taken = [False] * len(tokens)
+        for n in range(min(vocab.max_words, 8), 0, -1):
             for start in range(0, len(tokens) - n + 1):
-                fid = vocab.by_name.get(" ".join(tokens[start : start + n]))
-                if fid is not None and (kind != "model" or is_proper_name(vocab.names[fid])):
+                fid = names.get(" ".join(tokens[start : start + n]))
+                if fid is None or any(taken[start : start + n]):
+                    continue
+                if kind != "model" or is_proper_name(vocab.names[fid]):
                     found[kind][fid] = 1.0
+                    taken[start : start + n] = [True] * n
     return found
 
 

@@ -146,6 +146,12 @@ def _feature_reasons(index: Index, profile: Profile, kind: str, i: int, value: f
     wanted = profile.features[kind]
     mine = vocab.by_paper[i]
     shared = sorted((fid for fid in mine if fid in wanted), key=lambda f: (-vocab.idf[f] * wanted[f], vocab.names[f]))
+    named = [fid for fid in shared if kind != "technique" or fid not in profile.inferred_techniques]
+    shared = named or shared  # a technique the text names is the reason; one the best matches share, failing that
+    if shared and all(fid in profile.inferred_techniques for fid in shared) and kind == "technique":
+        what = "techniques" if len(shared) > 1 else "technique"
+        names = _listing([vocab.names[fid] for fid in shared])
+        return [f"It uses the {what} {names}, like many of the best matches for your words {points(value)}"]
     if shared:
         names = _listing([vocab.names[fid] for fid in shared])
         counts = [profile.feature_counts[kind].get(fid, 1) for fid in shared]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from explorer.related.results import RelatedInputError, RelatedResult, printable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def bibtex_for(session: Session, result: RelatedResult) -> str:
@@ -46,11 +48,13 @@ def to_table(result: RelatedResult, width: int = 100) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(session: Session, result: RelatedResult, fmt: str) -> str:
-    """The result in one of FORMATS."""
+def render(session: Session | None, result: RelatedResult, fmt: str) -> str:
+    """The result in one of FORMATS (BibTeX reads the papers' entries through ``session``; the others need none)."""
     if fmt == "json":
         return to_json(result)
     if fmt == "bibtex":
+        if session is None:
+            raise ValueError("BibTeX output reads the papers' entries: pass a session")
         return bibtex_for(session, result)
     if fmt == "table":
         return to_table(result)

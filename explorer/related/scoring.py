@@ -6,12 +6,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from explorer import fts
+from explorer.related import store
 from explorer.related.concepts import expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
@@ -21,12 +21,12 @@ from explorer.related.results import BibMatch, Filters, RelatedInputError, Relat
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
-from ingest import models as m
-from ingest.load import author_name_key
+
+Source = Any  # a SQLAlchemy Session or a sqlite3 connection (explorer.related.store reads through either)
 
 
 def find_related(
-    session: Session,
+    session: Source,
     *,
     text: str | None = None,
     paper: str | None = None,
@@ -73,13 +73,13 @@ def find_related(
     return result
 
 
-def related_to_paper(session: Session, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
+def related_to_paper(session: Source, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
     """Papers related to one paper of the atlas (the paper page's "Related papers" section)."""
     return find_related(session, paper=key, k=k, filters=filters)
 
 
 def _related_to_text(
-    session: Session, index: Index, text: str, k: int, mask: np.ndarray, weights: Weights
+    session: Source, index: Index, text: str, k: int, mask: np.ndarray, weights: Weights
 ) -> RelatedResult:
     result = RelatedResult("text", [])
     if not isinstance(text, str):
@@ -102,7 +102,7 @@ def _related_to_text(
 
 
 def _related_to_seeds(
-    session: Session, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray, weights: Weights
+    session: Source, index: Index, kind: str, seeds: list[int], k: int, mask: np.ndarray, weights: Weights
 ) -> RelatedResult:
     profile = profile_from_seeds(index, seeds)
     profile.text = _seed_text(session, index, seeds)
@@ -110,19 +110,16 @@ def _related_to_seeds(
     return _rank(session, index, profile, result, k, mask, weights)
 
 
-def _seed_text(session: Session, index: Index, seeds: list[int]) -> str:
-    keys = [index.keys[s] for s in seeds]
+def _seed_text(session: Source, index: Index, seeds: list[int]) -> str:
     parts = []
-    for start in range(0, len(keys), 500):
-        rows = session.connection().execute(_SEED_TEXT, {"keys": keys[start : start + 500]})
-        for _, title, summary in rows:
-            parts.extend([title or "", summary or ""])
+    for _, title, summary in store.seed_texts(store.dbapi(session), [index.keys[s] for s in seeds]):
+        parts.extend([title or "", summary or ""])
     techniques = index.vocab["technique"]
     parts.extend(techniques.names[fid] for s in seeds for fid in techniques.by_paper[s])
     return "\n".join(parts)
 
 
-def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarray, weights: Weights) -> RelatedResult:
+def _related_to_bib(session: Source, index: Index, bib, k: int, mask: np.ndarray, weights: Weights) -> RelatedResult:
     result = RelatedResult("bib", [])
     entries, problems, label = read_user_bib(bib)
     if problems:
@@ -137,6 +134,8 @@ def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarra
     seeds: list[int] = []
     texts: list[str] = []
     author_keys: list[str] = []
+    from ingest.load import author_name_key  # the loader's rule for a person's identity (a .bib query only)
+
     for entry in entries:
         hit = match_entry(index, entry)
         if hit is None:
@@ -166,7 +165,7 @@ def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarra
 
 
 def _rank(
-    session: Session, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray, weights: Weights
+    session: Source, index: Index, profile: Profile, result: RelatedResult, k: int, mask: np.ndarray, weights: Weights
 ) -> RelatedResult:
     n = index.size
     parts = {name: np.zeros(n) for name in COMPONENTS}
@@ -180,6 +179,7 @@ def _rank(
             parts["text"][i] = points
         if profile.from_text:
             _infer_leaves(index, profile, hits, weights)
+            _infer_techniques(index, profile, hits, weights)
     elif profile.from_text and not any(profile.features.values()):
         if not result.notes:
             result.notes.append("no paper matches these words: try other or fewer keywords")
@@ -226,7 +226,7 @@ def _rank(
     return result
 
 
-def _match_text(session: Session, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
+def _match_text(session: Source, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
     """The text part: the question's words, and for free text the words of the concepts it describes and the
     words its best first matches share. Added words count in proportion to what the best match of the question's
     own words lacks of them (``_missing``): a question in the papers' own words ("attention sink") is answered as
@@ -260,20 +260,14 @@ def _missing(index: Index, own: TextMatch) -> float:
     return max(0.0, 1.0 - present / total) if total > 0 else 0.0
 
 
-_TEXTS = select(m.Paper.key, m.Paper.summary).where(m.Paper.key.in_(bindparam("keys", expanding=True)))
-_WHYS = select(m.PaperCategory.paper_key, m.PaperCategory.why).where(
-    m.PaperCategory.paper_key.in_(bindparam("keys", expanding=True))
-)
-
-
-def _paper_texts(session: Session, index: Index, positions: list[int]) -> list[str]:
+def _paper_texts(session: Source, index: Index, positions: list[int]) -> list[str]:
     """The indexed text of a few papers (title, summary, whys, techniques), for feedback."""
     keys = [index.keys[i] for i in positions]
-    conn = session.connection()
+    conn = store.dbapi(session)
     texts = {index.keys[i]: [index.titles[i]] for i in positions}
-    for key, summary in conn.execute(_TEXTS, {"keys": keys}):
+    for key, summary in store.summaries(conn, keys):
         texts[key].append(summary or "")
-    for key, why in conn.execute(_WHYS, {"keys": keys}):
+    for key, why in store.whys(conn, keys):
         texts[key].append(why or "")
     techniques = index.vocab["technique"]
     for i, key in zip(positions, keys, strict=True):
@@ -294,6 +288,26 @@ def _infer_leaves(index: Index, profile: Profile, hits: list[tuple[int, float]],
     shares = {leaf: v / total for leaf, v in mass.items() if v / total >= weights.inferred_leaf_share}
     profile.leaves = relative(Counter(shares)) if shares else {}
     profile.inferred_leaves = True
+
+
+def _infer_techniques(index: Index, profile: Profile, hits: list[tuple[int, float]], weights: Weights) -> None:
+    """Free text: the techniques that hold a good share of the best text matches' relevance count for the papers
+    that use them too (pseudo-relevance feedback on the annotations: a question about "made-up objects" whose
+    best matches are mostly hallucination benchmarks also finds the benchmarks that share none of its words)."""
+    techniques = index.vocab["technique"]
+    mass: dict[int, float] = defaultdict(float)
+    for i, points in hits[: weights.inferred_from_top]:
+        used = techniques.by_paper[i].tolist()
+        for fid in used:
+            mass[fid] += points / len(used)
+    total = sum(mass.values())
+    named = profile.features["technique"]
+    for fid, value in sorted(mass.items()):
+        share = value / total
+        if share >= weights.inferred_technique_share and fid not in named:
+            named[fid] = weights.inferred_technique * share
+            profile.feature_counts["technique"][fid] = 1
+            profile.inferred_techniques.add(fid)
 
 
 def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
@@ -324,7 +338,8 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
     boost = weights.named if profile.from_text else 1.0
     unit = getattr(weights, kind) * boost
     for fid, w in wanted.items():
-        out[vocab.members[fid]] += unit * vocab.idf[fid] * w
+        inferred = kind == "technique" and fid in profile.inferred_techniques  # not named: no boost
+        out[vocab.members[fid]] += (unit / boost if inferred else unit) * vocab.idf[fid] * w
     if kind == "model":
         # Papers that have a wanted model already scored; the rest get the family's members at model_family.
         family = np.zeros(index.size)
@@ -335,32 +350,22 @@ def _feature_part(index: Index, profile: Profile, kind: str, out: np.ndarray, we
     np.minimum(out, getattr(weights, f"{kind}_cap") * boost, out=out)
 
 
-_DETAILS = select(m.Paper.key, m.Paper.venue, m.Paper.url, m.Paper.code_url).where(
-    m.Paper.key.in_(bindparam("keys", expanding=True))
-)
-_SEED_TEXT = (
-    select(m.Paper.key, m.Paper.title, m.Paper.summary)
-    .where(m.Paper.key.in_(bindparam("keys", expanding=True)))
-    .order_by(m.Paper.key)
-)
-
-
-def _paper_details(session: Session, index: Index, top: list[int]) -> dict[int, dict]:
+def _paper_details(session: Source, index: Index, top: list[int]) -> dict[int, dict]:
     """What a result shows about each paper: from the index, plus venue and links from the database."""
-    rows = {row.key: row for row in session.connection().execute(_DETAILS, {"keys": [index.keys[i] for i in top]})}
+    links = store.links(store.dbapi(session), [index.keys[i] for i in top])
     authors = index.vocab["author"]
     out = {}
     for i in top:
         key = index.keys[i]
-        row = rows.get(key)
+        venue, url, code_url = links.get(key, (None, None, None))
         out[i] = {
             "key": key,
             "title": index.titles[i],
             "year": int(index.years[i]) if index.years[i] >= 0 else None,
             "authors": [authors.names[fid] for fid in authors.by_paper[i]],
-            "venue": row.venue if row else None,
-            "url": row.url if row else None,
-            "code_url": row.code_url if row else None,
+            "venue": venue,
+            "url": url,
+            "code_url": code_url,
             "categories": sorted(index.paper_leaves[i]),
         }
     return out

@@ -20,6 +20,10 @@ class Weights:
     inferred_leaf: float = 0.2
     inferred_leaf_share: float = 0.25  # ... a leaf counts when it holds this share of their relevance
     inferred_from_top: int = 10  # ... among this many best text matches
+    # Free text: a technique holding this share of the best text matches' relevance counts for its other papers, at
+    # ``technique`` times its rarity times ``inferred_technique`` times its share (no ``named`` boost).
+    inferred_technique: float = 2.0
+    inferred_technique_share: float = 0.15
     model: float = 1.5  # per shared model, times its rarity
     model_family: float = 0.5  # fraction of `model` for a model of the same family (LLaVA ~ LLaVA-1.5)
     model_cap: float = 3.0
