@@ -14,6 +14,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.annotations import load_schema
 from ingest.errors import AtlasError
 from ingest.validate import unknown_term
 from taxonomy import Taxonomy
@@ -106,7 +107,7 @@ def pick_choices(
             else:
                 ids.append(term_id)
         found[TERM_FIELDS[kind]] = tuple(dict.fromkeys(ids)) or None
-    categories = []
+    categories: list[tuple[str, str]] = []
     for text in leaves:
         leaf = _leaf_id(taxonomy, text)
         if leaf is None:
@@ -115,7 +116,7 @@ def pick_choices(
             categories.append((leaf, ""))
     if reasons:
         raise PickError(reasons)
-    return Choices(tuple(categories), **found)
+    return Choices(tuple(categories), found["modalities"], found["models"], found["technique"])
 
 
 def _leaf_id(taxonomy: Taxonomy, text: str) -> str | None:
@@ -133,4 +134,11 @@ def _unknown_leaf(taxonomy: Taxonomy, text: str) -> str:
     close = difflib.get_close_matches(text.casefold(), [*options, *names], n=6, cutoff=0.5)
     closest = list(dict.fromkeys(names.get(c, c) for c in close))[:3]
     hint = f"closest leaves: {', '.join(closest)}; " if closest else ""
-    return f"not a leaf of the taxonomy: {hint}give a leaf id or name from taxonomy/tree.yaml (all: {', '.join(options)})"
+    return (
+        f"not a leaf of the taxonomy: {hint}give a leaf id or name from taxonomy/tree.yaml (all: {', '.join(options)})"
+    )
+
+
+def granularities() -> list[str]:
+    """The granularity values the annotation schema allows, in its order."""
+    return list(load_schema()["properties"]["granularity"]["enum"])

@@ -11,13 +11,14 @@ validate a pair of files against the data folder without writing into it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -37,7 +38,7 @@ from ingest.identifiers import (
     normalise_doi,
     normalise_title,
 )
-from ingest.picks import TERM_FIELDS, Choices
+from ingest.picks import TERM_FIELDS, Choices, granularities
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
@@ -77,12 +78,13 @@ class Scaffold:
     yaml_text: str
     notes: list[str] = field(default_factory=list)  # what was normalised, and what to check
     named: dict[str, list[str]] = field(default_factory=dict)  # terms the title or abstract names, per kind
-    # annotation_template's arguments but the choices, so the annotation can be written again with others
-    template: dict[str, Any] = field(default_factory=dict, repr=False)
+    # annotation_template with every argument but the choices, so the annotation can be written again
+    template: Callable[..., str] | None = field(default=None, repr=False)
 
     def annotation(self, choices: Choices) -> str:
         """The annotation with these choices (the Contribute page's pickers) instead of the pre-fill."""
-        return annotation_template(**self.template, choices=choices)
+        assert self.template is not None, "made by scaffold_bibtex, which sets the template"
+        return self.template(choices=choices)
 
     @property
     def bib_path(self) -> str:
@@ -259,20 +261,21 @@ def _scaffold_entry(
     code_url, code_source = code_hint or _code_url(fields)
     bib_text = format_bibtex(entry_type, key, fields)
     named = terms_named(" ".join([title, latex.decode(entry.fields.get("abstract", "")), abstract]))
-    template = dict(
-        key=key,
-        title=title,
-        first_author=families[0],
-        year=year,
-        code_url=code_url,
-        code_source=code_source,
-        distinct_from=distinct_from & {e.key for e in existing.entries},
-        today=today or dt.date.today(),
-        taxonomy=taxonomy,
+    template = functools.partial(
+        annotation_template,
+        key,
+        title,
+        families[0],
+        year,
+        code_url,
+        code_source,
+        distinct_from & {e.key for e in existing.entries},
+        today or dt.date.today(),
+        taxonomy,
         first_public=year,
         named=named,
     )
-    yaml_text = annotation_template(**template, choices=(picks or Choices()).with_named(named))
+    yaml_text = template(choices=(picks or Choices()).with_named(named))
     return Scaffold(key, title, bib_text, yaml_text, notes, named, template)
 
 
@@ -557,7 +560,7 @@ def annotation_template(
     named = named or {}
     choices = choices if choices is not None else Choices().with_named(named)
     schema = load_schema()["properties"]
-    granularities = ", ".join(schema["granularity"]["enum"])
+    granularity_values = ", ".join(granularities())
     relation_types = ", ".join(schema["relations"]["items"]["properties"]["type"]["enum"])
     method_ids = [m["id"] for m in read_methods_catalog(methods_catalog)[0]]
     today = today or dt.date.today()
@@ -586,7 +589,7 @@ def annotation_template(
         *(_term_line(kind, choices.terms(kind), named.get(kind, [])) for kind in TERM_FIELDS),
         f"granularity: {choices.granularity}"
         if choices.granularity
-        else f"granularity: {PLACEHOLDER}  # one of: {granularities}",
+        else f"granularity: {PLACEHOLDER}  # one of: {granularity_values}",
         f"summary: {_scalar(choices.summary)}"
         if choices.summary and choices.summary.strip()
         else f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",

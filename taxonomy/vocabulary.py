@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shutil
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -526,6 +528,61 @@ def _clashes(kind: str, terms: Iterable[Term]) -> list[Issue]:
                     )
                 )
     return issues
+
+
+# --- proposing a new term ---------------------------------------------------------------------------
+
+
+def term_record(
+    kind: str,
+    term_id: str,
+    name: str,
+    text: str = "",
+    aliases: str = "",
+    broader: str | None = None,
+    model_kind: str | None = None,
+    organisation: str = "",
+    year: int | None = None,
+    homepage: str = "",
+) -> dict:
+    """A new model or technique as its vocabulary file writes it, from a form's fields. ``text`` is a
+    technique's definition or a model's note (a model's definition is composed from its facts);
+    ``aliases`` is comma-separated; ``broader`` is a technique's broader technique or a model's family."""
+    record: dict = {"id": term_id.strip(), "name": " ".join(name.split())}
+    if kind == "model":
+        record |= {"family": broader, "kind": model_kind, "organisation": organisation.strip(), "year": year}
+        record |= {"aliases": _split_aliases(aliases), "homepage": homepage.strip(), "note": " ".join(text.split())}
+    else:
+        record |= {"broader": broader, "definition": " ".join(text.split()), "aliases": _split_aliases(aliases)}
+    return {k: v for k, v in record.items() if v not in (None, "", [])}
+
+
+def _split_aliases(text: str) -> list[str]:
+    return list(dict.fromkeys(a for a in (" ".join(part.split()) for part in text.split(",")) if a))
+
+
+def term_snippet(record: dict) -> str:
+    """The record as a list item indented like the entries of the vocabulary files."""
+    dumped = yaml.safe_dump([record], sort_keys=False, allow_unicode=True, width=100)
+    return "".join(f"  {line}" for line in dumped.splitlines(keepends=True))
+
+
+def propose_term(kind: str, record: dict, folder: Path = VOCABULARY_DIR) -> tuple[str, list[Issue]]:
+    """The snippet to add at the end of the kind's file, and every problem the vocabulary's own checks
+    (schema, ids, families, broader terms, clashing spellings) find once it is added, at the line it
+    would have there. The kind's list is the last section of its file, so the snippet goes at the end."""
+    snippet = term_snippet(record)
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="atlas-new-term-") as tmp:
+        for path in folder.glob("*"):
+            if path.is_file():
+                shutil.copy(path, tmp)
+        target = Path(tmp) / FILES[kind]
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text + ("" if text.endswith("\n") else "\n") + snippet, encoding="utf-8")
+        _, issues = read_vocabulary(Path(tmp))
+    shown = Path("taxonomy") / "vocabulary"
+    return snippet, [Issue(shown / issue.path.name, issue.line, issue.message) for issue in issues]
 
 
 def _issue(term: Term, message: str) -> Issue:
