@@ -43,6 +43,7 @@ def site(fixture_db, data_dir, monkeypatch):
 def test_a_hostile_annotation_gets_one_error_quickly(site, annotation, words):
     at = app_test("contribute")
     next(t for t in at.text_area if t.label == "BibTeX entry").input(ENTRY).run()
+    at.toggle[0].set_value(True).run()  # edit the YAML by hand
     box = next(t for t in at.text_area if t.label == "Annotation")
     started = time.perf_counter()
     box.input(annotation).run(timeout=SECONDS)
