@@ -125,7 +125,7 @@ def show_paper(scaffold, data_dir) -> None:
             )
         else:
             st.markdown(f"**{common.code(scaffold.yaml_path)}**")
-            st.code(annotation, language="yaml", wrap_lines=True)
+            st.code(annotation, language="yaml")  # long comment lines scroll rather than wrap
         st.download_button("Download the .yaml file", annotation, file_name=f"{scaffold.key}.yaml", mime="text/plain")
 
     st.subheader("Checks")
