@@ -108,8 +108,9 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
     screenshot(page, "contribute-scaffolded")
 
     page.get_by_text("Edit the YAML by hand").click()  # the expert path
-    wait_ready(page)
     annotation = page.get_by_label("Annotation")
+    annotation.wait_for(timeout=30_000)  # the rerun has drawn the text area: only then is it safe to type
+    wait_ready(page)
     text = annotation.input_value()
     for old, new in (
         ("- id: TODO", "- id: data/benchmark"),
