@@ -269,8 +269,10 @@ def propose_new_term() -> None:
             return
         st.success(
             f"The term passes the vocabulary's checks. Add these lines at the end of "
-            f"`taxonomy/vocabulary/{FILES[kind]}` in the same pull request (edit the YAML by hand above to use "
-            "its id); the pull-request summary lists it for review."
+            f"`taxonomy/vocabulary/{FILES[kind]}` in the same pull request; the pull-request summary lists it "
+            "for review. To use it, edit the YAML by hand above: the checks on this page read the atlas's "
+            "vocabulary, so they call the id unknown until it is merged; `atlas validate --strict` on your "
+            "branch checks the paper and the term together."
         )
         st.code(snippet, language="yaml")
 

@@ -4,14 +4,10 @@ written from the picks and checked by the real validator, and the form that prop
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
-import pytest
+from contribute_support import repo_with_vocabulary
 from website_support import app_test, shown
 
 from explorer.change_summary import summarise, to_markdown
-from taxonomy.vocabulary import VOCABULARY_DIR
 
 ENTRY = (
     "@article{whatever2018,\n  title={Object hallucination in image captioning with LLaVA-1.5},\n"
@@ -21,13 +17,6 @@ ENTRY = (
 KEY = "rohrbach2018object"
 WHY = "It defines a metric that checks the objects a caption names against the image."
 SUMMARY = "A caption metric shows how often captioning models mention objects that are not in the image."
-
-
-@pytest.fixture
-def site(fixture_db, data_dir, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    return data_dir
 
 
 def ok(at):
@@ -54,7 +43,7 @@ def report(at) -> str:
     return "\n".join(c.value for c in at.code if f"data/papers/{KEY}.yaml:" in c.value)
 
 
-def test_pickers_show_names_store_ids_and_start_from_what_the_title_names(site):
+def test_pickers_show_names_store_ids_and_start_from_what_the_title_names(contribute_site):
     at = pasted()
     assert picker(at, "Models").value == ["llava-1.5"]  # "LLaVA-1.5" in the title, by the pre-fill rule
     assert picker(at, "Modalities").value == ["image"]  # "image captioning"
@@ -74,7 +63,7 @@ def test_pickers_show_names_store_ids_and_start_from_what_the_title_names(site):
     assert "technique: [TODO]" in text
 
 
-def test_picking_everything_writes_an_annotation_that_passes_the_validator(site):
+def test_picking_everything_writes_an_annotation_that_passes_the_validator(contribute_site):
     at = pasted()
     picker(at, "Taxonomy leaves").set_value(["data/benchmark"]).run()
     next(t for t in at.text_input if t.label == "Why does it belong in Data › Benchmark?").input(WHY).run()
@@ -96,10 +85,10 @@ def test_picking_everything_writes_an_annotation_that_passes_the_validator(site)
     assert download  # the same text is offered for download and for GitHub's new-file page
     github = [b.proto.url for b in at.get("link_button") if b.proto.label == "Create the .yaml file on GitHub"]
     assert "why%3A%20It%20defines%20a%20metric" in github[0]
-    assert not list((site / "papers").glob("rohrbach*"))  # the page never writes into the data folder
+    assert not list((contribute_site / "papers").glob("rohrbach*"))  # the page never writes into the data folder
 
 
-def test_the_validator_s_messages_are_shown_for_what_is_still_missing(site):
+def test_the_validator_s_messages_are_shown_for_what_is_still_missing(contribute_site):
     at = pasted()
     picker(at, "Taxonomy leaves").set_value(["data/benchmark", "data/application"]).run()
     next(t for t in at.text_input if t.label.endswith("Data › Benchmark?")).input(WHY).run()
@@ -115,7 +104,7 @@ def test_the_validator_s_messages_are_shown_for_what_is_still_missing(site):
     assert any("technique/0: still the placeholder TODO" in x for x in lines), lines
 
 
-def test_no_model_in_particular_writes_an_empty_list(site):
+def test_no_model_in_particular_writes_an_empty_list(contribute_site):
     at = pasted()
     picker(at, "Models").set_value([]).run()
     assert "models: [TODO]" in annotation(at)  # not decided yet
@@ -123,7 +112,7 @@ def test_no_model_in_particular_writes_an_empty_list(site):
     assert "models: []  # ids from taxonomy/vocabulary/models.yaml" in annotation(at)
 
 
-def test_editing_by_hand_starts_from_the_picks_and_keeps_them(site):
+def test_editing_by_hand_starts_from_the_picks_and_keeps_them(contribute_site):
     at = pasted()
     picker(at, "Techniques").set_value(["logit-lens"]).run()
     at.toggle[0].set_value(True).run()
@@ -159,7 +148,7 @@ def propose_caption_metric():
     )
 
 
-def test_a_new_technique_is_checked_and_given_as_lines_for_its_file(site):
+def test_a_new_technique_is_checked_and_given_as_lines_for_its_file(contribute_site):
     at = propose_caption_metric()
     assert "The term passes the vocabulary's checks" in at.success[0].value
     assert "taxonomy/vocabulary/techniques.yaml" in at.success[0].value
@@ -169,15 +158,10 @@ def test_a_new_technique_is_checked_and_given_as_lines_for_its_file(site):
     assert "    - caption object score\n" in snippet
 
 
-def test_the_new_term_s_lines_are_flagged_for_review_in_the_pull_request_summary(site, tmp_path):
+def test_the_new_term_s_lines_are_flagged_for_review_in_the_pull_request_summary(contribute_site, tmp_path):
     """What the form gives, added to the vocabulary as it says, is listed under "New vocabulary terms"."""
     [snippet] = [c.value for c in propose_caption_metric().code if c.value.startswith("  - id: caption-object-metric")]
-    repo = tmp_path / "repo"
-    shutil.copytree(site, repo / "data")
-    shutil.copytree(VOCABULARY_DIR, repo / "vocabulary")
-    git("init", "-q", "-b", "main", cwd=repo)
-    git("add", "data", "vocabulary", cwd=repo)
-    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base", cwd=repo)
+    repo = repo_with_vocabulary(tmp_path / "repo", contribute_site)
     with (repo / "vocabulary" / "techniques.yaml").open("a", encoding="utf-8") as file:
         file.write(snippet)
     summary = summarise(repo / "data", "HEAD", neighbours=0, vocabulary_dir=repo / "vocabulary")
@@ -190,11 +174,7 @@ def test_the_new_term_s_lines_are_flagged_for_review_in_the_pull_request_summary
     )
 
 
-def git(*args, cwd):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def test_a_new_term_that_breaks_the_vocabulary_s_rules_is_refused_with_its_messages(site):
+def test_a_new_term_that_breaks_the_vocabulary_s_rules_is_refused_with_its_messages(contribute_site):
     at = new_term(
         pasted(),
         "technique",
@@ -213,7 +193,7 @@ def test_a_new_term_that_breaks_the_vocabulary_s_rules_is_refused_with_its_messa
     assert "'logit lens' of 'caption-metric' is already a spelling of 'logit-lens'" in shown(messages)
 
 
-def test_a_new_model_needs_a_known_family_and_kind(site):
+def test_a_new_model_needs_a_known_family_and_kind(contribute_site):
     at = new_term(
         pasted(),
         "model",
