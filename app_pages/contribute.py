@@ -23,9 +23,19 @@ from ingest.scaffold import (
     scaffold_bibtex,
 )
 from taxonomy import load_taxonomy
-from taxonomy.vocabulary import FILES, load_vocabulary, propose_term, term_record
+from taxonomy.vocabulary import (
+    FILES,
+    Vocabulary,
+    load_vocabulary,
+    propose_term,
+    read_vocabulary,
+    term_record,
+    term_snippet,
+    vocabulary_with,
+)
 
 BIB_KEY = "contribute_bib"
+NEW_TERMS = "contribute_new_terms"
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -102,9 +112,18 @@ def show_paper(scaffold, data_dir) -> None:
         "Edit the YAML by hand (relations, methods, code, or anything the lists do not cover)",
         key=f"contribute_by_hand_{scaffold.key}",
     )
-    choices = pick_annotation(scaffold, disabled=by_hand)
-    propose_new_term()
+    new_terms = st.session_state.setdefault(NEW_TERMS, [])  # (kind, record) the contributor proposed
+    with vocabulary_with(new_terms) as vocabulary_dir:  # the pickers and the checks know the new terms
+        vocabulary = read_vocabulary(vocabulary_dir)[0] or load_vocabulary()
+        choices = pick_annotation(scaffold, vocabulary, disabled=by_hand)
+        propose_new_term(vocabulary, new_terms)
+        annotation = show_files(scaffold, choices, by_hand)
+        show_checks(scaffold, annotation, data_dir, vocabulary_dir)
+    show_pull_request(scaffold, annotation)
 
+
+def show_files(scaffold, choices: Choices, by_hand: bool) -> str:
+    """The two files side by side; returns the annotation (as picked, or as edited by hand)."""
     bib_column, yaml_column = st.columns(2, gap="large")
     with bib_column:
         st.markdown(f"**{common.code(scaffold.bib_path)}**")
@@ -127,9 +146,12 @@ def show_paper(scaffold, data_dir) -> None:
             st.markdown(f"**{common.code(scaffold.yaml_path)}**")
             st.code(annotation, language="yaml")  # long comment lines scroll rather than wrap
         st.download_button("Download the .yaml file", annotation, file_name=f"{scaffold.key}.yaml", mime="text/plain")
+    return annotation
 
+
+def show_checks(scaffold, annotation: str, data_dir, vocabulary_dir) -> None:
     st.subheader("Checks")
-    problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir)
+    problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir, vocabulary_dir=vocabulary_dir)
     if problems:
         st.error(
             f"{len(problems)} problem(s) to fix before the pull request (as `atlas validate --strict` reports them):"
@@ -138,6 +160,8 @@ def show_paper(scaffold, data_dir) -> None:
     else:
         st.success("Both files pass `atlas validate --strict` against the atlas's data.")
 
+
+def show_pull_request(scaffold, annotation: str) -> None:
     st.subheader("Open the pull request")
     repo = repository_url()
     if repo is None:  # only when pyproject.toml has lost [project.urls] Repository
@@ -163,7 +187,7 @@ def show_paper(scaffold, data_dir) -> None:
             st.code(step.command, language="bash")
 
 
-def pick_annotation(scaffold, disabled: bool) -> Choices:
+def pick_annotation(scaffold, vocabulary: Vocabulary, disabled: bool) -> Choices:
     """The pickers; a picker stores ids and shows names. Disabled (kept as they are) while the YAML is
     edited by hand."""
     leaves = leaf_options(load_taxonomy())
@@ -196,12 +220,12 @@ def pick_annotation(scaffold, disabled: bool) -> Choices:
             disabled=disabled,
         )
     with right:
-        modalities = term_picker("Modalities", "modality", scaffold, disabled)
+        modalities = term_picker("Modalities", vocabulary, "modality", scaffold, disabled)
         models = term_picker(
-            "Models studied (a family when the paper names only the family)", "model", scaffold, disabled
+            "Models studied (a family when the paper names only the family)", vocabulary, "model", scaffold, disabled
         )
         no_model = st.checkbox("No model in particular", key=f"{key}_no_model", disabled=disabled or bool(models))
-        techniques = term_picker("Techniques", "technique", scaffold, disabled)
+        techniques = term_picker("Techniques", vocabulary, "technique", scaffold, disabled)
     return Choices(
         categories,
         modalities or None,
@@ -212,8 +236,8 @@ def pick_annotation(scaffold, disabled: bool) -> Choices:
     )
 
 
-def term_picker(label: str, kind: str, scaffold, disabled: bool) -> tuple[str, ...]:
-    options = term_options(load_vocabulary(), kind)
+def term_picker(label: str, vocabulary: Vocabulary, kind: str, scaffold, disabled: bool) -> tuple[str, ...]:
+    options = term_options(vocabulary, kind)
     return tuple(
         st.multiselect(
             label,
@@ -226,15 +250,15 @@ def term_picker(label: str, kind: str, scaffold, disabled: bool) -> tuple[str, .
     )
 
 
-def propose_new_term() -> None:
-    """A missing model or technique: a small form checked by the vocabulary's own checks, giving the lines to add."""
+def propose_new_term(vocabulary: Vocabulary, new_terms: list[tuple[str, dict]]) -> None:
+    """A missing model or technique: a small form checked by the vocabulary's own checks. An accepted term
+    joins the pickers and the checks, and its lines to add are shown until forgotten."""
     with st.expander("A model or technique is missing? Propose a new term"):
         st.caption(
             "First search the lists above: an existing term, a broader one or a family may fit. A new term is "
             "reviewed in the pull request, so it needs a definition in your own words."
         )
         kind = st.radio("Kind of term", ["technique", "model"], horizontal=True, key="contribute_term_kind")
-        vocabulary = load_vocabulary()
         with st.form("contribute_new_term"):
             term_id = st.text_input("Id", placeholder="lower-case words joined by hyphens, e.g. caption-metric")
             name = st.text_input("Name", placeholder="the usual spelling, e.g. Caption metric")
@@ -257,24 +281,45 @@ def propose_new_term() -> None:
                     "Definition", placeholder="One or two sentences a newcomer understands, 20 to 400 characters"
                 )
             aliases = st.text_input("Aliases", placeholder="other spellings, separated by commas")
-            if not st.form_submit_button("Check the term"):
-                return
-        record = term_record(
-            kind, term_id, name, text, aliases, broader, model_kind, organisation, int(year) if year else None, homepage
-        )
-        snippet, issues = propose_term(kind, record)
-        if issues:
+            submitted = st.form_submit_button("Check the term")
+        if submitted:
+            record = term_record(
+                kind,
+                term_id,
+                name,
+                text,
+                aliases,
+                broader,
+                model_kind,
+                organisation,
+                int(year) if year else None,
+                homepage,
+            )
+            _, issues = propose_term(kind, record, pending=new_terms)
+            if not issues:
+                new_terms.append((kind, record))
+                st.rerun()  # the pickers above now offer it
             st.error(f"{len(issues)} problem(s) with the term (as `atlas validate` reports them):")
             st.code("\n".join(str(issue) for issue in issues), language=None, wrap_lines=True)
-            return
-        st.success(
-            f"The term passes the vocabulary's checks. Add these lines at the end of "
-            f"`taxonomy/vocabulary/{FILES[kind]}` in the same pull request; the pull-request summary lists it "
-            "for review. To use it, edit the YAML by hand above: the checks on this page read the atlas's "
-            "vocabulary, so they call the id unknown until it is merged; `atlas validate --strict` on your "
-            "branch checks the paper and the term together."
-        )
-        st.code(snippet, language="yaml")
+    if new_terms:
+        show_new_terms(new_terms)
+
+
+def show_new_terms(new_terms: list[tuple[str, dict]]) -> None:
+    names = ", ".join(f"{record['name']} ({kind})" for kind, record in new_terms)
+    st.success(
+        f"New term(s) proposed: {common.md(names)}. They pass the vocabulary's checks and the lists above offer "
+        "them. Add these lines at the end of each file in the same pull request; the pull-request summary lists "
+        "new terms for review."
+    )
+    for kind in FILES:
+        snippets = [term_snippet(record) for k, record in new_terms if k == kind]
+        if snippets:
+            st.markdown(f"**{common.code('taxonomy/vocabulary/' + FILES[kind])}**, at the end:")
+            st.code("".join(snippets), language="yaml")
+    if st.button("Forget the new terms"):
+        new_terms.clear()
+        st.rerun()
 
 
 render()

@@ -42,7 +42,7 @@ from ingest.picks import TERM_FIELDS, Choices, granularities
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
-from taxonomy.vocabulary import FIELDS, Vocabulary, load_vocabulary
+from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, load_vocabulary
 
 PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
@@ -646,15 +646,17 @@ def check_new_paper(
     data_dir: Path = DEFAULT_DATA_DIR,
     methods_catalog: Path = METHODS_CATALOG,
     strict: bool = True,
+    vocabulary_dir: Path = VOCABULARY_DIR,
 ) -> list[Problem]:
-    """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
+    """Every problem ``atlas validate`` would report once these two files are added to ``data_dir`` (checked
+    against the vocabulary in ``vocabulary_dir``: with the new terms of the same pull request, if any).
 
     The data folder is not touched: the two files are read from memory in its place. Problems are
     those in the two new files or naming ``key``, with paths shown as ``data/papers/<key>.bib|yaml``.
     """
     data_dir = Path(data_dir).resolve()
     new = {f"{PAPERS_DIR}/{key}.bib": bib_text, f"{PAPERS_DIR}/{key}.yaml": yaml_text}
-    dataset = read_dataset(data_dir, methods_catalog, extra=new)
+    dataset = read_dataset(data_dir, methods_catalog, extra=new, vocabulary_dir=vocabulary_dir)
     shown = {display_path(data_dir / name): f"data/{name}" for name in new}
     prefixes = [str(data_dir) + os.sep, display_path(data_dir) + os.sep]
     found = []

@@ -16,7 +16,8 @@ import shutil
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -567,22 +568,36 @@ def term_snippet(record: dict) -> str:
     return "".join(f"  {line}" for line in dumped.splitlines(keepends=True))
 
 
-def propose_term(kind: str, record: dict, folder: Path = VOCABULARY_DIR) -> tuple[str, list[Issue]]:
-    """The snippet to add at the end of the kind's file, and every problem the vocabulary's own checks
-    (schema, ids, families, broader terms, clashing spellings) find once it is added, at the line it
-    would have there. The kind's list is the last section of its file, so the snippet goes at the end."""
-    snippet = term_snippet(record)
-    folder = Path(folder)
-    with tempfile.TemporaryDirectory(prefix="atlas-new-term-") as tmp:
-        for path in folder.glob("*"):
+@contextmanager
+def vocabulary_with(terms: Iterable[tuple[str, dict]], folder: Path = VOCABULARY_DIR) -> Iterator[Path]:
+    """A folder holding the vocabulary with these (kind, record) terms added at the end of their files, as
+    a contributor adds them: a temporary copy, or ``folder`` itself when there are none. Each kind's list
+    is the last section of its file, so an entry appended there belongs to it."""
+    terms = list(terms)
+    if not terms:
+        yield Path(folder)
+        return
+    with tempfile.TemporaryDirectory(prefix="atlas-new-terms-") as tmp:
+        for path in Path(folder).glob("*"):
             if path.is_file():
                 shutil.copy(path, tmp)
-        target = Path(tmp) / FILES[kind]
-        text = target.read_text(encoding="utf-8")
-        target.write_text(text + ("" if text.endswith("\n") else "\n") + snippet, encoding="utf-8")
-        _, issues = read_vocabulary(Path(tmp))
+        for kind, record in terms:
+            target = Path(tmp) / FILES[kind]
+            text = target.read_text(encoding="utf-8")
+            target.write_text(text + ("" if text.endswith("\n") else "\n") + term_snippet(record), encoding="utf-8")
+        yield Path(tmp)
+
+
+def propose_term(
+    kind: str, record: dict, pending: Iterable[tuple[str, dict]] = (), folder: Path = VOCABULARY_DIR
+) -> tuple[str, list[Issue]]:
+    """The snippet to add at the end of the kind's file, and every problem the vocabulary's own checks
+    (schema, ids, families, broader terms, clashing spellings) find once it is added after the ``pending``
+    terms already proposed, at the line it would have there."""
+    with vocabulary_with([*pending, (kind, record)], folder) as tmp:
+        _, issues = read_vocabulary(tmp)
     shown = Path("taxonomy") / "vocabulary"
-    return snippet, [Issue(shown / issue.path.name, issue.line, issue.message) for issue in issues]
+    return term_snippet(record), [Issue(shown / issue.path.name, issue.line, issue.message) for issue in issues]
 
 
 def _issue(term: Term, message: str) -> Issue:

@@ -150,9 +150,10 @@ def propose_caption_metric():
 
 def test_a_new_technique_is_checked_and_given_as_lines_for_its_file(contribute_site):
     at = propose_caption_metric()
-    assert "The term passes the vocabulary's checks" in at.success[0].value
-    assert "taxonomy/vocabulary/techniques.yaml" in at.success[0].value
-    assert "pull-request summary lists it for review" in at.success[0].value
+    proposed = shown(at.success[0].value)
+    assert proposed.startswith("New term(s) proposed: Caption object metric (technique). They pass the vocabulary's")
+    assert "the pull-request summary lists new terms for review" in proposed
+    assert "taxonomy/vocabulary/techniques.yaml" in shown("\n".join(m.value for m in at.markdown))
     [snippet] = [c.value for c in at.code if c.value.startswith("  - id: caption-object-metric")]
     assert "    broader: hallucination-benchmark\n" in snippet
     assert "    - caption object score\n" in snippet
@@ -205,10 +206,30 @@ def test_a_new_model_needs_a_known_family_and_kind(contribute_site):
         year_of_first_release=2031,
         homepage="https://example.org/llava-9",
     )
-    assert "The term passes the vocabulary's checks" in at.success[0].value
+    assert "New term(s) proposed: LLaVA-9 (model)" in shown(at.success[0].value)
     [snippet] = [c.value for c in at.code if c.value.startswith("  - id: llava-9")]
     assert "    family: llava-family\n    kind: mllm\n" in snippet and "    year: 2031\n" in snippet
     at = new_term(at, "model", kind_of_model=None, homepage="ftp://example.org")
     [messages] = [c.value for c in at.code if c.value.startswith("taxonomy/vocabulary/models.yaml:")]
     assert "'kind' is a required property" in messages
     assert "homepage: 'ftp://example.org' does not match" in messages
+
+
+def test_a_proposed_term_can_be_picked_and_the_paper_checks_pass_with_it(contribute_site):
+    at = propose_caption_metric()
+    picker(at, "Taxonomy leaves").set_value(["data/benchmark"]).run()
+    next(t for t in at.text_input if t.label.endswith("Data › Benchmark?")).input(WHY).run()
+    techniques = picker(at, "Techniques")
+    assert "Caption object metric · under Hallucination benchmark" in techniques.options
+    techniques.set_value(["caption-object-metric"]).run()
+    next(s for s in at.selectbox if s.label == "Granularity").set_value("dataset").run()
+    next(t for t in at.text_area if t.label == "Summary").input(SUMMARY).run()
+    ok(at)
+    assert "technique: [caption-object-metric]" in annotation(at)
+    assert not at.error, [e.value for e in at.error]  # checked against the vocabulary with the new term
+    assert "Both files pass" in at.success[-1].value
+
+    next(b for b in at.button if b.label == "Forget the new terms").click().run()
+    ok(at)
+    assert "caption-object-metric" not in picker(at, "Techniques").options
+    assert "technique: [TODO]" in annotation(at)  # a pick the list no longer offers is dropped
