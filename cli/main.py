@@ -121,6 +121,20 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="a paper with a near-identical title that is a different paper (repeatable)",
     )
+    for option, kind, example in (
+        ("--leaf", "taxonomy leaf, by id or name (its why stays TODO for you to write)", "data/benchmark"),
+        ("--model", "model or model family from the vocabulary, by id, name or alias", "llava-1.5"),
+        ("--technique", "technique from the vocabulary, by id, name or alias", "logit-lens"),
+        ("--modality", "modality from the vocabulary, by id, name or alias", "image"),
+    ):
+        cmd.add_argument(
+            option,
+            action="append",
+            default=[],
+            metavar=option.removeprefix("--").upper(),
+            help=f"a {kind}, e.g. {example} (repeatable; added to what the title or abstract names; an unknown "
+            "one is refused with the closest ids)",
+        )
     cmd.add_argument("--dry-run", action="store_true", help="print the two files instead of writing them")
     cmd.add_argument(
         "--timeout",
@@ -360,19 +374,31 @@ def cmd_validate(args) -> int:
 def cmd_add(args) -> int:
     from ingest import scaffold
     from ingest.arxiv import ArxivError, looks_like_arxiv_id
+    from ingest.picks import PickError, pick_choices
     from ingest.problems import display_path
+    from taxonomy import load_taxonomy
+    from taxonomy.vocabulary import load_vocabulary
 
     distinct_from = set(args.distinct_from)
     try:
+        picks = pick_choices(
+            load_vocabulary(), load_taxonomy(), args.model, args.technique, args.modality, args.leaf
+        )  # before any request: a typo fails fast
         if args.source == "-":
             text = utf8_text(sys.stdin.buffer.read(), "standard input")
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin="<stdin>", distinct_from=distinct_from)
+            scaffolds = scaffold.scaffold_bibtex(
+                text, args.data, origin="<stdin>", distinct_from=distinct_from, picks=picks
+            )
         elif Path(args.source).is_file():
             text = utf8_text(Path(args.source).read_bytes(), args.source)
-            scaffolds = scaffold.scaffold_bibtex(text, args.data, origin=args.source, distinct_from=distinct_from)
+            scaffolds = scaffold.scaffold_bibtex(
+                text, args.data, origin=args.source, distinct_from=distinct_from, picks=picks
+            )
         elif looks_like_arxiv_id(args.source):
             scaffolds = [
-                scaffold.scaffold_arxiv(args.source, args.data, timeout=args.timeout, distinct_from=distinct_from)
+                scaffold.scaffold_arxiv(
+                    args.source, args.data, timeout=args.timeout, distinct_from=distinct_from, picks=picks
+                )
             ]
         else:
             print(
@@ -382,7 +408,7 @@ def cmd_add(args) -> int:
             )
             return 1
         written = [] if args.dry_run else scaffold.write_scaffolds(scaffolds, args.data)
-    except scaffold.ScaffoldError as exc:
+    except (scaffold.ScaffoldError, PickError) as exc:
         for reason in exc.reasons:
             print(f"atlas: error: {reason}", file=sys.stderr)
         print("atlas: nothing was written", file=sys.stderr)

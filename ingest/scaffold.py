@@ -11,12 +11,16 @@ validate a pair of files against the data folder without writing into it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from ingest import latex
 from ingest.annotations import load_schema
@@ -34,10 +38,11 @@ from ingest.identifiers import (
     normalise_doi,
     normalise_title,
 )
+from ingest.picks import TERM_FIELDS, Choices, granularities
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
-from taxonomy.vocabulary import FIELDS, Vocabulary, load_vocabulary
+from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, load_vocabulary
 
 PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
@@ -72,6 +77,14 @@ class Scaffold:
     bib_text: str
     yaml_text: str
     notes: list[str] = field(default_factory=list)  # what was normalised, and what to check
+    named: dict[str, list[str]] = field(default_factory=dict)  # terms the title or abstract names, per kind
+    # annotation_template with every argument but the choices, so the annotation can be written again
+    template: Callable[..., str] | None = field(default=None, repr=False)
+
+    def annotation(self, choices: Choices) -> str:
+        """The annotation with these choices (the Contribute page's pickers) instead of the pre-fill."""
+        assert self.template is not None, "made by scaffold_bibtex, which sets the template"
+        return self.template(choices=choices)
 
     @property
     def bib_path(self) -> str:
@@ -140,13 +153,15 @@ def scaffold_bibtex(
     code_hint: tuple[str, str] | None = None,
     label: str | None = None,
     abstract: str = "",
+    picks: Choices | None = None,
 ) -> list[Scaffold]:
     """Scaffolds for every entry of a BibTeX text; ScaffoldError lists every problem found.
 
     ``origin`` names the input in messages (a file name, ``<stdin>``); ``label`` replaces the
     "origin:line: entry 'key'" prefix when the entry was not written by the contributor.
     ``abstract`` (from arXiv) is read, with the title and any ``abstract`` field, for the models,
-    techniques and modalities it names, which pre-fill the annotation.
+    techniques and modalities it names, which pre-fill the annotation; ``picks`` (``atlas add --model
+    ...``) adds to them and fills the categories.
     """
     entries = _parse(text, origin)
     existing = existing or Existing.read(data_dir)
@@ -156,7 +171,7 @@ def scaffold_bibtex(
         try:
             where = label or f"{origin}:{entry.line}: entry '{entry.key}'"
             scaffold = _scaffold_entry(
-                entry, existing, taken, distinct_from, today, taxonomy, code_hint, where, abstract
+                entry, existing, taken, distinct_from, today, taxonomy, code_hint, where, abstract, picks
             )
         except ScaffoldError as exc:
             reasons.extend(exc.reasons)
@@ -200,6 +215,7 @@ def _scaffold_entry(
     code_hint: tuple[str, str] | None,
     where: str,
     abstract: str = "",
+    picks: Choices | None = None,
 ) -> Scaffold:
     fields, notes = normalise_fields(entry.entry_type, entry.fields)
     entry_type = fields.pop("@type")
@@ -245,7 +261,8 @@ def _scaffold_entry(
     code_url, code_source = code_hint or _code_url(fields)
     bib_text = format_bibtex(entry_type, key, fields)
     named = terms_named(" ".join([title, latex.decode(entry.fields.get("abstract", "")), abstract]))
-    yaml_text = annotation_template(
+    template = functools.partial(
+        annotation_template,
         key,
         title,
         families[0],
@@ -253,12 +270,13 @@ def _scaffold_entry(
         code_url,
         code_source,
         distinct_from & {e.key for e in existing.entries},
-        today,
+        today or dt.date.today(),
         taxonomy,
         first_public=year,
         named=named,
     )
-    return Scaffold(key, title, bib_text, yaml_text, notes)
+    yaml_text = template(choices=(picks or Choices()).with_named(named))
+    return Scaffold(key, title, bib_text, yaml_text, notes, named, template)
 
 
 def first_public_year(fields: dict[str, str]) -> int | None:
@@ -435,6 +453,7 @@ def scaffold_arxiv(
     distinct_from: AbstractSet[str] = frozenset(),
     today: dt.date | None = None,
     existing: Existing | None = None,
+    picks: Choices | None = None,
 ) -> Scaffold:
     """Fetch the paper's arXiv metadata and scaffold it (ArxivError if arXiv cannot be read)."""
     existing = existing or Existing.read(data_dir)  # a wrong --data fails before any request
@@ -451,6 +470,7 @@ def scaffold_arxiv(
         code_hint=hint,
         label=f"arXiv:{record.arxiv_id} ({record.title})",
         abstract=record.abstract,
+        picks=picks,
     )[0]
     scaffold.notes = [n for n in scaffold.notes if not n.startswith("key 'arxiv'")]
     if record.journal_ref or record.doi:
@@ -478,13 +498,43 @@ def terms_named(text: str, vocabulary: Vocabulary | None = None) -> dict[str, li
     return {kind: vocabulary.mentions(kind, text) for kind in FIELDS}
 
 
-def _term_line(field_name: str, found: list[str], vocabulary_file: str, example: str, empty_ok: bool) -> str:
-    """``models: [llava-1.5]  # found in ...`` when the text named terms, else a TODO with where the ids are."""
+_TERM_LINES = {  # kind: (vocabulary file, example ids, whether [] is a valid answer)
+    "modality": ("modalities.yaml", "image, text", False),
+    "model": ("models.yaml", "llava-1.5, blip-2", True),
+    "technique": ("techniques.yaml", "attention-analysis, causal-tracing", False),
+}
+
+
+def _term_line(kind: str, chosen: tuple[str, ...] | None, named: list[str]) -> str:
+    """``models: [llava-1.5]  # named in ...`` when the text named terms, the ids chosen, or a TODO with
+    where the ids are."""
+    vocabulary_file, example, empty_ok = _TERM_LINES[kind]
     where = f"ids from taxonomy/vocabulary/{vocabulary_file} (list them: atlas vocabulary)"
     none = "; [] if none in particular" if empty_ok else ""
-    if found:
-        return f"{field_name}: [{', '.join(found)}]  # named in the title or abstract: check them; {where}{none}"
-    return f"{field_name}: [{PLACEHOLDER}]  # {where}, e.g. [{example}]{none}"
+    field_name = TERM_FIELDS[kind]
+    if chosen is None:
+        return f"{field_name}: [{PLACEHOLDER}]  # {where}, e.g. [{example}]{none}"
+    found = "named in the title or abstract: check them; " if set(chosen) & set(named) else ""
+    return f"{field_name}: [{', '.join(chosen)}]  # {found}{where}{none}"
+
+
+def _scalar(text: str) -> str:
+    """Text as one YAML scalar, quoted only when YAML needs it."""
+    return yaml.safe_dump([_one_line(text)], default_flow_style=True, allow_unicode=True, width=10**6).strip()[1:-1]
+
+
+def _category_lines(categories: tuple[tuple[str, str], ...]) -> list[str]:
+    if not categories:
+        categories = ((PLACEHOLDER, ""),)
+    lines = []
+    for leaf, why in categories:
+        comment = "  # a leaf id from the list above" if leaf == PLACEHOLDER else ""
+        lines.append(f"  - id: {leaf}{comment}")
+        if why.strip():
+            lines.append(f"    why: {_scalar(why)}")
+        else:
+            lines.append(f"    why: {PLACEHOLDER}  # one sentence: what in the paper puts it in this leaf")
+    return lines
 
 
 def annotation_template(
@@ -500,14 +550,17 @@ def annotation_template(
     methods_catalog: Path = METHODS_CATALOG,
     first_public: int | None = None,
     named: dict[str, list[str]] | None = None,
+    choices: Choices | None = None,
 ) -> str:
     """A pre-filled annotation: every field present, ``TODO`` where a person must decide.
 
-    ``named`` (from :func:`terms_named`) pre-fills models, techniques and modalities."""
+    ``choices`` fills what has been decided; without them, ``named`` (from :func:`terms_named`)
+    pre-fills models, techniques and modalities. A term ``named`` also names is marked "check them"."""
     taxonomy = taxonomy or load_taxonomy()
     named = named or {}
+    choices = choices if choices is not None else Choices().with_named(named)
     schema = load_schema()["properties"]
-    granularities = ", ".join(schema["granularity"]["enum"])
+    granularity_values = ", ".join(granularities())
     relation_types = ", ".join(schema["relations"]["items"]["properties"]["type"]["enum"])
     method_ids = [m["id"] for m in read_methods_catalog(methods_catalog)[0]]
     today = today or dt.date.today()
@@ -532,19 +585,14 @@ def annotation_template(
         "# Taxonomy leaves (taxonomy/tree.yaml):",
         leaf_lines,
         "categories:  # one or more leaves, each with why the paper belongs there (your own words)",
-        f"  - id: {PLACEHOLDER}  # a leaf id from the list above",
-        f"    why: {PLACEHOLDER}  # one sentence: what in the paper puts it in this leaf",
-        _term_line("modalities", named.get("modality", []), "modalities.yaml", "image, text", empty_ok=False),
-        _term_line("models", named.get("model", []), "models.yaml", "llava-1.5, blip-2", empty_ok=True),
-        _term_line(
-            "technique",
-            named.get("technique", []),
-            "techniques.yaml",
-            "attention-analysis, causal-tracing",
-            empty_ok=False,
-        ),
-        f"granularity: {PLACEHOLDER}  # one of: {granularities}",
-        f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",
+        *_category_lines(choices.categories),
+        *(_term_line(kind, choices.terms(kind), named.get(kind, [])) for kind in TERM_FIELDS),
+        f"granularity: {choices.granularity}"
+        if choices.granularity
+        else f"granularity: {PLACEHOLDER}  # one of: {granularity_values}",
+        f"summary: {_scalar(choices.summary)}"
+        if choices.summary and choices.summary.strip()
+        else f"summary: {PLACEHOLDER}  # one sentence in your own words (never the abstract), 20 to 600 characters",
         code,
         methods,
         f"relations: []  # links to papers in data/, e.g. [{{type: builds-on, key: <key>}}]; types: {relation_types}",
@@ -598,15 +646,17 @@ def check_new_paper(
     data_dir: Path = DEFAULT_DATA_DIR,
     methods_catalog: Path = METHODS_CATALOG,
     strict: bool = True,
+    vocabulary_dir: Path = VOCABULARY_DIR,
 ) -> list[Problem]:
-    """Every problem ``atlas validate`` would report once these two files are added to ``data_dir``.
+    """Every problem ``atlas validate`` would report once these two files are added to ``data_dir`` (checked
+    against the vocabulary in ``vocabulary_dir``: with the new terms of the same pull request, if any).
 
     The data folder is not touched: the two files are read from memory in its place. Problems are
     those in the two new files or naming ``key``, with paths shown as ``data/papers/<key>.bib|yaml``.
     """
     data_dir = Path(data_dir).resolve()
     new = {f"{PAPERS_DIR}/{key}.bib": bib_text, f"{PAPERS_DIR}/{key}.yaml": yaml_text}
-    dataset = read_dataset(data_dir, methods_catalog, extra=new)
+    dataset = read_dataset(data_dir, methods_catalog, extra=new, vocabulary_dir=vocabulary_dir)
     shown = {display_path(data_dir / name): f"data/{name}" for name in new}
     prefixes = [str(data_dir) + os.sep, display_path(data_dir) + os.sep]
     found = []

@@ -166,13 +166,13 @@ def check_terms(annotations: dict[str, Annotation], vocabulary: Vocabulary) -> l
                         Problem(
                             annotation.path,
                             annotation.line_of(name, i),
-                            f"{name}/{i}: {_unknown_term(vocabulary, kind, value)}",
+                            f"{name}/{i}: {unknown_term(vocabulary, kind, value)}",
                         )
                     )
     return problems
 
 
-def _unknown_term(vocabulary: Vocabulary, kind: str, value: str) -> str:
+def unknown_term(vocabulary: Vocabulary, kind: str, value: str) -> str:
     known = vocabulary.resolve(kind, value)
     if known is not None:
         return f"'{value}' is a spelling of the {kind} '{known}': write its id, {known}"

@@ -81,6 +81,10 @@ class Taxonomy:
         ids = [node_id, *self.descendants(node_id)]
         return [i for i in ids if self.nodes[i].is_leaf]
 
+    def path_name(self, node_id: str) -> str:
+        """'Model › Token › Visual Token': the names from the root down to the node."""
+        return " › ".join(self.nodes[i].name for i in [*reversed(self.ancestors(node_id)), node_id])
+
     def walk(self) -> list[Node]:
         """All nodes in display order: each root followed by its subtree."""
         out = []

@@ -12,9 +12,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shutil
+import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -526,6 +529,75 @@ def _clashes(kind: str, terms: Iterable[Term]) -> list[Issue]:
                     )
                 )
     return issues
+
+
+# --- proposing a new term ---------------------------------------------------------------------------
+
+
+def term_record(
+    kind: str,
+    term_id: str,
+    name: str,
+    text: str = "",
+    aliases: str = "",
+    broader: str | None = None,
+    model_kind: str | None = None,
+    organisation: str = "",
+    year: int | None = None,
+    homepage: str = "",
+) -> dict:
+    """A new model or technique as its vocabulary file writes it, from a form's fields. ``text`` is a
+    technique's definition or a model's note (a model's definition is composed from its facts);
+    ``aliases`` is comma-separated; ``broader`` is a technique's broader technique or a model's family."""
+    record: dict = {"id": term_id.strip(), "name": " ".join(name.split())}
+    if kind == "model":
+        record |= {"family": broader, "kind": model_kind, "organisation": organisation.strip(), "year": year}
+        record |= {"aliases": _split_aliases(aliases), "homepage": homepage.strip(), "note": " ".join(text.split())}
+    else:
+        record |= {"broader": broader, "definition": " ".join(text.split()), "aliases": _split_aliases(aliases)}
+    return {k: v for k, v in record.items() if v not in (None, "", [])}
+
+
+def _split_aliases(text: str) -> list[str]:
+    return list(dict.fromkeys(a for a in (" ".join(part.split()) for part in text.split(",")) if a))
+
+
+def term_snippet(record: dict) -> str:
+    """The record as a list item indented like the entries of the vocabulary files."""
+    dumped = yaml.safe_dump([record], sort_keys=False, allow_unicode=True, width=100)
+    return "".join(f"  {line}" for line in dumped.splitlines(keepends=True))
+
+
+@contextmanager
+def vocabulary_with(terms: Iterable[tuple[str, dict]], folder: Path = VOCABULARY_DIR) -> Iterator[Path]:
+    """A folder holding the vocabulary with these (kind, record) terms added at the end of their files, as
+    a contributor adds them: a temporary copy, or ``folder`` itself when there are none. Each kind's list
+    is the last section of its file, so an entry appended there belongs to it."""
+    terms = list(terms)
+    if not terms:
+        yield Path(folder)
+        return
+    with tempfile.TemporaryDirectory(prefix="atlas-new-terms-") as tmp:
+        for path in Path(folder).glob("*"):
+            if path.is_file():
+                shutil.copy(path, tmp)
+        for kind, record in terms:
+            target = Path(tmp) / FILES[kind]
+            text = target.read_text(encoding="utf-8")
+            target.write_text(text + ("" if text.endswith("\n") else "\n") + term_snippet(record), encoding="utf-8")
+        yield Path(tmp)
+
+
+def propose_term(
+    kind: str, record: dict, pending: Iterable[tuple[str, dict]] = (), folder: Path = VOCABULARY_DIR
+) -> tuple[str, list[Issue]]:
+    """The snippet to add at the end of the kind's file, and every problem the vocabulary's own checks
+    (schema, ids, families, broader terms, clashing spellings) find once it is added after the ``pending``
+    terms already proposed, at the line it would have there."""
+    with vocabulary_with([*pending, (kind, record)], folder) as tmp:
+        _, issues = read_vocabulary(tmp)
+    shown = Path("taxonomy") / "vocabulary"
+    return term_snippet(record), [Issue(shown / issue.path.name, issue.line, issue.message) for issue in issues]
 
 
 def _issue(term: Term, message: str) -> Issue:

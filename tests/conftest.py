@@ -60,6 +60,15 @@ def fixture_db(tmp_path_factory) -> Path:
     return db_path
 
 
+@pytest.fixture
+def contribute_site(fixture_db, data_dir, monkeypatch) -> Path:
+    """The website (for AppTest) on the fixture database, its Contribute page checking against a writable
+    copy of the fixture data folder, which is returned."""
+    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
+    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
+    return data_dir
+
+
 @pytest.fixture(scope="session")
 def bundled_db(tmp_path_factory) -> Path:
     """The repository's own data/ built into a real SQLite file."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from ingest import read_dataset
 from ingest.problems import Problem
+from taxonomy.vocabulary import VOCABULARY_DIR
 
 ARXIV_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
 
@@ -59,3 +62,18 @@ def recorded(name: str, calls: list | None = None):
 def at(problem: Problem, path: Path, line: int) -> bool:
     """True when ``problem`` is reported at ``path``:``line``."""
     return Path(problem.path).resolve() == Path(path).resolve() and problem.line == line
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def repo_with_vocabulary(repo: Path, data: Path) -> Path:
+    """A git repository holding a copy of ``data`` (as data/) and of the vocabulary (as vocabulary/),
+    committed: the base a pull request's summary compares with. Returns the repository."""
+    shutil.copytree(data, repo / "data")
+    shutil.copytree(VOCABULARY_DIR, repo / "vocabulary")
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "data", "vocabulary", cwd=repo)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base", cwd=repo)
+    return repo

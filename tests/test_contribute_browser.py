@@ -107,7 +107,10 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
     assert page.get_by_text("rohrbach2018object", exact=False).first.is_visible()
     screenshot(page, "contribute-scaffolded")
 
+    page.get_by_text("Edit the YAML by hand").click()  # the expert path
     annotation = page.get_by_label("Annotation")
+    annotation.wait_for(timeout=30_000)  # the rerun has drawn the text area: only then is it safe to type
+    wait_ready(page)
     text = annotation.input_value()
     for old, new in (
         ("- id: TODO", "- id: data/benchmark"),
@@ -121,6 +124,43 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
     fill(page, "Annotation", text)
     wait_ready(page, "Both files pass")
     screenshot(page, "contribute-passing")
+    assert not list((data / "papers").glob("rohrbach*")), "the page must never write into the data folder"
+
+
+def pick(page, label: str, typed: str) -> None:
+    """Type into a searchable list and take the first match, as a contributor would."""
+    box = page.locator('[data-testid="stMultiSelect"], [data-testid="stSelectbox"]').filter(has_text=label)
+    box.locator("input").first.click()
+    page.keyboard.type(typed)
+    page.get_by_role("option").first.click(timeout=10_000)
+    page.locator("h1").first.click()  # closes a list left open (Escape would clear a select box)
+    wait_ready(page)
+
+
+def test_pick_terms_and_see_the_annotation_written_and_passing(site, page):
+    url, data = site
+    page.goto(f"{url}/contribute")
+    wait_ready(page, "Contribute a paper")
+    fill(page, "BibTeX entry", ENTRY)
+    wait_ready(page, "Place the paper")
+    pick(page, "Taxonomy leaves", "Benchmark")
+    fill(page, "Why does it belong in Data › Benchmark?", "It defines a metric that checks caption objects.")
+    wait_ready(page)
+    pick(page, "Techniques", "hallucination bench")
+    pick(page, "Granularity", "dataset")
+    page.get_by_text("No model in particular").click()
+    wait_ready(page)
+    fill(page, "Summary", "A caption metric shows how often models mention objects that are not in the image.")
+    wait_ready(page, "Both files pass")
+    shown = page.locator('[data-testid="stCode"]').filter(has_text="yaml-language-server").inner_text()
+    assert "  - id: data/benchmark\n    why: It defines a metric that checks caption objects.\n" in shown
+    assert "modalities: [image]" in shown  # pre-picked from "image captioning"
+    assert "models: []" in shown and "technique: [hallucination-benchmark]" in shown
+    assert "granularity: dataset" in shown
+    lists = page.locator('[data-testid="stMultiSelect"]')
+    assert "Data › Benchmark" in lists.filter(has_text="Taxonomy leaves").inner_text()  # names shown, ids written
+    assert "Image" in lists.filter(has_text="Modalities").inner_text()
+    screenshot(page, "contribute-picked")
     assert not list((data / "papers").glob("rohrbach*")), "the page must never write into the data folder"
 
 

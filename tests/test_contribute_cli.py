@@ -143,3 +143,57 @@ def test_distinct_from_flag(data_dir, tmp_path, capsys, flag):
     assert "run again with --distinct-from neo2024interpreting" in capsys.readouterr().err
     assert main(["add", str(source), "--data", str(data_dir), flag, "neo2024interpreting"]) == 0
     assert "distinct_from: [neo2024interpreting]" in (data_dir / "papers" / "doe2024interpreting.yaml").read_text()
+
+
+def test_add_picks_terms_by_id_name_or_alias_merged_with_the_prefill(data_dir, tmp_path, capsys):
+    source = tmp_path / "paper.bib"
+    source.write_text(ENTRY)
+    picks = ["--leaf", "Benchmark", "--leaf", "model/token/visual-token", "--model", "llava 1.5"]
+    picks += ["--model", "blip-2", "--technique", "logit lens", "--modality", "text"]
+    assert main(["add", str(source), "--data", str(data_dir), *picks]) == 0
+    text = (data_dir / "papers" / "rohrbach2018object.yaml").read_text()
+    assert "  - id: data/benchmark\n    why: TODO" in text  # by name; the why is the contributor's to write
+    assert "  - id: model/token/visual-token\n    why: TODO" in text
+    assert "models: [llava-1.5, blip-2]  # ids from" in text  # an alias and an id, written as ids
+    assert "technique: [logit-lens]  # ids from" in text
+    # "image" is named by the title ("image captioning"), "text" was picked: both kept, pre-fill first
+    assert "modalities: [image, text]  # named in the title or abstract: check them" in text
+    assert main(["validate", "--data", str(data_dir)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("still the placeholder TODO left by `atlas add`") == 4  # two whys, granularity, summary
+
+
+def test_add_refuses_an_unknown_term_with_the_closest_ids_and_writes_nothing(data_dir, tmp_path, capsys):
+    source = tmp_path / "paper.bib"
+    source.write_text(ENTRY)
+    before = papers(data_dir)
+    picks = ["--model", "LLaVA-2", "--technique", "atention-rollout", "--leaf", "model/tokn", "--modality", "image"]
+    assert main(["add", str(source), "--data", str(data_dir), *picks]) == 1
+    err = capsys.readouterr().err
+    assert "atlas: error: --model 'LLaVA-2': unknown model 'LLaVA-2': closest ids: llava, llama-2" in err, (
+        err
+    )  # the validator's own message
+    assert "use an id from taxonomy/vocabulary/models.yaml, or add the model there" in err
+    assert "--technique 'atention-rollout': unknown technique 'atention-rollout': closest ids: attention-rollout" in err
+    assert "--leaf 'model/tokn': not a leaf of the taxonomy: closest leaves: model/token/visual-token" in err
+    assert "--modality" not in err  # a known one is not reported
+    assert err.rstrip().endswith("atlas: nothing was written")
+    assert papers(data_dir) == before
+
+
+def test_an_unknown_term_fails_before_arxiv_is_asked(data_dir, monkeypatch, capsys):
+    def never(url, timeout):
+        raise AssertionError("arXiv was asked although a picked term is unknown")
+
+    monkeypatch.setattr(arxiv, "urllib_fetcher", never)
+    assert main(["add", "1809.02156", "--data", str(data_dir), "--technique", "no-such-technique"]) == 1
+    assert "unknown technique 'no-such-technique'" in capsys.readouterr().err
+
+
+def test_add_help_documents_the_pick_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["add", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for option in ("--leaf LEAF", "--model MODEL", "--technique TECHNIQUE", "--modality MODALITY"):
+        assert option in out
+    assert "by id, name or alias" in out and "closest ids" in out

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
-from contribute_support import edit, write
+from contribute_support import edit, git, repo_with_vocabulary, write
 from tests_paths import FIXTURE_DATA
 
 from cli.main import main
@@ -156,10 +155,6 @@ def test_md_escaping(text, safe):
     assert md(text) == safe
 
 
-def git(*args, cwd):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def test_compared_with_a_git_ref(tmp_path, capsys):
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURE_DATA, repo / "data")
@@ -199,14 +194,8 @@ def test_unknown_base(data_dir, tmp_path, capsys):
 
 def test_new_vocabulary_terms_are_listed_for_review(tmp_path):
     from explorer.change_summary import summarise, to_markdown
-    from taxonomy.vocabulary import VOCABULARY_DIR
 
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURE_DATA, repo / "data")
-    shutil.copytree(VOCABULARY_DIR, repo / "vocabulary")
-    git("init", "-q", "-b", "main", cwd=repo)
-    git("add", "data", "vocabulary", cwd=repo)
-    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base", cwd=repo)
+    repo = repo_with_vocabulary(tmp_path / "repo", FIXTURE_DATA)
     techniques = repo / "vocabulary" / "techniques.yaml"
     techniques.write_text(
         techniques.read_text()
