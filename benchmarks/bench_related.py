@@ -146,8 +146,8 @@ def make_queries(db_path: Path, count: int, seed: int = 1) -> dict[str, list[dic
     from sqlalchemy import select
 
     from explorer.db import open_session
-    from ingest.models import Paper
     from ingest.validate import read_dataset
+    from kb.schema import Paper
 
     rng = random.Random(seed)
     real = read_dataset(ROOT / "data")

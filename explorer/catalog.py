@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from explorer.stats import count_per_node
 from explorer.terms import load_terms, method_names
 from ingest.errors import UnknownItem
-from ingest.models import (
+from kb.schema import (
     Author,
     Domain,
     Paper,

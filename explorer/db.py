@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ingest.build import default_db_path
 from ingest.errors import KnowledgeBaseMissing
 from ingest.kbfile import read_build_info
-from ingest.models import BuildInfo
+from kb.schema import BuildInfo
 
 
 def resolve_db_path(db_path: Path | str | None = None) -> Path:

@@ -1,7 +1,7 @@
 """Words as the full-text indexes see them, and a safe SQLite FTS5 query from any user text.
 
 Both indexes of the knowledge base reduce text to the same words: ``papers_fts`` (FTS5 with
-``FTS_TOKENIZER``, created by ``ingest.load``) and the word index of related work
+``kb.schema.FTS_TOKENIZER``, created by ``ingest.load``) and the word index of related work
 (``explorer.related.textindex``). A word is a run of letters or digits, case and accents folded as
 FTS5's ``unicode61 remove_diacritics 2`` folds them (``tokenize``), then reduced to its Porter stem
 exactly as FTS5's ``porter`` tokenizer does (``explorer.porter``): "neurons" and "neuron",
@@ -27,11 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from explorer.porter import stem
-
-FTS_TABLE = "papers_fts"
-# The indexed columns, which are also the fields of related work's word index (explorer.related.textindex).
-FTS_COLUMNS = ("title", "summary", "why", "technique", "models", "authors")
-FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # ingest.load creates papers_fts with it
+from kb.schema import FTS_TABLE
 
 # English function words, dropped from queries and from the word index (``and``, ``or``, ``not``, ``near``
 # included, so FTS5 operator words typed by a user are treated as the stop words they usually are). Words

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from explorer.safety import safe_url
-from ingest.models import Paper, paper_methods
+from kb.schema import Paper, paper_methods
 from methods import MethodsExtraMissing, require_methods_extra
 from methods.catalog import CATALOG_PATH, MethodEntry, UnknownMethodError, load_catalog
 from taxonomy import load_taxonomy

@@ -14,12 +14,12 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from explorer.fts import FTS_COLUMNS, FTS_TOKENIZER
 from ingest import kbfile
-from ingest import models as m
 from ingest.identifiers import ascii_words
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
+from kb import schema as m
+from kb.schema import FTS_COLUMNS, FTS_TOKENIZER
 from taxonomy import Taxonomy
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 

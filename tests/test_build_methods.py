@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from explorer.db import open_session
 from ingest import build
-from ingest.models import Method, Paper, paper_methods
 from ingest.validate import METHODS_CATALOG, read_methods_catalog
+from kb.schema import Method, Paper, paper_methods
 from methods.catalog import load_catalog
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from explorer.db import open_session
 from explorer.related import Filters, find_related
-from ingest.models import Paper, PaperCategory, Relation, paper_modalities, paper_techniques
+from kb.schema import Paper, PaperCategory, Relation, paper_modalities, paper_techniques
 
 
 @pytest.fixture(scope="module")

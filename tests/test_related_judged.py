@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from explorer.db import open_session
 from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_at, score_question
-from ingest.models import Paper
+from kb.schema import Paper
 
 # A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
 # the vocabulary (keywords 0.878 / 0.888, paraphrased 0.602 / 0.577); issue 14's targets are 0.9 and 0.8

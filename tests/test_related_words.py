@@ -12,12 +12,13 @@ from explorer import fts
 from explorer.db import open_session
 from explorer.porter import stem
 from explorer.related.index import load_index
+from kb.schema import FTS_TOKENIZER
 
 
 def sqlite_stems(words: list[str]) -> list[str]:
     """What SQLite's own FTS5 tokenizer makes of each word (its fts5vocab 'instance' table, in order)."""
     conn = sqlite3.connect(":memory:")
-    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{fts.FTS_TOKENIZER}')")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{FTS_TOKENIZER}')")
     conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
     conn.execute("INSERT INTO t(x) VALUES (?)", (" ".join(words),))
     by_offset = dict(conn.execute("SELECT offset, term FROM v"))

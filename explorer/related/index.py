@@ -26,8 +26,8 @@ from explorer.related.concepts import to_parts as concepts_to_parts
 from explorer.related.names import model_family, model_key, technique_key
 from explorer.related.textindex import TextIndex, build_text_index
 from explorer.related.weights import FEATURE_KINDS
-from ingest import models as m
 from ingest.identifiers import normalise_title
+from kb import schema as m
 
 FORMAT = b"related-index 3"  # bump when the parts change; older parts are then ignored and the tables read
 

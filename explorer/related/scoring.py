@@ -21,8 +21,8 @@ from explorer.related.results import BibMatch, Filters, RelatedInputError, Relat
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
-from ingest import models as m
 from ingest.load import author_name_key
+from kb import schema as m
 
 
 def find_related(

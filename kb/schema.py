@@ -1,6 +1,7 @@
 """The knowledge base schema: SQLAlchemy 2 typed models.
 
-Written only by ``ingest.load``; read by ``explorer``. Everything here is portable SQL
+Written only by ``ingest.load``; read by ``explorer``; both import it from here, a layer below both.
+Everything here is portable SQL
 except the FTS5 index, which ``ingest.load`` creates on SQLite only.
 """
 
@@ -229,3 +230,11 @@ class RelatedIndexPart(Base):
 
     name: Mapped[str] = mapped_column(primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# The full-text index: an FTS5 virtual table, so not a SQLAlchemy model; ingest.load creates it on SQLite only
+# and explorer.fts queries it. Its columns are also the fields of related work's word index
+# (explorer.related.textindex).
+FTS_TABLE = "papers_fts"
+FTS_COLUMNS = ("title", "summary", "why", "technique", "models", "authors")
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
