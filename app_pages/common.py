@@ -18,10 +18,8 @@ from explorer.overview import Overview, build_overview
 from explorer.safety import markdown_text, plain_text
 from explorer.search import SearchIndex, SearchResult
 from explorer.url_values import URLCheck
-from ingest import DataError, build
-from ingest.build import default_db_path
+from ingest import DEFAULT_DATA_DIR, DataError, build, default_db_path
 from ingest.errors import AtlasError
-from ingest.validate import DEFAULT_DATA_DIR
 
 md = markdown_text  # every piece of data text that goes into Markdown passes through this
 

@@ -321,7 +321,7 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     if args.summary:
-        from explorer.change_summary import summarise, to_markdown
+        from ingest.change_summary import summarise, to_markdown
 
         summary = summarise(args.data, args.base, strict=args.strict)
         sys.stdout.write(to_markdown(summary))

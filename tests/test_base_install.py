@@ -62,7 +62,7 @@ def test_every_page_imports_without_torch(tmp_path: Path):
 import importlib
 for page in {pages!r}:
     importlib.import_module("app_pages." + page)
-from explorer.methods_view import demos_unavailable_reason
+from methods.demo_runs import demos_unavailable_reason
 assert "torch" in demos_unavailable_reason()
 assert "torch" not in sys.modules
 """,

@@ -146,6 +146,6 @@ def test_methods_need_the_extra_and_say_how_to_install_it(monkeypatch, capsys):
     assert main(["methods", "run", "attention-rollout", "--out", "unused"]) == 1
     err = capsys.readouterr().err
     assert "needs torch" in err and "pip install -e '.[methods]'" in err and "Traceback" not in err
-    from explorer.methods_view import demos_unavailable_reason
+    from methods.demo_runs import demos_unavailable_reason
 
     assert "needs torch" in demos_unavailable_reason()

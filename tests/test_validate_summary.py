@@ -11,7 +11,7 @@ from contribute_support import edit, write
 from tests_paths import FIXTURE_DATA
 
 from cli.main import main
-from explorer.change_summary import md, summarise, to_markdown
+from ingest.change_summary import md, summarise, to_markdown
 
 NEW_BIB = """@misc{rohrbach2018object,
   title         = {Object Hallucination in Image Captioning},
@@ -198,7 +198,7 @@ def test_unknown_base(data_dir, tmp_path, capsys):
 
 
 def test_new_vocabulary_terms_are_listed_for_review(tmp_path):
-    from explorer.change_summary import summarise, to_markdown
+    from ingest.change_summary import summarise, to_markdown
     from taxonomy.vocabulary import VOCABULARY_DIR
 
     repo = tmp_path / "repo"

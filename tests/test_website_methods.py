@@ -12,9 +12,10 @@ from PIL import Image
 from website_support import app_test, combined_data, texts
 
 from explorer import urls
-from explorer.methods_view import cache_dir, cached_run, method_cards
+from explorer.methods_view import method_cards
 from ingest import build
 from methods.catalog import load_catalog
+from methods.demo_runs import cache_dir, cached_run
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 

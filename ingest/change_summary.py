@@ -284,6 +284,8 @@ def _names(vocabulary: Vocabulary | None, kind: str, value) -> list[str]:
 
 
 def _add_neighbours(summary: ChangeSummary, data_dir: Path, k: int) -> None:
+    # The preview builds a knowledge base (write side, here) and then asks it the read side's question: the
+    # one place ingest calls up into explorer, so the import waits for the call (explorer imports ingest).
     from sqlalchemy.orm import Session
 
     from explorer.db import read_only_engine
