@@ -484,7 +484,7 @@ def cmd_export(args) -> int:
 
 def cmd_related(args) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
-    filters = related.Filters(args.category, args.year_from, args.year_to, args.has_code)
+    filters = related.CandidateFilters(args.category, args.year_from, args.year_to, args.has_code)
     with open_session(args.db) as session:
         result = related.find_related(session, text=text, paper=args.paper, bib=args.bib, k=args.k, filters=filters)
         output = related.render(session, result, args.format)

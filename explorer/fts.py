@@ -60,6 +60,8 @@ def tokenize(text: str) -> list[str]:
         return []
     if text.isascii():  # nothing to fold but case (most text; saves the Unicode pass when building an index)
         return _WORD.findall(text.lower())
+    # Deliberately not taxonomy.text.fold_ascii: FTS5's unicode61 keeps letters outside ASCII ("Ω", "注意") as
+    # words and only strips accents, and this must give the words the SQLite index holds.
     folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
     return _WORD.findall(folded)
 

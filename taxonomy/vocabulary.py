@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from taxonomy.text import fold_ascii
 from taxonomy.tree import TaxonomyError
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
@@ -240,7 +240,7 @@ def _key(kind: str, text: str) -> str:
 
 
 def _tokens(text: str, keep_case: bool, singular: bool = True) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    ascii_text = fold_ascii(str(text), keep_case=True)
     words = re.findall(r"[A-Za-z0-9]+", ascii_text)
     if keep_case:
         return words

@@ -10,9 +10,9 @@ import tracemalloc
 
 import pytest
 
-from explorer.catalog import Catalog, load_catalog
 from explorer.db import open_session
 from explorer.graphs import GraphSettings, GraphTooLarge, build_graph
+from explorer.paper_catalog import PaperCatalog, load_paper_catalog
 
 SECONDS = 2.0
 PEAK_BYTES = 200 * 2**20
@@ -22,16 +22,16 @@ PEAK_BYTES = 200 * 2**20
 def paper(fixture_db):
     """One real paper record of the fixture knowledge base, to copy with other authors or keys."""
     with open_session(fixture_db) as session:
-        catalog = load_catalog(session)
+        catalog = load_paper_catalog(session)
     return catalog, catalog.by_key["neo2024interpreting"]
 
 
-def with_papers(catalog: Catalog, papers) -> Catalog:
+def with_papers(catalog: PaperCatalog, papers) -> PaperCatalog:
     papers = tuple(papers)
     return dataclasses.replace(catalog, papers=papers, relations=(), by_key={p.key: p for p in papers})
 
 
-def refused_quickly(catalog: Catalog, settings: GraphSettings) -> GraphTooLarge:
+def refused_quickly(catalog: PaperCatalog, settings: GraphSettings) -> GraphTooLarge:
     tracemalloc.start()
     started = time.perf_counter()
     try:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from explorer.db import open_session
-from explorer.related import Filters, find_related
+from explorer.related import CandidateFilters, find_related
 from kb.schema import Paper, PaperCategory, Relation, paper_modalities, paper_techniques
 
 
@@ -144,7 +144,7 @@ def test_filters_hold_on_real_data(session):
         session,
         text="hallucination",
         k=50,
-        filters=Filters(category="training-inference", year_from=2024, year_to=2024, has_code=True),
+        filters=CandidateFilters(category="training-inference", year_from=2024, year_to=2024, has_code=True),
     )
     assert result.papers
     for paper in result.papers:

@@ -17,7 +17,7 @@ import pytest
 from explorer.db import open_session
 from explorer.related import (
     WEIGHTS,
-    Filters,
+    CandidateFilters,
     RelatedInputError,
     find_related,
     related_to_paper,
@@ -162,25 +162,27 @@ def test_k_limits_and_validates(session):
 
 
 def test_filters(session):
-    result = find_related(session, paper="neo2024interpreting", filters=Filters(category="model"))
+    result = find_related(session, paper="neo2024interpreting", filters=CandidateFilters(category="model"))
     assert {p.key for p in result.papers} == {"nostalgebraist2020interpreting", "muller2024sehen"}
-    result = find_related(session, paper="neo2024interpreting", filters=Filters(category="Decision-Making Workflow"))
+    result = find_related(
+        session, paper="neo2024interpreting", filters=CandidateFilters(category="Decision-Making Workflow")
+    )
     assert [p.key for p in result.papers] == ["nostalgebraist2020interpreting"]
-    result = find_related(session, paper="neo2024interpreting", filters=Filters(has_code=True))
+    result = find_related(session, paper="neo2024interpreting", filters=CandidateFilters(has_code=True))
     assert [p.key for p in result.papers] and all(p.code_url for p in result.papers)
-    result = find_related(session, paper="neo2024interpreting", filters=Filters(year_from=2021, year_to=2023))
+    result = find_related(session, paper="neo2024interpreting", filters=CandidateFilters(year_from=2021, year_to=2023))
     assert [p.key for p in result.papers] == ["li2023evaluating"]
-    result = find_related(session, paper="neo2024interpreting", filters=Filters(year_to=2019))
+    result = find_related(session, paper="neo2024interpreting", filters=CandidateFilters(year_to=2019))
     assert result.papers == [] and result.message
 
 
 @pytest.mark.parametrize(
     "filters, message",
     [
-        (Filters(category="model/token/nope"), "unknown taxonomy node 'model/token/nope'"),
-        (Filters(year_from=2025, year_to=2020), "year range 2025-2020 is empty"),
-        (Filters(year_from="soon"), "must be a year"),
-        (Filters(year_to=99999), "four-digit year"),
+        (CandidateFilters(category="model/token/nope"), "unknown taxonomy node 'model/token/nope'"),
+        (CandidateFilters(year_from=2025, year_to=2020), "year range 2025-2020 is empty"),
+        (CandidateFilters(year_from="soon"), "must be a year"),
+        (CandidateFilters(year_to=99999), "four-digit year"),
     ],
 )
 def test_bad_filters_are_clear_errors(session, filters, message):

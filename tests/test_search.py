@@ -6,21 +6,21 @@ from __future__ import annotations
 import pytest
 from website_support import app_test, shown, texts
 
-from explorer.catalog import load_catalog
 from explorer.db import open_session
+from explorer.paper_catalog import load_paper_catalog
 from explorer.search import SearchIndex, stem
 
 
 @pytest.fixture(scope="module")
 def index(fixture_db):
     with open_session(fixture_db) as session:
-        return SearchIndex.build(load_catalog(session))
+        return SearchIndex.build(load_paper_catalog(session))
 
 
 @pytest.fixture(scope="module")
 def bundled_index(bundled_db):
     with open_session(bundled_db) as session:
-        return SearchIndex.build(load_catalog(session))
+        return SearchIndex.build(load_paper_catalog(session))
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,8 @@ from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
 
 from explorer import urls
 from explorer.browse import UnknownNode, node_view, sort_papers, survey_refs, tree
-from explorer.catalog import load_catalog
 from explorer.compare import (
-    Filters,
+    FacetFilters,
     export_bibtex,
     export_csv,
     facet_values,
@@ -28,6 +27,7 @@ from explorer.compare import (
 from explorer.db import open_session
 from explorer.detail import UnknownPaper, paper_view
 from explorer.overview import build_overview, leaf_matrix, recent
+from explorer.paper_catalog import load_paper_catalog
 from ingest.errors import UnknownItem
 
 ALL = [
@@ -42,7 +42,7 @@ ALL = [
 @pytest.fixture(scope="module")
 def catalog(fixture_db):
     with open_session(fixture_db) as session:
-        return load_catalog(session)
+        return load_paper_catalog(session)
 
 
 @pytest.fixture(scope="module")
@@ -207,38 +207,38 @@ def test_paper_view_never_links_an_unsafe_url(hostile_db):
 @pytest.mark.parametrize(
     "filters, expected",
     [
-        (Filters(), ALL),
-        (Filters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
-        (Filters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
+        (FacetFilters(), ALL),
+        (FacetFilters(node=("model/token",)), ["muller2024sehen", "neo2024interpreting"]),
+        (FacetFilters(node=("data", "training-inference")), ["leng2024mitigating", "li2023evaluating"]),
         (
-            Filters(model=("qwen-vl", "gpt-2")),
+            FacetFilters(model=("qwen-vl", "gpt-2")),
             ["leng2024mitigating", "muller2024sehen", "nostalgebraist2020interpreting"],
         ),
         (
-            Filters(model=("llava-1.5",), modality=("image",)),
+            FacetFilters(model=("llava-1.5",), modality=("image",)),
             ["leng2024mitigating", "muller2024sehen", "neo2024interpreting"],
         ),
-        (Filters(technique=("logit-lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+        (FacetFilters(technique=("logit-lens",)), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
         # a family includes its models (llava and llava-1.5), a broader technique its narrower ones
         (
-            Filters(model=("llava-family",)),
+            FacetFilters(model=("llava-family",)),
             ["leng2024mitigating", "li2023evaluating", "muller2024sehen", "neo2024interpreting"],
         ),
-        (Filters(model=("gpt-family",)), ["nostalgebraist2020interpreting"]),
-        (Filters(technique=("causal-intervention",)), ["neo2024interpreting"]),
+        (FacetFilters(model=("gpt-family",)), ["nostalgebraist2020interpreting"]),
+        (FacetFilters(technique=("causal-intervention",)), ["neo2024interpreting"]),
         (
-            Filters(technique=("lens-decoding", "hallucination-mitigation")),
+            FacetFilters(technique=("lens-decoding", "hallucination-mitigation")),
             ["leng2024mitigating", "neo2024interpreting", "nostalgebraist2020interpreting"],
         ),
         (
-            Filters(granularity=("token", "layer")),
+            FacetFilters(granularity=("token", "layer")),
             ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"],
         ),
-        (Filters(years=(2023, 2023)), ["li2023evaluating"]),
-        (Filters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
-        (Filters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
-        (Filters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
-        (Filters(model=("llava-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
+        (FacetFilters(years=(2023, 2023)), ["li2023evaluating"]),
+        (FacetFilters(has_code=True), ["leng2024mitigating", "li2023evaluating", "neo2024interpreting"]),
+        (FacetFilters(text="LOGIT lens"), ["neo2024interpreting", "nostalgebraist2020interpreting"]),
+        (FacetFilters(text="muller sinks"), ["muller2024sehen"]),  # accents folded, every word must appear
+        (FacetFilters(model=("llava-1.5",), has_code=True, node=("model",)), ["neo2024interpreting"]),
     ],
 )
 def test_filters_combine_facets_with_and_and_values_with_or(catalog, filters, expected):
@@ -247,7 +247,7 @@ def test_filters_combine_facets_with_and_and_values_with_or(catalog, filters, ex
 
 
 def test_facet_counts_ignore_their_own_facet(catalog):
-    result = search(catalog, Filters(model=("gpt-2",)))
+    result = search(catalog, FacetFilters(model=("gpt-2",)))
     models = {o.value: o.papers for o in result.facets["model"]}
     assert models["llava-1.5"] == 3 and models["gpt-2"] == 1  # what choosing that value instead would give
     assert models["llava-family"] == 4  # llava-1.5's three papers and li2023evaluating's llava
@@ -259,20 +259,21 @@ def test_facet_counts_ignore_their_own_facet(catalog):
     assert values["modality"] == ["text", "image"]  # the vocabulary's order
     assert values["node"][0] == "data" and "llava-1.5" in values["model"] and "llava-family" in values["model"]
     # techniques in the hierarchy's order, each broad one before its narrower ones, with names and depths
-    options = search(catalog, Filters()).facets["technique"]
+    options = search(catalog, FacetFilters()).facets["technique"]
     order = [o.value for o in options]
     assert order.index("lens-decoding") + 1 == order.index("logit-lens")
     lens = next(o for o in options if o.value == "lens-decoding")
     assert (lens.label, lens.depth, lens.papers) == ("Decoding intermediate layers", 0, 2)
     assert next(o for o in options if o.value == "logit-lens").depth == 1
     assert (
-        next(o for o in search(catalog, Filters()).facets["model"] if o.value == "llava-family").label == "LLaVA family"
+        next(o for o in search(catalog, FacetFilters()).facets["model"] if o.value == "llava-family").label
+        == "LLaVA family"
     )
 
 
 def test_unknown_node_filter_names_the_node(catalog):
     with pytest.raises(KeyError, match="unknown taxonomy node 'model/x'"):
-        search(catalog, Filters(node=("model/x",)))
+        search(catalog, FacetFilters(node=("model/x",)))
 
 
 def test_side_by_side_has_attributes_as_rows(catalog):
@@ -325,7 +326,7 @@ def test_latex_table_cites_keys_and_escapes_text(catalog, hostile_db):
         == r"50\% of C\&A\_x \{y\} \$z\$ \#1 \textasciitilde{} \textasciicircum{} \textbackslash{}"
     )
     with open_session(hostile_db) as session:
-        hostile = load_catalog(session)
+        hostile = load_paper_catalog(session)
     body = to_latex_table([hostile.by_key["evil2024script"]])
     assert r"\textless{}svg onload=alert('xss-model')\textgreater{}" in body and "<" not in body.split("\n", 1)[1]
 

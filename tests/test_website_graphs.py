@@ -10,9 +10,9 @@ from pyvis.network import Network
 from website_support import build_hostile_db
 
 from explorer import graphs
-from explorer.catalog import load_catalog
 from explorer.db import open_session
 from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, render_html, to_network
+from explorer.paper_catalog import load_paper_catalog
 
 RAW_PAYLOADS = (
     "<script>window.__atlasXss",
@@ -29,13 +29,13 @@ RAW_PAYLOADS = (
 @pytest.fixture(scope="module")
 def catalog(fixture_db):
     with open_session(fixture_db) as session:
-        return load_catalog(session)
+        return load_paper_catalog(session)
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     with open_session(build_hostile_db(tmp_path_factory.mktemp("hostile"))) as session:
-        return load_catalog(session)
+        return load_paper_catalog(session)
 
 
 def nodes_of(result, kind):

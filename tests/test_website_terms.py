@@ -60,12 +60,12 @@ def test_a_paper_page_opens_its_models_and_techniques(fixture_site):
 def test_a_model_fact_no_primary_page_confirms_is_marked_and_the_source_linked(fixture_db):
     from dataclasses import replace
 
-    from explorer.catalog import load_catalog
     from explorer.db import open_session
+    from explorer.paper_catalog import load_paper_catalog
     from explorer.terms import model_page
 
     with open_session(fixture_db) as session:
-        catalog = load_catalog(session)
+        catalog = load_paper_catalog(session)
     models = dict(catalog.vocabulary.models)
     models["qwen-vl"] = replace(models["qwen-vl"], unconfirmed=("year",), source="https://arxiv.org/abs/2308.12966")
     catalog = replace(catalog, vocabulary=replace(catalog.vocabulary, models=models))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from explorer import urls
-from explorer.compare import Filters
+from explorer.compare import FacetFilters
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,9 @@ def test_compare_link_uses_the_names_its_widgets_bind_to():
         "&years=2020&years=2024&code=true&q=logit%20lens&pick=a&pick=b"
     )
     assert urls.compare().href == "./compare"  # defaults stay out of the URL
-    assert Filters(modality=("text",), has_code=True).link(["k"]).href == "./compare?modality=text&code=true&pick=k"
+    assert (
+        FacetFilters(modality=("text",), has_code=True).link(["k"]).href == "./compare?modality=text&code=true&pick=k"
+    )
 
 
 def test_graph_link():

@@ -1,5 +1,5 @@
-"""Every paper as a plain, immutable record: what the website's overview, taxonomy browser,
-comparison tables and graphs work on.
+"""The paper catalogue: every paper as a plain, immutable record, what the website's overview, taxonomy
+browser, comparison tables and graphs work on. (The methods catalogue is another thing: ``methods.catalog``.)
 
 One pass of bulk queries (a dozen, whatever the size of the knowledge base) instead of one
 per paper; the result is plain frozen dataclasses, so the website can cache it for as long
@@ -113,7 +113,7 @@ class RelationRecord:
 
 
 @dataclass(frozen=True)
-class Catalog:
+class PaperCatalog:
     papers: tuple[PaperRecord, ...]
     nodes: dict[str, NodeInfo]  # in display order
     relations: tuple[RelationRecord, ...]
@@ -173,7 +173,7 @@ class Catalog:
         return {kind: count_papers(self.vocabulary, kind, ids) for kind, ids in lists.items()}
 
 
-def load_catalog(session: Session) -> Catalog:
+def load_paper_catalog(session: Session) -> PaperCatalog:
     nodes = {
         n.id: NodeInfo(n.id, n.name, n.parent_id, n.description, n.survey_refs, n.depth, n.is_leaf)
         for n in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.position))
@@ -242,7 +242,7 @@ def load_catalog(session: Session) -> Catalog:
         RelationRecord(r.source_key, r.target_key, r.type, r.note)
         for r in session.scalars(select(Relation).order_by(Relation.source_key, Relation.target_key, Relation.type))
     )
-    return Catalog(papers, nodes, relations, {p.key: p for p in papers}, vocabulary, method_names(session))
+    return PaperCatalog(papers, nodes, relations, {p.key: p for p in papers}, vocabulary, method_names(session))
 
 
 def _terms_of(vocabulary: Vocabulary, models, techniques, modalities) -> dict:
