@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests_paths import FIXTURES
+
 from ingest import read_dataset
 from ingest.problems import Problem
 
-ARXIV_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
+ARXIV_FIXTURES = FIXTURES / "arxiv"
 
 
 def write(data_dir: Path, name: str, text: str) -> Path:

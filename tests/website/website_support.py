@@ -15,14 +15,12 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests_paths import ARTIFACTS, FIXTURE_DATA, FIXTURES, PROJECT
+
 from ingest import build
 
-TESTS_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = TESTS_DIR.parent
-APP = PROJECT_ROOT / "app.py"
-FIXTURE_DATA = TESTS_DIR / "fixtures" / "data"
-HOSTILE_DATA = TESTS_DIR / "fixtures" / "hostile"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+APP = PROJECT / "app.py"
+HOSTILE_DATA = FIXTURES / "hostile"
 
 # What ingest refuses (it only accepts http(s) URLs) but an older or laxer build, or another
 # writer, could leave in a database: the website must show these as text, never as links.
@@ -165,7 +163,7 @@ def streamlit_server(db_path: Path, log_path: Path, timeout: float = 60, app: Pa
         "false",
     ]
     log = open(log_path, "w")
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from tests_paths import PROJECT
 
 from explorer import urls
 from explorer.compare import FacetFilters
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_a_link_is_a_page_file_and_a_relative_href():
     link = urls.paper("neo2024interpreting")
-    assert link.file == "app_pages/paper.py" and (PROJECT_ROOT / link.file).is_file()
+    assert link.file == "app_pages/paper.py" and (PROJECT / link.file).is_file()
     assert link.href == "./paper?key=neo2024interpreting"
     assert link.query == {"key": "neo2024interpreting"}
     assert urls.overview().href == "./" and urls.taxonomy().href == "./taxonomy"

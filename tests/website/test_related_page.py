@@ -158,7 +158,8 @@ def test_hostile_titles_and_reasons_are_escaped(tmp_path_factory, monkeypatch):
 def live_site(tmp_path_factory, fixture_db):
     from pathlib import Path
 
-    from website_support import ARTIFACTS, CHROMIUM, streamlit_server
+    from tests_paths import ARTIFACTS
+    from website_support import CHROMIUM, streamlit_server
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `make browser` (make test does it)")
@@ -184,7 +185,8 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
     from urllib.parse import parse_qs, urlsplit
 
     from playwright.sync_api import sync_playwright
-    from website_support import ARTIFACTS, launch_chromium
+    from tests_paths import ARTIFACTS
+    from website_support import launch_chromium
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

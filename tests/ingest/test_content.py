@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests_paths import BUNDLED
 
 from explorer.db import open_session
 from explorer.stats import compute_stats
@@ -16,7 +17,7 @@ from ingest.citation_sources import load_citation_sources
 from ingest.identifiers import ascii_slug, make_key, normalise_title
 from ingest.validate import check_first_public, check_notes_agree, check_venue_year
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = BUNDLED
 MIN_PAPERS = 250
 
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from tests_paths import PROJECT
+
 from cli.main import main
 from taxonomy.vocabulary import load_vocabulary
 
@@ -50,9 +52,8 @@ def test_kind_filter_and_table(data_dir, capsys):
 def test_a_broken_vocabulary_is_one_message_naming_file_and_line(tmp_path):
     # a fresh process whose taxonomy/vocabulary is a broken copy, as a contributor's checkout would be
     import shutil
-    from pathlib import Path
 
-    project = Path(__file__).resolve().parent.parent
+    project = PROJECT
     copy = tmp_path / "project"
     for name in ("taxonomy", "ingest", "explorer", "cli", "methods"):
         shutil.copytree(project / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -10,12 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from tests_paths import FIXTURES
 
 from ingest import read_dataset
 from ingest.build import build
 from ingest.problems import DataError
 
-REALWORLD = Path(__file__).parent / "fixtures" / "realworld"
+REALWORLD = FIXTURES / "realworld"
 ENTRY_START = re.compile(r"^\s*@(?!string|comment|preamble)([a-z]+)\s*\{", re.I | re.M)
 
 

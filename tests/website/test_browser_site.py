@@ -11,16 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from website_support import (
-    ARTIFACTS,
-    CHROMIUM,
-    Watch,
-    build_hostile_db,
-    launch_chromium,
-    screenshot,
-    streamlit_server,
-    wait_ready,
-)
+from tests_paths import ARTIFACTS
+from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot, streamlit_server, wait_ready
 
 from ingest.project import repository_url
 

@@ -445,7 +445,7 @@ def test_graphs_with_an_empty_scope_say_so(fixture_site):
 
 
 def test_first_start_builds_the_missing_knowledge_base(tmp_path, monkeypatch):
-    from website_support import FIXTURE_DATA
+    from tests_paths import FIXTURE_DATA
 
     db_path = tmp_path / "fresh" / "atlas.db"
     monkeypatch.setenv("ATLAS_DB", str(db_path))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from contribute_support import line_of, problems, write
+from tests_paths import FIXTURE_DATA
 
 from cli.main import main
 from ingest import build, read_dataset
@@ -88,7 +89,7 @@ def test_same_title_same_first_author_close_years_is_an_error(data_dir: Path, tm
 def test_distinct_from_silences_the_same_title_warning(data_dir: Path):
     first, second = DIFFERENT_WORKS[0]
     _pair(data_dir, first, second)
-    annotation = (Path(__file__).parent / "fixtures" / "data" / "papers" / "li2023evaluating.yaml").read_text()
+    annotation = (FIXTURE_DATA / "papers" / "li2023evaluating.yaml").read_text()
     write(
         data_dir,
         "zacks2000human.yaml",

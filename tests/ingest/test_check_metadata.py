@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 
 import pytest
+from tests_paths import BUNDLED, FIXTURES
 
 import ingest.web as web
 from cli.main import main
@@ -16,8 +17,8 @@ from ingest.bib_edit import BibEditError, set_fields
 from ingest.metadata_check import apply_fixes, check_metadata
 from ingest.web import PoliteFetcher
 
-RECORDED = Path(__file__).resolve().parent / "fixtures" / "metadata"
-ARXIV_RECORDED = Path(__file__).resolve().parent / "fixtures" / "arxiv"
+RECORDED = FIXTURES / "metadata"
+ARXIV_RECORDED = FIXTURES / "arxiv"
 
 GRAD_CAM_OLD = """\
 @misc{selvaraju2016grad,
@@ -168,7 +169,7 @@ def test_after_a_year_fix_validate_asks_for_first_public(tmp_path):
         }
     )
     (data / "papers" / "gandelsman2023interpreting.yaml").write_text(
-        (Path(__file__).resolve().parent.parent / "data" / "papers" / "gandelsman2023interpreting.yaml")
+        (BUNDLED / "papers" / "gandelsman2023interpreting.yaml")
         .read_text(encoding="utf-8")
         .replace("first_public: 2023\n", ""),
         encoding="utf-8",

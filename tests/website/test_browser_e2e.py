@@ -10,16 +10,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from website_support import (
-    ARTIFACTS,
-    CHROMIUM,
-    Watch,
-    build_hostile_db,
-    launch_chromium,
-    screenshot,
-    streamlit_server,
-    wait_ready,
-)
+from tests_paths import ARTIFACTS
+from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot, streamlit_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

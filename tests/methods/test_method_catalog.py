@@ -1,10 +1,10 @@
 """The methods catalogue: content, conventions and the loader's validation."""
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
+from tests_paths import PROJECT
 
 from methods.catalog import CATALOG_PATH, FIELDS, MethodEntry, UnknownMethodError, get_method, load_catalog
 
@@ -51,7 +51,7 @@ STOP_WORDS = {
     "via",
     "into",
 }
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 
 
 def first_significant_word(title: str) -> str:

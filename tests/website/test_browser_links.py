@@ -17,25 +17,15 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from website_support import (
-    ARTIFACTS,
-    CHROMIUM,
-    FIXTURE_DATA,
-    TESTS_DIR,
-    Watch,
-    launch_chromium,
-    rename_term,
-    screenshot,
-    streamlit_server,
-    wait_ready,
-)
+from tests_paths import ARTIFACTS, FIXTURE_DATA, FIXTURES
+from website_support import CHROMIUM, Watch, launch_chromium, rename_term, screenshot, streamlit_server, wait_ready
 
 from explorer import urls
 from ingest import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-LINKS_DATA = TESTS_DIR / "fixtures" / "links" / "papers"
+LINKS_DATA = FIXTURES / "links" / "papers"
 EXAMPLE = "[phish](https://evil.example/login) ![i](https://evil.example/x.png)"  # the example
 HOSTILE = " ".join(
     [

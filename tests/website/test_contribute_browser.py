@@ -9,7 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from website_support import ARTIFACTS, CHROMIUM, FIXTURE_DATA, launch_chromium, streamlit_server
+from tests_paths import ARTIFACTS, FIXTURE_DATA
+from website_support import CHROMIUM, launch_chromium, streamlit_server
 
 from ingest import build
 
