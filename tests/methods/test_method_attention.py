@@ -21,12 +21,6 @@ from methods.attention import (
 from methods.hooks import record
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 def random_attention(g, layers, heads, n, causal=False):
     out = []
     for _ in range(layers):

@@ -17,12 +17,6 @@ from methods.attribution import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 def quadratic(a: torch.Tensor, b: torch.Tensor, c: float):
     """f(x) = x^T A x + b^T x + c, applied to a batch [M, n]."""
     return lambda x: ((x @ a) * x).sum(-1) + x @ b + c

@@ -22,12 +22,6 @@ from methods.concepts import (
 from methods.demos import objects
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 @settings(max_examples=examples(30), deadline=None)
 @given(seed=st.integers(0, 10_000), m=st.integers(1, 40), d=st.integers(1, 12))
 def test_tcav_score_is_a_fraction_in_the_unit_interval(seed, m, d):

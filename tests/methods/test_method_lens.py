@@ -13,12 +13,6 @@ from methods.hooks import record
 from methods.lens import lens_ranks, logit_lens, residual_stream
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 @pytest.fixture(scope="module")
 def llava():
     return tm.trained_llava()

@@ -9,12 +9,6 @@ from methods.demos import objects
 from methods.patching import activation_patching, record_activations, run_with_patch
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 @pytest.fixture(scope="module")
 def setup():
     llava = tm.trained_llava()

@@ -8,12 +8,6 @@ from methods import toy_models as tm
 from methods.probing import control_task, fit_linear_probe, probe_with_control
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 def test_control_labels_are_a_function_of_the_type():
     g = torch.Generator().manual_seed(0)
     types = torch.randint(30, (500,), generator=g)

@@ -3,14 +3,7 @@
 import pytest
 import torch
 
-from methods import toy_models as tm
 from methods.sae import SparseAutoencoder, match_dictionary, sae_loss, sae_metrics, train_sae
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,6 @@ from methods import toy_models as tm
 from methods.shapley import all_coalitions, exact_shapley, mm_shap, permutation_shapley
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 def table_game(values: torch.Tensor):
     """A game given by its value on every coalition (indexed by the coalition's bits)."""
     n = int(math.log2(len(values)))

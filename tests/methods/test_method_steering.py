@@ -11,12 +11,6 @@ from methods.hooks import record
 from methods.steering import steer, steering_vector
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 @pytest.fixture(scope="module")
 def llava():
     return tm.trained_llava()

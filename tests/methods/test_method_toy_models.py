@@ -10,12 +10,6 @@ from methods.attribution import grad_cam
 from methods.hooks import edit_output, record
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with tm.single_thread():
-        yield
-
-
 def test_generated_images_carry_their_ground_truth():
     b = td.make_shapes(40, seed=0)
     assert b.images.shape == (40, 3, td.IMAGE_SIZE, td.IMAGE_SIZE)

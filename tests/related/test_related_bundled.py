@@ -8,18 +8,12 @@ sets are looked up when the test runs; when more papers qualify than fit in ten,
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from explorer.db import open_session
 from explorer.related import CandidateFilters, find_related
 from kb.schema import Paper, PaperCategory, Relation, paper_modalities, paper_techniques
 
-
-@pytest.fixture(scope="module")
-def session(bundled_db):
-    with open_session(bundled_db) as s:
-        yield s
+KNOWLEDGE_BASE = "bundled_db"  # the session (related/conftest.py) opens the repository's own data
 
 
 def top10(session, **query) -> list[str]:

@@ -17,7 +17,6 @@ from hypothesis_support import examples
 
 from cli.main import main
 from explorer import fts
-from explorer.db import open_session
 from explorer.related import WEIGHTS, RelatedInputError, find_related
 
 WORDS = (
@@ -111,12 +110,6 @@ HOSTILE_TEXT = [
     "C++",
     "#1",
 ]
-
-
-@pytest.fixture(scope="module")
-def session(fixture_db):
-    with open_session(fixture_db) as s:
-        yield s
 
 
 def assert_answered(result) -> None:

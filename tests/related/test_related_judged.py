@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from explorer.db import open_session
 from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_at, score_question
 from kb.schema import Paper
 
@@ -16,10 +15,7 @@ from kb.schema import Paper
 FLOORS = {"keywords": (0.86, 0.87), "paraphrased": (0.58, 0.55)}  # (recall@10, nDCG@10)
 
 
-@pytest.fixture(scope="module")
-def session(bundled_db):
-    with open_session(bundled_db) as s:
-        yield s
+KNOWLEDGE_BASE = "bundled_db"  # the session (related/conftest.py) opens the repository's own data
 
 
 def test_every_judged_paper_is_in_the_atlas(session):

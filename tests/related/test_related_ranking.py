@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from explorer.db import open_session
 from explorer.related import (
     WEIGHTS,
     CandidateFilters,
@@ -24,12 +23,6 @@ from explorer.related import (
     render,
     weight_table,
 )
-
-
-@pytest.fixture
-def session(fixture_db):
-    with open_session(fixture_db) as s:
-        yield s
 
 
 def by_key(result):

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot, streamlit_server, wait_ready
+from website_support import CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -37,29 +37,6 @@ def site(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     with streamlit_server(build_hostile_db(workdir), ARTIFACTS / "streamlit-server-website.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    watch = Watch()
-    watch.attach(page)
-    page.watch = watch
-    yield page
-    context.close()
-    assert watch.dialogs == [], "a dialog opened: some data ran as script"
-    assert watch.errors == [], "the browser console has errors"
 
 
 def visit(page, site: str, path: str) -> None:

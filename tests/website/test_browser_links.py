@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from tests_paths import ARTIFACTS, FIXTURE_DATA, FIXTURES
-from website_support import CHROMIUM, Watch, launch_chromium, rename_term, screenshot, streamlit_server, wait_ready
+from website_support import Watch, rename_term, screenshot, streamlit_server, wait_ready
 
 from explorer import urls
 from ingest import build
@@ -147,19 +147,6 @@ def links_db(tmp_path_factory) -> Path:
     rename_term(workdir / "atlas.db", "model", "gill", "https://evil.example/model")
     rename_term(workdir / "atlas.db", "technique", "tuned-lens", "www.evil.example")
     return workdir / "atlas.db"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `make browser` (make test does it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

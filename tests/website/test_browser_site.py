@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium, screenshot, streamlit_server, wait_ready
+from website_support import CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
 
 from ingest.project import repository_url
 
@@ -34,28 +34,6 @@ def site(tmp_path_factory):
     finally:
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    watch = Watch()
-    watch.attach(page)
-    yield page
-    context.close()
-    assert watch.dialogs == [], "a dialog opened: some data ran as script"
-    assert watch.errors == [], "the browser console has errors"
 
 
 def visit(page, site: str, path: str) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-import pytest
 from contribute_support import recorded
-from website_support import app_test
+from website_support import app_test, ok
 
 import ingest.arxiv as arxiv
 from ingest.project import PYPROJECT, repository_url
@@ -28,29 +27,17 @@ COMPLETED = {
 }
 
 
-@pytest.fixture
-def site(fixture_db, data_dir, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    return data_dir
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def bib_box(at):
     return next(t for t in at.text_area if t.label == "BibTeX entry")
 
 
-def test_empty_page_explains_what_to_do(site):
+def test_empty_page_explains_what_to_do(contribute_site):
     at = ok(app_test("contribute"))
     assert at.title[0].value == "Contribute a paper"
     assert "Paste the entry from the paper's arXiv page" in at.info[0].value
 
 
-def test_paste_an_entry_get_both_files_checks_and_steps(site):
+def test_paste_an_entry_get_both_files_checks_and_steps(contribute_site):
     at = ok(app_test("contribute"))
     bib_box(at).input(ENTRY).run()
     ok(at)
@@ -80,10 +67,10 @@ def test_paste_an_entry_get_both_files_checks_and_steps(site):
     ok(at)
     assert not at.error
     assert at.success[0].value == "Both files pass `atlas validate --strict` against the atlas's data."
-    assert not list((site / "papers").glob("rohrbach*"))  # the page never writes into the data folder
+    assert not list((contribute_site / "papers").glob("rohrbach*"))  # the page never writes into the data folder
 
 
-def test_a_paper_already_in_the_atlas_is_named(site):
+def test_a_paper_already_in_the_atlas_is_named(contribute_site):
     at = ok(app_test("contribute"))
     bib_box(at).input(
         "@misc{x, title={Another}, author={Doe, Jane}, year={2024}, eprint={2410.07149}, archivePrefix={arXiv}}"
@@ -93,14 +80,14 @@ def test_a_paper_already_in_the_atlas_is_named(site):
     assert not at.get("download_button")
 
 
-def test_broken_bibtex_shows_where(site):
+def test_broken_bibtex_shows_where(contribute_site):
     at = ok(app_test("contribute"))
     bib_box(at).input("@misc{x,\n  title = {Unclosed,\n  year = 2024\n").run()
     ok(at)
     assert at.error[0].value.replace("\\", "").startswith("your entry:1: BibTeX syntax error")
 
 
-def test_fetch_from_arxiv_fills_the_entry(site, monkeypatch):
+def test_fetch_from_arxiv_fills_the_entry(contribute_site, monkeypatch):
     monkeypatch.setattr(arxiv, "urllib_fetcher", recorded("1809.02156.xml"))
     at = ok(app_test("contribute"))
     at.text_input[0].input("1809.02156").run()
@@ -110,7 +97,7 @@ def test_fetch_from_arxiv_fills_the_entry(site, monkeypatch):
     assert "rohrbach2018object" in at.subheader[0].value
 
 
-def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
+def test_fetch_timeout_is_an_error_not_a_crash(contribute_site, monkeypatch):
     def slow(url, timeout):
         raise TimeoutError("timed out")
 
@@ -122,7 +109,7 @@ def test_fetch_timeout_is_an_error_not_a_crash(site, monkeypatch):
     assert "arXiv did not answer within 15 s for 1809.02156" in at.error[0].value.replace("\\", "")
 
 
-def test_every_link_and_instruction_uses_the_repository_named_in_pyproject(site):
+def test_every_link_and_instruction_uses_the_repository_named_in_pyproject(contribute_site):
     repo = repository_url()
     assert repo and repo == tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
     at = ok(app_test("contribute"))

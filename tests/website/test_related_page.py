@@ -6,36 +6,21 @@ from __future__ import annotations
 import json
 
 import pytest
-from website_support import app_test, texts
+from website_support import app_test, ok, page_links, texts
 
 
-@pytest.fixture
-def site(fixture_db, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    return fixture_db
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def links(at) -> dict[str, str]:
-    return {link.proto.label: f"{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
-
-
-def test_page_is_in_the_navigation_and_asks_for_input(site):
+def test_page_is_in_the_navigation_and_asks_for_input(fixture_site):
     at = ok(app_test("related"))
     assert at.title[0].value == "Related work"
-    assert not any(label.startswith("**1.**") for label in links(at))
+    assert not any(label.startswith("**1.**") for label in page_links(at))
 
 
-def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
+def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(fixture_site):
     at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
     shown = texts(at)
-    ranked = [label for label, target in links(at).items() if label.startswith("**")]
+    ranked = [label for label, target in page_links(at).items() if label.startswith("**")]
     assert ranked[0].startswith("**1.**") and "logit lens" in ranked[0]
-    assert links(at)[ranked[0]] == "paper?key=nostalgebraist2020interpreting"
+    assert page_links(at)[ranked[0]] == "paper?key=nostalgebraist2020interpreting"
     assert "Your paper neo2024interpreting builds on it \\(5\\.0 points\\)" in shown  # escaped Markdown
     assert "same taxonomy leaf as your paper\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
@@ -44,23 +29,23 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
     assert "related?from=paper&paper=neo2024interpreting" in permalink
 
 
-def test_text_query_from_the_url_with_hostile_text(site):
+def test_text_query_from_the_url_with_hostile_text(fixture_site):
     for text in ['logit NEAR( "lens', "🙂", "", "a" * 5000]:
         at = ok(app_test("related", {"from": "text", "q": text}))
         assert at.title[0].value == "Related work"
     at = ok(app_test("related", {"from": "text", "q": 'logit NEAR( "lens'}))
-    assert any("nostalgebraist2020interpreting" in target for target in links(at).values())
+    assert any("nostalgebraist2020interpreting" in target for target in page_links(at).values())
 
 
-def test_typing_text_and_submitting(site):
+def test_typing_text_and_submitting(fixture_site):
     at = ok(app_test("related"))
     at.text_area(key="related_text").input("contrastive decoding for hallucination")
     at.button[0].click().run()
     ok(at)
-    assert any(target == "paper?key=leng2024mitigating" for target in links(at).values())
+    assert any(target == "paper?key=leng2024mitigating" for target in page_links(at).values())
 
 
-def test_the_address_follows_the_question(site):
+def test_the_address_follows_the_question(fixture_site):
     # Typing a question puts it in the address; another question replaces it; clearing it removes it.
     at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting"}))
     at.segmented_control(key="from").set_value("text").run()
@@ -76,7 +61,7 @@ def test_the_address_follows_the_question(site):
     assert "q" not in ok(at).query_params
 
 
-def test_how_the_ranking_works_is_prose_without_internal_names(site):
+def test_how_the_ranking_works_is_prose_without_internal_names(fixture_site):
     from dataclasses import fields
 
     from explorer.related import Weights
@@ -93,30 +78,30 @@ def test_how_the_ranking_works_is_prose_without_internal_names(site):
             assert name not in paper.value
 
 
-def test_bib_permalink_and_filters(site):
+def test_bib_permalink_and_filters(fixture_site):
     at = ok(app_test("related", {"from": "bib", "cites": ["neo2024interpreting", "muller2024sehen"]}))
-    targets = [t for label, t in links(at).items() if label.startswith("**")]
+    targets = [t for label, t in page_links(at).items() if label.startswith("**")]
     assert targets and "paper?key=neo2024interpreting" not in targets and "paper?key=muller2024sehen" not in targets
     # under the Data perspective, only the benchmark paper is left
     at = ok(app_test("related", {"from": "bib", "cites": ["neo2024interpreting"], "node": "data"}))
-    targets = [t for label, t in links(at).items() if label.startswith("**")]
+    targets = [t for label, t in page_links(at).items() if label.startswith("**")]
     assert targets == ["paper?key=li2023evaluating"]
     at = ok(app_test("related", {"from": "bib", "cites": ["neo2024interpreting"], "code": "true"}))
-    targets = [t for label, t in links(at).items() if label.startswith("**")]
+    targets = [t for label, t in page_links(at).items() if label.startswith("**")]
     assert "paper?key=nostalgebraist2020interpreting" not in targets  # it has no code
 
 
-def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(site):
+def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(fixture_site):
     at = ok(app_test("related", {"from": "paper", "paper": "nope2099"}))
     assert any("no paper with key" in e.value for e in at.error)
     at = ok(app_test("related", {"from": "paper", "paper": "arXiv:2410.07149"}))
-    assert "paper?key=nostalgebraist2020interpreting" in links(at).values()
+    assert "paper?key=nostalgebraist2020interpreting" in page_links(at).values()
 
 
-def test_paper_page_has_a_related_papers_section(site):
+def test_paper_page_has_a_related_papers_section(fixture_site):
     at = ok(app_test("paper", {"key": "neo2024interpreting"}))
     assert "Related papers" in [h.value for h in at.subheader]
-    targets = links(at)
+    targets = page_links(at)
     assert targets["More related work, with filters and exports"] == "related?from=paper&paper=neo2024interpreting"
     assert any(
         label.startswith("**1.**") and target == "paper?key=nostalgebraist2020interpreting"
@@ -124,7 +109,7 @@ def test_paper_page_has_a_related_papers_section(site):
     )
 
 
-def test_json_export_matches_the_library(site, fixture_db):
+def test_json_export_matches_the_library(fixture_site, fixture_db):
     from explorer.db import open_session
     from explorer.related import find_related, to_json
 
@@ -144,7 +129,7 @@ def test_hostile_titles_and_reasons_are_escaped(tmp_path_factory, monkeypatch):
         for at in (ok(app_test("related", {"from": "paper", "paper": key})), ok(app_test("paper", {"key": key}))):
             for element in [*at.markdown, *at.caption]:
                 assert not raw_tag.search(element.value), element.value
-            for label in links(at):
+            for label in page_links(at):
                 assert not raw_tag.search(label), label
     at = ok(app_test("related", {"from": "text", "q": "<script>alert('xss-q')</script> evil"}))
     for element in [*at.markdown, *at.caption]:

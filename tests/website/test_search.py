@@ -92,11 +92,6 @@ def link_labels(at) -> list[str]:
     return [shown(link.proto.label) for link in at.get("page_link")]
 
 
-@pytest.fixture
-def fixture_site(fixture_db, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-
-
 def test_the_search_page_lists_title_authors_year_leaf_and_why(fixture_site):
     at = app_test("search", {"q": "object hallucination"})
     assert not at.exception

@@ -24,13 +24,6 @@ DEEP_MAPS = f"key: {KEY}\nsummary: " + "{a: " * 1000 + "1" + "}" * 1000 + "\n"
 SECONDS = 10  # a cold AppTest run of the page included; the check itself takes milliseconds
 
 
-@pytest.fixture
-def site(fixture_db, data_dir, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    return data_dir
-
-
 @pytest.mark.parametrize(
     "annotation, words",
     [
@@ -40,7 +33,7 @@ def site(fixture_db, data_dir, monkeypatch):
     ],
     ids=["billion-laughs", "1000-nested-lists", "1000-nested-mappings"],
 )
-def test_a_hostile_annotation_gets_one_error_quickly(site, annotation, words):
+def test_a_hostile_annotation_gets_one_error_quickly(contribute_site, annotation, words):
     at = app_test("contribute")
     next(t for t in at.text_area if t.label == "BibTeX entry").input(ENTRY).run()
     box = next(t for t in at.text_area if t.label == "Annotation")

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from tests_paths import BUNDLED
-from website_support import JAVASCRIPT_CODE_URL, build_hostile_db
+from website_support import JAVASCRIPT_CODE_URL
 
 from explorer import urls
 from explorer.browse import UnknownNode, node_view, sort_papers, survey_refs, tree
@@ -37,17 +37,6 @@ ALL = [
     "neo2024interpreting",
     "nostalgebraist2020interpreting",
 ]
-
-
-@pytest.fixture(scope="module")
-def catalog(fixture_db):
-    with open_session(fixture_db) as session:
-        return load_paper_catalog(session)
-
-
-@pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory):
-    return build_hostile_db(tmp_path_factory.mktemp("hostile"))
 
 
 def keys(papers):

@@ -66,11 +66,6 @@ def test_the_contribute_page_does_not_need_the_knowledge_base(bad_db):
     assert at.title[0].value == "Contribute a paper"
 
 
-@pytest.fixture
-def fixture_site(fixture_db, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-
-
 @pytest.mark.parametrize(
     "page, params, words",
     [

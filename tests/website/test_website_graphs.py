@@ -27,12 +27,6 @@ RAW_PAYLOADS = (
 
 
 @pytest.fixture(scope="module")
-def catalog(fixture_db):
-    with open_session(fixture_db) as session:
-        return load_paper_catalog(session)
-
-
-@pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     with open_session(build_hostile_db(tmp_path_factory.mktemp("hostile"))) as session:
         return load_paper_catalog(session)

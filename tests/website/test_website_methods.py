@@ -9,7 +9,7 @@ import re
 
 import pytest
 from PIL import Image
-from website_support import app_test, combined_data, texts
+from website_support import app_test, combined_data, ok, texts
 
 from explorer import urls
 from explorer.methods_view import method_cards
@@ -20,27 +20,17 @@ from methods.demo_runs import cache_dir, cached_run
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def figure_cache(tmp_path, monkeypatch):
+    """Every test here keeps demo figures in its own folder, never in the project's cache."""
     monkeypatch.setenv("ATLAS_METHOD_CACHE", str(tmp_path / "figures"))
     return tmp_path / "figures"
-
-
-@pytest.fixture
-def fixture_site(fixture_db, figure_cache, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    return fixture_db
 
 
 @pytest.fixture
 def bundled_site(bundled_db, figure_cache, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(bundled_db))
     return bundled_db
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def page_links(at) -> dict[str, str]:

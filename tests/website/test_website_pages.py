@@ -6,36 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from website_support import JAVASCRIPT_CODE_URL, app_test, build_hostile_db, shown, texts
+from website_support import JAVASCRIPT_CODE_URL, app_test, ok, page_links, shown, texts
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
-
-
-@pytest.fixture
-def fixture_site(fixture_db, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    return fixture_db
-
-
-@pytest.fixture(scope="module")
-def hostile_db(tmp_path_factory):
-    return build_hostile_db(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture
 def hostile_site(hostile_db, monkeypatch):
     monkeypatch.setenv("ATLAS_DB", str(hostile_db))
     return hostile_db
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def page_links(at) -> dict[str, str]:
-    """label -> "page?query" of every page link."""
-    return {link.proto.label: f"{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
 
 
 # --- overview ------------------------------------------------------------------------------------

@@ -3,18 +3,7 @@ definition, broader and narrower terms, papers by leaf with their why, and the l
 
 from __future__ import annotations
 
-import pytest
-from website_support import app_test, shown, texts
-
-
-@pytest.fixture
-def fixture_site(fixture_db, monkeypatch):
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from website_support import app_test, ok, shown, texts
 
 
 def links(at) -> dict[str, str]:

@@ -253,3 +253,14 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size({"width": 1400, "height": 1000})
     return path
+
+
+def ok(at):
+    """An AppTest run that raised nothing (the exceptions' messages otherwise)."""
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_links(at) -> dict[str, str]:
+    """label -> "page?query" of every page link of an AppTest run."""
+    return {link.proto.label: f"{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
