@@ -4,7 +4,7 @@ parse (``bibtex``, ``annotations``) -> check (``validate``) -> load (``load``), 
 
 The public entry points for the website are the names below, the error family (``ingest.errors``) and the
 contribution workflow behind ``atlas add`` (``ingest.scaffold``, ``ingest.arxiv``, ``ingest.project``);
-tests/test_layers.py holds the pages to them.
+tests/project/test_layers.py holds the pages to them.
 """
 
 from ingest.build import BuildResult, build, default_db_path

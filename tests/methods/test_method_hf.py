@@ -1,5 +1,5 @@
 """The methods on tiny random-config Hugging Face models (ViT, CLIP, LLaVA, Qwen2, Llama,
-Qwen2-VL), asserting exact identities. Built from configs in tests/hf_support.py; no download."""
+Qwen2-VL), asserting exact identities. Built from configs in tests/methods/hf_support.py; no download."""
 
 from __future__ import annotations
 

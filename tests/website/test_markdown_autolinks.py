@@ -2,7 +2,7 @@
 
 Streamlit's Markdown (remark-gfm) finds "autolink literals" in the text *after* backslash escapes
 are resolved. The patterns below are remark's own (mdast-util-gfm-autolink-literal), written for
-Python's ``re`` with ASCII ``\\w`` as in JavaScript; tests/test_browser_links.py checks the same
+Python's ``re`` with ASCII ``\\w`` as in JavaScript; tests/website/test_browser_links.py checks the same
 strings in Chromium."""
 
 from __future__ import annotations

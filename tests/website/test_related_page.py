@@ -1,5 +1,5 @@
 """The Related work page and the paper page's "Related papers" section, under Streamlit's AppTest with the
-real app.py and a real fixture database (see tests/website_support.py)."""
+real app.py and a real fixture database (see tests/website/website_support.py)."""
 
 from __future__ import annotations
 
