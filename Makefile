@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/mypy
 
 # Lists the docs repeat (README's command table, CONTRIBUTING's and the issue form's leaf ids), regenerated
-# from the parser and the taxonomy; tests/test_generated_docs.py fails when one is stale.
+# from the parser and the taxonomy; tests/cli/test_generated_docs.py fails when one is stale.
 DOCS := README.md CONTRIBUTING.md .github/ISSUE_TEMPLATE/suggest-paper.yml
 docs: install
 	$(BIN)/cog -r -I . $(DOCS)

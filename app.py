@@ -1,8 +1,12 @@
 """The MLLM Interpretability Atlas website: set the page up, make sure the knowledge base exists, route,
 and show any AtlasError a page raises as one message (``common.user_errors``).
 
-Run with `make run` (or `streamlit run app.py`). Each page lives in app_pages/ and only calls
-the read side (explorer/). To add a page, add one line to PAGES; its URL path is its file name.
+Run with `make run` (or `streamlit run app.py`). Each page lives in app_pages/ and calls the read side
+(explorer/) for what it shows; the few actions a visitor starts call public entry points: the first build
+and the Contribute page's scaffold (the names ``ingest`` exports, ``ingest.errors``, ``ingest.scaffold``,
+``ingest.arxiv``, ``ingest.project``) and the Methods page's demo runs (``methods.demo_runs``). No page
+holds SQL or reaches into the write side's internals; tests/project/test_layers.py checks both.
+To add a page, add one line to PAGES; its URL path is its file name.
 """
 
 import streamlit as st

@@ -11,17 +11,15 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import compare, urls
-from explorer.catalog import Catalog, PaperRecord, load_catalog
-from explorer.compare import Filters, Result
+from explorer.compare import FacetFilters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
+from explorer.paper_catalog import PaperCatalog, PaperRecord, load_paper_catalog
 from explorer.safety import markdown_text, plain_text
 from explorer.search import SearchIndex, SearchResult
 from explorer.url_values import URLCheck
-from ingest import DataError, build
-from ingest.build import default_db_path
+from ingest import DEFAULT_DATA_DIR, DataError, build, default_db_path
 from ingest.errors import AtlasError
-from ingest.validate import DEFAULT_DATA_DIR
 
 md = markdown_text  # every piece of data text that goes into Markdown passes through this
 
@@ -80,9 +78,9 @@ def _version() -> tuple[str, int]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _catalog(path: str, mtime_ns: int) -> Catalog:
+def _catalog(path: str, mtime_ns: int) -> PaperCatalog:
     with open_session(path) as session:
-        return load_catalog(session)
+        return load_paper_catalog(session)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -91,7 +89,7 @@ def _overview(path: str, mtime_ns: int) -> Overview:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _search(path: str, mtime_ns: int, filters: Filters) -> Result:
+def _search(path: str, mtime_ns: int, filters: FacetFilters) -> Result:
     return compare.search(_catalog(path, mtime_ns), filters)
 
 
@@ -158,7 +156,7 @@ def search_box(where=None, name: str = "atlas-search") -> None:
     (where or st.sidebar).html(SEARCH_FORM.format(action=link.href, id=name, name=urls.SEARCH_TEXT))
 
 
-def search(filters: Filters) -> Result:
+def search(filters: FacetFilters) -> Result:
     """Papers matching the filters, with facet counts (cached per filters)."""
     return _search(*_version(), filters)
 
@@ -189,7 +187,7 @@ def graph(settings) -> tuple[str, int, int, int, list[str]]:
     return _graph(*_version(), settings)
 
 
-def catalog() -> Catalog:
+def catalog() -> PaperCatalog:
     """Every paper as plain records, cached until the database file changes."""
     return _catalog(*_version())
 

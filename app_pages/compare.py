@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import compare, urls
-from explorer.compare import Filters
+from explorer.compare import FacetFilters
 from explorer.safety import markdown_link
 
 P = urls.COMPARE_PARAMS
@@ -36,7 +36,7 @@ def render() -> None:
     facet_counts(result)
 
 
-def filter_widgets(catalog) -> Filters:
+def filter_widgets(catalog) -> FacetFilters:
     values = common.facet_values()
     first = st.columns(3)
     node = first[0].multiselect(
@@ -68,7 +68,7 @@ def filter_widgets(catalog) -> Filters:
         chosen = third[0].slider("Years", span[0], span[1], span, key=P["years"], bind="query-params")
         years = None if tuple(chosen) == span else (int(chosen[0]), int(chosen[1]))
     has_code = third[1].toggle("Has code", key=P["has_code"], bind="query-params")
-    return Filters(
+    return FacetFilters(
         node=tuple(node),
         modality=tuple(modality),
         model=tuple(model),
@@ -80,7 +80,7 @@ def filter_widgets(catalog) -> Filters:
     )
 
 
-def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
+def results_table(papers, filters: FacetFilters, picked: list[str]) -> list[str]:
     """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
     st.subheader(f"{len(papers):,} papers")
     if not papers:

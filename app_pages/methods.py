@@ -2,7 +2,8 @@
 canonical paper, the libraries that implement it, our implementation, the atlas papers that use it
 and its demo figure (run on demand on a tiny toy model, cached on disk). Deep link: ?method=logit-lens
 
-``render`` reads like the page; the data comes from ``explorer.methods_view``.
+``render`` reads like the page; the cards come from ``explorer.methods_view``, the demo figures from
+``methods.demo_runs``.
 """
 
 import streamlit as st
@@ -10,19 +11,9 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.db import open_session
-from explorer.methods_view import (
-    DemoRun,
-    MethodCard,
-    UnknownMethodError,
-    cache_dir,
-    cached_run,
-    demos_unavailable_reason,
-    find,
-    method_cards,
-    previous_run,
-    run_demo,
-)
+from explorer.methods_view import MethodCard, UnknownMethodError, find, method_cards
 from explorer.safety import markdown_link
+from methods.demo_runs import DemoRun, cache_dir, cached_run, demos_unavailable_reason, previous_run, run_demo
 
 
 def render() -> None:

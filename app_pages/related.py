@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages import common, related_view
 from explorer import related, urls
-from explorer.related import Filters
+from explorer.related import CandidateFilters
 
 P = urls.RELATED_PARAMS
 SOURCES = ("text", "paper", "bib")  # shown as they are: the URL holds the same words
@@ -106,7 +106,7 @@ def query_widgets(catalog, source: str) -> dict | None:
     return {"text": text}
 
 
-def filter_widgets(catalog) -> tuple[Filters, int, tuple[int, int] | None]:
+def filter_widgets(catalog) -> tuple[CandidateFilters, int, tuple[int, int] | None]:
     columns = st.columns([2, 3, 1, 1])
     nodes = [ANY, *catalog.nodes]
     node = columns[0].selectbox(
@@ -125,7 +125,7 @@ def filter_widgets(catalog) -> tuple[Filters, int, tuple[int, int] | None]:
         "Papers", min_value=1, max_value=related.MAX_K, value=10, key=P["k"], bind="query-params"
     )
     has_code = columns[3].toggle("Has code", key=P["has_code"], bind="query-params")
-    filters = Filters(
+    filters = CandidateFilters(
         category=None if node in (None, ANY) else node,
         year_from=years[0] if years else None,
         year_to=years[1] if years else None,
@@ -154,7 +154,7 @@ def exports(result, bibtex: str) -> None:
     )
 
 
-def permalink(source: str, query: dict, result, filters: Filters, k: int, years) -> None:
+def permalink(source: str, query: dict, result, filters: CandidateFilters, k: int, years) -> None:
     text = query.get("text", "")
     if len(text) > MAX_PERMALINK_TEXT:
         st.caption(f"The text is longer than {MAX_PERMALINK_TEXT:,} characters, so the permalink leaves it out.")

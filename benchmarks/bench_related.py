@@ -148,8 +148,8 @@ def make_queries(db_path: Path, count: int, seed: int = 1) -> dict[str, list[dic
     from sqlalchemy import select
 
     from explorer.db import open_session
-    from ingest.models import Paper
     from ingest.validate import read_dataset
+    from kb.schema import Paper
 
     rng = random.Random(seed)
     real = read_dataset(ROOT / "data")
@@ -229,7 +229,7 @@ def judged_quality(verbose: bool) -> None:
     sys.path.insert(0, str(ROOT))
     from explorer.db import open_session
     from explorer.related.judged import load_judged, mean, score_question
-    from ingest.build import build
+    from ingest.builder import build
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "atlas.db"

@@ -153,26 +153,26 @@ def timed(function, repeat: int = 1):
 
 def library(db: Path, repeat: int) -> dict:
     from explorer.browse import node_view
-    from explorer.catalog import load_catalog
-    from explorer.compare import Filters, search
+    from explorer.compare import FacetFilters, search
     from explorer.db import open_session
     from explorer.detail import paper_view
     from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, render_html
     from explorer.overview import build_overview
+    from explorer.paper_catalog import load_paper_catalog
 
     out: dict = {}
     with open_session(db) as session:
-        catalog, out["catalogue"] = timed(lambda: load_catalog(session), repeat)
+        catalog, out["catalogue"] = timed(lambda: load_paper_catalog(session), repeat)
         key = max(catalog.papers, key=lambda p: len(p.leaves)).key
         _, out["paper detail"] = timed(lambda: paper_view(session, key), repeat)
     _, out["overview"] = timed(lambda: build_overview(catalog), repeat)
     _, out["taxonomy node (model)"] = timed(lambda: node_view(catalog, "model"), repeat)
     model = catalog.papers[0].models[0]
     for name, filters in [
-        ("search: no filter", Filters()),
-        ("search: node+modality+code", Filters(node=("model",), modality=("image",), has_code=True)),
-        (f"search: model={model}", Filters(model=(model,))),
-        ("search: text", Filters(text="attention layers")),
+        ("search: no filter", FacetFilters()),
+        ("search: node+modality+code", FacetFilters(node=("model",), modality=("image",), has_code=True)),
+        (f"search: model={model}", FacetFilters(model=(model,))),
+        ("search: text", FacetFilters(text="attention layers")),
     ]:
         _, out[name] = timed(lambda filters=filters: search(catalog, filters), repeat)
     from explorer.search import SearchIndex

@@ -315,7 +315,7 @@ class _StageReporter:
 
 
 def cmd_build(args) -> int:
-    from ingest.build import build
+    from ingest.builder import build
 
     result = build(
         args.data, args.db, strict=args.strict, force=args.force, progress=_StageReporter(), keep_going=args.keep_going
@@ -339,7 +339,7 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     if args.summary:
-        from explorer.change_summary import summarise, to_markdown
+        from ingest.change_summary import summarise, to_markdown
 
         summary = summarise(args.data, args.base, strict=args.strict)
         sys.stdout.write(to_markdown(summary))
@@ -521,7 +521,7 @@ def cmd_export(args) -> int:
 
 def cmd_related(args) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
-    filters = related.Filters(args.category, args.year_from, args.year_to, args.has_code)
+    filters = related.CandidateFilters(args.category, args.year_from, args.year_to, args.has_code)
     with closing(connect_read_only(args.db)) as conn:
         result = related.find_related(conn, text=text, paper=args.paper, bib=args.bib, k=args.k, filters=filters)
     if args.format == "bibtex":  # the entries come from the loader's models (SQLAlchemy's ORM)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from explorer.catalog import Catalog, NodeInfo, PaperRecord
+from explorer.paper_catalog import NodeInfo, PaperCatalog, PaperRecord
 from ingest.errors import UnknownItem
 
 
@@ -58,7 +58,7 @@ class NodeView:
     target: int | None  # what a leaf should hold: max(survey refs, 5)
 
 
-def tree(catalog: Catalog) -> list[TreeRow]:
+def tree(catalog: PaperCatalog) -> list[TreeRow]:
     """Every node in display order (each root followed by its subtree) with its paper count."""
     counts = catalog.node_counts()
     return [
@@ -67,7 +67,7 @@ def tree(catalog: Catalog) -> list[TreeRow]:
     ]
 
 
-def survey_refs(catalog: Catalog, node_id: str) -> int | None:
+def survey_refs(catalog: PaperCatalog, node_id: str) -> int | None:
     """The survey's reference count at a leaf; at an inner node, the sum over its leaves."""
     node = catalog.nodes[node_id]
     if node.is_leaf:
@@ -76,7 +76,7 @@ def survey_refs(catalog: Catalog, node_id: str) -> int | None:
     return sum(v for v in values if v is not None) if any(v is not None for v in values) else None
 
 
-def node_view(catalog: Catalog, node_id: str, sort: str = "newest") -> NodeView:
+def node_view(catalog: PaperCatalog, node_id: str, sort: str = "newest") -> NodeView:
     if node_id not in catalog.nodes:
         raise UnknownNode(f"unknown taxonomy node '{node_id}': pick one of {', '.join(catalog.nodes)}")
     node = catalog.nodes[node_id]

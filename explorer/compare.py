@@ -9,7 +9,6 @@ includes its leaves. Everything here works on the catalogue's plain records, so 
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,11 +16,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from explorer import urls
-from explorer.catalog import Catalog, PaperRecord
 from explorer.export import to_bibtex, to_csv
+from explorer.paper_catalog import PaperCatalog, PaperRecord
 from explorer.papers import get_papers
 from explorer.safety import safe_url
 from explorer.url_values import URLCheck
+from taxonomy.text import fold_ascii
 
 FACETS = ("node", "modality", "model", "technique", "granularity")
 # What a chosen value is matched against: a paper's model_terms hold its models and their families,
@@ -30,7 +30,9 @@ _ATTRIBUTE = {"modality": "modalities", "model": "model_terms", "technique": "te
 
 
 @dataclass(frozen=True)
-class Filters:
+class FacetFilters:
+    """The Compare view's facet choices: which papers of the catalogue the table shows (its URL is ``link``)."""
+
     node: tuple[str, ...] = ()  # taxonomy nodes; a node includes its descendants
     modality: tuple[str, ...] = ()  # vocabulary ids
     model: tuple[str, ...] = ()  # model or family ids; a family includes its models
@@ -40,7 +42,7 @@ class Filters:
     has_code: bool = False
     text: str = ""  # every word must appear in title, authors, summary, key, models or techniques
 
-    def without(self, facet: str) -> Filters:
+    def without(self, facet: str) -> FacetFilters:
         cleared: dict[str, Any] = {facet: ()}  # facet names one of the tuple fields, chosen at run time
         return replace(self, **cleared)
 
@@ -73,13 +75,8 @@ class Result:
     facets: dict[str, list[FacetOption]] = field(default_factory=dict)
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, for matching words."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-
-
 def _haystack(paper: PaperRecord) -> str:
-    return fold(
+    return fold_ascii(
         " ".join(
             [
                 paper.key,
@@ -96,16 +93,16 @@ def _haystack(paper: PaperRecord) -> str:
 
 
 class Matcher:
-    """Filters compiled once against a catalogue."""
+    """FacetFilters compiled once against a catalogue."""
 
-    def __init__(self, catalog: Catalog, filters: Filters):
+    def __init__(self, catalog: PaperCatalog, filters: FacetFilters):
         self.filters = filters
         self.leaves: set[str] | None = None
         if filters.node:
             self.leaves = set()
             for node_id in filters.node:
                 self.leaves |= catalog.leaves_under(node_id)  # KeyError for an unknown node
-        self.words = fold(filters.text).split()
+        self.words = fold_ascii(filters.text).split()
 
     def failed(self, paper: PaperRecord) -> set[str]:
         """The facets (and "other" for years, code and text) that the paper does not satisfy."""
@@ -133,12 +130,12 @@ class Matcher:
         return not self.failed(paper)
 
 
-def filter_papers(catalog: Catalog, filters: Filters) -> list[PaperRecord]:
+def filter_papers(catalog: PaperCatalog, filters: FacetFilters) -> list[PaperRecord]:
     matcher = Matcher(catalog, filters)
     return [p for p in catalog.papers if matcher.matches(p)]
 
 
-def search(catalog: Catalog, filters: Filters) -> Result:
+def search(catalog: PaperCatalog, filters: FacetFilters) -> Result:
     """Matching papers, plus for every facet each value's count given the other facets' choices."""
     matcher = Matcher(catalog, filters)
     papers = []
@@ -155,7 +152,7 @@ def search(catalog: Catalog, filters: Filters) -> Result:
     return Result(papers, {facet: _options(catalog, facet, counters[facet]) for facet in FACETS})
 
 
-def _values(catalog: Catalog, paper: PaperRecord, facet: str) -> set[str]:
+def _values(catalog: PaperCatalog, paper: PaperRecord, facet: str) -> set[str]:
     if facet == "node":
         out: set[str] = set()
         for leaf in paper.leaves:
@@ -169,7 +166,7 @@ def _values(catalog: Catalog, paper: PaperRecord, facet: str) -> set[str]:
     return set(getattr(paper, _ATTRIBUTE[facet]))
 
 
-def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption]:
+def _options(catalog: PaperCatalog, facet: str, counter: Counter) -> list[FacetOption]:
     if facet == "node":  # every node, in tree order, so the list reads like the taxonomy
         return [FacetOption(n.id, counter.get(n.id, 0), n.name, n.depth) for n in catalog.nodes.values()]
     vocabulary = catalog.vocabulary
@@ -188,15 +185,15 @@ def _options(catalog: Catalog, facet: str, counter: Counter) -> list[FacetOption
     return [FacetOption(v, n, label(v)) for v, n in ranked]
 
 
-def facet_values(catalog: Catalog) -> dict[str, list[str]]:
+def facet_values(catalog: PaperCatalog) -> dict[str, list[str]]:
     """Every value of every facet in the catalogue (the options of the filter widgets)."""
-    return {facet: [o.value for o in search(catalog, Filters()).facets[facet]] for facet in FACETS}
+    return {facet: [o.value for o in search(catalog, FacetFilters()).facets[facet]] for facet in FACETS}
 
 
 # --- the URL ---------------------------------------------------------------------------------------
 
 
-def check_url(catalog: Catalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
+def check_url(catalog: PaperCatalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
     """The comparison page's parameters checked against the catalogue: unknown nodes, facet values and
     picked keys dropped, years swapped or clamped, each change named (``explorer.url_values``)."""
     P = urls.COMPARE_PARAMS
@@ -230,7 +227,7 @@ class SideBySide:
     rows: list[tuple[str, list[list[Piece]]]]  # (attribute, one list of pieces per paper); empty rows left out
 
 
-def _leaf_pieces(catalog: Catalog, paper: PaperRecord) -> list[Piece]:
+def _leaf_pieces(catalog: PaperCatalog, paper: PaperRecord) -> list[Piece]:
     return [
         Piece(why, urls.taxonomy(leaf).href, catalog.nodes[leaf].name if leaf in catalog.nodes else leaf)
         for leaf, why in zip(paper.leaves, paper.whys or [""] * len(paper.leaves), strict=True)
@@ -256,7 +253,7 @@ SIDE_BY_SIDE_ROWS = (
 )
 
 
-def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> SideBySide:
+def side_by_side(catalog: PaperCatalog, keys: list[str] | tuple[str, ...]) -> SideBySide:
     """The picked papers' attributes, row by row; a row no paper has a value for (say Domains) is left out."""
     papers = [catalog.by_key[k] for k in keys if k in catalog.by_key]
     rows = []

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
-    from ingest.models import BuildInfo
+    from kb.schema import BuildInfo
 
 __all__ = ["KnowledgeBaseMissing", "build_info", "connect_read_only", "open_session", "read_only_engine"]
 
@@ -60,6 +60,6 @@ def connect_read_only(db_path: Path | str | None = None) -> sqlite3.Connection:
 def build_info(session: Session) -> BuildInfo | None:
     from sqlalchemy import select
 
-    from ingest.models import BuildInfo
+    from kb.schema import BuildInfo
 
     return session.scalar(select(BuildInfo).where(BuildInfo.id == 1))

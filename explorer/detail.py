@@ -12,7 +12,7 @@ from explorer.export import bibtex_entry
 from explorer.papers import author_names, get_paper
 from explorer.safety import safe_url
 from ingest.errors import UnknownItem
-from ingest.models import Paper, Relation, TaxonomyNode
+from kb.schema import Paper, Relation, TaxonomyNode
 
 
 class UnknownPaper(UnknownItem):

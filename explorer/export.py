@@ -9,7 +9,7 @@ import json
 from explorer.papers import author_names
 from ingest import latex
 from ingest.bibtex import FIELD_ORDER
-from ingest.models import Paper
+from kb.schema import Paper
 
 _BIBTEX_NAMES = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
 _MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

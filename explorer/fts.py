@@ -1,7 +1,7 @@
 """Words as the full-text indexes see them, and a safe SQLite FTS5 query from any user text.
 
 Both indexes of the knowledge base reduce text to the same words: ``papers_fts`` (FTS5 with
-``FTS_TOKENIZER``, created by ``ingest.load``) and the word index of related work
+``kb.fts.FTS_TOKENIZER``, created by ``ingest.load``) and the word index of related work
 (``explorer.related.textindex``). A word is a run of letters or digits, case and accents folded as
 FTS5's ``unicode61 remove_diacritics 2`` folds them (``tokenize``), then reduced to its Porter stem
 exactly as FTS5's ``porter`` tokenizer does (``explorer.porter``): "neurons" and "neuron",
@@ -24,14 +24,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explorer.porter import stem
+from kb.fts import FTS_TABLE
 
 if TYPE_CHECKING:  # SQLAlchemy is imported where a query runs: `atlas related` needs only the word functions
     from sqlalchemy.orm import Session
-
-FTS_TABLE = "papers_fts"
-# The indexed columns, which are also the fields of related work's word index (explorer.related.textindex).
-FTS_COLUMNS = ("title", "summary", "why", "technique", "models", "authors")
-FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # ingest.load creates papers_fts with it
 
 # English function words, dropped from queries and from the word index (``and``, ``or``, ``not``, ``near``
 # included, so FTS5 operator words typed by a user are treated as the stop words they usually are). Words
@@ -64,6 +60,8 @@ def tokenize(text: str) -> list[str]:
         return []
     if text.isascii():  # nothing to fold but case (most text; saves the Unicode pass when building an index)
         return _WORD.findall(text.lower())
+    # Deliberately not taxonomy.text.fold_ascii: FTS5's unicode61 keeps letters outside ASCII ("Ω", "注意") as
+    # words and only strips accents, and this must give the words the SQLite index holds.
     folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
     return _WORD.findall(folded)
 

@@ -33,7 +33,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from explorer import urls
-from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
+from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
 from ingest.errors import AtlasError, InvalidInput, UnknownItem
@@ -117,7 +117,7 @@ ACTS_ON = {
 MIN_PAPERS_RANGE = (1, 10)
 
 
-def check_url(catalog: Catalog, raw: dict[str, list[str]]) -> URLCheck:
+def check_url(catalog: PaperCatalog, raw: dict[str, list[str]]) -> URLCheck:
     """The graphs page's parameters: unknown values dropped, numbers and years clamped, and settings that
     the chosen graph does not use (say a colour for the co-author graph) ignored, each named."""
     P = urls.GRAPH_PARAMS
@@ -178,7 +178,7 @@ class GraphResult:
 # --- selecting and colouring ----------------------------------------------------------------------
 
 
-def papers_in_scope(catalog: Catalog, settings: GraphSettings) -> list[PaperRecord]:
+def papers_in_scope(catalog: PaperCatalog, settings: GraphSettings) -> list[PaperRecord]:
     papers = list(catalog.papers) if settings.scope is None else catalog.papers_under(settings.scope)
     if settings.years is not None:
         first, last = settings.years
@@ -211,7 +211,7 @@ def paper_color(paper: PaperRecord, settings: GraphSettings, span: tuple[int, in
     return PERSPECTIVE_COLORS.get(perspectives[0], NONE_COLOR) if len(perspectives) == 1 else SEVERAL_COLOR
 
 
-def legend(catalog: Catalog, settings: GraphSettings, span: tuple[int, int] | None) -> list[tuple[str, str]]:
+def legend(catalog: PaperCatalog, settings: GraphSettings, span: tuple[int, int] | None) -> list[tuple[str, str]]:
     if settings.color_by == "year" and span:
         years = sorted({span[0], (span[0] + span[1]) // 2, span[1]})
         items = [(str(y), year_color(y, span)) for y in years]
@@ -275,7 +275,7 @@ def _clique_edges(
     return edges
 
 
-def build_graph(catalog: Catalog, settings: GraphSettings, nearest: Iterable[tuple[str, str]] = ()) -> GraphResult:
+def build_graph(catalog: PaperCatalog, settings: GraphSettings, nearest: Iterable[tuple[str, str]] = ()) -> GraphResult:
     """The graph for these settings; raises GraphTooLarge (before building it) above the cap,
     UnknownItem for an unknown scope or paper. ``nearest``: (key, reason) of the papers most related to
     ``settings.paper`` (``explorer.related``), for the neighbourhood graph."""
@@ -316,7 +316,7 @@ def _mark_hubs(graph: nx.Graph) -> None:
         graph.nodes[node]["hub"] = True
 
 
-def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
+def _taxonomy_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
     root = settings.scope
     tree = [n for n in catalog.nodes.values() if root is None or n.id == root or n.id.startswith(root + "/")]
     in_tree = {n.id for n in tree}
@@ -351,7 +351,7 @@ def _taxonomy_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     return graph, []
 
 
-def _shared_values(catalog: Catalog, papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
+def _shared_values(catalog: PaperCatalog, papers: list[PaperRecord], link_by: str) -> dict[str, list[str]]:
     """Papers per value they can share (leaf id, or vocabulary id under its display name)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for paper in papers:
@@ -371,7 +371,7 @@ def _relation_edge(graph: nx.Graph, relation) -> None:
     )
 
 
-def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str]:
+def _link_values(catalog: PaperCatalog, paper: PaperRecord, link_by: str) -> list[str]:
     vocabulary = catalog.vocabulary
     if link_by in ("model", "technique"):
         return list(paper.model_names if link_by == "model" else paper.technique_names)
@@ -382,7 +382,7 @@ def _link_values(catalog: Catalog, paper: PaperRecord, link_by: str) -> list[str
     return [vocabulary.label("technique", t) for t in sorted(paper.technique_terms - roots)]
 
 
-def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
+def _papers_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
     keys = {p.key for p in papers}
     with_relations = settings.link_by in ("relation", "relation+broader")
     shared_by = SHARED.get(settings.link_by)
@@ -422,7 +422,7 @@ def _papers_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSe
     return graph, notes
 
 
-def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, nearest: list[tuple[str, str]]):
+def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, nearest: list[tuple[str, str]]):
     """The paper, its typed relations and its nearest related papers, then the typed relations of those
     (two hops at most, ``SECOND_HOP`` papers at most)."""
     center = catalog.by_key.get(settings.paper or "")
@@ -476,7 +476,7 @@ def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, neares
     return graph, notes
 
 
-def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
+def _coauthor_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
     written: Counter = Counter(a for p in papers for a in set(p.authors))
     authors = {a for a, n in written.items() if n >= settings.min_papers}
     together = _clique_edges(((p.key, authors.intersection(p.authors)) for p in papers), len(authors), settings)
@@ -506,7 +506,7 @@ def _coauthor_graph(catalog: Catalog, papers: list[PaperRecord], settings: Graph
     return graph, notes
 
 
-def _models_graph(catalog: Catalog, papers: list[PaperRecord], settings: GraphSettings, span):
+def _models_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
     studied: Counter = Counter(m for p in papers for m in p.models)
     models = {m for m, n in studied.items() if n >= settings.min_papers}
     linked = [p for p in papers if models.intersection(p.models)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
+from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Overview:
         return sum(1 for c in cells if c.papers == 0)
 
 
-def totals(catalog: Catalog) -> Totals:
+def totals(catalog: PaperCatalog) -> Totals:
     counts = catalog.node_counts()
     leaves = [n for n in catalog.nodes.values() if n.is_leaf]
     years = catalog.years()
@@ -64,7 +64,7 @@ def totals(catalog: Catalog) -> Totals:
     )
 
 
-def papers_per_year(catalog: Catalog) -> list[dict]:
+def papers_per_year(catalog: PaperCatalog) -> list[dict]:
     """Rows ``{year, perspective, papers}``; a paper counts once in each perspective it sits in."""
     names = {n.id: n.name for n in catalog.roots()}
     counter: Counter = Counter()
@@ -81,7 +81,11 @@ def papers_per_year(catalog: Catalog) -> list[dict]:
 
 
 def leaf_matrix(
-    catalog: Catalog, attribute: str, columns: list[str] | None = None, top: int | None = None, kind: str | None = None
+    catalog: PaperCatalog,
+    attribute: str,
+    columns: list[str] | None = None,
+    top: int | None = None,
+    kind: str | None = None,
 ) -> list[Cell]:
     """Papers per (leaf, value of ``attribute``), every combination included so empty cells show.
 
@@ -108,19 +112,19 @@ def leaf_matrix(
     ]
 
 
-def _leaf_label(catalog: Catalog, leaf_id: str) -> str:
+def _leaf_label(catalog: PaperCatalog, leaf_id: str) -> str:
     chain = [n.name for n in catalog.ancestors(leaf_id)[1:]] + [catalog.nodes[leaf_id].name]
     return " › ".join(chain)
 
 
-def recent(catalog: Catalog, limit: int = 10) -> list[PaperRecord]:
+def recent(catalog: PaperCatalog, limit: int = 10) -> list[PaperRecord]:
     """The papers most recently added to the atlas: latest ``added`` date first, by title within a date
     (never by publication year: an old paper added today is news to the atlas)."""
     dated = sorted((p for p in catalog.papers if p.added), key=lambda p: (p.title.casefold(), p.key))
     return sorted(dated, key=lambda p: p.added or "", reverse=True)[:limit]
 
 
-def build_overview(catalog: Catalog, recent_limit: int = 10) -> Overview:
+def build_overview(catalog: PaperCatalog, recent_limit: int = 10) -> Overview:
     vocabulary = catalog.vocabulary
     return Overview(
         totals=totals(catalog),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ingest.errors import UnknownItem
-from ingest.models import Paper, PaperAuthor, PaperCategory, TaxonomyNode
+from kb.schema import Paper, PaperAuthor, PaperCategory, TaxonomyNode
 
 
 def _with_links(query):

@@ -4,7 +4,7 @@ The full-text index ``papers_fts`` is built with ``tokenize = 'porter unicode61 
 (``ingest.load``), and related work keeps its own word index (``explorer.related.textindex``) that must
 agree with it: "polysemantic" and "polysemanticity" are one word ("polysemant") in both, whether the word
 comes from a paper at build time or from a question at query time. ``stem`` is that rule, written once;
-``tests/test_related_words.py`` checks it against SQLite's own tokenizer on every word of the bundled data.
+``tests/related/test_related_words.py`` checks it against SQLite's own tokenizer on every word of the bundled data.
 
 M. F. Porter, "An algorithm for suffix stripping", Program 14(3), 1980, with the two changes SQLite makes
 (``bli`` -> ``ble`` and ``logi`` -> ``log`` in step 2). As in SQLite, tokens shorter than 3 or longer than

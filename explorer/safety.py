@@ -25,7 +25,7 @@ _MARKDOWN_SPECIALS = frozenset(string.punctuation)  # CommonMark lets any ASCII 
 # Streamlit's Markdown (remark-gfm) links bare "http(s)://...", "www." and "name@host" by matching the
 # text *after* escapes are resolved, so "https\\:\\/\\/x" still becomes a link. An invisible WORD
 # JOINER before the ":" of "scheme://", between "www" and ".", and before every "@" breaks those
-# patterns (checked in Chromium: tests/test_browser_links.py) without changing what a reader sees.
+# patterns (checked in Chromium: tests/website/test_browser_links.py) without changing what a reader sees.
 WORD_JOINER = "\u2060"
 _AUTOLINK_STARTS = re.compile(r"(?=\\:\\/)|(?<=[wW]{3})(?=\\\.)|(?=\\@)")  # positions in the escaped text
 _ALLOWED_SCHEMES = ("http", "https")

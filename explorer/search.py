@@ -23,8 +23,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from explorer.catalog import Catalog, PaperRecord
 from explorer.fts import STOP_WORDS, tokenize
+from explorer.paper_catalog import PaperCatalog, PaperRecord
 from ingest.arxiv import ArxivError, parse_arxiv_id
 from ingest.identifiers import DOI_RE, normalise_arxiv_id, normalise_doi
 from taxonomy.vocabulary import Vocabulary
@@ -116,7 +116,7 @@ class SearchResult:
 
 
 class SearchIndex:
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: PaperCatalog):
         self.catalog = catalog
         self.vocabulary = catalog.vocabulary
         self.entries = [_entry(p, catalog.vocabulary) for p in catalog.papers]
@@ -125,7 +125,7 @@ class SearchIndex:
         self.by_key = {p.key.casefold(): p.key for p in catalog.papers}
 
     @classmethod
-    def build(cls, catalog: Catalog) -> SearchIndex:
+    def build(cls, catalog: PaperCatalog) -> SearchIndex:
         return cls(catalog)
 
     def search(self, query: str, limit: int = RESULT_LIMIT) -> SearchResult:

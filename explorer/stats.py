@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from explorer.db import build_info
-from ingest.models import Paper, PaperCategory, TaxonomyNode
+from kb.schema import Paper, PaperCategory, TaxonomyNode
 
 
 @dataclass

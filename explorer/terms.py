@@ -22,8 +22,8 @@ from explorer import urls
 from explorer.safety import safe_url
 from ingest.annotations import read_annotation
 from ingest.errors import UnknownItem
-from ingest.models import Method, Modality, Model, ModelKind, Technique
 from ingest.validate import DEFAULT_DATA_DIR, source_files
+from kb.schema import Method, Modality, Model, ModelKind, Technique
 from taxonomy.vocabulary import FIELDS, Term, Vocabulary, count_papers
 
 RELATED_LIMIT = 8  # co-occurring terms shown on a page

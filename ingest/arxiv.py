@@ -67,6 +67,15 @@ class ArxivRecord:
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
 
+    @property
+    def published_version(self) -> str | None:
+        """The published version arXiv lists, in words ("journal reference '…'; DOI …"), or None."""
+        listed = [
+            *([f"journal reference '{self.journal_ref}'"] if self.journal_ref else []),
+            *([f"DOI {self.doi}"] if self.doi else []),
+        ]
+        return "; ".join(listed) or None
+
 
 def parse_arxiv_id(text: str) -> str:
     """The bare id from ``2410.07149``, ``arXiv:2410.07149v2`` or an arxiv.org/abs|pdf URL.

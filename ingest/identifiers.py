@@ -8,9 +8,10 @@ is documented in CONTRIBUTING.md and used by ``atlas add``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+
+from taxonomy.text import fold_ascii
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 # New-style (2007+) ids, optionally versioned, and old-style archive/number ids.
@@ -76,14 +77,6 @@ def arxiv_year(arxiv_id: str | None) -> int | None:
         return None
     yy = int(match.group(1))
     return (1900 if yy >= 91 else 2000) + yy
-
-
-def fold_ascii(text: str) -> str:
-    """Lower-case ASCII with accents folded ('Jörg Müller' -> 'jorg muller'); other non-ASCII dropped.
-
-    The one folding rule for matching names, titles and keys across spellings.
-    """
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
 def ascii_words(text: str) -> list[str]:

@@ -14,12 +14,12 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from explorer.fts import FTS_COLUMNS, FTS_TOKENIZER
 from ingest import kbfile
-from ingest import models as m
 from ingest.identifiers import ascii_words
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
+from kb import schema as m
+from kb.fts import FTS_COLUMNS, FTS_TABLE, FTS_TOKENIZER
 from taxonomy import Taxonomy
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
@@ -135,13 +135,13 @@ def _create_fts(conn, fts_rows: list[dict]) -> None:
     columns = ("key", *FTS_COLUMNS)
     conn.execute(
         text(
-            f"CREATE VIRTUAL TABLE papers_fts USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
             f"tokenize = '{FTS_TOKENIZER}')"
         )
     )
     if fts_rows:
         conn.exec_driver_sql(
-            f"INSERT INTO papers_fts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            f"INSERT INTO {FTS_TABLE} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             list(map(itemgetter(*columns), fts_rows)),
         )
 

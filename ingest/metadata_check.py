@@ -257,16 +257,8 @@ def _preprint_differences(entry: BibEntry, answers: _Answers) -> list[Difference
                     str(record.year),
                 )
             )
-        if record.journal_ref or record.doi:
-            listed = "; ".join(
-                x
-                for x in (
-                    record.journal_ref and f"journal reference '{record.journal_ref}'",
-                    record.doi and f"DOI {record.doi}",
-                )
-                if x
-            )
-            found.append(_venue_difference(entry, f"arXiv lists a published version ({listed})"))
+        if record.published_version:
+            found.append(_venue_difference(entry, f"arXiv lists a published version ({record.published_version})"))
     published = [hit for hit in answers.dblp if hit.published]
     if published:
         hit = published[0]

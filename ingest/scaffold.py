@@ -473,17 +473,9 @@ def scaffold_arxiv(
         picks=picks,
     )[0]
     scaffold.notes = [n for n in scaffold.notes if not n.startswith("key 'arxiv'")]
-    if record.journal_ref or record.doi:
-        published = "; ".join(
-            x
-            for x in (
-                record.journal_ref and f"journal reference '{record.journal_ref}'",
-                record.doi and f"DOI {record.doi}",
-            )
-            if x
-        )
+    if record.published_version:
         scaffold.notes.append(
-            f"arXiv lists {published}: if the paper was published, make it @inproceedings/@article "
+            f"arXiv lists {record.published_version}: if the paper was published, make it @inproceedings/@article "
             "with the venue's full name (booktitle/journal)"
         )
     return scaffold

@@ -9,7 +9,6 @@ first caption).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ingest.errors import InvalidInput
 from methods.catalog import UnknownMethodError, load_catalog
-from methods.runner import _finite
+from methods.runner import save_run
 from methods.toy_models import single_thread
 
 NEEDS_DATA = {"linear-probe", "tcav", "sparse-autoencoder"}
@@ -240,27 +239,16 @@ def run_on_checkpoint(method_id: str, model_path: Path | str, out_dir: Path | st
     figure.suptitle(
         f"{entries[method_id].name} on {type(model).__name__} ({name}); synthetic input, seed {seed}", fontsize=9
     )
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / f"{method_id}.png"
-    figure.savefig(png, dpi=110, bbox_inches="tight")
-    result = _finite(
-        {
-            "id": method_id,
-            "name": entries[method_id].name,
-            "model": str(model_path),
-            "model_class": type(model).__name__,
-            "kind": hfm.kind,
-            "input": f"synthetic: seeded random text tokens and image (seed {seed})",
-            "target": _target(hfm, inputs),
-            "figure": png.name,
-            "torch_version": torch.__version__,
-            "seconds": round(time.perf_counter() - start, 3),
-            "results": numbers,
-        }
-    )
-    (out_dir / f"{method_id}.json").write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return result
+    about = {
+        "id": method_id,
+        "name": entries[method_id].name,
+        "model": str(model_path),
+        "model_class": type(model).__name__,
+        "kind": hfm.kind,
+        "input": f"synthetic: seeded random text tokens and image (seed {seed})",
+        "target": _target(hfm, inputs),
+    }
+    return save_run(out_dir, about, figure, numbers, start)
 
 
 def applicable_methods(kind: str) -> list[str]:

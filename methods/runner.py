@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from matplotlib.figure import Figure
 
 from methods.catalog import UnknownMethodError, load_catalog
 from methods.demos import DEMOS
@@ -44,25 +45,36 @@ def run_method(method_id: str, out_dir: Path | str) -> dict[str, Any]:
     if method_id not in entries or method_id not in DEMOS:
         raise UnknownMethodError(method_id, [i for i in entries if i in DEMOS])
     entry = entries[method_id]
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with single_thread():
         figure, numbers = DEMOS[method_id]()
-        png = out_dir / f"{method_id}.png"
-        figure.savefig(png, dpi=110, bbox_inches="tight")
+    about = {
+        "id": entry.id,
+        "name": entry.name,
+        "paper": entry.paper,
+        "paper_title": entry.paper_title,
+        "implementation": entry.implementation,
+    }
+    return save_run(out_dir, about, figure, numbers, start)
+
+
+def save_run(out_dir: Path | str, about: dict[str, Any], figure: Figure, numbers: Any, start: float) -> dict[str, Any]:
+    """Write a run's ``<id>.png`` and ``<id>.json`` (``about`` first, then the figure's file name, the torch
+    version, the seconds since ``start`` and the numbers) and return the JSON content. Both runners (toy models
+    here, checkpoints in ``methods.hf_runner``) save this way, so the website and the CLI read one format."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png = out_dir / f"{about['id']}.png"
+    figure.savefig(png, dpi=110, bbox_inches="tight")
     result = _finite(
         {
-            "id": entry.id,
-            "name": entry.name,
-            "paper": entry.paper,
-            "paper_title": entry.paper_title,
-            "implementation": entry.implementation,
+            **about,
             "figure": png.name,
             "torch_version": torch.__version__,
             "seconds": round(time.perf_counter() - start, 3),
             "results": numbers,
         }
     )
-    (out_dir / f"{method_id}.json").write_text(json.dumps(result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    json_text = json.dumps(result, indent=2, allow_nan=False) + "\n"
+    (out_dir / f"{about['id']}.json").write_text(json_text, encoding="utf-8")
     return result

@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from taxonomy.text import fold_ascii
 from taxonomy.tree import TaxonomyError
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
@@ -243,7 +243,7 @@ def _key(kind: str, text: str) -> str:
 
 
 def _tokens(text: str, keep_case: bool, singular: bool = True) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    ascii_text = fold_ascii(str(text), keep_case=True)
     words = re.findall(r"[A-Za-z0-9]+", ascii_text)
     if keep_case:
         return words

@@ -8,13 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis_support import EXPLORE_EXAMPLES
+from tests_paths import BUNDLED, FIXTURE_DATA
 
 from ingest import build
-
-TESTS_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = TESTS_DIR.parent
-FIXTURE_DATA = TESTS_DIR / "fixtures" / "data"
-BUNDLED_DATA = PROJECT_ROOT / "data"
 
 # Hypothesis profiles, chosen with pytest --hypothesis-profile=NAME:
 #   dev      the default locally: random draws, each test's own example count, failures replayed from .hypothesis/
@@ -60,18 +56,9 @@ def fixture_db(tmp_path_factory) -> Path:
     return db_path
 
 
-@pytest.fixture
-def contribute_site(fixture_db, data_dir, monkeypatch) -> Path:
-    """The website (for AppTest) on the fixture database, its Contribute page checking against a writable
-    copy of the fixture data folder, which is returned."""
-    monkeypatch.setenv("ATLAS_DB", str(fixture_db))
-    monkeypatch.setenv("ATLAS_DATA", str(data_dir))
-    return data_dir
-
-
 @pytest.fixture(scope="session")
 def bundled_db(tmp_path_factory) -> Path:
     """The repository's own data/ built into a real SQLite file."""
     db_path = tmp_path_factory.mktemp("bundled-db") / "atlas.db"
-    build(BUNDLED_DATA, db_path, strict=True)
+    build(BUNDLED, db_path, strict=True)
     return db_path

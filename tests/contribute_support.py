@@ -6,11 +6,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests_paths import FIXTURES
+
 from ingest import read_dataset
 from ingest.problems import Problem
 from taxonomy.vocabulary import VOCABULARY_DIR
 
-ARXIV_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
+ARXIV_FIXTURES = FIXTURES / "arxiv"
 
 
 def write(data_dir: Path, name: str, text: str) -> Path:

@@ -1,8 +1,10 @@
-"""Paths the tests share (importable, unlike conftest.py)."""
+"""The one home of the paths the tests share (importable from every test area, unlike conftest.py)."""
 
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 PROJECT = TESTS.parent
 BUNDLED = PROJECT / "data"
-FIXTURE_DATA = TESTS / "fixtures" / "data"
+FIXTURES = TESTS / "fixtures"
+FIXTURE_DATA = FIXTURES / "data"
+ARTIFACTS = PROJECT / "test-artifacts"  # screenshots and server logs, kept after a run

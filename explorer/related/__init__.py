@@ -61,7 +61,7 @@ from explorer.related.explain import explain_ranking
 from explorer.related.index import Index, load_index
 from explorer.related.inputs import match_entry, read_user_bib, resolve_category, resolve_paper
 from explorer.related.rendering import FORMATS, bibtex_for, input_summary, render, to_json, to_table
-from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
+from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.scoring import find_related, related_to_paper
 from explorer.related.weights import COMPONENTS, MAX_K, MAX_TEXT_CHARS, WEIGHTS, Weights, weight_table
 
@@ -70,7 +70,7 @@ __all__ = [
     "COMPONENTS",
     "FORMATS",
     "explain_ranking",
-    "Filters",
+    "CandidateFilters",
     "Index",
     "MAX_K",
     "MAX_TEXT_CHARS",

@@ -276,7 +276,7 @@ def build_index(conn) -> Index:
     """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection, at build time)."""
     from sqlalchemy import inspect, select  # the build side only: a query reads the stored parts (store)
 
-    from ingest import models as m
+    from kb import schema as m
 
     rows = _fetch(
         conn,

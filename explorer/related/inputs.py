@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from explorer.related.index import Index
-from explorer.related.results import Filters, RelatedInputError, printable
+from explorer.related.results import CandidateFilters, RelatedInputError, printable
 from explorer.related.weights import MAX_K
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def resolve_category(index: Index, category: str) -> str:
     raise RelatedInputError(f"unknown taxonomy node '{printable(wanted)[:80]}': use one of {known}")
 
 
-def filter_mask(index: Index, filters: Filters) -> np.ndarray:
+def filter_mask(index: Index, filters: CandidateFilters) -> np.ndarray:
     mask = np.ones(index.size, dtype=bool)
     if filters.category:
         node = resolve_category(index, filters.category)

@@ -3,7 +3,7 @@ papers were chosen by reading the papers (``benchmarks/related_judged.yaml``).
 
 recall@k is the share of a question's relevant papers among the first k results, out of at most k (a question
 with 13 relevant papers is answered perfectly by 10 of them); nDCG@k rewards relevant papers near the top, every
-relevant paper counting 1. ``benchmarks/bench_related.py`` prints both per set; ``tests/test_related_judged.py``
+relevant paper counting 1. ``benchmarks/bench_related.py`` prints both per set; ``tests/related/test_related_judged.py``
 keeps them from falling.
 """
 

@@ -12,7 +12,9 @@ class RelatedInputError(InvalidInput):
 
 
 @dataclass(frozen=True)
-class Filters:
+class CandidateFilters:
+    """Limits on which papers a related-work ranking may return (the question itself is not a filter)."""
+
     category: str | None = None  # taxonomy node id (or name); inner nodes include their leaves
     year_from: int | None = None
     year_to: int | None = None

@@ -17,7 +17,7 @@ from explorer.related.index import Index, family_members, family_weights, load_i
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
-from explorer.related.results import BibMatch, Filters, RelatedInputError, RelatedPaper, RelatedResult
+from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
@@ -33,7 +33,7 @@ def find_related(
     papers: Iterable[str] | None = None,
     bib: str | bytes | Path | None = None,
     k: int = 10,
-    filters: Filters | None = None,
+    filters: CandidateFilters | None = None,
     weights: Weights = WEIGHTS,
 ) -> RelatedResult:
     """The ``k`` papers most related to exactly one of: free ``text``, a ``paper`` (key, DOI or arXiv id),
@@ -49,7 +49,7 @@ def find_related(
             + (f" (got {', '.join(given)})" if given else "")
         )
     k, notes = check_k(k)
-    filters = filters or Filters()
+    filters = filters or CandidateFilters()
     index = load_index(session)
     mask = filter_mask(index, filters)
     if text is not None:
@@ -73,7 +73,7 @@ def find_related(
     return result
 
 
-def related_to_paper(session: Source, key: str, k: int = 10, filters: Filters | None = None) -> RelatedResult:
+def related_to_paper(session: Source, key: str, k: int = 10, filters: CandidateFilters | None = None) -> RelatedResult:
     """Papers related to one paper of the atlas (the paper page's "Related papers" section)."""
     return find_related(session, paper=key, k=k, filters=filters)
 

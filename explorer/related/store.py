@@ -5,7 +5,7 @@ command line answers one question per process: importing SQLAlchemy's ORM and th
 more than the whole answer (`atlas related` against 100,000 papers must answer in a second). So the query side
 reads through the sqlite3 connection, given directly (the CLI) or taken from a SQLAlchemy session (the website,
 tests). The tables and columns read here are listed in ``READS``; tests/test_related_store.py checks them against
-the loader's models (ingest.models), which stay the one definition of the schema. The index itself is built
+the schema (kb.schema), which stay the one definition of the schema. The index itself is built
 with SQLAlchemy at build time (``explorer.related.index.build_index``).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-# table -> columns this module reads (checked against ingest.models by the tests)
+# table -> columns this module reads (checked against kb.schema by the tests)
 READS = {
     "build_info": ("id", "source_hash", "built_at"),
     "related_index": ("name", "data"),

@@ -1,0 +1,80 @@
+"""The judged questions of benchmarks/related_judged.yaml against the bundled papers: the file stays valid as
+the data changes, and the ranking does not get worse on them (benchmarks/bench_related.py prints the numbers)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_at, score_question
+from kb.schema import Paper
+
+# A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
+# the vocabulary (keywords 0.900 / 0.903, paraphrased 0.621 / 0.603, held-out 0.493 / 0.482); issue 14's targets
+# are 0.9 and 0.8 recall@10, which the paraphrased questions do not reach yet. Raise these when it gets better.
+FLOORS = {"keywords": (0.89, 0.89), "paraphrased": (0.60, 0.58), "heldout": (0.47, 0.46)}  # (recall@10, nDCG@10)
+
+
+KNOWLEDGE_BASE = "bundled_db"  # the session (related/conftest.py) opens the repository's own data
+
+
+def test_every_judged_paper_is_in_the_atlas(session):
+    keys = set(session.scalars(select(Paper.key)))
+    judged = load_judged()
+    assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30 and len(judged["heldout"]) >= 15
+    for name, questions in judged.items():
+        for item in questions:
+            assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
+
+
+def test_metrics():
+    relevant = frozenset({"a", "b", "c"})
+    assert recall_at(["a", "x", "b"], relevant, 10) == pytest.approx(2 / 3)
+    assert recall_at(["a", "b"], frozenset(f"k{i}" for i in range(12)) | {"a", "b"}, 2) == 1.0  # at most k count
+    assert ndcg_at(["a", "b", "c"], relevant, 10) == pytest.approx(1.0)
+    assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout"])
+def test_the_ranking_keeps_its_level(session, name):
+    scored = [score_question(session, item) for item in load_judged()[name]]
+    recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
+    worst = sorted(scored, key=lambda s: s.recall)[:5]
+    floor_recall, floor_ndcg = FLOORS[name]
+    assert recall >= floor_recall and ndcg >= floor_ndcg, (recall, ndcg, [(s.question, s.missed) for s in worst])
+
+
+def test_a_question_the_papers_words_do_not_use(session):
+    # The issue's example: "polysemantic" finds the paper whose summary says "polysemanticity" (it ranked 14th).
+    item = Judged(
+        "We probe CLIP's image encoder neurons for polysemantic concepts", frozenset({"gandelsman2024interpreting"})
+    )
+    assert "gandelsman2024interpreting" in score_question(session, item, k=3).found
+
+
+def test_words_are_added_only_where_the_question_lacks_the_papers_words(session):
+    from explorer.related import find_related
+
+    def added(text):
+        reasons = [r for p in find_related(session, text=text, k=10).papers for r in p.reasons]
+        return [r for r in reasons if "which your question describes" in r or "your best matches share" in r]
+
+    assert added("attention sink") == []  # a paper has both words: answered as asked
+    assert added("models put most attention on a few tokens that carry no information")
+
+
+def test_a_vocabulary_alias_names_a_technique_and_the_longest_name_wins(session):
+    from explorer.related import find_related
+
+    # "chain-of-thought faithfulness" is an alias of the faithfulness test; it does not also name chain of thought.
+    reasons = [r for p in find_related(session, text="chain-of-thought faithfulness", k=10).papers for r in p.reasons]
+    assert any("Self-explanation faithfulness testing, which your text names" in r for r in reasons), reasons
+    assert not any("Chain of thought, which your text names" in r for r in reasons), reasons
+
+
+def test_techniques_the_best_matches_share_count_and_say_so(session):
+    from explorer.related import find_related
+
+    result = find_related(session, text="why do vision-language models describe objects that are not in the picture")
+    inferred = [r for p in result.papers for r in p.reasons if "like many of the best matches for your words" in r]
+    assert inferred and all(r.startswith("It uses the technique") for r in inferred), inferred

@@ -1,0 +1,128 @@
+"""Words as both indexes see them: Porter stems identical to SQLite FTS5's porter tokenizer, accents folded, the
+same words at build and at query time, and research words weighed by their spread rather than listed."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from tests_paths import BUNDLED
+
+from explorer import fts
+from explorer.db import open_session
+from explorer.porter import stem
+from explorer.related.index import load_index
+from kb.fts import FTS_TOKENIZER
+
+
+def sqlite_stems(words: list[str]) -> list[str]:
+    """What SQLite's own FTS5 tokenizer makes of each word (its fts5vocab 'instance' table, in order)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{FTS_TOKENIZER}')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    conn.execute("INSERT INTO t(x) VALUES (?)", (" ".join(words),))
+    by_offset = dict(conn.execute("SELECT offset, term FROM v"))
+    conn.close()
+    return [by_offset.get(i) for i in range(len(words))]
+
+
+def test_stems_are_sqlites_on_every_word_of_the_data():
+    words = sorted({w for path in BUNDLED.rglob("*.*") for w in fts.tokenize(path.read_text(encoding="utf-8"))})
+    assert len(words) > 3000
+    # and the endings the algorithm treats, on a sample of the atlas's words
+    words += [
+        w + suffix
+        for w in words[::7]
+        for suffix in (
+            "s",
+            "es",
+            "ed",
+            "ing",
+            "ies",
+            "ational",
+            "ization",
+            "fulness",
+            "iveness",
+            "ly",
+            "ity",
+            "ement",
+            "ism",
+        )
+    ]
+    words += [
+        "caresses",
+        "ponies",
+        "feed",
+        "agreed",
+        "hopping",
+        "filing",
+        "sky",
+        "rational",
+        "electriciti",
+        "controll",
+        "naïve",
+        "zoë",
+        "ab",
+        "x" * 70,
+        "yyy",
+        "syzygy",
+        "日本語のs",
+    ]
+    tokens = [t for w in words for t in fts.tokenize(w)]
+    expected = sqlite_stems(tokens)
+    different = [(t, e, stem(t)) for t, e in zip(tokens, expected, strict=True) if e != stem(t)]
+    assert not different, different[:20]
+
+
+def test_the_full_text_table_stems_and_folds(bundled_db):
+    conn = sqlite3.connect(bundled_db)
+    try:
+
+        def match(query):
+            return {k for (k,) in conn.execute("SELECT key FROM papers_fts WHERE papers_fts MATCH ?", (query,))}
+
+        assert "gandelsman2024interpreting" in match("polysemantic")  # its summary says "polysemanticity"
+        assert match("hallucinating") == match("hallucinations") != set()
+        assert match("reasons") >= match("reason")  # the why column is indexed
+    finally:
+        conn.close()
+
+
+def test_build_and_query_reduce_words_alike(bundled_db):
+    with open_session(bundled_db) as session:
+        index = load_index(session).text
+    for spelling in ("Polysemantic", "polysemanticity", "POLYSÉMANTIC"):
+        assert fts.index_terms(spelling) == ["polysemant"] and "polysemant" in index.term_id
+
+
+def test_common_research_words_count_little_by_their_spread(bundled_db):
+    for word in ("model", "models", "method", "analysis", "probe", "compare", "propose", "study", "novel"):
+        assert word not in fts.STOP_WORDS  # no hand list of research words ...
+    with open_session(bundled_db) as session:
+        index = load_index(session).text
+    idf = {w: index.idf[index.term_id[fts.stem_word(w)]] for w in ("model", "analysis", "probe", "polysemanticity")}
+    # ... their weight follows how many papers use them
+    assert idf["model"] < idf["analysis"] < idf["polysemanticity"]
+    assert idf["model"] < idf["probe"] < idf["polysemanticity"]
+    assert idf["model"] < 0.5 * idf["polysemanticity"]
+
+
+@pytest.mark.parametrize("text", ["Sparse autoencoders", "sparse AUTOENCODER", "spärse autoencoders"])
+def test_spelling_does_not_change_the_answer(bundled_db, text):
+    from explorer.related import find_related
+
+    with open_session(bundled_db) as session:
+        base = [p.key for p in find_related(session, text="sparse autoencoder", k=5).papers]
+        assert [p.key for p in find_related(session, text=text, k=5).papers] == base
+
+
+def test_the_stored_index_is_what_the_tables_give(bundled_db):
+    from explorer.related.index import build_index, from_parts, to_parts
+
+    with open_session(bundled_db) as session:
+        built = build_index(session.connection())
+    restored = from_parts(to_parts(built))
+    assert restored.keys == built.keys and restored.text.terms == built.text.terms
+    assert (restored.text.tf == built.text.tf).all() and (restored.text.docs == built.text.docs).all()
+    assert list(restored.titles) == built.titles and restored.concepts.labels == built.concepts.labels
+    assert [restored.paper_leaves[i] for i in range(5)] == [built.paper_leaves[i] for i in range(5)]

@@ -1,0 +1,250 @@
+"""Issue 15 end to end in a real headless Chromium (Debian's, driven by Playwright) against a real
+Streamlit server on the fixture papers plus the hostile ones: search from the sidebar, a leaf's rows,
+side by side, URL notices, a paper's neighbourhood graph with readable hub labels and a stable layout,
+heat-map cells, the Methods page's progress and the Contribute page's links. Every test fails on a
+console error or a dialog; screenshots go to test-artifacts/. Nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from tests_paths import ARTIFACTS
+from website_support import CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
+
+from ingest.project import repository_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `make browser` (make test does it)")
+    workdir = tmp_path_factory.mktemp("site15")
+    ARTIFACTS.mkdir(exist_ok=True)
+    caches = {"ATLAS_METHOD_CACHE": str(workdir / "figures"), "ATLAS_TOY_MODEL_CACHE": str(workdir / "toy-models")}
+    saved = {name: os.environ.get(name) for name in caches}
+    os.environ.update(caches)  # the server inherits them: its first demo run trains, with a progress bar
+    try:
+        with streamlit_server(build_hostile_db(workdir), ARTIFACTS / "streamlit-server-site.log") as url:
+            yield url
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
+
+
+def visit(page, site: str, path: str) -> None:
+    page.goto(f"{site}/{path}")
+    wait_ready(page)
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def search_from_the_sidebar(page, text: str) -> None:
+    box = page.locator('[data-testid="stSidebar"] input').first
+    box.fill(text)
+    box.press("Enter")
+
+
+def graph_frame(page):
+    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=30_000)
+    frame = next(f for f in page.frames if f.url == "about:srcdoc")
+    frame.wait_for_selector('body[data-ready="1"]', timeout=60_000)
+    return frame
+
+
+# --- 1. search ------------------------------------------------------------------------------------
+
+
+def test_the_sidebar_search_finds_papers_by_words_and_opens_an_identifier_directly(site, page):
+    visit(page, site, "taxonomy")
+    search_from_the_sidebar(page, "object hallucination")
+    page.wait_for_url(re.compile(r"/search\?q=object(\+|%20)hallucination$"))
+    wait_ready(page)
+    page.get_by_text("2 papers, best match first.").wait_for()
+    text = main_text(page)
+    assert "Evaluating Object Hallucination in Large Vision-Language Models" in text
+    assert "Benchmark: Builds a polling-based yes/no benchmark" in text  # the why, in place
+    screenshot(page, "issue15-search-results")
+    search_from_the_sidebar(page, "arXiv:2410.07149v2")
+    page.wait_for_url(re.compile(r"/paper\?key=neo2024interpreting$"))
+    wait_ready(page)
+    assert "Towards Interpreting" in page.locator("h1").first.inner_text()
+
+
+# --- 2. a leaf's papers ----------------------------------------------------------------------------
+
+
+def test_a_leaf_lists_readable_rows_and_sorts_them(site, page):
+    visit(page, site, "taxonomy?node=model")
+    text = main_text(page)
+    assert "Clement Neo, Luke Ong, Philip Torr et al. · 2024" in text  # authors and year, not cut off
+    assert "Visual Token: Ablates the image tokens" in text
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text="title").click()
+    page.wait_for_url(re.compile(r"sort=title"))
+    wait_ready(page)
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink-NavLink"]').all_inner_texts()
+    fixture_titles = [t for t in links if re.search(r"interpreting GPT|Sehen und|Towards Interpreting", t)]
+    assert [re.search(r"interpreting GPT|Sehen|Towards", t).group() for t in fixture_titles] == [
+        "interpreting GPT",
+        "Sehen",
+        "Towards",
+    ]  # by title: i, S, T
+    screenshot(page, "issue15-leaf-rows")
+
+
+# --- 3. side by side ------------------------------------------------------------------------------
+
+
+def test_four_picked_papers_stand_one_per_row_with_clickable_links(site, page):
+    visit(
+        page,
+        site,
+        "compare?pick=neo2024interpreting&pick=li2023evaluating&pick=muller2024sehen&pick=leng2024mitigating",
+    )
+    table = page.locator('[data-testid="stMarkdown"] table').first
+    table.wait_for()
+    assert table.locator("tbody tr").count() == 4
+    box = table.bounding_box()
+    main = page.locator('[data-testid="stMain"]').bounding_box()
+    assert box["x"] + box["width"] <= main["x"] + main["width"] + 1  # no paper hidden behind a scroll
+    code = table.locator('a[href="https://github.com/clemneo/llava-interp"]')
+    assert code.count() == 1
+    assert table.locator('a[href="./paper?key=neo2024interpreting"]').count() == 1
+    screenshot(page, "issue15-side-by-side")
+
+
+# --- 5. URL values ---------------------------------------------------------------------------------
+
+
+def test_a_url_with_unknown_and_reversed_values_says_so_and_is_cleaned(site, page):
+    visit(page, site, "compare?node=nonexistent&years=2024&years=2020")
+    page.get_by_text("node=nonexistent ignored: not a taxonomy node").wait_for()
+    assert "years=2024&years=2020 swapped to 2020–2024" in main_text(page)
+    assert page.url.endswith("/compare?years=2020&years=2024")
+    page.locator("h3").filter(has_text=re.compile(r"^\d+ papers")).wait_for()
+    assert not page.locator("h3").filter(has_text=re.compile(r"^0 papers")).count()
+    screenshot(page, "issue15-url-notices")
+
+
+# --- 4. graphs -------------------------------------------------------------------------------------
+
+HUB_LABELS = """() => {
+    const scale = window.atlasNetwork.getScale();
+    return window.atlasNodes.get().filter(n => n.hub).map(n => [n.id, ((n.font && n.font.size) || 14) * scale]);
+}"""
+POSITIONS = "() => window.atlasNetwork.getPositions()"
+
+
+def test_a_papers_page_opens_its_neighbourhood_with_readable_hub_labels(site, page):
+    visit(page, site, "paper?key=neo2024interpreting")
+    page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text="See its neighbourhood").click()
+    page.wait_for_url(re.compile(r"/graphs\?graph=paper&paper=neo2024interpreting$"))
+    wait_ready(page)
+    frame = graph_frame(page)
+    ids = frame.evaluate("() => window.atlasNodes.getIds()")
+    assert {"paper:neo2024interpreting", "paper:muller2024sehen", "paper:nostalgebraist2020interpreting"} <= set(ids)
+    assert not page.get_by_text("Scope (taxonomy node)").count()  # no control that does nothing here
+    screenshot(page, "issue15-neighbourhood")
+
+
+def test_whole_atlas_hub_labels_stay_readable_when_zoomed_out(site, page):
+    visit(page, site, "graphs")
+    frame = graph_frame(page)
+    screenshot(page, "issue15-graph-taxonomy")
+    frame.evaluate("() => { window.atlasNetwork.moveTo({scale: 0.2}); }")
+    frame.evaluate("() => window.atlasNetwork.emit('zoom', {scale: 0.2})")
+    sizes = frame.evaluate(HUB_LABELS)
+    assert len(sizes) == 24 and all(size >= 12.9 for _, size in sizes), sizes  # every taxonomy node named
+    screenshot(page, "issue15-graph-taxonomy-zoomed-out")
+
+
+def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
+    positions = []
+    for _ in range(2):  # two visitors, nothing stored: the seed alone makes the layout
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        visit(page, site, "graphs?graph=papers&link=relation")
+        positions.append(graph_frame(page).evaluate(POSITIONS))
+        context.close()
+    assert positions[0] == positions[1]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    visit(page, site, "graphs?graph=papers&link=relation")
+    graph_frame(page)
+    page.reload()  # a returning visitor: the layout comes from the browser's store, not laid out again
+    wait_ready(page)
+    frame = graph_frame(page)
+    assert frame.evaluate("() => window.atlasNetwork.physics.options.enabled") is False
+    assert frame.evaluate(POSITIONS) == positions[0]
+    context.close()
+
+
+# --- 6. overview -----------------------------------------------------------------------------------
+
+
+def test_the_number_in_a_heat_map_cell_opens_its_papers(site, page):
+    visit(page, site, "")
+    assert (
+        page.get_by_role("link", name=re.compile("A Comprehensive Survey")).get_attribute("href")
+        == "https://arxiv.org/abs/2412.02104"
+    )
+    screenshot(page, "issue15-overview")
+    chart = page.locator('[data-testid="stVegaLiteChart"]').nth(1)  # leaf x modality
+    chart.scroll_into_view_if_needed()
+    number = chart.locator("g.mark-text text").filter(has_text=re.compile(r"^[1-9]\d*$")).first
+    number.wait_for()
+    number.click()  # the number drawn over the cell, which used to swallow the click
+    page.wait_for_url(re.compile(r"/compare\?node=[^&]+&modality=\w+$"))
+    wait_ready(page)
+    assert page.locator("h1").first.inner_text() == "Compare"
+
+
+# --- 7. methods ------------------------------------------------------------------------------------
+
+
+def test_a_first_demo_run_shows_its_steps_then_the_figure_without_the_button(site, page):
+    visit(page, site, "methods?method=attention-rollout")
+    page.get_by_role("button", name=re.compile("Run the demo")).click()
+    bar = page.locator('[data-testid="stProgress"]')
+    bar.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Training the toy ViT once .*: step \d+ of 150")).first.wait_for(timeout=120_000)
+    screenshot(page, "issue15-methods-progress")
+    page.locator('[data-testid="stImage"]').first.wait_for(timeout=300_000)
+    wait_ready(page)
+    assert not page.get_by_role("button", name=re.compile("Run the demo")).count()
+    assert not bar.count()
+    screenshot(page, "issue15-methods-figure")
+
+
+# --- 8. contribute ---------------------------------------------------------------------------------
+
+
+def test_contribute_links_the_guide_and_the_repository(site, page):
+    visit(page, site, "contribute")
+    repo = repository_url()
+    assert page.get_by_role("link", name="CONTRIBUTING.md").get_attribute("href") == f"{repo}/blob/main/CONTRIBUTING.md"
+    screenshot(page, "issue15-contribute")
+
+
+# --- the vocabulary's pages ---------------------------------------------------------------------------
+
+
+def test_a_papers_technique_opens_its_page_with_its_papers_by_leaf(site, page):
+    visit(page, site, "paper?key=neo2024interpreting")
+    page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=re.compile(r"^Logit lens$")).click()
+    page.wait_for_url(re.compile(r"/technique\?id=logit-lens$"))
+    wait_ready(page)
+    assert page.locator("h1").first.inner_text() == "Logit lens"
+    screenshot(page, "issue15-technique")
+    text = main_text(page)
+    assert "Broader techniques" in text and "Models studied with it" in text
+    assert "Decision-Making Workflow: Reads every layer" in text  # each paper with its why at that leaf
+    page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text="Compare and export these papers").click()
+    page.wait_for_url(re.compile(r"/compare\?technique=logit-lens$"))
+    wait_ready(page)

@@ -1,0 +1,474 @@
+"""Every page and every deep link under Streamlit's AppTest, against real databases built by
+ingest.build: the fixture data, the hostile fixture, and a first start without a database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from website_support import JAVASCRIPT_CODE_URL, app_test, ok, page_links, shown, texts
+
+RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
+
+
+@pytest.fixture
+def hostile_site(hostile_db, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(hostile_db))
+    return hostile_db
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
+    at = ok(app_test())
+    assert at.title[0].value == "MLLM Interpretability Atlas"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16"
+    assert metrics["Years"] == "2020–2024"
+    assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
+    assert any("empty cells" in c.value for c in at.caption)
+    links = page_links(at)
+    recent = [label for label, target in links.items() if target.startswith("paper?")]
+    assert recent[0].startswith("Evaluating Object Hallucination") and len(recent) == 5
+    assert recent[0].endswith("· added 2026\\-11\\-20")
+    assert links["Compare and filter every paper"] == "compare?"
+    survey = "[Explainable and Interpretable Multimodal Large Language Models\\: A Comprehensive Survey](https://arxiv.org/abs/2412.02104)"
+    assert survey in at.markdown[0].value
+    assert 'action="./search"' in at.main.get("html")[0].proto.body  # the overview's own search box
+
+
+def test_every_part_of_a_heat_map_cell_opens_its_papers():
+    from app_pages.charts import gap_heatmap
+    from explorer.overview import Cell
+
+    cell = Cell("model/token/visual-token", "Model › Token › Visual Token", "image", 3)
+    spec = gap_heatmap([cell], "modality", "modality")
+    rect, number = spec["layer"][1], spec["layer"][2]
+    assert rect["encoding"]["href"] == number["encoding"]["href"] == {"field": "href", "type": "nominal"}
+    assert number["encoding"]["tooltip"] == rect["encoding"]["tooltip"]  # not "label 1"
+    assert spec["datasets"]["cells"][0]["href"] == "./compare?node=model%2Ftoken%2Fvisual-token&modality=image"
+
+
+# --- taxonomy ------------------------------------------------------------------------------------
+
+
+def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
+    at = ok(app_test("taxonomy"))
+    links = page_links(at)
+    tree = [label for label, target in links.items() if target.startswith("taxonomy?node=")]
+    assert len(tree) == 24 and tree[0] == "Data · 1" and "\u2003\u2003Visual Token · 1" in tree
+    assert at.info and "Choose a node" in at.info[0].value
+
+
+def test_taxonomy_deep_link_opens_the_node(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/token"}))
+    assert at.header[0].value == "Token"
+    assert "The atlas holds 2 papers here; the survey cites 11 works: " not in texts(at)  # no target at an inner node
+    assert "The atlas holds 2 papers here; the survey cites 11 works." in texts(at)
+    links = page_links(at)
+    assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
+    assert links["Visual Token · 1 papers · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    papers = {label: target for label, target in links.items() if target.startswith("paper?")}
+    assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
+    assert links["Compare these papers"] == "compare?node=model%2Ftoken"
+    assert links["See them as a graph"] == "graphs?graph=taxonomy&scope=model%2Ftoken"
+
+
+def test_taxonomy_leaf_says_in_plain_words_how_full_it_is(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/token/visual-token"}))
+    assert not at.metric  # no "Target 6 ^-5" figures
+    assert "The atlas holds 1 paper here; the survey cites 6 works: 5 more wanted." in texts(at)
+    assert "visual input" in texts(at)  # the node's description
+
+
+def test_a_node_lists_its_papers_as_rows_with_why_they_are_there(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model"}))
+    body = shown(texts(at))
+    rows = [label for label, target in page_links(at).items() if target.startswith("paper?")]
+    assert len(rows) == 3 and rows[0].startswith("**")  # titles in bold, newest first by default
+    assert "Clement Neo, Luke Ong, Philip Torr et al. · 2024 · *International Conference on Learning" in body
+    assert ":green-badge[:material/code: code]" in body  # the code badge
+    assert "**Visual Token**: Ablates the image tokens at an object's position" in body  # the why for each leaf here
+    assert "**Decision-Making Workflow**: Blocks attention edges" in body
+    assert "Object information in LLaVA lives in the object's own image tokens" in body  # the summary
+
+
+@pytest.mark.parametrize(
+    "sort, keys",
+    [
+        ("newest", ["muller2024sehen", "neo2024interpreting", "nostalgebraist2020interpreting"]),
+        ("oldest", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
+        # by title: interpreting, Sehen, Towards
+        ("title", ["nostalgebraist2020interpreting", "muller2024sehen", "neo2024interpreting"]),
+    ],
+)
+def test_a_nodes_papers_sort_by_year_or_title(fixture_site, sort, keys):
+    at = ok(app_test("taxonomy", {"node": "model", "sort": sort}))
+    assert at.segmented_control(key="sort").value == sort
+    assert [t.split("=")[1] for t in page_links(at).values() if t.startswith("paper?")] == keys
+
+
+def test_taxonomy_unknown_node_says_so(fixture_site):
+    at = ok(app_test("taxonomy", {"node": "model/nope"}))
+    assert len(at.error) == 1 and "unknown taxonomy node 'model/nope'" in shown(at.error[0].value)
+    assert len(at.get("page_link")) > 16  # the tree is still there to pick from
+
+
+# --- paper ---------------------------------------------------------------------------------------
+
+
+def test_paper_deep_link_shows_everything(fixture_site):
+    at = ok(app_test("paper", {"key": "neo2024interpreting"}))
+    body = texts(at)
+    assert at.title[0].value == r"Towards Interpreting Visual Information Processing in Vision\-Language Models"
+    assert r"Clement Neo\, Luke Ong" in body
+    assert "[2410\\.07149](https://arxiv.org/abs/2410.07149)" in body  # identifier as a link
+    assert "(https://github.com/clemneo/llava-interp)" in body  # code link
+    assert "Ablates the image tokens" in body  # a category's why
+    subheaders = [s.value for s in at.subheader]
+    ours = ["Where it sits in the taxonomy", "What it studies", "Runnable methods", "Relations", "BibTeX"]
+    assert [s for s in subheaders if s in ours] == ours  # in this order (other sections may sit between)
+    assert "Logit lens" in body
+    links = page_links(at)
+    assert links["**Model › Token › Visual Token**"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    assert links["LLaVA\\-1\\.5"] == "model?id=llava-1.5"  # its name, opening the model's page
+    relations = [
+        (label.split("*")[1], target)
+        for label, target in links.items()
+        if label.startswith("*") and not label.startswith("**")
+    ]
+    assert relations == [
+        ("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
+        ("compares\\-with (by)", "paper?key=muller2024sehen"),
+    ]
+    assert at.code[0].value.startswith("@inproceedings{neo2024interpreting,") and at.code[0].language == "latex"
+
+
+def test_paper_without_a_key_offers_a_picker_that_opens_the_paper(fixture_site):
+    at = ok(app_test("paper"))
+    picker = at.selectbox[0]
+    assert len(picker.options) == 5
+    picker.set_value("muller2024sehen").run()
+    ok(at)
+    assert at.query_params["key"] == "muller2024sehen"
+    assert at.title[0].value.startswith("Sehen und Verstehen")
+
+
+def test_paper_unknown_key_says_so_and_offers_the_picker(fixture_site):
+    at = ok(app_test("paper", {"key": "nobody2099nothing"}))
+    assert "no paper with key" in at.error[0].value and "nobody2099nothing" in at.error[0].value and at.selectbox
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+
+def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
+    at = ok(app_test("compare"))
+    assert at.subheader[0].value == "5 papers"
+    table = at.dataframe[0].value
+    assert sorted(table["key"]) == sorted(
+        [
+            "leng2024mitigating",
+            "li2023evaluating",
+            "muller2024sehen",
+            "neo2024interpreting",
+            "nostalgebraist2020interpreting",
+        ]
+    )
+    assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"], strict=True))
+    assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
+    assert at.code[0].value == "/compare"  # permalink of the unfiltered view
+
+
+def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_site):
+    params = {
+        "node": ["model"],
+        "model": ["llava-1.5"],
+        "modality": ["image"],
+        "technique": ["logit-lens"],
+        "granularity": ["token"],
+        "years": ["2024", "2024"],
+        "code": "true",
+        "q": "object",
+        "pick": ["neo2024interpreting", "li2023evaluating"],
+    }
+    at = ok(app_test("compare", params))
+    assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["llava-1.5"]
+    assert at.multiselect(key="technique").value == ["logit-lens"] and at.slider(key="years").value == (2024, 2024)
+    assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
+    assert at.subheader[0].value == "1 papers"
+    assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
+    assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
+    assert "the 2 picked papers" in texts(at)
+    assert at.code[0].value == (
+        "/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
+        "&granularity=token&years=2024&years=2024&code=true&q=object"
+        "&pick=neo2024interpreting&pick=li2023evaluating"
+    )
+
+
+def test_compare_filters_respond_to_the_widgets(fixture_site):
+    at = ok(app_test("compare"))
+    at.multiselect(key="model").set_value(["qwen-vl"]).run()
+    assert ok(at).subheader[0].value == "2 papers"
+    at.multiselect(key="model").set_value(["llava-family"]).run()  # a family includes its models
+    assert ok(at).subheader[0].value == "4 papers"
+    at.multiselect(key="model").set_value(["qwen-vl"]).run()
+    at.text_input(key="q").set_value("sinks").run()
+    assert ok(at).subheader[0].value == "1 papers"
+    at.text_input(key="q").set_value("nothing matches this").run()
+    assert "No paper matches" in ok(at).info[0].value
+
+
+def test_results_table_of_thousands_of_papers_stays_selectable():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from app_pages.common import paper_table
+
+        rows = [{"page": f"./paper?key=p{i}", "title": f"Paper {i}", "key": f"p{i}"} for i in range(3000)]
+        paper_table(rows, key="big", selectable=True, selected=[0, 2999])
+        paper_table(rows, key="plain")
+
+    at = ok(AppTest.from_function(page, default_timeout=60).run())
+    assert [len(frame.value) for frame in at.dataframe] == [3000, 3000]
+
+
+def side_table(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("| "))
+
+
+def test_side_by_side_has_titles_as_headers_links_and_each_leaf_with_its_why(fixture_site):
+    at = ok(app_test("compare", {"pick": ["neo2024interpreting", "li2023evaluating"]}))
+    table = side_table(at)
+    header = table.splitlines()[0]
+    assert header.startswith(
+        "|  | [Towards Interpreting Visual Information Processing in Vision\\-Language Models]"
+        "(./paper?key=neo2024interpreting) | [Evaluating Object Hallucination"
+    )
+    rows = {line.split(" | ")[0].strip("| *"): line for line in table.splitlines()[2:]}
+    assert "[https" in rows["Code"] and "](https://github.com/clemneo/llava-interp)" in rows["Code"]  # a clickable link
+    leaf = "**[Visual Token](./taxonomy?node=model%2Ftoken%2Fvisual-token)**: Ablates the image tokens"
+    assert leaf in rows["Taxonomy leaves and why"]
+    assert "Domains" not in rows  # nobody has one: no empty row
+    assert len(table.splitlines()[2].split(" | ")) == 3  # one column per paper, none hidden
+
+
+def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
+    keys = ["neo2024interpreting", "li2023evaluating", "muller2024sehen", "leng2024mitigating"]
+    at = ok(app_test("compare", {"pick": keys}))
+    lines = side_table(at).splitlines()
+    assert lines[0] == "| Paper | Taxonomy leaves and why | Summary | What it studies | Code |"  # few columns: it fits
+    assert "Clement Neo\\, Luke Ong" in lines[2] and "**Models**: LLaVA\\-1\\.5" in lines[2]
+    assert [line.split("](./paper?key=")[1].split(")")[0] for line in lines[2:]] == keys
+
+
+@pytest.mark.parametrize(
+    "params, notices, clean",
+    [
+        (
+            {"node": ["nonexistent"], "modality": ["text"]},
+            ["node=nonexistent ignored: not a taxonomy node"],
+            {"modality": "text"},
+        ),
+        ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"], {"years": ["2021", "2024"]}),
+        (
+            {"years": ["1990", "2030"]},
+            ["years=1990&years=2030 changed to 2020–2024: the atlas has papers from 2020 to 2024"],
+            {},
+        ),
+        (
+            {"model": ["gpt-2", "gpt-9"], "pick": ["nobody"], "code": "maybe"},
+            [
+                "model=gpt-9 ignored: not a model of any paper",
+                "code=maybe ignored: not true or false",
+                "pick=nobody ignored: not a paper key",
+            ],
+            {"model": "gpt-2"},
+        ),
+        ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
+    ],
+)
+def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
+    at = ok(app_test("compare", params))
+    assert len(at.warning) == 1
+    warning = shown(at.warning[0].value)
+    assert warning.startswith("Part of the link was not used:")
+    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+    assert dict(at.query_params) == clean  # the page was reopened with the clean values
+
+
+def test_compare_swaps_reversed_years_instead_of_showing_nothing(fixture_site):
+    at = ok(app_test("compare", {"years": ["2024", "2020"]}))
+    assert at.slider(key="years").value == (2020, 2024) and at.subheader[0].value == "5 papers"
+
+
+def test_a_clean_compare_url_shows_no_notice(fixture_site):
+    at = ok(app_test("compare", {"node": ["model"], "years": ["2020", "2023"], "code": "true"}))
+    assert not at.warning and at.slider(key="years").value == (2020, 2023) and at.toggle(key="code").value
+
+
+# --- graphs --------------------------------------------------------------------------------------
+
+
+def graph_html(at) -> str:
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    return frames[0].proto.srcdoc
+
+
+def test_graphs_default_is_the_taxonomy_with_its_papers(fixture_site):
+    at = ok(app_test("graphs"))
+    assert at.caption[0].value.startswith("29 nodes, 27 edges, 5 papers in scope")
+    html = graph_html(at)
+    assert '"id": "paper:neo2024interpreting"' in html and "vis.Network" in html
+
+
+@pytest.mark.parametrize(
+    "params, caption",
+    [
+        ({"graph": "papers", "link": "relation"}, "5 nodes, 2 edges, 5 papers"),
+        ({"graph": "papers", "link": "model", "color": "year"}, "5 nodes, 4 edges, 5 papers"),
+        ({"graph": "co-authors", "min": "1"}, "papers in scope"),
+        ({"graph": "models", "min": "2"}, "7 nodes, 7 edges, 5 papers"),
+        ({"scope": "model/token", "years": ["2024", "2024"]}, "5 nodes, 4 edges, 2 papers"),
+    ],
+)
+def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
+    at = ok(app_test("graphs", params))
+    assert caption in at.caption[0].value
+    graph_html(at)
+    if "graph" in params:
+        assert at.segmented_control(key="graph").value == params["graph"]
+    if "scope" in params:
+        assert at.selectbox(key="scope").value == "model/token"
+
+
+@pytest.mark.parametrize(
+    "params, shown_controls",
+    [
+        ({}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Years"}),
+        ({"graph": "papers"}, {"Graph", "Colour papers by", "Scope (taxonomy node)", "Link papers by", "Years"}),
+        ({"graph": "co-authors"}, {"Graph", "Scope (taxonomy node)", "Minimum papers per author", "Years"}),
+        ({"graph": "paper", "paper": "neo2024interpreting"}, {"Graph", "Colour papers by", "Paper"}),
+    ],
+)
+def test_graph_controls_are_shown_only_where_they_act(fixture_site, params, shown_controls):
+    at = ok(app_test("graphs", params))
+    labels = {w.label for kind in ("segmented_control", "selectbox", "slider") for w in at.get(kind)}
+    assert labels == shown_controls
+
+
+def test_a_paper_page_opens_its_neighbourhood_graph(fixture_site):
+    at = ok(app_test("paper", {"key": "neo2024interpreting"}))
+    target = next(t for label, t in page_links(at).items() if label.startswith("See its neighbourhood"))
+    assert target == "graphs?graph=paper&paper=neo2024interpreting"
+    at = ok(app_test("graphs", {"graph": "paper", "paper": "neo2024interpreting"}))
+    html = graph_html(at)
+    assert '"id": "paper:neo2024interpreting"' in html and '"id": "paper:muller2024sehen"' in html
+    assert at.selectbox[0].value == "neo2024interpreting"
+    assert "2 typed relations" in texts(at)
+
+
+@pytest.mark.parametrize(
+    "params, notices",
+    [
+        (
+            {"graph": "papers", "link": "leaf"},
+            [
+                (
+                    "link=leaf ignored: papers are no longer linked by a shared leaf (the taxonomy page lists each "
+                    "leaf's papers)"
+                )
+            ],
+        ),
+        (
+            {"graph": "co-authors", "color": "year", "min": "100000"},
+            ["color=year ignored: the co-authors graph does not use it", "min=100000 changed to 10: the range is 1–10"],
+        ),
+        (
+            {"graph": "tree", "scope": "model/nope"},
+            [
+                "graph=tree ignored: not a graph (choose taxonomy, papers, paper, co-authors, models)",
+                "scope=model/nope ignored: not a taxonomy node",
+            ],
+        ),
+        ({"graph": "paper", "paper": "nobody"}, ["paper=nobody ignored: not a paper key"]),
+        ({"years": ["2024", "2021"]}, ["years=2024&years=2021 swapped to 2021–2024"]),
+    ],
+)
+def test_graphs_say_which_url_values_they_dropped_or_changed(fixture_site, params, notices):
+    at = ok(app_test("graphs", params))
+    warning = shown(at.warning[0].value)
+    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+
+
+def test_a_graph_above_the_cap_explains_and_offers_narrower_scopes(bundled_db, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(bundled_db))
+    at = ok(app_test("graphs", {"graph": "co-authors", "min": "1"}))
+    assert not at.get("iframe")
+    assert "the cap is 800 nodes" in at.warning[0].value
+    scopes = [target for target in page_links(at).values() if target.startswith("graphs?")]
+    assert scopes and all("graph=co-authors" in s and "scope=" in s for s in scopes)
+
+
+def test_graphs_with_an_empty_scope_say_so(fixture_site):
+    at = ok(app_test("graphs", {"scope": "model/neuron"}))
+    assert "nodes" in at.caption[0].value and graph_html(at)  # the tree part is still drawn
+    at = ok(app_test("graphs", {"graph": "papers", "scope": "model/neuron"}))
+    assert "Nothing to draw" in at.info[0].value
+
+
+# --- first start ---------------------------------------------------------------------------------
+
+
+def test_first_start_builds_the_missing_knowledge_base(tmp_path, monkeypatch):
+    from tests_paths import FIXTURE_DATA
+
+    db_path = tmp_path / "fresh" / "atlas.db"
+    monkeypatch.setenv("ATLAS_DB", str(db_path))
+    monkeypatch.setenv("ATLAS_DATA", str(FIXTURE_DATA))
+    at = ok(app_test())
+    assert db_path.exists()
+    assert {m.label: m.value for m in at.metric}["Papers"] == "5"
+
+
+# --- hostile data --------------------------------------------------------------------------------
+
+HOSTILE_VIEWS = [
+    (None, {}),
+    ("taxonomy", {"node": "model/token/visual-token"}),
+    ("paper", {"key": "evil2024script"}),
+    ("paper", {"key": "evil2024href"}),
+    ("paper", {"key": "benign2023baseline"}),
+    ("compare", {"pick": ["evil2024script", "evil2024href"]}),
+    ("graphs", {}),
+    ("graphs", {"graph": "papers", "link": "technique"}),
+    ("graphs", {"graph": "paper", "paper": "evil2024script"}),
+    ("graphs", {"graph": "papers", "link": "relation"}),
+    ("graphs", {"graph": "co-authors", "min": "1"}),
+    ("graphs", {"graph": "models", "min": "1"}),
+]
+
+
+@pytest.mark.parametrize("page, params", HOSTILE_VIEWS)
+def test_hostile_text_is_escaped_on_every_page(hostile_site, page, params):
+    at = ok(app_test(page, params))
+    for element in [*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info, *at.warning, *at.error]:
+        assert not RAW_TAG.search(element.value), element.value
+    for link in at.get("page_link"):
+        assert not RAW_TAG.search(link.proto.label), link.proto.label
+    for frame in at.get("iframe"):
+        for payload in ("<script>window.__atlasXss", "<img src=x", "<svg onload", '<a href="javascript'):
+            assert payload not in frame.proto.srcdoc
+
+
+def test_hostile_links_are_never_javascript(hostile_site):
+    at = ok(app_test("paper", {"key": "evil2024href"}))
+    body = texts(at)
+    assert "](javascript" not in body.lower() and "(javascript" not in body.lower()
+    assert "javascript\\:alert\\(\\'xss\\-code\\-url\\'\\) *(not a web link)*" in body
+    assert JAVASCRIPT_CODE_URL not in body  # only its escaped form is shown
+    at = ok(app_test("paper", {"key": "evil2024script"}))
+    assert "(https://example.com/%22%3E%3Cimg/src=x/onerror=alert%28%27xss-code%27%29%3E)" in texts(at)
