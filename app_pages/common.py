@@ -96,8 +96,8 @@ def _search(path: str, mtime_ns: int, filters: Filters) -> Result:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
-    return compare.facet_values(_catalog(path, mtime_ns))
+def _facet_labels(path: str, mtime_ns: int) -> dict[str, dict[str, str]]:
+    return compare.facet_labels(_catalog(path, mtime_ns))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -163,8 +163,9 @@ def search(filters: Filters) -> Result:
     return _search(*_version(), filters)
 
 
-def facet_values() -> dict[str, list[str]]:
-    return _facet_values(*_version())
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Every value of every facet, in display order, with what the filter shows for it."""
+    return _facet_labels(*_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

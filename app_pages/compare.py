@@ -21,7 +21,7 @@ TRANSPOSE_ABOVE = 3  # papers; beyond this, one row per paper
 
 def render() -> None:
     catalog = common.catalog()
-    check = compare.check_url(catalog, common.facet_values(), common.raw_params())
+    check = compare.check_url(catalog, common.facet_labels(), common.raw_params())
     common.reopen_if_changed("compare", check)  # unknown or reversed values: reopened with clean ones, said why
     st.title("Compare")
     common.url_notices()
@@ -37,27 +37,30 @@ def render() -> None:
 
 
 def filter_widgets(catalog) -> Filters:
-    values = common.facet_values()
+    labels = common.facet_labels()
     first = st.columns(3)
-    node = first[0].multiselect(
+    node = named_multiselect(
+        first[0],
         "Taxonomy (perspective, group or leaf)",
-        values["node"],
-        key=P["node"],
-        bind="query-params",
+        "node",
+        labels,
         placeholder="any node",
-        help="A node includes everything below it: model/token covers both token leaves.",
+        help="A node includes everything below it: Model › Token covers both token leaves.",
     )
-    modality = first[1].multiselect(
-        "Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any"
+    modality = named_multiselect(first[1], "Modality", "modality", labels, placeholder="any")
+    model = named_multiselect(
+        first[2], "Model", "model", labels, placeholder="any", help="A family includes all its models."
     )
-    model = first[2].multiselect("Model", values["model"], key=P["model"], bind="query-params", placeholder="any")
     second = st.columns(3)
-    technique = second[0].multiselect(
-        "Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any"
+    technique = named_multiselect(
+        second[0],
+        "Technique",
+        "technique",
+        labels,
+        placeholder="any",
+        help="A broad technique includes its narrower ones (shown with the broader one after a dot).",
     )
-    granularity = second[1].multiselect(
-        "Granularity", values["granularity"], key=P["granularity"], bind="query-params", placeholder="any"
-    )
+    granularity = named_multiselect(second[1], "Granularity", "granularity", labels, placeholder="any")
     text = second[2].text_input(
         "Words", key=P["text"], bind="query-params", placeholder="title, authors, summary, models ..."
     )
@@ -78,6 +81,26 @@ def filter_widgets(catalog) -> Filters:
         has_code=bool(has_code),
         text=text or "",
     )
+
+
+def named_multiselect(where, label: str, facet: str, labels: dict[str, dict[str, str]], **options) -> list[str]:
+    """A multiselect that shows names and keeps vocabulary ids in the URL. Not bound to the URL
+    (``bind="query-params"`` would write the shown names there): the URL is read on every run and written
+    when the visitor changes the choice."""
+    param, shown = P[facet], labels[facet]
+    st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
+    chosen = where.multiselect(
+        label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
+    )
+    return list(chosen)
+
+
+def _write_url(param: str) -> None:
+    chosen = st.session_state[param]
+    if chosen:
+        st.query_params[param] = chosen
+    elif param in st.query_params:
+        del st.query_params[param]
 
 
 def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
@@ -221,7 +244,7 @@ def facet_counts(result) -> None:
         )
         for facet, options in result.facets.items():
             shown = sorted((o for o in options if o.papers), key=lambda o: -o.papers)[:15]
-            values = " · ".join(f"{common.md(o.value)} ({o.papers})" for o in shown) or "none"
+            values = " · ".join(f"{common.md(o.label or o.value)} ({o.papers})" for o in shown) or "none"
             st.markdown(f"**{facet}**: {values}")
 
 

@@ -242,6 +242,22 @@ def test_compare_filters_respond_to_the_widgets(fixture_site):
     assert "No paper matches" in ok(at).info[0].value
 
 
+def test_compare_filters_show_names_and_keep_ids_in_the_url(fixture_site):
+    at = ok(app_test("compare", {"model": ["llava-1.5"]}))
+    models = at.multiselect(key="model").options
+    assert "LLaVA family (all its models)" in models and "LLaVA-1.5 · LLaVA family" in models
+    assert not any(option == "llava-1.5" for option in models)  # an id is never what a visitor reads
+    assert models.index("LLaVA family (all its models)") < models.index("LLaVA-1.5 · LLaVA family")
+    assert "Model › Token › Visual Token" in at.multiselect(key="node").options
+    assert "Logit lens" in " ".join(at.multiselect(key="technique").options)
+    assert at.multiselect(key="model").value == ["llava-1.5"]
+    at.multiselect(key="model").set_value(["llava-family", "qwen-vl"]).run()
+    assert ok(at).query_params["model"] == ["llava-family", "qwen-vl"]  # ids, not the names shown
+    assert at.code[0].value == "/compare?model=llava-family&model=qwen-vl"
+    at.multiselect(key="model").set_value([]).run()
+    assert "model" not in ok(at).query_params
+
+
 def test_results_table_of_thousands_of_papers_stays_selectable():
     from streamlit.testing.v1 import AppTest
 
