@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import compare, urls
+from explorer import compare, url_values, urls
 from explorer.catalog import Catalog, PaperRecord, load_catalog
 from explorer.compare import Filters, Result
 from explorer.db import open_session
@@ -225,15 +225,32 @@ def raw_params() -> dict[str, list[str]]:
 
 
 _URL_NOTICES = "_atlas_url_notices"  # messages carried over to the reopened page
+_PAGE = "_atlas_page"  # the page the last run drew, and whether this run opened it
+_OPENED = "_atlas_page_opened"
+
+
+def page_opened(page: str) -> None:
+    """Note which page this run draws (app.py, before every page): a page's URL is checked only when the
+    page opens, not on the reruns its own widgets cause, which may leave a value of a previous setting in the
+    address bar for a moment."""
+    st.session_state[_OPENED] = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
 
 
 def reopen_if_changed(page: str, check: URLCheck) -> None:
     """When the URL held values the page drops or changes (``explorer.url_values``): reopen the page with the
     clean values, so every widget starts from them and the address bar shows them, and keep the notices
     for ``url_notices`` to show there. Widgets bound to the URL read it only when a page opens."""
-    if check.changed:
+    if check.changed and st.session_state.get(_OPENED, True):
         st.session_state[_URL_NOTICES] = [notice.message for notice in check.notices]
         st.switch_page(urls.Link(page).file, query_params=check.clean)
+
+
+def accept_only(page: str, *names: str) -> None:
+    """For a page whose parameters are one value each (a key, an id, a query): reopen it without any other
+    parameter, and show the notice naming what was dropped."""
+    reopen_if_changed(page, url_values.only(raw_params(), names))
+    url_notices()
 
 
 def url_notices() -> None:

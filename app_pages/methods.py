@@ -29,6 +29,7 @@ def render() -> None:
     cards = all_cards()
     method_id = common.url_param(urls.METHOD_ID)
     st.title("Methods")
+    common.accept_only("methods", urls.METHOD_ID)
     st.caption(
         "Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
         "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed."

@@ -13,6 +13,7 @@ from explorer.safety import markdown_link
 
 
 def render() -> None:
+    common.accept_only("paper", urls.PAPER_KEY)
     key = common.url_param(urls.PAPER_KEY)
     if not key:
         st.title("Paper")

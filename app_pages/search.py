@@ -15,6 +15,7 @@ SHOWN = 20  # results drawn at once; the rest after "Show more"
 
 def render() -> None:
     st.title("Search")
+    common.accept_only("search", urls.SEARCH_TEXT)
     text = st.text_input(
         "Search the atlas",
         key=urls.SEARCH_TEXT,

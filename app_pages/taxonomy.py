@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.browse import SORTS, NodeView, node_view, tree
+from explorer.browse import SORTS, NodeView, check_url, node_view, tree
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
 PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
@@ -13,9 +13,11 @@ PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
 
 def render() -> None:
     catalog = common.catalog()
+    common.reopen_if_changed("taxonomy", check_url(common.raw_params()))  # an unknown order: reopened, said why
     node_id = common.url_param(urls.TAXONOMY_NODE)
 
     st.title("Taxonomy")
+    common.url_notices()
     tree_column, node_column = st.columns([2, 5], gap="medium")
     with tree_column:
         show_tree(catalog, node_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from website_support import app_test, texts
+from website_support import app_test, shown, texts
 
 
 @pytest.fixture
@@ -111,6 +111,46 @@ def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(site):
     assert any("no paper with key" in e.value for e in at.error)
     at = ok(app_test("related", {"from": "paper", "paper": "arXiv:2410.07149"}))
     assert "paper?key=nostalgebraist2020interpreting" in links(at).values()
+
+
+@pytest.mark.parametrize(
+    "params, notices, clean",
+    [
+        (
+            {"from": "paper", "paper": "neo2024interpreting", "k": "100000"},
+            ["k=100000 changed to 200: the range is 1–200"],
+            {"from": "paper", "paper": "neo2024interpreting", "k": "200"},
+        ),
+        (
+            {"from": "bib", "cites": ["neo2024interpreting", "nobody2099"], "node": "model/nowhere"},
+            ["cites=nobody2099 ignored: not a paper key of the atlas", "node=model/nowhere ignored: not a taxonomy node"],
+            {"from": "bib", "cites": "neo2024interpreting"},
+        ),
+        (
+            {"from": "texts", "q": "logit lens", "paper": "neo2024interpreting", "k": "ten", "years": "2021"},
+            [
+                "from=texts ignored: not a kind of question (choose text, paper, bib)",
+                "paper=neo2024interpreting ignored: the question is from=text",
+                "k=ten ignored: not a whole number",
+                "years=2021 ignored: give two years, the first and the last",
+            ],
+            {"q": "logit lens"},
+        ),
+    ],
+)
+def test_related_says_which_url_values_it_dropped_or_changed(site, params, notices, clean):
+    at = ok(app_test("related", params))
+    assert len(at.warning) == 1
+    warning = shown(at.warning[0].value)
+    assert warning.startswith("Part of the link was not used:")
+    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+    assert dict(at.query_params) == clean  # reopened with the values it uses
+
+
+def test_a_clean_related_url_shows_no_notice(site):
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting", "k": "5", "node": "model"}))
+    assert not at.warning and at.number_input(key="k").value == 5
+    assert len([label for label in links(at) if label.startswith("**")]) <= 5
 
 
 def test_paper_page_has_a_related_papers_section(site):

@@ -346,6 +346,50 @@ def test_a_clean_compare_url_shows_no_notice(fixture_site):
     assert not at.warning and at.slider(key="years").value == (2020, 2023) and at.toggle(key="code").value
 
 
+@pytest.mark.parametrize(
+    "page, params, notices, clean",
+    [
+        (None, {"tab": "gaps"}, ["tab=gaps ignored: this page takes no such parameter"], {}),
+        (
+            "taxonomy",
+            {"node": "model/token", "sort": "bogus"},
+            ["sort=bogus ignored: not an order (choose newest, oldest, title)"],
+            {"node": "model/token"},
+        ),
+        (
+            "paper",
+            {"key": ["neo2024interpreting", "li2023evaluating"]},
+            ["key=li2023evaluating ignored: the parameter takes one value"],
+            {"key": "neo2024interpreting"},
+        ),
+        (
+            "search",
+            {"q": "logit lens", "page": "2"},
+            ["page=2 ignored: this page takes no such parameter"],
+            {"q": "logit lens"},
+        ),
+        (
+            "technique",
+            {"id": "logit-lens", "kind": "x"},
+            ["kind=x ignored: this page takes no such parameter"],
+            {"id": "logit-lens"},
+        ),
+        (
+            "methods",
+            {"method": "logit-lens", "run": "1"},
+            ["run=1 ignored: this page takes no such parameter"],
+            {"method": "logit-lens"},
+        ),
+    ],
+)
+def test_every_page_names_the_url_values_it_did_not_use(fixture_site, page, params, notices, clean):
+    at = ok(app_test(page, params))
+    warning = [shown(w.value) for w in at.warning if "Part of the link" in w.value]
+    assert len(warning) == 1
+    assert [line[2:] for line in warning[0].splitlines()[1:]] == notices
+    assert dict(at.query_params) == clean
+
+
 # --- graphs --------------------------------------------------------------------------------------
 
 

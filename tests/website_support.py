@@ -105,10 +105,13 @@ def build_hostile_db(workdir: Path) -> Path:
 
 def app_test(page: str | None = None, params: dict | None = None, timeout: float = 60):
     """Run the real app.py under AppTest, then switch to ``app_pages/<page>.py`` with ``params``
-    (as a visitor following a deep link). ATLAS_DB must point at the database."""
+    (as a visitor following a deep link; without a page, ``params`` go to the site's root). ATLAS_DB must
+    point at the database."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if page is None:
+        at.query_params.update(params or {})
     at.run()
     if page is not None:
         at.switch_page(f"app_pages/{page}.py")
