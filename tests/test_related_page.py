@@ -123,7 +123,10 @@ def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(site):
         ),
         (
             {"from": "bib", "cites": ["neo2024interpreting", "nobody2099"], "node": "model/nowhere"},
-            ["cites=nobody2099 ignored: not a paper key of the atlas", "node=model/nowhere ignored: not a taxonomy node"],
+            [
+                "cites=nobody2099 ignored: not a paper key of the atlas",
+                "node=model/nowhere ignored: not a taxonomy node",
+            ],
             {"from": "bib", "cites": "neo2024interpreting"},
         ),
         (
