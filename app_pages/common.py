@@ -15,7 +15,7 @@ from explorer.catalog import Catalog, PaperRecord, load_catalog
 from explorer.compare import Filters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
-from explorer.safety import markdown_text, plain_text
+from explorer.safety import markdown_link, markdown_text, plain_text
 from explorer.search import SearchIndex, SearchResult
 from explorer.url_values import URLCheck
 from ingest import DataError, build
@@ -353,5 +353,7 @@ def paper_table(
 
 
 def permalink(link: urls.Link, caption: str = "Permalink to this view") -> None:
-    st.caption(caption)
-    st.code(link.absolute(st.context.url), language=None, wrap_lines=True)
+    """The view's full address as a link. Not ``st.code``: its copy button would load the browser's syntax
+    highlighter, which costs about a second of a visitor's CPU on every page load."""
+    address = link.absolute(st.context.url)
+    st.caption(f"{caption}: {markdown_link(address, address)}")

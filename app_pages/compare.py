@@ -13,6 +13,7 @@ from app_pages import common
 from explorer import compare, urls
 from explorer.compare import Filters
 from explorer.safety import markdown_link
+from ingest.wording import count
 
 P = urls.COMPARE_PARAMS
 MAX_SIDE_BY_SIDE = 8
@@ -105,7 +106,7 @@ def _write_url(param: str) -> None:
 
 def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
     """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
-    st.subheader(f"{len(papers):,} papers")
+    st.subheader(count(len(papers), "paper"))
     if not papers:
         st.info("No paper matches every filter. Remove one to widen the search.")
         return picked
@@ -202,7 +203,7 @@ def exports(catalog, papers, picked: list[str]) -> None:
     keys = picked or [p.key for p in papers]
     if not keys:
         return
-    what = f"the {len(keys):,} picked papers" if picked else f"the {len(keys):,} papers shown"
+    what = f"the {count(len(keys), 'picked paper')}" if picked else f"the {count(len(keys), 'paper')} shown"
     st.subheader("Export")
     st.caption(f"Exports {what}.")
     records = [catalog.by_key[k] for k in keys]

@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.browse import SORTS, NodeView, check_url, node_view, tree
+from ingest.wording import count
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
 PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
@@ -63,7 +64,7 @@ def show_node(view: NodeView) -> None:
             refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
             common.page_link(
                 urls.taxonomy(child.id),
-                f"{common.md(child.name)} · {child.papers} papers{refs}",
+                f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}",
                 icon=":material/subdirectory_arrow_right:",
             )
 
@@ -91,10 +92,10 @@ def _more_key(node_id: str) -> str:
 
 def coverage(view: NodeView) -> str:
     """In plain words: how many papers the atlas holds here against how many works the survey cites."""
-    ours = f"The atlas holds {view.ours} paper{'s' if view.ours != 1 else ''} here"
+    ours = f"The atlas holds {count(view.ours, 'paper')} here"
     if view.survey_refs is None:
         return ours + "."
-    survey = f"; the survey cites {view.survey_refs} work{'s' if view.survey_refs != 1 else ''}"
+    survey = f"; the survey cites {count(view.survey_refs, 'work')}"
     if view.target is not None and view.ours < view.target:
         return ours + survey + f": {view.target - view.ours} more wanted."
     return ours + survey + "."

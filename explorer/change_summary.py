@@ -33,6 +33,7 @@ from ingest.errors import InvalidInput
 from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
+from ingest.wording import count
 from taxonomy import Taxonomy, load_taxonomy
 from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
@@ -338,13 +339,13 @@ def to_markdown(summary: ChangeSummary) -> str:
     warnings = len(summary.problems) - errors
     if summary.failing:
         verdict = (
-            f"❌ {errors} error(s), {warnings} "
-            f"warning(s){' (warnings fail under --strict)' if summary.strict and warnings else ''}"
+            f"❌ {count(errors, 'error')}, {count(warnings, 'warning')}"
+            f"{' (warnings fail under --strict)' if summary.strict and warnings else ''}"
         )
     else:
         verdict = "✅ passes" + (" `atlas validate --strict`" if summary.strict else " `atlas validate`")
         if warnings:
-            verdict += f" with {warnings} warning(s)"
+            verdict += f" with {count(warnings, 'warning')}"
     out = [
         "## Atlas preview",
         "",
@@ -389,7 +390,7 @@ def to_markdown(summary: ChangeSummary) -> str:
             "",
             "### Problems",
             "",
-            f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>",
+            f"<details open><summary>{count(errors, 'error')}, {count(warnings, 'warning')}</summary>",
             "",
         ]
         out += [f"- `{p.path.replace('`', '')}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]

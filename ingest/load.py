@@ -20,6 +20,7 @@ from ingest import models as m
 from ingest.identifiers import ascii_words
 from ingest.keep_going import LeftOut
 from ingest.validate import Dataset
+from ingest.wording import count
 from taxonomy import Taxonomy
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
@@ -86,7 +87,7 @@ def _fill(
 ) -> dict:
     m.Base.metadata.create_all(engine)
     rows = _Rows.from_dataset(dataset, taxonomy)
-    progress(f"writing {len(rows.papers)} papers")
+    progress(f"writing {count(len(rows.papers), 'paper')}")
     with engine.begin() as conn:
         _bulk_insert(conn, m.TaxonomyNode.__table__, rows.nodes)
         _bulk_insert(conn, m.Paper.__table__, rows.papers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from website_support import app_test, shown, texts
+from website_support import app_test, permalink, shown, texts
 
 
 @pytest.fixture
@@ -40,8 +40,7 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(site):
     assert "same taxonomy leaf as your paper\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["BibTeX", "JSON"]
-    permalink = at.code[-1].value
-    assert "related?from=paper&paper=neo2024interpreting" in permalink
+    assert "related?from=paper&paper=neo2024interpreting" in permalink(at)
 
 
 def test_text_query_from_the_url_with_hostile_text(site):

@@ -125,6 +125,13 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
+def permalink(at) -> str:
+    """The address the page's "Permalink to this view" caption shows (relative under AppTest, which has no URL)."""
+    captions = [shown(c.value) for c in at.caption if c.value.startswith("Permalink to this view: ")]
+    assert len(captions) == 1, captions
+    return captions[0].removeprefix("Permalink to this view: ")
+
+
 def texts(at) -> str:
     """Every text the page shows through Markdown-like elements, joined (for assertions)."""
     parts = []

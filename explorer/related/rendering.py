@@ -7,6 +7,7 @@ import json
 from sqlalchemy.orm import Session
 
 from explorer.related.results import RelatedInputError, RelatedResult, printable
+from ingest.wording import count
 
 
 def bibtex_for(session: Session, result: RelatedResult) -> str:
@@ -63,9 +64,10 @@ def input_summary(result: RelatedResult) -> list[str]:
         return []
     total = len(result.matched) + len(result.unmatched)
     if not result.matched:
-        return [f"none of the {total} entries is in the atlas"] if total else []
+        return [f"none of the {count(total, 'entry')} is in the atlas"] if total else []
     shown = ", ".join(
         f"{x.bib_key} = {x.key} ({x.by})" if x.bib_key != x.key else f"{x.key} ({x.by})" for x in result.matched[:10]
     )
     more = f" and {len(result.matched) - 10} more" if len(result.matched) > 10 else ""
-    return [f"{len(result.matched)} of {total} entries are in the atlas and left out of the results: {shown}{more}"]
+    left_out = "in the atlas and left out of the results"
+    return [f"{len(result.matched)} of {count(total, 'entry')} are {left_out}: {shown}{more}"]

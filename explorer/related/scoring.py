@@ -23,6 +23,7 @@ from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
 from ingest import models as m
 from ingest.load import author_name_key
+from ingest.wording import count
 
 
 def find_related(
@@ -127,7 +128,7 @@ def _related_to_bib(session: Session, index: Index, bib, k: int, mask: np.ndarra
     entries, problems, label = read_user_bib(bib)
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-        result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
+        result.notes.append(f"{label}: {count(len(problems), 'problem')} skipped: {shown}")
     if not entries:
         result.notes.append(
             f"{label} holds no BibTeX entries: give a .bib file with entries such as "
