@@ -350,7 +350,7 @@ def to_markdown(summary: ChangeSummary) -> str:
         "## Atlas preview",
         "",
         f"Compared with `{' '.join(summary.base.replace('`', '').split())}`: "
-        f"**{_count(len(summary.new), 'new paper')}**, "
+        f"**{count(len(summary.new), 'new paper')}**, "
         f"{len(summary.changed)} changed, {len(summary.removed)} removed. Validation: {verdict}.",
     ]
     for note in summary.notes:
@@ -440,7 +440,3 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         for i, n in enumerate(paper.neighbours, start=1):
             lines.append(f"{i}. `{n.key}` {md(n.title)} ({n.year or 'no year'}): {md('; '.join(n.reasons))}")
     return lines
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

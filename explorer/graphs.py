@@ -37,7 +37,7 @@ from explorer.catalog import PERSPECTIVE_ORDER, Catalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
 from ingest.errors import AtlasError, InvalidInput, UnknownItem
-from ingest.wording import count, plural
+from ingest.wording import count
 
 KINDS = {
     "taxonomy": "Taxonomy and its papers",
@@ -472,7 +472,7 @@ def _neighbourhood_graph(catalog: Catalog, settings: GraphSettings, span, neares
             _relation_edge(graph, relation)
     notes = [
         f"{center.title[:80]}: {count(len(touching[center.key]), 'typed relation')} (arrows), "
-        f"{related} nearest related {plural('paper', related)} (dashed, as Related work ranks them) and "
+        f"{count(related, 'nearest related paper')} (dashed, as Related work ranks them) and "
         f"{count(second, 'paper')} two hops away."
     ]
     return graph, notes

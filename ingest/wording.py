@@ -7,19 +7,20 @@ IRREGULAR = {"person": "people"}  # plurals that are not the singular plus "s" (
 
 
 def plural(noun: str, n: int) -> str:
-    """``noun`` as it goes with the number ``n``; a multi-word noun ("paper in scope") changes its first word."""
+    """``noun`` as it goes with the number ``n``; of several words ("typed relation") the last one changes, so
+    words that follow the noun ("in scope") belong after the count, outside the noun."""
     if n == 1:
         return noun
-    first, _, rest = noun.partition(" ")
-    if first in IRREGULAR:
-        first = IRREGULAR[first]
-    elif first.endswith("y") and first[-2:-1] not in "aeiou":  # entry -> entries, but key -> keys
-        first = first[:-1] + "ies"
+    head, _, last = noun.rpartition(" ")
+    if last in IRREGULAR:
+        last = IRREGULAR[last]
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":  # entry -> entries, but key -> keys
+        last = last[:-1] + "ies"
     else:
-        first += "s"
-    return f"{first} {rest}" if rest else first
+        last += "s"
+    return f"{head} {last}" if head else last
 
 
 def count(n: int, noun: str) -> str:
-    """``count(1, "paper")`` -> "1 paper", ``count(1200, "paper in scope")`` -> "1,200 papers in scope"."""
+    """``count(1, "paper")`` -> "1 paper", ``count(1200, "new paper")`` -> "1,200 new papers"."""
     return f"{n:,} {plural(noun, n)}"

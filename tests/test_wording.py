@@ -17,8 +17,8 @@ from ingest.wording import count
         (1, "entry", "1 entry"),
         (3, "entry", "3 entries"),
         (2, "key", "2 keys"),
-        (5, "paper in scope", "5 papers in scope"),
         (1, "typed relation", "1 typed relation"),
+        (5, "typed relation", "5 typed relations"),
         (2, "person", "2 people"),
     ],
 )
