@@ -30,7 +30,7 @@ def render() -> None:
     result = common.search(filters)
 
     picked = check.clean.get(P["picked"], [])
-    picked = results_table(result.papers, filters, picked)
+    picked = results_table(catalog, result.papers, filters, picked)
     side_by_side(catalog, picked)
     exports(catalog, result.papers, picked)
     common.permalink(filters.link(picked))
@@ -104,7 +104,7 @@ def _write_url(param: str) -> None:
         del st.query_params[param]
 
 
-def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
+def results_table(catalog, papers, filters: Filters, picked: list[str]) -> list[str]:
     """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
     st.subheader(count(len(papers), "paper"))
     if not papers:
@@ -115,7 +115,7 @@ def results_table(papers, filters: Filters, picked: list[str]) -> list[str]:
     position = {k: i for i, k in enumerate(keys)}
     state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
     event = common.paper_table(
-        compare.table_rows(papers),
+        compare.table_rows(catalog, papers),
         key=state_key,
         selectable=True,
         selected=[position[k] for k in picked if k in position],

@@ -104,12 +104,13 @@ def coverage(view: NodeView) -> str:
 def paper_row(row) -> None:
     """One paper: its title (opens its page), authors, year, venue and code; why it sits here; its summary."""
     paper = row.paper
+    parts = [f":small[:gray[{common.paper_byline(paper)}]]"]  # as a caption, in one element with the rest:
+    parts += [common.leaf_why(leaf, why) for leaf, why in row.whys]  # a list of many papers draws faster
+    if paper.summary:
+        parts.append(f":small[:gray[{common.md(paper.summary)}]]")
     with st.container(border=True):
         common.page_link(urls.paper(paper.key), f"**{common.md(paper.title, 200)}**", icon=":material/article:")
-        st.caption(common.paper_byline(paper))
-        st.markdown("\n\n".join(common.leaf_why(leaf, why) for leaf, why in row.whys))
-        if paper.summary:
-            st.caption(common.md(paper.summary))
+        st.markdown("\n\n".join(parts))
 
 
 render()

@@ -302,16 +302,17 @@ def side_by_side(catalog: Catalog, keys: list[str] | tuple[str, ...]) -> SideByS
     return SideBySide(papers, rows)
 
 
-def table_rows(papers: list[PaperRecord]) -> list[dict]:
-    """One flat row per paper for the results table."""
+def table_rows(catalog: Catalog, papers: list[PaperRecord]) -> list[dict]:
+    """One flat row per paper for the results table: names, not ids."""
+    nodes, label = catalog.nodes, catalog.vocabulary.label
     return [
         {
             "key": p.key,
             "title": p.title,
             "authors": p.first_author,
             "year": p.year,
-            "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
-            "modalities": ", ".join(p.modalities),
+            "leaves": ", ".join(nodes[leaf].name if leaf in nodes else leaf for leaf in p.leaves),
+            "modalities": ", ".join(label("modality", m) for m in p.modalities),
             "models": ", ".join(p.model_names),
             "technique": ", ".join(p.technique_names),
             "granularity": p.granularity or "",
