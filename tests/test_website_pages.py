@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from website_support import JAVASCRIPT_CODE_URL, app_test, build_hostile_db, permalink, shown, texts
+from website_support import JAVASCRIPT_CODE_URL, app_test, build_hostile_db, permalink, shown, texts, url_notices
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 
@@ -331,10 +331,7 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
 )
 def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
     at = ok(app_test("compare", params))
-    assert len(at.warning) == 1
-    warning = shown(at.warning[0].value)
-    assert warning.startswith("Part of the link was not used:")
-    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+    assert len(at.warning) == 1 and url_notices(at) == notices
     assert dict(at.query_params) == clean  # the page was reopened with the clean values
 
 
@@ -386,9 +383,7 @@ def test_a_clean_compare_url_shows_no_notice(fixture_site):
 )
 def test_every_page_names_the_url_values_it_did_not_use(fixture_site, page, params, notices, clean):
     at = ok(app_test(page, params))
-    warning = [shown(w.value) for w in at.warning if "Part of the link" in w.value]
-    assert len(warning) == 1
-    assert [line[2:] for line in warning[0].splitlines()[1:]] == notices
+    assert url_notices(at) == notices
     assert dict(at.query_params) == clean
 
 

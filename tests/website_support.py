@@ -125,6 +125,13 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
+def url_notices(at) -> list[str]:
+    """The lines of the page's one "Part of the link was not used" warning (AssertionError without exactly one)."""
+    warnings = [shown(w.value) for w in at.warning if w.value.startswith("Part of the link was not used:")]
+    assert len(warnings) == 1, [w.value for w in at.warning]
+    return [line[2:] for line in warnings[0].splitlines()[1:]]
+
+
 def permalink(at) -> str:
     """The address the page's "Permalink to this view" caption shows (relative under AppTest, which has no URL)."""
     captions = [shown(c.value) for c in at.caption if c.value.startswith("Permalink to this view: ")]
