@@ -69,5 +69,5 @@ def input_summary(result: RelatedResult) -> list[str]:
         f"{x.bib_key} = {x.key} ({x.by})" if x.bib_key != x.key else f"{x.key} ({x.by})" for x in result.matched[:10]
     )
     more = f" and {len(result.matched) - 10} more" if len(result.matched) > 10 else ""
-    left_out = "in the atlas and left out of the results"
-    return [f"{len(result.matched)} of {count(total, 'entry')} are {left_out}: {shown}{more}"]
+    # "1 of 1 entries": the plural goes with "of N", whatever N is
+    return [f"{len(result.matched)} of {total} entries are in the atlas and left out of the results: {shown}{more}"]
