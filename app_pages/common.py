@@ -10,12 +10,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import compare, urls
+from explorer import compare, url_values, urls
 from explorer.compare import FacetFilters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
 from explorer.paper_catalog import PaperCatalog, PaperRecord, load_paper_catalog
-from explorer.safety import markdown_text, plain_text
+from explorer.safety import markdown_link, markdown_text, plain_text
 from explorer.search import SearchIndex, SearchResult
 from explorer.url_values import URLCheck
 from ingest import DEFAULT_DATA_DIR, DataError, build, default_db_path
@@ -94,8 +94,8 @@ def _search(path: str, mtime_ns: int, filters: FacetFilters) -> Result:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _facet_values(path: str, mtime_ns: int) -> dict[str, list[str]]:
-    return compare.facet_values(_catalog(path, mtime_ns))
+def _facet_labels(path: str, mtime_ns: int) -> dict[str, dict[str, str]]:
+    return compare.facet_labels(_catalog(path, mtime_ns))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -161,8 +161,9 @@ def search(filters: FacetFilters) -> Result:
     return _search(*_version(), filters)
 
 
-def facet_values() -> dict[str, list[str]]:
-    return _facet_values(*_version())
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Every value of every facet, in display order, with what the filter shows for it."""
+    return _facet_labels(*_version())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -222,15 +223,32 @@ def raw_params() -> dict[str, list[str]]:
 
 
 _URL_NOTICES = "_atlas_url_notices"  # messages carried over to the reopened page
+_PAGE = "_atlas_page"  # the page the last run drew, and whether this run opened it
+_OPENED = "_atlas_page_opened"
+
+
+def page_opened(page: str) -> None:
+    """Note which page this run draws (app.py, before every page): a page's URL is checked only when the
+    page opens, not on the reruns its own widgets cause, which may leave a value of a previous setting in the
+    address bar for a moment."""
+    st.session_state[_OPENED] = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
 
 
 def reopen_if_changed(page: str, check: URLCheck) -> None:
     """When the URL held values the page drops or changes (``explorer.url_values``): reopen the page with the
     clean values, so every widget starts from them and the address bar shows them, and keep the notices
     for ``url_notices`` to show there. Widgets bound to the URL read it only when a page opens."""
-    if check.changed:
+    if check.changed and st.session_state.get(_OPENED, True):
         st.session_state[_URL_NOTICES] = [notice.message for notice in check.notices]
         st.switch_page(urls.Link(page).file, query_params=check.clean)
+
+
+def accept_only(page: str, *names: str) -> None:
+    """For a page whose parameters are one value each (a key, an id, a query): reopen it without any other
+    parameter, and show the notice naming what was dropped."""
+    reopen_if_changed(page, url_values.only(raw_params(), names))
+    url_notices()
 
 
 def url_notices() -> None:
@@ -333,5 +351,7 @@ def paper_table(
 
 
 def permalink(link: urls.Link, caption: str = "Permalink to this view") -> None:
-    st.caption(caption)
-    st.code(link.absolute(st.context.url), language=None, wrap_lines=True)
+    """The view's full address as a link. Not ``st.code``: its copy button would load the browser's syntax
+    highlighter, which costs about a second of a visitor's CPU on every page load."""
+    address = link.absolute(st.context.url)
+    st.caption(f"{caption}: {markdown_link(address, address)}")

@@ -13,6 +13,7 @@ from app_pages import common
 from explorer import compare, urls
 from explorer.compare import FacetFilters
 from explorer.safety import markdown_link
+from taxonomy.text import count
 
 P = urls.COMPARE_PARAMS
 MAX_SIDE_BY_SIDE = 8
@@ -21,7 +22,7 @@ TRANSPOSE_ABOVE = 3  # papers; beyond this, one row per paper
 
 def render() -> None:
     catalog = common.catalog()
-    check = compare.check_url(catalog, common.facet_values(), common.raw_params())
+    check = compare.check_url(catalog, common.facet_labels(), common.raw_params())
     common.reopen_if_changed("compare", check)  # unknown or reversed values: reopened with clean ones, said why
     st.title("Compare")
     common.url_notices()
@@ -29,7 +30,7 @@ def render() -> None:
     result = common.search(filters)
 
     picked = check.clean.get(P["picked"], [])
-    picked = results_table(result.papers, filters, picked)
+    picked = results_table(catalog, result.papers, filters, picked)
     side_by_side(catalog, picked)
     exports(catalog, result.papers, picked)
     common.permalink(filters.link(picked))
@@ -37,27 +38,30 @@ def render() -> None:
 
 
 def filter_widgets(catalog) -> FacetFilters:
-    values = common.facet_values()
+    labels = common.facet_labels()
     first = st.columns(3)
-    node = first[0].multiselect(
+    node = named_multiselect(
+        first[0],
         "Taxonomy (perspective, group or leaf)",
-        values["node"],
-        key=P["node"],
-        bind="query-params",
+        "node",
+        labels,
         placeholder="any node",
-        help="A node includes everything below it: model/token covers both token leaves.",
+        help="A node includes everything below it: Model › Token covers both token leaves.",
     )
-    modality = first[1].multiselect(
-        "Modality", values["modality"], key=P["modality"], bind="query-params", placeholder="any"
+    modality = named_multiselect(first[1], "Modality", "modality", labels, placeholder="any")
+    model = named_multiselect(
+        first[2], "Model", "model", labels, placeholder="any", help="A family includes all its models."
     )
-    model = first[2].multiselect("Model", values["model"], key=P["model"], bind="query-params", placeholder="any")
     second = st.columns(3)
-    technique = second[0].multiselect(
-        "Technique", values["technique"], key=P["technique"], bind="query-params", placeholder="any"
+    technique = named_multiselect(
+        second[0],
+        "Technique",
+        "technique",
+        labels,
+        placeholder="any",
+        help="A broad technique includes its narrower ones (shown with the broader one after a dot).",
     )
-    granularity = second[1].multiselect(
-        "Granularity", values["granularity"], key=P["granularity"], bind="query-params", placeholder="any"
-    )
+    granularity = named_multiselect(second[1], "Granularity", "granularity", labels, placeholder="any")
     text = second[2].text_input(
         "Words", key=P["text"], bind="query-params", placeholder="title, authors, summary, models ..."
     )
@@ -80,9 +84,29 @@ def filter_widgets(catalog) -> FacetFilters:
     )
 
 
-def results_table(papers, filters: FacetFilters, picked: list[str]) -> list[str]:
+def named_multiselect(where, label: str, facet: str, labels: dict[str, dict[str, str]], **options) -> list[str]:
+    """A multiselect that shows names and keeps vocabulary ids in the URL. Not bound to the URL
+    (``bind="query-params"`` would write the shown names there): the URL is read on every run and written
+    when the visitor changes the choice."""
+    param, shown = P[facet], labels[facet]
+    st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
+    chosen = where.multiselect(
+        label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
+    )
+    return list(chosen)
+
+
+def _write_url(param: str) -> None:
+    chosen = st.session_state[param]
+    if chosen:
+        st.query_params[param] = chosen
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
+def results_table(catalog, papers, filters: FacetFilters, picked: list[str]) -> list[str]:
     """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
-    st.subheader(f"{len(papers):,} papers")
+    st.subheader(count(len(papers), "paper"))
     if not papers:
         st.info("No paper matches every filter. Remove one to widen the search.")
         return picked
@@ -91,7 +115,7 @@ def results_table(papers, filters: FacetFilters, picked: list[str]) -> list[str]
     position = {k: i for i, k in enumerate(keys)}
     state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
     event = common.paper_table(
-        compare.table_rows(papers),
+        compare.table_rows(catalog, papers),
         key=state_key,
         selectable=True,
         selected=[position[k] for k in picked if k in position],
@@ -179,7 +203,7 @@ def exports(catalog, papers, picked: list[str]) -> None:
     keys = picked or [p.key for p in papers]
     if not keys:
         return
-    what = f"the {len(keys):,} picked papers" if picked else f"the {len(keys):,} papers shown"
+    what = f"the {count(len(keys), 'picked paper')}" if picked else f"the {count(len(keys), 'paper')} shown"
     st.subheader("Export")
     st.caption(f"Exports {what}.")
     records = [catalog.by_key[k] for k in keys]
@@ -221,7 +245,7 @@ def facet_counts(result) -> None:
         )
         for facet, options in result.facets.items():
             shown = sorted((o for o in options if o.papers), key=lambda o: -o.papers)[:15]
-            values = " · ".join(f"{common.md(o.value)} ({o.papers})" for o in shown) or "none"
+            values = " · ".join(f"{common.md(o.label or o.value)} ({o.papers})" for o in shown) or "none"
             st.markdown(f"**{facet}**: {values}")
 
 

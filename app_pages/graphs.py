@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.graphs import ACTS_ON, COLOR_BY, KINDS, LINK_BY, MIN_PAPERS_RANGE, GraphSettings, GraphTooLarge, check_url
+from taxonomy.text import count
 
 P = urls.GRAPH_PARAMS
 ALL = "all"
@@ -31,8 +32,9 @@ def render() -> None:
         too_large(catalog, settings, exc)
         return
     st.caption(
-        f"{nodes:,} nodes, {edges:,} edges, {papers:,} papers in scope. Hover for details, drag to move, "
-        "scroll to zoom (the other labels appear as you zoom in); click a paper to open its page in a new tab."
+        f"{count(nodes, 'node')}, {count(edges, 'edge')}, {count(papers, 'paper')} in scope. Hover for details, "
+        "drag to move, scroll to zoom (the other labels appear as you zoom in); click a paper to open its page "
+        "in a new tab."
     )
     for note in notes:
         st.caption(common.md(note))
@@ -141,7 +143,9 @@ def too_large(catalog, settings: GraphSettings, exc: GraphTooLarge) -> None:
                 link_by=settings.link_by if settings.kind == "papers" else None,
                 min_papers=settings.min_papers if settings.kind in ("co-authors", "models") else None,
             )
-            common.page_link(link, f"{common.md(node.name)} · {counts[node.id]} papers", icon=":material/zoom_in:")
+            common.page_link(
+                link, f"{common.md(node.name)} · {count(counts[node.id], 'paper')}", icon=":material/zoom_in:"
+            )
 
 
 render()

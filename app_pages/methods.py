@@ -14,12 +14,14 @@ from explorer.db import open_session
 from explorer.methods_view import MethodCard, UnknownMethodError, find, method_cards
 from explorer.safety import markdown_link
 from methods.demo_runs import DemoRun, cache_dir, cached_run, demos_unavailable_reason, previous_run, run_demo
+from taxonomy.text import count
 
 
 def render() -> None:
     cards = all_cards()
     method_id = common.url_param(urls.METHOD_ID)
     st.title("Methods")
+    common.accept_only("methods", urls.METHOD_ID)
     st.caption(
         "Core interpretability methods, each with a small, tested PyTorch implementation in this repository "
         "that runs offline on a CPU in seconds, on tiny toy models trained with a fixed seed."
@@ -68,12 +70,12 @@ def choose_method(cards: list[MethodCard], current: str | None) -> None:
 
 
 def catalogue(cards: list[MethodCard]) -> None:
-    st.subheader(f"{len(cards)} methods")
+    st.subheader(count(len(cards), "method"))
     for card in cards:
         with st.container(border=True):
             common.page_link(urls.methods(card.id), f"**{common.md(card.name)}**", icon=":material/science:")
             st.markdown(common.md(card.summary))
-            used = "" if card.used_by is None else f" · used by {len(card.used_by)} papers of the atlas"
+            used = "" if card.used_by is None else f" · used by {count(len(card.used_by), 'paper')} of the atlas"
             st.caption(
                 " · ".join(common.md(leaf.path) for leaf in card.leaves) + f" · {common.md(card.paper_title, 90)}{used}"
             )
@@ -142,8 +144,7 @@ def demo(card: MethodCard) -> None:
             show_run(older)
     if run is not None:
         show_run(run)
-    st.caption("From a shell:")
-    st.code(f"atlas methods run {card.id} --out method-runs", language="bash")
+    st.caption("From a shell: " + common.code(f"atlas methods run {card.id} --out method-runs"))
 
 
 def run_with_progress(card: MethodCard) -> DemoRun | None:

@@ -10,6 +10,7 @@ from explorer.safety import markdown_link
 
 
 def render() -> None:
+    common.accept_only("overview")  # the overview takes no parameter: a link that gives one is told
     overview = common.overview()
     charts = common.overview_charts()
     totals = overview.totals

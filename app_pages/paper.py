@@ -13,6 +13,7 @@ from explorer.safety import markdown_link
 
 
 def render() -> None:
+    common.accept_only("paper", urls.PAPER_KEY)
     key = common.url_param(urls.PAPER_KEY)
     if not key:
         st.title("Paper")
@@ -144,7 +145,8 @@ def related_papers(view: PaperView) -> None:
 
 def bibtex(view: PaperView) -> None:
     st.subheader("BibTeX")
-    with st.popover("Show the BibTeX entry", icon=":material/format_quote:"):
+    # Drawn on demand: a code block loads the browser's syntax highlighter (about a second of CPU per page load).
+    if st.toggle("Show the BibTeX entry", key="show-bibtex"):
         st.code(view.bibtex, language="latex", wrap_lines=True)  # the code block has a copy button
 
 

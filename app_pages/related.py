@@ -19,12 +19,15 @@ MAX_PERMALINK_TEXT = 2000  # longer text is not put in the URL
 
 
 def render() -> None:
+    catalog = common.catalog()
+    check = related.check_url(catalog, common.raw_params())
+    common.reopen_if_changed("related", check)  # k out of range, unknown node or key, ...: reopened, said why
     st.title("Related work")
+    common.url_notices()
     st.caption(
         "Ranked by text relevance, taxonomy proximity, shared models, techniques and authors, and the links "
         "curators recorded. Every result says why it is there."
     )
-    catalog = common.catalog()
     source = (
         st.segmented_control(
             "Find papers related to some text, a paper of the atlas, or your .bib file",

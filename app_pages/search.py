@@ -9,12 +9,14 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.search import SearchHit
+from taxonomy.text import count
 
 SHOWN = 20  # results drawn at once; the rest after "Show more"
 
 
 def render() -> None:
     st.title("Search")
+    common.accept_only("search", urls.SEARCH_TEXT)
     text = st.text_input(
         "Search the atlas",
         key=urls.SEARCH_TEXT,
@@ -71,11 +73,11 @@ def nothing_found(result) -> None:
 
 
 def summary(result) -> None:
-    count = f"{result.total:,} paper{'s' if result.total != 1 else ''}"
+    found = count(result.total, "paper")
     if result.partial:
-        st.caption(f"No paper has every word; {count} with the most of them, best first.")
+        st.caption(f"No paper has every word; {found} with the most of them, best first.")
     else:
-        st.caption(f"{count}, best match first.")
+        st.caption(f"{found}, best match first.")
 
 
 def show_hit(hit: SearchHit) -> None:

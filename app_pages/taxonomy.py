@@ -5,7 +5,8 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.browse import SORTS, NodeView, node_view, tree
+from explorer.browse import SORTS, NodeView, check_url, node_view, tree
+from taxonomy.text import count
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
 PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
@@ -13,9 +14,11 @@ PAPER_ROWS = 20  # papers drawn at once; the rest after "Show more"
 
 def render() -> None:
     catalog = common.catalog()
+    common.reopen_if_changed("taxonomy", check_url(common.raw_params()))  # an unknown order: reopened, said why
     node_id = common.url_param(urls.TAXONOMY_NODE)
 
     st.title("Taxonomy")
+    common.url_notices()
     tree_column, node_column = st.columns([2, 5], gap="medium")
     with tree_column:
         show_tree(catalog, node_id)
@@ -61,7 +64,7 @@ def show_node(view: NodeView) -> None:
             refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
             common.page_link(
                 urls.taxonomy(child.id),
-                f"{common.md(child.name)} · {child.papers} papers{refs}",
+                f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}",
                 icon=":material/subdirectory_arrow_right:",
             )
 
@@ -89,10 +92,10 @@ def _more_key(node_id: str) -> str:
 
 def coverage(view: NodeView) -> str:
     """In plain words: how many papers the atlas holds here against how many works the survey cites."""
-    ours = f"The atlas holds {view.ours} paper{'s' if view.ours != 1 else ''} here"
+    ours = f"The atlas holds {count(view.ours, 'paper')} here"
     if view.survey_refs is None:
         return ours + "."
-    survey = f"; the survey cites {view.survey_refs} work{'s' if view.survey_refs != 1 else ''}"
+    survey = f"; the survey cites {count(view.survey_refs, 'work')}"
     if view.target is not None and view.ours < view.target:
         return ours + survey + f": {view.target - view.ours} more wanted."
     return ours + survey + "."
@@ -101,12 +104,13 @@ def coverage(view: NodeView) -> str:
 def paper_row(row) -> None:
     """One paper: its title (opens its page), authors, year, venue and code; why it sits here; its summary."""
     paper = row.paper
+    parts = [f":small[:gray[{common.paper_byline(paper)}]]"]  # as a caption, in one element with the rest:
+    parts += [common.leaf_why(leaf, why) for leaf, why in row.whys]  # a list of many papers draws faster
+    if paper.summary:
+        parts.append(f":small[:gray[{common.md(paper.summary)}]]")
     with st.container(border=True):
         common.page_link(urls.paper(paper.key), f"**{common.md(paper.title, 200)}**", icon=":material/article:")
-        st.caption(common.paper_byline(paper))
-        st.markdown("\n\n".join(common.leaf_why(leaf, why) for leaf, why in row.whys))
-        if paper.summary:
-            st.caption(common.md(paper.summary))
+        st.markdown("\n\n".join(parts))
 
 
 render()

@@ -9,6 +9,7 @@ from explorer.terms import technique_page
 
 
 def render() -> None:
+    common.accept_only("technique", urls.TERM_ID)
     term_id = common.url_param(urls.TERM_ID)
     if not term_id:
         st.title("Techniques")

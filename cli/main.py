@@ -20,6 +20,7 @@ from ingest.errors import AtlasError, InvalidInput
 from ingest.kbfile import PROJECT_ROOT, default_db_path
 from ingest.problems import DataError
 from taxonomy import TaxonomyError, load_taxonomy
+from taxonomy.text import count
 
 # Commands import what they use when they run: `atlas related` must answer in well under a second, and the loader,
 # the exporters and SQLAlchemy's ORM would take most of that to import. The few names the parser needs are here.
@@ -326,8 +327,9 @@ def cmd_build(args) -> int:
     else:
         print_problems(sorted([*result.warnings, *(result.left_out.errors if result.left_out else [])]))
         print(
-            f"built {result.db_path}: {counts['papers']} papers ({counts['unclassified']} unclassified), "
-            f"{counts['authors']} authors, {counts['relations']} relations, {counts['warnings']} warning(s)"
+            f"built {result.db_path}: {count(counts['papers'], 'paper')} ({counts['unclassified']} unclassified), "
+            f"{count(counts['authors'], 'author')}, {count(counts['relations'], 'relation')}, "
+            f"{count(counts['warnings'], 'warning')}"
         )
     if args.keep_going:
         print(
@@ -365,8 +367,8 @@ def cmd_validate(args) -> int:
             print(problem)
         errors = sum(p.severity == "error" for p in dataset.problems)
         print(
-            f"{len(dataset.entries)} papers, {len(dataset.annotations)} annotations: "
-            f"{errors} error(s), {len(dataset.warnings)} warning(s)"
+            f"{count(len(dataset.entries), 'paper')}, {count(len(dataset.annotations), 'annotation')}: "
+            f"{count(errors, 'error')}, {count(len(dataset.warnings), 'warning')}"
         )
     return 1 if failing else 0
 
@@ -466,13 +468,14 @@ def cmd_check_metadata(args) -> int:
         changed = apply_fixes(report.differences)
         left = [d for d in report.differences if d.value is None]
         print(
-            f"fixed {len(report.differences) - len(left)} field(s) in {len(changed)} file(s); {len(left)} "
-            "difference(s) to settle by hand; now run `atlas validate` (a new venue year may need first_public)",
+            f"fixed {count(len(report.differences) - len(left), 'field')} in {count(len(changed), 'file')}; "
+            f"{count(len(left), 'difference')} to settle by hand; now run `atlas validate` "
+            "(a new venue year may need first_public)",
             file=sys.stderr,
         )
     print(
-        f"checked {report.checked} papers: {len(report.differences)} difference(s), "
-        f"{len(report.failures)} question(s) unanswered",
+        f"checked {count(report.checked, 'paper')}: {count(len(report.differences), 'difference')}, "
+        f"{count(len(report.failures), 'question')} unanswered",
         file=sys.stderr,
     )
     return 1 if left else 0
@@ -487,7 +490,10 @@ def cmd_stats(args) -> int:
         print(json.dumps(stats.as_dict(), indent=2))
         return 0
     print(f"papers: {stats.papers} ({stats.classified} classified, {stats.unclassified} unclassified)")
-    print(f"reported at last build: {stats.errors} error(s), {stats.warnings} warning(s); built {stats.built_at}")
+    print(
+        f"reported at last build: {count(stats.errors, 'error')}, {count(stats.warnings, 'warning')}; "
+        f"built {stats.built_at}"
+    )
     if stats.left_out or stats.containers:
         print(
             f"entries in the .bib files: {stats.papers + stats.left_out + stats.containers} = {stats.papers} papers "
@@ -610,7 +616,7 @@ def cmd_methods_list(args) -> int:
                 ]
             )
         )
-    print(f"\n{len(cards)} methods; run one with: atlas methods run ID [--out DIR]")
+    print(f"\n{count(len(cards), 'method')}; run one with: atlas methods run ID [--out DIR]")
     return 0
 
 

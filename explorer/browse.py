@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explorer import urls
 from explorer.paper_catalog import NodeInfo, PaperCatalog, PaperRecord
+from explorer.url_values import URLCheck, only
 from ingest.errors import UnknownItem
 
 
@@ -34,6 +36,14 @@ class NodePaper:
 
     paper: PaperRecord
     whys: list[tuple[str, str]]  # (leaf id, why), in tree order
+
+
+def check_url(raw: dict[str, list[str]]) -> URLCheck:
+    """The taxonomy page's parameters: an unknown order or parameter dropped with a notice. The node stays as
+    given: an unknown one is explained by ``node_view``, with the known ids."""
+    check = only(raw, (urls.TAXONOMY_NODE,), also=(urls.NODE_SORT,))
+    check.choice(urls.NODE_SORT, SORTS, "an order")
+    return check
 
 
 def sort_papers(papers: list[PaperRecord], sort: str) -> list[PaperRecord]:

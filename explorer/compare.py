@@ -10,6 +10,7 @@ includes its leaves. Everything here works on the catalogue's plain records, so 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -180,9 +181,13 @@ def _options(catalog: PaperCatalog, facet: str, counter: Counter) -> list[FacetO
         return [
             FacetOption(m, counter[m], vocabulary.label("modality", m)) for m in vocabulary.modalities if counter.get(m)
         ]
-    label = (lambda v: vocabulary.label("model", v)) if facet == "model" else str
-    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], label(kv[0]).casefold()))
-    return [FacetOption(v, n, label(v)) for v, n in ranked]
+    if facet == "model":  # each family before its models, as the vocabulary lists them
+        return [
+            FacetOption(m, counter[m], vocabulary.label("model", m), depth)
+            for m, depth in vocabulary.walk("model")
+            if counter.get(m)
+        ]
+    return [FacetOption(v, n, v) for v, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def facet_values(catalog: PaperCatalog) -> dict[str, list[str]]:
@@ -190,10 +195,40 @@ def facet_values(catalog: PaperCatalog) -> dict[str, list[str]]:
     return {facet: [o.value for o in search(catalog, FacetFilters()).facets[facet]] for facet in FACETS}
 
 
+def facet_labels(catalog: PaperCatalog) -> dict[str, dict[str, str]]:
+    """What a filter shows for each value (the URL keeps the id): a taxonomy node as its path, a family as
+    covering its models, a model with its family, a narrower technique with its broader one."""
+    vocabulary = catalog.vocabulary
+
+    def node(node_id: str) -> str:
+        names = []
+        current: str | None = node_id
+        while current is not None:
+            names.append(catalog.nodes[current].name)
+            current = catalog.nodes[current].parent
+        return " › ".join(reversed(names))
+
+    def term(kind: str, term_id: str) -> str:
+        name = vocabulary.label(kind, term_id)
+        if kind == "model" and term_id in vocabulary.families:
+            return f"{name} (all its models)"
+        broader = vocabulary.ancestors(kind, term_id)[:1]
+        return f"{name} · {vocabulary.label(kind, broader[0])}" if broader else name
+
+    values = facet_values(catalog)
+    return {
+        "node": {n: node(n) for n in values["node"]},
+        "modality": {m: vocabulary.label("modality", m) for m in values["modality"]},
+        "model": {m: term("model", m) for m in values["model"]},
+        "technique": {t: term("technique", t) for t in values["technique"]},
+        "granularity": {g: g for g in values["granularity"]},
+    }
+
+
 # --- the URL ---------------------------------------------------------------------------------------
 
 
-def check_url(catalog: PaperCatalog, values: dict[str, list[str]], raw: dict[str, list[str]]) -> URLCheck:
+def check_url(catalog: PaperCatalog, values: Mapping[str, Collection[str]], raw: dict[str, list[str]]) -> URLCheck:
     """The comparison page's parameters checked against the catalogue: unknown nodes, facet values and
     picked keys dropped, years swapped or clamped, each change named (``explorer.url_values``)."""
     P = urls.COMPARE_PARAMS
@@ -264,16 +299,17 @@ def side_by_side(catalog: PaperCatalog, keys: list[str] | tuple[str, ...]) -> Si
     return SideBySide(papers, rows)
 
 
-def table_rows(papers: list[PaperRecord]) -> list[dict]:
-    """One flat row per paper for the results table."""
+def table_rows(catalog: PaperCatalog, papers: list[PaperRecord]) -> list[dict]:
+    """One flat row per paper for the results table: names, not ids."""
+    nodes, label = catalog.nodes, catalog.vocabulary.label
     return [
         {
             "key": p.key,
             "title": p.title,
             "authors": p.first_author,
             "year": p.year,
-            "leaves": ", ".join(leaf.rsplit("/", 1)[-1] for leaf in p.leaves),
-            "modalities": ", ".join(p.modalities),
+            "leaves": ", ".join(nodes[leaf].name if leaf in nodes else leaf for leaf in p.leaves),
+            "modalities": ", ".join(label("modality", m) for m in p.modalities),
             "models": ", ".join(p.model_names),
             "technique": ", ".join(p.technique_names),
             "granularity": p.granularity or "",

@@ -37,6 +37,7 @@ from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
 from ingest.errors import AtlasError, InvalidInput, UnknownItem
+from taxonomy.text import count
 
 KINDS = {
     "taxonomy": "Taxonomy and its papers",
@@ -333,7 +334,7 @@ def _taxonomy_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: 
             tooltip=tooltip_html(
                 node.name,
                 node.id,
-                f"{counts[node.id]} papers in the atlas",
+                f"{count(counts[node.id], 'paper')} in the atlas",
                 "Click to open this node in the taxonomy browser.",
             ),
             color=PERSPECTIVE_COLORS.get(node.perspective, NONE_COLOR),
@@ -470,8 +471,9 @@ def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, n
                 second += 1
             _relation_edge(graph, relation)
     notes = [
-        f"{center.title[:80]}: {len(touching[center.key])} typed relations (arrows), {related} nearest related "
-        f"papers (dashed, as Related work ranks them) and {second} papers two hops away."
+        f"{center.title[:80]}: {count(len(touching[center.key]), 'typed relation')} (arrows), "
+        f"{count(related, 'nearest related paper')} (dashed, as Related work ranks them) and "
+        f"{count(second, 'paper')} two hops away."
     ]
     return graph, notes
 
@@ -486,18 +488,22 @@ def _coauthor_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: 
             f"author:{author}",
             kind="author",
             label=plain_text(author, LABEL_LIMIT),
-            tooltip=tooltip_html(author, f"{written[author]} papers in scope", "Click to list them in Compare."),
+            tooltip=tooltip_html(
+                author, f"{count(written[author], 'paper')} in scope", "Click to list them in Compare."
+            ),
             color=AUTHOR_COLOR,
             href=urls.compare(text=author).href,
             size=8 + 3 * math.sqrt(written[author]),
         )
     for (a, b), keys in together.items():
         n = len(keys)
-        graph.add_edge(f"author:{a}", f"author:{b}", width=min(n, 6), tooltip=tooltip_html(f"{n} papers together"))
+        graph.add_edge(
+            f"author:{a}", f"author:{b}", width=min(n, 6), tooltip=tooltip_html(f"{count(n, 'paper')} together")
+        )
     left_out = len(written) - len(authors)
     notes = (
         [
-            f"Authors with at least {settings.min_papers} papers in scope ({len(authors)} of {len(written)});"
+            f"Authors with at least {count(settings.min_papers, 'paper')} in scope ({len(authors)} of {len(written)});"
             f" {left_out} with fewer are left out."
         ]
         if left_out
@@ -522,7 +528,7 @@ def _models_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: Gr
             kind="model",
             label=plain_text(name, LABEL_LIMIT),
             tooltip=tooltip_html(
-                name, *family, f"studied by {studied[model]} papers in scope", "Click to list them in Compare."
+                name, *family, f"studied by {count(studied[model], 'paper')} in scope", "Click to list them in Compare."
             ),
             color=MODEL_COLOR,
             href=urls.compare(model=[model]).href,
@@ -535,7 +541,10 @@ def _models_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: Gr
             graph.add_edge(f"model:{model}", f"paper:{paper.key}", width=1)
     left_out = len(studied) - len(models)
     notes = (
-        [f"Models studied by at least {settings.min_papers} papers in scope ({len(models)} of {len(studied)})."]
+        [
+            f"Models studied by at least {count(settings.min_papers, 'paper')} in scope "
+            f"({len(models)} of {len(studied)})."
+        ]
         if left_out
         else []
     )

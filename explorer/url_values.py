@@ -81,18 +81,24 @@ class URLCheck:
         self.keep(name, kept)
         return kept
 
-    def choice(self, name: str, allowed: Collection[str], what: str, list_them: bool = True) -> str | None:
-        """One value out of ``allowed``; a second value or an unknown one is dropped with a notice (which
-        lists the allowed values when they are few)."""
+    def single(self, name: str) -> str | None:
+        """The first value; a second one is dropped with a notice. Kept as given."""
         values = self.values(name)
         for extra in values[1:]:
             self.note(name, extra, "ignored: the parameter takes one value")
-        if values and values[0] not in allowed:
-            options = f" (choose {', '.join(allowed)})" if list_them and len(allowed) <= 12 else ""
-            self.note(name, values[0], f"ignored: not {what}{options}")
-            return None
         self.keep(name, values[:1])
         return values[0] if values else None
+
+    def choice(self, name: str, allowed: Collection[str], what: str, list_them: bool = True) -> str | None:
+        """One value out of ``allowed``; a second value or an unknown one is dropped with a notice (which
+        lists the allowed values when they are few)."""
+        value = self.single(name)
+        if value is not None and value not in allowed:
+            options = f" (choose {', '.join(allowed)})" if list_them and len(allowed) <= 12 else ""
+            self.note(name, value, f"ignored: not {what}{options}")
+            self.clean.pop(name)
+            return None
+        return value
 
     def flag(self, name: str) -> bool:
         """``true`` or ``false``; anything else is ignored with a notice."""
@@ -103,14 +109,13 @@ class URLCheck:
 
     def number(self, name: str, low: int, high: int) -> int | None:
         """A whole number clamped to ``[low, high]``, with a notice naming the value given and the one used."""
-        values = self.values(name)
-        for extra in values[1:]:
-            self.note(name, extra, "ignored: the parameter takes one value")
-        if not values:
+        given = self.single(name)
+        if given is None:
             return None
-        value = values[0].strip()
+        value = given.strip()
         if not (value.lstrip("-").isdigit() and len(value) <= 12):
-            self.note(name, values[0], "ignored: not a whole number")
+            self.note(name, given, "ignored: not a whole number")
+            self.clean.pop(name)
             return None
         number = int(value)
         used = min(max(number, low), high)
@@ -149,3 +154,14 @@ class URLCheck:
             )
         self.clean[name] = [str(clamped[0]), str(clamped[1])]
         return clamped
+
+
+def only(raw: Mapping[str, list[str]], names: Collection[str], also: Collection[str] = ()) -> URLCheck:
+    """A page whose parameters ``names`` are each one value read by the page itself (a key, an id, a query):
+    any other parameter (but those in ``also``, which the caller checks), and a repeated value, is dropped
+    with a notice."""
+    check = URLCheck(raw)
+    check.unknown([*names, *also])
+    for name in names:
+        check.single(name)
+    return check

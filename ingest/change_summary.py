@@ -34,6 +34,7 @@ from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
 from taxonomy import Taxonomy, load_taxonomy
+from taxonomy.text import count
 from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
 NEIGHBOURS = 5
@@ -340,18 +341,18 @@ def to_markdown(summary: ChangeSummary) -> str:
     warnings = len(summary.problems) - errors
     if summary.failing:
         verdict = (
-            f"❌ {errors} error(s), {warnings} "
-            f"warning(s){' (warnings fail under --strict)' if summary.strict and warnings else ''}"
+            f"❌ {count(errors, 'error')}, {count(warnings, 'warning')}"
+            f"{' (warnings fail under --strict)' if summary.strict and warnings else ''}"
         )
     else:
         verdict = "✅ passes" + (" `atlas validate --strict`" if summary.strict else " `atlas validate`")
         if warnings:
-            verdict += f" with {warnings} warning(s)"
+            verdict += f" with {count(warnings, 'warning')}"
     out = [
         "## Atlas preview",
         "",
         f"Compared with `{' '.join(summary.base.replace('`', '').split())}`: "
-        f"**{_count(len(summary.new), 'new paper')}**, "
+        f"**{count(len(summary.new), 'new paper')}**, "
         f"{len(summary.changed)} changed, {len(summary.removed)} removed. Validation: {verdict}.",
     ]
     for note in summary.notes:
@@ -391,7 +392,7 @@ def to_markdown(summary: ChangeSummary) -> str:
             "",
             "### Problems",
             "",
-            f"<details open><summary>{errors} error(s), {warnings} warning(s)</summary>",
+            f"<details open><summary>{count(errors, 'error')}, {count(warnings, 'warning')}</summary>",
             "",
         ]
         out += [f"- `{p.path.replace('`', '')}:{p.line}` **{p.severity}**: {md(p.message)}" for p in summary.problems]
@@ -441,7 +442,3 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         for i, n in enumerate(paper.neighbours, start=1):
             lines.append(f"{i}. `{n.key}` {md(n.title)} ({n.year or 'no year'}): {md('; '.join(n.reasons))}")
     return lines
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -21,6 +21,7 @@ from ingest.validate import Dataset
 from kb import schema as m
 from kb.fts import FTS_COLUMNS, FTS_TABLE, FTS_TOKENIZER
 from taxonomy import Taxonomy
+from taxonomy.text import count
 from taxonomy.vocabulary import Term, Vocabulary, load_vocabulary
 
 INGEST_VERSION = 6  # bump when the schema or the meaning of a column changes: forces a rebuild
@@ -86,7 +87,7 @@ def _fill(
 ) -> dict:
     m.Base.metadata.create_all(engine)
     rows = _Rows.from_dataset(dataset, taxonomy)
-    progress(f"writing {len(rows.papers)} papers")
+    progress(f"writing {count(len(rows.papers), 'paper')}")
     with engine.begin() as conn:
         _bulk_insert(conn, m.TaxonomyNode.__table__, rows.nodes)
         _bulk_insert(conn, m.Paper.__table__, rows.papers)

@@ -37,6 +37,7 @@ from ingest.identifiers import ascii_slug, bare_doi, normalise_title
 from ingest.scaffold import protect_capitals, tex_escape
 from ingest.validate import DEFAULT_DATA_DIR, cited_pages, read_dataset, venue_text
 from ingest.web import DEFAULT_TIMEOUT, Fetcher, PoliteFetcher, WebError, get
+from taxonomy.text import count
 
 ARXIV_BATCH = 50  # ids per arXiv API request
 ARXIV_INTERVAL = 3.0  # seconds: the arXiv API asks for one request every three seconds
@@ -156,7 +157,7 @@ def _ask_arxiv(
     records: dict[str, ArxivRecord] = {}
     for start in range(0, len(ids), ARXIV_BATCH):
         batch = ids[start : start + ARXIV_BATCH]
-        say(f"asking arXiv about {len(batch)} papers ({start + len(batch)}/{len(ids)})")
+        say(f"asking arXiv about {count(len(batch), 'paper')} ({start + len(batch)}/{len(ids)})")
         try:
             found, missing = arxiv.parse_batch(get(arxiv.batch_query_url(batch), "arXiv", fetch, timeout), batch)
         except (WebError, ArxivError) as exc:

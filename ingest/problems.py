@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ingest.errors import AtlasError
+from taxonomy.text import count
 
 
 @dataclass(frozen=True, order=True)
@@ -41,7 +42,7 @@ class DataError(AtlasError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         errors = [p for p in self.problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} error(s) in the data folder")
+        super().__init__(f"{count(len(errors), 'error')} in the data folder")
 
     def __str__(self) -> str:  # the problems are printed one per line before this summary
         return self.message

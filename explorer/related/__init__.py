@@ -59,7 +59,7 @@ that names the problem and the fix. Output formats: ``rendering``; inputs (keys,
 
 from explorer.related.explain import explain_ranking
 from explorer.related.index import Index, load_index
-from explorer.related.inputs import match_entry, read_user_bib, resolve_category, resolve_paper
+from explorer.related.inputs import check_url, match_entry, read_user_bib, resolve_category, resolve_paper
 from explorer.related.rendering import FORMATS, bibtex_for, input_summary, render, to_json, to_table
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.scoring import find_related, related_to_paper
@@ -80,6 +80,7 @@ __all__ = [
     "WEIGHTS",
     "Weights",
     "bibtex_for",
+    "check_url",
     "find_related",
     "input_summary",
     "load_index",

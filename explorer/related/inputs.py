@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer import urls
 from explorer.related.index import Index
 from explorer.related.results import CandidateFilters, RelatedInputError, printable
 from explorer.related.weights import MAX_K
+from explorer.url_values import URLCheck
 
 if TYPE_CHECKING:
+    from explorer.paper_catalog import PaperCatalog
     from ingest.bibtex import BibEntry
 from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
 
@@ -148,3 +151,31 @@ def match_entry(index: Index, entry: BibEntry) -> tuple[int, str] | None:
     if title and title in index.by_title:
         return index.by_title[title], "title"
     return None
+
+
+SOURCE_PARAMS = {"text": "text", "paper": "paper", "bib": "cites"}  # the question each source reads from the URL
+
+
+def check_url(catalog: PaperCatalog, raw: dict[str, list[str]]) -> URLCheck:
+    """The related-work page's parameters: an unknown source, node or cited key dropped, k and years clamped,
+    and the question of another source (``paper`` with ``from=text``) ignored, each named. The paper stays as
+    given: a DOI or an arXiv id is resolved, and an unknown one explained, by ``find_related``."""
+    P = urls.RELATED_PARAMS
+    check = URLCheck(raw)
+    check.unknown(P.values())
+    source = check.choice(P["source"], SOURCE_PARAMS, "a kind of question") or "text"
+    for other, name in SOURCE_PARAMS.items():
+        if other != source:
+            for value in check.values(P[name]):
+                check.note(P[name], value, f"ignored: the question is from={source}")
+    if source == "text":
+        check.text(P["text"])
+    elif source == "paper":
+        check.text(P["paper"])
+    else:
+        check.choices(P["cites"], catalog.by_key, "a paper key of the atlas")
+    check.number(P["k"], 1, MAX_K)
+    check.choice(P["node"], catalog.nodes, "a taxonomy node", list_them=False)
+    check.years(P["years"], catalog.years())
+    check.flag(P["has_code"])
+    return check

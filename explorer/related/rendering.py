@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from explorer.related.results import RelatedInputError, RelatedResult, printable
+from taxonomy.text import count
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -67,9 +68,10 @@ def input_summary(result: RelatedResult) -> list[str]:
         return []
     total = len(result.matched) + len(result.unmatched)
     if not result.matched:
-        return [f"none of the {total} entries is in the atlas"] if total else []
+        return [f"none of the {count(total, 'entry')} is in the atlas"] if total else []
     shown = ", ".join(
         f"{x.bib_key} = {x.key} ({x.by})" if x.bib_key != x.key else f"{x.key} ({x.by})" for x in result.matched[:10]
     )
     more = f" and {len(result.matched) - 10} more" if len(result.matched) > 10 else ""
+    # "1 of 1 entries": the plural goes with "of N", whatever N is
     return [f"{len(result.matched)} of {total} entries are in the atlas and left out of the results: {shown}{more}"]

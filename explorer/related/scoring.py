@@ -21,6 +21,7 @@ from explorer.related.results import BibMatch, CandidateFilters, RelatedInputErr
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
+from taxonomy.text import count
 
 Source = Any  # a SQLAlchemy Session or a sqlite3 connection (explorer.related.store reads through either)
 
@@ -124,7 +125,7 @@ def _related_to_bib(session: Source, index: Index, bib, k: int, mask: np.ndarray
     entries, problems, label = read_user_bib(bib)
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-        result.notes.append(f"{label}: {len(problems)} problem(s) skipped: {shown}")
+        result.notes.append(f"{label}: {count(len(problems), 'problem')} skipped: {shown}")
     if not entries:
         result.notes.append(
             f"{label} holds no BibTeX entries: give a .bib file with entries such as "

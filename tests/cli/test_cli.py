@@ -109,7 +109,7 @@ def test_validate_json(data_dir, capsys):
 
 def test_validate_text_clean(data_dir, capsys):
     code, out, _ = run(capsys, "validate", "--data", str(data_dir), "--strict")
-    assert code == 0 and "0 error(s), 0 warning(s)" in out
+    assert code == 0 and "0 errors, 0 warnings" in out
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -101,7 +101,7 @@ def test_problems_are_listed_and_fail_the_run(data_dir, capsys):
     edit(data_dir, "rohrbach2018object.yaml", "  - id: data/benchmark", "  - id: data/benchmarks")
     assert main(["validate", "--data", str(data_dir), "--summary", "--base", str(FIXTURE_DATA)]) == 1
     out = capsys.readouterr().out
-    assert "Validation: ❌ 1 error(s), 0 warning(s)." in out
+    assert "Validation: ❌ 1 error, 0 warnings." in out
     assert "| data/benchmarks \\(not a taxonomy node\\) |" not in out  # parentheses are left alone
     assert "| data/benchmarks (not a taxonomy node) |" in out
     assert "rohrbach2018object.yaml:3` **error**: unknown category 'data/benchmarks'" in out
@@ -112,10 +112,10 @@ def test_warnings_fail_only_under_strict(data_dir, capsys):
     add_new_paper(data_dir)
     (data_dir / "papers" / "rohrbach2018object.yaml").unlink()  # unclassified: a warning
     assert main(["validate", "--data", str(data_dir), "--summary", "--base", str(FIXTURE_DATA)]) == 0
-    assert "✅ passes `atlas validate` with 1 warning(s)" in capsys.readouterr().out
+    assert "✅ passes `atlas validate` with 1 warning" in capsys.readouterr().out
     assert main(["validate", "--data", str(data_dir), "--summary", "--base", str(FIXTURE_DATA), "--strict"]) == 1
     out = capsys.readouterr().out
-    assert "❌ 0 error(s), 1 warning(s) (warnings fail under --strict)" in out
+    assert "❌ 0 errors, 1 warning (warnings fail under --strict)" in out
     assert "| unclassified (no annotation) | add the annotation file |" in out
 
 

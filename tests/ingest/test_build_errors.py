@@ -193,7 +193,7 @@ def test_every_problem_reported_in_one_run(data_dir, built, capsys):
     write(data_dir, "broken.bib", "@article{broken2024x, title = {Unclosed\n")
     err = failing_build(data_dir, built, capsys)
     assert "galaxy" in err and "nobody2030nothing" in err and "BibTeX syntax error" in err
-    assert "3 error(s)" in err
+    assert "3 errors" in err
 
 
 def test_missing_annotation_is_a_warning_and_strict_error(data_dir, tmp_path, capsys):

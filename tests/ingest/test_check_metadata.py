@@ -269,9 +269,9 @@ def test_command_prints_differences_and_fixes(tmp_path, monkeypatch, capsys):
     assert out.startswith(
         f"{data}/papers/rohrbach2018object.bib:6: rohrbach2018object: year 2019 but Crossref's record"
     )
-    assert "checked 1 papers: 1 difference(s), 0 question(s) unanswered" in err
+    assert "checked 1 paper: 1 difference, 0 questions unanswered" in err
     assert main(["check-metadata", "--data", str(data), "--fix"]) == 0
-    assert "fixed 1 field(s) in 1 file(s); 0 difference(s) to settle by hand" in capsys.readouterr().err
+    assert "fixed 1 field in 1 file; 0 differences to settle by hand" in capsys.readouterr().err
     assert "  year          = {2018},\n" in (data / "papers" / "rohrbach2018object.bib").read_text()
 
 

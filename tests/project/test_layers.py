@@ -22,7 +22,8 @@ UPWARD_CALLS = {
 
 # What a page may import of ours: the read side, and the write side's public entry points for the actions a
 # visitor starts (the first build, the Contribute page's scaffold and pickers, the Methods page's demo runs), and
-# the taxonomy and vocabulary, the data definitions both sides read (the Contribute page lists their terms).
+# the taxonomy and vocabulary, the data definitions both sides read (the Contribute page lists their terms), and
+# the shared text rules (counts).
 PAGE_IMPORTS = {
     "ingest",
     "ingest.errors",
@@ -32,6 +33,7 @@ PAGE_IMPORTS = {
     "ingest.project",
     "methods.demo_runs",
     "taxonomy",
+    "taxonomy.text",
     "taxonomy.vocabulary",
 }
 PAGE_PACKAGES = {"explorer", "app_pages"}

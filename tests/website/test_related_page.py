@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from website_support import app_test, ok, page_links, texts
+from website_support import app_test, ok, page_links, permalink, texts, url_notices
 
 
 def test_page_is_in_the_navigation_and_asks_for_input(fixture_site):
@@ -25,8 +25,7 @@ def test_deep_link_to_a_paper_shows_reasons_exports_and_permalink(fixture_site):
     assert "same taxonomy leaf as your paper\\: Decision\\-Making Workflow" in shown
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["BibTeX", "JSON"]
-    permalink = at.code[-1].value
-    assert "related?from=paper&paper=neo2024interpreting" in permalink
+    assert "related?from=paper&paper=neo2024interpreting" in permalink(at)
 
 
 def test_text_query_from_the_url_with_hostile_text(fixture_site):
@@ -96,6 +95,46 @@ def test_unknown_paper_in_the_url_is_a_message_and_an_arxiv_id_works(fixture_sit
     assert any("no paper with key" in e.value for e in at.error)
     at = ok(app_test("related", {"from": "paper", "paper": "arXiv:2410.07149"}))
     assert "paper?key=nostalgebraist2020interpreting" in page_links(at).values()
+
+
+@pytest.mark.parametrize(
+    "params, notices, clean",
+    [
+        (
+            {"from": "paper", "paper": "neo2024interpreting", "k": "100000"},
+            ["k=100000 changed to 200: the range is 1–200"],
+            {"from": "paper", "paper": "neo2024interpreting", "k": "200"},
+        ),
+        (
+            {"from": "bib", "cites": ["neo2024interpreting", "nobody2099"], "node": "model/nowhere"},
+            [
+                "cites=nobody2099 ignored: not a paper key of the atlas",
+                "node=model/nowhere ignored: not a taxonomy node",
+            ],
+            {"from": "bib", "cites": "neo2024interpreting"},
+        ),
+        (
+            {"from": "texts", "q": "logit lens", "paper": "neo2024interpreting", "k": "ten", "years": "2021"},
+            [
+                "from=texts ignored: not a kind of question (choose text, paper, bib)",
+                "paper=neo2024interpreting ignored: the question is from=text",
+                "k=ten ignored: not a whole number",
+                "years=2021 ignored: give two years, the first and the last",
+            ],
+            {"q": "logit lens"},
+        ),
+    ],
+)
+def test_related_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
+    at = ok(app_test("related", params))
+    assert len(at.warning) == 1 and url_notices(at) == notices
+    assert dict(at.query_params) == clean  # reopened with the values it uses
+
+
+def test_a_clean_related_url_shows_no_notice(fixture_site):
+    at = ok(app_test("related", {"from": "paper", "paper": "neo2024interpreting", "k": "5", "node": "model"}))
+    assert not at.warning and at.number_input(key="k").value == 5
+    assert len([label for label in page_links(at) if label.startswith("**")]) <= 5
 
 
 def test_paper_page_has_a_related_papers_section(fixture_site):

@@ -291,8 +291,10 @@ def test_sort_papers_by_year_or_title(catalog):
 
 
 def test_table_rows_link_to_paper_pages(catalog):
-    rows = table_rows(list(catalog.papers))
+    rows = table_rows(catalog, list(catalog.papers))
     assert {r["page"] for r in rows} == {urls.paper(k).href for k in ALL}
+    neo = next(r for r in rows if r["key"] == "neo2024interpreting")  # names, not ids
+    assert neo["leaves"] == "Visual Token, Decision-Making Workflow" and neo["modalities"] == "Text, Image"
     assert all(r["page"].startswith("./paper?key=") for r in rows)
 
 

@@ -130,7 +130,7 @@ def test_a_papers_neighbourhood_has_its_relations_its_nearest_papers_and_theirs(
     assert related["dashes"] and related["undirected"] and "LLaVA" in related["tooltip"]
     assert graph.nodes["paper:muller2024sehen"]["hub"] and graph.nodes["paper:muller2024sehen"]["size"] > 10
     note = result.notes[0]
-    assert "1 typed relations" in note and "2 nearest related" in note and "1 papers two hops" in note
+    assert "1 typed relation (arrows)" in note and "2 nearest related papers" in note and "1 paper two hops" in note
 
 
 def test_a_neighbourhood_needs_a_known_paper(catalog):

@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from website_support import JAVASCRIPT_CODE_URL, app_test, ok, page_links, shown, texts
+from website_support import (
+    JAVASCRIPT_CODE_URL,
+    app_test,
+    ok,
+    page_links,
+    permalink,
+    shown,
+    texts,
+    url_notices,
+)
 
 RAW_TAG = re.compile(r"(?<!\\)<")  # a "<" that Markdown would read as the start of a tag
 
@@ -68,7 +77,7 @@ def test_taxonomy_deep_link_opens_the_node(fixture_site):
     assert "The atlas holds 2 papers here; the survey cites 11 works." in texts(at)
     links = page_links(at)
     assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
-    assert links["Visual Token · 1 papers · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
+    assert links["Visual Token · 1 paper · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     papers = {label: target for label, target in links.items() if target.startswith("paper?")}
     assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
     assert links["Compare these papers"] == "compare?node=model%2Ftoken"
@@ -142,6 +151,8 @@ def test_paper_deep_link_shows_everything(fixture_site):
         ("builds\\-on", "paper?key=nostalgebraist2020interpreting"),
         ("compares\\-with (by)", "paper?key=muller2024sehen"),
     ]
+    assert not at.code  # the BibTeX is drawn on demand: a code block slows every page load
+    at.toggle(key="show-bibtex").set_value(True).run()
     assert at.code[0].value.startswith("@inproceedings{neo2024interpreting,") and at.code[0].language == "latex"
 
 
@@ -178,7 +189,7 @@ def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
     )
     assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"], strict=True))
     assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
-    assert at.code[0].value == "/compare"  # permalink of the unfiltered view
+    assert permalink(at) == "/compare"  # permalink of the unfiltered view
 
 
 def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_site):
@@ -197,11 +208,11 @@ def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_s
     assert at.multiselect(key="node").value == ["model"] and at.multiselect(key="model").value == ["llava-1.5"]
     assert at.multiselect(key="technique").value == ["logit-lens"] and at.slider(key="years").value == (2024, 2024)
     assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
-    assert at.subheader[0].value == "1 papers"
+    assert at.subheader[0].value == "1 paper"
     assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
     assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
     assert "the 2 picked papers" in texts(at)
-    assert at.code[0].value == (
+    assert permalink(at) == (
         "/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
         "&granularity=token&years=2024&years=2024&code=true&q=object"
         "&pick=neo2024interpreting&pick=li2023evaluating"
@@ -216,9 +227,25 @@ def test_compare_filters_respond_to_the_widgets(fixture_site):
     assert ok(at).subheader[0].value == "4 papers"
     at.multiselect(key="model").set_value(["qwen-vl"]).run()
     at.text_input(key="q").set_value("sinks").run()
-    assert ok(at).subheader[0].value == "1 papers"
+    assert ok(at).subheader[0].value == "1 paper"
     at.text_input(key="q").set_value("nothing matches this").run()
     assert "No paper matches" in ok(at).info[0].value
+
+
+def test_compare_filters_show_names_and_keep_ids_in_the_url(fixture_site):
+    at = ok(app_test("compare", {"model": ["llava-1.5"]}))
+    models = at.multiselect(key="model").options
+    assert "LLaVA family (all its models)" in models and "LLaVA-1.5 · LLaVA family" in models
+    assert not any(option == "llava-1.5" for option in models)  # an id is never what a visitor reads
+    assert models.index("LLaVA family (all its models)") < models.index("LLaVA-1.5 · LLaVA family")
+    assert "Model › Token › Visual Token" in at.multiselect(key="node").options
+    assert "Logit lens" in " ".join(at.multiselect(key="technique").options)
+    assert at.multiselect(key="model").value == ["llava-1.5"]
+    at.multiselect(key="model").set_value(["llava-family", "qwen-vl"]).run()
+    assert ok(at).query_params["model"] == ["llava-family", "qwen-vl"]  # ids, not the names shown
+    assert permalink(at) == "/compare?model=llava-family&model=qwen-vl"
+    at.multiselect(key="model").set_value([]).run()
+    assert "model" not in ok(at).query_params
 
 
 def test_results_table_of_thousands_of_papers_stays_selectable():
@@ -292,10 +319,7 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
 )
 def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
     at = ok(app_test("compare", params))
-    assert len(at.warning) == 1
-    warning = shown(at.warning[0].value)
-    assert warning.startswith("Part of the link was not used:")
-    assert [line[2:] for line in warning.splitlines()[1:]] == notices
+    assert len(at.warning) == 1 and url_notices(at) == notices
     assert dict(at.query_params) == clean  # the page was reopened with the clean values
 
 
@@ -307,6 +331,48 @@ def test_compare_swaps_reversed_years_instead_of_showing_nothing(fixture_site):
 def test_a_clean_compare_url_shows_no_notice(fixture_site):
     at = ok(app_test("compare", {"node": ["model"], "years": ["2020", "2023"], "code": "true"}))
     assert not at.warning and at.slider(key="years").value == (2020, 2023) and at.toggle(key="code").value
+
+
+@pytest.mark.parametrize(
+    "page, params, notices, clean",
+    [
+        (None, {"tab": "gaps"}, ["tab=gaps ignored: this page takes no such parameter"], {}),
+        (
+            "taxonomy",
+            {"node": "model/token", "sort": "bogus"},
+            ["sort=bogus ignored: not an order (choose newest, oldest, title)"],
+            {"node": "model/token"},
+        ),
+        (
+            "paper",
+            {"key": ["neo2024interpreting", "li2023evaluating"]},
+            ["key=li2023evaluating ignored: the parameter takes one value"],
+            {"key": "neo2024interpreting"},
+        ),
+        (
+            "search",
+            {"q": "logit lens", "page": "2"},
+            ["page=2 ignored: this page takes no such parameter"],
+            {"q": "logit lens"},
+        ),
+        (
+            "technique",
+            {"id": "logit-lens", "kind": "x"},
+            ["kind=x ignored: this page takes no such parameter"],
+            {"id": "logit-lens"},
+        ),
+        (
+            "methods",
+            {"method": "logit-lens", "run": "1"},
+            ["run=1 ignored: this page takes no such parameter"],
+            {"method": "logit-lens"},
+        ),
+    ],
+)
+def test_every_page_names_the_url_values_it_did_not_use(fixture_site, page, params, notices, clean):
+    at = ok(app_test(page, params))
+    assert url_notices(at) == notices
+    assert dict(at.query_params) == clean
 
 
 # --- graphs --------------------------------------------------------------------------------------

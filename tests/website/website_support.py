@@ -103,10 +103,13 @@ def build_hostile_db(workdir: Path) -> Path:
 
 def app_test(page: str | None = None, params: dict | None = None, timeout: float = 60):
     """Run the real app.py under AppTest, then switch to ``app_pages/<page>.py`` with ``params``
-    (as a visitor following a deep link). ATLAS_DB must point at the database."""
+    (as a visitor following a deep link; without a page, ``params`` go to the site's root). ATLAS_DB must
+    point at the database."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if page is None:
+        at.query_params.update(params or {})
     at.run()
     if page is not None:
         at.switch_page(f"app_pages/{page}.py")
@@ -118,6 +121,20 @@ def app_test(page: str | None = None, params: dict | None = None, timeout: float
 def shown(markdown: str) -> str:
     """What a reader sees of escaped Markdown: backslash escapes resolved, invisible word joiners dropped."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def url_notices(at) -> list[str]:
+    """The lines of the page's one "Part of the link was not used" warning (AssertionError without exactly one)."""
+    warnings = [shown(w.value) for w in at.warning if w.value.startswith("Part of the link was not used:")]
+    assert len(warnings) == 1, [w.value for w in at.warning]
+    return [line[2:] for line in warnings[0].splitlines()[1:]]
+
+
+def permalink(at) -> str:
+    """The address the page's "Permalink to this view" caption shows (relative under AppTest, which has no URL)."""
+    captions = [shown(c.value) for c in at.caption if c.value.startswith("Permalink to this view: ")]
+    assert len(captions) == 1, captions
+    return captions[0].removeprefix("Permalink to this view: ")
 
 
 def texts(at) -> str:
