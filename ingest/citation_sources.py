@@ -8,7 +8,7 @@ names, which venues a booktitle names, and which ACL Anthology id a URL points a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -57,6 +57,7 @@ class CitationSources:
     hosts: dict[str, Host]  # by host name
     doi_years: tuple[re.Pattern, ...]
     venues: tuple[Venue, ...]
+    _named: dict[str, tuple[Venue, ...]] = field(default_factory=dict, compare=False, repr=False)  # venues_named
 
     def host_of(self, url: str) -> Host | None:
         """The listed host ``url`` is on: the host itself or its nearest listed parent domain."""
@@ -72,7 +73,7 @@ class CitationSources:
         host = self.host_of(url)
         if host is None:
             return None
-        path = urlparse(url.strip()).path
+        path = _host_and_path(url)[1]
         if host.host == "doi.org":
             return self.doi_year(path.lstrip("/"))
         return _year_from(host.year.search(path)) if host.year else None
@@ -88,12 +89,12 @@ class CitationSources:
 
     def venues_named(self, text: str) -> list[Venue]:
         """Venues whose acronym (as a word) or full name appears in a booktitle or journal."""
-        return list(_venues_named(self.venues, text))
-
-
-@lru_cache(maxsize=4096)
-def _venues_named(venues: tuple[Venue, ...], text: str) -> tuple[Venue, ...]:
-    return tuple(v for v in venues if _venue_pattern(v).search(text))
+        named = self._named.get(text)
+        if named is None:  # journals and booktitles repeat across a library: each is searched once
+            if len(self._named) >= 4096:
+                self._named.clear()
+            named = self._named[text] = tuple(v for v in self.venues if _venue_pattern(v).search(text))
+        return list(named)
 
 
 @cache
@@ -102,7 +103,14 @@ def _venue_pattern(venue: Venue) -> re.Pattern:
 
 
 def url_host(url: str) -> str:
-    return (urlparse(url.strip()).hostname or "").lower()
+    return _host_and_path(url)[0]
+
+
+@lru_cache(maxsize=65536)
+def _host_and_path(url: str) -> tuple[str, str]:
+    """(lower-case host, path) of a URL, parsed once: several rules ask about the same pages of each paper."""
+    parsed = urlparse(url.strip())
+    return (parsed.hostname or "").lower(), parsed.path
 
 
 def is_arxiv_venue(text: str) -> bool:
@@ -132,7 +140,7 @@ def anthology_id(url: str) -> str | None:
     host = url_host(url)
     if not any(host == h or host.endswith("." + h) for h in ("aclanthology.org", "aclweb.org", "acl.ldc.upenn.edu")):
         return None
-    match = _ANTHOLOGY_ID.match(urlparse(url.strip()).path)
+    match = _ANTHOLOGY_ID.match(_host_and_path(url)[1])
     return match.group("id") if match else None
 
 

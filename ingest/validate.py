@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -698,7 +699,12 @@ def check_citable_metadata(
 
 def venue_text(entry: BibEntry) -> str:
     """The booktitle or journal the paper was published in, decoded ('' for none, or for arXiv/CoRR)."""
-    return latex.decode(venue_name(entry.fields)).strip()
+    return _decoded_venue(venue_name(entry.fields))
+
+
+@lru_cache(maxsize=65536)
+def _decoded_venue(name: str) -> str:  # venues repeat across a library, and four rules ask for each paper's
+    return latex.decode(name).strip()
 
 
 def _verification(annotation: Annotation | None) -> dict:
