@@ -1,6 +1,6 @@
 """Benchmark: bare bibtexparser parse vs full `atlas build --keep-going`, no-op rebuild and peak memory.
 
-Run on demand:  .venv/bin/python benchmarks/bench_build.py [--real] [--sizes 1000 10000] [--repeat 3]
+Run on demand:  .venv/bin/python benchmarks/bench_build.py [--real [--only NAME ...]] [--sizes 1000 10000] [--repeat 3]
 
 Real libraries (--real): public bibliographies from Debian's texlive-bibtex-extra package (Nelson
 Beebe's TUGboat and typography bibliographies, thousands of entries each, with @string macros,
@@ -195,6 +195,9 @@ def main() -> None:
         "--real", action="store_true", help="the public real-world libraries (fetched once with apt-get)"
     )
     parser.add_argument(
+        "--only", nargs="+", choices=sorted(REAL_LIBRARIES), help="with --real: measure only these libraries"
+    )
+    parser.add_argument(
         "--sizes",
         type=int,
         nargs="*",
@@ -215,6 +218,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if args.real:
             for name, folder in real_libraries().items():
+                if args.only and name not in args.only:
+                    continue
                 rows.append(report(name, folder, Path(tmp) / f"{name}.db", args.repeat))
         for n in sizes:
             folder = Path(tmp) / f"synthetic-{n}"

@@ -991,8 +991,10 @@ def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Pr
 
 def check_notes_agree(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
     """Notes that name the paper's own venue with another year than ``year`` contradict the record."""
+    if annotation is None:
+        return []
     notes, venue = _verification(annotation).get("notes"), venue_text(entry)
-    if annotation is None or not isinstance(notes, str) or not venue or entry.year is None:
+    if not isinstance(notes, str) or not venue or entry.year is None:
         return []
     acronyms = [re.escape(v.acronym) for v in sources.venues_named(venue)]
     if not acronyms:
