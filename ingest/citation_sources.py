@@ -59,10 +59,19 @@ class CitationSources:
     doi_years: tuple[re.Pattern, ...]
     venues: tuple[Venue, ...]
     _named: dict[str, tuple[Venue, ...]] = field(default_factory=dict, compare=False, repr=False)  # venues_named
+    _listed: dict[str, Host | None] = field(default_factory=dict, compare=False, repr=False)  # host_of
 
     def host_of(self, url: str) -> Host | None:
         """The listed host ``url`` is on: the host itself or its nearest listed parent domain."""
-        labels = url_host(url).split(".")
+        name = url_host(url)
+        if name not in self._listed:  # a library's pages are on a few hosts: each is looked up once
+            if len(self._listed) >= 4096:
+                self._listed.clear()
+            self._listed[name] = self._nearest_listed(name)
+        return self._listed[name]
+
+    def _nearest_listed(self, name: str) -> Host | None:
+        labels = name.split(".")
         for start in range(len(labels) - 1):  # www.iclr.cc, then iclr.cc: the longest match first
             host = self.hosts.get(".".join(labels[start:]))
             if host is not None:
