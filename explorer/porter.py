@@ -137,7 +137,9 @@ def _step1(w: str) -> str:
 
 
 # Every suffix of a step at once: most words end in none, and one endswith() says so (a build stems every word).
-_ENDINGS = {rules: tuple(suffix for suffix, _ in rules) for rules in (_STEP2, _STEP3)}
+_ENDINGS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
+    rules: tuple(suffix for suffix, _ in rules) for rules in (_STEP2, _STEP3)
+}
 
 
 def _replace_first(w: str, rules: tuple[tuple[str, str], ...], min_measure: int) -> str:
