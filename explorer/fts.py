@@ -85,7 +85,7 @@ def index_terms(text: str) -> list[str]:
     if None in terms:
         if len(_TERMS) > 500_000:  # a bound for hostile input; real vocabularies are far smaller
             _TERMS.clear()
-        terms = [_term(token) for token in tokens]
+        terms = [_term(token) if term is None else term for term, token in zip(terms, tokens, strict=True)]
     return [term for term in terms if term]
 
 
