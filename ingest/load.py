@@ -70,6 +70,9 @@ def _build_engine(path: Path) -> Engine:
     def _fast_unsafe_writes(dbapi_connection, _record):
         # Safe here: the file is private until renamed, and a crash only loses the temp file.
         cursor = dbapi_connection.cursor()
+        # Rows of real libraries (the entry's BibTeX and its fields) are 2-3 KB: 4 KB pages hold one each and
+        # leave a third of the file empty; 16 KB pages make a file a third smaller, which the build writes faster.
+        cursor.execute("PRAGMA page_size=16384")
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA locking_mode=EXCLUSIVE")
