@@ -78,16 +78,20 @@ def stem_word(word: str) -> str:
 
 def index_terms(text: str) -> list[str]:
     """The words of ``text`` as both indexes store them: content words, stemmed."""
-    terms = []
-    for token in tokenize(text):
-        term = _TERMS.get(token)
-        if term is None:
-            term = _TERMS[token] = stem(token) if len(token) > 1 and token not in STOP_WORDS else ""
-            if len(_TERMS) > 500_000:  # a bound for hostile input; real vocabularies are far smaller
-                _TERMS.clear()
-        if term:
-            terms.append(term)
-    return terms
+    tokens = tokenize(text)
+    terms = list(map(_TERMS.get, tokens))  # every word seen before is one look-up (an index build sees most twice)
+    if None in terms:
+        if len(_TERMS) > 500_000:  # a bound for hostile input; real vocabularies are far smaller
+            _TERMS.clear()
+        terms = [_term(token) if term is None else term for term, token in zip(terms, tokens, strict=True)]
+    return [term for term in terms if term]
+
+
+def _term(token: str) -> str:
+    term = _TERMS.get(token)
+    if term is None:
+        term = _TERMS[token] = stem(token) if len(token) > 1 and token not in STOP_WORDS else ""
+    return term
 
 
 _TERMS: dict[str, str] = {}  # token -> its term ("" for a stop word or a single character)

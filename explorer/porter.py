@@ -136,7 +136,15 @@ def _step1(w: str) -> str:
     return w
 
 
+# Every suffix of a step at once: most words end in none, and one endswith() says so (a build stems every word).
+_ENDINGS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
+    rules: tuple(suffix for suffix, _ in rules) for rules in (_STEP2, _STEP3)
+}
+
+
 def _replace_first(w: str, rules: tuple[tuple[str, str], ...], min_measure: int) -> str:
+    if not w.endswith(_ENDINGS[rules]):
+        return w
     for suffix, replacement in rules:
         if w.endswith(suffix) and len(w) > len(suffix):
             stem_part = w[: -len(suffix)]
@@ -145,6 +153,8 @@ def _replace_first(w: str, rules: tuple[tuple[str, str], ...], min_measure: int)
 
 
 def _step4(w: str) -> str:
+    if not w.endswith(_STEP4):
+        return w
     for suffix in _STEP4:
         if w.endswith(suffix) and len(w) > len(suffix):
             stem_part = w[: -len(suffix)]

@@ -530,16 +530,25 @@ def _evaluate_part(part: str, macros: dict[str, str]) -> str:
     return value
 
 
+_CONCATENATION_MARKS = re.compile(r'[{}"#]')
+
+
 def _split_concatenation(expression: str) -> list[str]:
+    """The parts of ``a # "b" # {c}``: split at each ``#`` outside braces and quotes.
+
+    Jumps from mark to mark (braces, quotes, ``#``): values are long (abstracts, URLs with ``#``
+    anchors) and the marks few, so visiting every character would cost more than the parse."""
     parts, depth, in_quotes, start = [], 0, False, 0
-    for i, char in enumerate(expression):
+    for match in _CONCATENATION_MARKS.finditer(expression):
+        char, i = match.group(), match.start()
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
-        elif char == '"' and depth == 0 and (i == 0 or expression[i - 1] != "\\"):
-            in_quotes = not in_quotes
-        elif char == "#" and depth == 0 and not in_quotes:
+        elif char == '"':
+            if depth == 0 and (i == 0 or expression[i - 1] != "\\"):
+                in_quotes = not in_quotes
+        elif depth == 0 and not in_quotes:
             parts.append(expression[start:i])
             start = i + 1
     parts.append(expression[start:])

@@ -8,7 +8,7 @@ names, which venues a booktitle names, and which ACL Anthology id a URL points a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +18,7 @@ import yaml
 from ingest.errors import AtlasError
 
 SOURCES_PATH = Path(__file__).with_name("citation_sources.yaml")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a tenth of the time
 _ARXIV_VENUE = re.compile(r"^\s*(?:arxiv|corr)\b|arxiv preprint|^\s*e-?print\b", re.I)
 _YEAR_WORD = re.compile(r"(?<![\d.])(?:19|20)\d{2}(?![\d.])")
 # Anthology ids: 2024.findings-acl.937, 2024.lrec-main.1142 (since 2020) and D18-1437 (before).
@@ -57,10 +58,20 @@ class CitationSources:
     hosts: dict[str, Host]  # by host name
     doi_years: tuple[re.Pattern, ...]
     venues: tuple[Venue, ...]
+    _named: dict[str, tuple[Venue, ...]] = field(default_factory=dict, compare=False, repr=False)  # venues_named
+    _listed: dict[str, Host | None] = field(default_factory=dict, compare=False, repr=False)  # host_of
 
     def host_of(self, url: str) -> Host | None:
         """The listed host ``url`` is on: the host itself or its nearest listed parent domain."""
-        labels = url_host(url).split(".")
+        name = url_host(url)
+        if name not in self._listed:  # a library's pages are on a few hosts: each is looked up once
+            if len(self._listed) >= 4096:
+                self._listed.clear()
+            self._listed[name] = self._nearest_listed(name)
+        return self._listed[name]
+
+    def _nearest_listed(self, name: str) -> Host | None:
+        labels = name.split(".")
         for start in range(len(labels) - 1):  # www.iclr.cc, then iclr.cc: the longest match first
             host = self.hosts.get(".".join(labels[start:]))
             if host is not None:
@@ -72,7 +83,7 @@ class CitationSources:
         host = self.host_of(url)
         if host is None:
             return None
-        path = urlparse(url.strip()).path
+        path = _host_and_path(url)[1]
         if host.host == "doi.org":
             return self.doi_year(path.lstrip("/"))
         return _year_from(host.year.search(path)) if host.year else None
@@ -88,12 +99,12 @@ class CitationSources:
 
     def venues_named(self, text: str) -> list[Venue]:
         """Venues whose acronym (as a word) or full name appears in a booktitle or journal."""
-        return list(_venues_named(self.venues, text))
-
-
-@lru_cache(maxsize=4096)
-def _venues_named(venues: tuple[Venue, ...], text: str) -> tuple[Venue, ...]:
-    return tuple(v for v in venues if _venue_pattern(v).search(text))
+        named = self._named.get(text)
+        if named is None:  # journals and booktitles repeat across a library: each is searched once
+            if len(self._named) >= 4096:
+                self._named.clear()
+            named = self._named[text] = tuple(v for v in self.venues if _venue_pattern(v).search(text))
+        return list(named)
 
 
 @cache
@@ -102,7 +113,14 @@ def _venue_pattern(venue: Venue) -> re.Pattern:
 
 
 def url_host(url: str) -> str:
-    return (urlparse(url.strip()).hostname or "").lower()
+    return _host_and_path(url)[0]
+
+
+@lru_cache(maxsize=65536)
+def _host_and_path(url: str) -> tuple[str, str]:
+    """(lower-case host, path) of a URL, parsed once: several rules ask about the same pages of each paper."""
+    parsed = urlparse(url.strip())
+    return (parsed.hostname or "").lower(), parsed.path
 
 
 def is_arxiv_venue(text: str) -> bool:
@@ -132,7 +150,7 @@ def anthology_id(url: str) -> str | None:
     host = url_host(url)
     if not any(host == h or host.endswith("." + h) for h in ("aclanthology.org", "aclweb.org", "acl.ldc.upenn.edu")):
         return None
-    match = _ANTHOLOGY_ID.match(urlparse(url.strip()).path)
+    match = _ANTHOLOGY_ID.match(_host_and_path(url)[1])
     return match.group("id") if match else None
 
 
@@ -151,7 +169,7 @@ def _year_from(match: re.Match | None) -> int | None:
 @cache
 def load_citation_sources(path: Path = SOURCES_PATH) -> CitationSources:
     """Read and check the YAML once per process."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
     hosts = [_host(item, "primary", path) for item in raw.get("primary", [])]
     hosts += [_host(item, "mirror", path) for item in raw.get("mirrors", [])]
     doi_years = tuple(_pattern(text, path, "doi_years") for text in raw.get("doi_years", []))

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -698,7 +699,12 @@ def check_citable_metadata(
 
 def venue_text(entry: BibEntry) -> str:
     """The booktitle or journal the paper was published in, decoded ('' for none, or for arXiv/CoRR)."""
-    return latex.decode(venue_name(entry.fields)).strip()
+    return _decoded_venue(venue_name(entry.fields))
+
+
+@lru_cache(maxsize=65536)
+def _decoded_venue(name: str) -> str:  # venues repeat across a library, and four rules ask for each paper's
+    return latex.decode(name).strip()
 
 
 def _verification(annotation: Annotation | None) -> dict:
@@ -985,8 +991,10 @@ def check_unconfirmed(entry: BibEntry, annotation: Annotation | None) -> list[Pr
 
 def check_notes_agree(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
     """Notes that name the paper's own venue with another year than ``year`` contradict the record."""
+    if annotation is None:
+        return []
     notes, venue = _verification(annotation).get("notes"), venue_text(entry)
-    if annotation is None or not isinstance(notes, str) or not venue or entry.year is None:
+    if not isinstance(notes, str) or not venue or entry.year is None:
         return []
     acronyms = [re.escape(v.acronym) for v in sources.venues_named(venue)]
     if not acronyms:

@@ -119,31 +119,44 @@ class TextIndex:
 
 def build_text_index(texts: Iterable[Sequence[str]], size: int, width: int = len(FIELDS)) -> TextIndex:
     """The index of ``size`` documents, from one tuple of ``width`` field texts per document (``FIELDS`` for
-    papers)."""
+    papers).
+
+    Every word is written down once with its place (document * width + field) and numpy counts them: a Counter
+    per field of every paper would cost more than the rest of the build's index put together."""
     ids: dict[str, int] = {}
-    term_col, doc_col, field_col, count_col = array("q"), array("q"), array("q"), array("q")
-    lengths = np.zeros((size, width), dtype=np.float32)
-    for doc, fields in enumerate(texts):
-        for f, text in enumerate(fields):
+    term_col, place_col = array("q"), array("q")
+    lengths = [0] * (size * width)
+    place = -1
+    for fields in texts:
+        for text in fields:
+            place += 1
+            if not text:
+                continue
             words = fts.index_terms(text)
-            lengths[doc, f] = len(words)
-            counts = Counter(words)
-            term_col.extend([ids.setdefault(word, len(ids)) for word in counts])
-            doc_col.extend([doc] * len(counts))
-            field_col.extend([f] * len(counts))
-            count_col.extend([min(count, 255) for count in counts.values()])
+            if words:
+                lengths[place] = len(words)
+                term_col.extend([ids.setdefault(word, len(ids)) for word in words])
+                place_col.extend([place] * len(words))
     terms = sorted(ids)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[[ids[t] for t in terms]] = np.arange(len(terms))
-    term_arr = rank[np.frombuffer(term_col, dtype=np.int64)] if term_col else np.zeros(0, dtype=np.int64)
-    doc_arr = np.frombuffer(doc_col, dtype=np.int64)
-    pair = term_arr * max(size, 1) + doc_arr
-    unique, posting = np.unique(pair, return_inverse=True)
+    places = max(size * width, 1)
+    occurrence = rank[np.frombuffer(term_col, dtype=np.int64)] * places + np.frombuffer(place_col, dtype=np.int64)
+    term_places, counts = np.unique(occurrence, return_counts=True)  # sorted by term, then document, then field
+    term_arr, place_arr = term_places // places, term_places % places
+    doc_arr, field_arr = place_arr // width, place_arr % width
+    unique, posting = np.unique(term_arr * max(size, 1) + doc_arr, return_inverse=True)
     tf = np.zeros((unique.size, width), dtype=np.uint8)
-    tf[posting, np.frombuffer(field_col, dtype=np.int64)] = np.frombuffer(count_col, dtype=np.int64)
+    tf[posting, field_arr] = np.minimum(counts, 255)
     posting_terms = unique // max(size, 1)
     ptr = np.concatenate(([0], np.cumsum(np.bincount(posting_terms, minlength=len(terms))))).astype(np.int64)
-    return TextIndex(terms=terms, ptr=ptr, docs=(unique % max(size, 1)).astype(np.int32), tf=tf, lengths=lengths)
+    return TextIndex(
+        terms=terms,
+        ptr=ptr,
+        docs=(unique % max(size, 1)).astype(np.int32),
+        tf=tf,
+        lengths=np.array(lengths, dtype=np.float32).reshape(size, width),
+    )
 
 
 @dataclass(frozen=True)

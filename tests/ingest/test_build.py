@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from ingest import build
+from ingest import DataError, build
 from ingest import load as load_module
 
 
@@ -182,3 +183,14 @@ def test_build_leaves_near_duplicate_title_hints_to_validate(data_dir, tmp_path)
     from ingest import read_dataset
 
     assert [p for p in read_dataset(data_dir).problems if "may be the same paper" in p.message]
+
+
+def test_the_cycle_collector_pauses_during_a_build_and_resumes_after_it(data_dir, tmp_path):
+    seen: list[bool] = []
+    build(data_dir, tmp_path / "kb.db", progress=lambda message: seen.append(gc.isenabled()))
+    assert seen[-1] is False  # paused while it writes ("writing N papers"), as while it reads
+    assert gc.isenabled()
+    (data_dir / "papers" / "broken.bib").write_text("@article{broken, title = nosuchmacro, year = 2024}\n")
+    with pytest.raises(DataError):
+        build(data_dir, tmp_path / "kb.db")
+    assert gc.isenabled()  # a failed build resumes it too
