@@ -34,7 +34,7 @@ from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
 from taxonomy import Taxonomy, load_taxonomy
-from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, read_vocabulary
+from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, parse_vocabulary
 
 NEIGHBOURS = 5
 
@@ -148,11 +148,20 @@ def read_base_vocabulary(base: str, data_dir: Path, folder: Path = VOCABULARY_DI
         archive = _git(["archive", "--format=tar", base, "--", relative], top)
     except (BaseUnavailable, ValueError):
         return None
-    with tempfile.TemporaryDirectory(prefix="atlas-base-vocabulary-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        vocabulary, _ = read_vocabulary(Path(tmp) / relative)
+    vocabulary, _ = parse_vocabulary(Path(folder), _archived_texts(archive, relative))
     return vocabulary
+
+
+def _archived_texts(archive: bytes, relative: str) -> dict[str, str]:
+    """The texts of the files directly in the folder ``relative`` of a tar archive, by file name, read in
+    memory."""
+    texts = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None and Path(member.name).parent.as_posix() == relative:
+                texts[Path(member.name).name] = handle.read().decode("utf-8")
+    return texts
 
 
 def new_terms(current: Vocabulary | None, base: Vocabulary | None) -> list[NewTerm]:

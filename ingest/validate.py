@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,11 +73,13 @@ def read_dataset(
     review: bool = True,
     extra: dict[str, str] | None = None,
     vocabulary_dir: Path = VOCABULARY_DIR,
+    new_terms: Iterable[tuple[str, dict]] = (),
 ) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
 
     ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
-    folder with that path is replaced. This checks a contribution as if it were already there.
+    folder with that path is replaced. This checks a contribution as if it were already there;
+    ``new_terms`` are the (kind, record) vocabulary terms it adds (see ``read_vocabulary``).
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
@@ -107,7 +110,7 @@ def read_dataset(
             annotations[annotation.key] = annotation
     methods, method_problems = read_methods_catalog(methods_catalog)
     problems.extend(method_problems)
-    vocabulary, issues = read_vocabulary(vocabulary_dir)
+    vocabulary, issues = read_vocabulary(vocabulary_dir, added=new_terms)
     problems.extend(Problem(display_path(i.path), i.line, i.message) for i in issues)
 
     entries = bib.entries
