@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
+from taxonomy import join_path
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def leaf_matrix(
 
 def _leaf_label(catalog: PaperCatalog, leaf_id: str) -> str:
     chain = [n.name for n in catalog.ancestors(leaf_id)[1:]] + [catalog.nodes[leaf_id].name]
-    return " › ".join(chain)
+    return join_path(chain)
 
 
 def recent(catalog: PaperCatalog, limit: int = 10) -> list[PaperRecord]:

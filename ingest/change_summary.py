@@ -33,7 +33,7 @@ from ingest.errors import InvalidInput
 from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
 from ingest.validate import Dataset, read_dataset
-from taxonomy import Taxonomy, load_taxonomy
+from taxonomy import Taxonomy, join_path, load_taxonomy
 from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, parse_vocabulary
 
 NEIGHBOURS = 5
@@ -435,7 +435,7 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         lines += ["", f"> {md(paper.summary)}"]
     lines += ["", "| lands in | why |", "|---|---|"]
     if paper.placements:
-        lines += [f"| {' › '.join(md(n) for n in chain)} | {md(why)} |" for chain, why in paper.placements]
+        lines += [f"| {join_path(md(n) for n in chain)} | {md(why)} |" for chain, why in paper.placements]
     else:
         lines.append("| unclassified (no annotation) | add the annotation file |")
     facts = [

@@ -6,6 +6,7 @@ plain frozen dataclasses with a few lookups; nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,12 @@ from pathlib import Path
 import yaml
 
 TREE_PATH = Path(__file__).with_name("tree.yaml")
+PATH_SEPARATOR = " › "
+
+
+def join_path(names: Iterable[str]) -> str:
+    """'Model › Token › Visual Token': node names from a root down, as every page and summary writes a path."""
+    return PATH_SEPARATOR.join(names)
 
 
 class TaxonomyError(ValueError):
@@ -83,7 +90,7 @@ class Taxonomy:
 
     def path_name(self, node_id: str) -> str:
         """'Model › Token › Visual Token': the names from the root down to the node."""
-        return " › ".join(self.nodes[i].name for i in [*reversed(self.ancestors(node_id)), node_id])
+        return join_path(self.nodes[i].name for i in [*reversed(self.ancestors(node_id)), node_id])
 
     def walk(self) -> list[Node]:
         """All nodes in display order: each root followed by its subtree."""
