@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import yaml
-
 from ingest import latex
 from ingest.annotations import Annotation, parse_annotation, read_annotation
 from ingest.bibtex import BibEntry, read_bib_folder
@@ -28,11 +26,11 @@ from ingest.citation_sources import (
 )
 from ingest.duplicates import near_duplicate_pairs
 from ingest.identifiers import DOI_RE, arxiv_year, ascii_slug, normalise_doi, normalise_title
+from ingest.method_catalog import MethodCatalogUnreadable, read_catalog_items
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 from taxonomy.vocabulary import FIELDS, FILES, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 METHODS_CATALOG = PROJECT_ROOT / "methods" / "catalog.yaml"
@@ -137,13 +135,9 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
     if not Path(path).exists():
         return [], []
     try:
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [], [
-            Problem(display_path(path), mark.line + 1 if mark else 1, f"invalid YAML in the methods catalogue: {exc}")
-        ]
-    items = raw.get("methods", []) if isinstance(raw, dict) else raw
+        items = read_catalog_items(path)
+    except MethodCatalogUnreadable as exc:
+        return [], [Problem(display_path(path), exc.line or 1, exc.message)]
     methods = [
         {
             "id": str(m["id"]),
@@ -151,7 +145,7 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
             "paper_key": m.get("paper"),
             "description": " ".join(str(m.get("description") or "").split()) or None,
         }
-        for m in items
+        for m in (items if isinstance(items, list) else [])
         if isinstance(m, dict) and "id" in m
     ]
     return methods, []
