@@ -11,8 +11,7 @@ from pathlib import Path
 import yaml
 
 from ingest.errors import InvalidInput
-
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
+from taxonomy.text import SAFE_LOADER
 
 
 class MethodCatalogUnreadable(InvalidInput):
@@ -27,7 +26,7 @@ def read_catalog_items(path: Path) -> object:
     except OSError as exc:
         raise MethodCatalogUnreadable(f"cannot read the methods catalogue ({exc.strerror or exc})", path) from exc
     try:
-        raw = yaml.load(text, Loader=_SAFE_LOADER)
+        raw = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from taxonomy.text import SAFE_LOADER
+
 TREE_PATH = Path(__file__).with_name("tree.yaml")
 PATH_SEPARATOR = " › "
 
@@ -104,7 +106,7 @@ class Taxonomy:
 @cache
 def load_taxonomy(path: Path = TREE_PATH) -> Taxonomy:
     """Read, check and link the tree. Raises TaxonomyError naming the problem."""
-    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     if not isinstance(raw, list):
         raise TaxonomyError(f"{path}: expected a list of nodes at the top level")
     records = [_check_record(path, i, rec) for i, rec in enumerate(raw, start=1)]

@@ -23,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from taxonomy.text import fold_ascii
+from taxonomy.text import SAFE_LOADER, fold_ascii
 from taxonomy.tree import TaxonomyError
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
@@ -36,7 +36,6 @@ _SECTIONS = {
     "techniques.yaml": ("techniques",),
     "modalities.yaml": ("modalities",),
 }
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -365,7 +364,7 @@ def _read_file(path: Path, text: str | OSError, schema: str | OSError) -> tuple[
         reason = text.strerror or text
         return None, {}, [Issue(path, 1, f"cannot read the vocabulary file ({reason}): restore it from git")]
     try:
-        loader = _LOADER(text)
+        loader = SAFE_LOADER(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
