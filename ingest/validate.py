@@ -34,6 +34,7 @@ from taxonomy.vocabulary import FIELDS, FILES, VOCABULARY_DIR, Vocabulary, read_
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 METHODS_CATALOG = PROJECT_ROOT / "methods" / "catalog.yaml"
+SOURCE_SUFFIXES = (".bib", ".yaml")  # the files of a data folder that a build reads
 
 
 @dataclass
@@ -60,8 +61,7 @@ class Dataset:
 
 def source_files(data_dir: Path) -> list[Path]:
     """Every file a build reads from the data folder, in a stable order."""
-    data_dir = Path(data_dir)
-    return sorted([*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")])
+    return sorted(path for suffix in SOURCE_SUFFIXES for path in Path(data_dir).rglob(f"*{suffix}"))
 
 
 def read_dataset(
@@ -72,18 +72,21 @@ def read_dataset(
     extra: dict[str, str] | None = None,
     vocabulary_dir: Path = VOCABULARY_DIR,
     new_terms: Iterable[tuple[str, dict]] = (),
+    only_extra: bool = False,
 ) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
 
     ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
     folder with that path is replaced. This checks a contribution as if it were already there;
-    ``new_terms`` are the (kind, record) vocabulary terms it adds (see ``read_vocabulary``).
+    ``new_terms`` are the (kind, record) vocabulary terms it adds (see ``read_vocabulary``). With
+    ``only_extra`` the folder's own files are not read: the data set is the in-memory files alone, shown at
+    their paths in ``data_dir`` (the data folder as it was at a git ref).
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
+    if not data_dir.is_dir() and not only_extra:
         problem = Problem(
             str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files"
         )
@@ -91,7 +94,7 @@ def read_dataset(
     taxonomy = taxonomy or load_taxonomy()
     extra = dict(extra or {})
     replaced = {(data_dir / name).resolve() for name in extra}
-    files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
+    files = [] if only_extra else [f for f in source_files(data_dir) if f.resolve() not in replaced]
     in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
     bib = read_bib_folder(
         data_dir,
