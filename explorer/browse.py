@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from explorer.paper_catalog import NodeInfo, PaperCatalog, PaperRecord
 from ingest.errors import UnknownItem
+from taxonomy import leaf_target
 
 
 class UnknownNode(UnknownItem):
@@ -94,5 +95,5 @@ def node_view(catalog: PaperCatalog, node_id: str, sort: str = "newest") -> Node
         papers=papers,
         ours=counts[node_id],
         survey_refs=survey_refs(catalog, node_id),
-        target=max(node.survey_refs or 0, 5) if node.is_leaf else None,
+        target=leaf_target(node.survey_refs) if node.is_leaf else None,
     )

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
-from taxonomy import join_path
+from taxonomy import join_path, leaf_target
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def totals(catalog: PaperCatalog) -> Totals:
         papers=len(catalog.papers),
         classified=sum(1 for p in catalog.papers if p.classified),
         leaves=len(leaves),
-        leaves_at_target=sum(1 for n in leaves if counts[n.id] >= max(n.survey_refs or 0, 5)),
+        leaves_at_target=sum(1 for n in leaves if counts[n.id] >= leaf_target(n.survey_refs)),
         models=len({m for p in catalog.papers for m in p.models if m in catalog.vocabulary.models}),
         techniques=len({t for p in catalog.papers for t in p.techniques}),
         authors=len({a for p in catalog.papers for a in p.authors}),

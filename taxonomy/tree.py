@@ -19,6 +19,14 @@ TREE_PATH = Path(__file__).with_name("tree.yaml")
 PATH_SEPARATOR = " › "
 
 
+MIN_LEAF_PAPERS = 5  # the least a leaf should hold, however few papers the survey cites there
+
+
+def leaf_target(survey_refs: int | None) -> int:
+    """How many papers a leaf should hold: as many as the survey cites there, and at least MIN_LEAF_PAPERS."""
+    return max(survey_refs or 0, MIN_LEAF_PAPERS)
+
+
 def join_path(names: Iterable[str]) -> str:
     """'Model › Token › Visual Token': node names from a root down, as every page and summary writes a path."""
     return PATH_SEPARATOR.join(names)
