@@ -31,7 +31,6 @@ from taxonomy.vocabulary import (
     read_vocabulary,
     term_record,
     term_snippet,
-    vocabulary_with,
 )
 
 BIB_KEY = "contribute_bib"
@@ -113,12 +112,11 @@ def show_paper(scaffold, data_dir) -> None:
         key=f"contribute_by_hand_{scaffold.key}",
     )
     new_terms = st.session_state.setdefault(NEW_TERMS, [])  # (kind, record) the contributor proposed
-    with vocabulary_with(new_terms) as vocabulary_dir:  # the pickers and the checks know the new terms
-        vocabulary = read_vocabulary(vocabulary_dir)[0] or load_vocabulary()
-        choices = pick_annotation(scaffold, vocabulary, disabled=by_hand)
-        propose_new_term(vocabulary, new_terms)
-        annotation = show_files(scaffold, choices, by_hand)
-        show_checks(scaffold, annotation, data_dir, vocabulary_dir)
+    vocabulary = read_vocabulary(added=new_terms)[0] or load_vocabulary()  # the pickers know the new terms
+    choices = pick_annotation(scaffold, vocabulary, disabled=by_hand)
+    propose_new_term(vocabulary, new_terms)
+    annotation = show_files(scaffold, choices, by_hand)
+    show_checks(scaffold, annotation, data_dir, new_terms)
     show_pull_request(scaffold, annotation)
 
 
@@ -149,9 +147,9 @@ def show_files(scaffold, choices: Choices, by_hand: bool) -> str:
     return annotation
 
 
-def show_checks(scaffold, annotation: str, data_dir, vocabulary_dir) -> None:
+def show_checks(scaffold, annotation: str, data_dir, new_terms) -> None:
     st.subheader("Checks")
-    problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir, vocabulary_dir=vocabulary_dir)
+    problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir, new_terms=new_terms)
     if problems:
         st.error(
             f"{len(problems)} problem(s) to fix before the pull request (as `atlas validate --strict` reports them):"

@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages import common
 from explorer import urls
 from explorer.browse import SORTS, NodeView, check_url, node_view, tree
+from taxonomy import join_path
 from taxonomy.text import count
 
 INDENT = "\u2003"  # an em space: HTML does not collapse it
@@ -53,7 +54,7 @@ def show_tree(catalog, current: str | None) -> None:
 def show_node(view: NodeView) -> None:
     node = view.node
     if view.breadcrumbs:
-        st.caption(" › ".join(common.md(n.name) for n in view.breadcrumbs))
+        st.caption(join_path(common.md(n.name) for n in view.breadcrumbs))
     st.header(common.md(node.name))
     st.markdown(common.md(node.description))
     st.caption(coverage(view) + f" Id: {common.code(node.id)}")

@@ -8,6 +8,7 @@ from explorer import urls
 from explorer.paper_catalog import NodeInfo, PaperCatalog, PaperRecord
 from explorer.url_values import URLCheck, only
 from ingest.errors import UnknownItem
+from taxonomy import leaf_target
 
 
 class UnknownNode(UnknownItem):
@@ -104,5 +105,5 @@ def node_view(catalog: PaperCatalog, node_id: str, sort: str = "newest") -> Node
         papers=papers,
         ours=counts[node_id],
         survey_refs=survey_refs(catalog, node_id),
-        target=max(node.survey_refs or 0, 5) if node.is_leaf else None,
+        target=leaf_target(node.survey_refs) if node.is_leaf else None,
     )

@@ -13,6 +13,7 @@ from explorer.papers import author_names, get_paper
 from explorer.safety import safe_url
 from ingest.errors import UnknownItem
 from kb.schema import Paper, Relation, TaxonomyNode
+from taxonomy import join_path
 
 
 class UnknownPaper(UnknownItem):
@@ -184,4 +185,4 @@ def relations_of(session: Session, key: str) -> list[RelationView]:
 
 def _node_path(names: dict[str, str], node_id: str) -> str:
     parts = node_id.split("/")
-    return " › ".join(names.get("/".join(parts[: i + 1]), parts[i]) for i in range(len(parts)))
+    return join_path(names.get("/".join(parts[: i + 1]), parts[i]) for i in range(len(parts)))

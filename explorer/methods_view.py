@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from explorer.safety import safe_url
 from kb.schema import Paper, paper_methods
 from methods.catalog import MethodEntry, UnknownMethodError, load_catalog
-from taxonomy import load_taxonomy
+from taxonomy import join_path, load_taxonomy
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -112,7 +112,7 @@ def _card(
 ) -> MethodCard:
     def path(node_id: str) -> str:
         ids = [*reversed(taxonomy.ancestors(node_id)), node_id] if node_id in taxonomy else [node_id]
-        return " › ".join(taxonomy[i].name if i in taxonomy else i for i in ids)
+        return join_path(taxonomy[i].name if i in taxonomy else i for i in ids)
 
     papers = None
     if used_by is not None:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
+from taxonomy import join_path, leaf_target
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def totals(catalog: PaperCatalog) -> Totals:
         papers=len(catalog.papers),
         classified=sum(1 for p in catalog.papers if p.classified),
         leaves=len(leaves),
-        leaves_at_target=sum(1 for n in leaves if counts[n.id] >= max(n.survey_refs or 0, 5)),
+        leaves_at_target=sum(1 for n in leaves if counts[n.id] >= leaf_target(n.survey_refs)),
         models=len({m for p in catalog.papers for m in p.models if m in catalog.vocabulary.models}),
         techniques=len({t for p in catalog.papers for t in p.techniques}),
         authors=len({a for p in catalog.papers for a in p.authors}),
@@ -114,7 +115,7 @@ def leaf_matrix(
 
 def _leaf_label(catalog: PaperCatalog, leaf_id: str) -> str:
     chain = [n.name for n in catalog.ancestors(leaf_id)[1:]] + [catalog.nodes[leaf_id].name]
-    return " › ".join(chain)
+    return join_path(chain)
 
 
 def recent(catalog: PaperCatalog, limit: int = 10) -> list[PaperRecord]:

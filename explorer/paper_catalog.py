@@ -31,6 +31,7 @@ from kb.schema import (
     paper_models,
     paper_techniques,
 )
+from taxonomy import join_path
 from taxonomy.vocabulary import Vocabulary, count_papers
 
 PERSPECTIVE_ORDER = ("data", "model", "training-inference")
@@ -157,7 +158,7 @@ class PaperCatalog:
 
     def node_path(self, node_id: str) -> str:
         """'Model › Token › Visual Token'."""
-        return " › ".join(n.name for n in [*self.ancestors(node_id), self.nodes[node_id]])
+        return join_path(n.name for n in [*self.ancestors(node_id), self.nodes[node_id]])
 
     def term_counts(self, kind: str) -> Counter:
         """Papers per vocabulary term (model, technique or modality), narrower terms and family members included."""

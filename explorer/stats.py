@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from explorer.db import build_info
 from kb.schema import Paper, PaperCategory, TaxonomyNode
+from taxonomy import leaf_target
 
 
 @dataclass
@@ -70,7 +71,7 @@ def compute_stats(session: Session) -> Stats:
             n.is_leaf,
             counts.get(n.id, 0),
             n.survey_refs,
-            max(n.survey_refs or 0, 5) if n.is_leaf else None,
+            leaf_target(n.survey_refs) if n.is_leaf else None,
         )
         for n in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.position))
     ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ingest.problems import Problem, display_path
+from taxonomy.text import SAFE_LOADER
 
 if TYPE_CHECKING:
     import jsonschema
@@ -22,15 +23,7 @@ if TYPE_CHECKING:
 SCHEMA_PATH = Path(__file__).with_name("annotation.schema.json")
 
 
-# libyaml's parser when present: the pure-Python one dominates the time of a build.
-# (Type checkers see SafeLoader: CSafeLoader has the same interface.)
-if TYPE_CHECKING:
-    _BaseLoader = yaml.SafeLoader
-else:
-    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):
+class _Loader(SAFE_LOADER):
     """Safe loader that keeps dates as strings (the schema wants ``added: YYYY-MM-DD`` as text)."""
 
 

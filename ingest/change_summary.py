@@ -32,10 +32,10 @@ from ingest.bibtex import BibEntry
 from ingest.errors import InvalidInput
 from ingest.identifiers import make_key
 from ingest.problems import DataError, Problem
-from ingest.validate import Dataset, read_dataset
-from taxonomy import Taxonomy, load_taxonomy
+from ingest.validate import SOURCE_SUFFIXES, Dataset, read_dataset
+from taxonomy import Taxonomy, join_path, load_taxonomy
 from taxonomy.text import count
-from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, read_vocabulary
+from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, parse_vocabulary
 
 NEIGHBOURS = 5
 
@@ -124,15 +124,13 @@ def read_base(base: str, data_dir: Path) -> Dataset:
         ) from None
     relative = data_dir.relative_to(Path(top).resolve()).as_posix()
     listing = _git(["ls-tree", "-d", "--name-only", base, "--", relative], Path(top)).decode().strip()
-    with tempfile.TemporaryDirectory(prefix="atlas-base-") as tmp:
-        folder = Path(tmp) / "data"
-        folder.mkdir()
-        if listing:  # the folder exists at the base
-            archive = _git(["archive", "--format=tar", base, "--", relative], Path(top))
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(tmp, filter="data")
-            folder = Path(tmp) / relative
-        return read_dataset(folder)
+    texts = {}
+    if listing:  # the folder exists at the base
+        archive = _git(["archive", "--format=tar", base, "--", relative], Path(top))
+        texts = {
+            name: text for name, text in _archived_texts(archive, relative).items() if name.endswith(SOURCE_SUFFIXES)
+        }
+    return read_dataset(data_dir, extra=texts, only_extra=True)
 
 
 def read_base_vocabulary(base: str, data_dir: Path, folder: Path = VOCABULARY_DIR) -> Vocabulary | None:
@@ -149,11 +147,21 @@ def read_base_vocabulary(base: str, data_dir: Path, folder: Path = VOCABULARY_DI
         archive = _git(["archive", "--format=tar", base, "--", relative], top)
     except (BaseUnavailable, ValueError):
         return None
-    with tempfile.TemporaryDirectory(prefix="atlas-base-vocabulary-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        vocabulary, _ = read_vocabulary(Path(tmp) / relative)
+    vocabulary, _ = parse_vocabulary(Path(folder), _archived_texts(archive, relative))
     return vocabulary
+
+
+def _archived_texts(archive: bytes, folder: str) -> dict[str, str]:
+    """The texts of the files under ``folder`` in a tar archive (``git archive``), by path inside ``folder``,
+    read in memory. Bytes that are not UTF-8 are replaced: the base is compared with, never reported on."""
+    prefix = "" if folder == "." else folder + "/"
+    texts = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None and member.name.startswith(prefix):
+                texts[member.name[len(prefix) :]] = handle.read().decode("utf-8", errors="replace")
+    return texts
 
 
 def new_terms(current: Vocabulary | None, base: Vocabulary | None) -> list[NewTerm]:
@@ -427,7 +435,7 @@ def _paper_markdown(paper: NewPaper) -> list[str]:
         lines += ["", f"> {md(paper.summary)}"]
     lines += ["", "| lands in | why |", "|---|---|"]
     if paper.placements:
-        lines += [f"| {' › '.join(md(n) for n in chain)} | {md(why)} |" for chain, why in paper.placements]
+        lines += [f"| {join_path(md(n) for n in chain)} | {md(why)} |" for chain, why in paper.placements]
     else:
         lines.append("| unclassified (no annotation) | add the annotation file |")
     facts = [

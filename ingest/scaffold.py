@@ -15,7 +15,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from ingest.picks import TERM_FIELDS, Choices, granularities
 from ingest.problems import Problem, display_path
 from ingest.validate import DEFAULT_DATA_DIR, METHODS_CATALOG, read_dataset, read_methods_catalog
 from taxonomy import Taxonomy, load_taxonomy
-from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, load_vocabulary
+from taxonomy.vocabulary import FIELDS, Vocabulary, load_vocabulary
 
 PLACEHOLDER = "TODO"
 PAPERS_DIR = "papers"  # new papers go to <data>/papers/<key>.bib|.yaml
@@ -638,17 +638,17 @@ def check_new_paper(
     data_dir: Path = DEFAULT_DATA_DIR,
     methods_catalog: Path = METHODS_CATALOG,
     strict: bool = True,
-    vocabulary_dir: Path = VOCABULARY_DIR,
+    new_terms: Iterable[tuple[str, dict]] = (),
 ) -> list[Problem]:
     """Every problem ``atlas validate`` would report once these two files are added to ``data_dir`` (checked
-    against the vocabulary in ``vocabulary_dir``: with the new terms of the same pull request, if any).
+    against the vocabulary with ``new_terms``, the (kind, record) terms the same pull request adds, if any).
 
     The data folder is not touched: the two files are read from memory in its place. Problems are
     those in the two new files or naming ``key``, with paths shown as ``data/papers/<key>.bib|yaml``.
     """
     data_dir = Path(data_dir).resolve()
     new = {f"{PAPERS_DIR}/{key}.bib": bib_text, f"{PAPERS_DIR}/{key}.yaml": yaml_text}
-    dataset = read_dataset(data_dir, methods_catalog, extra=new, vocabulary_dir=vocabulary_dir)
+    dataset = read_dataset(data_dir, methods_catalog, extra=new, new_terms=new_terms)
     shown = {display_path(data_dir / name): f"data/{name}" for name in new}
     prefixes = [str(data_dir) + os.sep, display_path(data_dir) + os.sep]
     found = []

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
-
-import yaml
 
 from ingest import latex
 from ingest.annotations import Annotation, parse_annotation, read_annotation
@@ -28,14 +27,15 @@ from ingest.citation_sources import (
 )
 from ingest.duplicates import near_duplicate_pairs
 from ingest.identifiers import DOI_RE, arxiv_year, ascii_slug, normalise_doi, normalise_title
+from ingest.method_catalog import MethodCatalogUnreadable, read_catalog_items
 from ingest.problems import Problem, display_path
 from taxonomy import Taxonomy, load_taxonomy
 from taxonomy.vocabulary import FIELDS, FILES, VOCABULARY_DIR, Vocabulary, read_vocabulary
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 METHODS_CATALOG = PROJECT_ROOT / "methods" / "catalog.yaml"
+SOURCE_SUFFIXES = (".bib", ".yaml")  # the files of a data folder that a build reads
 
 
 @dataclass
@@ -62,8 +62,7 @@ class Dataset:
 
 def source_files(data_dir: Path) -> list[Path]:
     """Every file a build reads from the data folder, in a stable order."""
-    data_dir = Path(data_dir)
-    return sorted([*data_dir.rglob("*.bib"), *data_dir.rglob("*.yaml")])
+    return sorted(path for suffix in SOURCE_SUFFIXES for path in Path(data_dir).rglob(f"*{suffix}"))
 
 
 def read_dataset(
@@ -73,17 +72,22 @@ def read_dataset(
     review: bool = True,
     extra: dict[str, str] | None = None,
     vocabulary_dir: Path = VOCABULARY_DIR,
+    new_terms: Iterable[tuple[str, dict]] = (),
+    only_extra: bool = False,
 ) -> Dataset:
     """Read the data folder and run every check; never raises for bad data.
 
     ``extra`` adds in-memory files, by path inside the folder (``papers/<key>.bib``): a file of the
-    folder with that path is replaced. This checks a contribution as if it were already there.
+    folder with that path is replaced. This checks a contribution as if it were already there;
+    ``new_terms`` are the (kind, record) vocabulary terms it adds (see ``read_vocabulary``). With
+    ``only_extra`` the folder's own files are not read: the data set is the in-memory files alone, shown at
+    their paths in ``data_dir`` (the data folder as it was at a git ref).
 
     ``review`` adds the fuzzy near-duplicate title search, a hint for reviewers (warnings only)
     that `atlas validate` runs and `atlas build` skips: it costs about a third of a parse.
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
+    if not data_dir.is_dir() and not only_extra:
         problem = Problem(
             str(data_dir), 1, "data folder not found: pass --data DIR pointing at a folder of .bib/.yaml files"
         )
@@ -91,7 +95,7 @@ def read_dataset(
     taxonomy = taxonomy or load_taxonomy()
     extra = dict(extra or {})
     replaced = {(data_dir / name).resolve() for name in extra}
-    files = [f for f in source_files(data_dir) if f.resolve() not in replaced]
+    files = [] if only_extra else [f for f in source_files(data_dir) if f.resolve() not in replaced]
     in_memory = [(display_path(data_dir / name), text) for name, text in sorted(extra.items())]
     bib = read_bib_folder(
         data_dir,
@@ -108,7 +112,7 @@ def read_dataset(
             annotations[annotation.key] = annotation
     methods, method_problems = read_methods_catalog(methods_catalog)
     problems.extend(method_problems)
-    vocabulary, issues = read_vocabulary(vocabulary_dir)
+    vocabulary, issues = read_vocabulary(vocabulary_dir, added=new_terms)
     problems.extend(Problem(display_path(i.path), i.line, i.message) for i in issues)
 
     entries = bib.entries
@@ -135,13 +139,9 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
     if not Path(path).exists():
         return [], []
     try:
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [], [
-            Problem(display_path(path), mark.line + 1 if mark else 1, f"invalid YAML in the methods catalogue: {exc}")
-        ]
-    items = raw.get("methods", []) if isinstance(raw, dict) else raw
+        items = read_catalog_items(path)
+    except MethodCatalogUnreadable as exc:
+        return [], [Problem(display_path(path), exc.line or 1, exc.message)]
     methods = [
         {
             "id": str(m["id"]),
@@ -149,7 +149,7 @@ def read_methods_catalog(path: Path) -> tuple[list[dict], list[Problem]]:
             "paper_key": m.get("paper"),
             "description": " ".join(str(m.get("description") or "").split()) or None,
         }
-        for m in items
+        for m in (items if isinstance(items, list) else [])
         if isinstance(m, dict) and "id" in m
     ]
     return methods, []

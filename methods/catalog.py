@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
 
-import yaml
-
 from ingest.errors import UnknownItem
+from ingest.method_catalog import MethodCatalogUnreadable, read_catalog_items
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 
@@ -138,17 +137,10 @@ def load_catalog(path: Path | str | None = None, leaf_ids: Iterable[str] | None 
     """
     path = Path(path) if path is not None else CATALOG_PATH
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the methods catalogue ({exc.strerror or exc})") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{path}:{line} invalid YAML in the methods catalogue: {exc}") from exc
-    if isinstance(raw, dict) and "methods" in raw:
-        raw = raw["methods"]
+        raw = read_catalog_items(path)
+    except MethodCatalogUnreadable as exc:
+        line = f" line {exc.line}" if exc.line is not None else ""
+        raise ValueError(f"{path}:{line} {exc.message}") from exc
     if not isinstance(raw, list) or not raw:
         raise ValueError(f"{path}: expected a non-empty list of methods at the top level")
     allowed = set(leaf_ids) if leaf_ids is not None else _leaf_ids()

@@ -1,11 +1,21 @@
 """Text rules every layer shares, kept here because the taxonomy's vocabulary is the lowest code that needs
 them (ingest, explorer and the rest import them from here; this module imports nothing of ours): the one
-folding rule for matching, and how a count reads ("1 paper", "2 papers", "1,200 papers"), so that no page,
-command or build message says "1 papers" or "paper(s)"."""
+folding rule for matching, how a count reads ("1 paper", "2 papers", "1,200 papers", so that no page, command
+or build message says "1 papers" or "paper(s)"), and the YAML loader every reader uses."""
 
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
+
+import yaml
+
+# The loader every reader of our YAML files uses: libyaml's safe loader when present, since the pure-Python
+# one dominates the time of a build. (Type checkers see SafeLoader: CSafeLoader has the same interface.)
+if TYPE_CHECKING:
+    SAFE_LOADER = yaml.SafeLoader
+else:
+    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def fold_ascii(text: str, *, keep_case: bool = False) -> str:

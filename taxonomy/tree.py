@@ -6,13 +6,30 @@ plain frozen dataclasses with a few lookups; nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from taxonomy.text import SAFE_LOADER
+
 TREE_PATH = Path(__file__).with_name("tree.yaml")
+PATH_SEPARATOR = " › "
+
+
+MIN_LEAF_PAPERS = 5  # the least a leaf should hold, however few papers the survey cites there
+
+
+def leaf_target(survey_refs: int | None) -> int:
+    """How many papers a leaf should hold: as many as the survey cites there, and at least MIN_LEAF_PAPERS."""
+    return max(survey_refs or 0, MIN_LEAF_PAPERS)
+
+
+def join_path(names: Iterable[str]) -> str:
+    """'Model › Token › Visual Token': node names from a root down, as every page and summary writes a path."""
+    return PATH_SEPARATOR.join(names)
 
 
 class TaxonomyError(ValueError):
@@ -83,7 +100,7 @@ class Taxonomy:
 
     def path_name(self, node_id: str) -> str:
         """'Model › Token › Visual Token': the names from the root down to the node."""
-        return " › ".join(self.nodes[i].name for i in [*reversed(self.ancestors(node_id)), node_id])
+        return join_path(self.nodes[i].name for i in [*reversed(self.ancestors(node_id)), node_id])
 
     def walk(self) -> list[Node]:
         """All nodes in display order: each root followed by its subtree."""
@@ -97,7 +114,7 @@ class Taxonomy:
 @cache
 def load_taxonomy(path: Path = TREE_PATH) -> Taxonomy:
     """Read, check and link the tree. Raises TaxonomyError naming the problem."""
-    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     if not isinstance(raw, list):
         raise TaxonomyError(f"{path}: expected a list of nodes at the top level")
     records = [_check_record(path, i, rec) for i, rec in enumerate(raw, start=1)]

@@ -10,13 +10,12 @@ tree, it is plain frozen dataclasses; nothing here touches the database.
 from __future__ import annotations
 
 import difflib
+import errno
 import json
+import os
 import re
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from taxonomy.text import fold_ascii
+from taxonomy.text import SAFE_LOADER, fold_ascii
 from taxonomy.tree import TaxonomyError
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
@@ -37,7 +36,6 @@ _SECTIONS = {
     "techniques.yaml": ("techniques",),
     "modalities.yaml": ("modalities",),
 }
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -275,8 +273,14 @@ def load_vocabulary(folder: Path = VOCABULARY_DIR) -> Vocabulary:
     return vocabulary
 
 
-def read_vocabulary(folder: Path = VOCABULARY_DIR) -> tuple[Vocabulary | None, list[Issue]]:
+def read_vocabulary(
+    folder: Path = VOCABULARY_DIR, added: Iterable[tuple[str, dict]] = ()
+) -> tuple[Vocabulary | None, list[Issue]]:
     """The vocabulary and every problem found in it (the vocabulary is None when there are problems).
+
+    ``added`` (kind, record) terms are appended to the end of their files' texts in memory, in order, as a
+    contributor adds them: each kind's list is the last section of its file, so an entry appended there
+    belongs to it, and a problem is reported at the line it will have in the file.
 
     Read again only when a file changed: every build and validation asks for it."""
     folder = Path(folder).resolve()
@@ -285,16 +289,37 @@ def read_vocabulary(folder: Path = VOCABULARY_DIR) -> tuple[Vocabulary | None, l
         if folder.is_dir()
         else ()
     )
-    return _read_vocabulary(folder, stamp)
+    appended = tuple((FILES[kind], term_snippet(record)) for kind, record in added)
+    return _read_folder(folder, stamp, appended)
 
 
 @lru_cache(maxsize=8)
-def _read_vocabulary(folder: Path, stamp: tuple) -> tuple[Vocabulary | None, list[Issue]]:
+def _read_folder(
+    folder: Path, stamp: tuple, appended: tuple[tuple[str, str], ...]
+) -> tuple[Vocabulary | None, list[Issue]]:
+    texts: dict[str, str | OSError] = {name: _read_text(folder / name) for name in (*_SECTIONS, SCHEMA_FILE)}
+    for name, snippet in appended:
+        text = texts[name]
+        if isinstance(text, str):
+            texts[name] = text + ("" if text.endswith("\n") else "\n") + snippet
+    return parse_vocabulary(folder, texts)
+
+
+def _read_text(path: Path) -> str | OSError:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return exc
+
+
+def parse_vocabulary(folder: Path, texts: Mapping[str, str | OSError]) -> tuple[Vocabulary | None, list[Issue]]:
+    """The vocabulary from the texts of its files (by file name; the error for a file that could not be read,
+    nothing for a missing one), with problems reported at their lines in ``folder``'s files."""
     records: dict[str, list[tuple[dict, Path, int]]] = {}
     issues: list[Issue] = []
     for name, sections in _SECTIONS.items():
         path = folder / name
-        data, lines, found = _read_file(path, folder / SCHEMA_FILE)
+        data, lines, found = _read_file(path, _text_of(texts, name), _text_of(texts, SCHEMA_FILE))
         issues += found
         for section in sections:
             items = data.get(section) if isinstance(data, dict) else None
@@ -308,6 +333,12 @@ def _read_vocabulary(folder: Path, stamp: tuple) -> tuple[Vocabulary | None, lis
     vocabulary = _build(records)
     issues = _check(vocabulary)
     return (None, issues) if issues else (vocabulary, [])
+
+
+def _text_of(texts: Mapping[str, str | OSError], name: str) -> str | OSError:
+    """A file's text, or why it cannot be read (a file missing from ``texts`` is missing from the folder)."""
+    text = texts.get(name)
+    return FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name) if text is None else text
 
 
 def _duplicate_ids(records: list[tuple[dict, Path, int]]) -> list[Issue]:
@@ -328,17 +359,12 @@ def _duplicate_ids(records: list[tuple[dict, Path, int]]) -> list[Issue]:
     return issues
 
 
-def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int], list[Issue]]:
+def _read_file(path: Path, text: str | OSError, schema: str | OSError) -> tuple[object, dict[tuple, int], list[Issue]]:
+    if isinstance(text, OSError):
+        reason = text.strerror or text
+        return None, {}, [Issue(path, 1, f"cannot read the vocabulary file ({reason}): restore it from git")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return (
-            None,
-            {},
-            [Issue(path, 1, f"cannot read the vocabulary file ({exc.strerror or exc}): restore it from git")],
-        )
-    try:
-        loader = _LOADER(text)
+        loader = SAFE_LOADER(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -348,7 +374,9 @@ def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int],
         mark = getattr(exc, "problem_mark", None)
         return None, {}, [Issue(path, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
     lines = _item_lines(node)
-    validator = _validator(schema_path)
+    if isinstance(schema, OSError):
+        raise schema  # a checkout without the schema is broken beyond what a contributor's edit can cause
+    validator = _validator(schema)
     issues = [
         Issue(
             path,
@@ -361,8 +389,8 @@ def _read_file(path: Path, schema_path: Path) -> tuple[object, dict[tuple, int],
 
 
 @cache
-def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+def _validator(schema_text: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_text)
     return jsonschema.Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
 
 
@@ -568,34 +596,13 @@ def term_snippet(record: dict) -> str:
     return "".join(f"  {line}" for line in dumped.splitlines(keepends=True))
 
 
-@contextmanager
-def vocabulary_with(terms: Iterable[tuple[str, dict]], folder: Path = VOCABULARY_DIR) -> Iterator[Path]:
-    """A folder holding the vocabulary with these (kind, record) terms added at the end of their files, as
-    a contributor adds them: a temporary copy, or ``folder`` itself when there are none. Each kind's list
-    is the last section of its file, so an entry appended there belongs to it."""
-    terms = list(terms)
-    if not terms:
-        yield Path(folder)
-        return
-    with tempfile.TemporaryDirectory(prefix="atlas-new-terms-") as tmp:
-        for path in Path(folder).glob("*"):
-            if path.is_file():
-                shutil.copy(path, tmp)
-        for kind, record in terms:
-            target = Path(tmp) / FILES[kind]
-            text = target.read_text(encoding="utf-8")
-            target.write_text(text + ("" if text.endswith("\n") else "\n") + term_snippet(record), encoding="utf-8")
-        yield Path(tmp)
-
-
 def propose_term(
     kind: str, record: dict, pending: Iterable[tuple[str, dict]] = (), folder: Path = VOCABULARY_DIR
 ) -> tuple[str, list[Issue]]:
     """The snippet to add at the end of the kind's file, and every problem the vocabulary's own checks
     (schema, ids, families, broader terms, clashing spellings) find once it is added after the ``pending``
     terms already proposed, at the line it would have there."""
-    with vocabulary_with([*pending, (kind, record)], folder) as tmp:
-        _, issues = read_vocabulary(tmp)
+    _, issues = read_vocabulary(folder, added=[*pending, (kind, record)])
     shown = Path("taxonomy") / "vocabulary"
     return term_snippet(record), [Issue(shown / issue.path.name, issue.line, issue.message) for issue in issues]
 

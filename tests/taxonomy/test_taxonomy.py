@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from taxonomy import TaxonomyError, load_taxonomy
+from taxonomy import TaxonomyError, join_path, leaf_target, load_taxonomy
 
 
 def test_tree_has_survey_shape():
@@ -55,3 +55,15 @@ def test_bad_trees_are_rejected_with_the_reason(tmp_path: Path, text, message):
     path.write_text(text)
     with pytest.raises(TaxonomyError, match=message):
         load_taxonomy(path)
+
+
+def test_a_leaf_should_hold_what_the_survey_cites_and_at_least_five_papers():
+    assert [leaf_target(None), leaf_target(0), leaf_target(5), leaf_target(12)] == [5, 5, 5, 12]
+
+
+def test_a_node_s_path_is_its_names_from_the_root_down():
+    taxonomy = load_taxonomy()
+    leaf = next(node for node in taxonomy.walk() if node.is_leaf and node.id.count("/") == 2)
+    names = [taxonomy.nodes[i].name for i in [*reversed(taxonomy.ancestors(leaf.id)), leaf.id]]
+    assert taxonomy.path_name(leaf.id) == join_path(names) == " › ".join(names)
+    assert join_path(["Model", "Token", "Visual Token"]) == "Model › Token › Visual Token"

@@ -9,7 +9,15 @@ import pytest
 import yaml
 from tests_paths import BUNDLED
 
-from taxonomy.vocabulary import VOCABULARY_DIR, VocabularyError, count_papers, load_vocabulary, read_vocabulary
+from taxonomy.vocabulary import (
+    VOCABULARY_DIR,
+    VocabularyError,
+    count_papers,
+    load_vocabulary,
+    read_vocabulary,
+    term_record,
+    term_snippet,
+)
 
 MAX_TECHNIQUES = 150
 MAX_SINGLE_PAPER_SHARE = 0.30
@@ -234,3 +242,35 @@ def test_a_model_records_its_source_and_what_no_primary_page_confirmed(vocabular
     edit(vocabulary_dir, "models.yaml", "unconfirmed: [organisation]", "unconfirmed: [colour]")
     issue = only_issue(vocabulary_dir)
     assert issue.line == line_of(vocabulary_dir, "models.yaml", "unconfirmed: [colour]") and "'colour'" in issue.message
+
+
+# --- terms added in memory ----------------------------------------------------------------------------
+
+
+def test_terms_added_in_memory_read_as_if_appended_to_the_files(vocabulary_dir):
+    """``read_vocabulary(added=...)`` appends the snippets to the files' texts without writing them: the
+    same vocabulary and the same problems, at the same lines, as a contributor's edited files give."""
+    good = term_record(
+        "technique",
+        "toy-lens",
+        "Toy lens",
+        "A lens read off a toy model's residual stream, for this test only.",
+        broader="logit-lens",
+    )
+    bad = term_record(
+        "technique",
+        "odd-lens",
+        "Odd lens",
+        "A lens whose broader technique is not in the vocabulary, for this test.",
+        broader="nowhere",
+    )
+    before = {p.name: p.read_text(encoding="utf-8") for p in vocabulary_dir.iterdir()}
+    in_memory = read_vocabulary(vocabulary_dir, added=[("technique", good)])
+    bad_in_memory = read_vocabulary(vocabulary_dir, added=[("technique", good), ("technique", bad)])
+    assert {p.name: p.read_text(encoding="utf-8") for p in vocabulary_dir.iterdir()} == before
+    assert in_memory[0] is not None and in_memory[0].techniques["toy-lens"].broader == "logit-lens"
+    path = vocabulary_dir / "techniques.yaml"
+    path.write_text(before["techniques.yaml"] + term_snippet(good) + term_snippet(bad), encoding="utf-8")
+    on_disk = read_vocabulary(vocabulary_dir)
+    assert [str(i) for i in bad_in_memory[1]] == [str(i) for i in on_disk[1]]
+    assert [i.line for i in on_disk[1]] == [line_of(vocabulary_dir, "techniques.yaml", "- id: odd-lens")]
