@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium
+from website_support import CHROMIUM, Watch, build_hostile_db, launch_chromium, new_context
 
 from explorer.db import open_session
 from explorer.paper_catalog import load_paper_catalog
@@ -58,7 +58,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh page whose console errors and dialogs fail the test (``page.watch`` holds them)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     watch = Watch()
     watch.attach(page)

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
+from website_support import BROWSER_TIMEOUT_MS, CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -55,7 +55,7 @@ def download_button(page, label: str):
 
 def graph_frame(page):
     """The graph's frame, once vis-network has laid the graph out."""
-    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=30_000)
+    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=BROWSER_TIMEOUT_MS)
     frame = next(f for f in page.frames if f.url == "about:srcdoc")
     frame.wait_for_selector('body[data-ready="1"]', timeout=60_000)
     return frame

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from tests_paths import ARTIFACTS, FIXTURE_DATA, FIXTURES
-from website_support import Watch, rename_term, screenshot, streamlit_server, wait_ready
+from website_support import Watch, new_context, rename_term, screenshot, streamlit_server, wait_ready
 
 from explorer import urls
 from ingest import build
@@ -158,7 +158,7 @@ def site(links_db):
 @pytest.fixture
 def page(browser):
     """A page whose every request outside 127.0.0.1 is refused and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser)
     page = context.new_page()
     page.outside = []
 

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, build_hostile_db, screenshot, streamlit_server, wait_ready
+from website_support import (
+    BROWSER_TIMEOUT_MS,
+    CHROMIUM,
+    build_hostile_db,
+    new_context,
+    screenshot,
+    streamlit_server,
+    wait_ready,
+)
 
 from ingest.project import repository_url
 
@@ -52,7 +60,7 @@ def search_from_the_sidebar(page, text: str) -> None:
 
 
 def graph_frame(page):
-    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=30_000)
+    page.wait_for_selector('iframe[title="Graph of the atlas"]', timeout=BROWSER_TIMEOUT_MS)
     frame = next(f for f in page.frames if f.url == "about:srcdoc")
     frame.wait_for_selector('body[data-ready="1"]', timeout=60_000)
     return frame
@@ -167,13 +175,13 @@ def test_whole_atlas_hub_labels_stay_readable_when_zoomed_out(site, page):
 def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
     positions = []
     for _ in range(2):  # two visitors, nothing stored: the seed alone makes the layout
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = new_context(browser)
         page = context.new_page()
         visit(page, site, "graphs?graph=papers&link=relation")
         positions.append(graph_frame(page).evaluate(POSITIONS))
         context.close()
     assert positions[0] == positions[1]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser)
     page = context.new_page()
     visit(page, site, "graphs?graph=papers&link=relation")
     graph_frame(page)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests_paths import ARTIFACTS, FIXTURE_DATA
-from website_support import CHROMIUM, launch_chromium, streamlit_server
+from website_support import BROWSER_TIMEOUT_MS, CHROMIUM, launch_chromium, new_context, streamlit_server
 
 from ingest import build
 
@@ -57,7 +57,7 @@ def page(site):
     errors, dialogs = [], []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_context(browser).new_page()
         page.on(
             "console",
             lambda m: (
@@ -78,10 +78,10 @@ def wait_ready(page, text: str | None = None) -> None:
             return app && app.dataset.testConnectionState === 'CONNECTED'
                 && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
         }""",
-        timeout=30_000,
+        timeout=BROWSER_TIMEOUT_MS,
     )
     if text:
-        page.get_by_text(text).first.wait_for(timeout=30_000)
+        page.get_by_text(text).first.wait_for(timeout=BROWSER_TIMEOUT_MS)
     page.wait_for_timeout(300)
 
 
@@ -110,7 +110,7 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
 
     page.get_by_text("Edit the YAML by hand").click()  # the expert path
     annotation = page.get_by_label("Annotation")
-    annotation.wait_for(timeout=30_000)  # the rerun has drawn the text area: only then is it safe to type
+    annotation.wait_for(timeout=BROWSER_TIMEOUT_MS)  # the rerun has drawn the text area: only then is it safe to type
     wait_ready(page)
     text = annotation.input_value()
     for old, new in (

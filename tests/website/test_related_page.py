@@ -192,43 +192,31 @@ def live_site(tmp_path_factory, fixture_db):
         yield url
 
 
-def _ready(page) -> None:
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.dataset.testConnectionState === 'CONNECTED'
-                && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
-        }""",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(300)
-
-
 @pytest.mark.browser
 def test_in_a_browser_the_url_keeps_the_query(live_site):
     from urllib.parse import parse_qs, urlsplit
 
     from playwright.sync_api import sync_playwright
     from tests_paths import ARTIFACTS
-    from website_support import launch_chromium
+    from website_support import launch_chromium, new_context, wait_ready
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = new_context(browser).new_page()
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{live_site}/related?from=paper&paper=neo2024interpreting")
-            _ready(page)
+            wait_ready(page)
             page.get_by_text("Your paper neo2024interpreting builds on it").first.wait_for()
             assert "paper=neo2024interpreting" in page.url
             page.get_by_text("interpreting GPT: the logit lens").first.click()  # a result opens its paper page
             page.wait_for_url("**/paper?key=nostalgebraist2020interpreting")
-            _ready(page)
+            wait_ready(page)
             page.get_by_text("Related papers").first.wait_for()
 
             page.goto(f"{live_site}/related")
-            _ready(page)
+            wait_ready(page)
             page.get_by_label("Keywords, a title or a whole abstract").fill('contrastive "decoding" NEAR( -x')
             page.get_by_role("button", name="Find related work").click()
             page.get_by_text("Mitigating Object Hallucinations").first.wait_for()
@@ -238,7 +226,7 @@ def test_in_a_browser_the_url_keeps_the_query(live_site):
             page.screenshot(path=str(ARTIFACTS / "related-text.png"))
 
             page.goto(f"{live_site}/related?from=bib")
-            _ready(page)
+            wait_ready(page)
             bib = ARTIFACTS / "related-upload.bib"
             bib.write_text(
                 "@misc{mine, title = {Towards interpreting visual information processing in vision-language models}}\n",

@@ -211,6 +211,19 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
+# How long a browser step may wait. A loaded machine (CI, or two test runs at once on two cores) has taken more
+# than Playwright's default 30 s to draw a page: a test fails on what the page shows, not on a slow machine.
+BROWSER_TIMEOUT_MS = 120_000
+
+
+def new_context(browser, **options):
+    """A browser context (one visitor) at the tests' window size, every wait bounded by BROWSER_TIMEOUT_MS."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+    return context
+
+
 # --- the browser ----------------------------------------------------------------------------------
 
 # Streamlit's own start-up probe: opened at /<page>, the client first asks /<page>/_stcore/... to
@@ -244,7 +257,7 @@ class Watch:
         dialog.dismiss()
 
 
-def wait_ready(page, timeout: float = 30_000, shown: str = "h1") -> None:
+def wait_ready(page, timeout: float = BROWSER_TIMEOUT_MS, shown: str = "h1") -> None:
     """The app is connected, the script has finished, no placeholder is left and ``shown`` (a CSS
     selector: the page title unless told) is on the page."""
     page.wait_for_function(
