@@ -4,17 +4,31 @@ with it). A helper module, not a page; every piece of data text is escaped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
 from app_pages import common
 from explorer import urls
+from explorer.paper_catalog import PaperCatalog
 from explorer.safety import markdown_link
 from explorer.terms import TermPage, TermRef
 
 KIND_NAMES = {"technique": "Technique", "model": "Model", "family": "Model family"}
 PAPERS_PER_LEAF = 10  # rows drawn per leaf; the rest are one click away in Compare
+
+
+def render(kind: str, term_page: Callable[[PaperCatalog, str], TermPage]) -> None:
+    """The page of the term named by ``?id=`` (an unknown id: common.user_errors names the closest ones); without
+    an id, where to find one."""
+    common.accept_only(kind, urls.TERM_ID)
+    term_id = common.url_param(urls.TERM_ID)
+    if not term_id:
+        st.title(f"{KIND_NAMES[kind]}s")
+        st.info(f"Open a {kind} from a paper page, the search or Compare.")
+        return
+    show(term_page(common.catalog(), term_id))
 
 
 def show(page: TermPage) -> None:

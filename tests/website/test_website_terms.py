@@ -3,7 +3,8 @@ definition, broader and narrower terms, papers by leaf with their why, and the l
 
 from __future__ import annotations
 
-from website_support import app_test, ok, shown, texts
+import pytest
+from website_support import app_test, ok, shown, texts, url_notices
 
 
 def links(at) -> dict[str, str]:
@@ -62,3 +63,11 @@ def test_a_model_fact_no_primary_page_confirms_is_marked_and_the_source_linked(f
     assert facts["First released"].text.endswith("(not confirmed on a primary page)")
     assert "not confirmed" not in facts["Organisation"].text
     assert facts["Source of these facts"].href == "https://arxiv.org/abs/2308.12966"
+
+
+@pytest.mark.parametrize("kind, title", [("model", "Models"), ("technique", "Techniques")])
+def test_a_term_page_without_an_id_says_where_terms_are_opened_and_names_a_stray_parameter(fixture_site, kind, title):
+    at = ok(app_test(kind, {"colour": "red"}))
+    assert at.title[0].value == title
+    assert f"Open a {kind} from a paper page" in at.info[0].value
+    assert any("colour=red" in line for line in url_notices(at))  # a stray parameter is named, not dropped silently
