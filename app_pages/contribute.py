@@ -23,6 +23,7 @@ from ingest.scaffold import (
     scaffold_bibtex,
 )
 from taxonomy import load_taxonomy
+from taxonomy.text import count, plural
 from taxonomy.vocabulary import (
     FILES,
     Vocabulary,
@@ -152,7 +153,7 @@ def show_checks(scaffold, annotation: str, data_dir, new_terms) -> None:
     problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir, new_terms=new_terms)
     if problems:
         st.error(
-            f"{len(problems)} problem(s) to fix before the pull request (as `atlas validate --strict` reports them):"
+            f"{count(len(problems), 'problem')} to fix before the pull request (as `atlas validate --strict` reports them):"
         )
         st.code("\n".join(f"{p.path}:{p.line}: {p.message}" for p in problems), language=None, wrap_lines=True)
     else:
@@ -297,7 +298,7 @@ def propose_new_term(vocabulary: Vocabulary, new_terms: list[tuple[str, dict]]) 
             if not issues:
                 new_terms.append((kind, record))
                 st.rerun()  # the pickers above now offer it
-            st.error(f"{len(issues)} problem(s) with the term (as `atlas validate` reports them):")
+            st.error(f"{count(len(issues), 'problem')} with the term (as `atlas validate` reports them):")
             st.code("\n".join(str(issue) for issue in issues), language=None, wrap_lines=True)
     if new_terms:
         show_new_terms(new_terms)
@@ -306,7 +307,7 @@ def propose_new_term(vocabulary: Vocabulary, new_terms: list[tuple[str, dict]]) 
 def show_new_terms(new_terms: list[tuple[str, dict]]) -> None:
     names = ", ".join(f"{record['name']} ({kind})" for kind, record in new_terms)
     st.success(
-        f"New term(s) proposed: {common.md(names)}. They pass the vocabulary's checks and the lists above offer "
+        f"{plural('New term', len(new_terms))} proposed: {common.md(names)}. They pass the vocabulary's checks and the lists above offer "
         "them. Add these lines at the end of each file in the same pull request; the pull-request summary lists "
         "new terms for review."
     )

@@ -90,7 +90,7 @@ class MetadataReport:
             subjects = [f.subject for f in failures]
             more = f" and {len(subjects) - shown} more" if len(subjects) > shown else ""
             lines.append(
-                f"{service} did not answer {len(subjects)} question(s) ({', '.join(subjects[:shown])}{more}): "
+                f"{service} did not answer {count(len(subjects), 'question')} ({', '.join(subjects[:shown])}{more}): "
                 f"{failures[0].reason}"
             )
         return lines

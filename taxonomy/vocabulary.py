@@ -23,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from taxonomy.text import SAFE_LOADER, fold_ascii
+from taxonomy.text import SAFE_LOADER, count, fold_ascii
 from taxonomy.tree import TaxonomyError
 
 VOCABULARY_DIR = Path(__file__).with_name("vocabulary")
@@ -55,7 +55,7 @@ class VocabularyError(TaxonomyError):
 
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
-        more = f" (and {len(issues) - 1} more problem(s): run `atlas validate`)" if len(issues) > 1 else ""
+        more = f" (and {count(len(issues) - 1, 'more problem')}: run `atlas validate`)" if len(issues) > 1 else ""
         super().__init__(f"{issues[0]}{more}")
 
 

@@ -231,7 +231,7 @@ def test_a_service_that_fails_is_reported_and_the_others_still_answer(tmp_path):
     report = check_metadata(data, fetcher=web_answers)
     assert [d.field for d in report.differences] == ["year"]  # from Crossref
     assert report.failure_lines() == [
-        "DBLP did not answer 1 question(s) (rohrbach2018object): could not reach DBLP "
+        "DBLP did not answer 1 question (rohrbach2018object): could not reach DBLP "
         "([Errno -3] Temporary failure): check the internet connection"
     ]
 

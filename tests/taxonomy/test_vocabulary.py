@@ -147,7 +147,7 @@ def test_load_vocabulary_raises_with_every_problem(vocabulary_dir):
     with pytest.raises(VocabularyError) as caught:
         load_vocabulary(vocabulary_dir)
     assert "has unknown kind 'robot'" in str(caught.value) and str(vocabulary_dir / "models.yaml") in str(caught.value)
-    assert "and 1 more problem(s)" in str(caught.value)  # both vla models
+    assert "and 1 more problem:" in str(caught.value)  # both vla models
 
 
 # --- spellings --------------------------------------------------------------------------------------

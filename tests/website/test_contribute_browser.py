@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests_paths import ARTIFACTS, FIXTURE_DATA
-from website_support import BROWSER_TIMEOUT_MS, CHROMIUM, launch_chromium, new_context, streamlit_server
+from website_support import BROWSER_TIMEOUT_MS, CHROMIUM, launch_chromium, new_context, streamlit_server, wait_ready
 
 from ingest import build
 
@@ -71,18 +71,11 @@ def page(site):
     assert dialogs == [] and errors == [], (dialogs, errors)
 
 
-def wait_ready(page, text: str | None = None) -> None:
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.dataset.testConnectionState === 'CONNECTED'
-                && app.dataset.testScriptState === 'notRunning' && document.querySelector('h1');
-        }""",
-        timeout=BROWSER_TIMEOUT_MS,
-    )
+def wait_ready_showing(page, text: str | None = None) -> None:
+    """The page has finished its run (website_support.wait_ready) and shows ``text``, when given."""
+    wait_ready(page)
     if text:
-        page.get_by_text(text).first.wait_for(timeout=BROWSER_TIMEOUT_MS)
-    page.wait_for_timeout(300)
+        page.get_by_text(text).first.wait_for()
 
 
 def fill(page, label: str, text: str) -> None:
@@ -102,16 +95,16 @@ def screenshot(page, name: str) -> None:
 def test_paste_complete_and_see_the_checks_pass(site, page):
     url, data = site
     page.goto(f"{url}/contribute")
-    wait_ready(page, "Contribute a paper")
+    wait_ready_showing(page, "Contribute a paper")
     fill(page, "BibTeX entry", ENTRY)
-    wait_ready(page, "6 problem(s) to fix before the pull request")  # modalities: pre-filled from the title
+    wait_ready_showing(page, "6 problems to fix before the pull request")  # modalities: pre-filled from the title
     assert page.get_by_text("rohrbach2018object", exact=False).first.is_visible()
     screenshot(page, "contribute-scaffolded")
 
     page.get_by_text("Edit the YAML by hand").click()  # the expert path
     annotation = page.get_by_label("Annotation")
     annotation.wait_for(timeout=BROWSER_TIMEOUT_MS)  # the rerun has drawn the text area: only then is it safe to type
-    wait_ready(page)
+    wait_ready_showing(page)
     text = annotation.input_value()
     for old, new in (
         ("- id: TODO", "- id: data/benchmark"),
@@ -123,7 +116,7 @@ def test_paste_complete_and_see_the_checks_pass(site, page):
     ):
         text = text.replace(old, new)
     fill(page, "Annotation", text)
-    wait_ready(page, "Both files pass")
+    wait_ready_showing(page, "Both files pass")
     screenshot(page, "contribute-passing")
     assert not list((data / "papers").glob("rohrbach*")), "the page must never write into the data folder"
 
@@ -135,24 +128,24 @@ def pick(page, label: str, typed: str) -> None:
     page.keyboard.type(typed)
     page.get_by_role("option").first.click(timeout=10_000)
     page.locator("h1").first.click()  # closes a list left open (Escape would clear a select box)
-    wait_ready(page)
+    wait_ready_showing(page)
 
 
 def test_pick_terms_and_see_the_annotation_written_and_passing(site, page):
     url, data = site
     page.goto(f"{url}/contribute")
-    wait_ready(page, "Contribute a paper")
+    wait_ready_showing(page, "Contribute a paper")
     fill(page, "BibTeX entry", ENTRY)
-    wait_ready(page, "Place the paper")
+    wait_ready_showing(page, "Place the paper")
     pick(page, "Taxonomy leaves", "Benchmark")
     fill(page, "Why does it belong in Data › Benchmark?", "It defines a metric that checks caption objects.")
-    wait_ready(page)
+    wait_ready_showing(page)
     pick(page, "Techniques", "hallucination bench")
     pick(page, "Granularity", "dataset")
     page.get_by_text("No model in particular").click()
-    wait_ready(page)
+    wait_ready_showing(page)
     fill(page, "Summary", "A caption metric shows how often models mention objects that are not in the image.")
-    wait_ready(page, "Both files pass")
+    wait_ready_showing(page, "Both files pass")
     shown = page.locator('[data-testid="stCode"]').filter(has_text="yaml-language-server").inner_text()
     assert "  - id: data/benchmark\n    why: It defines a metric that checks caption objects.\n" in shown
     assert "modalities: [image]" in shown  # pre-picked from "image captioning"
@@ -168,9 +161,9 @@ def test_pick_terms_and_see_the_annotation_written_and_passing(site, page):
 def test_hostile_bibtex_runs_nothing(site, page):
     url, _ = site
     page.goto(f"{url}/contribute")
-    wait_ready(page, "Contribute a paper")
+    wait_ready_showing(page, "Contribute a paper")
     fill(page, "BibTeX entry", HOSTILE)
-    wait_ready(page, "problem(s) to fix")
+    wait_ready_showing(page, "problems to fix")
     screenshot(page, "contribute-hostile")
     assert page.evaluate("() => window.__atlasXss") is None
     assert page.locator('img[src="x"], [onerror], a[href^="javascript" i]').count() == 0

@@ -47,7 +47,7 @@ def test_paste_an_entry_get_both_files_checks_and_steps(contribute_site):
     [annotation] = [c for c in at.code if c.language == "yaml" and c.value.startswith("# yaml-language-server")]
     assert annotation.value.startswith("# yaml-language-server: $schema=../../ingest/annotation.schema.json\n")
     assert "modalities: [image]  # named in the title or abstract: check them" in annotation.value  # "image captioning"
-    assert "6 problem(s) to fix before the pull request" in at.error[0].value
+    assert "6 problems to fix before the pull request" in at.error[0].value
     [report] = [c.value for c in at.code if "still the placeholder TODO" in c.value]
     assert report.splitlines()[0].startswith(
         "data/papers/rohrbach2018object.yaml:23: categories/0/id: still the placeholder"

@@ -4,6 +4,8 @@ written from the picks and checked by the real validator, and the form that prop
 
 from __future__ import annotations
 
+import re
+
 from contribute_support import repo_with_vocabulary
 from website_support import app_test, ok, shown
 
@@ -90,7 +92,7 @@ def test_the_validator_s_messages_are_shown_for_what_is_still_missing(contribute
     next(t for t in at.text_input if t.label.endswith("Data › Application?")).input(WHY).run()
     next(t for t in at.text_area if t.label == "Summary").input("Too short.").run()
     ok(at)
-    assert "problem(s) to fix before the pull request" in at.error[0].value
+    assert re.search(r"\d+ problems? to fix before the pull request", at.error[0].value)
     lines = report(at).splitlines()
     assert any(
         "categories/1/why: the why for 'data/application' repeats the one for 'data/benchmark'" in x for x in lines
@@ -146,7 +148,7 @@ def propose_caption_metric():
 def test_a_new_technique_is_checked_and_given_as_lines_for_its_file(contribute_site):
     at = propose_caption_metric()
     proposed = shown(at.success[0].value)
-    assert proposed.startswith("New term(s) proposed: Caption object metric (technique). They pass the vocabulary's")
+    assert proposed.startswith("New term proposed: Caption object metric (technique). They pass the vocabulary's")
     assert "the pull-request summary lists new terms for review" in proposed
     assert "taxonomy/vocabulary/techniques.yaml" in shown("\n".join(m.value for m in at.markdown))
     [snippet] = [c.value for c in at.code if c.value.startswith("  - id: caption-object-metric")]
@@ -179,7 +181,7 @@ def test_a_new_term_that_breaks_the_vocabulary_s_rules_is_refused_with_its_messa
         definition="Too short.",
         aliases="logit lens",
     )
-    assert at.error[0].value.startswith("2 problem(s) with the term")
+    assert at.error[0].value.startswith("2 problems with the term")
     [messages] = [c.value for c in at.code if c.value.startswith("taxonomy/vocabulary/techniques.yaml:")]
     assert "'Caption Metric' does not match" in messages  # the schema's id pattern
     assert "definition: 'Too short.' is too short" in messages  # the schema's 20-400 characters
@@ -201,7 +203,7 @@ def test_a_new_model_needs_a_known_family_and_kind(contribute_site):
         year_of_first_release=2031,
         homepage="https://example.org/llava-9",
     )
-    assert "New term(s) proposed: LLaVA-9 (model)" in shown(at.success[0].value)
+    assert "New term proposed: LLaVA-9 (model)" in shown(at.success[0].value)
     [snippet] = [c.value for c in at.code if c.value.startswith("  - id: llava-9")]
     assert "    family: llava-family\n    kind: mllm\n" in snippet and "    year: 2031\n" in snippet
     at = new_term(at, "model", kind_of_model=None, homepage="ftp://example.org")

@@ -4,6 +4,7 @@ of nested YAML aliases, or a thousand levels of nesting) gets one error message 
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -42,6 +43,6 @@ def test_a_hostile_annotation_gets_one_error_quickly(contribute_site, annotation
     box.input(annotation).run(timeout=SECONDS)
     assert time.perf_counter() - started < SECONDS
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.error) == 1 and "problem(s) to fix" in shown(at.error[0].value)
+    assert len(at.error) == 1 and re.search(r"\d+ problems? to fix", shown(at.error[0].value))
     report = "\n".join(c.value for c in at.code).splitlines()
     assert any(line.startswith(f"data/papers/{KEY}.yaml:") and words in line for line in report), report
