@@ -153,7 +153,8 @@ def show_checks(scaffold, annotation: str, data_dir, new_terms) -> None:
     problems = check_new_paper(scaffold.key, scaffold.bib_text, annotation, data_dir, new_terms=new_terms)
     if problems:
         st.error(
-            f"{count(len(problems), 'problem')} to fix before the pull request (as `atlas validate --strict` reports them):"
+            f"{count(len(problems), 'problem')} to fix before the pull request "
+            "(as `atlas validate --strict` reports them):"
         )
         st.code("\n".join(f"{p.path}:{p.line}: {p.message}" for p in problems), language=None, wrap_lines=True)
     else:
@@ -307,8 +308,8 @@ def propose_new_term(vocabulary: Vocabulary, new_terms: list[tuple[str, dict]]) 
 def show_new_terms(new_terms: list[tuple[str, dict]]) -> None:
     names = ", ".join(f"{record['name']} ({kind})" for kind, record in new_terms)
     st.success(
-        f"{plural('New term', len(new_terms))} proposed: {common.md(names)}. They pass the vocabulary's checks and the lists above offer "
-        "them. Add these lines at the end of each file in the same pull request; the pull-request summary lists "
+        f"{plural('New term', len(new_terms))} proposed: {common.md(names)}. They pass the vocabulary's checks "
+        "and the lists above offer them. Add these lines at the end of each file in the same pull request; the pull-request summary lists "
         "new terms for review."
     )
     for kind in FILES:
