@@ -309,8 +309,8 @@ def show_new_terms(new_terms: list[tuple[str, dict]]) -> None:
     names = ", ".join(f"{record['name']} ({kind})" for kind, record in new_terms)
     st.success(
         f"{plural('New term', len(new_terms))} proposed: {common.md(names)}. They pass the vocabulary's checks "
-        "and the lists above offer them. Add these lines at the end of each file in the same pull request; the pull-request summary lists "
-        "new terms for review."
+        "and the lists above offer them. Add these lines at the end of each file in the same pull request; the "
+        "pull-request summary lists new terms for review."
     )
     for kind in FILES:
         snippets = [term_snippet(record) for k, record in new_terms if k == kind]
