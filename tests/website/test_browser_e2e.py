@@ -119,6 +119,7 @@ def test_follow_the_taxonomy_to_a_leaf_to_a_paper(site, page):
     page_link(page, r"(^|folder)Model · \d+$").click()
     page.wait_for_url(re.compile(r"/taxonomy\?node=model$"))
     wait_ready(page)
+    page.locator("h2", has_text="Model").first.wait_for()  # the rerun may still be drawing after the address changed
     assert page.locator("h2", has_text="Model").first.is_visible()
     page_link(page, r"Token · \d+ papers?").click()  # the child of Model, not a tree entry
     page.wait_for_url(re.compile(r"node=model%2Ftoken$"))
@@ -126,6 +127,7 @@ def test_follow_the_taxonomy_to_a_leaf_to_a_paper(site, page):
     page_link(page, r"Visual Token · \d+ papers?").click()
     page.wait_for_url(re.compile(r"node=model%2Ftoken%2Fvisual-token$"))
     wait_ready(page)
+    page.locator("h2", has_text="Visual Token").first.wait_for()
     assert page.locator("h2", has_text="Visual Token").first.is_visible()
     screenshot(page, "flow-1-leaf")
     page_link(page, r"Towards Interpreting Visual Information").click()
