@@ -83,6 +83,8 @@ class Term:
     paper: str | None = None  # models: key of the introducing paper
     method: str | None = None  # techniques: id in methods/catalog.yaml
     single_paper: str | None = None  # techniques: why a term used by one paper is kept
+    plain: str | None = None  # techniques: what it is in everyday words (related-work search reads it)
+    informal: tuple[str, ...] = ()  # techniques: informal descriptions, never matched as names
     source: str | None = None  # models: the primary page that confirms organisation and year
     unconfirmed: tuple[str, ...] = ()  # models: facts no primary page could confirm
 
@@ -466,6 +468,8 @@ def _term(kind: str, record: dict, path: Path, line: int, **extra) -> Term:
         paper=record.get("paper"),
         method=record.get("method"),
         single_paper=record.get("single_paper"),
+        plain=" ".join(str(record["plain"]).split()) if record.get("plain") else None,
+        informal=tuple(record.get("informal", ())),
         source=record.get("source"),
         unconfirmed=tuple(record.get("unconfirmed", ())),
         **extra,

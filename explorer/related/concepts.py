@@ -3,7 +3,8 @@
 A *concept* is a named thing with a description, from three sources:
 
 - the atlas's vocabulary (``taxonomy/vocabulary``, issue 12), when it exists: every technique, model family,
-  model and modality, with its aliases, its definition and its narrower terms;
+  model and modality, with its aliases, its definition, its plain-language description and informal phrasings
+  (what a researcher who does not know the term would say) and its narrower terms;
 - the methods catalogue (``methods/catalog.yaml``): every method's name and description;
 - the atlas's own papers: every technique phrase that at least ``MIN_PAPERS`` papers are annotated with
   ("sparse autoencoder", "contrastive decoding", "dpo"), described by those papers' titles, summaries and the
@@ -126,11 +127,18 @@ def vocabulary_sources(feature_members) -> list[Source]:
                 Source(
                     f"the {kind} “{term.name}”",
                     tuple(dict.fromkeys(names)),
-                    term.definition or "",
+                    described(term),
                     tuple(feature_members(kind, (term.id, term.name, *term.aliases))),
                 )
             )
     return out
+
+
+def described(term) -> str:
+    """A vocabulary term's description as a question may paraphrase it: its definition, its plain-language
+    description and its informal phrasings (``plain`` and ``informal`` in taxonomy/vocabulary)."""
+    parts = [term.definition or "", term.plain or "", *term.informal]
+    return " ; ".join(part for part in parts if part)
 
 
 def expansion_words(
