@@ -42,6 +42,7 @@ class Concepts:
     labels: list[str]  # concept -> how a reason names it ("the technique sparse autoencoder")
     names: list[list[str]]  # concept -> the names whose words a match adds to the question
     text: TextIndex  # the concepts' documents, fields CONCEPT_FIELDS
+    kinds: list[str]  # concept -> "technique", "model" or "modality" for a vocabulary term, "" for the rest
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Source:
     names: tuple[str, ...]
     definition: str
     papers: tuple[int, ...]  # positions of papers that exemplify it
+    kind: str = ""  # the vocabulary kind of a vocabulary term (its papers then count as using it)
 
 
 def build_concepts(sources: list[Source], paper_texts: list[tuple[str, ...]]) -> Concepts:
@@ -69,6 +71,7 @@ def build_concepts(sources: list[Source], paper_texts: list[tuple[str, ...]]) ->
         labels=[s.label for s in sources],
         names=[list(s.names) for s in sources],
         text=build_text_index(docs, len(docs), width=len(CONCEPT_FIELDS)),
+        kinds=[s.kind for s in sources],
     )
 
 
@@ -129,6 +132,7 @@ def vocabulary_sources(feature_members) -> list[Source]:
                     tuple(dict.fromkeys(names)),
                     described(term),
                     tuple(feature_members(kind, (term.id, term.name, *term.aliases))),
+                    kind,
                 )
             )
     return out
@@ -141,10 +145,10 @@ def described(term) -> str:
     return " ; ".join(part for part in parts if part)
 
 
-def expansion_words(
-    concepts: Concepts, papers: TextIndex, text: str, known: set[int], weights: Weights
-) -> list[QueryWord]:
-    """Words to add to a question: the names of the concepts it matches best, weighted by how well it matches."""
+def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:
+    """The concepts a question describes best, as (concept, strength), best first: at most
+    ``Weights.expansion_concepts``, each matching at least ``expansion_min_strength`` of what the question's words
+    could give."""
     asked = query_words(concepts.text, text, weights.text_concepts, concepts.text.docs.size)
     if not asked or not concepts.labels:
         return []
@@ -155,14 +159,21 @@ def expansion_words(
         scores[docs] += s * question_word.weight
     ceiling = sum(float(concepts.text.idf[w.term]) * w.weight for w in asked) * (weights.bm25_k1 + 1.0)
     strength = scores / max(ceiling, 1e-9)
-    chosen = [
-        c
+    return [
+        (int(c), min(1.0, float(strength[c])))
         for c in np.lexsort((np.arange(scores.size), -scores))[: weights.expansion_concepts]
         if strength[c] >= weights.expansion_min_strength
     ]
+
+
+def expansion_words(
+    concepts: Concepts, papers: TextIndex, chosen: list[tuple[int, float]], known: set[int], weights: Weights
+) -> list[QueryWord]:
+    """Words to add to a question: the names of the concepts it matches best (``closest_concepts``), weighted by
+    how well it matches."""
     added: dict[int, QueryWord] = {}
-    for c in chosen:
-        weight = weights.expansion * min(1.0, float(strength[c]))
+    for c, strength in chosen:
+        weight = weights.expansion * strength
         for name in concepts.names[c]:
             for word in fts.content_words(name):
                 term = papers.term_id.get(fts.stem_word(word))
@@ -176,13 +187,16 @@ def expansion_words(
 def to_parts(concepts: Concepts, prefix: str) -> dict[str, object]:
     """JSON parts and arrays for storage (see explorer.related.index)."""
     return {
-        f"{prefix}.json": json.dumps({"labels": concepts.labels, "names": concepts.names}, ensure_ascii=False).encode(
-            "utf-8"
-        ),
+        f"{prefix}.json": json.dumps(
+            {"labels": concepts.labels, "names": concepts.names, "kinds": concepts.kinds}, ensure_ascii=False
+        ).encode("utf-8"),
         **concepts.text.arrays(prefix),
     }
 
 
 def from_parts(parts: dict, arrays: dict, prefix: str) -> Concepts:
     meta = json.loads(parts[f"{prefix}.json"])
-    return Concepts(labels=meta["labels"], names=meta["names"], text=TextIndex.from_arrays(parts, arrays, prefix))
+    kinds = meta.get("kinds") or [""] * len(meta["labels"])  # parts stored before concepts kept their kind
+    return Concepts(
+        labels=meta["labels"], names=meta["names"], text=TextIndex.from_arrays(parts, arrays, prefix), kinds=kinds
+    )

@@ -151,6 +151,8 @@ def _feature_reasons(index: Index, profile: Profile, kind: str, i: int, value: f
     if shared and all(fid in profile.inferred_techniques for fid in shared) and kind == "technique":
         what = "techniques" if len(shared) > 1 else "technique"
         names = _listing([vocab.names[fid] for fid in shared])
+        if any(fid in profile.described_techniques for fid in shared):
+            return [f"It uses the {what} {names}, which your question describes {points(value)}"]
         return [f"It uses the {what} {names}, like many of the best matches for your words {points(value)}"]
     if shared:
         names = _listing([vocab.names[fid] for fid in shared])

@@ -12,12 +12,14 @@ import numpy as np
 
 from explorer import fts
 from explorer.related import store
-from explorer.related.concepts import expansion_words
+from explorer.related.concepts import closest_concepts, expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
+from explorer.related.names import technique_key
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
+from explorer.related.synonyms import synonym_words
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
@@ -173,7 +175,7 @@ def _rank(
     excluded = np.zeros(n, dtype=bool)
     excluded[profile.seeds] = True
 
-    match = _match_text(session, index, profile, excluded, weights)
+    match, described = _match_text(session, index, profile, excluded, weights)
     hits = match.hits
     if hits:
         for i, points in hits:
@@ -181,6 +183,7 @@ def _rank(
         if profile.from_text:
             _infer_leaves(index, profile, hits, weights)
             _infer_techniques(index, profile, hits, weights)
+            _described_techniques(index, profile, described, weights)
     elif profile.from_text and not any(profile.features.values()):
         if not result.notes:
             result.notes.append("no paper matches these words: try other or fewer keywords")
@@ -227,29 +230,37 @@ def _rank(
     return result
 
 
-def _match_text(session: Source, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights) -> TextMatch:
+def _match_text(
+    session: Source, index: Index, profile: Profile, excluded: np.ndarray, weights: Weights
+) -> tuple[TextMatch, list[tuple[int, float]]]:
     """The text part: the question's words, and for free text the words of the concepts it describes and the
-    words its best first matches share. Added words count in proportion to what the best match of the question's
-    own words lacks of them (``_missing``): a question in the papers' own words ("attention sink") is answered as
-    asked, one in other words gets the help."""
+    words its best first matches share; and those concepts, as (concept, strength). Added words and described
+    concepts count in proportion to what the best match of the question's own words lacks of them
+    (``_missing``): a question in the papers' own words ("attention sink") is answered as asked, one in other
+    words gets the help."""
     if not profile.text.strip():
-        return TextMatch()
+        return TextMatch(), []
     words = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
     own = score_words(index.text, words, excluded, weights)
     if not profile.from_text or not own.hits:
-        return own
+        return own, []
     missing = _missing(index, own)
     if missing == 0:
-        return own
+        return own, []
     known = {w.term for w in words}
-    added = expansion_words(index.concepts, index.text, profile.text, known, weights)
-    words = words + [replace(w, weight=w.weight * missing) for w in added]
+    synonyms = synonym_words(index.text, profile.text, known, weights.synonym * missing)
+    known |= {w.term for w in synonyms}
+    asked = " ".join([profile.text, *(w.word for w in synonyms)]) if weights.synonym_concepts else profile.text
+    described = [(c, strength * missing) for c, strength in closest_concepts(index.concepts, asked, weights)]
+    added = expansion_words(index.concepts, index.text, described, known, weights)
+    words = words + synonyms + added
     first = score_words(index.text, words, excluded, weights)
     best = [i for i, _ in first.hits[: weights.feedback_papers]]
     if len(best) < 2:
-        return first
+        return first, described
     shared = feedback_words(index.text, _paper_texts(session, index, best), {w.term for w in words}, weights)
-    return score_words(index.text, words + [replace(w, weight=w.weight * missing) for w in shared], excluded, weights)
+    words = words + [replace(w, weight=w.weight * missing) for w in shared]
+    return score_words(index.text, words, excluded, weights), described
 
 
 def _missing(index: Index, own: TextMatch) -> float:
@@ -309,6 +320,27 @@ def _infer_techniques(index: Index, profile: Profile, hits: list[tuple[int, floa
             named[fid] = weights.inferred_technique * share
             profile.feature_counts["technique"][fid] = 1
             profile.inferred_techniques.add(fid)
+
+
+def _described_techniques(
+    index: Index, profile: Profile, described: list[tuple[int, float]], weights: Weights
+) -> None:
+    """Free text: a vocabulary technique the question describes (one of its closest concepts) counts for the
+    papers annotated with it, at ``described_technique`` times how well the question matched it, like a technique
+    the best matches share (no ``named`` boost): "good and bad answers side by side" finds the papers that use
+    preference optimisation even when their words differ from the question's."""
+    techniques = index.vocab["technique"]
+    named = profile.features["technique"]
+    for c, strength in described:
+        if index.concepts.kinds[c] != "technique":
+            continue
+        fid = techniques.by_name.get(technique_key(index.concepts.names[c][0]))
+        if fid is None or (fid in named and fid not in profile.inferred_techniques):
+            continue
+        named[fid] = max(named.get(fid, 0.0), weights.described_technique * strength)
+        profile.feature_counts["technique"][fid] = 1
+        profile.inferred_techniques.add(fid)
+        profile.described_techniques[fid] = index.concepts.labels[c]
 
 
 def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
