@@ -19,7 +19,6 @@ from explorer.related.inputs import check_k, filter_mask, match_entry, read_user
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
-from explorer.related.synonyms import synonym_words
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
@@ -248,12 +247,8 @@ def _match_text(
     if missing == 0:
         return own, []
     known = {w.term for w in words}
-    synonyms = synonym_words(index.text, profile.text, known, weights.synonym * missing)
-    known |= {w.term for w in synonyms}
-    asked = " ".join([profile.text, *(w.word for w in synonyms)]) if weights.synonym_concepts else profile.text
-    described = [(c, strength * missing) for c, strength in closest_concepts(index.concepts, asked, weights)]
-    added = expansion_words(index.concepts, index.text, described, known, weights)
-    words = words + synonyms + added
+    described = [(c, strength * missing) for c, strength in closest_concepts(index.concepts, profile.text, weights)]
+    words = words + expansion_words(index.concepts, index.text, described, known, weights)
     first = score_words(index.text, words, excluded, weights)
     best = [i for i, _ in first.hits[: weights.feedback_papers]]
     if len(best) < 2:

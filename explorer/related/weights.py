@@ -53,10 +53,6 @@ class Weights:
     expansion: float = 1.0
     expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
     expansion_concepts: int = 3  # best-matching concepts used, at most
-    # Free text: WordNet's synonyms of the question's words (explorer.related.synonyms) that the papers use are
-    # searched for at this weight, times the same share of missing words; they help find the concepts too.
-    synonym: float = 0.5
-    synonym_concepts: bool = True
     # A vocabulary technique among those concepts counts for its papers at ``technique`` times its rarity times
     # this times the strength of the match (as a technique the best matches share does, no ``named`` boost).
     described_technique: float = 2.0
