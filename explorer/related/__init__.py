@@ -35,7 +35,10 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     case-, punctuation- and plural-insensitively (``names``). For free text, models and techniques named in the
     text (by name or vocabulary alias, longest name first) count ``named`` times as much, and the techniques
     holding ``inferred_technique_share`` of the best text matches' relevance count for their other papers at
-    ``inferred_technique`` times their share (without ``named``).
+    ``inferred_technique`` times their share (without ``named``). A vocabulary technique among the concepts the
+    question describes best counts for its papers at ``described_technique`` times its match strength (scaled
+    like the added words; without ``named``); the vocabulary's ``plain`` and ``informal`` texts are what a
+    paraphrase is matched against.
 ``relation``
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 

@@ -27,13 +27,14 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"repeated in a long text counts less than in a short one. The best match gets {w.text:g} points and the "
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "
-        f"definitions and names of the techniques, models and modalities of the atlas's vocabulary and with the "
-        f"methods catalogue. The names and aliases of the closest ones (at most {w.expansion_concepts}) are searched "
-        f"for too, and then the words that most of the best first matches share (at most {w.feedback_words}). Such "
-        f"an added word counts at most {_times(w.expansion)} one of yours when it names a close description, "
-        f"a shared word at most {w.feedback:g} times as much, and less the more of your own words the best match "
-        f"already contains: a question in the papers' own words is answered as asked. A result lists added words "
-        f"separately, with where they came from.",
+        f"names, definitions, plain-language descriptions and informal phrasings of the techniques, models and "
+        f"modalities of the atlas's vocabulary and with the methods catalogue. The names and aliases of the "
+        f"closest ones (at most {w.expansion_concepts}) are searched for too, and then the words that most of the "
+        f"best first matches share (at most {w.feedback_words}). Such an added word counts at most "
+        f"{_times(w.expansion)} one of yours when it names a close description, a shared word at most "
+        f"{w.feedback:g} times as much, and less the more of your own words the best match already contains: a "
+        f"question in the papers' own words is answered as asked. A result lists added words separately, with "
+        f"where they came from.",
         f"**Taxonomy.** A paper filed under the same leaf as your paper gets {w.same_leaf:g} points "
         f"({w.extra_same_leaf:g} more for each further leaf in common), one in a neighbouring leaf of the same "
         f"group {w.sibling_leaf:g}, and one under the same perspective (Data, Model, or Training and Inference) "
@@ -49,7 +50,11 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"faithfulness” names the faithfulness test, not chain-of-thought prompting). For text, a technique that "
         f"the best text matches mostly use (at least {w.inferred_technique_share:.0%} of their points) counts for "
         f"the other papers that use it too, at up to {w.inferred_technique * w.technique:g} points times its share, "
-        f"so that papers on the same subject are found when they do not share your words.",
+        f"so that papers on the same subject are found when they do not share your words. A technique your text "
+        f"describes without naming it (one of the closest descriptions above) counts for the papers that use it "
+        f"too: {w.described_technique * w.technique:g} points times its rarity, times how closely your words match "
+        f"its description and how much of your question the best match lacks, at most "
+        f"{w.technique_cap * w.named:g} points.",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words and none of the models or techniques you name.",

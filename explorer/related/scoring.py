@@ -14,8 +14,8 @@ from explorer import fts
 from explorer.related import store
 from explorer.related.concepts import closest_concepts, expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
-from explorer.related.names import technique_key
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
+from explorer.related.names import technique_key
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
@@ -317,9 +317,7 @@ def _infer_techniques(index: Index, profile: Profile, hits: list[tuple[int, floa
             profile.inferred_techniques.add(fid)
 
 
-def _described_techniques(
-    index: Index, profile: Profile, described: list[tuple[int, float]], weights: Weights
-) -> None:
+def _described_techniques(index: Index, profile: Profile, described: list[tuple[int, float]], weights: Weights) -> None:
     """Free text: a vocabulary technique the question describes (one of its closest concepts) counts for the
     papers annotated with it, at ``described_technique`` times how well the question matched it, like a technique
     the best matches share (no ``named`` boost): "good and bad answers side by side" finds the papers that use

@@ -10,9 +10,15 @@ from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_a
 from kb.schema import Paper
 
 # A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
-# the vocabulary (keywords 0.900 / 0.903, paraphrased 0.621 / 0.603, held-out 0.493 / 0.482); issue 14's targets
-# are 0.9 and 0.8 recall@10, which the paraphrased questions do not reach yet. Raise these when it gets better.
-FLOORS = {"keywords": (0.89, 0.89), "paraphrased": (0.60, 0.58), "heldout": (0.47, 0.46)}  # (recall@10, nDCG@10)
+# the vocabulary's plain descriptions (keywords 0.903 / 0.904, paraphrased 0.638 / 0.632, held-out 0.545 / 0.516,
+# heldout2 0.789 / 0.705); issue 14's targets are 0.9 and 0.8 recall@10, which the paraphrased questions do not
+# reach yet. Raise these when it gets better.
+FLOORS = {  # (recall@10, nDCG@10)
+    "keywords": (0.89, 0.89),
+    "paraphrased": (0.62, 0.61),
+    "heldout": (0.52, 0.50),
+    "heldout2": (0.76, 0.68),
+}
 
 
 KNOWLEDGE_BASE = "bundled_db"  # the session (related/conftest.py) opens the repository's own data
@@ -22,6 +28,7 @@ def test_every_judged_paper_is_in_the_atlas(session):
     keys = set(session.scalars(select(Paper.key)))
     judged = load_judged()
     assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30 and len(judged["heldout"]) >= 15
+    assert len(judged["heldout2"]) >= 10
     for name, questions in judged.items():
         for item in questions:
             assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
@@ -35,7 +42,7 @@ def test_metrics():
     assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout"])
+@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2"])
 def test_the_ranking_keeps_its_level(session, name):
     scored = [score_question(session, item) for item in load_judged()[name]]
     recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
@@ -78,3 +85,16 @@ def test_techniques_the_best_matches_share_count_and_say_so(session):
     result = find_related(session, text="why do vision-language models describe objects that are not in the picture")
     inferred = [r for p in result.papers for r in p.reasons if "like many of the best matches for your words" in r]
     assert inferred and all(r.startswith("It uses the technique") for r in inferred), inferred
+
+
+def test_a_technique_the_question_describes_counts_for_its_papers_and_says_so(session):
+    from explorer.related import find_related
+
+    # Neither the name nor an alias of "Contrastive fine-tuning with hard negatives": the question describes it, in
+    # words its definition and plain description use. sarkar2024mitigating shares none of the question's words.
+    result = find_related(
+        session, text="telling apart a right caption from nearly the same caption with one word swapped"
+    )
+    said = "It uses the technique Contrastive fine-tuning with hard negatives, which your question describes"
+    described = [p.key for p in result.papers if any(r.startswith(said) for r in p.reasons)]
+    assert "sarkar2024mitigating" in described, [(p.key, p.reasons) for p in result.papers]

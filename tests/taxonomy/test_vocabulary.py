@@ -274,3 +274,14 @@ def test_terms_added_in_memory_read_as_if_appended_to_the_files(vocabulary_dir):
     on_disk = read_vocabulary(vocabulary_dir)
     assert [str(i) for i in bad_in_memory[1]] == [str(i) for i in on_disk[1]]
     assert [i.line for i in on_disk[1]] == [line_of(vocabulary_dir, "techniques.yaml", "- id: odd-lens")]
+
+
+def test_plain_words_and_informal_phrasings_are_read_but_never_matched_as_names(vocabulary_dir):
+    technique = load_vocabulary().techniques["logit-lens"]
+    assert technique.plain and "  " not in technique.plain and "\n" not in technique.plain  # folded like definitions
+    assert "projecting hidden states onto the vocabulary" in technique.informal
+    # An informal phrasing is what related-work search reads: it names nothing, unlike an alias.
+    assert load_vocabulary().mentions("technique", "projecting hidden states onto the vocabulary") == []
+    edit(vocabulary_dir, "techniques.yaml", "    informal: [projecting", "    informal: [x, projecting")
+    issue = only_issue(vocabulary_dir)  # each phrasing is at least three characters (the schema)
+    assert "vocabulary.schema.json" in issue.message and issue.path.name == "techniques.yaml"
