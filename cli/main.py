@@ -221,7 +221,8 @@ def make_parser() -> argparse.ArgumentParser:
         "with its id, name, family or broader term, aliases, definition and paper count",
         description="List every term of taxonomy/vocabulary/ with its id, name, family or "
         "broader term, aliases, definition and the number of papers in the data "
-        "folder that use it (a family or broader term counts its narrower terms).",
+        "folder that use it (a family or broader term counts its narrower terms); "
+        "--format json adds a technique's plain description and informal phrasings.",
     )
     cmd.add_argument(
         "--kind",

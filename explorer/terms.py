@@ -312,5 +312,5 @@ def _entry(term: Term, papers: int) -> dict:
             }
         )
     if term.kind == "technique":
-        entry["method"] = term.method
+        entry.update({"method": term.method, "plain": term.plain, "informal": list(term.informal)})
     return entry

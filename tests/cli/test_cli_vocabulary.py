@@ -31,6 +31,7 @@ def test_json_lists_every_term_with_a_definition_and_its_paper_count(data_dir, c
     logit = by_id[("technique", "logit-lens")]
     assert logit["name"] == "Logit lens" and logit["broader"] == "lens-decoding" and logit["method"] == "logit-lens"
     assert logit["papers"] == 2 and "vocabulary projection" in logit["aliases"]  # neo2024interpreting, nostalgebraist
+    assert logit["plain"] and "projecting hidden states onto the vocabulary" in logit["informal"]
     assert by_id[("technique", "lens-decoding")]["papers"] == 2  # a broader term counts its narrower ones
     llava = by_id[("model", "llava-1.5")]
     assert (llava["family"], llava["papers"], llava["year"], llava["model_kind"]) == ("llava-family", 3, 2023, "mllm")
