@@ -37,7 +37,7 @@ class Scored:
 
 
 def load_judged(path: Path = JUDGED_FILE) -> dict[str, list[Judged]]:
-    """The judged sets by name (``paraphrased``, ``keywords``)."""
+    """The judged sets by name (``paraphrased``, ``keywords``, ``heldout``, ``heldout2``)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {name: [Judged(item["q"], frozenset(item["relevant"])) for item in items] for name, items in data.items()}
 
