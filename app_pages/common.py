@@ -251,6 +251,42 @@ def accept_only(page: str, *names: str) -> None:
     url_notices()
 
 
+def named_multiselect(where, label: str, param: str, shown: dict[str, str], **options) -> list[str]:
+    """A multiselect that shows names (``shown``: id -> name) and keeps ids in the URL parameter ``param``.
+    Not bound to the URL (``bind="query-params"`` would write the shown names there): the URL is read on
+    every run and written when the visitor changes the choice."""
+    st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
+    chosen = where.multiselect(
+        label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
+    )
+    return list(chosen)
+
+
+def named_selectbox(where, label: str, param: str, shown: dict[str, str], **options) -> str:
+    """A selectbox that shows names and keeps the id in the URL, as ``named_multiselect`` does. The first
+    of ``shown`` is the default: chosen, it leaves the URL without the parameter."""
+    default = next(iter(shown))
+    value = st.query_params.get(param)
+    st.session_state[param] = value if value in shown else default
+    return where.selectbox(
+        label,
+        list(shown),
+        format_func=shown.__getitem__,
+        key=param,
+        on_change=_write_url,
+        args=(param, default),
+        **options,
+    )
+
+
+def _write_url(param: str, default: str | None = None) -> None:
+    chosen = st.session_state[param]
+    if chosen and chosen != default:
+        st.query_params[param] = chosen
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
 def url_notices() -> None:
     """One warning naming every URL value the page dropped or changed (then forgotten)."""
     messages = st.session_state.pop(_URL_NOTICES, None)

@@ -411,6 +411,20 @@ def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
         assert at.selectbox(key="scope").value == "model/token"
 
 
+def test_the_graph_scope_shows_names_and_keeps_ids_in_the_url(fixture_site):
+    at = ok(app_test("graphs", {"scope": "model/token"}))
+    scope = at.selectbox(key="scope")
+    assert scope.options[0] == "The whole atlas" and "Model › Token › Visual Token" in scope.options
+    assert not any("/" in option for option in scope.options)  # an id is never what a visitor reads
+    assert scope.value == "model/token"
+    scope.set_value("model/token/visual-token").run()
+    assert ok(at).query_params["scope"] == "model/token/visual-token"
+    assert "1 paper in scope" in at.caption[0].value
+    at.selectbox(key="scope").set_value("all").run()
+    assert "scope" not in ok(at).query_params  # the whole atlas is the default: no parameter
+    assert "5 papers in scope" in at.caption[0].value
+
+
 @pytest.mark.parametrize(
     "params, shown_controls",
     [
