@@ -334,6 +334,31 @@ def page_link(link: urls.Link, label: str, icon: str | None = None, **kwargs) ->
     st.page_link(link.file, label=label, icon=icon, query_params=link.query or None, **kwargs)
 
 
+_CURRENT = "atlas-current-view"  # the container key of the one link marked as the view on screen
+
+# Streamlit shades and bolds every page link to the page already open as if it were the view on screen: every
+# node of the taxonomy tree, a paper's links to other papers. In a page's content they are plain links; the one
+# link to the view on screen (``current_link``) is shaded, as the sidebar marks the page that is open.
+LINK_STYLE = f"""<style>
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] {{ background-color: transparent; }}
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"]:hover {{ background-color: rgba(151, 166, 195, 0.15); }}
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] p {{ font-weight: 400; }}
+[data-testid="stMain"] .st-key-{_CURRENT} a[data-testid="stPageLink-NavLink"] {{
+  background-color: rgba(151, 166, 195, 0.3); }}
+</style>"""
+
+
+def link_style() -> None:
+    """Page links in a page's content look like links, not like the page that is open (app.py, every page)."""
+    st.html(LINK_STYLE)
+
+
+def current_link(link: urls.Link, label: str, icon: str | None = None) -> None:
+    """A page link to the view on screen (the taxonomy node shown beside the tree), shaded as the current one."""
+    with st.container(key=_CURRENT):
+        page_link(link, label, icon=icon)
+
+
 def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
     for paper in papers[:limit]:
         page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")

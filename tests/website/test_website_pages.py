@@ -67,6 +67,8 @@ def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
     links = page_links(at)
     tree = [label for label, target in links.items() if target.startswith("taxonomy?node=")]
     assert len(tree) == 24 and tree[0] == "Data · 1" and "\u2003\u2003Visual Token · 1" in tree
+    assert "\u2003:gray[Neuron · 0]" in tree  # a node without papers is grey (it still opens)
+    assert not any("**" in label for label in tree)  # no node is the current one
     assert at.info and "Choose a node" in at.info[0].value
 
 
@@ -76,7 +78,7 @@ def test_taxonomy_deep_link_opens_the_node(fixture_site):
     assert "The atlas holds 2 papers here; the survey cites 11 works: " not in texts(at)  # no target at an inner node
     assert "The atlas holds 2 papers here; the survey cites 11 works." in texts(at)
     links = page_links(at)
-    assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
+    assert "\u2003**Token · 2**" in links  # the current node is highlighted in the tree (and shaded: browser test)
     assert links["Visual Token · 1 paper · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     papers = {label: target for label, target in links.items() if target.startswith("paper?")}
     assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
