@@ -74,9 +74,10 @@ def show_node(view: NodeView) -> None:
         st.subheader("Children")
         for child in view.children:
             refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
+            label = f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}"
             common.page_link(
                 urls.taxonomy(child.id),
-                f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}",
+                label if child.papers else f":gray[{label}]",  # grey as in the tree
                 icon=":material/subdirectory_arrow_right:",
             )
 
