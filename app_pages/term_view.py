@@ -16,7 +16,7 @@ from explorer.safety import markdown_link
 from explorer.terms import TermPage, TermRef
 
 KIND_NAMES = {"technique": "Technique", "model": "Model", "family": "Model family"}
-PAPERS_PER_LEAF = 10  # rows drawn per leaf; the rest are one click away in Compare
+PAPERS_PER_LEAF = 5  # rows drawn per leaf (a family at 5,000 papers fills 16 leaves); the rest are in Compare
 
 
 def render(kind: str, term_page: Callable[[PaperCatalog, str], TermPage]) -> None:
@@ -86,7 +86,10 @@ def papers(page: TermPage) -> None:
             common.page_link(urls.paper(paper.key), common.paper_label(paper, 110), icon=":material/article:")
             st.caption(common.leaf_why(group.leaf, paper.why(group.leaf)))
         if len(group.papers) > PAPERS_PER_LEAF:
-            st.caption(f"… and {len(group.papers) - PAPERS_PER_LEAF} more: Compare lists them all.")
+            more = len(group.papers) - PAPERS_PER_LEAF
+            common.page_link(
+                group.compare, f"… and {more} more: list them all in Compare", icon=":material/table_chart:"
+            )
 
 
 def used_with(page: TermPage) -> None:

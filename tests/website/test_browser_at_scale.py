@@ -28,7 +28,7 @@ LEAF = "model/token/visual-token"
 PAGES = [
     ("overview", "", "MLLM Interpretability Atlas", "Recently added"),
     ("search", "search?q=attention+layers", "Search", "best match first"),
-    ("search-author", "search?q=Garcia", "Search", "best match first"),
+    ("search-author", "search?q=maria", "Search", "best match first"),  # María, accents ignored
     ("taxonomy", "taxonomy", "Taxonomy", "Choose a node in the tree"),
     ("taxonomy-perspective", "taxonomy?node=model", "Taxonomy", "Show 20 more of"),
     ("taxonomy-leaf", f"taxonomy?node={LEAF}", "Taxonomy", "Papers ("),
