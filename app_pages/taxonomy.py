@@ -52,7 +52,7 @@ def paper_order() -> str:
 def show_tree(catalog, current: str | None) -> None:
     st.caption("Papers at each node (a paper counts once at every node above its leaves); a grey node has none yet.")
     for row in tree(catalog):
-        indent, name = INDENT * row.depth, f"{common.md(row.name)} · {row.papers}"
+        indent, name = INDENT * row.depth, f"{common.md(row.name)} · {row.papers:,}"
         link, icon = urls.taxonomy(row.id), ":material/label:" if row.is_leaf else ":material/folder:"
         if row.id == current:  # shaded, as the sidebar marks the page that is open
             common.current_link(link, f"{indent}**{name}**", icon=icon)
@@ -81,7 +81,7 @@ def show_node(view: NodeView) -> None:
                 icon=":material/subdirectory_arrow_right:",
             )
 
-    st.subheader(f"Papers ({len(view.papers)})")
+    st.subheader(f"Papers ({len(view.papers):,})")
     links = st.columns(2)
     with links[0]:
         common.page_link(urls.compare(node=[node.id]), "Compare these papers", icon=":material/table_chart:")
@@ -97,7 +97,7 @@ def show_papers(view: NodeView) -> None:
         paper_row(row)
     if len(view.papers) > shown:
         if st.button(
-            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown}",
+            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown:,}",
             icon=":material/expand_more:",
         ):
             st.session_state[_more_key(node.id)] = shown + PAPER_ROWS

@@ -46,7 +46,7 @@ def show(page: TermPage) -> None:
 
 def term_link(ref: TermRef) -> None:
     link = urls.technique(ref.id) if ref.kind == "technique" else urls.model(ref.id)
-    common.page_link(link, f"{common.md(ref.name)} · {ref.papers}", icon=":material/sell:")
+    common.page_link(link, f"{common.md(ref.name)} · {ref.papers:,}", icon=":material/sell:")
 
 
 def hierarchy(page: TermPage) -> None:
@@ -73,7 +73,7 @@ def facts(page: TermPage) -> None:
 
 
 def papers(page: TermPage) -> None:
-    st.subheader(f"Papers ({len(page.papers)})")
+    st.subheader(f"Papers ({len(page.papers):,})")
     if not page.papers:
         st.info("No paper of the atlas names this term yet.")
         return
