@@ -11,7 +11,7 @@ To add a page, add one line to PAGES; its URL path is its file name.
 
 import streamlit as st
 
-from app_pages.common import knowledge_base, page_opened, search_box, user_errors
+from app_pages.common import knowledge_base, link_style, page_opened, search_box, user_errors
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -33,5 +33,6 @@ page = st.navigation(PAGES)
 with user_errors():  # an AtlasError on any page becomes one message; anything else is a bug
     knowledge_base()  # builds it from data/ on the first start
     search_box()  # in the sidebar of every page
+    link_style()  # links in a page look like links, not like the page that is open
     page_opened(page.url_path)
     page.run()

@@ -251,6 +251,42 @@ def accept_only(page: str, *names: str) -> None:
     url_notices()
 
 
+def named_multiselect(where, label: str, param: str, shown: dict[str, str], **options) -> list[str]:
+    """A multiselect that shows names (``shown``: id -> name) and keeps ids in the URL parameter ``param``.
+    Not bound to the URL (``bind="query-params"`` would write the shown names there): the URL is read on
+    every run and written when the visitor changes the choice."""
+    st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
+    chosen = where.multiselect(
+        label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
+    )
+    return list(chosen)
+
+
+def named_selectbox(where, label: str, param: str, shown: dict[str, str], **options) -> str:
+    """A selectbox that shows names and keeps the id in the URL, as ``named_multiselect`` does. The first
+    of ``shown`` is the default: chosen, it leaves the URL without the parameter."""
+    default = next(iter(shown))
+    value = st.query_params.get(param)
+    st.session_state[param] = value if value in shown else default
+    return where.selectbox(
+        label,
+        list(shown),
+        format_func=shown.__getitem__,
+        key=param,
+        on_change=_write_url,
+        args=(param, default),
+        **options,
+    )
+
+
+def _write_url(param: str, default: str | None = None) -> None:
+    chosen = st.session_state[param]
+    if chosen and chosen != default:
+        st.query_params[param] = chosen
+    elif param in st.query_params:
+        del st.query_params[param]
+
+
 def url_notices() -> None:
     """One warning naming every URL value the page dropped or changed (then forgotten)."""
     messages = st.session_state.pop(_URL_NOTICES, None)
@@ -296,6 +332,31 @@ def leaf_why(leaf_id: str, why: str) -> str:
 def page_link(link: urls.Link, label: str, icon: str | None = None, **kwargs) -> None:
     """``st.page_link`` for a Link; ``label`` must already be escaped Markdown."""
     st.page_link(link.file, label=label, icon=icon, query_params=link.query or None, **kwargs)
+
+
+_CURRENT = "atlas-current-view"  # the container key of the one link marked as the view on screen
+
+# Streamlit shades and bolds every page link to the page already open as if it were the view on screen: every
+# node of the taxonomy tree, a paper's links to other papers. In a page's content they are plain links; the one
+# link to the view on screen (``current_link``) is shaded, as the sidebar marks the page that is open.
+LINK_STYLE = f"""<style>
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] {{ background-color: transparent; }}
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"]:hover {{ background-color: rgba(151, 166, 195, 0.15); }}
+[data-testid="stMain"] a[data-testid="stPageLink-NavLink"] p {{ font-weight: 400; }}
+[data-testid="stMain"] .st-key-{_CURRENT} a[data-testid="stPageLink-NavLink"] {{
+  background-color: rgba(151, 166, 195, 0.3); }}
+</style>"""
+
+
+def link_style() -> None:
+    """Page links in a page's content look like links, not like the page that is open (app.py, every page)."""
+    st.html(LINK_STYLE)
+
+
+def current_link(link: urls.Link, label: str, icon: str | None = None) -> None:
+    """A page link to the view on screen (the taxonomy node shown beside the tree), shaded as the current one."""
+    with st.container(key=_CURRENT):
+        page_link(link, label, icon=icon)
 
 
 def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:

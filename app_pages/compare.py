@@ -40,28 +40,30 @@ def render() -> None:
 def filter_widgets(catalog) -> FacetFilters:
     labels = common.facet_labels()
     first = st.columns(3)
-    node = named_multiselect(
+    node = common.named_multiselect(
         first[0],
         "Taxonomy (perspective, group or leaf)",
-        "node",
-        labels,
+        P["node"],
+        labels["node"],
         placeholder="any node",
         help="A node includes everything below it: Model › Token covers both token leaves.",
     )
-    modality = named_multiselect(first[1], "Modality", "modality", labels, placeholder="any")
-    model = named_multiselect(
-        first[2], "Model", "model", labels, placeholder="any", help="A family includes all its models."
+    modality = common.named_multiselect(first[1], "Modality", P["modality"], labels["modality"], placeholder="any")
+    model = common.named_multiselect(
+        first[2], "Model", P["model"], labels["model"], placeholder="any", help="A family includes all its models."
     )
     second = st.columns(3)
-    technique = named_multiselect(
+    technique = common.named_multiselect(
         second[0],
         "Technique",
-        "technique",
-        labels,
+        P["technique"],
+        labels["technique"],
         placeholder="any",
         help="A broad technique includes its narrower ones (shown with the broader one after a dot).",
     )
-    granularity = named_multiselect(second[1], "Granularity", "granularity", labels, placeholder="any")
+    granularity = common.named_multiselect(
+        second[1], "Granularity", P["granularity"], labels["granularity"], placeholder="any"
+    )
     text = second[2].text_input(
         "Words", key=P["text"], bind="query-params", placeholder="title, authors, summary, models ..."
     )
@@ -82,26 +84,6 @@ def filter_widgets(catalog) -> FacetFilters:
         has_code=bool(has_code),
         text=text or "",
     )
-
-
-def named_multiselect(where, label: str, facet: str, labels: dict[str, dict[str, str]], **options) -> list[str]:
-    """A multiselect that shows names and keeps vocabulary ids in the URL. Not bound to the URL
-    (``bind="query-params"`` would write the shown names there): the URL is read on every run and written
-    when the visitor changes the choice."""
-    param, shown = P[facet], labels[facet]
-    st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
-    chosen = where.multiselect(
-        label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
-    )
-    return list(chosen)
-
-
-def _write_url(param: str) -> None:
-    chosen = st.session_state[param]
-    if chosen:
-        st.query_params[param] = chosen
-    elif param in st.query_params:
-        del st.query_params[param]
 
 
 def results_table(catalog, papers, filters: FacetFilters, picked: list[str]) -> list[str]:

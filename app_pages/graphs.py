@@ -80,7 +80,8 @@ def settings_widgets(catalog) -> GraphSettings:
         with first[1]:
             values["paper"] = choose_paper(catalog)
     if "scope" in acts:
-        scope = first[1].selectbox("Scope (taxonomy node)", [ALL, *catalog.nodes], key=P["scope"], bind="query-params")
+        scopes = {ALL: "The whole atlas", **common.facet_labels()["node"]}  # names shown, the id in the URL
+        scope = common.named_selectbox(first[1], "Scope (taxonomy node)", P["scope"], scopes)
         values["scope"] = None if scope in (None, ALL) else scope
     second = st.columns([5, 3])
     if "link_by" in acts:

@@ -27,28 +27,39 @@ def render() -> None:
         if not node_id:
             st.info("Choose a node in the tree to see its description and its papers.")
             return
-        # No format_func: a bound widget writes its shown label into the URL.
-        sort = st.segmented_control(
-            "Order the papers by",
-            list(SORTS),
-            default="newest",
-            required=True,
-            key=urls.NODE_SORT,
-            bind="query-params",
-            help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
-        )
-        show_node(node_view(catalog, node_id, sort or "newest"))  # an unknown node: common.user_errors shows why
+        about = st.container()  # the node, its children and the papers' heading: above the order of the papers
+        sort = paper_order()
+        view = node_view(catalog, node_id, sort)  # an unknown node: common.user_errors shows why
+        with about:
+            show_node(view)
+        show_papers(view)
+
+
+def paper_order() -> str:
+    # No format_func: a bound widget writes its shown label into the URL.
+    sort = st.segmented_control(
+        "Order the papers by",
+        list(SORTS),
+        default="newest",
+        required=True,
+        key=urls.NODE_SORT,
+        bind="query-params",
+        help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
+    )
+    return sort or "newest"
 
 
 def show_tree(catalog, current: str | None) -> None:
-    st.caption("Papers at each node (a paper counts once at every node above its leaves).")
+    st.caption("Papers at each node (a paper counts once at every node above its leaves); a grey node has none yet.")
     for row in tree(catalog):
-        name = common.md(row.name)
-        name = f"**{name}**" if row.id == current else name
-        label = f"{INDENT * row.depth}{name} · {row.papers}"
-        common.page_link(
-            urls.taxonomy(row.id), label, icon=":material/folder:" if not row.is_leaf else ":material/label:"
-        )
+        indent, name = INDENT * row.depth, f"{common.md(row.name)} · {row.papers:,}"
+        link, icon = urls.taxonomy(row.id), ":material/label:" if row.is_leaf else ":material/folder:"
+        if row.id == current:  # shaded, as the sidebar marks the page that is open
+            common.current_link(link, f"{indent}**{name}**", icon=icon)
+        elif row.papers:
+            common.page_link(link, indent + name, icon=icon)
+        else:  # grey, yet it opens: its description says what belongs there, for a contributor
+            common.page_link(link, f"{indent}:gray[{name}]", icon=icon, help="No paper here yet")
 
 
 def show_node(view: NodeView) -> None:
@@ -63,24 +74,30 @@ def show_node(view: NodeView) -> None:
         st.subheader("Children")
         for child in view.children:
             refs = "" if child.survey_refs is None else f" · the survey cites {child.survey_refs}"
+            label = f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}"
             common.page_link(
                 urls.taxonomy(child.id),
-                f"{common.md(child.name)} · {count(child.papers, 'paper')}{refs}",
+                label if child.papers else f":gray[{label}]",  # grey as in the tree
                 icon=":material/subdirectory_arrow_right:",
             )
 
-    st.subheader(f"Papers ({len(view.papers)})")
+    st.subheader(f"Papers ({len(view.papers):,})")
     links = st.columns(2)
     with links[0]:
         common.page_link(urls.compare(node=[node.id]), "Compare these papers", icon=":material/table_chart:")
     with links[1]:
         common.page_link(urls.graphs(kind="taxonomy", scope=node.id), "See them as a graph", icon=":material/hub:")
+
+
+def show_papers(view: NodeView) -> None:
+    """The node's papers as rows, 20 at a time."""
+    node = view.node
     shown = st.session_state.get(_more_key(node.id), PAPER_ROWS)
     for row in view.papers[:shown]:
         paper_row(row)
     if len(view.papers) > shown:
         if st.button(
-            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown}",
+            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown:,}",
             icon=":material/expand_more:",
         ):
             st.session_state[_more_key(node.id)] = shown + PAPER_ROWS

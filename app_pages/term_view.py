@@ -16,7 +16,7 @@ from explorer.safety import markdown_link
 from explorer.terms import TermPage, TermRef
 
 KIND_NAMES = {"technique": "Technique", "model": "Model", "family": "Model family"}
-PAPERS_PER_LEAF = 10  # rows drawn per leaf; the rest are one click away in Compare
+PAPERS_PER_LEAF = 5  # rows drawn per leaf (a family at 5,000 papers fills 16 leaves); the rest are in Compare
 
 
 def render(kind: str, term_page: Callable[[PaperCatalog, str], TermPage]) -> None:
@@ -46,7 +46,7 @@ def show(page: TermPage) -> None:
 
 def term_link(ref: TermRef) -> None:
     link = urls.technique(ref.id) if ref.kind == "technique" else urls.model(ref.id)
-    common.page_link(link, f"{common.md(ref.name)} · {ref.papers}", icon=":material/sell:")
+    common.page_link(link, f"{common.md(ref.name)} · {ref.papers:,}", icon=":material/sell:")
 
 
 def hierarchy(page: TermPage) -> None:
@@ -73,7 +73,7 @@ def facts(page: TermPage) -> None:
 
 
 def papers(page: TermPage) -> None:
-    st.subheader(f"Papers ({len(page.papers)})")
+    st.subheader(f"Papers ({len(page.papers):,})")
     if not page.papers:
         st.info("No paper of the atlas names this term yet.")
         return
@@ -86,7 +86,10 @@ def papers(page: TermPage) -> None:
             common.page_link(urls.paper(paper.key), common.paper_label(paper, 110), icon=":material/article:")
             st.caption(common.leaf_why(group.leaf, paper.why(group.leaf)))
         if len(group.papers) > PAPERS_PER_LEAF:
-            st.caption(f"… and {len(group.papers) - PAPERS_PER_LEAF} more: Compare lists them all.")
+            more = len(group.papers) - PAPERS_PER_LEAF
+            common.page_link(
+                group.compare, f"… and {more} more: list them all in Compare", icon=":material/table_chart:"
+            )
 
 
 def used_with(page: TermPage) -> None:

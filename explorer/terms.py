@@ -102,6 +102,7 @@ class LeafPapers:
     leaf: str
     path: str  # "Model › Token › Visual Token"
     papers: tuple  # PaperRecord, newest first
+    compare: urls.Link  # the Compare page filtered by the term and this leaf: every one of these papers
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def technique_page(catalog, technique_id: str) -> TermPage:
         facts=(),
         method=method,
         papers=tuple(papers),
-        by_leaf=_by_leaf(catalog, papers),
+        by_leaf=_by_leaf(catalog, papers, "technique", technique_id),
         by_year=_by_year(papers),
         related_techniques=_co_occurring(catalog, papers, "technique", exclude=around),
         related_models=_co_occurring(catalog, papers, "model", exclude=set()),
@@ -176,7 +177,7 @@ def model_page(catalog, model_id: str) -> TermPage:
         facts=_model_facts(catalog, term),
         method=None,
         papers=tuple(papers),
-        by_leaf=_by_leaf(catalog, papers),
+        by_leaf=_by_leaf(catalog, papers, "model", model_id),
         by_year=_by_year(papers),
         related_techniques=_co_occurring(catalog, papers, "technique", exclude=set()),
         related_models=_co_occurring(
@@ -207,13 +208,17 @@ def _ref(catalog, kind: str, term_id: str) -> TermRef:
     return TermRef(term.kind, term_id, term.name, catalog.term_counts(kind)[term_id], page.href)
 
 
-def _by_leaf(catalog, papers: list) -> tuple[LeafPapers, ...]:
+def _by_leaf(catalog, papers: list, kind: str, term_id: str) -> tuple[LeafPapers, ...]:
     out = []
     for node in catalog.nodes.values():
         if node.is_leaf:
             here = tuple(p for p in papers if node.id in p.leaves)
             if here:
-                out.append(LeafPapers(node.id, catalog.node_path(node.id), here))
+                term = [term_id]
+                compare = urls.compare(
+                    node=[node.id], model=term if kind == "model" else [], technique=term if kind == "technique" else []
+                )
+                out.append(LeafPapers(node.id, catalog.node_path(node.id), here, compare))
     return tuple(out)
 
 

@@ -85,7 +85,39 @@ def test_the_sidebar_search_finds_papers_by_words_and_opens_an_identifier_direct
     assert "Towards Interpreting" in page.locator("h1").first.inner_text()
 
 
-# --- 2. a leaf's papers ----------------------------------------------------------------------------
+# --- 2. the tree and a leaf's papers ------------------------------------------------------------------
+
+# How each page link of the page's content is drawn, by its label: its background, its weight, its text's colour.
+LINK_LOOKS = """() => {
+    const looks = {};
+    for (const a of document.querySelectorAll('[data-testid="stMain"] a[data-testid="stPageLink-NavLink"]')) {
+        const label = a.querySelector('[data-testid="stMarkdownContainer"]');
+        let inner = label;
+        while (inner.firstElementChild) inner = inner.firstElementChild;
+        looks[label.innerText.trim()] = {
+            background: getComputedStyle(a).backgroundColor,
+            weight: getComputedStyle(inner).fontWeight,
+            color: getComputedStyle(inner).color,
+        };
+    }
+    return looks;
+}"""
+TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def test_the_tree_shades_only_the_open_node_and_greys_the_empty_ones(site, page):
+    visit(page, site, "taxonomy?node=model/token")
+    looks = page.evaluate(LINK_LOOKS)
+    current, other, empty = looks["Token · 4"], looks["Visual Token · 3"], looks["Neuron · 0"]
+    assert current["background"] != TRANSPARENT and int(current["weight"]) >= 600  # the open node: shaded, bold
+    assert other["background"] == TRANSPARENT and other["weight"] == "400"  # a node with papers: a plain link
+    assert empty["background"] == TRANSPARENT and empty["color"] != other["color"]  # no paper yet: grey
+    child = looks["Visual Token · 3 papers · the survey cites 6"]  # the node's children, links to the same page
+    assert child["background"] == TRANSPARENT and child["weight"] == "400"
+    screenshot(page, "issue15-taxonomy-tree")
+    visit(page, site, "paper?key=neo2024interpreting")  # a paper's links to other papers are plain links too
+    relation = next(look for label, look in page.evaluate(LINK_LOOKS).items() if label.startswith("builds-on"))
+    assert relation["background"] == TRANSPARENT
 
 
 def test_a_leaf_lists_readable_rows_and_sorts_them(site, page):

@@ -67,6 +67,8 @@ def test_taxonomy_without_a_node_shows_the_tree(fixture_site):
     links = page_links(at)
     tree = [label for label, target in links.items() if target.startswith("taxonomy?node=")]
     assert len(tree) == 24 and tree[0] == "Data · 1" and "\u2003\u2003Visual Token · 1" in tree
+    assert "\u2003:gray[Neuron · 0]" in tree  # a node without papers is grey (it still opens)
+    assert not any("**" in label for label in tree)  # no node is the current one
     assert at.info and "Choose a node" in at.info[0].value
 
 
@@ -76,7 +78,7 @@ def test_taxonomy_deep_link_opens_the_node(fixture_site):
     assert "The atlas holds 2 papers here; the survey cites 11 works: " not in texts(at)  # no target at an inner node
     assert "The atlas holds 2 papers here; the survey cites 11 works." in texts(at)
     links = page_links(at)
-    assert "**Token** · 2" in "\n".join(links)  # the current node is highlighted in the tree
+    assert "\u2003**Token · 2**" in links  # the current node is highlighted in the tree (and shaded: browser test)
     assert links["Visual Token · 1 paper · the survey cites 6"] == "taxonomy?node=model%2Ftoken%2Fvisual-token"
     papers = {label: target for label, target in links.items() if target.startswith("paper?")}
     assert sorted(papers.values()) == ["paper?key=muller2024sehen", "paper?key=neo2024interpreting"]
@@ -409,6 +411,20 @@ def test_graph_deep_links_restore_the_settings(fixture_site, params, caption):
         assert at.segmented_control(key="graph").value == params["graph"]
     if "scope" in params:
         assert at.selectbox(key="scope").value == "model/token"
+
+
+def test_the_graph_scope_shows_names_and_keeps_ids_in_the_url(fixture_site):
+    at = ok(app_test("graphs", {"scope": "model/token"}))
+    scope = at.selectbox(key="scope")
+    assert scope.options[0] == "The whole atlas" and "Model › Token › Visual Token" in scope.options
+    assert not any("/" in option for option in scope.options)  # an id is never what a visitor reads
+    assert scope.value == "model/token"
+    scope.set_value("model/token/visual-token").run()
+    assert ok(at).query_params["scope"] == "model/token/visual-token"
+    assert "1 paper in scope" in at.caption[0].value
+    at.selectbox(key="scope").set_value("all").run()
+    assert "scope" not in ok(at).query_params  # the whole atlas is the default: no parameter
+    assert "5 papers in scope" in at.caption[0].value
 
 
 @pytest.mark.parametrize(

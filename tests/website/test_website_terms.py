@@ -25,6 +25,16 @@ def test_a_technique_page_shows_its_definition_hierarchy_and_papers_by_leaf(fixt
     assert "**Decision-Making Workflow**: Reads every layer's residual stream" in body  # each paper's why there
 
 
+def test_a_leaf_with_more_papers_than_shown_links_them_all_in_compare(fixture_site, monkeypatch):
+    monkeypatch.setattr("app_pages.term_view.PAPERS_PER_LEAF", 1)  # the fixture's leaves hold two papers at most
+    at = ok(app_test("technique", {"id": "logit-lens"}))
+    targets = links(at)
+    more = "compare?node=model%2Flayer%2Fdecision-making-workflow&technique=logit-lens"
+    assert targets["… and 1 more: list them all in Compare"] == more
+    papers = [link for link in at.get("page_link") if link.proto.page == "paper"]
+    assert len(papers) == 2  # one per leaf, of two leaves
+
+
 def test_a_model_family_page_lists_its_models(fixture_site):
     at = ok(app_test("model", {"id": "qwen-family"}))
     targets = links(at)
