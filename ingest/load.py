@@ -98,7 +98,7 @@ def _fill(
             _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
-        _store_related_index(conn)
+        _store_related_index(conn, rows)
         counts = rows.counts(dataset, left_out)
         conn.execute(
             insert(m.BuildInfo),
@@ -181,15 +181,14 @@ def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dic
     }
 
 
-def _store_related_index(conn) -> None:
-    """The arrays related work ranks with, computed from the tables just written, so that a query reads them
-    instead of every paper. Their format belongs to the read side (explorer.related.index); ingest stays the
-    only writer of the file."""
+def _store_related_index(conn, rows: _Rows) -> None:
+    """The arrays related work ranks with, computed from the rows just written (not read back from the file), so
+    that a query reads them instead of every paper. Their format belongs to the read side
+    (explorer.related.index); ingest stays the only writer of the file."""
     from explorer.related.index import index_parts  # imported here: explorer imports ingest at module level
 
-    _bulk_insert(
-        conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in index_parts(conn).items()]
-    )
+    parts = index_parts(rows.index_tables())
+    _bulk_insert(conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in parts.items()])
 
 
 @lru_cache(maxsize=65536)
@@ -392,6 +391,43 @@ class _Rows:
         yield m.paper_domains, self.link_rows["domains"]
         yield m.paper_methods, self.link_rows["methods"]
         yield m.Relation.__table__, self.relations
+
+    def index_tables(self):
+        """The rows related work's index is computed from, as ``explorer.related.index.read_tables`` would read
+        them from the written file: the same values (SQLite gives booleans back as 0 and 1) in the same orders."""
+        from explorer.related.index import Tables  # see _store_related_index
+
+        written = dict(self.vocabulary_rows)
+        models, techniques = written[m.Model.__table__], written[m.Technique.__table__]
+        return Tables(
+            papers=sorted(
+                (
+                    (p["key"], p["year"], p["code_url"], p["doi"], p["arxiv_id"], p["title"], p["summary"])
+                    for p in self.papers
+                ),
+                key=itemgetter(0),
+            ),
+            nodes=[(n["id"], n["name"], n["parent_id"], int(n["is_leaf"])) for n in self.nodes],
+            categories=sorted(
+                ((c["paper_key"], c["node_id"], c["why"]) for c in self.categories), key=itemgetter(0, 1)
+            ),
+            model_links=[(r["paper_key"], r["model_id"]) for r in self.link_rows["models"]],
+            model_names={r["id"]: r["name"] for r in models},
+            technique_links=[(r["paper_key"], r["technique_id"]) for r in self.link_rows["techniques"]],
+            technique_names={r["id"]: r["name"] for r in techniques},
+            modality_links=[(r["paper_key"], r["modality"]) for r in self.link_rows["modalities"]],
+            modalities=[r["name"] for r in written[m.Modality.__table__]],
+            author_links=[
+                (r["paper_key"], r["author_id"])
+                for r in sorted(self.paper_authors, key=itemgetter("paper_key", "position"))
+            ],
+            author_names={a["id"]: (a["name"], key) for key, a in self.authors.items()},
+            model_aliases=[(r["name"], r["aliases"]) for r in models],
+            technique_aliases=[(r["name"], r["aliases"]) for r in techniques],
+            relations=sorted((r["source_key"], r["target_key"], r["type"]) for r in self.relations),
+            methods=sorted(((x["id"], x["name"], x["description"]) for x in self.methods), key=itemgetter(0)),
+            method_links=[(r["paper_key"], r["method_id"]) for r in self.link_rows["methods"]],
+        )
 
     def counts(self, dataset: Dataset, left_out: LeftOut | None = None) -> dict:
         return {
