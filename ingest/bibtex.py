@@ -21,6 +21,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
 from ingest import identifiers, latex
+from ingest.citation_sources import venue_name
 from ingest.problems import Problem, display_path
 
 # bibtexparser logs every syntax error itself; we report them as Problems instead.
@@ -134,6 +135,11 @@ class BibEntry:
     @cached_property
     def arxiv_id(self) -> str | None:
         return identifiers.arxiv_id_from_fields(self.fields)
+
+    @cached_property
+    def published_in(self) -> str:
+        """The booktitle or journal as written ('' for none, or for arXiv/CoRR): several checks ask, for every entry."""
+        return venue_name(self.fields)
 
     @property
     def url(self) -> str | None:
