@@ -712,6 +712,8 @@ def _verification(annotation: Annotation | None) -> dict:
 
 
 def _unconfirmed(annotation: Annotation | None) -> set[str]:
+    if annotation is None:
+        return set()
     value = _verification(annotation).get("unconfirmed")
     return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
 
@@ -882,8 +884,7 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
             )
         )
     on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in cited_pages(entry, annotation))
-    waived = "eprint" in _unconfirmed(annotation)
-    if on_arxiv and not (_published(entry) or _has_arxiv_eprint(entry, prefix) or waived):
+    if on_arxiv and not (_published(entry) or _has_arxiv_eprint(entry, prefix) or "eprint" in _unconfirmed(annotation)):
         problems.append(
             Problem(
                 entry.path,
