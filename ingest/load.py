@@ -28,6 +28,9 @@ INGEST_VERSION = 6  # bump when the schema or the meaning of a column changes: f
 
 Progress = Callable[[str], None]
 
+# json.dumps(value, ensure_ascii=False), without making a new encoder for each of the thousands of values
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def write_database(
     dataset: Dataset,
@@ -163,7 +166,7 @@ def _model_row(term, kind: str | None, family_id: str | None, position: int) -> 
         "paper_key": term.paper,
         "source": term.source,
         "unconfirmed": json.dumps(list(term.unconfirmed)),
-        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+        "aliases": _json(list(term.aliases)),
         "position": position,
     }
 
@@ -177,7 +180,7 @@ def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dic
         "method_id": term.method if term.method in method_ids else None,
         "depth": depth,
         "position": position,
-        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+        "aliases": _json(list(term.aliases)),
     }
 
 
@@ -268,8 +271,8 @@ class _Rows:
                 "classified": annotation is not None,
                 "added": data.get("added"),
                 "bibtex": entry.raw,
-                "fields": json.dumps(entry.fields, ensure_ascii=False),
-                "annotation": json.dumps(data, ensure_ascii=False) if data else None,
+                "fields": _json(entry.fields),
+                "annotation": _json(data) if data else None,
                 "source_path": entry.path,
                 "source_line": entry.line,
             }
@@ -337,7 +340,7 @@ class _Rows:
                 "name": f.name,
                 "organisation": f.organisation,
                 "definition": f.definition,
-                "aliases": json.dumps(list(f.aliases), ensure_ascii=False),
+                "aliases": _json(list(f.aliases)),
                 "position": i,
             }
             for i, f in enumerate(vocabulary.families.values())
@@ -362,7 +365,7 @@ class _Rows:
                 "label": t.name,
                 "definition": t.definition,
                 "position": i,
-                "aliases": json.dumps(list(t.aliases), ensure_ascii=False),
+                "aliases": _json(list(t.aliases)),
             }
             for i, t in enumerate(vocabulary.modalities.values())
         ]
