@@ -91,7 +91,7 @@ def _build_engine(path: Path) -> Engine:
 def _fill(
     engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress, left_out: LeftOut | None
 ) -> dict:
-    m.Base.metadata.create_all(engine)
+    m.Base.metadata.create_all(engine, checkfirst=False)  # a new, empty file: no need to look for each table first
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {count(len(rows.papers), 'paper')}")
     with engine.begin() as conn:
