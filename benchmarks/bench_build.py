@@ -9,7 +9,8 @@ into benchmarks/out/libraries/ (git-ignored). Synthetic (--sizes): a generated b
 entries (accented names, @string macros in a separate file, # concatenation, crossrefs).
 
 Each measurement runs in a fresh process (after `import bibtexparser` / `import ingest`, which are not
-timed), --repeat times; the median is reported. Side by side in one run:
+timed), --repeat times, the three taking turns (parse, build, no-op, parse, ...) so that a change in the machine's
+load meets all three alike; the median of each is reported. Side by side in one run:
   parse   bibtexparser.parse_file(path) with its default stack, for every file (the baseline)
   build   ingest.build(..., force=True, keep_going=True): parse, evaluate, check, write SQLite + FTS and the
           related-work index, rename (imports the build does on the way, numpy's for instance, are timed)
@@ -120,21 +121,31 @@ def child(mode: str, folder: Path, db: Path) -> dict:
     return {"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "peak_mb": peak_mb}
 
 
-def measure(mode: str, folder: Path, db: Path, repeat: int) -> dict:
-    """Median CPU and wall seconds (and the largest peak RSS) of ``repeat`` fresh processes."""
-    runs = []
+MODES = ("parse", "build", "noop")  # in this order in every round: a no-op needs the build before it
+
+
+def measure(folder: Path, db: Path, repeat: int) -> dict[str, dict]:
+    """Per mode, the median CPU and wall seconds (and the largest peak RSS) of ``repeat`` fresh processes.
+
+    The modes take turns (parse, build, no-op, parse, ...): on a shared machine the load changes within a minute,
+    and runs of one mode after another would each meet a different load."""
+    runs: dict[str, list[dict]] = {mode: [] for mode in MODES}
     for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", mode, str(folder), str(db)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        runs.append(json.loads(out.strip().splitlines()[-1]))
+        for mode in MODES:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", mode, str(folder), str(db)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            runs[mode].append(json.loads(out.strip().splitlines()[-1]))
     return {
-        "seconds": statistics.median(r["seconds"] for r in runs),
-        "cpu": statistics.median(r["cpu"] for r in runs),
-        "peak_mb": max(r["peak_mb"] for r in runs),
+        mode: {
+            "seconds": statistics.median(r["seconds"] for r in results),
+            "cpu": statistics.median(r["cpu"] for r in results),
+            "peak_mb": max(r["peak_mb"] for r in results),
+        }
+        for mode, results in runs.items()
     }
 
 
@@ -178,9 +189,8 @@ HEADER = (
 
 def report(label: str, folder: Path, db: Path, repeat: int) -> dict:
     """Measures one library, prints its row and returns its medians."""
-    parse = measure("parse", folder, db, repeat)
-    full = measure("build", folder, db, repeat)
-    noop = measure("noop", folder, db, repeat)
+    measured = measure(folder, db, repeat)
+    parse, full, noop = (measured[mode] for mode in MODES)
     entries = sum(
         len(re.findall(r"^\s*@(?!string|comment|preamble)\w+\s*[{(]", p.read_text(encoding="utf-8"), re.I | re.M))
         for p in folder.rglob("*.bib")
