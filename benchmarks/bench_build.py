@@ -20,18 +20,23 @@ wall clock moves with the other work, CPU time much less. Wall-clock seconds are
 "overall" is the sum of build CPU over the sum of parse CPU of every library measured.
 Targets (issue 10): build <= 1.5 x parse; no-op <= 5 % of build.
 
-Measured 2026-11-30 on two cores shared with other work (--repeat 5; before: main at 1443ceb, after: the changes
-that read entries on plain lists, compute the related index from the rows written, skip the query side's imports):
+Measured 2026-11-30 on two cores shared with up to seven other jobs, before (main at 1443ceb) and after the changes
+that read entries on plain lists, compute the related index from the rows written and skip the query side's imports.
+The machine's load moves CPU times by a quarter or more (the same tugboat build took 1.9 to 3.1 CPU s within a few
+minutes), more than the change itself, so instruction counts (valgrind --tool=callgrind, the untimed imports
+subtracted) say it more surely:
 
-    library    entries   parse cpu   build cpu before -> after   ratio before -> after   no-op
-    tugboat      4,839   1.44 | 1.46       3.11 -> 2.24             2.16x -> 1.54x        < 1 %
-    font           986   0.32 | 0.27       1.07 -> 0.85             3.38x -> 3.13x        < 1 %
-    texbook3       859   0.23 | 0.20       0.94 -> 0.76             4.11x -> 3.88x        < 1 %
+    tugboat (4,839 entries)     parse         build before   build after    ratio before -> after
+    instructions (callgrind)    6.08 G        11.33 G        10.22 G        1.86x -> 1.68x
+    CPU s, --repeat 5           1.07 | 1.18   2.13           2.18           1.99x -> 1.84x
+    font (986), CPU s           0.21 | 0.20   0.72           0.72           3.47x -> 3.69x
+    texbook3 (859), CPU s       0.19 | 0.23   0.76           0.88           3.97x -> 3.92x
 
-What is left above the parse is largely fixed, whatever the library's size: a library of one entry costs about a
-third of a CPU second, mostly importing numpy for the related index (0.12-0.15 s) and reading the vocabulary and
-checking it against its JSON Schema (about 0.08 s). A library of a thousand entries parses in a fifth of a second,
-so it stays above the target; a library of several thousand gets to it.
+The target is not met. What is left above the parse: a fixed part, about a third of a CPU second whatever the
+library's size (numpy's import for the related index 0.12-0.15 s, reading the vocabulary and checking it against its
+JSON Schema about 0.08 s, the vocabulary's concepts for related work, SQLite's tables), which alone is 1.5x the parse
+of a library of a thousand entries; and per entry, roughly in this order, the checks (citable metadata, same paper,
+entries), the rows and SQLite inserts, the related index's words, and LaTeX decoding of titles and names.
 """
 
 from __future__ import annotations
