@@ -1,8 +1,8 @@
 """Read every ``.bib`` file of a data folder into evaluated, display-ready entries.
 
-bibtexparser 2.x splits each file into blocks; an explicit stack of middlewares then
-evaluates the values (``@string`` macros from any file of the folder, ``#`` concatenation),
-inherits ``crossref`` fields, normalises months and prepares display text. Every block that
+bibtexparser 2.x splits each file into blocks; three steps, each over every entry in turn, then
+evaluate the values (``@string`` macros from any file of the folder, ``#`` concatenation),
+inherit ``crossref`` fields and normalise months; ``BibEntry`` prepares display text. Every block that
 cannot become a paper is either reported as a Problem or accounted for (``@comment``,
 ``@preamble``, ``@string`` and crossref containers are not papers).
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser.library import Library
-from bibtexparser.middlewares import BlockMiddleware
 from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
 from ingest import identifiers, latex
+from ingest.citation_sources import venue_name
 from ingest.problems import Problem, display_path
 
 # bibtexparser logs every syntax error itself; we report them as Problems instead.
@@ -136,6 +136,11 @@ class BibEntry:
     def arxiv_id(self) -> str | None:
         return identifiers.arxiv_id_from_fields(self.fields)
 
+    @cached_property
+    def published_in(self) -> str:
+        """The booktitle or journal as written ('' for none, or for arXiv/CoRR): several checks ask, for every entry."""
+        return venue_name(self.fields)
+
     @property
     def url(self) -> str | None:
         return self.fields.get("url") or None
@@ -154,106 +159,118 @@ class BibReadResult:
     unparsed: int = 0  # entry blocks that never became entries (syntax errors, duplicate keys or fields)
 
 
-# --- middlewares (the explicit stack) -------------------------------------------------
+# --- evaluation: the steps applied to every entry, in order ------------------------------
 
 
-class EntryMiddleware(BlockMiddleware):
-    """A middleware that transforms one entry at a time and never looks at the library:
-    read_bib_texts applies it to the entries of every file at once, with ``library=None``."""
+class _Record:
+    """One entry while it is read: its fields as ``[name, value, line, lower-case name]`` lists in file order
+    (names as written, lines counted from 0 as bibtexparser counts them) and the problems found in it.
 
-    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
-        raise NotImplementedError
+    Plain lists rather than bibtexparser's ``Field`` objects, whose every read and write is a property call:
+    a large library has a hundred thousand values, and the steps below read each of them several times.
+    The values are evaluated as the record is made (``_Values``)."""
+
+    __slots__ = ("entry", "path", "fields", "problems", "_by_name")
+
+    def __init__(self, path: str, entry: Entry, values: _Values):
+        self.entry, self.path = entry, path
+        self.problems: list[tuple[int, str, str]] = []  # (line from 0, message, severity)
+        self.fields: list[list] = []
+        for fld in entry.fields:
+            name, value, line = fld.key, fld.value, fld.start_line
+            if (
+                "#" not in value
+                and len(value) > 1
+                and (value[0] == "{" and value[-1] == "}" or value[0] == '"' == value[-1])
+            ):
+                value = value[1:-1]  # by far the most common value (evaluate's own first case, without the call)
+            else:
+                value = self._evaluated(name, value, line, values)
+            self.fields.append([name, value, line, name.lower()])
+        self._by_name: dict[str, list] | None = None
+
+    def _evaluated(self, name: str, expression: str, line: int, values: _Values) -> str:
+        try:
+            return values.evaluate(expression)
+        except UndefinedMacro as exc:
+            if exc.reason:
+                self.note(line, f"field '{name}' uses '{exc.name}', which {exc.reason}: shorten the value")
+                return ""
+            self.note(
+                line,
+                f"field '{name}' uses undefined @string macro '{exc.name}': "
+                f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces",
+            )
+            return expression
+
+    def first(self, name: str) -> list | None:
+        """The field called ``name`` (lower-case; the first of any case), or None. The index by name is built
+        on first use and dropped when fields are added (``fields_changed``)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for fld in self.fields:
+                self._by_name.setdefault(fld[3], fld)
+        return self._by_name.get(name)
+
+    def fields_changed(self) -> None:
+        self._by_name = None
+
+    def note(self, line: int, message: str, severity: str = "error") -> None:
+        self.problems.append((line, message, severity))
 
 
-class EvaluateValues(EntryMiddleware):
+class _Values:
     """Resolve @string macros (folder-wide, case-insensitive) and evaluate ``#`` concatenation.
 
     Values keep their inner TeX (``{LLaVA}`` protection, accents) and lose only the outer
-    delimiters, so they can be written back to BibTeX unchanged.
+    delimiters, so they can be written back to BibTeX unchanged. The same expressions recur across
+    a library (``journal = j-TUGboat``, ``month = jan # "\\slash " # feb``): each is evaluated once.
     """
 
     def __init__(self, macros: dict[str, str]):
-        super().__init__(allow_inplace_modification=True)
         self.macros = macros
+        self.seen: dict[str, str] = {}
 
-    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
-        for fld in entry.fields:
-            try:
-                fld.value = evaluate(fld.value, self.macros)
-            except UndefinedMacro as exc:
-                if exc.reason:
-                    _note_problem(
-                        entry,
-                        fld.start_line,
-                        f"field '{fld.key}' uses '{exc.name}', which {exc.reason}: shorten the value",
-                    )
-                    fld.value = ""
-                    continue
-                _note_problem(
-                    entry,
-                    fld.start_line,
-                    f"field '{fld.key}' uses undefined @string macro '{exc.name}': "
-                    f"define it with @string{{{exc.name} = {{...}}}} or enclose the value in braces",
-                )
-        return entry
+    def evaluate(self, expression: str) -> str:
+        value = self.seen.get(expression)
+        if value is None:
+            value = self.seen[expression] = evaluate(expression, self.macros)
+        return value
 
 
-class NormaliseMonth(EntryMiddleware):
-    """``jan``, ``January``, ``{Jan.}`` and ``1`` all become ``1``; anything else is reported."""
-
-    def __init__(self):
-        super().__init__(allow_inplace_modification=True)
-
-    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
-        fld = _field(entry, "month")
-        if fld is None or not fld.value:
-            return entry
-        number = month_number(fld.value)
-        if number is None:
-            _note_problem(
-                entry, fld.start_line, f"month '{fld.value}' is not a month: use jan..dec or 1..12", "warning"
-            )
-        else:
-            fld.value = str(number)
-        return entry
-
-
-class InheritCrossref(EntryMiddleware):
+def inherit_crossref(record: _Record, parents: dict[str, _Record]) -> None:
     """Copy fields a child lacks from the entry its ``crossref`` names (BibTeX semantics)."""
-
-    def __init__(self, parents: dict[str, Entry]):
-        super().__init__(allow_inplace_modification=True)
-        self.parents = parents  # lower-cased key -> entry
-
-    def transform_entry(self, entry: Entry, library: Library | None) -> Entry:
-        ref = _field(entry, "crossref")
-        if ref is None:
-            return entry
-        parent = self.parents.get(str(ref.value).lower())
-        if parent is None:
-            _note_problem(
-                entry,
-                ref.start_line,
-                f"crossref '{ref.value}' names no entry in the data folder: "
-                "add that entry or remove the crossref field",
-            )
-            return entry
-        present = {f.key for f in entry.fields}
-        for fld in parent.fields:
-            target = (
-                _CROSSREF_RENAMES.get(fld.key, fld.key) if parent.entry_type.lower() in CONTAINER_TYPES else fld.key
-            )
-            if fld.key in _CROSSREF_NEVER or target in present:
-                continue
-            entry.set_field(type(fld)(target, fld.value, fld.start_line))
-            present.add(target)
-        _fields_changed(entry)
-        return entry
+    ref = record.first("crossref")
+    if ref is None:
+        return
+    parent = parents.get(str(ref[1]).lower())
+    if parent is None:
+        record.note(
+            ref[2],
+            f"crossref '{ref[1]}' names no entry in the data folder: add that entry or remove the crossref field",
+        )
+        return
+    present = {fld[0] for fld in record.fields}
+    renames = _CROSSREF_RENAMES if parent.entry.entry_type.lower() in CONTAINER_TYPES else {}
+    for name, value, line, _ in parent.fields:  # (the live list: an entry may name itself)
+        target = renames.get(name, name)
+        if name in _CROSSREF_NEVER or target in present:
+            continue
+        record.fields.append([target, value, line, target.lower()])
+        present.add(target)
+    record.fields_changed()
 
 
-def parse_stack(macros: dict[str, str], parents: dict[str, Entry]) -> list[EntryMiddleware]:
-    """The middlewares applied to every entry, in order."""
-    return [EvaluateValues(macros), InheritCrossref(parents), NormaliseMonth()]
+def normalise_month(record: _Record) -> None:
+    """``jan``, ``January``, ``{Jan.}`` and ``1`` all become ``1``; anything else is reported."""
+    fld = record.first("month")
+    if fld is None or not fld[1]:
+        return
+    number = month_number(fld[1])
+    if number is None:
+        record.note(fld[2], f"month '{fld[1]}' is not a month: use jan..dec or 1..12", "warning")
+    else:
+        fld[1] = str(number)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -306,85 +323,61 @@ def read_bib_texts(sources: list[tuple[str, str]], problems: list[Problem] | Non
         problems.extend(_failed_block_problems(shown, library))
     problems.extend(_resolve_strings(string_exprs, macros, libraries))
 
-    entries_by_key: dict[str, tuple[str, Entry]] = {}
+    values = _Values(macros)
+    records: dict[str, _Record] = {}  # by lower-case key, in file order
     duplicates_in_folder = 0
     rejected = {b.key for _, lib in libraries for b in lib.failed_blocks if isinstance(b, DuplicateBlockKeyBlock)}
     for shown, library in libraries:
         for entry in library.entries:
-            entry.parser_metadata["path"] = shown
-            seen = entries_by_key.get(entry.key.lower())
+            seen = records.get(entry.key.lower())
             if seen is not None:
-                first_path, first = seen
                 problems.append(
                     Problem(
                         shown,
                         _line(entry),
                         f"duplicate key '{entry.key}': "
-                        f"already used by '{first.key}' at {first_path}:{_line(first)} "
+                        f"already used by '{seen.entry.key}' at {seen.path}:{_line(seen.entry)} "
                         "(keys are compared ignoring case): give one of them another key",
                     )
                 )
                 rejected.add(entry.key)
                 duplicates_in_folder += 1
                 continue
-            entries_by_key[entry.key.lower()] = (shown, entry)
+            records[entry.key.lower()] = _Record(shown, entry, values)
 
-    parents = {k: e for k, (_, e) in entries_by_key.items()}
-    stack = parse_stack(macros, parents)
-    # Values must be evaluated before crossref parents are copied, so evaluate every entry first.
-    for middleware in stack:
-        for _, entry in entries_by_key.values():
-            middleware.transform_entry(entry, None)
+    # Each step over every entry before the next: a child inherits the values of its parent as evaluated.
+    for record in records.values():
+        inherit_crossref(record, records)
+    for record in records.values():
+        normalise_month(record)
 
-    container_keys = {
-        str(ref.value).lower() for _, e in entries_by_key.values() if (ref := _field(e, "crossref")) is not None
-    }
+    container_keys = {str(ref[1]).lower() for r in records.values() if (ref := r.first("crossref")) is not None}
     entries, containers = [], []
-    for lower_key, (shown, entry) in entries_by_key.items():
-        for line, message, severity in entry.parser_metadata.get("problems", []):
-            problems.append(Problem(shown, line + 1, message, severity))
-        if lower_key in container_keys and entry.entry_type.lower() in CONTAINER_TYPES:
-            containers.append(entry.key)
+    for lower_key, record in records.items():
+        for line, message, severity in record.problems:
+            problems.append(Problem(record.path, line + 1, message, severity))
+        if lower_key in container_keys and record.entry.entry_type.lower() in CONTAINER_TYPES:
+            containers.append(record.entry.key)
             continue
-        entries.append(_to_bib_entry(shown, entry))
+        entries.append(_to_bib_entry(record))
     unparsed = sum(1 for _, lib in libraries for b in lib.failed_blocks if not _NOT_AN_ENTRY.match(b.raw or ""))
     unparsed += duplicates_in_folder
     return BibReadResult(entries, problems, containers, ignored, rejected, unparsed)
 
 
-def _field(entry: Entry, name: str):
-    """The entry's field called ``name`` (lower-case; the first of any case), or None.
-
-    The index by name is built once per entry (Entry.fields_dict would build a dict per call)
-    and dropped by ``_fields_changed`` when fields are added.
-    """
-    index = entry.parser_metadata.get("by_name")
-    if index is None:
-        index = {}
-        for fld in entry.fields:
-            index.setdefault(fld.key.lower(), fld)
-        entry.parser_metadata["by_name"] = index
-    return index.get(name)
-
-
-def _fields_changed(entry: Entry) -> None:
-    entry.parser_metadata.pop("by_name", None)
-
-
-def _to_bib_entry(shown: str, entry: Entry) -> BibEntry:
-    fields, lines = {}, {}
+def _to_bib_entry(record: _Record) -> BibEntry:
+    entry = record.entry
     default_line = _line(entry)
-    for fld in entry.fields:
-        name, value = fld.key.lower(), fld.value
-        fields[name] = value if type(value) is str else str(value)
-        lines[name] = fld.start_line + 1 if fld.start_line else default_line
+    # (a later field of the same name in another case wins, as in any dict)
+    fields = {fld[3]: fld[1] for fld in record.fields}
+    lines = {fld[3]: fld[2] + 1 if fld[2] else default_line for fld in record.fields}
     return BibEntry(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
         fields=fields,
         raw=entry.raw or "",
-        path=shown,
-        line=_line(entry),
+        path=record.path,
+        line=default_line,
         field_lines=lines,
     )
 
@@ -563,11 +556,6 @@ def month_number(value: str) -> int | None:
 
 
 _MONTH_SPELLINGS = {n.lower() for n in MONTH_MACROS.values()} | set(MONTH_MACROS) | {"sept"}
-
-
-def _note_problem(entry: Entry, line: int | None, message: str, severity: str = "error") -> None:
-    line = entry.start_line if line is None else line
-    entry.parser_metadata.setdefault("problems", []).append((line, message, severity))
 
 
 # --- names ----------------------------------------------------------------------------

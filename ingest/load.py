@@ -28,6 +28,9 @@ INGEST_VERSION = 6  # bump when the schema or the meaning of a column changes: f
 
 Progress = Callable[[str], None]
 
+# json.dumps(value, ensure_ascii=False), without making a new encoder for each of the thousands of values
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def write_database(
     dataset: Dataset,
@@ -88,7 +91,7 @@ def _build_engine(path: Path) -> Engine:
 def _fill(
     engine: Engine, dataset: Dataset, taxonomy: Taxonomy, source_hash: str, progress: Progress, left_out: LeftOut | None
 ) -> dict:
-    m.Base.metadata.create_all(engine)
+    m.Base.metadata.create_all(engine, checkfirst=False)  # a new, empty file: no need to look for each table first
     rows = _Rows.from_dataset(dataset, taxonomy)
     progress(f"writing {count(len(rows.papers), 'paper')}")
     with engine.begin() as conn:
@@ -98,7 +101,7 @@ def _fill(
             _bulk_insert(conn, table, values)
         if engine.dialect.name == "sqlite":
             _create_fts(conn, rows.fts)
-        _store_related_index(conn)
+        _store_related_index(conn, rows)
         counts = rows.counts(dataset, left_out)
         conn.execute(
             insert(m.BuildInfo),
@@ -163,7 +166,7 @@ def _model_row(term, kind: str | None, family_id: str | None, position: int) -> 
         "paper_key": term.paper,
         "source": term.source,
         "unconfirmed": json.dumps(list(term.unconfirmed)),
-        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+        "aliases": _json(list(term.aliases)),
         "position": position,
     }
 
@@ -177,19 +180,18 @@ def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dic
         "method_id": term.method if term.method in method_ids else None,
         "depth": depth,
         "position": position,
-        "aliases": json.dumps(list(term.aliases), ensure_ascii=False),
+        "aliases": _json(list(term.aliases)),
     }
 
 
-def _store_related_index(conn) -> None:
-    """The arrays related work ranks with, computed from the tables just written, so that a query reads them
-    instead of every paper. Their format belongs to the read side (explorer.related.index); ingest stays the
-    only writer of the file."""
+def _store_related_index(conn, rows: _Rows) -> None:
+    """The arrays related work ranks with, computed from the rows just written (not read back from the file), so
+    that a query reads them instead of every paper. Their format belongs to the read side
+    (explorer.related.index); ingest stays the only writer of the file."""
     from explorer.related.index import index_parts  # imported here: explorer imports ingest at module level
 
-    _bulk_insert(
-        conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in index_parts(conn).items()]
-    )
+    parts = index_parts(rows.index_tables())
+    _bulk_insert(conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in parts.items()])
 
 
 @lru_cache(maxsize=65536)
@@ -269,8 +271,8 @@ class _Rows:
                 "classified": annotation is not None,
                 "added": data.get("added"),
                 "bibtex": entry.raw,
-                "fields": json.dumps(entry.fields, ensure_ascii=False),
-                "annotation": json.dumps(data, ensure_ascii=False) if data else None,
+                "fields": _json(entry.fields),
+                "annotation": _json(data) if data else None,
                 "source_path": entry.path,
                 "source_line": entry.line,
             }
@@ -338,7 +340,7 @@ class _Rows:
                 "name": f.name,
                 "organisation": f.organisation,
                 "definition": f.definition,
-                "aliases": json.dumps(list(f.aliases), ensure_ascii=False),
+                "aliases": _json(list(f.aliases)),
                 "position": i,
             }
             for i, f in enumerate(vocabulary.families.values())
@@ -363,7 +365,7 @@ class _Rows:
                 "label": t.name,
                 "definition": t.definition,
                 "position": i,
-                "aliases": json.dumps(list(t.aliases), ensure_ascii=False),
+                "aliases": _json(list(t.aliases)),
             }
             for i, t in enumerate(vocabulary.modalities.values())
         ]
@@ -392,6 +394,43 @@ class _Rows:
         yield m.paper_domains, self.link_rows["domains"]
         yield m.paper_methods, self.link_rows["methods"]
         yield m.Relation.__table__, self.relations
+
+    def index_tables(self):
+        """The rows related work's index is computed from, as ``explorer.related.index.read_tables`` would read
+        them from the written file: the same values (SQLite gives booleans back as 0 and 1) in the same orders."""
+        from explorer.related.index import Tables  # see _store_related_index
+
+        written = dict(self.vocabulary_rows)
+        models, techniques = written[m.Model.__table__], written[m.Technique.__table__]
+        return Tables(
+            papers=sorted(
+                (
+                    (p["key"], p["year"], p["code_url"], p["doi"], p["arxiv_id"], p["title"], p["summary"])
+                    for p in self.papers
+                ),
+                key=itemgetter(0),
+            ),
+            nodes=[(n["id"], n["name"], n["parent_id"], int(n["is_leaf"])) for n in self.nodes],
+            categories=sorted(
+                ((c["paper_key"], c["node_id"], c["why"]) for c in self.categories), key=itemgetter(0, 1)
+            ),
+            model_links=[(r["paper_key"], r["model_id"]) for r in self.link_rows["models"]],
+            model_names={r["id"]: r["name"] for r in models},
+            technique_links=[(r["paper_key"], r["technique_id"]) for r in self.link_rows["techniques"]],
+            technique_names={r["id"]: r["name"] for r in techniques},
+            modality_links=[(r["paper_key"], r["modality"]) for r in self.link_rows["modalities"]],
+            modalities=[r["name"] for r in written[m.Modality.__table__]],
+            author_links=[
+                (r["paper_key"], r["author_id"])
+                for r in sorted(self.paper_authors, key=itemgetter("paper_key", "position"))
+            ],
+            author_names={a["id"]: (a["name"], key) for key, a in self.authors.items()},
+            model_aliases=[(r["name"], r["aliases"]) for r in models],
+            technique_aliases=[(r["name"], r["aliases"]) for r in techniques],
+            relations=sorted((r["source_key"], r["target_key"], r["type"]) for r in self.relations),
+            methods=sorted(((x["id"], x["name"], x["description"]) for x in self.methods), key=itemgetter(0)),
+            method_links=[(r["paper_key"], r["method_id"]) for r in self.link_rows["methods"]],
+        )
 
     def counts(self, dataset: Dataset, left_out: LeftOut | None = None) -> dict:
         return {

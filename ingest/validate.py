@@ -22,7 +22,6 @@ from ingest.citation_sources import (
     is_arxiv_venue,
     load_citation_sources,
     url_host,
-    venue_name,
     years_in_text,
 )
 from ingest.duplicates import near_duplicate_pairs
@@ -699,7 +698,7 @@ def check_citable_metadata(
 
 def venue_text(entry: BibEntry) -> str:
     """The booktitle or journal the paper was published in, decoded ('' for none, or for arXiv/CoRR)."""
-    return _decoded_venue(venue_name(entry.fields))
+    return _decoded_venue(entry.published_in)
 
 
 @lru_cache(maxsize=65536)
@@ -713,17 +712,24 @@ def _verification(annotation: Annotation | None) -> dict:
 
 
 def _unconfirmed(annotation: Annotation | None) -> set[str]:
+    if annotation is None:
+        return set()
     value = _verification(annotation).get("unconfirmed")
     return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
 
 
 def cited_pages(entry: BibEntry, annotation: Annotation | None) -> list[tuple[str, str]]:
     """(where, URL) of every page the record cites: the BibTeX url and the verification pages."""
+    url = entry.url
+    pages = [("url", url)] if url and url.strip() else []
+    if annotation is None:  # an imported library's entries: only the url (three rules ask, for every entry)
+        return pages
     verification = _verification(annotation)
-    pages = [("url", entry.url or "")] + [
-        (f"verification.{name}", verification.get(name)) for name in ("source", "venue_source")
-    ]
-    return [(where, url) for where, url in pages if isinstance(url, str) and url.strip()]
+    for name in ("source", "venue_source"):
+        page = verification.get(name)
+        if isinstance(page, str) and page.strip():
+            pages.append((f"verification.{name}", page))
+    return pages
 
 
 def check_venue_year(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:
@@ -877,12 +883,8 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
                 "warning",
             )
         )
-    published = venue_text(entry) or any(
-        entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution")
-    )
-    has_eprint = entry.fields.get("eprint", "").strip() and prefix.lower() == "arxiv"
     on_arxiv = entry.arxiv_id or any(url_host(url).endswith("arxiv.org") for _, url in cited_pages(entry, annotation))
-    if on_arxiv and not published and not has_eprint and "eprint" not in _unconfirmed(annotation):
+    if on_arxiv and not (_published(entry) or _has_arxiv_eprint(entry, prefix) or "eprint" in _unconfirmed(annotation)):
         problems.append(
             Problem(
                 entry.path,
@@ -893,6 +895,16 @@ def check_arxiv_identifiers(entry: BibEntry, annotation: Annotation | None) -> l
             )
         )
     return problems
+
+
+def _published(entry: BibEntry) -> bool:
+    return bool(venue_text(entry)) or any(
+        entry.fields.get(n) for n in ("howpublished", "publisher", "school", "institution")
+    )
+
+
+def _has_arxiv_eprint(entry: BibEntry, prefix: str) -> bool:
+    return bool(entry.fields.get("eprint", "").strip()) and prefix.lower() == "arxiv"
 
 
 def check_primary_sources(entry: BibEntry, annotation: Annotation | None, sources: CitationSources) -> list[Problem]:

@@ -58,15 +58,55 @@ Any text is accepted: it is reduced to words (``explorer.fts``) first, so quotes
 answered (an unknown paper key or taxonomy node, an empty year range) raises ``RelatedInputError`` with a message
 that names the problem and the fix. Output formats: ``rendering``; inputs (keys, nodes, filters, .bib files):
 ``inputs``; judged questions and their metrics: ``judged``.
+
+The names below are imported on first use (PEP 562), so that a build, which needs only ``index`` to store the
+index, does not import the query side (scoring, inputs, rendering and what they import).
 """
 
-from explorer.related.explain import explain_ranking
-from explorer.related.index import Index, load_index
-from explorer.related.inputs import check_url, match_entry, read_user_bib, resolve_category, resolve_paper
-from explorer.related.rendering import FORMATS, bibtex_for, input_summary, render, to_json, to_table
-from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
-from explorer.related.scoring import find_related, related_to_paper
-from explorer.related.weights import COMPONENTS, MAX_K, MAX_TEXT_CHARS, WEIGHTS, Weights, weight_table
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from explorer.related.explain import explain_ranking
+    from explorer.related.index import Index, load_index
+    from explorer.related.inputs import check_url, match_entry, read_user_bib, resolve_category, resolve_paper
+    from explorer.related.rendering import FORMATS, bibtex_for, input_summary, render, to_json, to_table
+    from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
+    from explorer.related.scoring import find_related, related_to_paper
+    from explorer.related.weights import COMPONENTS, MAX_K, MAX_TEXT_CHARS, WEIGHTS, Weights, weight_table
+
+_HOMES = {
+    "explain_ranking": "explorer.related.explain",
+    "Index": "explorer.related.index",
+    "load_index": "explorer.related.index",
+    "check_url": "explorer.related.inputs",
+    "match_entry": "explorer.related.inputs",
+    "read_user_bib": "explorer.related.inputs",
+    "resolve_category": "explorer.related.inputs",
+    "resolve_paper": "explorer.related.inputs",
+    "FORMATS": "explorer.related.rendering",
+    "bibtex_for": "explorer.related.rendering",
+    "input_summary": "explorer.related.rendering",
+    "render": "explorer.related.rendering",
+    "to_json": "explorer.related.rendering",
+    "to_table": "explorer.related.rendering",
+    "BibMatch": "explorer.related.results",
+    "CandidateFilters": "explorer.related.results",
+    "RelatedInputError": "explorer.related.results",
+    "RelatedPaper": "explorer.related.results",
+    "RelatedResult": "explorer.related.results",
+    "find_related": "explorer.related.scoring",
+    "related_to_paper": "explorer.related.scoring",
+    "COMPONENTS": "explorer.related.weights",
+    "MAX_K": "explorer.related.weights",
+    "MAX_TEXT_CHARS": "explorer.related.weights",
+    "WEIGHTS": "explorer.related.weights",
+    "Weights": "explorer.related.weights",
+    "weight_table": "explorer.related.weights",
+}
+
 
 __all__ = [
     "BibMatch",
@@ -97,3 +137,10 @@ __all__ = [
     "to_table",
     "weight_table",
 ]
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'explorer.related' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

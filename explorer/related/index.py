@@ -1,9 +1,10 @@
 """The index of related work: every paper's features and words as compact arrays.
 
-``build_index`` reads the knowledge base's tables once; ``ingest.load`` stores the result in the database as
-parts (``index_parts``: table ``related_index``, one row per array), so that ``load_index`` only has to read
-those rows: the first query against 100,000 papers costs a fraction of a second instead of re-reading every
-paper. A database without the parts (built by an older atlas) is indexed from its tables, as before.
+``index_from`` computes it from the knowledge base's rows (``Tables``): ``ingest.load`` passes the rows it has
+just written and stores the result in the database as parts (``index_parts``: table ``related_index``, one row
+per array), so that ``load_index`` only has to read those rows: the first query against 100,000 papers costs a
+fraction of a second instead of re-reading every paper. A database without the parts (built by an older atlas)
+is indexed from its tables (``build_index``: ``read_tables``, then ``index_from``).
 Lookups derived from the stored arrays (keys to positions, DOIs, titles, links) are computed on first use.
 """
 
@@ -272,78 +273,136 @@ def _fetch(conn, statement) -> list[tuple]:
     return store.rows(store.dbapi(conn), sql_text)
 
 
+@dataclass
+class Tables:
+    """The knowledge base's rows the index is computed from, in the orders ``read_tables`` reads them. The build
+    passes the rows it has just written (``ingest.load``) instead of reading them back from the file."""
+
+    papers: list[tuple]  # (key, year, code_url, doi, arxiv_id, title, summary), by key
+    nodes: list[tuple]  # (id, name, parent id, is leaf), in display order
+    categories: list[tuple]  # (paper key, node id, why), by paper key, then node id
+    model_links: list[tuple]  # (paper key, model id), in table order
+    model_names: dict  # model id -> name
+    technique_links: list[tuple]  # (paper key, technique id), in table order
+    technique_names: dict  # technique id -> name
+    modality_links: list[tuple]  # (paper key, modality), in table order
+    modalities: list[str]
+    author_links: list[tuple]  # (paper key, author id), by paper key, then position
+    author_names: dict  # author id -> (name, name key)
+    model_aliases: list[tuple]  # (name, aliases as a JSON list) of every model
+    technique_aliases: list[tuple]  # (name, aliases as a JSON list) of every technique
+    relations: list[tuple]  # (source key, target key, type), sorted
+    methods: list[tuple]  # (id, name, description), by id
+    method_links: list[tuple]  # (paper key, method id)
+
+
 def build_index(conn) -> Index:
-    """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection, at build time)."""
+    """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection)."""
+    return index_from(read_tables(conn))
+
+
+def read_tables(conn) -> Tables:
+    """The rows the index needs, read from the knowledge base behind ``conn`` (a SQLAlchemy connection)."""
     from sqlalchemy import inspect, select  # the build side only: a query reads the stored parts (store)
 
     from kb import schema as m
 
-    rows = _fetch(
-        conn,
-        select(
-            m.Paper.key, m.Paper.year, m.Paper.code_url, m.Paper.doi, m.Paper.arxiv_id, m.Paper.title, m.Paper.summary
-        ).order_by(m.Paper.key),
+    pm, pt, pmod = m.paper_models.c, m.paper_techniques.c, m.paper_modalities.c
+    # A database built before methods kept their description (INGEST_VERSION < 4) has names only.
+    has_description = any(c["name"] == "description" for c in inspect(conn).get_columns(m.Method.__tablename__))
+    return Tables(
+        papers=_fetch(
+            conn,
+            select(
+                m.Paper.key,
+                m.Paper.year,
+                m.Paper.code_url,
+                m.Paper.doi,
+                m.Paper.arxiv_id,
+                m.Paper.title,
+                m.Paper.summary,
+            ).order_by(m.Paper.key),
+        ),
+        nodes=[
+            tuple(n)
+            for n in _fetch(
+                conn,
+                select(
+                    m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id, m.TaxonomyNode.is_leaf
+                ).order_by(m.TaxonomyNode.position),
+            )
+        ],
+        categories=_fetch(
+            conn,
+            select(m.PaperCategory.paper_key, m.PaperCategory.node_id, m.PaperCategory.why).order_by(
+                m.PaperCategory.paper_key, m.PaperCategory.node_id
+            ),
+        ),
+        model_links=_fetch(conn, select(pm.paper_key, pm.model_id)),
+        model_names=dict(_fetch(conn, select(m.Model.id, m.Model.name))),
+        technique_links=_fetch(conn, select(pt.paper_key, pt.technique_id)),
+        technique_names=dict(_fetch(conn, select(m.Technique.id, m.Technique.name))),
+        modality_links=_fetch(conn, select(pmod.paper_key, pmod.modality)),
+        modalities=[name for (name,) in _fetch(conn, select(m.Modality.name))],
+        author_links=_fetch(
+            conn,
+            select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id).order_by(
+                m.PaperAuthor.paper_key, m.PaperAuthor.position
+            ),
+        ),
+        author_names={
+            i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))
+        },
+        model_aliases=_fetch(conn, select(m.Model.name, m.Model.aliases)),
+        technique_aliases=_fetch(conn, select(m.Technique.name, m.Technique.aliases)),
+        relations=_fetch(
+            conn,
+            select(m.Relation.source_key, m.Relation.target_key, m.Relation.type).order_by(
+                m.Relation.source_key, m.Relation.target_key, m.Relation.type
+            ),
+        ),
+        methods=_fetch(
+            conn,
+            select(m.Method.id, m.Method.name, m.Method.description if has_description else m.Method.name).order_by(
+                m.Method.id
+            ),
+        ),
+        method_links=_fetch(conn, select(m.paper_methods.c.paper_key, m.paper_methods.c.method_id)),
     )
+
+
+def index_from(tables: Tables) -> Index:
+    """The index computed from the rows of the knowledge base."""
+    rows = tables.papers
     keys, years, codes, dois, arxiv_ids, titles, summaries = (
         (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 7
     )
     position = {key: i for i, key in enumerate(keys)}
 
-    nodes = [
-        tuple(n)
-        for n in _fetch(
-            conn,
-            select(m.TaxonomyNode.id, m.TaxonomyNode.name, m.TaxonomyNode.parent_id, m.TaxonomyNode.is_leaf).order_by(
-                m.TaxonomyNode.position
-            ),
-        )
-    ]
-    category_rows = _fetch(
-        conn,
-        select(m.PaperCategory.paper_key, m.PaperCategory.node_id, m.PaperCategory.why).order_by(
-            m.PaperCategory.paper_key, m.PaperCategory.node_id
-        ),
-    )
+    nodes = tables.nodes
+    category_rows = tables.categories
     categories = list(dict.fromkeys([*(n[0] for n in nodes if n[3]), *(c[1] for c in category_rows)]))
     number = {node_id: c for c, node_id in enumerate(categories)}
     paper_categories = _ragged(position, [(c[0], number[c[1]]) for c in category_rows])
 
-    pm, pt, pmod = m.paper_models.c, m.paper_techniques.c, m.paper_modalities.c
-    model_links = _fetch(conn, select(pm.paper_key, pm.model_id))
-    model_names = dict(_fetch(conn, select(m.Model.id, m.Model.name)))
-    technique_links = _fetch(conn, select(pt.paper_key, pt.technique_id))
-    technique_names = dict(_fetch(conn, select(m.Technique.id, m.Technique.name)))
-    author_links = _fetch(
-        conn,
-        select(m.PaperAuthor.paper_key, m.PaperAuthor.author_id).order_by(
-            m.PaperAuthor.paper_key, m.PaperAuthor.position
-        ),
-    )
-    author_names = {
-        i: (name, key) for i, name, key in _fetch(conn, select(m.Author.id, m.Author.name, m.Author.name_key))
-    }
+    model_links, model_names = tables.model_links, tables.model_names
+    technique_links, technique_names = tables.technique_links, tables.technique_names
+    author_links, author_names = tables.author_links, tables.author_names
     vocab = {
         "model": _vocabulary(position, model_links, model_names, model_key, model_family),
         "technique": _vocabulary(position, technique_links, technique_names, technique_key),
-        "modality": _vocabulary(
-            position,
-            _fetch(conn, select(pmod.paper_key, pmod.modality)),
-            {name: name for (name,) in _fetch(conn, select(m.Modality.name))},
-            model_key,
-        ),
+        "modality": _vocabulary(position, tables.modality_links, {name: name for name in tables.modalities}, model_key),
         "author": _vocabulary(position, author_links, author_names, None),
     }
-    for kind, table, normalise in (("model", m.Model, model_key), ("technique", m.Technique, technique_key)):
-        vocab[kind].aliases = _aliases(vocab[kind], _fetch(conn, select(table.name, table.aliases)), normalise)
+    for kind, aliases, normalise in (
+        ("model", tables.model_aliases, model_key),
+        ("technique", tables.technique_aliases, technique_key),
+    ):
+        vocab[kind].aliases = _aliases(vocab[kind], aliases, normalise)
 
     link_rows = [
         (position[s], position[t], kind)
-        for s, t, kind in _fetch(
-            conn,
-            select(m.Relation.source_key, m.Relation.target_key, m.Relation.type).order_by(
-                m.Relation.source_key, m.Relation.target_key, m.Relation.type
-            ),
-        )
+        for s, t, kind in tables.relations
         if s in position and t in position and s != t
     ]
     link_kinds = sorted({kind for _, _, kind in link_rows})
@@ -366,16 +425,8 @@ def build_index(conn) -> Index:
             author_names,
         )
     )
-    # A database built before methods kept their description (INGEST_VERSION < 4) has names only.
-    has_description = any(c["name"] == "description" for c in inspect(conn).get_columns(m.Method.__tablename__))
-    method_rows = _fetch(
-        conn,
-        select(m.Method.id, m.Method.name, m.Method.description if has_description else m.Method.name).order_by(
-            m.Method.id
-        ),
-    )
     method_members: dict[str, list[int]] = defaultdict(list)
-    for key, method_id in _fetch(conn, select(m.paper_methods.c.paper_key, m.paper_methods.c.method_id)):
+    for key, method_id in tables.method_links:
         if key in position:
             method_members[method_id].append(position[key])
     techniques = vocab["technique"]
@@ -387,7 +438,7 @@ def build_index(conn) -> Index:
         if described
         else technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))])
     )
-    sources = [*described, *method_sources(method_rows, method_members), *phrases]
+    sources = [*described, *method_sources(tables.methods, method_members), *phrases]
     return Index(
         keys=keys,
         years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
@@ -560,9 +611,9 @@ def family_weights(vocab: FeatureTable, wanted: dict[int, float]) -> dict[str, f
 # --- storing: the index as named byte strings ------------------------------------------------------------------
 
 
-def index_parts(conn) -> dict[str, bytes]:
-    """The index of the database behind ``conn``, as the parts ``ingest.load`` stores in table related_index."""
-    return to_parts(build_index(conn))
+def index_parts(tables: Tables) -> dict[str, bytes]:
+    """The index of the knowledge base's rows, as the parts ``ingest.load`` stores in table related_index."""
+    return to_parts(index_from(tables))
 
 
 def to_parts(index: Index) -> dict[str, bytes]:

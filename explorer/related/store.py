@@ -5,8 +5,8 @@ command line answers one question per process: importing SQLAlchemy's ORM and th
 more than the whole answer (`atlas related` against 100,000 papers must answer in a second). So the query side
 reads through the sqlite3 connection, given directly (the CLI) or taken from a SQLAlchemy session (the website,
 tests). The tables and columns read here are listed in ``READS``; tests/test_related_store.py checks them against
-the schema (kb.schema), which stay the one definition of the schema. The index itself is built
-with SQLAlchemy at build time (``explorer.related.index.build_index``).
+the schema (kb.schema), which stay the one definition of the schema. The index itself is computed at build
+time from the rows the build writes (``explorer.related.index.index_from``).
 """
 
 from __future__ import annotations

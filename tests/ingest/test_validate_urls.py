@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 from contribute_support import at, edit, line_of, only, problems
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_support import examples
+
+from ingest.citation_sources import host_and_path
 
 URL_LINE = "  url           = {https://arxiv.org/abs/2410.07149},"
 
@@ -70,3 +77,39 @@ def test_code_link_without_a_host(data_dir):
     assert problem.message == (
         "code 'https://github' is not a complete web address: give the full https:// address of the repository, or null"
     )
+
+
+# Pieces of web addresses, plain and awkward (ports, user info, IPv6 brackets, parameters, spaces, non-ASCII).
+URL_PIECES = ["http", "https", "HTTPS", "://", ":", "/", "//", "?", "#", ";", "@", "[", "]", " ", "\t", "\n", ".", "-"]
+URL_PIECES += ["_", "a", "Z", "0", "443", "arxiv.org", "www.ACL", "abs", "%20", "é", "="]
+
+
+@settings(max_examples=examples(300))
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=14).map("".join))
+def test_host_and_path_are_urlparses(url):
+    # the checks read a plain address's host and path directly; any address gives what urlparse gives
+    try:
+        parsed = urlparse(url.strip())
+        expected = ((parsed.hostname or "").lower(), parsed.path)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: urlparse refuses, and so must the fast path
+        with pytest.raises(ValueError):
+            host_and_path(url)
+        return
+    assert host_and_path(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ArXiv.org/abs/2410.07149v2?x=1#y",
+        "http://www.acl.org:8080/a;b/c",
+        "https://host.org/a/b;c?d",
+        "https://host.org/a b",
+        "https://host.org/a\tb",
+        "https://u@host.org/p",
+        "https://x.org",
+    ],
+)
+def test_host_and_path_of_common_addresses(url):
+    parsed = urlparse(url)
+    assert host_and_path(url) == ((parsed.hostname or "").lower(), parsed.path)

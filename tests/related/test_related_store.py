@@ -81,3 +81,19 @@ def test_a_text_question_on_the_command_line_imports_no_orm_and_no_loader(fixtur
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stderr.strip().splitlines()[-1]) == [], proc.stderr
         assert "logit" in proc.stdout.lower()
+
+
+def test_the_package_names_its_public_names_once_each_and_imports_them_on_use():
+    import explorer.related as related
+
+    assert set(related.__all__) == set(related._HOMES)
+    assert all(getattr(related, name) is not None for name in related.__all__)
+
+
+def test_a_build_imports_the_index_without_the_query_side():
+    # ingest.load stores the index: the scoring, inputs and rendering modules are no part of a build's time
+    probe = "import sys, explorer.related.index; print(sorted(m for m in sys.modules if m.startswith('explorer')))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout.replace("'", '"'))
+    assert not {"explorer.related.scoring", "explorer.related.inputs", "explorer.related.rendering"} & set(loaded)

@@ -4,12 +4,13 @@ same words at build and at query time, and research words weighed by their sprea
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 from tests_paths import BUNDLED
 
 from explorer import fts
-from explorer.db import open_session
+from explorer.db import connect_read_only, open_session
 from explorer.porter import stem
 from explorer.related.index import load_index
 from kb.fts import FTS_TOKENIZER
@@ -114,6 +115,21 @@ def test_spelling_does_not_change_the_answer(bundled_db, text):
     with open_session(bundled_db) as session:
         base = [p.key for p in find_related(session, text="sparse autoencoder", k=5).papers]
         assert [p.key for p in find_related(session, text=text, k=5).papers] == base
+
+
+@pytest.mark.parametrize("db", ["fixture_db", "bundled_db"])
+def test_the_build_stores_what_the_written_tables_give(db, request):
+    # the build computes the index from the rows it writes, without reading them back: byte for byte the same
+    from explorer.related.index import build_index, to_parts
+    from explorer.related.store import stored_parts
+
+    path = request.getfixturevalue(db)
+    with open_session(path) as session:
+        from_tables = to_parts(build_index(session.connection()))
+    with closing(connect_read_only(path)) as conn:
+        stored = stored_parts(conn)
+    assert stored.keys() == from_tables.keys()
+    assert [name for name in stored if stored[name] != from_tables[name]] == []
 
 
 def test_the_stored_index_is_what_the_tables_give(bundled_db):
