@@ -200,14 +200,6 @@ def facet_labels(catalog: PaperCatalog) -> dict[str, dict[str, str]]:
     covering its models, a model with its family, a narrower technique with its broader one."""
     vocabulary = catalog.vocabulary
 
-    def node(node_id: str) -> str:
-        names = []
-        current: str | None = node_id
-        while current is not None:
-            names.append(catalog.nodes[current].name)
-            current = catalog.nodes[current].parent
-        return " › ".join(reversed(names))
-
     def term(kind: str, term_id: str) -> str:
         name = vocabulary.label(kind, term_id)
         if kind == "model" and term_id in vocabulary.families:
@@ -217,7 +209,7 @@ def facet_labels(catalog: PaperCatalog) -> dict[str, dict[str, str]]:
 
     values = facet_values(catalog)
     return {
-        "node": {n: node(n) for n in values["node"]},
+        "node": {n: catalog.node_path(n) for n in values["node"]},
         "modality": {m: vocabulary.label("modality", m) for m in values["modality"]},
         "model": {m: term("model", m) for m in values["model"]},
         "technique": {t: term("technique", t) for t in values["technique"]},
