@@ -107,8 +107,9 @@ def _text_reason(words: list[WordMatch], value: float) -> str:
     added = [w for w in words if w.added_from is not None]
     parts = []
     if own:
-        where = _listing(sorted({f for w in own for f in w.fields}, key=_FIELD_ORDER.index))
-        parts.append(f"Its {where} use your word{'s' if len(own) > 1 else ''} {_quoted(own)}")
+        fields = sorted({f for w in own for f in w.fields}, key=_FIELD_ORDER.index)
+        verb = "use" if len(fields) > 1 else "uses"  # "Its summary uses", "Its title and summary use"
+        parts.append(f"Its {_listing(fields)} {verb} your word{'s' if len(own) > 1 else ''} {_quoted(own)}")
     related = [w for w in added if w.added_from != FEEDBACK_SOURCE]
     if related:
         sources = _listing(list(dict.fromkeys(w.added_from for w in related if w.added_from)), limit=2)

@@ -264,3 +264,14 @@ def test_bibtex_and_json_formats(session):
     assert all(isinstance(r["reasons"], list) and r["title"] and r["score"] > 0 for r in rows)
     with pytest.raises(RelatedInputError, match="unknown format"):
         render(session, result, "yaml")
+
+
+def test_a_text_reason_agrees_its_verb_with_the_fields_it_names():
+    """One field takes "uses", several take "use" (the page once read "Its summary use your word")."""
+    from explorer.related.reasons import _text_reason
+    from explorer.related.textmatch import WordMatch
+
+    one_field = _text_reason([WordMatch("decoding", 0.6, ["summary"])], 0.6)
+    two_fields = _text_reason([WordMatch("logit", 1.0, ["title", "summary"]), WordMatch("lens", 0.5, ["title"])], 1.5)
+    assert one_field == "Its summary uses your word “decoding” (0.6) (0.6 points)"
+    assert two_fields.startswith("Its title and summary use your words “logit” (1.0), “lens” (0.5)")
