@@ -11,13 +11,15 @@ from kb.schema import Paper
 
 # A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
 # the vocabulary's plain descriptions (keywords 0.903 / 0.904, paraphrased 0.638 / 0.632, held-out 0.545 / 0.516,
-# heldout2 0.789 / 0.705); issue 14's targets are 0.9 and 0.8 recall@10, which the paraphrased questions do not
-# reach yet. Raise these when it gets better.
+# heldout2 0.789 / 0.705, heldout3 0.487 / 0.351, the last measured right after it was written and committed blind
+# to the ranking); issue 14's targets are 0.9 and 0.8 recall@10, which the paraphrased questions do not reach yet.
+# Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.89, 0.89),
     "paraphrased": (0.62, 0.61),
     "heldout": (0.52, 0.50),
     "heldout2": (0.76, 0.68),
+    "heldout3": (0.47, 0.33),
 }
 
 
@@ -28,7 +30,7 @@ def test_every_judged_paper_is_in_the_atlas(session):
     keys = set(session.scalars(select(Paper.key)))
     judged = load_judged()
     assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30 and len(judged["heldout"]) >= 15
-    assert len(judged["heldout2"]) >= 10
+    assert len(judged["heldout2"]) >= 10 and len(judged["heldout3"]) >= 15
     for name, questions in judged.items():
         for item in questions:
             assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
@@ -42,7 +44,7 @@ def test_metrics():
     assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2"])
+@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2", "heldout3"])
 def test_the_ranking_keeps_its_level(session, name):
     scored = [score_question(session, item) for item in load_judged()[name]]
     recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
