@@ -117,3 +117,14 @@ def test_an_everyday_phrasing_finds_the_technique(session, question, technique):
     result = find_related(session, text=question, k=10)
     reasons = [r for p in result.papers for r in p.reasons]
     assert any(r.startswith(said) for r in reasons), reasons
+
+
+def test_a_described_technique_counts_for_its_narrower_techniques_and_says_so(session):
+    from explorer.related import find_related
+
+    # The question describes hallucination mitigation; liu2026countering is annotated with the narrower post-hoc
+    # correction only, and its reason names the technique the question describes.
+    result = find_related(session, text="ways to keep the assistant from mentioning objects that are absent", k=10)
+    said = "It uses the technique Post-hoc correction, a kind of Hallucination mitigation, which your question"
+    reasons = {p.key: p.reasons for p in result.papers}
+    assert any(r.startswith(said) for r in reasons.get("liu2026countering", [])), reasons
