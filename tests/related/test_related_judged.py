@@ -10,13 +10,13 @@ from explorer.related.judged import Judged, load_judged, mean, ndcg_at, recall_a
 from kb.schema import Paper
 
 # A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
-# the vocabulary's plain descriptions and everyday informal phrasings (keywords 0.903 / 0.904, paraphrased
-# 0.669 / 0.661, held-out 0.546 / 0.520, heldout2 0.789 / 0.712); issue 14's targets are 0.9 and 0.8 recall@10, which
+# the vocabulary's plain descriptions and everyday informal phrasings (keywords 0.903 / 0.905, paraphrased
+# 0.680 / 0.669, held-out 0.562 / 0.527, heldout2 0.789 / 0.712); issue 14's targets are 0.9 and 0.8 recall@10, which
 # the paraphrased questions do not reach yet. Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.89, 0.89),
-    "paraphrased": (0.65, 0.64),
-    "heldout": (0.52, 0.50),
+    "paraphrased": (0.66, 0.65),
+    "heldout": (0.54, 0.51),
     "heldout2": (0.76, 0.68),
 }
 
