@@ -37,8 +37,8 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     holding ``inferred_technique_share`` of the best text matches' relevance count for their other papers at
     ``inferred_technique`` times their share (without ``named``). A vocabulary technique among the concepts the
     question describes best counts for its papers at ``described_technique`` times its match strength (scaled
-    like the added words; without ``named``); the vocabulary's ``plain`` and ``informal`` texts are what a
-    paraphrase is matched against.
+    like the added words; without ``named``), and its narrower techniques at ``described_narrower`` of that; the
+    vocabulary's ``plain`` and ``informal`` texts are what a paraphrase is matched against.
 ``relation``
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 

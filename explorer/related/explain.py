@@ -54,7 +54,9 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"describes without naming it (one of the closest descriptions above) counts for the papers that use it "
         f"too: {w.described_technique * w.technique:g} points times its rarity, times how closely your words match "
         f"its description and how much of your question the best match lacks, at most "
-        f"{w.technique_cap * w.named:g} points.",
+        f"{w.technique_cap * w.named:g} points. Its narrower techniques in the vocabulary (contrastive decoding under "
+        f"hallucination mitigation) count for their papers too, at {w.described_narrower:g} times as much, and the "
+        f"result says which technique your question describes.",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words and none of the models or techniques you name.",

@@ -18,7 +18,8 @@ class Profile:
     leaf_counts: dict[str, int] = field(default_factory=dict)
     inferred_leaves: bool = False  # leaves come from the best text matches, not from seed papers
     inferred_techniques: set[int] = field(default_factory=set)  # techniques most of the best text matches use
-    described_techniques: dict[int, str] = field(default_factory=dict)  # ... or the question describes: its label
+    # ... or the question describes: "", or for a narrower term of the one it describes, that term's name
+    described_techniques: dict[int, str] = field(default_factory=dict)
     features: dict[str, dict[int, float]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     feature_counts: dict[str, dict[int, int]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     from_text: bool = False  # models/techniques were named in free text

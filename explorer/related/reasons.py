@@ -152,7 +152,13 @@ def _feature_reasons(index: Index, profile: Profile, kind: str, i: int, value: f
     if shared and all(fid in profile.inferred_techniques for fid in shared) and kind == "technique":
         what = "techniques" if len(shared) > 1 else "technique"
         names = _listing([vocab.names[fid] for fid in shared])
-        if any(fid in profile.described_techniques for fid in shared):
+        described = {fid: profile.described_techniques[fid] for fid in shared if fid in profile.described_techniques}
+        if described and all(described.values()):
+            # only narrower terms of a technique the question describes: name the one it describes
+            kinds = _listing(list(dict.fromkeys(described.values())))
+            kind_of = "kinds of" if len(shared) > 1 else "a kind of"
+            return [f"It uses the {what} {names}, {kind_of} {kinds}, which your question describes {points(value)}"]
+        if described:
             return [f"It uses the {what} {names}, which your question describes {points(value)}"]
         return [f"It uses the {what} {names}, like many of the best matches for your words {points(value)}"]
     if shared:

@@ -321,19 +321,37 @@ def _described_techniques(index: Index, profile: Profile, described: list[tuple[
     """Free text: a vocabulary technique the question describes (one of its closest concepts) counts for the
     papers annotated with it, at ``described_technique`` times how well the question matched it, like a technique
     the best matches share (no ``named`` boost): "good and bad answers side by side" finds the papers that use
-    preference optimisation even when their words differ from the question's."""
-    techniques = index.vocab["technique"]
+    preference optimisation even when their words differ from the question's. Its narrower techniques count too,
+    at ``described_narrower`` of that (papers are annotated with the most specific term: a question that describes
+    hallucination mitigation also wants the papers on contrastive decoding)."""
     named = profile.features["technique"]
     for c, strength in described:
         if index.concepts.kinds[c] != "technique":
             continue
-        fid = techniques.by_name.get(technique_key(index.concepts.names[c][0]))
-        if fid is None or (fid in named and fid not in profile.inferred_techniques):
-            continue
-        named[fid] = max(named.get(fid, 0.0), weights.described_technique * strength)
-        profile.feature_counts["technique"][fid] = 1
-        profile.inferred_techniques.add(fid)
-        profile.described_techniques[fid] = index.concepts.labels[c]
+        for fid, share in _described_terms(index, c, weights):
+            if fid in named and fid not in profile.inferred_techniques:
+                continue
+            named[fid] = max(named.get(fid, 0.0), weights.described_technique * strength * share)
+            profile.feature_counts["technique"][fid] = 1
+            profile.inferred_techniques.add(fid)
+            broader = "" if share == 1.0 else index.concepts.names[c][0]
+            if not broader or fid not in profile.described_techniques:  # the term itself wins over a broader one
+                profile.described_techniques[fid] = broader
+
+
+def _described_terms(index: Index, concept: int, weights: Weights) -> list[tuple[int, float]]:
+    """A vocabulary technique concept's term and its narrower terms, as (technique id, share of its weight). The
+    concept's names are the term's name, its aliases and its narrower terms' names (``concepts.vocabulary_sources``);
+    an alias is never another technique's name (the vocabulary's spellings are unique), so the names after the
+    first that are technique names are the narrower terms."""
+    by_name = index.vocab["technique"].by_name
+    names = index.concepts.names[concept]
+    out: dict[int, float] = {}
+    for n, name in enumerate(names):
+        fid = by_name.get(technique_key(name))
+        if fid is not None and fid not in out:
+            out[fid] = 1.0 if n == 0 else weights.described_narrower
+    return [(fid, share) for fid, share in out.items() if share > 0]
 
 
 def _taxonomy_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
