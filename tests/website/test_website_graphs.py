@@ -150,7 +150,7 @@ def test_a_neighbourhood_with_many_rows_gets_a_taller_canvas_not_a_smaller_zoom(
     result = build_graph(catalog, GraphSettings(kind="paper", paper="muller2024sehen"), nearest=NEAREST)
     result.graph.graph["rows"] = 30
     assert graphs.canvas_height(result) == 30 * graphs.ROW + 120
-    assert 'height: 2040px' in render_html(result, graphs.canvas_height(result))
+    assert "height: 2040px" in render_html(result, graphs.canvas_height(result))
 
 
 def test_a_neighbourhood_needs_a_known_paper(catalog):
