@@ -471,8 +471,9 @@ def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, n
                 _add_paper(graph, catalog.by_key[other], settings, span, size=8)
                 reached_through[key].append(other)
                 two_hops.add(other)
-            # two hops out the type is in the line's tooltip: a label there would sit on a neighbour's label
-            _relation_edge(graph, relation, labelled=other not in two_hops)
+            # only the paper's own lines are labelled: one between neighbours runs along a column or across the
+            # paper, and its label would sit on theirs (the type is in its tooltip)
+            _relation_edge(graph, relation, labelled=center.key in (relation.source, relation.target))
     _place_neighbourhood(graph, center.key, first, reached_through)
     second = len(two_hops)
     notes = [

@@ -141,6 +141,10 @@ def test_a_neighbourhood_is_laid_out_in_columns_that_keep_its_labels_apart(catal
     for a, (ax, ay) in places.items():
         for b, (bx, by) in places.items():  # side by side with a label's width between, or a row apart
             assert a == b or abs(ax - bx) >= label_width or abs(ay - by) >= graphs.ROW, (a, b)
+    labelled = [(a, b) for a, b, data in result.graph.edges(data=True) if data.get("label")]
+    assert labelled and all("paper:muller2024sehen" in pair for pair in labelled)  # the others on hover only
+    between_neighbours = result.graph.edges["paper:neo2024interpreting", "paper:nostalgebraist2020interpreting"]
+    assert not between_neighbours["label"] and "builds-on" in between_neighbours["tooltip"]
     options = to_network(result).options
     assert options["physics"] == {"enabled": False}  # drawn where it was placed: the same on every load
     assert graphs.canvas_height(result) == graphs.HEIGHT  # a few rows fit the usual height
