@@ -41,24 +41,20 @@ def render() -> None:
     st.vega_lite_chart(spec=copy.deepcopy(charts["per_year"]), width="stretch")
 
     st.subheader("Where the gaps are")
-    # Only the open tab's heat-map is drawn (a click on the other reruns the page): each Vega chart costs the
-    # visitor's browser a few hundred milliseconds of script on every load.
-    tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"], key="gaps", on_change="rerun")
+    tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"])
     with tab_modality:
         st.caption(
             f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
             "modality at that leaf. Click a filled cell to list its papers."
         )
-        if tab_modality.open:
-            st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
+        st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
     with tab_technique:
         st.caption(
             "Columns are the broad technique groups of the vocabulary, each counting its narrower techniques; "
             f"{overview.gaps(overview.leaf_by_technique)} empty cells (red outline). Click a filled cell to list "
             "its papers."
         )
-        if tab_technique.open:
-            st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
+        st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
 
     st.subheader("Recently added")
     st.caption("The papers that entered the atlas last, by the date in their annotation.")

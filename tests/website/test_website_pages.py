@@ -35,7 +35,7 @@ def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16"
     assert metrics["Years"] == "2020–2024"
-    assert len(at.get("vega_lite_chart")) == 2  # timeline + the heat-map of the open tab (leaf x modality)
+    assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
     assert any("empty cells" in c.value for c in at.caption)
     links = page_links(at)
     recent = [label for label, target in links.items() if target.startswith("paper?")]
