@@ -99,13 +99,15 @@ def _facet_labels(path: str, mtime_ns: int) -> dict[str, dict[str, str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, list[str]]:
+def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, int, list[str]]:
     from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
 
     nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
     result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
+    height = graphs.canvas_height(result)
     return (
-        graphs.render_html(result),
+        graphs.render_html(result, height),
+        height,
         result.graph.number_of_nodes(),
         result.graph.number_of_edges(),
         result.papers,
@@ -183,8 +185,8 @@ def overview_charts() -> dict[str, dict]:
     return _overview_charts(*_version())
 
 
-def graph(settings) -> tuple[str, int, int, int, list[str]]:
-    """(HTML, nodes, edges, papers in scope, notes) for the graph; raises GraphTooLarge."""
+def graph(settings) -> tuple[str, int, int, int, int, list[str]]:
+    """(HTML, its height in pixels, nodes, edges, papers in scope, notes) for the graph; raises GraphTooLarge."""
     return _graph(*_version(), settings)
 
 

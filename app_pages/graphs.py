@@ -13,7 +13,6 @@ from taxonomy.text import count
 
 P = urls.GRAPH_PARAMS
 ALL = "all"
-HEIGHT = 650
 
 
 def render() -> None:
@@ -27,7 +26,7 @@ def render() -> None:
         st.info("Choose a paper to see its typed relations, its nearest related papers and theirs.")
         return
     try:
-        html, nodes, edges, papers, notes = common.graph(settings)
+        html, height, nodes, edges, papers, notes = common.graph(settings)
     except GraphTooLarge as exc:
         too_large(catalog, settings, exc)
         return
@@ -41,7 +40,7 @@ def render() -> None:
     if nodes == 0:
         st.info("Nothing to draw with these settings: widen the scope or the years, or lower the minimum.")
     else:
-        st.iframe(html, height=HEIGHT + 40, alt="Graph of the atlas")
+        st.iframe(html, height=height + 40, alt="Graph of the atlas")
     if settings.kind == "paper":
         common.page_link(urls.paper(settings.paper), "Open the paper's page", icon=":material/article:")
     else:

@@ -361,11 +361,11 @@ def _shared_values(catalog: PaperCatalog, papers: list[PaperRecord], link_by: st
     return groups
 
 
-def _relation_edge(graph: nx.Graph, relation) -> None:
+def _relation_edge(graph: nx.Graph, relation, labelled: bool = True) -> None:
     graph.add_edge(
         f"paper:{relation.source}",
         f"paper:{relation.target}",
-        label=plain_text(relation.type),
+        label=plain_text(relation.type) if labelled else "",
         tooltip=tooltip_html(relation.type, relation.note or ""),
         width=2,
         color=RELATION_COLOR,
@@ -460,22 +460,52 @@ def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, n
                 width=1,
                 tooltip=tooltip_html("related", reason),
             )
-    second = 0
+    reached_through: dict[str, list[str]] = defaultdict(list)  # a neighbour -> the papers first reached through it
+    two_hops: set[str] = set()
     for key in first:
         for relation in touching[key]:
             other = relation.target if relation.source == key else relation.source
             if f"paper:{other}" not in graph:
-                if second >= SECOND_HOP:
+                if len(two_hops) >= SECOND_HOP:
                     continue
                 _add_paper(graph, catalog.by_key[other], settings, span, size=8)
-                second += 1
-            _relation_edge(graph, relation)
+                reached_through[key].append(other)
+                two_hops.add(other)
+            # only the paper's own lines are labelled: one between neighbours runs along a column or across the
+            # paper, and its label would sit on theirs (the type is in its tooltip)
+            _relation_edge(graph, relation, labelled=center.key in (relation.source, relation.target))
+    _place_neighbourhood(graph, center.key, first, reached_through)
+    second = len(two_hops)
     notes = [
         f"{center.title[:80]}: {count(len(touching[center.key]), 'typed relation')} (arrows), "
         f"{count(related, 'nearest related paper')} (dashed, as Related work ranks them) and "
         f"{count(second, 'paper')} two hops away."
     ]
     return graph, notes
+
+
+# The neighbourhood is laid out, not simulated: a force layout piles the labels (a line of up to LABEL_LIMIT
+# characters under each node) on top of each other around the paper. In vis-network's units (a 14 px label at zoom 1):
+COLUMN = 420  # from the paper to each column of its neighbours: more than a label's width (about 300)
+ROW = 64  # between the rows of a column: a node, its label under it (kept 13 px high), and a gap
+OUTSET = 70  # a paper two hops away sits a little further out than the neighbour it is reached through
+
+
+def _place_neighbourhood(graph: nx.Graph, center: str, first: list[str], reached_through: dict[str, list[str]]):
+    """Fixed positions: the paper in the middle; its neighbours in a column on its left and one on its right, each
+    followed by the papers reached through it, one row each. Each neighbour goes to the shorter column, so the
+    layout is the same for the same graph and both columns are about as tall."""
+    columns: tuple[list[tuple[str, int]], list[tuple[str, int]]] = ([], [])
+    for key in first:
+        column = min(columns, key=len)
+        column.append((key, 0))
+        column.extend((other, 1) for other in reached_through.get(key, []))
+    graph.nodes[f"paper:{center}"].update(x=0, y=0)
+    for side, column in zip((-1, 1), columns, strict=True):
+        top = -ROW * (len(column) - 1) / 2
+        for row, (key, hop) in enumerate(column):
+            graph.nodes[f"paper:{key}"].update(x=side * (COLUMN + hop * OUTSET), y=round(top + row * ROW))
+    graph.graph["rows"] = max(len(column) for column in columns)
 
 
 def _coauthor_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
@@ -603,7 +633,7 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     # (Network.add_edge scans every edge for a duplicate: quadratic at a few thousand edges).
     for node_id, data in graph.nodes(data=True):
         extra: dict[str, Any] = {"font": {"size": data["font_size"]}} if "font_size" in data else {}
-        extra.update({name: data[name] for name in ("hub", "borderWidth") if name in data})
+        extra.update({name: data[name] for name in ("hub", "borderWidth", "x", "y") if name in data})
         node = Node(
             node_id,
             data.get("shape", "dot"),
@@ -631,7 +661,7 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
             options["arrows"] = {"to": {"enabled": False}}
         net.edges.append(Edge(a, b, graph.is_directed(), **options).options)
     net.options = {
-        "physics": PHYSICS,
+        "physics": {"enabled": False} if "rows" in graph.graph else PHYSICS,  # laid out already: drawn as is
         "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
         # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
@@ -649,7 +679,15 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
     return net
 
 
-def render_html(result: GraphResult, height_px: int = 650) -> str:
+HEIGHT = 650  # pixels of the drawing; a laid-out neighbourhood with many rows gets taller, not squeezed
+
+
+def canvas_height(result: GraphResult) -> int:
+    """Pixels the drawing needs: HEIGHT, or enough for every row of a laid-out neighbourhood at zoom 1."""
+    return max(HEIGHT, result.graph.graph.get("rows", 0) * ROW + 120)
+
+
+def render_html(result: GraphResult, height_px: int = HEIGHT) -> str:
     """A standalone HTML document drawing the graph (for ``st.iframe``)."""
     return to_network(result, height_px).generate_html(
         legend=result.legend, height_px=height_px, graph_id=graph_id(result.graph)

@@ -17,6 +17,7 @@ from website_support import (
     CHROMIUM,
     build_hostile_db,
     new_context,
+    overlapping_labels,
     screenshot,
     streamlit_server,
     wait_ready,
@@ -199,6 +200,7 @@ def test_a_papers_page_opens_its_neighbourhood_with_readable_hub_labels(site, pa
     ids = frame.evaluate("() => window.atlasNodes.getIds()")
     assert {"paper:neo2024interpreting", "paper:muller2024sehen", "paper:nostalgebraist2020interpreting"} <= set(ids)
     assert not page.get_by_text("Scope (taxonomy node)").count()  # no control that does nothing here
+    assert overlapping_labels(frame) == []  # laid out in columns, not piled up around the paper
     screenshot(page, "issue15-neighbourhood")
 
 

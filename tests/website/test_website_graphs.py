@@ -133,6 +133,30 @@ def test_a_papers_neighbourhood_has_its_relations_its_nearest_papers_and_theirs(
     assert "1 typed relation (arrows)" in note and "2 nearest related papers" in note and "1 paper two hops" in note
 
 
+def test_a_neighbourhood_is_laid_out_in_columns_that_keep_its_labels_apart(catalog):
+    result = build_graph(catalog, GraphSettings(kind="paper", paper="muller2024sehen"), nearest=NEAREST)
+    places = {node: (data["x"], data["y"]) for node, data in result.graph.nodes(data=True)}
+    assert places["paper:muller2024sehen"] == (0, 0)
+    label_width = 7.5 * graphs.LABEL_LIMIT  # about 7.5 units per character of a 14-unit label
+    for a, (ax, ay) in places.items():
+        for b, (bx, by) in places.items():  # side by side with a label's width between, or a row apart
+            assert a == b or abs(ax - bx) >= label_width or abs(ay - by) >= graphs.ROW, (a, b)
+    labelled = [(a, b) for a, b, data in result.graph.edges(data=True) if data.get("label")]
+    assert labelled and all("paper:muller2024sehen" in pair for pair in labelled)  # the others on hover only
+    between_neighbours = result.graph.edges["paper:neo2024interpreting", "paper:nostalgebraist2020interpreting"]
+    assert not between_neighbours["label"] and "builds-on" in between_neighbours["tooltip"]
+    options = to_network(result).options
+    assert options["physics"] == {"enabled": False}  # drawn where it was placed: the same on every load
+    assert graphs.canvas_height(result) == graphs.HEIGHT  # a few rows fit the usual height
+
+
+def test_a_neighbourhood_with_many_rows_gets_a_taller_canvas_not_a_smaller_zoom(catalog):
+    result = build_graph(catalog, GraphSettings(kind="paper", paper="muller2024sehen"), nearest=NEAREST)
+    result.graph.graph["rows"] = 30
+    assert graphs.canvas_height(result) == 30 * graphs.ROW + 120
+    assert "height: 2040px" in render_html(result, graphs.canvas_height(result))
+
+
 def test_a_neighbourhood_needs_a_known_paper(catalog):
     with pytest.raises(ValueError, match="needs a paper"):
         GraphSettings(kind="paper")

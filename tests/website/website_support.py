@@ -274,6 +274,23 @@ def wait_ready(page, timeout: float = BROWSER_TIMEOUT_MS, shown: str = "h1") -> 
     page.wait_for_timeout(300)  # let charts and frames lay themselves out
 
 
+# Pairs of nodes of a drawn graph whose boxes (the node with its label, as vis-network last drew them) intersect.
+_OVERLAPS = """() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const network = window.atlasNetwork;
+    const boxes = window.atlasNodes.getIds().map((id) => [id, network.getBoundingBox(id)]);
+    const pairs = [];
+    boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+        if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) pairs.push([a, b]);
+    }));
+    done(pairs);
+})))"""
+
+
+def overlapping_labels(frame) -> list[list[str]]:
+    """[node, node] pairs whose labels (or nodes) overlap in a graph's frame, after the next two redraws."""
+    return frame.evaluate(_OVERLAPS)
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
