@@ -37,6 +37,29 @@ library's size (numpy's import for the related index 0.12-0.15 s, reading the vo
 JSON Schema about 0.08 s, the vocabulary's concepts for related work, SQLite's tables), which alone is 1.5x the parse
 of a library of a thousand entries; and per entry, roughly in this order, the checks (citable metadata, same paper,
 entries), the rows and SQLite inserts, the related index's words, and LaTeX decoding of titles and names.
+
+Second round (2026-11-30, branch speed10b): the related index is computed without numpy (explorer.related.parts:
+lists and ``array``, the same bytes; numpy's import, 0.11-0.12 CPU s after the build's own imports, left the build),
+the vocabulary is checked by a quick check that jsonschema backs (29 -> 5 ms) and arXiv ids are looked for only in
+fields containing "arx". Outputs identical (compare_builds.py on data/, tests/fixtures/{data,realworld,metadata},
+tugboat, font, texbook3). Instructions (callgrind, whole process: the imports before the timer are the same, about
+2.0 G for a build and 0.2 G for a parse, and subtracted for the ratio):
+
+                                parse         build before   build after    ratio before -> after
+    tugboat (4,839), instr.     6.08 G        12.22 G        12.17 G        1.68x -> 1.67x
+    font (986), instr.          1.23 G        5.26 G         5.01 G         2.63x -> 2.43x
+    texbook3 (859), instr.      1.11 G        5.08 G         4.82 G         2.77x -> 2.53x
+    CPU s, --repeat 5 (one run each, side by side; the load was not the same in the two runs)
+    tugboat                     0.97 | 1.36   2.00           2.28           2.06x -> 1.68x
+    font                        0.17 | 0.22   0.70           0.72           4.03x -> 3.29x
+    texbook3                    0.15 | 0.26   0.66           0.66           4.44x -> 2.51x
+
+Pure Python computes the index more slowly than numpy (tugboat: 0.20 s against 0.12 s, warm), which takes back most
+of the import's saving on a large library; it pays on the small ones. Still above the parse on tugboat, measured
+in-process (CPU s, loaded machine): reading entries past bibtexparser's split ~0.15, the related index ~0.2-0.25,
+rows + SQLite inserts + FTS ~0.25, the checks ~0.2 (same paper, citable metadata, entries), SQLite's tables and
+the vocabulary ~0.08. Next: the word index's counting (explorer.related.parts.text_index_parts) is the slowest
+part of the index; a faster grouping there, or fewer per-entry passes in the checks, are what is left to try.
 """
 
 from __future__ import annotations

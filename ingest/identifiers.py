@@ -59,7 +59,10 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
     if fields.get("arxiv"):
         return normalise_arxiv_id(fields["arxiv"])
     for name in ("journal", "url", "note", "howpublished"):
-        match = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        text = fields.get(name, "")
+        # Both forms of the pattern begin with "arxiv"; "arx" (whose letters have no other case-insensitive match,
+        # unlike i: ı, İ) rules out most fields of a large library without running the case-insensitive search.
+        match = _ARXIV_IN_TEXT.search(text) if "arx" in text.lower() else None
         if match:
             return normalise_arxiv_id(match.group(1))
     return None

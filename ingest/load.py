@@ -186,9 +186,9 @@ def _technique_row(term, depth: int, position: int, method_ids: set[str]) -> dic
 
 def _store_related_index(conn, rows: _Rows) -> None:
     """The arrays related work ranks with, computed from the rows just written (not read back from the file), so
-    that a query reads them instead of every paper. Their format belongs to the read side
-    (explorer.related.index); ingest stays the only writer of the file."""
-    from explorer.related.index import index_parts  # imported here: explorer imports ingest at module level
+    that a query reads them instead of every paper. They are computed without numpy (explorer.related.parts; the
+    read side, explorer.related.index, reads them with it); ingest stays the only writer of the file."""
+    from explorer.related.parts import index_parts  # imported here: explorer imports ingest at module level
 
     parts = index_parts(rows.index_tables())
     _bulk_insert(conn, m.RelatedIndexPart.__table__, [{"name": name, "data": data} for name, data in parts.items()])
@@ -398,7 +398,7 @@ class _Rows:
     def index_tables(self):
         """The rows related work's index is computed from, as ``explorer.related.index.read_tables`` would read
         them from the written file: the same values (SQLite gives booleans back as 0 and 1) in the same orders."""
-        from explorer.related.index import Tables  # see _store_related_index
+        from explorer.related.parts import Tables  # see _store_related_index
 
         written = dict(self.vocabulary_rows)
         models, techniques = written[m.Model.__table__], written[m.Technique.__table__]

@@ -11,7 +11,6 @@ Lookups derived from the stored arrays (keys to positions, DOIs, titles, links) 
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,15 +19,13 @@ from functools import cached_property
 import numpy as np
 
 from explorer.related import store
-from explorer.related.concepts import Concepts, build_concepts, method_sources, technique_sources, vocabulary_sources
+from explorer.related.concepts import Concepts
 from explorer.related.concepts import from_parts as concepts_from_parts
 from explorer.related.concepts import to_parts as concepts_to_parts
-from explorer.related.names import model_family, model_key, technique_key
-from explorer.related.textindex import TextIndex, build_text_index
+from explorer.related.parts import FORMAT, Tables, array_part, index_parts
+from explorer.related.textindex import TextIndex
 from explorer.related.weights import FEATURE_KINDS
 from ingest.identifiers import normalise_title
-
-FORMAT = b"related-index 4"  # bump when the parts change; older parts are then ignored and the tables read
 
 
 class Ragged:
@@ -273,29 +270,6 @@ def _fetch(conn, statement) -> list[tuple]:
     return store.rows(store.dbapi(conn), sql_text)
 
 
-@dataclass
-class Tables:
-    """The knowledge base's rows the index is computed from, in the orders ``read_tables`` reads them. The build
-    passes the rows it has just written (``ingest.load``) instead of reading them back from the file."""
-
-    papers: list[tuple]  # (key, year, code_url, doi, arxiv_id, title, summary), by key
-    nodes: list[tuple]  # (id, name, parent id, is leaf), in display order
-    categories: list[tuple]  # (paper key, node id, why), by paper key, then node id
-    model_links: list[tuple]  # (paper key, model id), in table order
-    model_names: dict  # model id -> name
-    technique_links: list[tuple]  # (paper key, technique id), in table order
-    technique_names: dict  # technique id -> name
-    modality_links: list[tuple]  # (paper key, modality), in table order
-    modalities: list[str]
-    author_links: list[tuple]  # (paper key, author id), by paper key, then position
-    author_names: dict  # author id -> (name, name key)
-    model_aliases: list[tuple]  # (name, aliases as a JSON list) of every model
-    technique_aliases: list[tuple]  # (name, aliases as a JSON list) of every technique
-    relations: list[tuple]  # (source key, target key, type), sorted
-    methods: list[tuple]  # (id, name, description), by id
-    method_links: list[tuple]  # (paper key, method id)
-
-
 def build_index(conn) -> Index:
     """The index computed from the knowledge base's tables (``conn``: a SQLAlchemy connection)."""
     return index_from(read_tables(conn))
@@ -372,208 +346,8 @@ def read_tables(conn) -> Tables:
 
 
 def index_from(tables: Tables) -> Index:
-    """The index computed from the rows of the knowledge base."""
-    rows = tables.papers
-    keys, years, codes, dois, arxiv_ids, titles, summaries = (
-        (list(column) for column in zip(*rows, strict=True)) if rows else ([],) * 7
-    )
-    position = {key: i for i, key in enumerate(keys)}
-
-    nodes = tables.nodes
-    category_rows = tables.categories
-    categories = list(dict.fromkeys([*(n[0] for n in nodes if n[3]), *(c[1] for c in category_rows)]))
-    number = {node_id: c for c, node_id in enumerate(categories)}
-    paper_categories = _ragged(position, [(c[0], number[c[1]]) for c in category_rows])
-
-    model_links, model_names = tables.model_links, tables.model_names
-    technique_links, technique_names = tables.technique_links, tables.technique_names
-    author_links, author_names = tables.author_links, tables.author_names
-    vocab = {
-        "model": _vocabulary(position, model_links, model_names, model_key, model_family),
-        "technique": _vocabulary(position, technique_links, technique_names, technique_key),
-        "modality": _vocabulary(position, tables.modality_links, {name: name for name in tables.modalities}, model_key),
-        "author": _vocabulary(position, author_links, author_names, None),
-    }
-    for kind, aliases, normalise in (
-        ("model", tables.model_aliases, model_key),
-        ("technique", tables.technique_aliases, technique_key),
-    ):
-        vocab[kind].aliases = _aliases(vocab[kind], aliases, normalise)
-
-    link_rows = [
-        (position[s], position[t], kind)
-        for s, t, kind in tables.relations
-        if s in position and t in position and s != t
-    ]
-    link_kinds = sorted({kind for _, _, kind in link_rows})
-    kind_number = {kind: i for i, kind in enumerate(link_kinds)}
-    links = (
-        np.array([r[0] for r in link_rows], dtype=np.int32),
-        np.array([r[1] for r in link_rows], dtype=np.int32),
-        np.array([kind_number[r[2]] for r in link_rows], dtype=np.int32),
-    )
-
-    fields = list(
-        _paper_fields(
-            len(keys),
-            position,
-            titles,
-            summaries,
-            category_rows,
-            ((technique_links, technique_names), (model_links, model_names)),
-            author_links,
-            author_names,
-        )
-    )
-    method_members: dict[str, list[int]] = defaultdict(list)
-    for key, method_id in tables.method_links:
-        if key in position:
-            method_members[method_id].append(position[key])
-    techniques = vocab["technique"]
-    described = vocabulary_sources(lambda kind, names: _named_members(vocab, kind, names))
-    # The vocabulary's techniques, with their definitions, make the technique phrases of the annotations redundant
-    # (they would be the same names twice); the phrases stand in when there is no vocabulary to read.
-    phrases = (
-        []
-        if described
-        else technique_sources(techniques.names, [techniques.members[f] for f in range(len(techniques.names))])
-    )
-    sources = [*described, *method_sources(tables.methods, method_members), *phrases]
-    return Index(
-        keys=keys,
-        years=np.array([y if y is not None else -1 for y in years], dtype=np.int32),
-        has_code=np.array([bool(c) for c in codes], dtype=bool),
-        dois=dois,
-        arxiv_ids=arxiv_ids,
-        titles=titles,
-        nodes=nodes,
-        categories=categories,
-        paper_categories=paper_categories,
-        vocab=vocab,
-        links=links,
-        link_kinds=link_kinds,
-        text=build_text_index(fields, len(keys)),
-        concepts=build_concepts(sources, fields),
-    )
-
-
-def _aliases(table: FeatureTable, rows: list[tuple], normalise) -> dict[str, int]:
-    """The vocabulary's other names of each feature (rows of name, aliases as a JSON list), normalised as the
-    feature table normalises names; an alias two features share names neither."""
-    out: dict[str, int] = {}
-    ambiguous: set[str] = set()
-    for name, stored in rows:
-        fid = table.by_name.get(normalise(str(name)))
-        if fid is None:
-            continue
-        for alias in json.loads(stored) if isinstance(stored, str) else stored or []:
-            norm = normalise(str(alias))
-            if norm and out.setdefault(norm, fid) != fid:
-                ambiguous.add(norm)
-    return {norm: fid for norm, fid in sorted(out.items()) if norm not in ambiguous}
-
-
-def _named_members(vocab: dict[str, FeatureTable], kind: str, names) -> list[int]:
-    """Papers whose annotations name any of ``names`` (compared as the feature tables compare names)."""
-    table = vocab[kind]
-    normalise = technique_key if kind == "technique" else model_key
-    out: set[int] = set()
-    for name in names:
-        fid = table.by_name.get(normalise(str(name)))
-        if fid is not None:
-            out.update(table.members[fid].tolist())
-    return sorted(out)
-
-
-def _paper_fields(size, position, titles, summaries, category_rows, named_links, author_links, author_names):
-    """Each paper's text, one string per field of the word index (title, summary, why, technique, models, authors)."""
-    whys: list[list[str]] = [[] for _ in range(size)]
-    for key, _, why in category_rows:
-        whys[position[key]].append(why or "")
-    named: list[list[list[str]]] = []
-    for links, names in named_links:
-        per_paper: list[list[str]] = [[] for _ in range(size)]
-        for key, value in links:
-            if key in position and value in names:
-                per_paper[position[key]].append(names[value])
-        named.append(per_paper)
-    authors: list[list[str]] = [[] for _ in range(size)]
-    for key, author_id in author_links:
-        if key in position and author_id in author_names:
-            authors[position[key]].append(author_names[author_id][0])
-    for i in range(size):
-        yield (
-            titles[i] or "",
-            summaries[i] or "",
-            " ; ".join(whys[i]),
-            " ; ".join(named[0][i]),
-            " ; ".join(named[1][i]),
-            " ; ".join(authors[i]),
-        )
-
-
-def _ragged(position: dict[str, int], pairs: list[tuple[str, int]]) -> Ragged:
-    """Rows per paper from (paper key, value) pairs, in the order given."""
-    rows = [(position[key], value) for key, value in pairs if key in position]
-    owners = np.array([r[0] for r in rows], dtype=np.int64)
-    values = np.array([r[1] for r in rows], dtype=np.int32)
-    order = np.argsort(owners, kind="stable")
-    ptr = np.concatenate(([0], np.cumsum(np.bincount(owners, minlength=len(position))))).astype(np.int64)
-    return Ragged(ptr, values[order])
-
-
-def _vocabulary(position: dict[str, int], links, names: dict, normalise, family=None) -> FeatureTable:
-    """Features from (paper key, value id) link rows and {value id: name}; equal normalised names are one feature.
-
-    ``names`` values may be (name, identity) pairs when the identity is already normalised (authors' name keys).
-    Feature ids follow the sorted normalised names, and a feature shows its alphabetically first spelling, so
-    nothing depends on the order the database returns rows in (except a paper's own order, kept for authors).
-    """
-    norm_of: dict = {}
-    display: dict[str, str] = {}
-    for value_id, name in names.items():
-        name, ident = name if isinstance(name, tuple) else (name, None)
-        if not name:
-            continue
-        norm = ident or normalise(name) or name.casefold()
-        norm_of[value_id] = norm
-        display[norm] = min(display.get(norm, name), name)
-    ordered = sorted(display)
-    fid_of_norm = {norm: fid for fid, norm in enumerate(ordered)}
-    fid_of_value = {value_id: fid_of_norm[norm] for value_id, norm in norm_of.items()}
-    link_keys = [row[0] for row in links]
-    link_values = [row[1] for row in links]
-    pos = positions(position, link_keys)
-    value_ids = list(fid_of_value)
-    if value_ids and all(isinstance(v, int) for v in value_ids):
-        lookup = np.full(max(value_ids) + 1, -1, dtype=np.int64)
-        lookup[value_ids] = [fid_of_value[v] for v in value_ids]
-        raw = np.array(link_values, dtype=np.int64) if link_values else np.zeros(0, dtype=np.int64)
-        inside = (raw >= 0) & (raw < lookup.size)
-        fids = np.where(inside, lookup[np.clip(raw, 0, lookup.size - 1)], -1)
-    else:
-        fids = np.array([fid_of_value.get(v, -1) for v in link_values], dtype=np.int64)
-    keep = (pos >= 0) & (fids >= 0)
-    pos, fids = pos[keep], fids[keep]
-    n, count = len(position), len(ordered)
-    if pos.size:  # one row per (paper, feature), first occurrence kept in place
-        _, first = np.unique(pos * max(count, 1) + fids, return_index=True)
-        first.sort()
-        pos, fids = pos[first], fids[first]
-    by_paper_order = np.argsort(pos, kind="stable")
-    by_fid_order = np.lexsort((pos, fids))
-    paper_ptr = np.concatenate(([0], np.cumsum(np.bincount(pos, minlength=n)))).astype(np.int64)
-    fid_ptr = np.concatenate(([0], np.cumsum(np.bincount(fids, minlength=count)))).astype(np.int64)
-    df = np.diff(fid_ptr).astype(np.float64)
-    idf = np.log((n + 1) / (df + 1)) / math.log(n + 1) if n else np.zeros(count)
-    return FeatureTable(
-        names=[display[norm] for norm in ordered],
-        norms=ordered,
-        members=Ragged(fid_ptr, pos[by_fid_order]),
-        by_paper=Ragged(paper_ptr, fids[by_paper_order]),
-        idf=idf,
-        family=[family(norm) if family else None for norm in ordered],
-    )
+    """The index computed from the rows of the knowledge base (through its stored form: one way to compute it)."""
+    return from_parts(index_parts(tables))
 
 
 def positions(position: dict[str, int], keys: list[str]) -> np.ndarray:
@@ -609,11 +383,6 @@ def family_weights(vocab: FeatureTable, wanted: dict[int, float]) -> dict[str, f
 
 
 # --- storing: the index as named byte strings ------------------------------------------------------------------
-
-
-def index_parts(tables: Tables) -> dict[str, bytes]:
-    """The index of the knowledge base's rows, as the parts ``ingest.load`` stores in table related_index."""
-    return to_parts(index_from(tables))
 
 
 def to_parts(index: Index) -> dict[str, bytes]:
@@ -703,10 +472,8 @@ def _json(value) -> bytes:
 
 
 def _array_bytes(array: np.ndarray) -> bytes:
-    """A one-line JSON header (dtype and shape), a newline, then the array's bytes."""
     array = np.ascontiguousarray(array)
-    header = json.dumps({"dtype": array.dtype.str, "shape": list(array.shape)}).encode("ascii")
-    return header + b"\n" + array.tobytes()
+    return array_part(array.dtype.str, array.shape, array.tobytes())
 
 
 def _bytes_array(data: bytes) -> np.ndarray:

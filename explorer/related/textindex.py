@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import json
 import math
-from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from explorer import fts
+from explorer.related.parts import TEXT_FIELDS
 
-FIELDS = ("title", "summary", "why", "technique", "models", "authors")
+FIELDS = TEXT_FIELDS  # built by explorer.related.parts, which the build imports without numpy
 FIELD_NAMES = {  # how a reason names the field a word was found in
     "title": "title",
     "summary": "summary",
@@ -115,48 +114,6 @@ class TextIndex:
         if at >= docs.size or docs[at] != doc:
             return []
         return [FIELDS[f] for f in np.flatnonzero(tf[at])]
-
-
-def build_text_index(texts: Iterable[Sequence[str]], size: int, width: int = len(FIELDS)) -> TextIndex:
-    """The index of ``size`` documents, from one tuple of ``width`` field texts per document (``FIELDS`` for
-    papers).
-
-    Every word is written down once with its place (document * width + field) and numpy counts them: a Counter
-    per field of every paper would cost more than the rest of the build's index put together."""
-    ids: dict[str, int] = {}
-    term_col, place_col = array("q"), array("q")
-    lengths = [0] * (size * width)
-    place = -1
-    for fields in texts:
-        for text in fields:
-            place += 1
-            if not text:
-                continue
-            words = fts.index_terms(text)
-            if words:
-                lengths[place] = len(words)
-                term_col.extend([ids.setdefault(word, len(ids)) for word in words])
-                place_col.extend([place] * len(words))
-    terms = sorted(ids)
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[[ids[t] for t in terms]] = np.arange(len(terms))
-    places = max(size * width, 1)
-    occurrence = rank[np.frombuffer(term_col, dtype=np.int64)] * places + np.frombuffer(place_col, dtype=np.int64)
-    term_places, counts = np.unique(occurrence, return_counts=True)  # sorted by term, then document, then field
-    term_arr, place_arr = term_places // places, term_places % places
-    doc_arr, field_arr = place_arr // width, place_arr % width
-    unique, posting = np.unique(term_arr * max(size, 1) + doc_arr, return_inverse=True)
-    tf = np.zeros((unique.size, width), dtype=np.uint8)
-    tf[posting, field_arr] = np.minimum(counts, 255)
-    posting_terms = unique // max(size, 1)
-    ptr = np.concatenate(([0], np.cumsum(np.bincount(posting_terms, minlength=len(terms))))).astype(np.int64)
-    return TextIndex(
-        terms=terms,
-        ptr=ptr,
-        docs=(unique % max(size, 1)).astype(np.int32),
-        tf=tf,
-        lengths=np.array(lengths, dtype=np.float32).reshape(size, width),
-    )
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from tests_paths import BUNDLED, PROJECT
 
 from cli.main import main
 from ingest import DataError, build
@@ -194,3 +197,15 @@ def test_the_cycle_collector_pauses_during_a_build_and_resumes_after_it(data_dir
     with pytest.raises(DataError):
         build(data_dir, tmp_path / "kb.db")
     assert gc.isenabled()  # a failed build resumes it too
+
+
+def test_a_build_does_not_import_numpy(tmp_path):
+    # numpy's import alone costs a build about a tenth of a CPU second: the related index is computed without it
+    # (explorer.related.parts) and only a query reads it with numpy
+    script = (
+        "import sys; from pathlib import Path; from ingest import build; "
+        f"build(Path({str(BUNDLED)!r}), Path({str(tmp_path / 'kb.db')!r}), strict=True); "
+        "print('numpy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

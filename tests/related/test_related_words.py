@@ -140,5 +140,5 @@ def test_the_stored_index_is_what_the_tables_give(bundled_db):
     restored = from_parts(to_parts(built))
     assert restored.keys == built.keys and restored.text.terms == built.text.terms
     assert (restored.text.tf == built.text.tf).all() and (restored.text.docs == built.text.docs).all()
-    assert list(restored.titles) == built.titles and restored.concepts.labels == built.concepts.labels
+    assert list(restored.titles) == list(built.titles) and restored.concepts.labels == built.concepts.labels
     assert [restored.paper_leaves[i] for i in range(5)] == [built.paper_leaves[i] for i in range(5)]
