@@ -203,7 +203,7 @@ def author_name_key(name: str) -> str:
 class _Rows:
     """Plain row dictionaries for bulk inserts, built once from the dataset."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.nodes: list[dict] = []
         self.papers: list[dict] = []
         self.fts: list[dict] = []

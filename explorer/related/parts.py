@@ -13,7 +13,7 @@ import math
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from explorer import fts
@@ -212,7 +212,9 @@ def _named_members(vocab: dict[str, _Features], kind: str, names) -> list[int]:
     return sorted(out)
 
 
-def _paper_fields(position, titles, summaries, category_rows, named_links, author_links, author_names):
+def _paper_fields(
+    position: dict[str, int], titles, summaries, category_rows, named_links, author_links, author_names
+) -> Iterator[tuple[str, str, str, str, str, str]]:
     """Each paper's text, one string per field of the word index (title, summary, why, technique, models, authors)."""
     size = len(position)
     whys: list[list[str]] = [[] for _ in range(size)]
