@@ -349,7 +349,7 @@ class Source:
     kind: str = ""  # the vocabulary kind of a vocabulary term (its papers then count as using it)
 
 
-def _concept_parts(sources: list[Source], paper_texts: list[tuple[str, ...]], prefix: str = "concepts") -> dict:
+def _concept_parts(sources: list[Source], paper_texts: Sequence[tuple[str, ...]], prefix: str = "concepts") -> dict:
     """Index the concepts; a concept's ``papers`` field is the title, summary and whys of its example papers."""
     sources = sorted(sources, key=lambda s: s.label)
     docs = [
