@@ -13,8 +13,8 @@ LAYERS = ["taxonomy", "kb", "ingest", "methods", "explorer", "cli", "app_pages"]
 
 # Upward imports made inside a function, each for a stated reason; any other upward import fails.
 UPWARD_CALLS = {
-    # the build stores related work's precomputed index in the knowledge base it writes
-    ("ingest/load.py", "explorer.related.index"),
+    # the build stores related work's precomputed index (computed by explorer.related.parts) in the knowledge base
+    ("ingest/load.py", "explorer.related.parts"),
     # `atlas validate --summary` builds a temporary knowledge base, then asks it for each new paper's neighbours
     ("ingest/change_summary.py", "explorer.db"),
     ("ingest/change_summary.py", "explorer.related"),
