@@ -33,6 +33,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from explorer import urls
+from explorer.graph_layout import lay_out
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
@@ -295,6 +296,7 @@ def build_graph(catalog: PaperCatalog, settings: GraphSettings, nearest: Iterabl
     }
     graph, notes = builder[settings.kind](catalog, papers, settings, span)
     _mark_hubs(graph)
+    lay_out(graph)
     return GraphResult(graph, len(papers), legend(catalog, settings, span), notes)
 
 
@@ -342,6 +344,7 @@ def _taxonomy_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: 
             size=30 - 6 * node.depth,
             shape="box" if not node.is_leaf else "ellipse",
             font_size=22 - 3 * node.depth,
+            depth=node.depth,
         )
         if node.parent in in_tree:
             graph.add_edge(f"node:{node.parent}", f"node:{node.id}", width=3)
@@ -661,7 +664,8 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
             options["arrows"] = {"to": {"enabled": False}}
         net.edges.append(Edge(a, b, graph.is_directed(), **options).options)
     net.options = {
-        "physics": {"enabled": False} if "rows" in graph.graph else PHYSICS,  # laid out already: drawn as is
+        # laid out on the server already: drawn as is
+        "physics": {"enabled": False} if "rows" in graph.graph or "laid_out" in graph.graph else PHYSICS,
         "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
         # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
