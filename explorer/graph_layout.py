@@ -21,7 +21,7 @@ ITERATIONS = 60
 # for a short label under each node at the zoom where labels are drawn.
 SPACING = 110
 RING = 300  # between the rings of the taxonomy tree (one ring per depth)
-LEAF_ARC = 150  # at least this much of the outer ring for each leaf, so the leaves' labels stay apart
+LEAF_ARC = 200  # at least this much of the outer ring for each leaf: about a leaf label's width, so they stay apart
 
 
 def lay_out(graph: nx.Graph) -> None:
@@ -37,8 +37,9 @@ def lay_out(graph: nx.Graph) -> None:
 
 
 def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, float]]:
-    """The taxonomy nodes on rings by depth, each subtree on an arc as wide as its leaves (a leaf with more
-    papers gets a wider arc), the root(s) in the middle."""
+    """The taxonomy nodes on rings by depth, every leaf on the outer ring (where there is the most room for
+    labels), each subtree on an arc as wide as its leaves (a leaf with more papers gets a wider arc), the
+    root(s) in the middle."""
     inside = graph.subgraph(tree)
     depth = {n: graph.nodes[n].get("depth", 0) for n in tree}
     top = min(depth.values())
@@ -62,7 +63,8 @@ def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, flo
     placed: dict[str, tuple[float, float]] = {}
 
     def place(node: str, start: float, arc: float) -> None:
-        ring = (depth[node] - top + (0 if len(roots) == 1 else 1)) * RING * stretch
+        level = depth[node] - top if children[node] else outer - (0 if len(roots) == 1 else 1)
+        ring = (level + (0 if len(roots) == 1 else 1)) * RING * stretch
         middle = start + arc / 2
         placed[node] = (ring * math.cos(middle), ring * math.sin(middle))
         for child in children[node]:
