@@ -17,9 +17,9 @@ import numpy as np
 
 SEED = 7  # the same start positions on every load, so the same layout
 ITERATIONS = 60
-# In vis-network's units (a 14 px label at zoom 1): the typical distance between neighbouring nodes, enough
-# for a short label under each node at the zoom where labels are drawn.
-SPACING = 110
+# In vis-network's units (a 14 px label at zoom 1): the natural length of an edge, about a label's width (up to
+# LABEL_LIMIT characters), so neighbours' labels do not cover each other at the zoom where they are drawn.
+SPACING = 220
 RING = 300  # between the rings of the taxonomy tree (one ring per depth)
 LEAF_ARC = 200  # at least this much of the outer ring for each leaf: about a leaf label's width, so they stay apart
 
@@ -57,9 +57,9 @@ def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, flo
         return weight[node]
 
     total = sum(measure(r) for r in roots)
-    leaves = sum(1 for n in tree if not children[n])
     outer = max(depth.values()) - top + (0 if len(roots) == 1 else 1)
-    stretch = max(1.0, leaves * LEAF_ARC / (2 * math.pi * max(outer, 1) * RING))  # rings grow with the leaves
+    # the rings grow until the narrowest leaf (weight 1) has LEAF_ARC of the outer ring
+    stretch = max(1.0, total * LEAF_ARC / (2 * math.pi * max(outer, 1) * RING))
     placed: dict[str, tuple[float, float]] = {}
 
     def place(node: str, start: float, arc: float) -> None:
@@ -104,13 +104,18 @@ def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, 
     k = SPACING / scale  # the ideal edge length, in the layout's units
     pos = pos.astype(np.float32)  # half the memory traffic of float64; the layout needs no more precision
     adjacency = adjacency.astype(np.float32)
+    # A pull to the middle that balances the others' push at the layout's radius (just outside the taxonomy's
+    # outer ring): without it, papers that share nothing fly to the edges and the fit to the frame squeezes the
+    # rest of the drawing, whose hub labels keep their size, into a pile in the middle.
+    radius = 1.0 if not fixed else 1.25
+    gravity = count * k * k / radius**2
     step = 0.1
     for _ in range(ITERATIONS):
         dx = pos[:, None, 0] - pos[None, :, 0]
         dy = pos[:, None, 1] - pos[None, :, 1]
         distance = np.maximum(np.sqrt(dx * dx + dy * dy), 0.01 * k)
         force = k * k / (distance * distance) - adjacency * (distance / k)
-        move = np.stack(((dx * force).sum(axis=1), (dy * force).sum(axis=1)), axis=1)
+        move = np.stack(((dx * force).sum(axis=1), (dy * force).sum(axis=1)), axis=1) - gravity * pos
         length = np.maximum(np.hypot(move[:, 0], move[:, 1]), 1e-9)
         move *= (np.minimum(length, step) / length)[:, None]
         move[pinned] = 0
@@ -118,5 +123,4 @@ def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, 
         step -= 0.1 / (ITERATIONS + 1)
     if not fixed:
         pos -= pos.mean(axis=0)
-        pos *= (side / 2) / max(np.abs(pos).max(), 1e-9) / scale
     return {node: pos[index[node]] * scale for node in nodes}
