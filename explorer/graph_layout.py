@@ -38,27 +38,26 @@ def lay_out(graph: nx.Graph) -> None:
 
 def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, float]]:
     """The taxonomy nodes on rings by depth, every leaf on the outer ring (where there is the most room for
-    labels), each subtree on an arc as wide as its leaves (a leaf with more papers gets a wider arc), the
-    root(s) in the middle."""
+    labels), each subtree on an arc as wide as its leaves, the root(s) in the middle. (Leaves are not widened
+    by their papers: the ring would grow, and the fit to the frame would shrink every arc again.)"""
     inside = graph.subgraph(tree)
     depth = {n: graph.nodes[n].get("depth", 0) for n in tree}
     top = min(depth.values())
     roots = sorted(n for n in tree if depth[n] == top)
     children: dict[str, list[str]] = defaultdict(list)
     for node in sorted(tree):
-        for other in inside.neighbors(node):
+        for other in sorted(inside.neighbors(node)):
             if depth[other] == depth[node] + 1:
                 children[node].append(other)
     weight: dict[str, float] = {}
 
     def measure(node: str) -> float:
-        own = 1 + math.sqrt(sum(1 for n in graph.neighbors(node) if graph.nodes[n].get("kind") != "node"))
-        weight[node] = sum(measure(c) for c in children[node]) if children[node] else own
+        weight[node] = sum(measure(c) for c in children[node]) if children[node] else 1.0
         return weight[node]
 
     total = sum(measure(r) for r in roots)
     outer = max(depth.values()) - top + (0 if len(roots) == 1 else 1)
-    # the rings grow until the narrowest leaf (weight 1) has LEAF_ARC of the outer ring
+    # the rings grow until each leaf has LEAF_ARC of the outer ring
     stretch = max(1.0, total * LEAF_ARC / (2 * math.pi * max(outer, 1) * RING))
     placed: dict[str, tuple[float, float]] = {}
 
@@ -98,7 +97,7 @@ def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, 
         pos[index[node]] = (x / scale, y / scale)
         pinned[index[node]] = True
     for node in nodes:
-        anchors = [index[n] for n in graph.neighbors(node) if n in fixed]
+        anchors = sorted(index[n] for n in graph.neighbors(node) if n in fixed)
         if not pinned[index[node]] and anchors:
             pos[index[node]] = pos[anchors].mean(axis=0) * 1.1 + (pos[index[node]] * 0.05)
     k = SPACING / scale  # the ideal edge length, in the layout's units
