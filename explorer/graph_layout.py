@@ -25,7 +25,7 @@ LEAF_ARC = 200  # at least this much of the outer ring for each leaf: about a le
 
 
 def lay_out(graph: nx.Graph) -> None:
-    """Give every node x and y (vis-network units) and mark the graph laid out."""
+    """Give every node x and y (vis-network units)."""
     if graph.number_of_nodes() == 0:
         return
     tree = [n for n in graph if graph.nodes[n].get("kind") == "node"]
@@ -33,7 +33,6 @@ def lay_out(graph: nx.Graph) -> None:
     positions = _force(graph, fixed)
     for node, (x, y) in positions.items():
         graph.nodes[node].update(x=round(float(x)), y=round(float(y)))
-    graph.graph["laid_out"] = True
 
 
 def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, float]]:

@@ -16,7 +16,6 @@ authors included). Rendering escapes every tooltip (see ``render_html``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
@@ -590,13 +589,6 @@ _TEMPLATE_DIR = Path(__file__).with_name("templates")
 _VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 _ENV = Environment(loader=FileSystemLoader(_TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
 
-LAYOUT_SEED = 7  # the same start positions on every load, so the same layout
-PHYSICS = {
-    "solver": "forceAtlas2Based",
-    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "springConstant": 0.08, "avoidOverlap": 0.4},
-    "stabilization": {"enabled": True, "iterations": 250, "fit": True},
-}
-
 
 class AtlasNetwork(Network):
     """pyvis's Network rendered with the atlas template: vis-network inlined (no CDN, works offline),
@@ -608,7 +600,7 @@ class AtlasNetwork(Network):
     one never looks at the content, and the tooltips are escaped either way.
     """
 
-    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650, graph_id=""):
+    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650):
         template = _ENV.get_template("graph.html")
         self.html = template.render(
             nodes=self.nodes,
@@ -618,7 +610,6 @@ class AtlasNetwork(Network):
             vis_js=_vis_js(),
             legend=list(legend),
             height=f"{int(height_px)}px",
-            graph_id=graph_id,
         )
         return self.html
 
@@ -664,9 +655,8 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
             options["arrows"] = {"to": {"enabled": False}}
         net.edges.append(Edge(a, b, graph.is_directed(), **options).options)
     net.options = {
-        # laid out on the server already: drawn as is
-        "physics": {"enabled": False} if "rows" in graph.graph or "laid_out" in graph.graph else PHYSICS,
-        "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
+        # every graph comes laid out (explorer.graph_layout, or the neighbourhood's columns): drawn as is
+        "physics": {"enabled": False},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
         # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
         "nodes": {
@@ -693,17 +683,4 @@ def canvas_height(result: GraphResult) -> int:
 
 def render_html(result: GraphResult, height_px: int = HEIGHT) -> str:
     """A standalone HTML document drawing the graph (for ``st.iframe``)."""
-    return to_network(result, height_px).generate_html(
-        legend=result.legend, height_px=height_px, graph_id=graph_id(result.graph)
-    )
-
-
-def graph_id(graph: nx.Graph) -> str:
-    """A name for this exact graph (its nodes and edges): the browser keeps its laid-out positions under it,
-    so the same graph opens with the same layout, without laying it out again."""
-    digest = hashlib.sha1()
-    for node in sorted(graph.nodes):
-        digest.update(node.encode() + b"\0")
-    for a, b in sorted(graph.edges):
-        digest.update(f"{a}\1{b}\0".encode())
-    return f"atlas-layout-{LAYOUT_SEED}-{digest.hexdigest()[:16]}"
+    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px)
