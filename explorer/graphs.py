@@ -16,7 +16,6 @@ authors included). Rendering escapes every tooltip (see ``render_html``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
@@ -33,6 +32,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from explorer import urls
+from explorer.graph_layout import lay_out
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
@@ -295,6 +295,7 @@ def build_graph(catalog: PaperCatalog, settings: GraphSettings, nearest: Iterabl
     }
     graph, notes = builder[settings.kind](catalog, papers, settings, span)
     _mark_hubs(graph)
+    lay_out(graph)
     return GraphResult(graph, len(papers), legend(catalog, settings, span), notes)
 
 
@@ -342,6 +343,7 @@ def _taxonomy_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: 
             size=30 - 6 * node.depth,
             shape="box" if not node.is_leaf else "ellipse",
             font_size=22 - 3 * node.depth,
+            depth=node.depth,
         )
         if node.parent in in_tree:
             graph.add_edge(f"node:{node.parent}", f"node:{node.id}", width=3)
@@ -587,13 +589,6 @@ _TEMPLATE_DIR = Path(__file__).with_name("templates")
 _VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 _ENV = Environment(loader=FileSystemLoader(_TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
 
-LAYOUT_SEED = 7  # the same start positions on every load, so the same layout
-PHYSICS = {
-    "solver": "forceAtlas2Based",
-    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "springConstant": 0.08, "avoidOverlap": 0.4},
-    "stabilization": {"enabled": True, "iterations": 250, "fit": True},
-}
-
 
 class AtlasNetwork(Network):
     """pyvis's Network rendered with the atlas template: vis-network inlined (no CDN, works offline),
@@ -605,7 +600,7 @@ class AtlasNetwork(Network):
     one never looks at the content, and the tooltips are escaped either way.
     """
 
-    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650, graph_id=""):
+    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650):
         template = _ENV.get_template("graph.html")
         self.html = template.render(
             nodes=self.nodes,
@@ -615,7 +610,6 @@ class AtlasNetwork(Network):
             vis_js=_vis_js(),
             legend=list(legend),
             height=f"{int(height_px)}px",
-            graph_id=graph_id,
         )
         return self.html
 
@@ -661,8 +655,8 @@ def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
             options["arrows"] = {"to": {"enabled": False}}
         net.edges.append(Edge(a, b, graph.is_directed(), **options).options)
     net.options = {
-        "physics": {"enabled": False} if "rows" in graph.graph else PHYSICS,  # laid out already: drawn as is
-        "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": graph.number_of_nodes() <= 150},
+        # every graph comes laid out (explorer.graph_layout, or the neighbourhood's columns): drawn as is
+        "physics": {"enabled": False},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False, "keyboard": False},
         # Labels smaller than 7 px on screen are not drawn (hubs are kept readable by the page's script).
         "nodes": {
@@ -689,17 +683,4 @@ def canvas_height(result: GraphResult) -> int:
 
 def render_html(result: GraphResult, height_px: int = HEIGHT) -> str:
     """A standalone HTML document drawing the graph (for ``st.iframe``)."""
-    return to_network(result, height_px).generate_html(
-        legend=result.legend, height_px=height_px, graph_id=graph_id(result.graph)
-    )
-
-
-def graph_id(graph: nx.Graph) -> str:
-    """A name for this exact graph (its nodes and edges): the browser keeps its laid-out positions under it,
-    so the same graph opens with the same layout, without laying it out again."""
-    digest = hashlib.sha1()
-    for node in sorted(graph.nodes):
-        digest.update(node.encode() + b"\0")
-    for a, b in sorted(graph.edges):
-        digest.update(f"{a}\1{b}\0".encode())
-    return f"atlas-layout-{LAYOUT_SEED}-{digest.hexdigest()[:16]}"
+    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px)

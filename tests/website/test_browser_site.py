@@ -228,7 +228,7 @@ def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
     page = context.new_page()
     visit(page, site, "graphs?graph=papers&link=relation")
     graph_frame(page)
-    page.reload()  # a returning visitor: the layout comes from the browser's store, not laid out again
+    page.reload()  # a returning visitor: the same layout, drawn as it comes from the server
     wait_ready(page)
     frame = graph_frame(page)
     assert frame.evaluate("() => window.atlasNetwork.physics.options.enabled") is False
@@ -299,3 +299,15 @@ def test_a_papers_technique_opens_its_page_with_its_papers_by_leaf(site, page):
     page.locator('[data-testid="stPageLink-NavLink"]').filter(has_text="Compare and export these papers").click()
     page.wait_for_url(re.compile(r"/compare\?technique=logit-lens$"))
     wait_ready(page)
+
+
+@pytest.mark.parametrize("kind", ["taxonomy", "papers", "co-authors", "models"])
+def test_a_whole_atlas_graph_comes_laid_out_and_is_drawn_at_once(site, page, kind):
+    visit(page, site, f"graphs?graph={kind}")
+    frame = graph_frame(page)
+    # laid out on the server: no simulation in the browser, every node at the position it was sent with
+    assert frame.evaluate("() => window.atlasNetwork.physics.options.enabled") is False
+    sent = frame.evaluate("() => Object.fromEntries(window.atlasNodes.get().map(n => [n.id, [n.x, n.y]]))")
+    drawn = frame.evaluate(POSITIONS)
+    assert sent and all(drawn[node] == {"x": x, "y": y} for node, (x, y) in sent.items())
+    screenshot(page, f"issue15-graph-{kind}-laid-out")

@@ -1,0 +1,124 @@
+"""Positions for the whole-atlas graphs, computed on the server once per graph (the page caches the HTML).
+
+vis-network would otherwise run its physics simulation in every visitor's browser (the heaviest page of the
+site). Here the layout is seeded, so the same graph gets the same positions on every load, and the browser
+draws it with physics off. The taxonomy is a tree, so it is drawn radially with its papers settled around
+their leaves; the other graphs get a force layout (Fruchterman-Reingold, the algorithm of networkx's
+spring_layout, written here on dense numpy arrays because networkx needs scipy above 500 nodes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+
+SEED = 7  # the same start positions on every load, so the same layout
+ITERATIONS = 60
+# In vis-network's units (a 14 px label at zoom 1): the natural length of an edge, about a label's width (up to
+# LABEL_LIMIT characters), so neighbours' labels do not cover each other at the zoom where they are drawn.
+SPACING = 220
+RING = 300  # between the rings of the taxonomy tree (one ring per depth)
+LEAF_ARC = 200  # at least this much of the outer ring for each leaf: about a leaf label's width, so they stay apart
+
+
+def lay_out(graph: nx.Graph) -> None:
+    """Give every node x and y (vis-network units)."""
+    if graph.number_of_nodes() == 0:
+        return
+    tree = [n for n in graph if graph.nodes[n].get("kind") == "node"]
+    fixed = _radial_tree(graph, tree) if tree else {}
+    positions = _force(graph, fixed)
+    for node, (x, y) in positions.items():
+        graph.nodes[node].update(x=round(float(x)), y=round(float(y)))
+
+
+def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, float]]:
+    """The taxonomy nodes on rings by depth, every leaf on the outer ring (where there is the most room for
+    labels), each subtree on an arc as wide as its leaves, the root(s) in the middle. (Leaves are not widened
+    by their papers: the ring would grow, and the fit to the frame would shrink every arc again.)"""
+    inside = graph.subgraph(tree)
+    depth = {n: graph.nodes[n].get("depth", 0) for n in tree}
+    top = min(depth.values())
+    roots = sorted(n for n in tree if depth[n] == top)
+    children: dict[str, list[str]] = defaultdict(list)
+    for node in sorted(tree):
+        for other in sorted(inside.neighbors(node)):
+            if depth[other] == depth[node] + 1:
+                children[node].append(other)
+    weight: dict[str, float] = {}
+
+    def measure(node: str) -> float:
+        weight[node] = sum(measure(c) for c in children[node]) if children[node] else 1.0
+        return weight[node]
+
+    total = sum(measure(r) for r in roots)
+    outer = max(depth.values()) - top + (0 if len(roots) == 1 else 1)
+    # the rings grow until each leaf has LEAF_ARC of the outer ring
+    stretch = max(1.0, total * LEAF_ARC / (2 * math.pi * max(outer, 1) * RING))
+    placed: dict[str, tuple[float, float]] = {}
+
+    def place(node: str, start: float, arc: float) -> None:
+        level = depth[node] - top if children[node] else outer - (0 if len(roots) == 1 else 1)
+        ring = (level + (0 if len(roots) == 1 else 1)) * RING * stretch
+        middle = start + arc / 2
+        placed[node] = (ring * math.cos(middle), ring * math.sin(middle))
+        for child in children[node]:
+            share = arc * weight[child] / weight[node]
+            place(child, start, share)
+            start += share
+
+    start = 0.0
+    for root in roots:
+        share = 2 * math.pi * weight[root] / total
+        place(root, start, share)
+        start += share
+    return placed
+
+
+def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, np.ndarray]:
+    """Fruchterman-Reingold from seeded start positions; ``fixed`` nodes keep their place (in vis units) and
+    the others start at the middle of their fixed neighbours. Returns vis-network units."""
+    nodes = sorted(graph, key=str)
+    index = {n: i for i, n in enumerate(nodes)}
+    count = len(nodes)
+    side = SPACING * math.sqrt(count)  # the free layout's width: the area grows with the nodes
+    scale = max([side / 2] + [math.hypot(*p) for p in fixed.values()])
+    rng = np.random.default_rng(SEED)
+    pos = rng.random((count, 2)) * 2 - 1
+    adjacency = np.zeros((count, count))
+    for a, b in graph.edges():
+        adjacency[index[a], index[b]] = adjacency[index[b], index[a]] = 1
+    pinned = np.zeros(count, dtype=bool)
+    for node, (x, y) in fixed.items():
+        pos[index[node]] = (x / scale, y / scale)
+        pinned[index[node]] = True
+    for node in nodes:
+        anchors = sorted(index[n] for n in graph.neighbors(node) if n in fixed)
+        if not pinned[index[node]] and anchors:
+            pos[index[node]] = pos[anchors].mean(axis=0) * 1.1 + (pos[index[node]] * 0.05)
+    k = SPACING / scale  # the ideal edge length, in the layout's units
+    pos = pos.astype(np.float32)  # half the memory traffic of float64; the layout needs no more precision
+    adjacency = adjacency.astype(np.float32)
+    # A pull to the middle that balances the others' push at the layout's radius (just outside the taxonomy's
+    # outer ring): without it, papers that share nothing fly to the edges and the fit to the frame squeezes the
+    # rest of the drawing, whose hub labels keep their size, into a pile in the middle.
+    radius = 1.0 if not fixed else 1.25
+    gravity = count * k * k / radius**2
+    step = 0.1
+    for _ in range(ITERATIONS):
+        dx = pos[:, None, 0] - pos[None, :, 0]
+        dy = pos[:, None, 1] - pos[None, :, 1]
+        distance = np.maximum(np.sqrt(dx * dx + dy * dy), 0.01 * k)
+        force = k * k / (distance * distance) - adjacency * (distance / k)
+        move = np.stack(((dx * force).sum(axis=1), (dy * force).sum(axis=1)), axis=1) - gravity * pos
+        length = np.maximum(np.hypot(move[:, 0], move[:, 1]), 1e-9)
+        move *= (np.minimum(length, step) / length)[:, None]
+        move[pinned] = 0
+        pos += move
+        step -= 0.1 / (ITERATIONS + 1)
+    if not fixed:
+        pos -= pos.mean(axis=0)
+    return {node: pos[index[node]] * scale for node in nodes}
