@@ -1,4 +1,5 @@
-"""Positions for the whole-atlas graphs, computed on the server once per graph (the page caches the HTML).
+"""Positions for every graph the Graphs page draws, computed on the server once per graph (the page caches the
+HTML): the whole-atlas graphs here (``lay_out``), a paper's neighbourhood in two columns (``place_neighbourhood``).
 
 vis-network would otherwise run its physics simulation in every visitor's browser (the heaviest page of the
 site). Here the layout is seeded, so the same graph gets the same positions on every load, and the browser
@@ -55,14 +56,15 @@ def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, flo
         return weight[node]
 
     total = sum(measure(r) for r in roots)
-    outer = max(depth.values()) - top + (0 if len(roots) == 1 else 1)
+    # several roots sit on a ring of their own around an empty middle, one root in the middle itself
+    offset = 0 if len(roots) == 1 else 1
+    outer = max(depth.values()) - top + offset
     # the rings grow until each leaf has LEAF_ARC of the outer ring
     stretch = max(1.0, total * LEAF_ARC / (2 * math.pi * max(outer, 1) * RING))
     placed: dict[str, tuple[float, float]] = {}
 
     def place(node: str, start: float, arc: float) -> None:
-        level = depth[node] - top if children[node] else outer - (0 if len(roots) == 1 else 1)
-        ring = (level + (0 if len(roots) == 1 else 1)) * RING * stretch
+        ring = ((depth[node] - top + offset) if children[node] else outer) * RING * stretch
         middle = start + arc / 2
         placed[node] = (ring * math.cos(middle), ring * math.sin(middle))
         for child in children[node]:
@@ -122,3 +124,27 @@ def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, 
     if not fixed:
         pos -= pos.mean(axis=0)
     return {node: pos[index[node]] * scale for node in nodes}
+
+
+# A paper's neighbourhood is laid out in columns, not by force: a force layout piles the labels (a line of up to
+# graphs.LABEL_LIMIT characters under each node) on top of each other around the paper. In vis-network's units:
+COLUMN = 420  # from the paper to each column of its neighbours: more than a label's width (about 300)
+ROW = 64  # between the rows of a column: a node, its label under it (kept 13 px high), and a gap
+OUTSET = 70  # a paper two hops away sits a little further out than the neighbour it is reached through
+
+
+def place_neighbourhood(graph: nx.Graph, center: str, first: list[str], reached_through: dict[str, list[str]]) -> None:
+    """Fixed positions: the paper in the middle; its neighbours in a column on its left and one on its right, each
+    followed by the papers reached through it, one row each. Each neighbour goes to the shorter column, so the
+    layout is the same for the same graph and both columns are about as tall."""
+    columns: tuple[list[tuple[str, int]], list[tuple[str, int]]] = ([], [])
+    for key in first:
+        column = min(columns, key=len)
+        column.append((key, 0))
+        column.extend((other, 1) for other in reached_through.get(key, []))
+    graph.nodes[f"paper:{center}"].update(x=0, y=0)
+    for side, column in zip((-1, 1), columns, strict=True):
+        top = -ROW * (len(column) - 1) / 2
+        for row, (key, hop) in enumerate(column):
+            graph.nodes[f"paper:{key}"].update(x=side * (COLUMN + hop * OUTSET), y=round(top + row * ROW))
+    graph.graph["rows"] = max(len(column) for column in columns)

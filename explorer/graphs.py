@@ -32,7 +32,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from explorer import urls
-from explorer.graph_layout import lay_out
+from explorer.graph_layout import ROW, lay_out, place_neighbourhood
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
@@ -476,7 +476,7 @@ def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, n
             # only the paper's own lines are labelled: one between neighbours runs along a column or across the
             # paper, and its label would sit on theirs (the type is in its tooltip)
             _relation_edge(graph, relation, labelled=center.key in (relation.source, relation.target))
-    _place_neighbourhood(graph, center.key, first, reached_through)
+    place_neighbourhood(graph, center.key, first, reached_through)
     second = len(two_hops)
     notes = [
         f"{center.title[:80]}: {count(len(touching[center.key]), 'typed relation')} (arrows), "
@@ -484,30 +484,6 @@ def _neighbourhood_graph(catalog: PaperCatalog, settings: GraphSettings, span, n
         f"{count(second, 'paper')} two hops away."
     ]
     return graph, notes
-
-
-# The neighbourhood is laid out, not simulated: a force layout piles the labels (a line of up to LABEL_LIMIT
-# characters under each node) on top of each other around the paper. In vis-network's units (a 14 px label at zoom 1):
-COLUMN = 420  # from the paper to each column of its neighbours: more than a label's width (about 300)
-ROW = 64  # between the rows of a column: a node, its label under it (kept 13 px high), and a gap
-OUTSET = 70  # a paper two hops away sits a little further out than the neighbour it is reached through
-
-
-def _place_neighbourhood(graph: nx.Graph, center: str, first: list[str], reached_through: dict[str, list[str]]):
-    """Fixed positions: the paper in the middle; its neighbours in a column on its left and one on its right, each
-    followed by the papers reached through it, one row each. Each neighbour goes to the shorter column, so the
-    layout is the same for the same graph and both columns are about as tall."""
-    columns: tuple[list[tuple[str, int]], list[tuple[str, int]]] = ([], [])
-    for key in first:
-        column = min(columns, key=len)
-        column.append((key, 0))
-        column.extend((other, 1) for other in reached_through.get(key, []))
-    graph.nodes[f"paper:{center}"].update(x=0, y=0)
-    for side, column in zip((-1, 1), columns, strict=True):
-        top = -ROW * (len(column) - 1) / 2
-        for row, (key, hop) in enumerate(column):
-            graph.nodes[f"paper:{key}"].update(x=side * (COLUMN + hop * OUTSET), y=round(top + row * ROW))
-    graph.graph["rows"] = max(len(column) for column in columns)
 
 
 def _coauthor_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: GraphSettings, span):
