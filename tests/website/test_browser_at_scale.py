@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from synthetic import write_data
 from tests_paths import ARTIFACTS
-from website_support import CHROMIUM, overlapping_labels, screenshot, streamlit_server, wait_ready
+from website_support import CHROMIUM, labels_outside_frame, overlapping_labels, screenshot, streamlit_server, wait_ready
 
 from ingest import build
 
@@ -87,6 +87,7 @@ def test_every_page_is_usable_at_5000_papers(site, page, load_times, name, path,
     if name == "graphs-neighbourhood":  # 20 papers around synth00001: every label readable, none on another
         frame = next(f for f in page.frames if f.url == "about:srcdoc")
         assert overlapping_labels(frame) == []
+        assert labels_outside_frame(frame) == []
     load_times[name] = round(time.perf_counter() - start, 2)
     title = page.locator("h1").first.inner_text()
     assert title.strip() if heading is None else heading in title

@@ -16,6 +16,7 @@ from website_support import (
     BROWSER_TIMEOUT_MS,
     CHROMIUM,
     build_hostile_db,
+    labels_outside_frame,
     new_context,
     overlapping_labels,
     screenshot,
@@ -201,6 +202,7 @@ def test_a_papers_page_opens_its_neighbourhood_with_readable_hub_labels(site, pa
     assert {"paper:neo2024interpreting", "paper:muller2024sehen", "paper:nostalgebraist2020interpreting"} <= set(ids)
     assert not page.get_by_text("Scope (taxonomy node)").count()  # no control that does nothing here
     assert overlapping_labels(frame) == []  # laid out in columns, not piled up around the paper
+    assert labels_outside_frame(frame) == []  # fitted to the labels, not only to the dots
     screenshot(page, "issue15-neighbourhood")
 
 

@@ -291,6 +291,24 @@ def overlapping_labels(frame) -> list[list[str]]:
     return frame.evaluate(_OVERLAPS)
 
 
+_OUTSIDE = """() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const network = window.atlasNetwork;
+    const frame = document.getElementById("graph");
+    const outside = window.atlasNodes.getIds().filter((id) => {
+        const box = network.getBoundingBox(id);
+        const corner = network.canvasToDOM({x: box.left, y: box.top});
+        const opposite = network.canvasToDOM({x: box.right, y: box.bottom});
+        return corner.x < 0 || corner.y < 0 || opposite.x > frame.clientWidth || opposite.y > frame.clientHeight;
+    });
+    done(outside);
+})))"""
+
+
+def labels_outside_frame(frame) -> list[str]:
+    """Nodes whose label (or dot) is cut off at the edges of a graph's frame as first drawn, after two redraws."""
+    return frame.evaluate(_OUTSIDE)
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page (Streamlit scrolls inside its main block, so the viewport is grown to fit)."""
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
