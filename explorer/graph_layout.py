@@ -23,6 +23,10 @@ ITERATIONS = 60
 SPACING = 220
 RING = 300  # between the rings of the taxonomy tree (one ring per depth)
 LEAF_ARC = 200  # at least this much of the outer ring for each leaf: about a leaf label's width, so they stay apart
+# The rings are ellipses this much wider than tall, as the frame is. Near the top and bottom neighbouring leaves
+# stand side by side, and hub labels keep their size on screen however far the rings grow (the fit to the frame
+# shrinks the drawing again), so only the frame's unused width gives their labels more room there.
+WIDTH_TO_HEIGHT = 1.4
 
 
 def lay_out(graph: nx.Graph) -> None:
@@ -66,7 +70,7 @@ def _radial_tree(graph: nx.Graph, tree: list[str]) -> dict[str, tuple[float, flo
     def place(node: str, start: float, arc: float) -> None:
         ring = ((depth[node] - top + offset) if children[node] else outer) * RING * stretch
         middle = start + arc / 2
-        placed[node] = (ring * math.cos(middle), ring * math.sin(middle))
+        placed[node] = (ring * WIDTH_TO_HEIGHT * math.cos(middle), ring * math.sin(middle))
         for child in children[node]:
             share = arc * weight[child] / weight[node]
             place(child, start, share)
@@ -124,6 +128,38 @@ def _force(graph: nx.Graph, fixed: dict[str, tuple[float, float]]) -> dict[str, 
     if not fixed:
         pos -= pos.mean(axis=0)
     return {node: pos[index[node]] * scale for node in nodes}
+
+
+# What a hub's label takes on screen as first drawn (graph.html keeps it at HUB_PIXELS or more), for choosing
+# hubs whose labels do not cover each other: a sans-serif letter is about 0.6 of the font size wide, a line 1.4
+# high, and the frame is at least FRAME_WIDTH pixels wide on a desktop window.
+HUB_PIXELS = 13
+FRAME_WIDTH = 800
+
+
+def labels_apart(graph: nx.Graph, ranked: list[str], limit: int, frame_height: int) -> list[str]:
+    """Up to ``limit`` of ``ranked`` (best first, every node laid out), skipping each whose label would overlap
+    the label of one chosen before it once the drawing is fitted to a frame_height-pixel frame."""
+    if not ranked:
+        return []
+    xs = [graph.nodes[n]["x"] for n in graph]
+    ys = [graph.nodes[n]["y"] for n in graph]
+    scale = min(FRAME_WIDTH / max(max(xs) - min(xs), 1), frame_height / max(max(ys) - min(ys), 1))
+    chosen: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for node in ranked:
+        if len(chosen) == limit:
+            break
+        data = graph.nodes[node]
+        font = max(data.get("font_size", 14) * scale, HUB_PIXELS)
+        half_width = 0.3 * font * len(str(data.get("label", node))) + 4
+        top = data["y"] * scale + data.get("size", 10) * scale  # the label hangs below the dot
+        box = (data["x"] * scale - half_width, top, data["x"] * scale + half_width, top + 1.4 * font)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            continue
+        chosen.append(node)
+        boxes.append(box)
+    return chosen
 
 
 # A paper's neighbourhood is laid out in columns, not by force: a force layout piles the labels (a line of up to

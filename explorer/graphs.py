@@ -32,7 +32,7 @@ from pyvis.network import Network
 from pyvis.node import Node
 
 from explorer import urls
-from explorer.graph_layout import ROW, lay_out, place_neighbourhood
+from explorer.graph_layout import HUB_PIXELS, ROW, labels_apart, lay_out, place_neighbourhood
 from explorer.paper_catalog import PERSPECTIVE_ORDER, PaperCatalog, PaperRecord
 from explorer.safety import plain_text, tooltip_html
 from explorer.url_values import URLCheck
@@ -294,8 +294,8 @@ def build_graph(catalog: PaperCatalog, settings: GraphSettings, nearest: Iterabl
         "models": _models_graph,
     }
     graph, notes = builder[settings.kind](catalog, papers, settings, span)
-    _mark_hubs(graph)
     lay_out(graph)
+    _mark_hubs(graph)
     return GraphResult(graph, len(papers), legend(catalog, settings, span), notes)
 
 
@@ -304,7 +304,9 @@ HUBS = 25  # at most this many nodes keep a readable label at any zoom
 
 def _mark_hubs(graph: nx.Graph) -> None:
     """Flag the best-connected nodes (taxonomy nodes, models and authors first) as hubs: the page keeps
-    their labels readable at any zoom, so a whole-atlas view still names its landmarks."""
+    their labels readable at any zoom, so a whole-atlas view still names its landmarks. Outside the taxonomy
+    a node whose label would lie on a better-connected hub's label as first drawn is passed over (in a dense
+    cluster the best-connected papers sit together, and their labels made one unreadable pile)."""
 
     def landmark(node) -> bool:
         return graph.nodes[node].get("kind") in ("node", "model")
@@ -314,7 +316,8 @@ def _mark_hubs(graph: nx.Graph) -> None:
     )
     # the tree alone names the taxonomy graph
     taxonomy_nodes = sum(1 for n in graph if graph.nodes[n].get("kind") == "node")
-    for node in ranked[: taxonomy_nodes or HUBS]:
+    chosen = ranked[:taxonomy_nodes] if taxonomy_nodes else labels_apart(graph, ranked, HUBS, HEIGHT)
+    for node in chosen:
         graph.nodes[node]["hub"] = True
 
 
@@ -586,6 +589,7 @@ class AtlasNetwork(Network):
             vis_js=_vis_js(),
             legend=list(legend),
             height=f"{int(height_px)}px",
+            hub_pixels=HUB_PIXELS,
         )
         return self.html
 

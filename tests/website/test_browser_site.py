@@ -210,6 +210,9 @@ def test_whole_atlas_hub_labels_stay_readable_when_zoomed_out(site, page):
     visit(page, site, "graphs")
     frame = graph_frame(page)
     screenshot(page, "issue15-graph-taxonomy")
+    # no two taxonomy labels touch as first drawn (leaves side by side at the top and bottom of the ring did)
+    touching = [pair for pair in overlapping_labels(frame) if all(node.startswith("node:") for node in pair)]
+    assert touching == []
     frame.evaluate("() => { window.atlasNetwork.moveTo({scale: 0.2}); }")
     frame.evaluate("() => window.atlasNetwork.emit('zoom', {scale: 0.2})")
     sizes = frame.evaluate(HUB_LABELS)

@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from explorer.graph_layout import LEAF_ARC, SPACING, lay_out
+from explorer.graph_layout import LEAF_ARC, SPACING, WIDTH_TO_HEIGHT, labels_apart, lay_out
 from explorer.graphs import MAX_EDGES, MAX_NODES, GraphSettings, build_graph, render_html, to_network
 
 
@@ -92,7 +92,11 @@ def test_the_taxonomy_is_drawn_as_rings_with_its_leaves_apart_on_the_outside():
     graph = tree_graph(200)
     lay_out(graph)
     at = positions(graph)
-    radius = {n: math.hypot(*at[n]) for n in graph if graph.nodes[n]["kind"] == "node"}
+
+    def ring(n: str) -> float:  # the rings are ellipses as wide as the frame: their radius measured in height
+        return math.hypot(at[n][0] / WIDTH_TO_HEIGHT, at[n][1])
+
+    radius = {n: ring(n) for n in graph if graph.nodes[n]["kind"] == "node"}
     leaves = [n for n in radius if n.count("/") == 2 or n.endswith("/5")]
     for n in radius:  # every child further out than its parent
         if "/" in n:
@@ -102,8 +106,10 @@ def test_the_taxonomy_is_drawn_as_rings_with_its_leaves_apart_on_the_outside():
     gaps = np.hypot(*(leaf_points[:, None, :] - leaf_points[None, :, :]).transpose(2, 0, 1))
     np.fill_diagonal(gaps, np.inf)
     assert gaps.min() >= 0.9 * LEAF_ARC  # room for each leaf's label
+    width, height = np.ptp(leaf_points, axis=0)
+    assert width / height == pytest.approx(WIDTH_TO_HEIGHT, rel=0.02)  # wider than tall, like the frame
     outer = radius[leaves[0]]
-    papers = [math.hypot(*at[n]) for n in graph if n.startswith("paper:")]
+    papers = [ring(n) for n in graph if n.startswith("paper:")]
     assert max(papers) < 2 * outer  # the papers gather around the tree, not far off
 
 
@@ -115,3 +121,26 @@ def test_every_whole_atlas_graph_is_sent_laid_out_and_drawn_without_physics(cata
         assert all({"x", "y"} <= set(node) for node in to_network(result).nodes), kind
     one, two = (render_html(build_graph(catalog, GraphSettings())) for _ in range(2))
     assert one == two  # the same page on every load
+
+
+def labelled(points: list[tuple[int, int]], label: str = "A paper title of about thirty letters") -> nx.Graph:
+    graph = nx.Graph()
+    for i, (x, y) in enumerate(points):
+        graph.add_node(f"paper:p{i}", kind="paper", x=x, y=y, label=label, size=10)
+    return graph
+
+
+def test_hubs_are_chosen_best_first_with_their_labels_apart():
+    # a drawing 4,000 units wide fitted to 800 pixels: a 13-pixel label of 36 letters is ~1,400 units wide
+    far = [(-2000, 0), (0, 0), (2000, 0), (0, -1500), (0, 1500)]
+    assert labels_apart(labelled(far), [f"paper:p{i}" for i in range(5)], 25, 650) == [f"paper:p{i}" for i in range(5)]
+    # side by side 500 units apart (100 pixels): their labels would cover each other, so every other one goes
+    row = labelled([(x, 0) for x in range(-2000, 2001, 500)] + [(0, -1500), (0, 1500)])
+    ranked = [f"paper:p{i}" for i in range(11)]
+    assert labels_apart(row, ranked, 25, 650) == ["paper:p0", "paper:p3", "paper:p6", "paper:p9", "paper:p10"]
+    # a stack 50 units (10 pixels) apart, under labels 18 pixels high: every other one is named
+    stack = labelled([(0, y) for y in range(0, 500, 50)] + [(-2000, 0), (2000, 0)])
+    named = labels_apart(stack, [f"paper:p{i}" for i in range(12)], 25, 650)
+    assert named == ["paper:p0", "paper:p2", "paper:p4", "paper:p6", "paper:p8", "paper:p10", "paper:p11"]
+    assert labels_apart(labelled(far), [f"paper:p{i}" for i in range(5)], 2, 650) == ["paper:p0", "paper:p1"]
+    assert labels_apart(labelled(far), [], 25, 650) == []
