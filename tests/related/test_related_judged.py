@@ -13,7 +13,9 @@ from kb.schema import Paper
 # the vocabulary's plain descriptions and everyday informal phrasings (keywords 0.903 / 0.905, paraphrased
 # 0.680 / 0.669, held-out 0.562 / 0.527, heldout2 0.789 / 0.712, heldout3 0.482 / 0.332). heldout3 was written and
 # committed blind to the ranking and measured 0.487 / 0.351 before the informal phrasings, which were written after
-# reading the other sets: it is the fair measure. Issue 14's targets are 0.9 and 0.8 recall@10, which the paraphrased
+# reading the other sets: it is the fair measure. heldout4 (45 questions) was likewise written and committed blind to
+# the ranking, after the informal phrasings, and measured 0.730 / 0.579 the first time it was scored; its floor is a
+# little under that. Issue 14's targets are 0.9 and 0.8 recall@10, which the paraphrased
 # questions do not reach yet. Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.89, 0.89),
@@ -21,6 +23,7 @@ FLOORS = {  # (recall@10, nDCG@10)
     "heldout": (0.54, 0.51),
     "heldout2": (0.76, 0.68),
     "heldout3": (0.47, 0.32),
+    "heldout4": (0.71, 0.56),
 }
 
 
@@ -32,6 +35,7 @@ def test_every_judged_paper_is_in_the_atlas(session):
     judged = load_judged()
     assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30 and len(judged["heldout"]) >= 15
     assert len(judged["heldout2"]) >= 10 and len(judged["heldout3"]) >= 15
+    assert len(judged["heldout4"]) >= 30
     for name, questions in judged.items():
         for item in questions:
             assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
@@ -45,7 +49,7 @@ def test_metrics():
     assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2", "heldout3", "heldout4"])
 def test_the_ranking_keeps_its_level(session, name):
     scored = [score_question(session, item) for item in load_judged()[name]]
     recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
