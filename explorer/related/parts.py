@@ -402,8 +402,8 @@ def method_sources(methods: list[tuple[str, str, str | None]], members: dict[str
 
 
 def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> list[Source]:
-    """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model and modality
-    with its aliases, definition and narrower terms. ``feature_members(kind, names)`` gives the papers whose
+    """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model, modality and
+    topic with its aliases, definition and narrower terms (a topic: every spelling of its narrower topics). ``feature_members(kind, names)`` gives the papers whose
     annotations name the term."""
     try:
         from taxonomy.vocabulary import read_vocabulary  # the vocabulary's own loader; absent before it lands
@@ -413,19 +413,18 @@ def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> li
     if vocabulary is None:  # the files have problems: `atlas validate` reports them; rank without it
         return []
     out = []
-    for kind in ("technique", "model", "modality"):
+    for kind in ("technique", "model", "modality", "topic"):
         terms = vocabulary.terms(kind)
         for term in terms.values():
-            narrower = [terms[t].name for t in vocabulary.narrower(kind, term.id) if t in terms]
-            names = (term.name, *term.aliases, *narrower)
+            if kind == "topic":  # no annotation names a topic: its spellings find its papers (explorer.related.topics)
+                below = [terms[t] for t in vocabulary.descendants(kind, term.id)]
+                names = (term.name, *term.aliases, *(s for t in below for s in (t.name, *t.aliases)))
+                papers: list[int] = []
+            else:
+                names = (term.name, *term.aliases, *(terms[t].name for t in vocabulary.narrower(kind, term.id)))
+                papers = feature_members(kind, (term.id, term.name, *term.aliases))
             out.append(
-                Source(
-                    f"the {kind} “{term.name}”",
-                    tuple(dict.fromkeys(names)),
-                    described(term),
-                    tuple(feature_members(kind, (term.id, term.name, *term.aliases))),
-                    kind,
-                )
+                Source(f"the {kind} “{term.name}”", tuple(dict.fromkeys(names)), described(term), tuple(papers), kind)
             )
     return out
 
