@@ -536,7 +536,9 @@ def _build(records: dict[str, list[tuple[dict, Path, int]]]) -> Vocabulary:
         },
         modalities={r["id"]: _term("modality", r, path, line) for r, path, line in records["modalities"]},
         model_kinds=kinds,
-        topics={r["id"]: _term("topic", r, path, line, broader=r.get("broader")) for r, path, line in records["topics"]},
+        topics={
+            r["id"]: _term("topic", r, path, line, broader=r.get("broader")) for r, path, line in records["topics"]
+        },
     )
     return vocabulary
 
@@ -625,7 +627,8 @@ def _hierarchy_issues(vocabulary: Vocabulary, kind: str) -> list[Issue]:
             issues.append(
                 _issue(
                     term,
-                    f"{kind} '{term.id}' names unknown broader {kind} '{term.broader}': use the id of a {kind} in this file",
+                    f"{kind} '{term.id}' names unknown broader {kind} '{term.broader}': "
+                    f"use the id of a {kind} in this file",
                 )
             )
         elif term.id in vocabulary.ancestors(kind, term.id):

@@ -403,8 +403,8 @@ def method_sources(methods: list[tuple[str, str, str | None]], members: dict[str
 
 def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> list[Source]:
     """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model, modality and
-    topic with its aliases, definition and narrower terms (a topic: every spelling of its narrower topics). ``feature_members(kind, names)`` gives the papers whose
-    annotations name the term."""
+    topic with its aliases, definition and narrower terms (a topic: every spelling of its narrower topics).
+    ``feature_members(kind, names)`` gives the papers whose annotations name the term (a topic has none)."""
     try:
         from taxonomy.vocabulary import read_vocabulary  # the vocabulary's own loader; absent before it lands
     except ImportError:
