@@ -23,7 +23,7 @@ that lives in this repository: nothing is downloaded.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Concepts:
     names: list[list[str]]  # concept -> the names whose words a match adds to the question
     text: TextIndex  # the concepts' documents, fields parts.CONCEPT_FIELDS (built there)
     kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
+    topic_cache: dict[int, np.ndarray] = field(default_factory=dict)  # topic concept -> its papers, filled on use
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:

@@ -242,6 +242,12 @@ def _paper_fields(
         )
 
 
+def rarity(papers: int, size: int) -> float:
+    """How rare a feature that ``papers`` of the atlas's ``size`` papers have is: ln((N+1)/(df+1)) / ln(N+1), from 1
+    (no paper has it) down to 0 (every paper has it)."""
+    return math.log((size + 1) / (papers + 1)) / math.log(size + 1) if size else 0.0
+
+
 def _features(position: dict[str, int], links, names: dict, normalise, family=None) -> _Features:
     """Features from (paper key, value id) link rows and {value id: name}; equal normalised names are one feature.
 
@@ -274,13 +280,12 @@ def _features(position: dict[str, int], links, names: dict, normalise, family=No
         members[fid].append(pos)
     for papers in members:
         papers.sort()
-    scale = math.log(n + 1) if n else 1.0
     return _Features(
         names=[display[norm] for norm in ordered],
         norms=ordered,
         members=members,
         by_paper=by_paper,
-        idf=[math.log((n + 1) / (len(papers) + 1)) / scale if n else 0.0 for papers in members],
+        idf=[rarity(len(papers), n) for papers in members],
         family=[family(norm) if family else None for norm in ordered],
         aliases={},
     )

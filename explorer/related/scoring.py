@@ -16,6 +16,7 @@ from explorer.related.concepts import closest_concepts, expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.names import technique_key
+from explorer.related.parts import rarity
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
@@ -353,11 +354,9 @@ def _described_topics(index: Index, profile: Profile, described: list[tuple[int,
 def _topic_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
     """A topic the question describes counts for the papers about it: ``topic`` times its rarity (as a model's or
     technique's: ln((N+1)/(df+1)) / ln(N+1)) times the strength of the match."""
-    scale = np.log(index.size + 1) if index.size else 1.0
     for c, strength in profile.topics.items():
         papers = profile.topic_papers[c]
-        rarity = np.log((index.size + 1) / (papers.size + 1)) / scale
-        out[papers] += weights.topic * rarity * strength
+        out[papers] += weights.topic * rarity(papers.size, index.size) * strength
     np.minimum(out, weights.topic_cap, out=out)
 
 

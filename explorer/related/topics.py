@@ -25,9 +25,13 @@ OWN_TEXT_FIELDS = tuple(FIELDS.index(name) for name in ("title", "summary", "why
 
 def topic_papers(concepts: Concepts, text: TextIndex, concept: int) -> np.ndarray:
     """Positions (ascending) of the papers about a topic concept: those whose title, summary or category reasons
-    hold every word of one of its spellings."""
-    found = [_papers_with_all(text, terms) for terms in _spelling_terms(concepts.names[concept], text)]
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    hold every word of one of its spellings. Computed once per topic and index."""
+    papers = concepts.topic_cache.get(concept)
+    if papers is None:
+        found = [_papers_with_all(text, terms) for terms in _spelling_terms(concepts.names[concept], text)]
+        papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        concepts.topic_cache[concept] = papers
+    return papers
 
 
 def _spelling_terms(spellings: list[str], text: TextIndex) -> list[set[int]]:
