@@ -408,7 +408,7 @@ def method_sources(methods: list[tuple[str, str, str | None]], members: dict[str
 
 def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> list[Source]:
     """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model, modality and
-    topic with its aliases, definition and narrower terms (a topic: every spelling of its narrower topics).
+    topic with its aliases, definition and narrower terms.
     ``feature_members(kind, names)`` gives the papers whose annotations name the term (a topic has none)."""
     try:
         from taxonomy.vocabulary import read_vocabulary  # the vocabulary's own loader; absent before it lands
@@ -421,13 +421,9 @@ def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> li
     for kind in ("technique", "model", "modality", "topic"):
         terms = vocabulary.terms(kind)
         for term in terms.values():
-            if kind == "topic":  # no annotation names a topic: its spellings find its papers (explorer.related.topics)
-                below = [terms[t] for t in vocabulary.descendants(kind, term.id)]
-                names = (term.name, *term.aliases, *(s for t in below for s in (t.name, *t.aliases)))
-                papers: list[int] = []
-            else:
-                names = (term.name, *term.aliases, *(terms[t].name for t in vocabulary.narrower(kind, term.id)))
-                papers = feature_members(kind, (term.id, term.name, *term.aliases))
+            names = (term.name, *term.aliases, *(terms[t].name for t in vocabulary.narrower(kind, term.id)))
+            # no annotation names a topic: its spellings find its papers (explorer.related.topics)
+            papers = [] if kind == "topic" else feature_members(kind, (term.id, term.name, *term.aliases))
             out.append(
                 Source(f"the {kind} “{term.name}”", tuple(dict.fromkeys(names)), described(term), tuple(papers), kind)
             )

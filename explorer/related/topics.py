@@ -25,13 +25,32 @@ OWN_TEXT_FIELDS = tuple(FIELDS.index(name) for name in ("title", "summary", "why
 
 def topic_papers(concepts: Concepts, text: TextIndex, concept: int) -> np.ndarray:
     """Positions (ascending) of the papers about a topic concept: those whose title, summary or category reasons
-    hold every word of one of its spellings. Computed once per topic and index."""
+    hold every word of one of its spellings or of its narrower topics'. Computed once per topic and index."""
     papers = concepts.topic_cache.get(concept)
     if papers is None:
-        found = [_papers_with_all(text, terms) for terms in _spelling_terms(concepts.names[concept], text)]
+        spellings = [name for c in _with_narrower(concepts, concept) for name in concepts.names[c]]
+        found = [_papers_with_all(text, terms) for terms in _spelling_terms(spellings, text)]
         papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         concepts.topic_cache[concept] = papers
     return papers
+
+
+def _with_narrower(concepts: Concepts, concept: int) -> list[int]:
+    """The topic concept and every topic below it. A concept's names are its term's name, aliases and narrower terms'
+    names (``parts.vocabulary_sources``), and a topic's name belongs to no other topic (the vocabulary's spellings are
+    unique), so the names after the first that name a topic are its narrower topics."""
+    by_name = {
+        names[0]: c
+        for c, (names, kind) in enumerate(zip(concepts.names, concepts.kinds, strict=True))
+        if names and kind == TOPIC_KIND
+    }
+    out, todo = [], [concept]
+    while todo:
+        c = todo.pop()
+        if c not in out:
+            out.append(c)
+            todo.extend(by_name[name] for name in concepts.names[c][1:] if name in by_name)
+    return out
 
 
 def _spelling_terms(spellings: list[str], text: TextIndex) -> list[set[int]]:
