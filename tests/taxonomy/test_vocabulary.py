@@ -113,8 +113,8 @@ def test_the_vocabulary_loads_with_every_cross_reference_resolved():
         ),
         (
             "topics.yaml",
-            "    broader: hallucination\n    definition: >-\n      The commonest kind",
-            "    broader: halucination\n    definition: >-\n      The commonest kind",
+            "    broader: hallucination\n    definition: >-\n      Hallucination of whole objects",
+            "    broader: halucination\n    definition: >-\n      Hallucination of whole objects",
             "- id: object-hallucination",
             0,
             "topic 'object-hallucination' names unknown broader topic 'halucination'",
