@@ -35,7 +35,7 @@ from ingest.problems import DataError, Problem
 from ingest.validate import SOURCE_SUFFIXES, Dataset, read_dataset
 from taxonomy import Taxonomy, join_path, load_taxonomy
 from taxonomy.text import count
-from taxonomy.vocabulary import FIELDS, VOCABULARY_DIR, Vocabulary, parse_vocabulary
+from taxonomy.vocabulary import HIERARCHY_KINDS, VOCABULARY_DIR, Vocabulary, parse_vocabulary
 
 NEIGHBOURS = 5
 
@@ -147,7 +147,9 @@ def read_base_vocabulary(base: str, data_dir: Path, folder: Path = VOCABULARY_DI
         archive = _git(["archive", "--format=tar", base, "--", relative], top)
     except (BaseUnavailable, ValueError):
         return None
-    vocabulary, _ = parse_vocabulary(Path(folder), _archived_texts(archive, relative))
+    texts = _archived_texts(archive, relative)
+    texts.setdefault("topics.yaml", "topics: []\n")  # a base from before the vocabulary had topics had none
+    vocabulary, _ = parse_vocabulary(Path(folder), texts)
     return vocabulary
 
 
@@ -169,7 +171,7 @@ def new_terms(current: Vocabulary | None, base: Vocabulary | None) -> list[NewTe
     if current is None or base is None:
         return []
     out = []
-    for kind in FIELDS:
+    for kind in HIERARCHY_KINDS:  # models, techniques, modalities and topics
         for term in current.terms(kind).values():
             if base.term(kind, term.id) is None:
                 out.append(NewTerm(term.kind, term.id, term.name, term.broader, term.definition))

@@ -1,5 +1,7 @@
 """Load and check the controlled vocabulary in ``taxonomy/vocabulary/``: models (with their kinds and
-families), techniques (a shallow hierarchy of broader and narrower terms) and modalities.
+families), techniques (a shallow hierarchy of broader and narrower terms), modalities, and topics (the
+phenomena, abilities, risks and application areas papers study; no annotation names them: related-work
+search finds them in the papers' own text).
 
 Annotations name terms by id. This module is the one place that knows how ids, names and aliases
 relate: looking a spelling up, suggesting the closest ids for an unknown one, finding the terms a
@@ -31,10 +33,13 @@ SCHEMA_FILE = "vocabulary.schema.json"
 # What an annotation field may hold, and the file each kind of term lives in.
 FIELDS = {"model": "models", "technique": "technique", "modality": "modalities"}
 FILES = {"model": "models.yaml", "technique": "techniques.yaml", "modality": "modalities.yaml"}
+# Kinds with a hierarchy of broader and narrower terms: the annotation fields', and topics (no annotation field).
+HIERARCHY_KINDS = (*FIELDS, "topic")
 _SECTIONS = {
     "models.yaml": ("kinds", "families", "models"),
     "techniques.yaml": ("techniques",),
     "modalities.yaml": ("modalities",),
+    "topics.yaml": ("topics",),
 }
 
 
@@ -68,7 +73,7 @@ class Term:
     facts for models and families.
     """
 
-    kind: str  # model | family | technique | modality
+    kind: str  # model | family | technique | modality | topic
     id: str
     name: str
     definition: str
@@ -83,8 +88,8 @@ class Term:
     paper: str | None = None  # models: key of the introducing paper
     method: str | None = None  # techniques: id in methods/catalog.yaml
     single_paper: str | None = None  # techniques: why a term used by one paper is kept
-    plain: str | None = None  # techniques: what it is in everyday words (related-work search reads it)
-    informal: tuple[str, ...] = ()  # techniques: informal descriptions, never matched as names
+    plain: str | None = None  # techniques, topics: what it is in everyday words (related-work search reads it)
+    informal: tuple[str, ...] = ()  # techniques, topics: informal descriptions, never matched as names
     source: str | None = None  # models: the primary page that confirms organisation and year
     unconfirmed: tuple[str, ...] = ()  # models: facts no primary page could confirm
 
@@ -96,12 +101,14 @@ class Vocabulary:
     techniques: dict[str, Term]
     modalities: dict[str, Term]
     model_kinds: dict[str, Term]
+    topics: dict[str, Term] = field(default_factory=dict)  # in file order; read by related-work search only
 
     def terms(self, kind: str) -> dict[str, Term]:
-        """What an annotation field of ``kind`` (model, technique, modality) may name; models include families."""
+        """What an annotation field of ``kind`` (model, technique, modality) may name, models including
+        families; or the topics (``kind`` "topic"), which no annotation field names."""
         if kind == "model":
             return {**self.families, **self.models}
-        return {"technique": self.techniques, "modality": self.modalities}[kind]
+        return {"technique": self.techniques, "modality": self.modalities, "topic": self.topics}[kind]
 
     def term(self, kind: str, term_id: str) -> Term | None:
         return self.terms(kind).get(term_id)
@@ -162,7 +169,7 @@ class Vocabulary:
     @cached_property
     def _children_by_kind(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {}
-        for kind in FIELDS:
+        for kind in HIERARCHY_KINDS:
             children: dict[str, list[str]] = {}
             for term in self.terms(kind).values():
                 if term.broader is not None:
@@ -328,7 +335,7 @@ def parse_vocabulary(folder: Path, texts: Mapping[str, str | OSError]) -> tuple[
             records[section] = [
                 (item, path, lines.get((section, i), 1)) for i, item in enumerate(items or []) if isinstance(item, dict)
             ]
-    for sections in (("kinds",), ("families", "models"), ("techniques",), ("modalities",)):
+    for sections in (("kinds",), ("families", "models"), ("techniques",), ("modalities",), ("topics",)):
         issues += _duplicate_ids([record for section in sections for record in records[section]])
     if issues:
         return None, issues
@@ -529,6 +536,9 @@ def _build(records: dict[str, list[tuple[dict, Path, int]]]) -> Vocabulary:
         },
         modalities={r["id"]: _term("modality", r, path, line) for r, path, line in records["modalities"]},
         model_kinds=kinds,
+        topics={
+            r["id"]: _term("topic", r, path, line, broader=r.get("broader")) for r, path, line in records["topics"]
+        },
     )
     return vocabulary
 
@@ -601,26 +611,34 @@ def _check(vocabulary: Vocabulary) -> list[Issue]:
             issues.append(
                 _issue(family, f"family '{family.id}' has no model: give its models `family: {family.id}` or remove it")
             )
-    for term in vocabulary.techniques.values():
-        if term.broader is not None and term.broader not in vocabulary.techniques:
-            issues.append(
-                _issue(
-                    term,
-                    f"technique '{term.id}' names unknown broader technique '{term.broader}': "
-                    "use the id of a technique in this file",
-                )
-            )
-        elif term.id in vocabulary.ancestors("technique", term.id):
-            issues.append(
-                _issue(
-                    term,
-                    f"technique '{term.id}' is its own broader technique (through "
-                    f"{' -> '.join(vocabulary.ancestors('technique', term.id))}): break the cycle",
-                )
-            )
-    for kind in FIELDS:
+    issues += _hierarchy_issues(vocabulary, "technique") + _hierarchy_issues(vocabulary, "topic")
+    for kind in HIERARCHY_KINDS:
         issues += _clashes(kind, vocabulary.terms(kind).values())
     issues += _clashes("model", vocabulary.model_kinds.values())
+    return issues
+
+
+def _hierarchy_issues(vocabulary: Vocabulary, kind: str) -> list[Issue]:
+    """A technique's or topic's broader term must be one of its file, and no term may be its own broader term."""
+    issues: list[Issue] = []
+    terms = vocabulary.terms(kind)
+    for term in terms.values():
+        if term.broader is not None and term.broader not in terms:
+            issues.append(
+                _issue(
+                    term,
+                    f"{kind} '{term.id}' names unknown broader {kind} '{term.broader}': "
+                    f"use the id of a {kind} in this file",
+                )
+            )
+        elif term.id in vocabulary.ancestors(kind, term.id):
+            issues.append(
+                _issue(
+                    term,
+                    f"{kind} '{term.id}' is its own broader {kind} (through "
+                    f"{' -> '.join(vocabulary.ancestors(kind, term.id))}): break the cycle",
+                )
+            )
     return issues
 
 

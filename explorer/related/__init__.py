@@ -39,6 +39,12 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     question describes best counts for its papers at ``described_technique`` times its match strength (scaled
     like the added words; without ``named``), and its narrower techniques at ``described_narrower`` of that; the
     vocabulary's ``plain`` and ``informal`` texts are what a paraphrase is matched against.
+``topic``
+    Free text only (``topics``): a topic of the vocabulary (``taxonomy/vocabulary/topics.yaml``: hallucination,
+    spatial reasoning, social bias, ...) among the concepts the question describes best counts for the papers
+    whose own text names it (title, summary or category whys holding every word of one of its spellings, its
+    narrower topics' included), at ``topic`` times the topic's rarity times the match strength (scaled like
+    the added words), at most ``topic_cap``. Annotations name no topic.
 ``relation``
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 

@@ -3,8 +3,9 @@
 A *concept* is a named thing with a description, from three sources:
 
 - the atlas's vocabulary (``taxonomy/vocabulary``, issue 12), when it exists: every technique, model family,
-  model and modality, with its aliases, its definition, its plain-language description and informal phrasings
-  (what a researcher who does not know the term would say) and its narrower terms;
+  model, modality and topic, with its aliases, its definition, its plain-language description and informal
+  phrasings (what a researcher who does not know the term would say) and its narrower terms (a topic's papers are
+  found by its spellings: ``explorer.related.topics``);
 - the methods catalogue (``methods/catalog.yaml``): every method's name and description;
 - the atlas's own papers: every technique phrase that at least ``MIN_PAPERS`` papers are annotated with
   ("sparse autoencoder", "contrastive decoding", "dpo"), described by those papers' titles, summaries and the
@@ -22,7 +23,7 @@ that lives in this repository: nothing is downloaded.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,7 +37,8 @@ class Concepts:
     labels: list[str]  # concept -> how a reason names it ("the technique sparse autoencoder")
     names: list[list[str]]  # concept -> the names whose words a match adds to the question
     text: TextIndex  # the concepts' documents, fields parts.CONCEPT_FIELDS (built there)
-    kinds: list[str]  # concept -> "technique", "model" or "modality" for a vocabulary term, "" for the rest
+    kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
+    topic_cache: dict[int, np.ndarray] = field(default_factory=dict)  # topic concept -> its papers, filled on use
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:

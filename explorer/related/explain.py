@@ -27,8 +27,8 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"repeated in a long text counts less than in a short one. The best match gets {w.text:g} points and the "
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "
-        f"names, definitions, plain-language descriptions and informal phrasings of the techniques, models and "
-        f"modalities of the atlas's vocabulary and with the methods catalogue. The names and aliases of the "
+        f"names, definitions, plain-language descriptions and informal phrasings of the techniques, models, "
+        f"modalities and topics of the atlas's vocabulary and with the methods catalogue. The names and aliases of the "
         f"closest ones (at most {w.expansion_concepts}) are searched for too, and then the words that most of the "
         f"best first matches share (at most {w.feedback_words}). Such an added word counts at most "
         f"{_times(w.expansion)} one of yours when it names a close description, a shared word at most "
@@ -57,9 +57,19 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"{w.technique_cap * w.named:g} points. Its narrower techniques in the vocabulary (contrastive decoding under "
         f"hallucination mitigation) count for their papers too, at {w.described_narrower:g} times as much, and the "
         f"result says which technique your question describes.",
+        f"**Topics.** The vocabulary also lists topics: what papers study rather than how (hallucination, "
+        f"spatial reasoning, social bias and fairness, safety and jailbreaks, medicine, ...), each with its "
+        f"names, a definition, a plain-language description and informal phrasings. A paper is about a topic "
+        f"when its title, its summary or the reasons for its categories use one of the topic's names (every word "
+        f"of it in the same one of those texts, word endings ignored). When your text describes a topic (it is "
+        f"among the closest descriptions above), the papers about it get {w.topic:g} points times the "
+        f"topic's rarity, times how closely your words match its description and how much of your question the "
+        f"best match lacks, at most {w.topic_cap:g} points in all, and the result says so: “It is about hallucination, "
+        f"which your question describes”. A broader topic includes its narrower ones (hallucination includes "
+        f"object hallucination).",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
-        f"words and none of the models or techniques you name.",
+        f"words, none of the models or techniques you name and none of the topics you describe.",
     ]
 
 

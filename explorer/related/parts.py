@@ -242,6 +242,12 @@ def _paper_fields(
         )
 
 
+def rarity(papers: int, size: int) -> float:
+    """How rare a feature that ``papers`` of the atlas's ``size`` papers have is: ln((N+1)/(df+1)) / ln(N+1), from 1
+    (no paper has it) down to 0 (every paper has it)."""
+    return math.log((size + 1) / (papers + 1)) / math.log(size + 1) if size else 0.0
+
+
 def _features(position: dict[str, int], links, names: dict, normalise, family=None) -> _Features:
     """Features from (paper key, value id) link rows and {value id: name}; equal normalised names are one feature.
 
@@ -274,13 +280,12 @@ def _features(position: dict[str, int], links, names: dict, normalise, family=No
         members[fid].append(pos)
     for papers in members:
         papers.sort()
-    scale = math.log(n + 1) if n else 1.0
     return _Features(
         names=[display[norm] for norm in ordered],
         norms=ordered,
         members=members,
         by_paper=by_paper,
-        idf=[math.log((n + 1) / (len(papers) + 1)) / scale if n else 0.0 for papers in members],
+        idf=[rarity(len(papers), n) for papers in members],
         family=[family(norm) if family else None for norm in ordered],
         aliases={},
     )
@@ -402,9 +407,9 @@ def method_sources(methods: list[tuple[str, str, str | None]], members: dict[str
 
 
 def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> list[Source]:
-    """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model and modality
-    with its aliases, definition and narrower terms. ``feature_members(kind, names)`` gives the papers whose
-    annotations name the term."""
+    """The atlas's vocabulary (issue 12), when its files exist: every technique, model family, model, modality and
+    topic with its aliases, definition and narrower terms.
+    ``feature_members(kind, names)`` gives the papers whose annotations name the term (a topic has none)."""
     try:
         from taxonomy.vocabulary import read_vocabulary  # the vocabulary's own loader; absent before it lands
     except ImportError:
@@ -413,19 +418,14 @@ def vocabulary_sources(feature_members: Callable[[str, tuple], list[int]]) -> li
     if vocabulary is None:  # the files have problems: `atlas validate` reports them; rank without it
         return []
     out = []
-    for kind in ("technique", "model", "modality"):
+    for kind in ("technique", "model", "modality", "topic"):
         terms = vocabulary.terms(kind)
         for term in terms.values():
-            narrower = [terms[t].name for t in vocabulary.narrower(kind, term.id) if t in terms]
-            names = (term.name, *term.aliases, *narrower)
+            names = (term.name, *term.aliases, *(terms[t].name for t in vocabulary.narrower(kind, term.id)))
+            # no annotation names a topic: its spellings find its papers (explorer.related.topics)
+            papers = [] if kind == "topic" else feature_members(kind, (term.id, term.name, *term.aliases))
             out.append(
-                Source(
-                    f"the {kind} “{term.name}”",
-                    tuple(dict.fromkeys(names)),
-                    described(term),
-                    tuple(feature_members(kind, (term.id, term.name, *term.aliases))),
-                    kind,
-                )
+                Source(f"the {kind} “{term.name}”", tuple(dict.fromkeys(names)), described(term), tuple(papers), kind)
             )
     return out
 

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from explorer.related.index import Index
 from explorer.related.names import singular
 from explorer.related.weights import FEATURE_KINDS
@@ -20,6 +22,9 @@ class Profile:
     inferred_techniques: set[int] = field(default_factory=set)  # techniques most of the best text matches use
     # ... or the question describes: "", or for a narrower term of the one it describes, that term's name
     described_techniques: dict[int, str] = field(default_factory=dict)
+    # topics the question describes (concept -> strength of the match) and the papers about each (ascending)
+    topics: dict[int, float] = field(default_factory=dict)
+    topic_papers: dict[int, np.ndarray] = field(default_factory=dict)
     features: dict[str, dict[int, float]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     feature_counts: dict[str, dict[int, int]] = field(default_factory=lambda: {k: {} for k in FEATURE_KINDS})
     from_text: bool = False  # models/techniques were named in free text

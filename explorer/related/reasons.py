@@ -8,6 +8,8 @@ your words “sparse” and “autoencoders” (2.6 points)". The sentences name
 
 from __future__ import annotations
 
+import numpy as np
+
 from explorer.related.index import Index, family_weights
 from explorer.related.profile import Profile
 from explorer.related.textmatch import FEEDBACK_SOURCE, WordMatch
@@ -35,6 +37,8 @@ def reasons(
         by_part["taxonomy"] = _taxonomy_reasons(index, profile, i, weights, components["taxonomy"])
     if components.get("text") and words:
         by_part["text"] = [_text_reason(words, components["text"])]
+    if components.get("topic"):
+        by_part["topic"] = [_topic_reason(index, profile, i, components["topic"])]
     for kind in FEATURE_KINDS:
         if components.get(kind, 0) >= weights.min_reason or (components.get(kind) and not by_part):
             by_part[kind] = _feature_reasons(index, profile, kind, i, components[kind])
@@ -120,6 +124,22 @@ def _text_reason(words: list[WordMatch], value: float) -> str:
     if shared:
         parts.append(f"{'and' if parts else 'It uses'} words your best matches share: {_quoted(shared)}")
     return " ".join(parts) + f" {points(value)}"
+
+
+def _topic_reason(index: Index, profile: Profile, i: int, value: float) -> str:
+    """'It is about hallucination, which your question describes': the described topics this paper's text names."""
+    about = [_in_sentence(index.concepts.names[c][0]) for c, papers in profile.topic_papers.items() if _has(papers, i)]
+    return f"It is about {_listing(about)}, which your question describes {points(value)}"
+
+
+def _has(ascending: np.ndarray, i: int) -> bool:
+    at = int(np.searchsorted(ascending, i))
+    return at < ascending.size and int(ascending[at]) == i
+
+
+def _in_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: 'Hallucination' -> 'hallucination', 'OCR' stays."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
 _FIELD_ORDER = ["title", "summary", "reasons for its categories", "techniques", "models", "authors"]

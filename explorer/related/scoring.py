@@ -16,11 +16,13 @@ from explorer.related.concepts import closest_concepts, expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.names import technique_key
+from explorer.related.parts import rarity
 from explorer.related.profile import Profile, find_mentions, profile_from_seeds, relative
 from explorer.related.reasons import reasons
 from explorer.related.results import BibMatch, CandidateFilters, RelatedInputError, RelatedPaper, RelatedResult
 from explorer.related.textindex import query_words
 from explorer.related.textmatch import TextMatch, feedback_words, score_words
+from explorer.related.topics import TOPIC_KIND, topic_papers
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, MAX_MENTION_WORDS, MAX_TEXT_CHARS, WEIGHTS, Weights
 from taxonomy.text import count
 
@@ -183,12 +185,14 @@ def _rank(
             _infer_leaves(index, profile, hits, weights)
             _infer_techniques(index, profile, hits, weights)
             _described_techniques(index, profile, described, weights)
+            _described_topics(index, profile, described)
     elif profile.from_text and not any(profile.features.values()):
         if not result.notes:
             result.notes.append("no paper matches these words: try other or fewer keywords")
         return result
 
     _taxonomy_part(index, profile, parts["taxonomy"], weights)
+    _topic_part(index, profile, parts["topic"], weights)
     for kind in FEATURE_KINDS:
         _feature_part(index, profile, kind, parts[kind], weights)
     for s in profile.seeds:
@@ -204,7 +208,7 @@ def _rank(
     total = np.round(total, 6)
     eligible = mask & ~excluded & (total >= weights.min_score)
     if profile.from_text:  # free text: a paper must match the words or a model/technique named in them
-        eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0)
+        eligible &= (parts["text"] > 0) | (parts["model"] > 0) | (parts["technique"] > 0) | (parts["topic"] > 0)
     candidates = np.flatnonzero(eligible)
     if candidates.size == 0:
         if not result.notes:
@@ -337,6 +341,23 @@ def _described_techniques(index: Index, profile: Profile, described: list[tuple[
             broader = "" if share == 1.0 else index.concepts.names[c][0]
             if not broader or fid not in profile.described_techniques:  # the term itself wins over a broader one
                 profile.described_techniques[fid] = broader
+
+
+def _described_topics(index: Index, profile: Profile, described: list[tuple[int, float]]) -> None:
+    """Free text: the topics among the concepts the question describes best, with the papers about each."""
+    for c, strength in described:
+        if index.concepts.kinds[c] == TOPIC_KIND:
+            profile.topics[c] = strength
+            profile.topic_papers[c] = topic_papers(index.concepts, index.text, c)
+
+
+def _topic_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:
+    """A topic the question describes counts for the papers about it: ``topic`` times its rarity (as a model's or
+    technique's: ln((N+1)/(df+1)) / ln(N+1)) times the strength of the match."""
+    for c, strength in profile.topics.items():
+        papers = profile.topic_papers[c]
+        out[papers] += weights.topic * rarity(papers.size, index.size) * strength
+    np.minimum(out, weights.topic_cap, out=out)
 
 
 def _described_terms(index: Index, concept: int, weights: Weights) -> list[tuple[int, float]]:

@@ -62,6 +62,11 @@ class Weights:
     # ... and each of its narrower techniques (in the vocabulary) at this fraction of that. Chosen among 0-1 on the
     # paraphrased set (0.25-0.5 a plateau, +0.01 recall@10); keywords and both held-out sets unchanged.
     described_narrower: float = 0.5
+    # Topics (free text only, explorer.related.topics): a topic among the concepts the question describes best
+    # counts for the papers whose own text names it, at ``topic`` times the topic's rarity times the strength of the
+    # match (as for a described technique), at most ``topic_cap`` for all topics together.
+    topic: float = 15.0
+    topic_cap: float = 3.0
     # Feedback (free text only): words that most of the best first matches share are searched for too.
     feedback: float = 0.5  # weight of such a word found in all of them
     feedback_papers: int = 5  # best first matches read
@@ -75,7 +80,7 @@ WEIGHTS = Weights()
 MAX_K = 200
 MAX_TEXT_CHARS = 200_000  # longer text is cut (with a note); 100 KB abstracts fit
 MAX_MENTION_WORDS = 5_000  # model/technique names are looked for in the first words of free text
-COMPONENTS = ("relation", "taxonomy", "text", "model", "technique", "author", "modality")
+COMPONENTS = ("relation", "taxonomy", "text", "model", "technique", "topic", "author", "modality")
 FEATURE_KINDS = ("model", "technique", "modality", "author")
 
 

@@ -218,3 +218,17 @@ def test_new_vocabulary_terms_are_listed_for_review(tmp_path):
         "against what the image is known to contain."
     ) in text
     assert summarise(repo / "data", str(FIXTURE_DATA), neighbours=0, vocabulary_dir=repo / "vocabulary").new_terms == []
+
+
+def test_a_base_from_before_topics_had_none_and_new_topics_are_listed(tmp_path):
+    from ingest.change_summary import summarise, to_markdown
+
+    repo = repo_with_vocabulary(tmp_path / "repo", FIXTURE_DATA)
+    topics = (repo / "vocabulary" / "topics.yaml").read_text()
+    git("rm", "-q", "vocabulary/topics.yaml", cwd=repo)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "no topics", cwd=repo)
+    (repo / "vocabulary" / "topics.yaml").write_text(topics)  # the pull request adds the file
+    summary = summarise(repo / "data", "HEAD", neighbours=0, vocabulary_dir=repo / "vocabulary")
+    new = {(t.kind, t.id, t.broader) for t in summary.new_terms}
+    assert ("topic", "hallucination", "trustworthiness") in new and all(kind == "topic" for kind, _, _ in new)
+    assert "- topic `object-hallucination` **Object hallucination** (under `hallucination`)" in to_markdown(summary)

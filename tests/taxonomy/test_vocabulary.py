@@ -70,6 +70,10 @@ def test_the_vocabulary_loads_with_every_cross_reference_resolved():
     assert "llava-next" in vocabulary.narrower("model", "llava-family")
     assert all(t.definition for kind in ("model", "technique", "modality") for t in vocabulary.terms(kind).values())
     assert vocabulary.models["llava-1.5"].definition.startswith("Multimodal LLM of the LLaVA family, released in 2023")
+    # topics: a hierarchy of their own, each described for search; no annotation field names one
+    assert vocabulary.ancestors("topic", "object-hallucination") == ["hallucination", "trustworthiness"]
+    assert all(t.definition and t.plain and t.informal and t.aliases for t in vocabulary.topics.values())
+    assert vocabulary.term("technique", "hallucination") is None and vocabulary.term("topic", "hallucination")
 
 
 @pytest.mark.parametrize(
@@ -106,6 +110,30 @@ def test_the_vocabulary_loads_with_every_cross_reference_resolved():
             "- id: tuned-lens",
             0,
             "'logit lens' of 'tuned-lens' is already a spelling of 'logit-lens' (techniques.yaml:",
+        ),
+        (
+            "topics.yaml",
+            "    broader: hallucination\n    definition: >-\n      Hallucination of whole objects",
+            "    broader: halucination\n    definition: >-\n      Hallucination of whole objects",
+            "- id: object-hallucination",
+            0,
+            "topic 'object-hallucination' names unknown broader topic 'halucination'",
+        ),
+        (
+            "topics.yaml",
+            "  - id: trustworthiness\n    name: Trustworthiness\n",
+            "  - id: trustworthiness\n    name: Trustworthiness\n    broader: safety\n",
+            "- id: trustworthiness",
+            0,
+            "topic 'trustworthiness' is its own broader topic",
+        ),
+        (
+            "topics.yaml",
+            "    aliases: [object hallucination,",
+            "    aliases: [hallucinations, object hallucination,",
+            "- id: object-hallucination",
+            0,
+            "'hallucinations' of 'object-hallucination' is already a spelling of 'hallucination' (topics.yaml:",
         ),
         # the later of two entries with one id is the one reported
         (
