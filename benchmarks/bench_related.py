@@ -225,8 +225,8 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[rank]
 
 
-def judged_quality(verbose: bool) -> None:
-    """Recall@10 and nDCG@10 of the judged sets on the bundled data."""
+def judged_quality(verbose: bool, sets: list[str] | None = None) -> None:
+    """Recall@10 and nDCG@10 of the judged sets on the bundled data (only ``sets`` when given)."""
     sys.path.insert(0, str(ROOT))
     from explorer.db import open_session
     from explorer.related.judged import load_judged, mean, score_question
@@ -238,6 +238,8 @@ def judged_quality(verbose: bool) -> None:
         with open_session(db) as session:
             print(f"{'judged set':<12} {'questions':>9} {'recall@10':>9} {'nDCG@10':>8}")
             for name, questions in load_judged().items():
+                if sets and name not in sets:
+                    continue
                 scored = [score_question(session, item) for item in questions]
                 print(
                     f"{name:<12} {len(scored):>9} {mean(s.recall for s in scored):>9.3f} "
@@ -248,9 +250,17 @@ def judged_quality(verbose: bool) -> None:
                     for s in scored:
                         print(f"    {s.recall:.2f} {s.ndcg:.2f}  {s.question}")
                         if s.missed:
-                            print(f"               missed: {', '.join(s.missed)}")
+                            print(f"               missed: {', '.join(_ranked_misses(session, s))}")
         session.bind.dispose()
     print("targets: recall@10 >= 0.8 paraphrased (and held-out), >= 0.9 keywords\n")
+
+
+def _ranked_misses(session, scored) -> list[str]:
+    """Each missed paper with its rank within the first 30 (or '>30'), to tell near misses from absent ones."""
+    from explorer.related.scoring import find_related
+
+    ranks = {p.key: i for i, p in enumerate(find_related(session, text=scored.question, k=30).papers, 1)}
+    return [f"{key} ({ranks.get(key, '>30')})" for key in scored.missed]
 
 
 def cold_cli(db: Path) -> tuple[float, float]:
@@ -288,6 +298,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the synthetic databases in this folder (and reuse them)")
     parser.add_argument("--quality-only", action="store_true", help="only the judged sets, no latency")
     parser.add_argument("--verbose", action="store_true", help="every judged question with its scores")
+    parser.add_argument("--sets", nargs="+", help="only these judged sets (e.g. to read misses without the blind sets)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -295,7 +306,7 @@ def main() -> None:
         result = {"build_s": build_kb(int(count), Path(db))} if mode == "build" else run_queries(Path(db), int(count))
         print(json.dumps(result))
         return
-    judged_quality(args.verbose)
+    judged_quality(args.verbose, args.sets)
     if args.quality_only:
         return
 
