@@ -11,17 +11,19 @@ from kb.schema import Paper
 
 # A little under what `python benchmarks/bench_related.py --quality-only` measured on the 330 papers of data/ with
 # the vocabulary's plain descriptions, everyday informal phrasings and topics (keywords 0.909 / 0.909, paraphrased
-# 0.727 / 0.721, held-out 0.660 / 0.596, heldout2 0.789 / 0.708, heldout3 0.573 / 0.378, heldout4 0.824 / 0.639).
+# 0.760 / 0.740, held-out 0.839 / 0.718, heldout2 0.789 / 0.708, heldout3 0.603 / 0.436, heldout4 0.824 / 0.639 as
+# measured before recall14c, which added topics after reading the misses of every set but heldout4 and heldout5, so
+# paraphrased, heldout and heldout3 are no longer blind).
 # heldout3 and heldout4 were written and committed blind to the ranking, so they are the fair measure: heldout3
 # measured 0.487 / 0.351 before the informal phrasings (written after reading the other sets), heldout4 0.730 / 0.579
 # the first time it was scored, before the topics (written without reading it). Issue 14's targets are 0.9 and 0.8
 # recall@10, which the paraphrased questions do not all reach yet. Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
-    "paraphrased": (0.71, 0.70),
-    "heldout": (0.64, 0.58),
+    "paraphrased": (0.74, 0.72),
+    "heldout": (0.82, 0.70),
     "heldout2": (0.77, 0.69),
-    "heldout3": (0.55, 0.36),
+    "heldout3": (0.58, 0.41),
     "heldout4": (0.80, 0.62),
 }
 
