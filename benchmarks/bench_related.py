@@ -4,11 +4,11 @@ Run on demand:  .venv/bin/python benchmarks/bench_related.py [--sizes 300 10000 
                 .venv/bin/python benchmarks/bench_related.py --quality-only [--verbose]
 
 Quality: the bundled data is built into a temporary knowledge base and every question of the judged sets in
-benchmarks/related_judged.yaml (paraphrased questions, keyword queries, and four sets of held-out paraphrased
-questions, heldout, heldout2, heldout3 and heldout4, each written before a round of changes to the ranking or, for
-heldout3 and heldout4, judged blind to it: a change must help there too) is asked as free text; the script prints
-mean recall@10 and nDCG@10 per set (explorer.related.judged says how they are computed) and, with --verbose,
-each question's scores and the relevant papers it missed. Targets (issue 14): recall@10 >= 0.8 paraphrased,
+benchmarks/related_judged.yaml (paraphrased questions, keyword queries, and five sets of held-out paraphrased
+questions, heldout, heldout2, heldout3, heldout4 and heldout5, each written before a round of changes to the ranking
+or, for heldout3, heldout4 and heldout5, judged blind to it: a change must help there too) is asked as free text;
+the script prints mean recall@10 and nDCG@10 per set (explorer.related.judged says how they are computed) and, with
+--verbose, each question's scores and the relevant papers it missed. Targets (issue 14): recall@10 >= 0.8 paraphrased,
 >= 0.9 keywords.
 
 Latency:
