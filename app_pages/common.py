@@ -169,7 +169,7 @@ def facet_labels() -> dict[str, dict[str, str]]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _overview_charts(path: str, mtime_ns: int) -> dict[str, dict]:
+def _overview_charts(path: str, mtime_ns: int) -> dict[str, str]:
     from app_pages import charts
 
     view = _overview(path, mtime_ns)
@@ -180,8 +180,8 @@ def _overview_charts(path: str, mtime_ns: int) -> dict[str, dict]:
     }
 
 
-def overview_charts() -> dict[str, dict]:
-    """The overview's charts as Vega-Lite specs, cached until the database changes."""
+def overview_charts() -> dict[str, str]:
+    """The overview's charts as HTML (``app_pages.charts``), cached until the database changes."""
     return _overview_charts(*_version())
 
 
