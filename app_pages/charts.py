@@ -1,4 +1,4 @@
-"""The overview's charts as plain HTML and CSS, for ``st.html``.
+"""The overview's charts (and a term page's papers per year) as plain HTML and CSS, for ``st.html``.
 
 Not Vega-Lite: ``st.vega_lite_chart`` (and ``st.bar_chart``) make the browser load and run a 774 kB charting
 library on every page load, which cost the overview about as much main-thread CPU as the rest of the page.
@@ -72,7 +72,7 @@ def papers_per_year(rows: list[dict]) -> str:
     return year_bars([(row["year"], row["perspective"], row["papers"]) for row in rows], PERSPECTIVES)
 
 
-def year_bars(counts: list[tuple[int, str, int]], colours: dict[str, str]) -> str:
+def year_bars(counts: list[tuple[int, str, int]], colours: dict[str, str], height: int = BAR_HEIGHT) -> str:
     """Bars of (year, series, papers): one bar per year, one segment per series in the order of ``colours``
     (series it does not name come after, in grey); a legend when there is more than one series."""
     by_year: dict[int, dict[str, int]] = defaultdict(dict)
@@ -85,7 +85,7 @@ def year_bars(counts: list[tuple[int, str, int]], colours: dict[str, str]) -> st
     order = named + others
     tallest = max(sum(row.values()) for row in by_year.values())
     years = range(min(by_year), max(by_year) + 1)
-    bars = "".join(_bar(year, by_year.get(year, {}), order, colours, tallest) for year in years)
+    bars = "".join(_bar(year, by_year.get(year, {}), order, colours, tallest, height) for year in years)
     labels = "".join(f"<span>{year}</span>" for year in years)
     legend = ""
     if len(order) > 1:
@@ -95,21 +95,20 @@ def year_bars(counts: list[tuple[int, str, int]], colours: dict[str, str]) -> st
         legend = f'<div class="legend">{keys}</div>'
     return (
         f'{BARS_STYLE}<div class="atlas-bars">{legend}'
-        f'<div class="plot" style="height:{BAR_HEIGHT + 24}px">{bars}</div><div class="years">{labels}</div></div>'
+        f'<div class="plot" style="height:{height + 24}px">{bars}</div><div class="years">{labels}</div></div>'
     )
 
 
-def _bar(year: int, row: dict[str, int], order: list[str], colours: dict[str, str], tallest: int) -> str:
+def _bar(year: int, row: dict[str, int], order: list[str], colours: dict[str, str], tallest: int, height: int) -> str:
     total = sum(row.values())
     parts = [f"{html_text(s)}: {count(row[s], 'paper')}" for s in order if row.get(s)]
     title = f"{year} · " + ("; ".join(parts) if len(parts) > 1 else count(total, "paper"))
     segments = "".join(
         f'<div style="flex:{row[s]} 1 0;background:{colours.get(s, OTHER_SERIES)}"></div>' for s in order if row.get(s)
     )
-    height = round(BAR_HEIGHT * total / tallest)
     return (
         f'<div class="bar" title="{title}"><span class="total">{total or ""}</span>'
-        f'<div class="stack" style="height:{height}px">{segments}</div></div>'
+        f'<div class="stack" style="height:{round(height * total / tallest)}px">{segments}</div></div>'
     )
 
 
