@@ -1,7 +1,5 @@
 """Overview: how many papers the atlas holds, when they appeared, and where the literature has gaps."""
 
-import copy
-
 import streamlit as st
 
 from app_pages import common
@@ -38,7 +36,7 @@ def render() -> None:
 
     st.subheader("Papers per year and perspective")
     st.caption("A paper placed in two perspectives counts in both.")
-    st.vega_lite_chart(spec=copy.deepcopy(charts["per_year"]), width="stretch")
+    st.html(charts["per_year"])
 
     st.subheader("Where the gaps are")
     tab_modality, tab_technique = st.tabs(["Leaf × modality", "Leaf × technique"])
@@ -47,14 +45,14 @@ def render() -> None:
             f"{overview.gaps(overview.leaf_by_modality)} empty cells (red outline): no paper yet studies that "
             "modality at that leaf. Click a filled cell to list its papers."
         )
-        st.vega_lite_chart(spec=copy.deepcopy(charts["modality"]), width="stretch")
+        st.html(charts["modality"])
     with tab_technique:
         st.caption(
             "Columns are the broad technique groups of the vocabulary, each counting its narrower techniques; "
             f"{overview.gaps(overview.leaf_by_technique)} empty cells (red outline). Click a filled cell to list "
             "its papers."
         )
-        st.vega_lite_chart(spec=copy.deepcopy(charts["technique"]), width="stretch")
+        st.html(charts["technique"])
 
     st.subheader("Recently added")
     st.caption("The papers that entered the atlas last, by the date in their annotation.")

@@ -126,9 +126,10 @@ def paper_row(row) -> None:
     parts += [common.leaf_why(leaf, why) for leaf, why in row.whys]  # a list of many papers draws faster
     if paper.summary:
         parts.append(f":small[:gray[{common.md(paper.summary)}]]")
-    with st.container(border=True):
-        common.page_link(urls.paper(paper.key), f"**{common.md(paper.title, 200)}**", icon=":material/article:")
-        st.markdown("\n\n".join(parts))
+    # Two elements, no bordered box around them: a box per row cost a fifth of a second of a visitor's CPU on a
+    # page of 20 rows; the rule closing the row's text separates the rows instead.
+    common.page_link(urls.paper(paper.key), f"**{common.md(paper.title, 200)}**", icon=":material/article:")
+    st.markdown("\n\n".join([*parts, "---"]))
 
 
 render()

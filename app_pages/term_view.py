@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import charts, common
 from explorer import urls
 from explorer.paper_catalog import PaperCatalog
 from explorer.safety import markdown_link
@@ -79,7 +79,7 @@ def papers(page: TermPage) -> None:
         return
     common.page_link(page.compare, "Compare and export these papers", icon=":material/table_chart:")
     if page.by_year:
-        st.bar_chart({str(year): count for year, count in page.by_year}, height=160, x_label="year", y_label="papers")
+        st.html(charts.year_bars([(year, "papers", n) for year, n in page.by_year], {"papers": "#1f77b4"}, height=120))
     for group in page.by_leaf:
         st.markdown(f"**{common.md(group.path)}** · {len(group.papers)}")
         for paper in group.papers[:PAPERS_PER_LEAF]:

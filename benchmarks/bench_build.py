@@ -60,6 +60,37 @@ in-process (CPU s, loaded machine): reading entries past bibtexparser's split ~0
 rows + SQLite inserts + FTS ~0.25, the checks ~0.2 (same paper, citable metadata, entries), SQLite's tables and
 the vocabulary ~0.08. Next: the word index's counting (explorer.related.parts.text_index_parts) is the slowest
 part of the index; a faster grouping there, or fewer per-entry passes in the checks, are what is left to try.
+
+Third round (2026-12-01, branch speed10c): the word index groups each field's words with Counter (one step per
+distinct word of a field, postings kept per term in place order, so no global sort of every occurrence), and
+BibEntry's computed fields (title, names, year, venue, DOI, arXiv id) no longer go through
+functools.cached_property, whose lock in Python 3.11 costs about as much as the look-up. Outputs identical
+(compare_builds.py on data/, tests/fixtures/{data,realworld,metadata,hostile}, tugboat, font, texbook3,
+biblatex-examples; bench_related.py --quality-only unchanged). Measured with the bytecode caches written (this
+machine sets PYTHONDONTWRITEBYTECODE=1, which makes every run compile the project's modules: the build's imports
+cost 2.01 G instead of 1.77 G, and the modules the build imports on the way are compiled inside the timer; the
+second round's numbers were taken that way). Instructions (callgrind, whole process, the build's imports, 1.77 G,
+subtracted; parse as measured in the second round):
+
+                                parse         build before   build after    ratio before -> after
+    tugboat (4,839), instr.     6.08 G        11.90 G        11.66 G        1.66x -> 1.63x
+    font (986), instr.          1.23 G        4.73 G         4.65 G         2.41x -> 2.34x
+    texbook3 (859), instr.      1.11 G        4.54 G         4.47 G         2.50x -> 2.43x
+    CPU s, --repeat 5 (base and branch one after the other per library; load average 7-11, so these move more
+    than the change: read the instructions)
+    tugboat                     1.23 | 1.15   2.27           1.98           1.84x -> 1.72x
+    font                        0.20 | 0.17   0.51           0.48           2.50x -> 2.82x
+    texbook3                    0.15 | 0.21   0.47           0.69           3.08x -> 3.32x
+
+The target is still not met. Where a cold tugboat build's CPU goes (in-process timers, median of 5 runs on a
+loaded machine, after this round): bibtexparser's split 0.66-0.77 s (the baseline parse is this plus its
+default middlewares), reading entries past the split ~0.15 (bibtexparser's Field properties, evaluating values,
+crossrefs, BibEntry), the checks ~0.23 (same paper 0.09, citable metadata 0.08, entries 0.04, the rest 0.03;
+they also compute each entry's title, names, DOI and arXiv id, which the rows then reuse), the vocabulary 0.04,
+rows 0.09, SQLite inserts 0.10 and FTS 0.03, the related index ~0.22 (its word indexes 0.16, of which words and
+Porter stems 0.12, stems alone 0.05). No one part above the split is more than a tenth of the build: what is left
+is many small per-entry costs, and the split itself (bibtexparser's pure-Python splitter, shared with the
+baseline) is two thirds of the build.
 """
 
 from __future__ import annotations

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import bibtexparser
 from bibtexparser.library import Library
@@ -82,6 +83,28 @@ _NOT_AN_ENTRY = re.compile(r"\s*@\s*(?:string|comment|preamble)\s*[{(]", re.I)  
 _VENUE_FIELDS = ("journal", "booktitle", "journaltitle", "howpublished", "publisher", "school", "institution")
 
 
+_T = TypeVar("_T")
+
+
+class _computed_once(Generic[_T]):
+    """``functools.cached_property`` without its lock: the value is computed on first read and stored in the
+    instance's ``__dict__``, where later reads find it without calling this. In Python 3.11 the lock costs
+    about as much as the look-up itself, and a build reads each of an entry's six properties once, for every
+    entry of the library."""
+
+    def __init__(self, func: Callable[[BibEntry], _T]):
+        self.func, self.name = func, func.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, entry: BibEntry | None, owner: type | None = None) -> _T:
+        if entry is None:
+            return self  # type: ignore[return-value]  # read on the class, as cached_property does
+        value = entry.__dict__[self.name] = self.func(entry)
+        return value
+
+
 @dataclass
 class BibEntry:
     """One paper's BibTeX entry after evaluation, with display text decoded."""
@@ -94,11 +117,11 @@ class BibEntry:
     line: int
     field_lines: dict[str, int] = field(default_factory=dict)
 
-    @cached_property
+    @_computed_once
     def title(self) -> str:
         return latex.decode(self.fields.get("title", ""))
 
-    @cached_property
+    @_computed_once
     def _names(self) -> list[tuple[str, str]]:
         """(display name, family name) of each author (editors when there are no authors)."""
         return [_display_and_family(n) for n in split_names(self.fields.get("author") or self.fields.get("editor", ""))]
@@ -111,7 +134,7 @@ class BibEntry:
     def author_families(self) -> list[str]:
         return [family for _, family in self._names]
 
-    @cached_property
+    @_computed_once
     def year(self) -> int | None:
         match = re.search(r"\d{4}", self.fields.get("year", "") or self.fields.get("date", ""))
         return int(match.group()) if match else None
@@ -121,22 +144,22 @@ class BibEntry:
         value = self.fields.get("month", "")
         return int(value) if value.isdigit() else None
 
-    @cached_property
+    @_computed_once
     def venue(self) -> str | None:
         for name in _VENUE_FIELDS:
             if self.fields.get(name):
                 return latex.decode(self.fields[name])
         return None
 
-    @cached_property
+    @_computed_once
     def doi(self) -> str | None:
         return identifiers.normalise_doi(self.fields.get("doi"))
 
-    @cached_property
+    @_computed_once
     def arxiv_id(self) -> str | None:
         return identifiers.arxiv_id_from_fields(self.fields)
 
-    @cached_property
+    @_computed_once
     def published_in(self) -> str:
         """The booktitle or journal as written ('' for none, or for arXiv/CoRR): several checks ask, for every entry."""
         return venue_name(self.fields)

@@ -298,11 +298,9 @@ def text_index_parts(prefix: str, texts: Iterable[Sequence[str]], size: int, wid
     """The word index of ``size`` documents, from one tuple of ``width`` field texts per document: the sorted
     terms (JSON), and per term its postings (``ptr`` into ``docs``, ascending document) with the count of the term
     in each field (``tf``, at most 255), and every document's field lengths in words (``lengths``)."""
-    ids: dict[str, int] = {}
-    occurrences: list[int] = []  # term id * places + place, place = document * width + field
+    postings: dict[str, list[int]] = {}  # term -> (place << 8) + its count there (at most 255), by place
     lengths = [0] * (size * width)
-    places = max(size * width, 1)
-    place = -1
+    place = -1  # document * width + field
     for fields in texts:
         for text in fields:
             place += 1
@@ -311,26 +309,27 @@ def text_index_parts(prefix: str, texts: Iterable[Sequence[str]], size: int, wid
             words = fts.index_terms(text)
             if words:
                 lengths[place] = len(words)
-                occurrences.extend([ids.setdefault(word, len(ids)) * places + place for word in words])
-    terms = sorted(ids)
-    rank = [0] * len(terms)
-    for r, word in enumerate(terms):
-        rank[ids[word]] = r
-    counts = Counter(rank[o // places] * places + o % places for o in occurrences)
-    ptr, docs = [0] * (len(terms) + 1), array("i")
+                at = place << 8
+                for word, n in Counter(words).items():  # counted in C; one step per distinct word of a field
+                    entry = at | (n if n < 255 else 255)
+                    found = postings.get(word)
+                    if found is None:
+                        postings[word] = [entry]
+                    else:
+                        found.append(entry)
+    terms = sorted(postings)
+    ptr, docs = [0], array("i")
     tf = bytearray()
-    last = (-1, -1)
-    for term_place in sorted(counts):  # by term, then document, then field
-        term, at = divmod(term_place, places)
-        doc, field_number = divmod(at, width)
-        if (term, doc) != last:
-            last = (term, doc)
-            ptr[term + 1] += 1
-            docs.append(doc)
-            tf.extend(bytes(width))
-        tf[-width + field_number] = min(counts[term_place], 255)
-    for t in range(len(terms)):
-        ptr[t + 1] += ptr[t]
+    for word in terms:  # by term, then document, then field: places were visited in that order
+        last = -1
+        for entry in postings[word]:
+            doc, field_number = divmod(entry >> 8, width)
+            if doc != last:
+                last = doc
+                docs.append(doc)
+                tf.extend(bytes(width))
+            tf[field_number - width] = entry & 255
+        ptr.append(len(docs))
     return {
         f"{prefix}.terms.json": json.dumps(terms, ensure_ascii=False).encode("utf-8"),
         f"{prefix}.ptr": _part("<i8", ptr),

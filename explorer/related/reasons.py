@@ -8,10 +8,9 @@ your words “sparse” and “autoencoders” (2.6 points)". The sentences name
 
 from __future__ import annotations
 
-import numpy as np
-
 from explorer.related.index import Index, family_weights
 from explorer.related.profile import Profile
+from explorer.related.textindex import position_in_sorted
 from explorer.related.textmatch import FEEDBACK_SOURCE, WordMatch
 from explorer.related.weights import COMPONENTS, FEATURE_KINDS, Weights
 
@@ -128,13 +127,12 @@ def _text_reason(words: list[WordMatch], value: float) -> str:
 
 def _topic_reason(index: Index, profile: Profile, i: int, value: float) -> str:
     """'It is about hallucination, which your question describes': the described topics this paper's text names."""
-    about = [_in_sentence(index.concepts.names[c][0]) for c, papers in profile.topic_papers.items() if _has(papers, i)]
+    about = [
+        _in_sentence(index.concepts.names[c][0])
+        for c, papers in profile.topic_papers.items()
+        if position_in_sorted(papers, i) is not None
+    ]
     return f"It is about {_listing(about)}, which your question describes {points(value)}"
-
-
-def _has(ascending: np.ndarray, i: int) -> bool:
-    at = int(np.searchsorted(ascending, i))
-    return at < ascending.size and int(ascending[at]) == i
 
 
 def _in_sentence(name: str) -> str:

@@ -110,10 +110,16 @@ class TextIndex:
     def fields_with(self, term: int, doc: int) -> list[str]:
         """The fields of a paper that contain the word (empty when none does)."""
         docs, tf = self.postings(term)
-        at = int(np.searchsorted(docs, doc))
-        if at >= docs.size or docs[at] != doc:
+        at = position_in_sorted(docs, doc)
+        if at is None:
             return []
         return [FIELDS[f] for f in np.flatnonzero(tf[at])]
+
+
+def position_in_sorted(ascending: np.ndarray, value: int) -> int | None:
+    """Where ``value`` sits in an ascending array of paper positions, or None when it is not there (binary search)."""
+    at = int(np.searchsorted(ascending, value))
+    return at if at < ascending.size and int(ascending[at]) == value else None
 
 
 @dataclass(frozen=True)

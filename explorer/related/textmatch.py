@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer import fts
-from explorer.related.textindex import FIELD_NAMES, QueryWord, TextIndex
+from explorer.related.textindex import FIELD_NAMES, QueryWord, TextIndex, position_in_sorted
 from explorer.related.weights import Weights
 
 
@@ -39,8 +39,8 @@ class TextMatch:
         """The searched words this paper contains, what each added to its score and where, largest first."""
         out = []
         for word, (docs, scores) in zip(self.words, self._per_word, strict=True):
-            at = int(np.searchsorted(docs, paper))
-            if at < docs.size and docs[at] == paper and scores[at] > 0:
+            at = position_in_sorted(docs, paper)
+            if at is not None and scores[at] > 0:
                 fields = [FIELD_NAMES[f] for f in index.fields_with(word.term, paper)]
                 out.append(WordMatch(word.word, float(scores[at]) * self._scale, fields, word.added_from))
         return sorted(out, key=lambda w: (-w.points, w.word))

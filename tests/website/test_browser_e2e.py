@@ -220,8 +220,9 @@ HOSTILE_GRAPHS = [
 def test_hostile_text_runs_nowhere(site, page, name, path):
     visit(page, site, path)
     if name == "overview":
-        page.get_by_role("tab", name="Leaf × technique").click()  # hostile technique names as axis labels
+        page.get_by_role("tab", name="Leaf × technique").click()  # hostile technique names as column headings
         page.wait_for_timeout(500)
+        assert "<img src=x onerror=alert('xss-technique')>" in page.locator(".atlas-heatmap").nth(1).inner_text()
     if name == "compare":
         model = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Model")
         model.locator("input").click()  # open the list of models: one is an <svg onload> payload

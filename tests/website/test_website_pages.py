@@ -4,6 +4,7 @@ ingest.build: the fixture data, the hostile fixture, and a first start without a
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from website_support import (
@@ -35,7 +36,11 @@ def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == "5" and metrics["Leaves as full as the survey"] == "0 of 16"
     assert metrics["Years"] == "2020–2024"
-    assert len(at.get("vega_lite_chart")) == 3  # timeline + two heat-maps
+    charts = [element.proto.body for element in at.main.get("html")]
+    assert not at.get("vega_lite_chart")  # the charts are HTML: no 774 kB charting library for the browser
+    assert sum('class="atlas-bars"' in body for body in charts) == 1  # the timeline
+    assert sum('class="atlas-heatmap"' in body for body in charts) == 2  # leaf × modality, leaf × technique
+    assert '<div class="bar" title="2024 · Model: 2 papers; Training and Inference: 1 paper">' in "".join(charts)
     assert any("empty cells" in c.value for c in at.caption)
     links = page_links(at)
     recent = [label for label, target in links.items() if target.startswith("paper?")]
@@ -47,16 +52,72 @@ def test_overview_shows_totals_timeline_gaps_and_recent_papers(fixture_site):
     assert 'action="./search"' in at.main.get("html")[0].proto.body  # the overview's own search box
 
 
+class _Cells(HTMLParser):
+    """The cells of a heat-map's table: (the cell's attributes, [(tag, attributes) of what it holds], its text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[dict, list, str]] = []
+        self._open = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td" and attrs:
+            self.cells.append((dict(attrs), [], ""))
+            self._open = True
+        elif self._open:
+            self.cells[-1][1].append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        self._open = self._open and tag != "td"
+
+    def handle_data(self, data):
+        if self._open:
+            attrs, children, text = self.cells[-1]
+            self.cells[-1] = (attrs, children, text + data)
+
+
+def heat_map_cells(body: str) -> list[tuple[dict, list, str]]:
+    parser = _Cells()
+    parser.feed(body)
+    return parser.cells
+
+
 def test_every_part_of_a_heat_map_cell_opens_its_papers():
-    from app_pages.charts import gap_heatmap
+    from app_pages.charts import HEATMAP_STYLE, gap_heatmap
     from explorer.overview import Cell
 
-    cell = Cell("model/token/visual-token", "Model › Token › Visual Token", "image", 3)
-    spec = gap_heatmap([cell], "modality", "modality")
-    rect, number = spec["layer"][1], spec["layer"][2]
-    assert rect["encoding"]["href"] == number["encoding"]["href"] == {"field": "href", "type": "nominal"}
-    assert number["encoding"]["tooltip"] == rect["encoding"]["tooltip"]  # not "label 1"
-    assert spec["datasets"]["cells"][0]["href"] == "./compare?node=model%2Ftoken%2Fvisual-token&modality=image"
+    cells = [
+        Cell("model/token/visual-token", "Token › Visual Token", "image", 3, "image"),
+        Cell("model/token/visual-token", "Token › Visual Token", "audio", 0, "audio"),
+    ]
+    [(filled, [link], number), (gap, inside, dot)] = heat_map_cells(gap_heatmap(cells, "modality", "modality"))
+    # the filled cell holds one link and nothing else; the style makes it a block filling the cell
+    assert link[0] == "a" and number == "3" and "td a { display: block;" in HEATMAP_STYLE
+    assert link[1]["href"] == "./compare?node=model%2Ftoken%2Fvisual-token&modality=image"
+    assert link[1]["title"] == "Token › Visual Token · modality: image · 3 papers"  # not "label 1"
+    assert gap == {"class": "gap", "title": "Token › Visual Token · modality: audio · no paper yet"}
+    assert inside == [] and dot == "·"  # a gap opens nothing
+
+
+def test_chart_text_from_the_data_is_escaped():
+    from app_pages.charts import gap_heatmap, year_bars
+    from explorer.overview import Cell
+
+    payload = "<img src=x onerror=alert(1)>"
+    heat = gap_heatmap([Cell("a/b", payload, payload, 2, payload)], payload, "technique")
+    bars = year_bars([(2024, payload, 2), (2024, "Model", 1)], {"Model": "#ff7f0e"})
+    for body in (heat, bars):
+        assert "<img" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert 'href="./compare?node=a%2Fb&amp;technique=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"' in heat
+
+
+def test_the_timeline_keeps_a_slot_for_a_year_without_papers():
+    from app_pages.charts import year_bars
+
+    bars = year_bars([(2020, "Model", 2), (2023, "Model", 1)], {"Model": "#ff7f0e"})
+    assert re.findall(r"<span>(\d{4})</span>", bars) == ["2020", "2021", "2022", "2023"]
+    assert '<div class="bar" title="2021 · 0 papers">' in bars
+    assert 'class="legend"' not in bars  # one series needs no legend
 
 
 # --- taxonomy ------------------------------------------------------------------------------------

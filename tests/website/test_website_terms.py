@@ -23,6 +23,8 @@ def test_a_technique_page_shows_its_definition_hierarchy_and_papers_by_leaf(fixt
     assert targets["Compare and export these papers"] == "compare?technique=logit-lens"
     assert "**Model › Layer › Decision-Making Workflow** · 2" in body
     assert "**Decision-Making Workflow**: Reads every layer's residual stream" in body  # each paper's why there
+    [years] = [e.proto.body for e in at.main.get("html") if 'class="atlas-bars"' in e.proto.body]
+    assert '<div class="bar" title="2020 · 1 paper">' in years and not at.get("vega_lite_chart")  # no Vega
 
 
 def test_a_leaf_with_more_papers_than_shown_links_them_all_in_compare(fixture_site, monkeypatch):
