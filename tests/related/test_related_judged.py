@@ -18,8 +18,9 @@ from kb.schema import Paper
 # measured 0.487 / 0.351 before the informal phrasings (written after reading the other sets), heldout4 0.730 / 0.579
 # the first time it was scored, before the topics (written without reading it). Issue 14's targets are 0.9 and 0.8
 # recall@10, which the paraphrased questions do not all reach yet. heldout5 (34 questions, also written and judged
-# blind to the ranking) measured 0.629 / 0.502 the first time it was scored, with the ranking as it was then; its
-# floor sits a little below that. Raise these when it gets better.
+# blind to the ranking) measured 0.629 / 0.502 the first time it was scored, with the ranking as it was then, and
+# 0.656 / 0.514 with recall14c merged (heldout4 then 0.819 / 0.646); its floor sits a little below that. Raise these
+# when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
     "paraphrased": (0.74, 0.72),
@@ -27,7 +28,7 @@ FLOORS = {  # (recall@10, nDCG@10)
     "heldout2": (0.77, 0.69),
     "heldout3": (0.58, 0.41),
     "heldout4": (0.80, 0.62),
-    "heldout5": (0.61, 0.48),
+    "heldout5": (0.64, 0.50),
 }
 
 
