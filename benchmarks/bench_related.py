@@ -4,9 +4,9 @@ Run on demand:  .venv/bin/python benchmarks/bench_related.py [--sizes 300 10000 
                 .venv/bin/python benchmarks/bench_related.py --quality-only [--verbose] [--sets paraphrased heldout ...]
 
 Quality: the bundled data is built into a temporary knowledge base and every question of the judged sets in
-benchmarks/related_judged.yaml (paraphrased questions, keyword queries, and five sets of held-out paraphrased
-questions, heldout, heldout2, heldout3, heldout4 and heldout5, each written before a round of changes to the ranking
-or, for heldout3, heldout4 and heldout5, judged blind to it: a change must help there too) is asked as free text;
+benchmarks/related_judged.yaml (paraphrased questions, keyword queries, and six sets of held-out paraphrased
+questions, heldout and heldout2 to heldout6, each written before a round of changes to the ranking or, for heldout3
+to heldout6, judged blind to it: a change must help there too) is asked as free text;
 the script prints mean recall@10 and nDCG@10 per set (explorer.related.judged says how they are computed) and, with
 --verbose, each question's scores and the relevant papers it missed, with each one's rank within the first 30 (a near
 miss or an absent one); --sets limits the run to the named sets, so the misses of the sets being tuned can be read

@@ -19,8 +19,10 @@ from kb.schema import Paper
 # the first time it was scored, before the topics (written without reading it). Issue 14's targets are 0.9 and 0.8
 # recall@10, which the paraphrased questions do not all reach yet. heldout5 (34 questions, also written and judged
 # blind to the ranking) measured 0.629 / 0.502 the first time it was scored, with the ranking as it was then, and
-# 0.656 / 0.514 with recall14c merged (heldout4 then 0.819 / 0.646); its floor sits a little below that. Raise these
-# when it gets better.
+# 0.656 / 0.514 with recall14c merged (heldout4 then 0.819 / 0.646); its floor sits a little below that. heldout6 (38
+# questions, written, judged and committed blind to the ranking like heldout5) measured 0.811 / 0.637 the first time it
+# was scored, on main at b1f5f0a (recall14c merged); its floor sits a little below that. Raise these when it gets
+# better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
     "paraphrased": (0.74, 0.72),
@@ -29,6 +31,7 @@ FLOORS = {  # (recall@10, nDCG@10)
     "heldout3": (0.58, 0.41),
     "heldout4": (0.80, 0.62),
     "heldout5": (0.64, 0.50),
+    "heldout6": (0.78, 0.61),
 }
 
 
@@ -40,7 +43,7 @@ def test_every_judged_paper_is_in_the_atlas(session):
     judged = load_judged()
     assert len(judged["paraphrased"]) >= 30 and len(judged["keywords"]) >= 30 and len(judged["heldout"]) >= 15
     assert len(judged["heldout2"]) >= 10 and len(judged["heldout3"]) >= 15
-    assert len(judged["heldout4"]) >= 30 and len(judged["heldout5"]) >= 30
+    assert len(judged["heldout4"]) >= 30 and len(judged["heldout5"]) >= 30 and len(judged["heldout6"]) >= 30
     for name, questions in judged.items():
         for item in questions:
             assert item.relevant and item.relevant <= keys, (name, item.question, sorted(item.relevant - keys))
@@ -54,7 +57,7 @@ def test_metrics():
     assert ndcg_at(["x", "a"], frozenset({"a"}), 10) == pytest.approx(1 / 1.5849625, rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["keywords", "paraphrased", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"])
+@pytest.mark.parametrize("name", list(FLOORS))
 def test_the_ranking_keeps_its_level(session, name):
     scored = [score_question(session, item) for item in load_judged()[name]]
     recall, ndcg = mean(s.recall for s in scored), mean(s.ndcg for s in scored)
