@@ -19,14 +19,16 @@ from kb.schema import Paper
 # the first time it was scored, before the topics (written without reading it). Issue 14's targets are 0.9 and 0.8
 # recall@10, which the paraphrased questions do not all reach yet. heldout5 (34 questions, also written and judged
 # blind to the ranking) measured 0.629 / 0.502 the first time it was scored, with the ranking as it was then, and
-# 0.656 / 0.514 with recall14c merged (heldout4 then 0.819 / 0.646); its floor sits a little below that. Raise these
-# when it gets better.
+# 0.656 / 0.514 with recall14c merged (heldout4 then 0.819 / 0.646); its floor sits a little below that.
+# recall14d (everyday words of a question weigh less) measured paraphrased 0.784 / 0.758, heldout 0.849 / 0.734 and
+# heldout3 0.618 / 0.457, keywords and heldout2 unchanged; only those three floors were raised (the blind sets were not
+# run on that branch). Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
-    "paraphrased": (0.74, 0.72),
-    "heldout": (0.82, 0.70),
+    "paraphrased": (0.77, 0.74),
+    "heldout": (0.83, 0.72),
     "heldout2": (0.77, 0.69),
-    "heldout3": (0.58, 0.41),
+    "heldout3": (0.60, 0.44),
     "heldout4": (0.80, 0.62),
     "heldout5": (0.64, 0.50),
 }
