@@ -83,6 +83,7 @@ def expansion_words(
 
 
 DESCRIPTION_FIELD = CONCEPT_FIELDS.index("definition")  # a concept's definition, plain description and phrasings
+EVERYDAY_SAID = 0.75  # a word weighed down to less than this share of its weight is named as everyday in a reason
 
 
 def everyday_weights(concepts: Concepts, papers: TextIndex, words: list[QueryWord], power: float) -> list[QueryWord]:
@@ -104,7 +105,8 @@ def everyday_weights(concepts: Concepts, papers: TextIndex, words: list[QueryWor
             df = int(np.count_nonzero(tf[:, DESCRIPTION_FIELD]))
             ratio = math.log1p((described - df + 0.5) / (df + 0.5)) / float(papers.idf[word.term])
             if ratio < 1.0:
-                word = replace(word, weight=word.weight * ratio**power)
+                factor = ratio**power
+                word = replace(word, weight=word.weight * factor, everyday=factor < EVERYDAY_SAID)
         out.append(word)
     return out
 
