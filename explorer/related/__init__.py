@@ -15,7 +15,9 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     BM25F relevance (``textindex``) of the paper's title, summary, category whys, techniques, models and authors
     (field weights ``bm25_columns``) to the query's most telling words (at most ``text_concepts``, whose papers add
     up to ``text_row_budget``), stemmed as FTS5's porter tokenizer stems (``explorer.porter``), each word weighed
-    by its spread across the atlas; the best of the ``text_candidates`` hits gets ``text``, the others their
+    by its spread across the atlas (for free text, an everyday word, rarer among the papers than among the
+    vocabulary's descriptions, is weighed down further: ``everyday``, ``concepts.everyday_weights``); the best of
+    the ``text_candidates`` hits gets ``text``, the others their
     share. For free text the words are expanded (``concepts``, ``textmatch``): the concepts the question
     describes best (vocabulary entries, methods; technique phrases when there is no vocabulary) add their names at
     ``expansion`` times their match strength, then words shared by the best first matches add ``feedback``; both

@@ -23,11 +23,13 @@ that lives in this repository: nothing is downloaded.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from explorer import fts
+from explorer.related.parts import CONCEPT_FIELDS
 from explorer.related.textindex import QueryWord, TextIndex, query_words
 from explorer.related.weights import Weights
 
@@ -78,6 +80,35 @@ def expansion_words(
                 if term not in added or added[term].weight < weight:
                     added[term] = QueryWord(word, term, weight, concepts.labels[c])
     return sorted(added.values(), key=lambda w: (-w.weight, w.word))
+
+
+DESCRIPTION_FIELD = CONCEPT_FIELDS.index("definition")  # a concept's definition, plain description and phrasings
+EVERYDAY_SAID = 0.75  # a word weighed down to less than this share of its weight is named as everyday in a reason
+
+
+def everyday_weights(concepts: Concepts, papers: TextIndex, words: list[QueryWord], power: float) -> list[QueryWord]:
+    """The question's words, each everyday word weighed down: a word that papers seldom use but the vocabulary's
+    descriptions often do ("picture", "photo", "thing", "kind") is how people say things, not a sign of what a paper
+    is about, yet its rarity among the papers would make it the most telling word of the question. Its weight is
+    multiplied by (its rarity among the concepts' descriptions / its rarity among the papers) ** ``power`` when that
+    ratio is below 1 (rarity: idf, as in ``textindex``); the papers' own terms ("neuron", "hallucination") keep their
+    weight, since the descriptions use them no more often than the papers do."""
+    lengths = concepts.text.lengths
+    described = int(np.count_nonzero(lengths[:, DESCRIPTION_FIELD] > 0)) if lengths.size else 0
+    if described == 0 or power == 0:
+        return words
+    out = []
+    for word in words:
+        term = concepts.text.term_id.get(papers.terms[word.term])
+        if term is not None:
+            _, tf = concepts.text.postings(term)
+            df = int(np.count_nonzero(tf[:, DESCRIPTION_FIELD]))
+            ratio = math.log1p((described - df + 0.5) / (df + 0.5)) / float(papers.idf[word.term])
+            if ratio < 1.0:
+                factor = ratio**power
+                word = replace(word, weight=word.weight * factor, everyday=factor < EVERYDAY_SAID)
+        out.append(word)
+    return out
 
 
 def to_parts(concepts: Concepts, prefix: str) -> dict[str, object]:

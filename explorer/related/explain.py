@@ -23,7 +23,10 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"**Words.** Your text is reduced to its words the way the papers are: capitals and accents do not "
         f"matter, and word endings are removed, so “neurons” finds “neuron” and “polysemantic” finds "
         f"“polysemanticity”. Words such as “the” or “and” are ignored, and a word that many papers use "
-        f"(“model”, “method”, “analysis”) counts for much less than a rare one. {_where(w)} A word "
+        f"(“model”, “method”, “analysis”) counts for much less than a rare one. An everyday word that papers "
+        f"seldom use but plain descriptions of the field often do (“picture”, “photo”, “thing”) counts less too, "
+        f"and a result that contains it says so: it tells how you put the question, not what the papers are "
+        f"about; what you describe with it is found through its meaning (below). {_where(w)} A word "
         f"repeated in a long text counts less than in a short one. The best match gets {w.text:g} points and the "
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "

@@ -144,7 +144,10 @@ _FIELD_ORDER = ["title", "summary", "reasons for its categories", "techniques", 
 
 
 def _quoted(words: list[WordMatch]) -> str:
-    shown = [f"“{_short(w.word)}” ({w.points:.1f})" for w in words[:_SHOWN_WORDS]]
+    shown = [
+        f"“{_short(w.word)}” ({w.points:.1f}{', an everyday word, so it counts less' if w.everyday else ''})"
+        for w in words[:_SHOWN_WORDS]
+    ]
     more = f" and {len(words) - _SHOWN_WORDS} more" if len(words) > _SHOWN_WORDS else ""
     return ", ".join(shown) + more
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from explorer import fts
 from explorer.related import store
-from explorer.related.concepts import closest_concepts, expansion_words
+from explorer.related.concepts import closest_concepts, everyday_weights, expansion_words
 from explorer.related.index import Index, family_members, family_weights, load_index
 from explorer.related.inputs import check_k, filter_mask, match_entry, read_user_bib, resolve_paper
 from explorer.related.names import technique_key
@@ -244,6 +244,8 @@ def _match_text(
     if not profile.text.strip():
         return TextMatch(), []
     words = query_words(index.text, profile.text, weights.text_concepts, weights.text_row_budget)
+    if profile.from_text:
+        words = everyday_weights(index.concepts, index.text, words, weights.everyday)
     own = score_words(index.text, words, excluded, weights)
     if not profile.from_text or not own.hits:
         return own, []

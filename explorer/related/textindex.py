@@ -130,6 +130,7 @@ class QueryWord:
     term: int  # id in the index
     weight: float  # query-side weight: (1 + ln count) for words of the question, less for added words
     added_from: str | None = None  # for a word the question did not contain: the vocabulary entry it came from
+    everyday: bool = False  # weighed down as an everyday word (explorer.related.concepts.everyday_weights)
 
 
 def query_words(index: TextIndex, text: str, max_words: int, row_budget: int) -> list[QueryWord]:

@@ -26,6 +26,7 @@ class WordMatch:
     points: float  # what it added to the paper's score
     fields: list[str]  # where in the paper (names from FIELD_NAMES)
     added_from: str | None = None  # not in the question: the concept it came from, or FEEDBACK_SOURCE
+    everyday: bool = False  # a word of the question that counted less as an everyday word
 
 
 @dataclass
@@ -42,7 +43,8 @@ class TextMatch:
             at = position_in_sorted(docs, paper)
             if at is not None and scores[at] > 0:
                 fields = [FIELD_NAMES[f] for f in index.fields_with(word.term, paper)]
-                out.append(WordMatch(word.word, float(scores[at]) * self._scale, fields, word.added_from))
+                points = float(scores[at]) * self._scale
+                out.append(WordMatch(word.word, points, fields, word.added_from, word.everyday))
         return sorted(out, key=lambda w: (-w.points, w.word))
 
 

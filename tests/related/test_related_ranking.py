@@ -275,3 +275,15 @@ def test_a_text_reason_agrees_its_verb_with_the_fields_it_names():
     two_fields = _text_reason([WordMatch("logit", 1.0, ["title", "summary"]), WordMatch("lens", 0.5, ["title"])], 1.5)
     assert one_field == "Its summary uses your word “decoding” (0.6) (0.6 points)"
     assert two_fields.startswith("Its title and summary use your words “logit” (1.0), “lens” (0.5)")
+
+
+def test_a_text_reason_says_which_of_your_words_counted_less_as_everyday_words(bundled_db):
+    from explorer.db import open_session
+    from explorer.related import find_related
+
+    with open_session(bundled_db) as session:
+        reasons = [r for p in find_related(session, text="a photo of neurons", k=10).papers for r in p.reasons]
+    said = [r for r in reasons if "“photo” (" in r]
+    assert said and all("an everyday word, so it counts less" in r for r in said)
+    neurons = [r for r in reasons if "“neurons” (" in r]
+    assert neurons and not any(re.search(r"“neurons” \([0-9.]+, an everyday", r) for r in neurons)

@@ -108,6 +108,28 @@ def test_common_research_words_count_little_by_their_spread(bundled_db):
     assert idf["model"] < 0.5 * idf["polysemanticity"]
 
 
+def test_everyday_words_count_less_than_the_papers_own_terms(bundled_db):
+    # "picture", "photo" and "thing" are rarer in the papers than "neurons", so by their spread alone they would be
+    # a question's most telling words; the vocabulary's plain descriptions use them often, so they weigh less
+    from explorer.related.concepts import everyday_weights
+    from explorer.related.textindex import query_words
+    from explorer.related.weights import WEIGHTS
+
+    with open_session(bundled_db) as session:
+        index = load_index(session)
+    asked = query_words(index.text, "a picture or photo of a thing: neurons and hallucination", 64, 10**9)
+    before = {w.word: w.weight * float(index.text.idf[w.term]) for w in asked}
+    after = {
+        w.word: w.weight * float(index.text.idf[w.term])
+        for w in everyday_weights(index.concepts, index.text, asked, WEIGHTS.everyday)
+    }
+    assert min(before["picture"], before["photo"], before["thing"]) > before["neurons"]
+    assert all(after[word] < 0.6 * before[word] for word in ("picture", "photo", "thing"))
+    assert max(after["picture"], after["thing"]) < after["neurons"]
+    assert after["neurons"] == before["neurons"] and after["hallucination"] == before["hallucination"]
+    assert everyday_weights(index.concepts, index.text, asked, 0.0) == asked
+
+
 @pytest.mark.parametrize("text", ["Sparse autoencoders", "sparse AUTOENCODER", "spärse autoencoders"])
 def test_spelling_does_not_change_the_answer(bundled_db, text):
     from explorer.related import find_related
