@@ -76,9 +76,10 @@ def test_the_sidebar_search_finds_papers_by_words_and_opens_an_identifier_direct
     page.evaluate("window.atlasSameDocument = true")  # gone if the search reloads the page
     search_from_the_sidebar(page, "object hallucination")
     page.wait_for_url(re.compile(r"/search\?q=object(\+|%20)hallucination$"))
-    page.get_by_text("Evaluating Object Hallucination in Large Vision-Language Models").wait_for()
-    wait_ready(page)  # in place, the old page is "not running" until the switch starts: wait for the new content
+    # In place, the old page (which lists the same paper) stays "not running" until the new run starts: first the
+    # search page's own caption (its run has started), then the end of that run (every row drawn).
     page.get_by_text("2 papers, best match first.").wait_for()
+    wait_ready(page)
     assert page.evaluate("window.atlasSameDocument") is True  # opened in place, not reloaded
     text = main_text(page)
     assert "Evaluating Object Hallucination in Large Vision-Language Models" in text
