@@ -124,6 +124,7 @@ def test_cases_it_is_not_sure_of_go_to_bibtexparser(text):
 TEXT_PIECES = st.sampled_from(
     ["a", "Bc", " ", "\t", "\n", "\r\n", ",", "=", '"', "#", "@", "@x{", "\n@misc{", "\\", "\\{", "\\}", '\\"']
     + ["\\\n", "\\\\", '{"}', "(", ")", "é", "\u00a0", "数", "%"]
+    + ["\n@x{}", " @y{}", "\n @misc{k,a=b}"]  # block starts inside values: at a line start (abort) or not
 )
 WORDS = st.text(st.sampled_from("abcXYZ09_-:."), min_size=1, max_size=6)
 SPACE = st.sampled_from(["", " ", "\n", "  ", "\t", "\r\n", "\u00a0"])
