@@ -119,7 +119,9 @@ class _Split:
         if kind.startswith("@comment"):
             close = self.body_end(opening + 1)
             body = self.bib[opening + 1 : close]
-            return ExplicitComment(start_line=line, comment=body.strip(), raw=self.bib[start.start() : close + 1]), close
+            return ExplicitComment(
+                start_line=line, comment=body.strip(), raw=self.bib[start.start() : close + 1]
+            ), close
         if kind.startswith("@preamble"):
             close = self.body_end(opening + 1)
             body = self.bib[opening + 1 : close]
@@ -130,7 +132,7 @@ class _Split:
 
     def body_end(self, pos: int) -> int:
         """Index of the ``}`` that closes a body starting at ``pos`` (braces counted, quotes plain)."""
-        end = _BODY.match(self.bib, pos).end()
+        end = _end_of(_BODY, self.bib, pos)
         if end >= len(self.bib) or self.bib[end] != "}":
             raise _NotPlain("an unclosed block")
         self.check_no_block_start(pos, end)
@@ -147,16 +149,20 @@ class _Split:
 
     def entry(self, start: re.Match, entry_type: str, line: int) -> tuple[Block, int]:
         bib = self.bib
-        key_end = _ENTRY_KEY.match(bib, start.end() + 1).end()
+        key_end = _end_of(_ENTRY_KEY, bib, start.end() + 1)
         after_key = bib[key_end : key_end + 1]
         key = bib[start.end() + 1 : key_end].strip()
+        fields: list[Field] = []
+        duplicates: set[str] = set()
         if after_key == "}":
-            fields, close, duplicates = [], key_end, set()
+            close = key_end
         elif after_key == ",":
             fields, close, duplicates = self.fields(key_end + 1)
         else:
             raise _NotPlain("an entry key without ',' after it")
-        entry = Entry(start_line=line, entry_type=entry_type, key=key, fields=fields, raw=bib[start.start() : close + 1])
+        entry = Entry(
+            start_line=line, entry_type=entry_type, key=key, fields=fields, raw=bib[start.start() : close + 1]
+        )
         if duplicates:
             return DuplicateFieldKeyBlock(duplicate_keys=duplicates, entry=entry), close
         return entry, close
@@ -187,10 +193,9 @@ class _Split:
         close = _CLOSE.match(bib, pos)
         if close is None:
             raise _NotPlain("a field without '=' or an unclosed value")
-        duplicates = set()
+        duplicates: set[str] = set()
         if len(set(names)) != len(names):
-            seen: set[str] = set()
-            duplicates = {name for name in names if name in seen or seen.add(name)}
+            duplicates = {name for i, name in enumerate(names) if name in names[:i]}
         return fields, close.end() - 1, duplicates
 
     def check_no_block_start(self, pos: int, end: int) -> None:
@@ -201,6 +206,13 @@ class _Split:
             if _BLOCK_START.match(bib, at) and _at_line_start(bib, at):
                 raise _NotPlain("a block start inside a block")
             at = bib.find("@", at + 1, end)
+
+
+def _end_of(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern``, which matches the empty string too (so always matches), ends when matched at ``pos``."""
+    found = pattern.match(text, pos)
+    assert found is not None
+    return found.end()
 
 
 def _at_line_start(bib: str, pos: int) -> bool:

@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Generic, TypeVar
 
-import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.model import Block, DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 

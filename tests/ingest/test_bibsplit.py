@@ -83,8 +83,8 @@ def test_fixtures_and_data_split_the_same(path):
 PLAIN = [
     "@article{k, title = {A {B {C}} d}, year = 2020}",
     '@misc{k,\n  title = "quoted {with} braces, and a comma",\n  note = {a\\} escaped brace},\n}\n',
-    "% a comment line\n@book{k,\n author = {A} # \" and \" # b,\n}\ntrailing text\n",
-    "@string{acm = {ACM}}\n@preamble{\"\\newcommand{\\x}{y}\"}\n@comment{anything {here}}\n@Comment{x}",
+    '% a comment line\n@book{k,\n author = {A} # " and " # b,\n}\ntrailing text\n',
+    '@string{acm = {ACM}}\n@preamble{"\\newcommand{\\x}{y}"}\n@comment{anything {here}}\n@Comment{x}',
     "@article{nofields}\n@article{k2,}\n@ARTICLE {k3 , a=1 , b = {2} }",
     "@article{k,\n  title = {line one \\\\\n line two},\n  note = {after an escaped newline}\n}",  # no line
     "@article{k, email = {me@example.org}, venue = {LeQua @ {CLEF}}}",
