@@ -216,9 +216,13 @@ def _end_of(pattern: re.Pattern[str], text: str, pos: int) -> int:
 
 
 def _at_line_start(bib: str, pos: int) -> bool:
-    """Only whitespace between the last newline before ``pos`` and ``pos`` (``bib`` starts with a newline)."""
-    before = bib[bib.rfind("\n", 0, pos) + 1 : pos]
-    return before == "" or before.isspace()
+    """Only whitespace between the last newline before ``pos`` and ``pos`` (``bib`` starts with a newline).
+
+    Looks back only over whitespace, as the splitter does: a long line of ``@x{}`` costs no more than a short one."""
+    pos -= 1
+    while bib[pos] != "\n" and bib[pos].isspace():
+        pos -= 1
+    return bib[pos] == "\n"
 
 
 def _implicit_comment(text: str, line: int) -> ImplicitComment | None:
