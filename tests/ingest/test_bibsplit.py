@@ -93,6 +93,7 @@ PLAIN = [
     "@article{k,\r\n  title = {CRLF},\r\n  year = 2001\r\n}\r\n",
     "@article{k, title = {Ünïcödé \u00a0 naïve 数学}}\u00a0\n",
     "text @misc{inline, a = b} more",
+    "@article{k, title = {" + "x @y{} " * 1000 + "}}",  # block starts, none at a line start, on one long line
 ]
 
 NOT_PLAIN = [
