@@ -130,16 +130,19 @@ def server(db: Path) -> dict:
 
     os.environ["ATLAS_DB"] = str(db)
     out = {}
-    for page, params in [
-        (None, {}),
-        ("search", {"q": "attention layers"}),
-        ("taxonomy", {"node": "model/token"}),
-        ("paper", {"key": "synth00001"}),
-        ("compare", {"modality": ["image"]}),
-        ("graphs", {"scope": "model/token/visual-token"}),
+    for name, page, params in [
+        ("overview", None, {}),
+        ("search", "search", {"q": "attention layers"}),
+        ("taxonomy node", "taxonomy", {"node": "model/token"}),
+        ("paper", "paper", {"key": "synth00001"}),
+        ("compare, one filter", "compare", {"modality": ["image"]}),
+        ("compare, 4 picked", "compare", {"pick": ["synth00001", "synth00002", "synth00003", "synth00004"]}),
+        ("graphs: leaf scope", "graphs", {"scope": "model/token/visual-token"}),
+        ("graphs: a paper's neighbourhood", "graphs", {"graph": "paper", "paper": "synth00001"}),
+        ("related work (a paper)", "related", {"from": "paper", "paper": "synth00001"}),
     ]:
         at = app_test(page, params)
-        _, out[page or "overview"] = timed(at.run, 3)
+        _, out[name] = timed(at.run, 3)
         assert not at.exception, [e.value for e in at.exception]
     return out
 
