@@ -99,20 +99,36 @@ def _facet_labels(path: str, mtime_ns: int) -> dict[str, dict[str, str]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _graph(path: str, mtime_ns: int, settings) -> tuple[str, int, int, int, int, list[str]]:
+def _graph(path: str, mtime_ns: int, settings, vis_src: str | None) -> tuple[str, int, int, int, int, list[str]]:
     from explorer import graphs  # pyvis (and the IPython it imports) only for the graphs page
 
     nearest = _nearest(path, settings.paper, graphs.NEAREST) if settings.kind == "paper" else ()
     result = graphs.build_graph(_catalog(path, mtime_ns), settings, nearest)
     height = graphs.canvas_height(result)
     return (
-        graphs.render_html(result, height),
+        graphs.render_html(result, height, vis_src),
         height,
         result.graph.number_of_nodes(),
         result.graph.number_of_edges(),
         result.papers,
         result.notes,
     )
+
+
+STATIC = Path(__file__).resolve().parent.parent / "static"  # what Streamlit serves at app/static/ (next to app.py)
+
+
+@st.cache_resource(show_spinner=False)
+def _vis_src() -> str | None:
+    """Where a graph's frame loads vis-network from: the site's static files, once the library is there. A graph
+    that carries it inline costs the visitor's browser 470 kB to receive and compile on every graph page, where a
+    file is fetched once and compiled from the browser's cache. None (inline) when static serving is off
+    (.streamlit/config.toml) or the folder cannot be written."""
+    from explorer import graphs
+
+    if not st.get_option("server.enableStaticServing") or not graphs.publish_vis_js(STATIC):
+        return None
+    return f"app/static/{graphs.VIS_JS.name}"  # relative to the page, as the frame's document is (srcdoc)
 
 
 def _nearest(path: str, key: str, k: int) -> list[tuple[str, str]]:
@@ -211,7 +227,7 @@ def overview_charts() -> dict[str, str]:
 
 def graph(settings) -> tuple[str, int, int, int, int, list[str]]:
     """(HTML, its height in pixels, nodes, edges, papers in scope, notes) for the graph; raises GraphTooLarge."""
-    return _graph(*_version(), settings)
+    return _graph(*_version(), settings, _vis_src())
 
 
 def catalog() -> PaperCatalog:

@@ -565,28 +565,30 @@ def _models_graph(catalog: PaperCatalog, papers: list[PaperRecord], settings: Gr
 # --- rendering -----------------------------------------------------------------------------------
 
 _TEMPLATE_DIR = Path(__file__).with_name("templates")
-_VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+VIS_JS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
 _ENV = Environment(loader=FileSystemLoader(_TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
 
 
 class AtlasNetwork(Network):
-    """pyvis's Network rendered with the atlas template: vis-network inlined (no CDN, works offline),
-    every tooltip already escaped by ``explorer.safety.tooltip_html`` and inserted as that escaped
-    HTML, labels drawn on the canvas as text, data embedded as JSON with ``<``, ``>`` and ``&``
-    escaped, and a click on a node opening its page in a new tab.
+    """pyvis's Network rendered with the atlas template: vis-network inlined (no CDN, works offline) or, for the
+    website, loaded from the address ``vis_src`` its server gives the same file at (``publish_vis_js``), every
+    tooltip already escaped by ``explorer.safety.tooltip_html`` and inserted as that escaped HTML, labels drawn on
+    the canvas as text, data embedded as JSON with ``<``, ``>`` and ``&`` escaped, and a click on a node opening
+    its page in a new tab.
 
     pyvis's own template turns every tooltip into raw HTML as soon as one contains "href"; this
     one never looks at the content, and the tooltips are escaped either way.
     """
 
-    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650):
+    def generate_html(self, name="index.html", local=True, notebook=False, legend=(), height_px=650, vis_src=None):
         template = _ENV.get_template("graph.html")
         self.html = template.render(
             nodes=self.nodes,
             edges=self.edges,
             options=self.options,
             directed=self.directed,
-            vis_js=_vis_js(),
+            vis_src=vis_src,
+            vis_js=None if vis_src else _vis_js(),
             legend=list(legend),
             height=f"{int(height_px)}px",
             hub_pixels=HUB_PIXELS,
@@ -597,7 +599,23 @@ class AtlasNetwork(Network):
 def _vis_js():
     from markupsafe import Markup
 
-    return Markup(_VIS_JS.read_text(encoding="utf-8"))  # checked to hold no "</script" (test_website_graphs)
+    return Markup(VIS_JS.read_text(encoding="utf-8"))  # checked to hold no "</script" (test_website_graphs)
+
+
+def publish_vis_js(folder: Path) -> bool:
+    """Put vis-network in ``folder`` (the website's static files) unless the same file is there already, so that
+    graphs can load it from there (``render_html``'s ``vis_src``) instead of carrying its 470 kB each. False when
+    the folder cannot be written: the graphs then carry it inline."""
+    target = folder / VIS_JS.name
+    try:
+        if not target.is_file() or target.read_bytes() != VIS_JS.read_bytes():
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.building")
+            partial.write_bytes(VIS_JS.read_bytes())
+            partial.replace(target)  # whole or not at all: a server may be reading it meanwhile
+    except OSError:
+        return False
+    return True
 
 
 def to_network(result: GraphResult, height_px: int = 650) -> AtlasNetwork:
@@ -661,6 +679,7 @@ def canvas_height(result: GraphResult) -> int:
     return max(HEIGHT, result.graph.graph.get("rows", 0) * ROW + 120)
 
 
-def render_html(result: GraphResult, height_px: int = HEIGHT) -> str:
-    """A standalone HTML document drawing the graph (for ``st.iframe``)."""
-    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px)
+def render_html(result: GraphResult, height_px: int = HEIGHT, vis_src: str | None = None) -> str:
+    """A standalone HTML document drawing the graph (for ``st.iframe``): with vis-network inlined, or loaded
+    from ``vis_src`` (an address relative to the page the frame sits in) when given."""
+    return to_network(result, height_px).generate_html(legend=result.legend, height_px=height_px, vis_src=vis_src)

@@ -263,6 +263,18 @@ def test_a_graph_is_laid_out_the_same_way_on_every_load(site, browser):
     context.close()
 
 
+def test_a_graph_loads_vis_network_from_the_sites_static_files(site, page):
+    """Not 470 kB inline in every graph's frame: one file the browser fetches, caches and compiles once."""
+    fetched = []
+    page.on("response", lambda r: fetched.append((r.url, r.status)) if "vis-network" in r.url else None)
+    visit(page, site, "graphs")
+    frame = graph_frame(page)  # drawn: the library ran
+    library = f"{site}/app/static/vis-network.min.js"
+    assert frame.evaluate("() => [...document.scripts].filter(s => s.src).map(s => s.src)") == [library]
+    assert frame.evaluate("() => document.documentElement.outerHTML.length") < 200_000
+    assert fetched == [(library, 200)]
+
+
 # --- 6. overview -----------------------------------------------------------------------------------
 
 

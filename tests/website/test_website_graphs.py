@@ -258,8 +258,29 @@ def test_escaped_tooltips_are_safe_even_in_pyvis_stock_href_mode(hostile):
 
 
 def test_inlined_vis_network_cannot_close_its_script_tag():
-    source = graphs._VIS_JS.read_text(encoding="utf-8")
+    source = graphs.VIS_JS.read_text(encoding="utf-8")
     assert "</script" not in source.lower() and len(source) > 100_000
+
+
+def test_a_graph_loads_vis_network_from_the_site_when_told_where(catalog, hostile):
+    """The website's graphs name the library's address instead of carrying its 470 kB; the data stays escaped."""
+    inline = render_html(build_graph(catalog, GraphSettings()))
+    linked = render_html(build_graph(catalog, GraphSettings()), vis_src="app/static/vis-network.min.js")
+    assert '<script src="app/static/vis-network.min.js"></script>' in linked
+    assert len(inline) - len(linked) > 400_000 and embedded(inline, "NODES") == embedded(linked, "NODES")
+    html = render_html(build_graph(hostile, GraphSettings(kind="papers")), vis_src="app/static/vis-network.min.js")
+    assert not any(payload in html for payload in RAW_PAYLOADS)
+
+
+def test_publish_vis_js_copies_the_library_once_and_says_when_it_cannot(tmp_path):
+    folder = tmp_path / "static"
+    assert graphs.publish_vis_js(folder)
+    copied = folder / graphs.VIS_JS.name
+    assert copied.read_bytes() == graphs.VIS_JS.read_bytes() and [p.name for p in folder.iterdir()] == [copied.name]
+    copied.write_text("stale")  # another pyvis's library: replaced
+    assert graphs.publish_vis_js(folder) and copied.read_bytes() == graphs.VIS_JS.read_bytes()
+    (tmp_path / "a-file").write_text("x")
+    assert not graphs.publish_vis_js(tmp_path / "a-file" / "static")  # a folder it cannot make: the graphs inline it
 
 
 def test_click_opens_only_site_relative_pages(catalog):
