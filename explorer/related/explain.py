@@ -64,12 +64,12 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"spatial reasoning, social bias and fairness, safety and jailbreaks, medicine, ...), each with its "
         f"names, a definition, a plain-language description and informal phrasings. A paper is about a topic "
         f"when its title, its summary or the reasons for its categories use one of the topic's names (every word "
-        f"of it in the same one of those texts, word endings ignored). When your text describes a topic (it is "
-        f"among the closest descriptions above), the papers about it get {w.topic:g} points times the "
-        f"topic's rarity, times how closely your words match its description and how much of your question the "
-        f"best match lacks, at most {w.topic_cap:g} points in all, and the result says so: “It is about hallucination, "
-        f"which your question describes”. A broader topic includes its narrower ones (hallucination includes "
-        f"object hallucination).",
+        f"of it in the same one of those texts, at most {w.topic_words_apart} other words apart, word endings "
+        f"ignored). When your text describes a topic (it is among the closest descriptions above), the papers "
+        f"about it get {w.topic:g} points times the topic's rarity, times how closely your words match its "
+        f"description and how much of your question the best match lacks, at most {w.topic_cap:g} points in all, "
+        f"and the result says so: “It is about hallucination, which your question describes”. A broader topic "
+        f"includes its narrower ones (hallucination includes object hallucination).",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words, none of the models or techniques you name and none of the topics you describe.",

@@ -3,10 +3,10 @@
 No annotation names a topic. A paper is about a topic when its own text names it: its title, its summary or the
 reasons of its categories holds every word of one of the topic's spellings (its name, an alias, or the name or an
 alias of a narrower topic), each word compared by its stem, all in the same one of those texts and at most
-``WORDS_APART`` other words apart. So "Analyzing and Mitigating Object Hallucination ..." is about hallucination,
-and so is a summary that says "hallucinated objects"; but a summary that says "several layers" and, sentences
-later, "images" is not about several images at once (words of a spelling that meet anywhere in a summary made
-such topics reward papers not about them: recall14e).
+``Weights.topic_words_apart`` other words apart. So "Analyzing and Mitigating Object Hallucination ..." is about
+hallucination, and so is a summary that says "hallucinated objects"; but a summary that says "several layers"
+and, sentences later, "images" is not about several images at once (words of a spelling that met anywhere in a
+summary made such topics reward papers not about them: recall14e).
 
 The membership is read when a question describes the topic, so it needs nothing stored beyond the topic's names (a
 concept of ``explorer.related.concepts``, kind "topic"): one FTS5 NEAR query of all its spellings on the full-text
@@ -25,15 +25,11 @@ from explorer import fts
 from explorer.related import store
 from explorer.related.concepts import Concepts
 from explorer.related.textindex import FIELDS, TextIndex
+from explorer.related.weights import WEIGHTS
 
 TOPIC_KIND = "topic"
 # The fields of a paper whose words say what it is about (not its techniques, models or authors).
 OWN_TEXT_FIELDS = tuple(FIELDS.index(name) for name in ("title", "summary", "why"))
-# At most this many other words (stop words included) between the words of a spelling. Among 0-20 on the tuning sets
-# (recall@10 of paraphrased, heldout, heldout3 from 0.784, 0.849, 0.618 with no limit): 0 0.771, 0.842, 0.620;
-# 1 0.776, 0.864, 0.628; 3 0.779, 0.887, 0.628; 5 0.779, 0.849, 0.620; 10 0.779, 0.849, 0.620; keywords and heldout2
-# unchanged throughout.
-WORDS_APART = 3
 
 
 def topic_papers(
@@ -42,31 +38,35 @@ def topic_papers(
     concept: int,
     conn: sqlite3.Connection | None = None,
     position: dict[str, int] | None = None,
+    words_apart: int = WEIGHTS.topic_words_apart,
 ) -> np.ndarray:
     """Positions (ascending) of the papers about a topic concept: those whose title, summary or category reasons
-    hold every word of one of its spellings or of its narrower topics', close together when ``conn`` (with
-    ``position``, paper key -> position) reaches a database with the full-text index. Computed once per topic and
-    index."""
-    papers = concepts.topic_cache.get((concept, conn is not None))
+    hold every word of one of its spellings or of its narrower topics', at most ``words_apart`` other words apart
+    when ``conn`` (with ``position``, paper key -> position) reaches a database with the full-text index. Computed
+    once per topic and index."""
+    key = (concept, words_apart if conn is not None else -1)
+    papers = concepts.topic_cache.get(key)
     if papers is None:
         spellings = [name for c in _with_narrower(concepts, concept) for name in concepts.names[c]]
-        papers = _papers_near(conn, position or {}, spellings) if conn is not None else None
+        papers = _papers_near(conn, position or {}, spellings, words_apart) if conn is not None else None
         if papers is None:
             found = [_papers_with_all(text, terms) for terms in _spelling_terms(spellings, text)]
             papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        concepts.topic_cache[(concept, conn is not None)] = papers
+        concepts.topic_cache[key] = papers
     return papers
 
 
-def _papers_near(conn: sqlite3.Connection, position: dict[str, int], spellings: list[str]) -> np.ndarray | None:
+def _papers_near(
+    conn: sqlite3.Connection, position: dict[str, int], spellings: list[str], words_apart: int
+) -> np.ndarray | None:
     """Papers whose title, summary or category reasons hold every word of one of the spellings, at most
-    ``WORDS_APART`` words apart (stems compared, as FTS5's porter tokenizer does); None without a full-text index.
-    The spellings are the vocabulary's, each word quoted (``fts.quote``)."""
+    ``words_apart`` other words apart in any order (stems compared, as FTS5's porter tokenizer does); None without a
+    full-text index. The spellings are the vocabulary's, each word quoted (``fts.quote``)."""
     groups = []
     for spelling in spellings:
         words = " ".join(fts.quote(word) for word in fts.content_words(spelling))
         if words:
-            groups.append(f"NEAR({words}, {WORDS_APART})")
+            groups.append(f"NEAR({words}, {int(words_apart)})")
     if not groups:
         return np.zeros(0, dtype=np.int64)
     keys = store.fts_keys(conn, "{title summary why} : (" + " OR ".join(groups) + ")")

@@ -76,6 +76,13 @@ class Weights:
     # unchanged; the strength is small, so a described topic still earns less than the best text match.
     topic: float = 20.0
     topic_cap: float = 3.0
+    # A paper is about a topic when the words of one of its spellings stand at most this many other words (stop words
+    # included) apart in its title, summary or a category reason (explorer.related.topics; before recall14e they
+    # only had to be in the same text). Among 0-20 on the tuning sets, recall@10 of paraphrased, heldout, heldout3
+    # from 0.784, 0.849, 0.618 with no limit: 0 0.771, 0.842, 0.620; 1 0.776, 0.864, 0.628; 3 0.779, 0.887, 0.628
+    # (nDCG 0.758, 0.781, 0.461 from 0.758, 0.734, 0.457); 5 0.779, 0.849, 0.620; 10 0.779, 0.849, 0.620; keywords and
+    # heldout2 unchanged throughout.
+    topic_words_apart: int = 3
     # Feedback (free text only): words that most of the best first matches share are searched for too.
     feedback: float = 0.5  # weight of such a word found in all of them
     feedback_papers: int = 5  # best first matches read
