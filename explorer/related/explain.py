@@ -31,13 +31,14 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "
         f"names, definitions, plain-language descriptions and informal phrasings of the techniques, models, "
-        f"modalities and topics of the atlas's vocabulary and with the methods catalogue. The names and aliases of the "
-        f"closest ones (at most {w.expansion_concepts}) are searched for too, and then the words that most of the "
-        f"best first matches share (at most {w.feedback_words}). Such an added word counts at most "
-        f"{_times(w.expansion)} one of yours when it names a close description, a shared word at most "
-        f"{w.feedback:g} times as much, and less the more of your own words the best match already contains: a "
-        f"question in the papers' own words is answered as asked. A result lists added words separately, with "
-        f"where they came from.",
+        f"modalities and topics of the atlas's vocabulary and with the methods catalogue (a word of a description "
+        f"counts {w.concept_fields[1] / w.concept_fields[2]:g} times as much as the same word in the papers that use "
+        f"the term). The names and aliases of the closest ones (at most {w.expansion_concepts}) are searched for "
+        f"too, and then the words that most of the best first matches share (at most {w.feedback_words}). Such an "
+        f"added word counts at most {_times(w.expansion)} one of yours when it names a close description, a shared "
+        f"word at most {w.feedback:g} times as much, and less the more of your own words the best match already "
+        f"contains: a question in the papers' own words is answered as asked. A result lists added words "
+        f"separately, with where they came from.",
         f"**Taxonomy.** A paper filed under the same leaf as your paper gets {w.same_leaf:g} points "
         f"({w.extra_same_leaf:g} more for each further leaf in common), one in a neighbouring leaf of the same "
         f"group {w.sibling_leaf:g}, and one under the same perspective (Data, Model, or Training and Inference) "
