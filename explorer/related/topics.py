@@ -43,15 +43,18 @@ def topic_papers(
     """Positions (ascending) of the papers about a topic concept: those whose title, summary or category reasons
     hold every word of one of its spellings or of its narrower topics', at most ``words_apart`` other words apart
     when ``conn`` (with ``position``, paper key -> position) reaches a database with the full-text index. Computed
-    once per topic and index."""
+    once per topic and index. A one-word spelling is read from the word index, which is faster (at 100,000 papers
+    the broadest topic took 0.43 s of CPU all from the full-text index, less than half of that so)."""
     key = (concept, words_apart if conn is not None else -1)
     papers = concepts.topic_cache.get(key)
     if papers is None:
         spellings = [name for c in _with_narrower(concepts, concept) for name in concepts.names[c]]
-        papers = _papers_near(conn, position or {}, spellings, words_apart) if conn is not None else None
-        if papers is None:
-            found = [_papers_with_all(text, terms) for terms in _spelling_terms(spellings, text)]
-            papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        several = [spelling for spelling in spellings if len(fts.content_words(spelling)) > 1]
+        near = _papers_near(conn, position or {}, several, words_apart) if conn is not None else None
+        loose = spellings if near is None else [spelling for spelling in spellings if spelling not in several]
+        found = [_papers_with_all(text, terms) for terms in _spelling_terms(loose, text)]
+        found += [near] if near is not None else []
+        papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         concepts.topic_cache[key] = papers
     return papers
 
