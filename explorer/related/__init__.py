@@ -44,9 +44,9 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
 ``topic``
     Free text only (``topics``): a topic of the vocabulary (``taxonomy/vocabulary/topics.yaml``: hallucination,
     spatial reasoning, social bias, ...) among the concepts the question describes best counts for the papers
-    whose own text names it (title, summary or category whys holding every word of one of its spellings, its
-    narrower topics' included), at ``topic`` times the topic's rarity times the match strength (scaled like
-    the added words), at most ``topic_cap``. Annotations name no topic.
+    whose own text names it (title, summary or category whys holding every word of one of its spellings, at most
+    ``topic_words_apart`` words apart, its narrower topics' included), at ``topic`` times the topic's rarity times
+    the match strength (scaled like the added words), at most ``topic_cap``. Annotations name no topic.
 ``relation``
     ``relation`` for each typed link (builds-on, extends, uses, ...) between the paper and a seed, either way.
 

@@ -40,7 +40,8 @@ class Concepts:
     names: list[list[str]]  # concept -> the names whose words a match adds to the question
     text: TextIndex  # the concepts' documents, fields parts.CONCEPT_FIELDS (built there)
     kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
-    topic_cache: dict[int, np.ndarray] = field(default_factory=dict)  # topic concept -> its papers, filled on use
+    # (topic concept, words apart or -1 without the full-text index) -> its papers, filled on use (topics.py)
+    topic_cache: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:

@@ -31,13 +31,14 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"others their share of it; each result says which of your words it contains, where, and what each added.",
         f"**Meaning.** When you describe something in your own words, the question is compared with the "
         f"names, definitions, plain-language descriptions and informal phrasings of the techniques, models, "
-        f"modalities and topics of the atlas's vocabulary and with the methods catalogue. The names and aliases of the "
-        f"closest ones (at most {w.expansion_concepts}) are searched for too, and then the words that most of the "
-        f"best first matches share (at most {w.feedback_words}). Such an added word counts at most "
-        f"{_times(w.expansion)} one of yours when it names a close description, a shared word at most "
-        f"{w.feedback:g} times as much, and less the more of your own words the best match already contains: a "
-        f"question in the papers' own words is answered as asked. A result lists added words separately, with "
-        f"where they came from.",
+        f"modalities and topics of the atlas's vocabulary and with the methods catalogue (a word of a description "
+        f"counts {w.concept_fields[1] / w.concept_fields[2]:g} times as much as the same word in the papers that use "
+        f"the term). The names and aliases of the closest ones (at most {w.expansion_concepts}) are searched for "
+        f"too, and then the words that most of the best first matches share (at most {w.feedback_words}). Such an "
+        f"added word counts at most {_times(w.expansion)} one of yours when it names a close description, a shared "
+        f"word at most {w.feedback:g} times as much, and less the more of your own words the best match already "
+        f"contains: a question in the papers' own words is answered as asked. A result lists added words "
+        f"separately, with where they came from.",
         f"**Taxonomy.** A paper filed under the same leaf as your paper gets {w.same_leaf:g} points "
         f"({w.extra_same_leaf:g} more for each further leaf in common), one in a neighbouring leaf of the same "
         f"group {w.sibling_leaf:g}, and one under the same perspective (Data, Model, or Training and Inference) "
@@ -64,12 +65,12 @@ def explain_ranking(weights: Weights = WEIGHTS) -> list[str]:
         f"spatial reasoning, social bias and fairness, safety and jailbreaks, medicine, ...), each with its "
         f"names, a definition, a plain-language description and informal phrasings. A paper is about a topic "
         f"when its title, its summary or the reasons for its categories use one of the topic's names (every word "
-        f"of it in the same one of those texts, word endings ignored). When your text describes a topic (it is "
-        f"among the closest descriptions above), the papers about it get {w.topic:g} points times the "
-        f"topic's rarity, times how closely your words match its description and how much of your question the "
-        f"best match lacks, at most {w.topic_cap:g} points in all, and the result says so: “It is about hallucination, "
-        f"which your question describes”. A broader topic includes its narrower ones (hallucination includes "
-        f"object hallucination).",
+        f"of it in the same one of those texts, at most {w.topic_words_apart} other words apart, word endings "
+        f"ignored). When your text describes a topic (it is among the closest descriptions above), the papers "
+        f"about it get {w.topic:g} points times the topic's rarity, times how closely your words match its "
+        f"description and how much of your question the best match lacks, at most {w.topic_cap:g} points in all, "
+        f"and the result says so: “It is about hallucination, which your question describes”. A broader topic "
+        f"includes its narrower ones (hallucination includes object hallucination).",
         f"With several papers (a .bib file), what more of them share counts more. A paper that earns less than "
         f"{w.min_score:g} points in all is left out, and so is, for text, a paper that matches none of your "
         f"words, none of the models or techniques you name and none of the topics you describe.",

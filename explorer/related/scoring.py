@@ -185,7 +185,7 @@ def _rank(
             _infer_leaves(index, profile, hits, weights)
             _infer_techniques(index, profile, hits, weights)
             _described_techniques(index, profile, described, weights)
-            _described_topics(index, profile, described)
+            _described_topics(session, index, profile, described, weights)
     elif profile.from_text and not any(profile.features.values()):
         if not result.notes:
             result.notes.append("no paper matches these words: try other or fewer keywords")
@@ -345,12 +345,18 @@ def _described_techniques(index: Index, profile: Profile, described: list[tuple[
                 profile.described_techniques[fid] = broader
 
 
-def _described_topics(index: Index, profile: Profile, described: list[tuple[int, float]]) -> None:
-    """Free text: the topics among the concepts the question describes best, with the papers about each."""
+def _described_topics(
+    session: Source, index: Index, profile: Profile, described: list[tuple[int, float]], weights: Weights
+) -> None:
+    """Free text: the topics among the concepts the question describes best, with the papers about each (their
+    words found close together by the database's full-text index)."""
+    conn = store.dbapi(session)
     for c, strength in described:
         if index.concepts.kinds[c] == TOPIC_KIND:
             profile.topics[c] = strength
-            profile.topic_papers[c] = topic_papers(index.concepts, index.text, c)
+            profile.topic_papers[c] = topic_papers(
+                index.concepts, index.text, c, conn, index.position, weights.topic_words_apart
+            )
 
 
 def _topic_part(index: Index, profile: Profile, out: np.ndarray, weights: Weights) -> None:

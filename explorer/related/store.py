@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from kb.fts import FTS_TABLE
+
 # table -> columns this module reads (checked against kb.schema by the tests)
 READS = {
     "build_info": ("id", "source_hash", "built_at"),
@@ -86,3 +88,11 @@ def links(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[str | No
     """key -> (venue, url, code_url) of the given papers."""
     found = rows_for_keys(conn, "SELECT key, venue, url, code_url FROM papers WHERE key IN ({keys})", keys)
     return {key: (venue, url, code) for key, venue, url, code in found}
+
+
+def fts_keys(conn: sqlite3.Connection, expression: str) -> list[str] | None:
+    """Keys of the papers the full-text index (``kb.fts``) matches for an FTS5 expression built by the caller from
+    the vocabulary (never from user text); None when the database has no such index (only SQLite builds have it)."""
+    if not rows(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)):
+        return None
+    return [key for (key,) in rows(conn, f"SELECT key FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expression,))]

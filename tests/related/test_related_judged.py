@@ -27,13 +27,15 @@ from kb.schema import Paper
 # 0.819 / 0.646 -> 0.797 / 0.633, heldout5 0.656 / 0.514 -> 0.670 / 0.522, heldout6 0.811 / 0.637 -> 0.825 / 0.653
 # (over the 117 blind questions recall@10 0.769 either way, nDCG@10 0.605 -> 0.607). It was kept for the tuning sets'
 # gain with the blind sets even; heldout4's recall floor was lowered to 0.78 for it, heldout5's and heldout6's
-# raised. Raise these when it gets better.
+# raised. recall14e (a topic's spelling counts only when its words stand close together) measured paraphrased
+# 0.779 / 0.758, heldout 0.887 / 0.781, heldout3 0.628 / 0.461, keywords and heldout2 unchanged: heldout's and
+# heldout3's floors follow. Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
     "paraphrased": (0.77, 0.74),
-    "heldout": (0.83, 0.72),
+    "heldout": (0.87, 0.76),
     "heldout2": (0.77, 0.69),
-    "heldout3": (0.60, 0.44),
+    "heldout3": (0.61, 0.45),
     "heldout4": (0.78, 0.62),
     "heldout5": (0.65, 0.51),
     "heldout6": (0.80, 0.63),

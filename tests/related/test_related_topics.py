@@ -4,16 +4,19 @@ a topic bringing those papers with a reason that names the topic."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import numpy as np
 import pytest
 
-from explorer.related import find_related
+from explorer.related import find_related, store
 from explorer.related.concepts import Concepts
 from explorer.related.index import load_index
 from explorer.related.parts import TEXT_FIELDS, text_index_parts
 from explorer.related.textindex import TextIndex
 from explorer.related.topics import TOPIC_KIND, topic_papers
+from explorer.related.weights import WEIGHTS
+from kb.fts import FTS_COLUMNS, FTS_TABLE, FTS_TOKENIZER
 from taxonomy.vocabulary import load_vocabulary
 
 KNOWLEDGE_BASE = "bundled_db"
@@ -50,6 +53,36 @@ def test_a_paper_is_about_a_topic_when_one_of_its_texts_holds_every_word_of_a_sp
     assert about(papers, ["Spatial reasoning", "spatial relation"]) == [0, 1, 2]
 
 
+def about_near(papers: list[dict[str, str]], spellings: list[str]) -> list[int]:
+    """As ``about``, read from a real SQLite full-text index of the papers made as the loader makes it."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(key UNINDEXED, {', '.join(FTS_COLUMNS)}, "
+        f"tokenize = '{FTS_TOKENIZER}')"
+    )
+    keys = [f"p{i}" for i in range(len(papers))]
+    for key, paper in zip(keys, papers, strict=True):
+        values = [paper.get(name, "") for name in FTS_COLUMNS]
+        conn.execute(f"INSERT INTO {FTS_TABLE} VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})", (key, *values))
+    text = word_index(papers)
+    concepts = Concepts(labels=["the topic"], names=[spellings], text=text, kinds=[TOPIC_KIND])
+    return topic_papers(concepts, text, 0, conn, {key: i for i, key in enumerate(keys)}).tolist()
+
+
+def test_with_a_full_text_index_the_words_of_a_spelling_must_stand_close_together():
+    far = " ".join(["filler"] * (WEIGHTS.topic_words_apart + 1))
+    papers = [
+        {"summary": "We study several images given at once."},  # adjacent, stemmed
+        {"summary": f"Several {' '.join(['filler'] * WEIGHTS.topic_words_apart)} images."},  # as far apart as allowed
+        {"summary": f"Several {far} images."},  # one word too far
+        {"title": "Several layers", "summary": "images"},  # in two texts
+        {"technique": "several images"},  # a technique name is no text of the paper's own
+        {"why": "It compares images across several settings"},  # both words, in the other order, close
+    ]
+    assert about_near(papers, ["several images"]) == [0, 1, 5]
+    assert about(papers, ["several images"]) == [0, 1, 2, 5]  # the word index alone has no positions
+
+
 def test_a_spelling_with_a_word_no_paper_has_finds_nothing_and_stop_words_are_ignored():
     papers = [{"title": "Hallucinated objects in captions"}, {"summary": "Objects in the image"}]
     assert about(papers, ["hallucination of objects"]) == [0]  # "of" is no word; "hallucination" is "hallucinated"
@@ -76,6 +109,19 @@ def test_a_broader_topic_holds_the_papers_of_its_narrower_ones(session):
     assert papers["Safety and jailbreaks"] < papers["Trustworthiness"]
     assert index.position["chen2024halc"] in papers["Object hallucination"]  # "Object Hallucination Reduction ..."
     assert index.position["belrose2023eliciting"] not in papers["Hallucination"]  # the tuned lens
+
+
+def test_a_topic_read_from_the_full_text_index_leaves_out_papers_whose_words_only_meet_by_chance(session):
+    """The bundled database has the full-text index: "several" and "images" sentences apart in a summary do not make
+    a paper about several images at once."""
+    index = load_index(session)
+    by_name = {index.concepts.names[c][0]: c for c, kind in enumerate(index.concepts.kinds) if kind == TOPIC_KIND}
+    conn = store.dbapi(session)
+    near = topic_papers(index.concepts, index.text, by_name["Several images at once"], conn, index.position).tolist()
+    anywhere = topic_papers(index.concepts, index.text, by_name["Several images at once"]).tolist()
+    assert index.position["das2026more"] in near  # "More Images, More Problems? ... multi-image"
+    assert index.position["bi2024unveiling"] in anywhere and index.position["bi2024unveiling"] not in near
+    assert set(near) < set(anywhere)
 
 
 @pytest.mark.parametrize(
