@@ -212,10 +212,22 @@ def paper_color(paper: PaperRecord, settings: GraphSettings, span: tuple[int, in
     return PERSPECTIVE_COLORS.get(perspectives[0], NONE_COLOR) if len(perspectives) == 1 else SEVERAL_COLOR
 
 
+LEGEND_YEARS = 8  # a span of up to this many years shows each; a longer one, this many evenly spaced
+
+
+def legend_years(span: tuple[int, int]) -> list[int]:
+    """The years the colour-by-year legend names: each year of a short span, so that every colour on the canvas is
+    in the legend; on a long one, evenly spaced years from the first to the last, which read as a scale."""
+    first, last = span
+    if last - first < LEGEND_YEARS:
+        return list(range(first, last + 1))
+    step = (last - first) / (LEGEND_YEARS - 1)
+    return sorted({first + round(i * step) for i in range(LEGEND_YEARS)})
+
+
 def legend(catalog: PaperCatalog, settings: GraphSettings, span: tuple[int, int] | None) -> list[tuple[str, str]]:
     if settings.color_by == "year" and span:
-        years = sorted({span[0], (span[0] + span[1]) // 2, span[1]})
-        items = [(str(y), year_color(y, span)) for y in years]
+        items = [(str(y), year_color(y, span)) for y in legend_years(span)]
     else:
         names = {n.id: n.name for n in catalog.roots()}
         items = [(names.get(p, p), PERSPECTIVE_COLORS[p]) for p in PERSPECTIVE_ORDER if p in names]

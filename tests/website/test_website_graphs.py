@@ -11,7 +11,7 @@ from website_support import build_hostile_db
 
 from explorer import graphs
 from explorer.db import open_session
-from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, render_html, to_network
+from explorer.graphs import GraphSettings, GraphTooLarge, build_graph, legend_years, render_html, to_network
 from explorer.paper_catalog import load_paper_catalog
 
 RAW_PAYLOADS = (
@@ -199,7 +199,13 @@ def test_colour_by_year_runs_old_to_new(catalog):
         k: result.graph.nodes[f"paper:{k}"]["color"] for k in ("nostalgebraist2020interpreting", "neo2024interpreting")
     }
     assert colours == {"nostalgebraist2020interpreting": "#440154", "neo2024interpreting": "#fde725"}
-    assert [label for label, _ in result.legend] == ["2020", "2022", "2024"]
+    assert [label for label, _ in result.legend] == ["2020", "2021", "2022", "2023", "2024"]  # every colour shown
+
+
+def test_a_long_span_of_years_is_a_scale_in_the_legend():
+    assert legend_years((1990, 2025)) == [1990, 1995, 2000, 2005, 2010, 2015, 2020, 2025]
+    assert legend_years((2020, 2027)) == list(range(2020, 2028))  # eight years: each
+    assert legend_years((2024, 2024)) == [2024]
 
 
 def test_a_graph_above_the_cap_is_refused_with_its_size_and_a_way_out(catalog):
