@@ -620,10 +620,11 @@ def publish_vis_js(folder: Path) -> bool:
     the folder cannot be written: the graphs then carry it inline."""
     target = folder / VIS_JS.name
     try:
-        if not target.is_file() or target.read_bytes() != VIS_JS.read_bytes():
+        library = VIS_JS.read_bytes()
+        if not target.is_file() or target.read_bytes() != library:
             folder.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.building")
-            partial.write_bytes(VIS_JS.read_bytes())
+            partial.write_bytes(library)
             partial.replace(target)  # whole or not at all: a server may be reading it meanwhile
     except OSError:
         return False
