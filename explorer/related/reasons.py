@@ -111,7 +111,8 @@ def _text_reason(words: list[WordMatch], value: float) -> str:
     parts = []
     if own:
         fields = sorted({f for w in own for f in w.fields}, key=_FIELD_ORDER.index)
-        verb = "use" if len(fields) > 1 else "uses"  # "Its summary uses", "Its title and summary use"
+        # "Its summary uses", but "Its title and summary use" and "Its techniques use"
+        verb = "uses" if len(fields) == 1 and fields[0] in _SINGULAR_FIELDS else "use"
         parts.append(f"Its {_listing(fields)} {verb} your word{'s' if len(own) > 1 else ''} {_quoted(own)}")
     related = [w for w in added if w.added_from != FEEDBACK_SOURCE]
     if related:
@@ -141,6 +142,7 @@ def _in_sentence(name: str) -> str:
 
 
 _FIELD_ORDER = ["title", "summary", "reasons for its categories", "techniques", "models", "authors"]
+_SINGULAR_FIELDS = {"title", "summary"}
 
 
 def _quoted(words: list[WordMatch]) -> str:

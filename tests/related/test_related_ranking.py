@@ -267,7 +267,8 @@ def test_bibtex_and_json_formats(session):
 
 
 def test_a_text_reason_agrees_its_verb_with_the_fields_it_names():
-    """One field takes "uses", several take "use" (the page once read "Its summary use your word")."""
+    """One field takes "uses", several or a plural one take "use" (the page once read "Its summary use your word",
+    then "Its techniques uses your word")."""
     from explorer.related.reasons import _text_reason
     from explorer.related.textmatch import WordMatch
 
@@ -275,6 +276,8 @@ def test_a_text_reason_agrees_its_verb_with_the_fields_it_names():
     two_fields = _text_reason([WordMatch("logit", 1.0, ["title", "summary"]), WordMatch("lens", 0.5, ["title"])], 1.5)
     assert one_field == "Its summary uses your word “decoding” (0.6) (0.6 points)"
     assert two_fields.startswith("Its title and summary use your words “logit” (1.0), “lens” (0.5)")
+    for plural in ("techniques", "models", "authors", "reasons for its categories"):
+        assert _text_reason([WordMatch("based", 0.4, [plural])], 0.4).startswith(f"Its {plural} use your word")
 
 
 def test_a_text_reason_says_which_of_your_words_counted_less_as_everyday_words(bundled_db):
