@@ -30,7 +30,9 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"  # as ingest.validate.DEFAULT_DATA_DIR 
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so the usage shown is that command's, not atlas's
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.handler(args) or 0
     except DataError as exc:
@@ -279,6 +281,8 @@ def make_parser() -> argparse.ArgumentParser:
         "(needs the methods extra: pip install -e '.[methods]')",
     )
     cmd.set_defaults(handler=cmd_methods_run)
+    for command in [*commands.choices.values(), *actions.choices.values()]:
+        command.set_defaults(command_parser=command)  # a nested command's default wins over its parent's
     return parser
 
 

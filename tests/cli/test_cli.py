@@ -137,3 +137,20 @@ def test_every_command_has_help(command):
     result = subprocess.run([sys.executable, "-m", "cli.main", *command, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "usage: atlas " + " ".join(command) in result.stdout
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_an_unknown_option_is_named_with_that_commands_usage(command, capsys):
+    """`atlas related x --limit 5` once printed atlas's own usage ("atlas [-h] COMMAND ..."), which does not
+    say which options `related` takes; now the command's own usage and error line, exit 2."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--no-such-option", "5"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert f"usage: atlas {' '.join(command)} " in err and f"atlas {' '.join(command)}: error: " in err
+
+
+def test_related_names_the_option_it_does_not_know(capsys):
+    with pytest.raises(SystemExit):
+        main(["related", "attention heads", "--limit", "5"])
+    assert "atlas related: error: unrecognized arguments: --limit 5" in capsys.readouterr().err
