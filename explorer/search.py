@@ -18,6 +18,7 @@ The index is built once per catalogue (``SearchIndex.build``); a query then cost
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -160,13 +161,14 @@ class SearchIndex:
     def identify(self, text: str) -> tuple[str | None, str | None]:
         """(key, how the query was read) when the whole query is a key, an arXiv id or a DOI of a paper here;
         (None, how it was read) for an identifier the atlas does not hold; (None, None) for anything else."""
-        if not text or len(text.split()) > 1 and not text.lower().startswith(("doi:", "arxiv:")):
+        if not text or len(text.split()) > 2 or len(text.split()) == 2 and not _NAMED_IDENTIFIER.match(text):
             return None, None
         if text.casefold() in self.by_key:
             return self.by_key[text.casefold()], "key"
         arxiv = _arxiv_id(text)
-        if arxiv is not None:
-            return self.by_arxiv.get(arxiv.casefold()), f"arXiv {arxiv}"
+        if arxiv is not None:  # a paper may record arXiv's DOI for it rather than the id
+            key = self.by_arxiv.get(arxiv.casefold()) or self.by_doi.get(f"10.48550/arxiv.{arxiv.casefold()}")
+            return key, f"arXiv {arxiv}"
         doi = normalise_doi(text)
         if doi and DOI_RE.match(doi):
             return self.by_doi.get(doi), f"DOI {doi}"
@@ -208,6 +210,10 @@ def _query_terms(text: str) -> list[tuple[str, str]]:
     tokens = list(dict.fromkeys(tokenize(text)))
     content = [t for t in tokens if t not in STOP_WORDS] or tokens
     return [(t, stem(t)) for t in content]
+
+
+# "arXiv 2209.15162", "DOI 10.1109/ICCV.2017.74": an identifier after its kind's name, as papers cite it.
+_NAMED_IDENTIFIER = re.compile(r"^(?:doi|arxiv):?\s+\S+$", re.I)
 
 
 def _arxiv_id(text: str) -> str | None:

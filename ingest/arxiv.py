@@ -28,8 +28,11 @@ USER_AGENT = "mllm-interpretability-atlas (atlas add; https://arxiv.org/help/api
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
+# The prefixes people paste: "arXiv:", "arXiv " (as papers cite it), an arxiv.org address, or arXiv's own DOI
+# (10.48550/arXiv.ID, with or without a resolver).
 _ID_IN_TEXT = re.compile(
-    r"^(?:arxiv:\s*|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/)?"
+    r"^(?:arxiv:?\s*|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
     r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?(?:\.pdf)?/?$",
     re.I,
 )
@@ -78,7 +81,8 @@ class ArxivRecord:
 
 
 def parse_arxiv_id(text: str) -> str:
-    """The bare id from ``2410.07149``, ``arXiv:2410.07149v2`` or an arxiv.org/abs|pdf URL.
+    """The bare id from ``2410.07149``, ``arXiv:2410.07149v2``, ``arXiv 2410.07149``, an arxiv.org/abs|pdf URL
+    or arXiv's DOI ``10.48550/arXiv.2410.07149``.
 
     Raises ArxivError for anything else, naming the accepted forms.
     """

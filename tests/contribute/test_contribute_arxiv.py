@@ -43,6 +43,10 @@ def test_wrapped_title_is_joined():
         "https://arxiv.org/abs/2410.07149",
         "http://arxiv.org/pdf/2410.07149v3.pdf",
         " 2410.07149 ",
+        "arXiv 2410.07149",
+        "10.48550/arXiv.2410.07149",
+        "https://doi.org/10.48550/arXiv.2410.07149",
+        "doi:10.48550/arxiv.2410.07149v1",
     ],
 )
 def test_accepted_id_forms(text):

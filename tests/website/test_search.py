@@ -35,6 +35,13 @@ def bundled_index(bundled_db):
         ("https://doi.org/10.1234/FIXTURE.2024.001", "muller2024sehen"),
         ("doi:10.1234/fixture.2024.001", "muller2024sehen"),
         ("NEO2024interpreting", "neo2024interpreting"),
+        # as papers cite them: the kind's name, a space, the identifier; and arXiv's own DOI for a preprint
+        ("arXiv 2410.07149", "neo2024interpreting"),
+        ("ARXIV: 2410.07149v2", "neo2024interpreting"),
+        ("10.48550/arXiv.2410.07149", "neo2024interpreting"),
+        ("https://doi.org/10.48550/arXiv.2410.07149", "neo2024interpreting"),
+        ("DOI 10.1234/fixture.2024.001", "muller2024sehen"),
+        ("doi: 10.1234/fixture.2024.001", "muller2024sehen"),
     ],
 )
 def test_an_identifier_of_one_paper_is_an_exact_hit(index, query, key):
@@ -46,6 +53,12 @@ def test_an_identifier_the_atlas_lacks_says_how_it_was_read(index):
     result = index.search("arXiv:2209.99999v3")
     assert result.exact is None and result.hits == [] and result.identifier == "arXiv 2209.99999"
     assert index.search("https://doi.org/10.9999/none").identifier == "DOI 10.9999/none"
+    assert index.search("DOI 10.9999/none").identifier == "DOI 10.9999/none"
+
+
+@pytest.mark.parametrize("query", ["arxiv interpretability", "doi of a paper", "arXiv 2410.07149 and more"])
+def test_words_after_arxiv_or_doi_are_words_not_an_identifier(index, query):
+    assert index.search(query).identifier is None
 
 
 def test_title_words_match_by_stem(index):
