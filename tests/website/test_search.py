@@ -88,6 +88,11 @@ def test_a_name_is_a_whole_word_not_a_prefix(bundled_index):
     assert "neo2024interpreting" in {h.paper.key for h in result.hits}
 
 
+@pytest.mark.parametrize("query", ["Grad-CAM", "GradCAM", "gradcam", "grad cam"])
+def test_a_technique_is_found_under_the_spellings_papers_use(bundled_index, query):
+    assert "selvaraju2016grad" in {h.paper.key for h in bundled_index.search(query).hits}
+
+
 def test_the_bundled_arxiv_id_from_the_issue_is_found(bundled_index):
     assert bundled_index.search("2209.15162").exact == "merullo2022linearly"
 
