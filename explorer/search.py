@@ -18,7 +18,6 @@ The index is built once per catalogue (``SearchIndex.build``); a query then cost
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,8 +25,7 @@ import snowballstemmer
 
 from explorer.fts import STOP_WORDS, tokenize
 from explorer.paper_catalog import PaperCatalog, PaperRecord
-from ingest.arxiv import ArxivError, parse_arxiv_id
-from ingest.identifiers import DOI_RE, normalise_arxiv_id, normalise_doi
+from ingest.identifiers import arxiv_doi, normalise_arxiv_id, normalise_doi, typed_identifier
 from taxonomy.vocabulary import Vocabulary
 
 FIELD_WEIGHTS = {
@@ -161,18 +159,17 @@ class SearchIndex:
     def identify(self, text: str) -> tuple[str | None, str | None]:
         """(key, how the query was read) when the whole query is a key, an arXiv id or a DOI of a paper here;
         (None, how it was read) for an identifier the atlas does not hold; (None, None) for anything else."""
-        if not text or len(text.split()) > 2 or len(text.split()) == 2 and not _NAMED_IDENTIFIER.match(text):
+        if not text:
             return None, None
         if text.casefold() in self.by_key:
             return self.by_key[text.casefold()], "key"
-        arxiv = _arxiv_id(text)
-        if arxiv is not None:  # a paper may record arXiv's DOI for it rather than the id
-            key = self.by_arxiv.get(arxiv.casefold()) or self.by_doi.get(f"10.48550/arxiv.{arxiv.casefold()}")
-            return key, f"arXiv {arxiv}"
-        doi = normalise_doi(text)
-        if doi and DOI_RE.match(doi):
-            return self.by_doi.get(doi), f"DOI {doi}"
-        return None, None
+        typed = typed_identifier(text)
+        if typed is None:
+            return None, None
+        kind, value = typed
+        if kind == "arxiv":  # a paper may record arXiv's DOI for it rather than the id
+            return self.by_arxiv.get(value.casefold()) or self.by_doi.get(arxiv_doi(value)), f"arXiv {value}"
+        return self.by_doi.get(value), f"DOI {value}"
 
     def _entry_of(self, key: str) -> _Entry:
         return next(e for e in self.entries if e.paper.key == key)
@@ -210,18 +207,3 @@ def _query_terms(text: str) -> list[tuple[str, str]]:
     tokens = list(dict.fromkeys(tokenize(text)))
     content = [t for t in tokens if t not in STOP_WORDS] or tokens
     return [(t, stem(t)) for t in content]
-
-
-# "arXiv 2209.15162", "DOI 10.1109/ICCV.2017.74": an identifier after its kind's name, as papers cite it.
-_NAMED_IDENTIFIER = re.compile(r"^(?:doi|arxiv):?\s+\S+$", re.I)
-
-
-def _arxiv_id(text: str) -> str | None:
-    """The bare arXiv id (no version) of ``2209.15162``, ``arXiv:2209.15162v2``, an abs/pdf URL, ...; else None."""
-    value = text.strip()
-    if value.lower().startswith(("arxiv.org/", "www.arxiv.org/")):  # an address typed without its scheme
-        value = "https://" + value
-    try:
-        return parse_arxiv_id(value)
-    except ArxivError:
-        return None

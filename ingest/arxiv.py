@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 from ingest.errors import AtlasError
-from ingest.identifiers import ARXIV_RE
+from ingest.identifiers import typed_arxiv_id
 
 API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_TIMEOUT = 15.0  # seconds; the API is slow at times but never this slow when healthy
@@ -28,14 +28,6 @@ USER_AGENT = "mllm-interpretability-atlas (atlas add; https://arxiv.org/help/api
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
-# The prefixes people paste: "arXiv:", "arXiv " (as papers cite it), an arxiv.org address, or arXiv's own DOI
-# (10.48550/arXiv.ID, with or without a resolver).
-_ID_IN_TEXT = re.compile(
-    r"^(?:arxiv:?\s*|https?://(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/"
-    r"|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?(?:\.pdf)?/?$",
-    re.I,
-)
 _ABS_ID = re.compile(r"arxiv\.org/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
 _FALLBACK = "or save the BibTeX entry from the paper's arXiv page and run `atlas add FILE`"
 
@@ -86,13 +78,13 @@ def parse_arxiv_id(text: str) -> str:
 
     Raises ArxivError for anything else, naming the accepted forms.
     """
-    match = _ID_IN_TEXT.match(text.strip())
-    if not match or not ARXIV_RE.match(match.group("id")):
+    arxiv_id = typed_arxiv_id(text)
+    if arxiv_id is None:
         raise ArxivError(
             f"'{text}' is not an arXiv id: use the form 2410.07149 (or arXiv:2410.07149, "
             "https://arxiv.org/abs/2410.07149, or hep-th/9901001 for ids before 2007)"
         )
-    return match.group("id")
+    return arxiv_id
 
 
 def looks_like_arxiv_id(text: str) -> bool:

@@ -19,6 +19,14 @@ ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+
 _ARXIV_IN_TEXT = re.compile(
     r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
 )
+# An arXiv id as people type or paste it: bare, after "arXiv:" or "arXiv " (as papers cite it), as an arxiv.org
+# address, or as arXiv's own DOI (10.48550/arXiv.ID, with or without a resolver); a version and ".pdf" may follow.
+_TYPED_ARXIV = re.compile(
+    r"^(?:arxiv:?\s*|(?:https?://)?(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?(?:\.pdf)?/?$",
+    re.I,
+)
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi(?::\s*|\s+))", re.I)  # "doi:", "doi " too
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -41,6 +49,27 @@ def normalise_doi(doi: str | None) -> str | None:
     """Lower-case DOI without resolver prefix, or None when empty (DOIs ignore case)."""
     bare = bare_doi(doi)
     return bare.lower() if bare else None
+
+
+def typed_arxiv_id(text: str) -> str | None:
+    """The bare arXiv id (no version) that ``text`` is, as a whole, in any form people paste; else None."""
+    match = _TYPED_ARXIV.match(text.strip())
+    return match.group("id") if match and ARXIV_RE.match(match.group("id")) else None
+
+
+def arxiv_doi(arxiv_id: str) -> str:
+    """The DOI arXiv assigns to a preprint, normalised as :func:`normalise_doi` does."""
+    return f"10.48550/arxiv.{arxiv_id.lower()}"
+
+
+def typed_identifier(text: str) -> tuple[str, str] | None:
+    """("arxiv", bare id) or ("doi", normalised DOI) when the whole text is one identifier as people type it
+    (a resolver or "doi:" prefix, "arXiv 2410.07149", an arxiv.org address); None for anything else."""
+    arxiv_id = typed_arxiv_id(text)
+    if arxiv_id is not None:
+        return "arxiv", arxiv_id
+    doi = normalise_doi(text)
+    return ("doi", doi) if doi and DOI_RE.match(doi) else None
 
 
 def normalise_arxiv_id(arxiv_id: str | None) -> str | None:

@@ -16,7 +16,7 @@ from explorer.url_values import URLCheck
 if TYPE_CHECKING:
     from explorer.paper_catalog import PaperCatalog
     from ingest.bibtex import BibEntry
-from ingest.identifiers import normalise_arxiv_id, normalise_doi, normalise_title
+from ingest.identifiers import arxiv_doi, normalise_title, typed_identifier
 
 
 def resolve_paper(index: Index, identifier: str) -> int:
@@ -27,13 +27,14 @@ def resolve_paper(index: Index, identifier: str) -> int:
     lowered = ident.lower()
     if lowered in index.position_lower:
         return index.position_lower[lowered]
-    for table, norm in ((index.by_doi, normalise_doi), (index.by_arxiv, normalise_arxiv_id)):
-        try:
-            value = norm(ident)
-        except Exception:  # noqa: BLE001 - a malformed identifier is simply not found
-            value = None
-        if value and value.lower() in table:
-            return table[value.lower()]
+    typed = typed_identifier(ident)
+    if typed is not None:
+        kind, value = typed
+        found = index.by_arxiv.get(value.lower()) if kind == "arxiv" else None
+        if found is None:  # a DOI, or arXiv's DOI for a preprint that records it instead of the id
+            found = index.by_doi.get(value if kind == "doi" else arxiv_doi(value))
+        if found is not None:
+            return found
     close = _close_keys(index, lowered)
     hint = f"; did you mean {', '.join(close)}?" if close else "; `atlas export --format csv` lists every key"
     shown = ident if len(ident) <= 80 else ident[:77] + "..."

@@ -104,6 +104,22 @@ def test_paper_can_be_named_by_doi_or_arxiv_id_in_any_case(session):
     assert related_to_paper(session, "https://doi.org/10.1234/FIXTURE.2024.001").seeds == ["muller2024sehen"]
 
 
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "https://arxiv.org/abs/2410.07149v2",
+        "arxiv.org/pdf/2410.07149.pdf",
+        "arXiv 2410.07149",
+        "10.48550/arXiv.2410.07149",
+        "https://doi.org/10.48550/arXiv.2410.07149",
+    ],
+)
+def test_paper_can_be_named_as_search_reads_identifiers(session, identifier):
+    """The same forms the search box opens a paper from (ingest.identifiers.typed_identifier): an arxiv.org address
+    once gave "no paper with key, DOI or arXiv id" here while search opened the paper."""
+    assert related_to_paper(session, identifier).seeds == ["neo2024interpreting"]
+
+
 def test_unknown_paper_is_a_clear_error_with_suggestions(session):
     with pytest.raises(
         RelatedInputError, match=r"no paper with key.*'neo2024interpretin'.*did you mean neo2024interpreting"
