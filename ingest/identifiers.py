@@ -57,9 +57,12 @@ def typed_arxiv_id(text: str) -> str | None:
     return match.group("id") if match and ARXIV_RE.match(match.group("id")) else None
 
 
+ARXIV_DOI_PREFIX = "10.48550/arxiv."  # arXiv's DataCite DOIs, normalised (lower case)
+
+
 def arxiv_doi(arxiv_id: str) -> str:
     """The DOI arXiv assigns to a preprint, normalised as :func:`normalise_doi` does."""
-    return f"10.48550/arxiv.{arxiv_id.lower()}"
+    return ARXIV_DOI_PREFIX + arxiv_id.lower()
 
 
 def typed_identifier(text: str) -> tuple[str, str] | None:
@@ -81,12 +84,16 @@ def normalise_arxiv_id(arxiv_id: str | None) -> str | None:
 
 
 def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
-    """Find an arXiv id in the usual places: eprint (with arXiv prefix), arxiv, journal, url, note."""
+    """Find an arXiv id in the usual places: eprint (with arXiv prefix), arxiv, arXiv's DOI (10.48550/arXiv.ID,
+    as DBLP and arXiv's own BibTeX give), journal, url, note."""
     prefix = fields.get("archiveprefix", fields.get("eprinttype", "")).lower()
     if fields.get("eprint") and (prefix == "arxiv" or ARXIV_RE.match(fields["eprint"].strip())):
         return normalise_arxiv_id(fields["eprint"])
     if fields.get("arxiv"):
         return normalise_arxiv_id(fields["arxiv"])
+    doi = normalise_doi(fields.get("doi")) or ""
+    if doi.startswith(ARXIV_DOI_PREFIX):
+        return typed_arxiv_id(doi)
     for name in ("journal", "url", "note", "howpublished"):
         text = fields.get(name, "")
         # Both forms of the pattern begin with "arxiv"; "arx" (whose letters have no other case-insensitive match,

@@ -77,6 +77,23 @@ def test_same_paper_from_two_tools_is_reported(tmp_path):
     assert "'neo2024towards' is the same paper as 'DBLP:journals/corr/abs-2410-07149'" in problem.message
 
 
+def test_arxivs_doi_is_the_arxiv_id(tmp_path):
+    """arXiv's own BibTeX (and DBLP's) gives doi = {10.48550/arXiv.ID}: that is the preprint's arXiv id, so the
+    same paper with an eprint field elsewhere is caught even under another title."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.bib").write_text(
+        "@misc{one2024a, title={A first title}, author={One, Ann}, year={2024}, eprint={2410.07149}, "
+        "archivePrefix={arXiv}}\n"
+        "@misc{two2024b, title={A wholly other title}, author={Two, Bo}, year={2024}, "
+        "doi={10.48550/arXiv.2410.07149}}\n",
+        encoding="utf-8",
+    )
+    dataset = read_dataset(data)
+    [problem] = [p for p in dataset.problems if "same paper" in p.message]
+    assert "'two2024b' is the same paper as 'one2024a'" in problem.message and "2410.07149" in problem.message
+
+
 def _corpus(folder: Path, copies: int, seed: int = 7) -> tuple[int, set[tuple[str, int]]]:
     """Write ``copies`` variants of every real-world file, with ~2% of entries broken on purpose.
 
