@@ -37,6 +37,7 @@ from ingest.identifiers import (
     normalise_arxiv_id,
     normalise_doi,
     normalise_title,
+    typed_arxiv_id,
 )
 from ingest.picks import TERM_FIELDS, Choices, granularities
 from ingest.problems import Problem, display_path
@@ -232,15 +233,7 @@ def _scaffold_entry(
     title = latex.decode(fields["title"])
     found = find_existing(fields, title, existing.entries, distinct_from)
     if found:
-        other, why = found
-        hint = (
-            f"if it is a different paper, run again with --distinct-from {other.key}"
-            if "alike" in why or "subtitle" in why
-            else "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')"
-        )
-        raise ScaffoldError(
-            [f"{where}: this paper is already in the atlas as '{other.key}' ({other.path}:{other.line}): {why}; {hint}"]
-        )
+        raise already_here(where, *found)
     notes.extend(_settle_year(fields, year))
     families = [family_name(n) for n in split_names(fields["author"])]
     if not re.match(r"[a-z]", ascii_slug(families[0])):
@@ -445,6 +438,25 @@ def tex_escape(text: str) -> str:
     return re.sub(r"(?<!\\)([&%#])", r"\\\1", text)
 
 
+def already_here(where: str, other: BibEntry, why: str) -> ScaffoldError:
+    """The refusal of a paper the atlas has, naming its files and what to do instead."""
+    hint = (
+        f"if it is a different paper, run again with --distinct-from {other.key}"
+        if "alike" in why or "subtitle" in why
+        else "to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')"
+    )
+    return ScaffoldError(
+        [f"{where}: this paper is already in the atlas as '{other.key}' ({other.path}:{other.line}): {why}; {hint}"]
+    )
+
+
+def _refuse_known_arxiv_id(text: str, existing: Existing) -> None:
+    arxiv_id = typed_arxiv_id(text)
+    known = next((e for e in existing.entries if arxiv_id and e.arxiv_id == arxiv_id), None)
+    if known is not None:
+        raise already_here(f"arXiv:{arxiv_id}", known, f"same arXiv id {arxiv_id}")
+
+
 def scaffold_arxiv(
     arxiv_id: str,
     data_dir: Path = DEFAULT_DATA_DIR,
@@ -457,6 +469,7 @@ def scaffold_arxiv(
 ) -> Scaffold:
     """Fetch the paper's arXiv metadata and scaffold it (ArxivError if arXiv cannot be read)."""
     existing = existing or Existing.read(data_dir)  # a wrong --data fails before any request
+    _refuse_known_arxiv_id(arxiv_id, existing)  # nor any request for a paper the atlas has (it works offline too)
     record = fetch_arxiv(arxiv_id, fetcher=fetcher, **({"timeout": timeout} if timeout else {}))
     match = _CODE_URL.search(record.comment or "")
     hint = (match.group().rstrip("."), "the arXiv comment") if match else None

@@ -377,11 +377,15 @@ def test_arxiv_scaffold_from_a_recorded_answer(data_dir):
     ]
 
 
-def test_arxiv_scaffold_refuses_a_paper_already_in_the_atlas(data_dir):
+@pytest.mark.parametrize("typed", ["2410.07149", "arXiv 2410.07149v2", "https://arxiv.org/abs/2410.07149"])
+def test_arxiv_scaffold_refuses_a_paper_already_in_the_atlas_before_asking_arxiv(data_dir, typed):
+    """No request for a paper the atlas has: the refusal comes at once, and offline too."""
+    calls: list = []
     with pytest.raises(ScaffoldError) as caught:
-        scaffold_arxiv("2410.07149", data_dir, fetcher=recorded("2410.07149.xml"))
+        scaffold_arxiv(typed, data_dir, fetcher=recorded("2410.07149.xml", calls))
+    assert calls == []
     assert caught.value.reasons == [
-        "arXiv:2410.07149 (Towards Interpreting Visual Information Processing in Vision-Language Models): this paper "
+        "arXiv:2410.07149: this paper "
         f"is already in the atlas as 'neo2024interpreting' ({data_dir / 'papers' / 'neo2024interpreting.bib'}:1): "
         "same arXiv id 2410.07149; to correct that paper, edit its files instead (CONTRIBUTING.md, 'Fix a paper')"
     ]
