@@ -42,6 +42,7 @@ class Concepts:
     kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
     # (topic concept, words apart or -1 without the full-text index) -> its papers, filled on use (topics.py)
     topic_cache: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    spelled: list[tuple[int, list[tuple[str, ...]]]] | None = None  # names of 2+ words as stems, filled on use
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:
@@ -56,13 +57,45 @@ def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tu
     for question_word in asked:
         docs, s = concepts.text.term_scores(question_word.term, field_weights, weights.bm25_b, weights.bm25_k1)
         scores[docs] += s * question_word.weight
-    ceiling = sum(float(concepts.text.idf[w.term]) * w.weight for w in asked) * (weights.bm25_k1 + 1.0)
+    most = {w.term: float(concepts.text.idf[w.term]) * w.weight * (weights.bm25_k1 + 1.0) for w in asked}
+    ceiling = sum(most.values())
+    for c, terms in named_concepts(concepts, text):
+        scores[c] += weights.concept_named * sum(most.get(term, 0.0) for term in terms)
     strength = scores / max(ceiling, 1e-9)
     return [
         (int(c), min(1.0, float(strength[c])))
         for c in np.lexsort((np.arange(scores.size), -scores))[: weights.expansion_concepts]
         if strength[c] >= weights.expansion_min_strength
     ]
+
+
+def named_concepts(concepts: Concepts, text: str) -> list[tuple[int, set[int]]]:
+    """The concepts whose name or alias of two or more words the question spells out, word for word in that order
+    (stems compared, function words skipped: "ignores word order" spells "word order"), each with the terms of the
+    first such spelling. Such a question names the concept; its words, scattered over many descriptions, would
+    otherwise count as much for a description that uses one of them in another sense ("order" of events in a
+    video)."""
+    said = [fts.stem_word(word) for word in fts.content_words(text)]
+    found = []
+    for c, spellings in _spelled_names(concepts):
+        for stems in spellings:
+            n = len(stems)
+            if any(tuple(said[i : i + n]) == stems for i in range(len(said) - n + 1)):
+                found.append((c, {t for t in (concepts.text.term_id.get(stem) for stem in stems) if t is not None}))
+                break
+    return found
+
+
+def _spelled_names(concepts: Concepts) -> list[tuple[int, list[tuple[str, ...]]]]:
+    """Every concept with its names of two or more words as stems (computed once per index)."""
+    if concepts.spelled is None:
+        concepts.spelled = []
+        for c, names in enumerate(concepts.names):
+            stems = [tuple(fts.stem_word(word) for word in fts.content_words(name)) for name in names]
+            several = [spelling for spelling in dict.fromkeys(stems) if len(spelling) > 1]
+            if several:
+                concepts.spelled.append((c, several))
+    return concepts.spelled
 
 
 def expansion_words(
