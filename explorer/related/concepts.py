@@ -31,7 +31,7 @@ import numpy as np
 from explorer import fts
 from explorer.related.parts import CONCEPT_FIELDS
 from explorer.related.textindex import QueryWord, TextIndex, query_words
-from explorer.related.weights import Weights
+from explorer.related.weights import MAX_MENTION_WORDS, Weights
 
 
 @dataclass
@@ -71,18 +71,19 @@ def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tu
 
 def named_concepts(concepts: Concepts, text: str) -> list[tuple[int, set[int]]]:
     """The concepts whose name or alias of two or more words the question spells out, word for word in that order
-    (stems compared, function words skipped: "ignores word order" spells "word order"), each with the terms of the
-    first such spelling. Such a question names the concept; its words, scattered over many descriptions, would
-    otherwise count as much for a description that uses one of them in another sense ("order" of events in a
-    video)."""
-    said = [fts.stem_word(word) for word in fts.content_words(text)]
+    (stems compared, function words skipped: "ignores word order" spells "word order"; in the first
+    ``MAX_MENTION_WORDS`` words, as for named models and techniques), each with the terms of the first such
+    spelling. Such a question names the concept; its words, scattered over many descriptions, would otherwise
+    count as much for a description that uses one of them in another sense ("order" of events in a video)."""
+    said = [fts.stem_word(word) for word in fts.content_words(text)[:MAX_MENTION_WORDS]]
+    spelled = _spelled_names(concepts)
+    lengths = {len(stems) for _, spellings in spelled for stems in spellings}
+    runs = {tuple(said[i : i + n]) for n in lengths for i in range(len(said) - n + 1)}
     found = []
-    for c, spellings in _spelled_names(concepts):
-        for stems in spellings:
-            n = len(stems)
-            if any(tuple(said[i : i + n]) == stems for i in range(len(said) - n + 1)):
-                found.append((c, {t for t in (concepts.text.term_id.get(stem) for stem in stems) if t is not None}))
-                break
+    for c, spellings in spelled:
+        stems = next((stems for stems in spellings if stems in runs), None)
+        if stems is not None:
+            found.append((c, {t for t in (concepts.text.term_id.get(stem) for stem in stems) if t is not None}))
     return found
 
 
