@@ -42,7 +42,7 @@ class Concepts:
     kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
     # (topic concept, words apart or -1 without the full-text index) -> its papers, filled on use (topics.py)
     topic_cache: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    spelled: list[tuple[int, list[tuple[str, ...]]]] | None = None  # names of 2+ words as stems, filled on use
+    spelled: list[tuple[int, list[tuple[str, ...]]]] | None = None  # names that spell it, filled on use
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:
@@ -70,11 +70,13 @@ def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tu
 
 
 def named_concepts(concepts: Concepts, text: str) -> list[tuple[int, set[int]]]:
-    """The concepts whose name or alias of two or more words the question spells out, word for word in that order
+    """The concepts the question names: it spells out one of their names or aliases word for word, in that order
     (stems compared, function words skipped: "ignores word order" spells "word order"; in the first
     ``MAX_MENTION_WORDS`` words, as for named models and techniques), each with the terms of the first such
-    spelling. Such a question names the concept; its words, scattered over many descriptions, would otherwise
-    count as much for a description that uses one of them in another sense ("order" of events in a video)."""
+    spelling. A name of one word counts only when no other entry's names use that word and it is not a
+    modality's (``_spelled_names``). Such a question names the concept; its words, scattered over many
+    descriptions, would otherwise count as much for a description that uses one of them in another sense
+    ("order" of events in a video)."""
     said = [fts.stem_word(word) for word in fts.content_words(text)[:MAX_MENTION_WORDS]]
     spelled = _spelled_names(concepts)
     lengths = {len(stems) for _, spellings in spelled for stems in spellings}
@@ -87,16 +89,37 @@ def named_concepts(concepts: Concepts, text: str) -> list[tuple[int, set[int]]]:
     return found
 
 
+NAMES_FIELD = CONCEPT_FIELDS.index("names")
+MODALITY_KIND = "modality"
+
+
 def _spelled_names(concepts: Concepts) -> list[tuple[int, list[tuple[str, ...]]]]:
-    """Every concept with its names of two or more words as stems (computed once per index)."""
+    """Every concept with the names that spell it, as stems (computed once per index): its names of two or more
+    words, and its names of one word that no other concept's names use ("polysemantic", not "attention", which
+    many techniques' names share). A modality's names are left out: they are the everyday words for a kind of
+    input ("image", "picture", "sound") that nearly every question uses, and name nothing it asks about (counting
+    them lowered heldout's nDCG@10 from 0.781 to 0.776, recall14f)."""
     if concepts.spelled is None:
         concepts.spelled = []
         for c, names in enumerate(concepts.names):
+            if concepts.kinds[c] == MODALITY_KIND:
+                continue
             stems = [tuple(fts.stem_word(word) for word in fts.content_words(name)) for name in names]
-            several = [spelling for spelling in dict.fromkeys(stems) if len(spelling) > 1]
-            if several:
-                concepts.spelled.append((c, several))
+            spellings = [spelling for spelling in dict.fromkeys(stems) if _spells_one(concepts, spelling)]
+            if spellings:
+                concepts.spelled.append((c, spellings))
     return concepts.spelled
+
+
+def _spells_one(concepts: Concepts, stems: tuple[str, ...]) -> bool:
+    """Whether a name, as stems, can name a single concept: two or more words, or one word in one concept's names."""
+    if len(stems) != 1:
+        return len(stems) > 1
+    term = concepts.text.term_id.get(stems[0])
+    if term is None:
+        return False
+    _, tf = concepts.text.postings(term)
+    return int(np.count_nonzero(tf[:, NAMES_FIELD])) == 1
 
 
 def expansion_words(

@@ -130,7 +130,7 @@ def test_everyday_words_count_less_than_the_papers_own_terms(bundled_db):
     assert everyday_weights(index.concepts, index.text, asked, 0.0) == asked
 
 
-def test_a_question_that_spells_out_a_name_of_several_words_names_that_concept(bundled_db):
+def test_a_question_that_spells_out_a_name_names_that_concept(bundled_db):
     # "word order" is an alias of the compositionality topic; its two words, each met in other descriptions
     # (contrastive fine-tuning, models trained on captions), would not make that topic the closest without the rule
     from dataclasses import replace
@@ -145,6 +145,10 @@ def test_a_question_that_spells_out_a_name_of_several_words_names_that_concept(b
     assert labels == ["the topic “Compositionality and binding”"]
     assert named_concepts(concepts, "the order of the words") == []  # the words must come in the name's order
     assert named_concepts(concepts, "ignores the word order") != []  # function words between them are skipped
+    # a word that one concept's names alone use names it; one that several names share, or a modality's, does not
+    polysemantic = [concepts.labels[c] for c, _ in named_concepts(concepts, "are these units polysemantic")]
+    assert polysemantic == ["the topic “Polysemanticity and superposition”"]
+    assert named_concepts(concepts, "attention") == [] and named_concepts(concepts, "a picture of a sound") == []
     closest = [concepts.labels[c] for c, _ in closest_concepts(concepts, question, WEIGHTS)]
     assert closest[0] == labels[0]
     unnamed = [concepts.labels[c] for c, _ in closest_concepts(concepts, question, replace(WEIGHTS, concept_named=0))]
