@@ -15,9 +15,10 @@ Each concept's text is indexed like a paper's (``CONCEPT_FIELDS``: its names, it
 The concepts are built with the rest of the index, without numpy, in ``explorer.related.parts``.
 A question is scored against the concepts with BM25F; a concept it matches well adds its names to the searched
 words, weighted by how well it matched (``strength``: its score as a share of the most the question's words
-could give) times ``Weights.expansion``. So "objects that are not in the picture" also searches for
-"hallucination", and the reason says which concept the word came from. Everything is computed from text
-that lives in this repository: nothing is downloaded.
+could give) times ``Weights.expansion``; the words of a name or alias that the question spells out count
+``Weights.concept_named`` more for its concept (``named_concepts``). So "objects that are not in the picture"
+also searches for "hallucination", and the reason says which concept the word came from. Everything is computed
+from text that lives in this repository: nothing is downloaded.
 """
 
 from __future__ import annotations
