@@ -19,10 +19,11 @@ Every paper of the knowledge base then gets the sum of these parts (``scoring``;
     vocabulary's descriptions, is weighed down further: ``everyday``, ``concepts.everyday_weights``); the best of
     the ``text_candidates`` hits gets ``text``, the others their
     share. For free text the words are expanded (``concepts``, ``textmatch``): the concepts the question
-    describes best (vocabulary entries, methods; technique phrases when there is no vocabulary) add their names at
-    ``expansion`` times their match strength, then words shared by the best first matches add ``feedback``; both
-    are scaled by the share of the question's words its best match lacks, so a question in the papers' own words
-    is answered as asked.
+    describes best (vocabulary entries, methods; technique phrases when there is no vocabulary; the words of a
+    name that the question spells out count ``concept_named`` more for its concept: ``concepts.named_concepts``)
+    add their names at ``expansion`` times their match strength, then words shared by the best first matches add
+    ``feedback``; both are scaled by the share of the question's words its best match lacks, so a question in
+    the papers' own words is answered as asked.
     For a seed paper the text is its title, summary and techniques; for a .bib file, every entry's title (and
     abstract/keywords when present) plus the matched papers' text.
 ``taxonomy``

@@ -15,9 +15,10 @@ Each concept's text is indexed like a paper's (``CONCEPT_FIELDS``: its names, it
 The concepts are built with the rest of the index, without numpy, in ``explorer.related.parts``.
 A question is scored against the concepts with BM25F; a concept it matches well adds its names to the searched
 words, weighted by how well it matched (``strength``: its score as a share of the most the question's words
-could give) times ``Weights.expansion``. So "objects that are not in the picture" also searches for
-"hallucination", and the reason says which concept the word came from. Everything is computed from text
-that lives in this repository: nothing is downloaded.
+could give) times ``Weights.expansion``; the words of a name or alias that the question spells out count
+``Weights.concept_named`` more for its concept (``named_concepts``). So "objects that are not in the picture"
+also searches for "hallucination", and the reason says which concept the word came from. Everything is computed
+from text that lives in this repository: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 from explorer import fts
 from explorer.related.parts import CONCEPT_FIELDS
 from explorer.related.textindex import QueryWord, TextIndex, query_words
-from explorer.related.weights import Weights
+from explorer.related.weights import MAX_MENTION_WORDS, Weights
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Concepts:
     kinds: list[str]  # concept -> "technique", "model", "modality" or "topic" for a vocabulary term, "" for the rest
     # (topic concept, words apart or -1 without the full-text index) -> its papers, filled on use (topics.py)
     topic_cache: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    spelled: list[tuple[int, list[tuple[str, ...]]]] | None = None  # names that spell it, filled on use
 
 
 def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tuple[int, float]]:
@@ -56,13 +58,69 @@ def closest_concepts(concepts: Concepts, text: str, weights: Weights) -> list[tu
     for question_word in asked:
         docs, s = concepts.text.term_scores(question_word.term, field_weights, weights.bm25_b, weights.bm25_k1)
         scores[docs] += s * question_word.weight
-    ceiling = sum(float(concepts.text.idf[w.term]) * w.weight for w in asked) * (weights.bm25_k1 + 1.0)
+    most = {w.term: float(concepts.text.idf[w.term]) * w.weight * (weights.bm25_k1 + 1.0) for w in asked}
+    ceiling = sum(most.values())
+    for c, terms in named_concepts(concepts, text):
+        scores[c] += weights.concept_named * sum(most.get(term, 0.0) for term in terms)
     strength = scores / max(ceiling, 1e-9)
     return [
         (int(c), min(1.0, float(strength[c])))
         for c in np.lexsort((np.arange(scores.size), -scores))[: weights.expansion_concepts]
         if strength[c] >= weights.expansion_min_strength
     ]
+
+
+def named_concepts(concepts: Concepts, text: str) -> list[tuple[int, set[int]]]:
+    """The concepts the question names: it spells out one of their names or aliases word for word, in that order
+    (stems compared, function words skipped: "ignores word order" spells "word order"; in the first
+    ``MAX_MENTION_WORDS`` words, as for named models and techniques), each with the terms of the first such
+    spelling. A name of one word counts only when no other entry's names use that word and it is not a
+    modality's (``_spelled_names``). Such a question names the concept; its words, scattered over many
+    descriptions, would otherwise count as much for a description that uses one of them in another sense
+    ("order" of events in a video)."""
+    said = [fts.stem_word(word) for word in fts.content_words(text)[:MAX_MENTION_WORDS]]
+    spelled = _spelled_names(concepts)
+    lengths = {len(stems) for _, spellings in spelled for stems in spellings}
+    runs = {tuple(said[i : i + n]) for n in lengths for i in range(len(said) - n + 1)}
+    found = []
+    for c, spellings in spelled:
+        stems = next((stems for stems in spellings if stems in runs), None)
+        if stems is not None:
+            found.append((c, {t for t in (concepts.text.term_id.get(stem) for stem in stems) if t is not None}))
+    return found
+
+
+NAMES_FIELD = CONCEPT_FIELDS.index("names")
+MODALITY_KIND = "modality"
+
+
+def _spelled_names(concepts: Concepts) -> list[tuple[int, list[tuple[str, ...]]]]:
+    """Every concept with the names that spell it, as stems (computed once per index): its names of two or more
+    words, and its names of one word that no other concept's names use ("polysemantic", not "attention", which
+    many techniques' names share). A modality's names are left out: they are the everyday words for a kind of
+    input ("image", "picture", "sound") that nearly every question uses, and name nothing it asks about (counting
+    them lowered heldout's nDCG@10 from 0.781 to 0.776, recall14f)."""
+    if concepts.spelled is None:
+        concepts.spelled = []
+        for c, names in enumerate(concepts.names):
+            if concepts.kinds[c] == MODALITY_KIND:
+                continue
+            stems = [tuple(fts.stem_word(word) for word in fts.content_words(name)) for name in names]
+            spellings = [spelling for spelling in dict.fromkeys(stems) if _spells_one(concepts, spelling)]
+            if spellings:
+                concepts.spelled.append((c, spellings))
+    return concepts.spelled
+
+
+def _spells_one(concepts: Concepts, stems: tuple[str, ...]) -> bool:
+    """Whether a name, as stems, can name a single concept: two or more words, or one word in one concept's names."""
+    if len(stems) != 1:
+        return len(stems) > 1
+    term = concepts.text.term_id.get(stems[0])
+    if term is None:
+        return False
+    _, tf = concepts.text.postings(term)
+    return int(np.count_nonzero(tf[:, NAMES_FIELD])) == 1
 
 
 def expansion_words(

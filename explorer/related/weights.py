@@ -61,6 +61,14 @@ class Weights:
     # 0.779 -> 0.797, heldout 0.887 -> 0.896) but the floors of the blind sets heldout4 and heldout5 in
     # tests/related/test_related_judged.py failed, so it stays at 2. Papers' text at 0.25 or 1 lowered paraphrased.
     concept_fields: tuple[float, float, float] = (2.0, 2.0, 0.5)
+    # A concept the question names, spelling out one of its names or aliases word for word ("word order"; a name of
+    # one word only when no other concept's names use it: "polysemantic"), counts the words of that spelling this
+    # much again (explorer.related.concepts.named_concepts). recall14f, on the tuning sets, recall@10/nDCG@10 of
+    # paraphrased from 0.779/0.758: names of two or more words, 0.795/0.768 at 0.3 to 1; with the one-word names,
+    # 0.800/0.772 at 0.25 and 0.5, 0.800/0.771 at 1, 0.787/0.763 at 2 (where heldout2 fell from 0.789/0.708 to
+    # 0.706/0.677); keywords (0.909/0.909), heldout (0.887/0.781), heldout2 and heldout3 (0.628/0.461) unchanged at
+    # 0.25 and 0.5.
+    concept_named: float = 0.5
     expansion: float = 1.0
     expansion_min_strength: float = 0.2  # share of the question's words a concept must match to count
     expansion_concepts: int = 3  # best-matching concepts used, at most

@@ -30,10 +30,12 @@ from kb.schema import Paper
 # raised. recall14e (a topic's spelling counts only when its words stand close together) measured paraphrased
 # 0.779 / 0.758, heldout 0.887 / 0.781, heldout3 0.628 / 0.461, keywords and heldout2 unchanged: heldout's and
 # heldout3's floors follow; the blind sets, scored by the lead at merge, did not move (heldout4 nDCG 0.633 -> 0.632,
-# the rest equal). Raise these when it gets better.
+# the rest equal). recall14f (a question that spells out a concept's name counts its words more for that concept)
+# measured paraphrased 0.800 / 0.772, the other tuning sets unchanged: paraphrased's floor follows (the blind sets are
+# scored by the lead at merge). Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
-    "paraphrased": (0.77, 0.74),
+    "paraphrased": (0.79, 0.76),
     "heldout": (0.87, 0.76),
     "heldout2": (0.77, 0.69),
     "heldout3": (0.61, 0.45),

@@ -130,6 +130,31 @@ def test_everyday_words_count_less_than_the_papers_own_terms(bundled_db):
     assert everyday_weights(index.concepts, index.text, asked, 0.0) == asked
 
 
+def test_a_question_that_spells_out_a_name_names_that_concept(bundled_db):
+    # "word order" is an alias of the compositionality topic; its two words, each met in other descriptions
+    # (contrastive fine-tuning, models trained on captions), would not make that topic the closest without the rule
+    from dataclasses import replace
+
+    from explorer.related.concepts import closest_concepts, named_concepts
+    from explorer.related.weights import WEIGHTS
+
+    with open_session(bundled_db) as session:
+        concepts = load_index(session).concepts
+    question = "does a text encoder care about word order in a caption"
+    labels = [concepts.labels[c] for c, _ in named_concepts(concepts, question)]
+    assert labels == ["the topic “Compositionality and binding”"]
+    assert named_concepts(concepts, "the order of the words") == []  # the words must come in the name's order
+    assert named_concepts(concepts, "ignores the word order") != []  # function words between them are skipped
+    # a word that one concept's names alone use names it; one that several names share, or a modality's, does not
+    polysemantic = [concepts.labels[c] for c, _ in named_concepts(concepts, "are these units polysemantic")]
+    assert polysemantic == ["the topic “Polysemanticity and superposition”"]
+    assert named_concepts(concepts, "attention") == [] and named_concepts(concepts, "a picture of a sound") == []
+    closest = [concepts.labels[c] for c, _ in closest_concepts(concepts, question, WEIGHTS)]
+    assert closest[0] == labels[0]
+    unnamed = [concepts.labels[c] for c, _ in closest_concepts(concepts, question, replace(WEIGHTS, concept_named=0))]
+    assert labels[0] not in unnamed
+
+
 @pytest.mark.parametrize("text", ["Sparse autoencoders", "sparse AUTOENCODER", "spärse autoencoders"])
 def test_spelling_does_not_change_the_answer(bundled_db, text):
     from explorer.related import find_related
