@@ -31,17 +31,18 @@ from kb.schema import Paper
 # 0.779 / 0.758, heldout 0.887 / 0.781, heldout3 0.628 / 0.461, keywords and heldout2 unchanged: heldout's and
 # heldout3's floors follow; the blind sets, scored by the lead at merge, did not move (heldout4 nDCG 0.633 -> 0.632,
 # the rest equal). recall14f (a question that spells out a concept's name counts its words more for that concept)
-# measured paraphrased 0.800 / 0.772, the other tuning sets unchanged: paraphrased's floor follows (the blind sets are
-# scored by the lead at merge). Raise these when it gets better.
+# measured paraphrased 0.800 / 0.772, the other tuning sets unchanged: paraphrased's floor follows. The blind sets,
+# scored by the lead at merge, rose: heldout4 0.797 / 0.632 -> 0.823 / 0.643, heldout5 0.670 / 0.522 -> 0.670 / 0.533,
+# heldout6 0.825 / 0.653 -> 0.825 / 0.662; their floors follow, a little below. Raise these when it gets better.
 FLOORS = {  # (recall@10, nDCG@10)
     "keywords": (0.9, 0.9),
     "paraphrased": (0.79, 0.76),
     "heldout": (0.87, 0.76),
     "heldout2": (0.77, 0.69),
     "heldout3": (0.61, 0.45),
-    "heldout4": (0.78, 0.62),
-    "heldout5": (0.65, 0.51),
-    "heldout6": (0.80, 0.63),
+    "heldout4": (0.80, 0.63),
+    "heldout5": (0.65, 0.52),
+    "heldout6": (0.80, 0.65),
 }
 
 
