@@ -19,11 +19,10 @@ ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+
 _ARXIV_IN_TEXT = re.compile(
     r"(?:arxiv[:\s/]*|arxiv\.org/(?:abs|pdf|html)/)(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
 )
-# An arXiv id as people type or paste it: bare, after "arXiv:" or "arXiv " (as papers cite it), as an arxiv.org
-# address, or as arXiv's own DOI (10.48550/arXiv.ID, with or without a resolver); a version and ".pdf" may follow.
+# An arXiv id as people type or paste it: bare, after "arXiv:" or "arXiv " (as papers cite it), or as an arxiv.org
+# address; a version and ".pdf" may follow. (arXiv's own DOI is read by ``typed_arxiv_id``.)
 _TYPED_ARXIV = re.compile(
-    r"^(?:arxiv:?\s*|(?:https?://)?(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/"
-    r"|(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.)?"
+    r"^(?:arxiv:?\s*|(?:https?://)?(?:export\.|www\.)?arxiv\.org/(?:abs|pdf|html)/)?"
     r"(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?(?:\.pdf)?/?$",
     re.I,
 )
@@ -51,13 +50,17 @@ def normalise_doi(doi: str | None) -> str | None:
     return bare.lower() if bare else None
 
 
-def typed_arxiv_id(text: str) -> str | None:
-    """The bare arXiv id (no version) that ``text`` is, as a whole, in any form people paste; else None."""
-    match = _TYPED_ARXIV.match(text.strip())
-    return match.group("id") if match and ARXIV_RE.match(match.group("id")) else None
-
-
 ARXIV_DOI_PREFIX = "10.48550/arxiv."  # arXiv's DataCite DOIs, normalised (lower case)
+
+
+def typed_arxiv_id(text: str) -> str | None:
+    """The bare arXiv id (no version) that ``text`` is, as a whole, in any form people paste (arXiv's DOI
+    10.48550/arXiv.ID too, with any resolver or "doi:" prefix); else None."""
+    value = bare_doi(text) or ""
+    if value.lower().startswith(ARXIV_DOI_PREFIX):  # not lower-cased itself: old ids have capitals (math.GT/...)
+        value = value[len(ARXIV_DOI_PREFIX) :]
+    match = _TYPED_ARXIV.match(value)
+    return match.group("id") if match and ARXIV_RE.match(match.group("id")) else None
 
 
 def arxiv_doi(arxiv_id: str) -> str:
@@ -91,9 +94,8 @@ def arxiv_id_from_fields(fields: dict[str, str]) -> str | None:
         return normalise_arxiv_id(fields["eprint"])
     if fields.get("arxiv"):
         return normalise_arxiv_id(fields["arxiv"])
-    doi = normalise_doi(fields.get("doi")) or ""
-    if doi.startswith(ARXIV_DOI_PREFIX):
-        return typed_arxiv_id(doi)
+    if (normalise_doi(fields.get("doi")) or "").startswith(ARXIV_DOI_PREFIX):
+        return typed_arxiv_id(fields["doi"])
     for name in ("journal", "url", "note", "howpublished"):
         text = fields.get(name, "")
         # Both forms of the pattern begin with "arxiv"; "arx" (whose letters have no other case-insensitive match,

@@ -55,6 +55,8 @@ def test_accepted_id_forms(text):
 
 def test_old_style_id():
     assert parse_arxiv_id("hep-th/9901001v2") == "hep-th/9901001"
+    # arXiv's DOI of an old id keeps the subject class's capitals, which the id needs
+    assert parse_arxiv_id("https://doi.org/10.48550/arXiv.math.GT/0309136") == "math.GT/0309136"
     assert query_url("hep-th/9901001") == "https://export.arxiv.org/api/query?id_list=hep-th%2F9901001&max_results=1"
 
 

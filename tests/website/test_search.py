@@ -42,6 +42,7 @@ def bundled_index(bundled_db):
         ("https://doi.org/10.48550/arXiv.2410.07149", "neo2024interpreting"),
         ("DOI 10.1234/fixture.2024.001", "muller2024sehen"),
         ("doi: 10.1234/fixture.2024.001", "muller2024sehen"),
+        ("DOI 10.48550/arXiv.2410.07149", "neo2024interpreting"),
     ],
 )
 def test_an_identifier_of_one_paper_is_an_exact_hit(index, query, key):
