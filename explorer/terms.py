@@ -11,6 +11,7 @@ as plain data (:func:`technique_page`, :func:`model_page`); rendering is the web
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,9 +297,9 @@ def vocabulary_entries(
     entries = []
     for kind in kinds:
         if kind == "topic":
-            counts: dict[str, int | None] = {t.id: (topic_papers or {}).get(t.name) for t in vocabulary.topics.values()}
+            counts: Mapping[str, int | None] = {t.id: (topic_papers or {}).get(t.name) for t in vocabulary.topics.values()}
         else:
-            counts = dict(count_papers(vocabulary, kind, papers.get(kind, [])))
+            counts = count_papers(vocabulary, kind, papers.get(kind, []))
         order = [i for i, _ in vocabulary.walk(kind)] if kind != "modality" else list(vocabulary.modalities)
         for term_id in order:
             entries.append(_entry(vocabulary.terms(kind)[term_id], counts[term_id]))
