@@ -289,15 +289,16 @@ def vocabulary_entries(
     vocabulary: Vocabulary,
     papers: dict[str, list[list[str]]],
     kinds: tuple[str, ...] = tuple(FIELDS),
-    topic_papers: dict[str, int] | None = None,
+    papers_per_topic: dict[str, int] | None = None,
 ) -> list[dict]:
     """Every term of the chosen kinds as a plain object: id, name, family or broader term, aliases,
     definition and paper count (a broader term or a family counts the papers of its narrower terms).
-    A topic's count is ``topic_papers[name]`` (``topic_counts``); None when there is none."""
+    A topic's count is ``papers_per_topic[name]`` (``topic_counts``); None when there is none."""
     entries = []
     for kind in kinds:
         if kind == "topic":
-            counts: Mapping[str, int | None] = {t.id: (topic_papers or {}).get(t.name) for t in vocabulary.topics.values()}
+            by_name = papers_per_topic or {}
+            counts: Mapping[str, int | None] = {t.id: by_name.get(t.name) for t in vocabulary.topics.values()}
         else:
             counts = count_papers(vocabulary, kind, papers.get(kind, []))
         order = [i for i, _ in vocabulary.walk(kind)] if kind != "modality" else list(vocabulary.modalities)
