@@ -219,22 +219,26 @@ def make_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser(
         "vocabulary",
-        help="list the controlled vocabulary: every model, model family, technique and modality "
+        help="list the controlled vocabulary: every model, model family, technique, modality and topic "
         "with its id, name, family or broader term, aliases, definition and paper count",
         description="List every term of taxonomy/vocabulary/ with its id, name, family or "
         "broader term, aliases, definition and the number of papers in the data "
-        "folder that use it (a family or broader term counts its narrower terms); "
-        "--format json adds a technique's plain description and informal phrasings.",
+        "folder that use it (a family or broader term counts its narrower terms). "
+        "No annotation names a topic: a topic's count is the papers of the knowledge base "
+        "(--db, $ATLAS_DB or the default atlas.db, if it exists) whose title, summary or a "
+        "category's why names it, as related-work search finds them. "
+        "--format json adds a technique's or topic's plain description and informal phrasings.",
     )
     cmd.add_argument(
         "--kind",
-        choices=("model", "technique", "modality"),
+        choices=("model", "technique", "modality", "topic"),
         action="append",
         default=[],
         help="only terms of this kind (repeatable; default: all)",
     )
     cmd.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     _data_arg(cmd)
+    _db_arg(cmd)
     cmd.set_defaults(handler=cmd_vocabulary)
 
     methods = commands.add_parser(
@@ -547,11 +551,14 @@ def cmd_related(args) -> int:
 
 
 def cmd_vocabulary(args) -> int:
-    from explorer.terms import paper_terms, vocabulary_entries
+    from explorer.terms import paper_terms, topic_counts, vocabulary_entries
     from taxonomy.vocabulary import load_vocabulary
 
-    kinds = tuple(dict.fromkeys(args.kind)) or ("model", "technique", "modality")
-    entries = vocabulary_entries(load_vocabulary(), paper_terms(args.data), kinds)
+    kinds = tuple(dict.fromkeys(args.kind)) or ("model", "technique", "modality", "topic")
+    topics, how = topic_counts(args.db) if "topic" in kinds else (None, "")
+    entries = vocabulary_entries(load_vocabulary(), paper_terms(args.data), kinds, topics)
+    if how:
+        print(f"atlas: {how}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
@@ -562,7 +569,7 @@ def cmd_vocabulary(args) -> int:
             e["id"],
             e["name"],
             e.get("family") or e.get("broader") or "",
-            str(e["papers"]),
+            "?" if e["papers"] is None else str(e["papers"]),
             ", ".join(e["aliases"]),
             e["definition"],
         )

@@ -11,6 +11,7 @@ as plain data (:func:`technique_page`, :func:`model_page`); rendering is the web
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from explorer import urls
 from explorer.safety import safe_url
 from ingest.annotations import read_annotation
 from ingest.errors import UnknownItem
+from ingest.kbfile import default_db_path
 from ingest.validate import DEFAULT_DATA_DIR, source_files
 from kb.schema import Method, Modality, Model, ModelKind, Technique
 from taxonomy.vocabulary import FIELDS, Term, Vocabulary, count_papers
@@ -284,24 +286,55 @@ def paper_terms(data_dir: Path = DEFAULT_DATA_DIR) -> dict[str, list[list[str]]]
 
 
 def vocabulary_entries(
-    vocabulary: Vocabulary, papers: dict[str, list[list[str]]], kinds: tuple[str, ...] = tuple(FIELDS)
+    vocabulary: Vocabulary,
+    papers: dict[str, list[list[str]]],
+    kinds: tuple[str, ...] = tuple(FIELDS),
+    papers_per_topic: dict[str, int] | None = None,
 ) -> list[dict]:
     """Every term of the chosen kinds as a plain object: id, name, family or broader term, aliases,
-    definition and paper count (a broader term or a family counts the papers of its narrower terms)."""
+    definition and paper count (a broader term or a family counts the papers of its narrower terms).
+    A topic's count is ``papers_per_topic[name]`` (``topic_counts``); None when there is none."""
     entries = []
     for kind in kinds:
-        counts = count_papers(vocabulary, kind, papers.get(kind, []))
+        if kind == "topic":
+            by_name = papers_per_topic or {}
+            counts: Mapping[str, int | None] = {t.id: by_name.get(t.name) for t in vocabulary.topics.values()}
+        else:
+            counts = count_papers(vocabulary, kind, papers.get(kind, []))
         order = [i for i, _ in vocabulary.walk(kind)] if kind != "modality" else list(vocabulary.modalities)
         for term_id in order:
             entries.append(_entry(vocabulary.terms(kind)[term_id], counts[term_id]))
     return entries
 
 
-def _entry(term: Term, papers: int) -> dict:
+def topic_counts(db_path: Path | None) -> tuple[dict[str, int] | None, str]:
+    """Topic name -> papers about it in the knowledge base (``--db``, else $ATLAS_DB or the default file when it
+    exists), by related-work search's rule, and a sentence saying where the counts come from. No annotation names
+    a topic, so without a knowledge base there is no count; a ``db_path`` given but unusable is an error."""
+    from contextlib import closing
+
+    from explorer.db import KnowledgeBaseMissing, connect_read_only, resolve_db_path
+    from explorer.related.topics import papers_per_topic
+
+    try:
+        path = resolve_db_path(db_path)
+    except KnowledgeBaseMissing:
+        if db_path is not None:
+            raise
+        return None, f"topic paper counts need a knowledge base: none at {default_db_path()} (run `atlas build`)"
+    with closing(connect_read_only(path)) as conn:
+        counts = papers_per_topic(conn)
+    return counts, (
+        f"topic paper counts: papers of {path} whose title, summary or a category's why names the topic "
+        "(as related-work search finds them)"
+    )
+
+
+def _entry(term: Term, papers: int | None) -> dict:
     entry: dict[str, object] = {"kind": term.kind, "id": term.id, "name": term.name}
     if term.kind == "model":
         entry["family"] = term.broader
-    elif term.kind == "technique":
+    elif term.kind in ("technique", "topic"):
         entry["broader"] = term.broader
     entry.update({"aliases": list(term.aliases), "definition": term.definition, "papers": papers})
     if term.kind == "model":
@@ -316,6 +349,8 @@ def _entry(term: Term, papers: int) -> dict:
                 "unconfirmed": list(term.unconfirmed),
             }
         )
+    if term.kind == "topic":
+        entry.update({"plain": term.plain, "informal": list(term.informal)})
     if term.kind == "technique":
         entry.update({"method": term.method, "plain": term.plain, "informal": list(term.informal)})
     return entry

@@ -24,6 +24,7 @@ import numpy as np
 from explorer import fts
 from explorer.related import store
 from explorer.related.concepts import Concepts
+from explorer.related.index import load_index
 from explorer.related.textindex import FIELDS, TextIndex
 from explorer.related.weights import WEIGHTS
 
@@ -57,6 +58,19 @@ def topic_papers(
         papers = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         concepts.topic_cache[key] = papers
     return papers
+
+
+def papers_per_topic(conn: sqlite3.Connection) -> dict[str, int]:
+    """Topic name -> how many papers of the knowledge base behind ``conn`` are about it (its narrower topics' papers
+    included), by the membership related-work search uses (``topic_papers``). Keyed by name: the knowledge base knows
+    a topic by the names it was built with."""
+    index = load_index(conn)
+    concepts = index.concepts
+    return {
+        names[0]: int(topic_papers(concepts, index.text, c, conn, index.position).size)
+        for c, (names, kind) in enumerate(zip(concepts.names, concepts.kinds, strict=True))
+        if names and kind == TOPIC_KIND
+    }
 
 
 def _papers_near(
