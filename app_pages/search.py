@@ -31,6 +31,7 @@ def render() -> None:
         link = urls.paper(result.exact)
         st.switch_page(link.file, query_params=link.query)  # an identifier of one paper: open it
     named_terms(result)
+    did_you_mean(result)
     if not result.hits:
         nothing_found(result)
         return
@@ -54,6 +55,16 @@ def named_terms(result) -> None:
         link = urls.technique(term_id) if kind == "technique" else urls.model(term_id)
         common.page_link(
             link, f"The {kind} **{common.md(name)}**: its definition, related terms and papers", icon=":material/sell:"
+        )
+
+
+def did_you_mean(result) -> None:
+    """A word no paper has, spelled like one papers do have ("schwettman"): the search with that word instead."""
+    if result.suggestion:
+        common.page_link(
+            urls.search(result.suggestion),
+            f"Did you mean {common.code(result.suggestion)}?",
+            icon=":material/spellcheck:",
         )
 
 

@@ -12,14 +12,17 @@ or a DOI.
   most of them are returned and the result says so.
 - A query that is a term's name or alias (``logit lens``, ``LLaVA``) also names that term, so the
   website can offer its technique or model page.
+- A query word that no paper has, spelled like a word papers do have (``schwettman``, ``halucination``),
+  gets that word as a suggestion (``SearchResult.suggestion``), which the website offers as a search.
 
 The index is built once per catalogue (``SearchIndex.build``); a query then costs a pass over sets.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
 
@@ -39,6 +42,12 @@ FIELD_WEIGHTS = {
     "why": 1.0,
 }
 RESULT_LIMIT = 200
+# A query word that no paper has gets the closest word papers do have as a suggestion ("schwettman" ->
+# "schwettmann"): only words this long, this similar (difflib's ratio) and this many per query, so a typo is
+# caught and the work stays small on any input.
+SUGGEST_MIN_LENGTH = 4
+SUGGEST_CUTOFF = 0.8
+SUGGEST_WORDS = 5
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -112,6 +121,7 @@ class SearchResult:
     partial: bool = False  # no paper has every word: the hits have the most of them
     identifier: str | None = None  # the identifier the query was read as ("arXiv 2209.15162"), if any
     terms: tuple[tuple[str, str, str], ...] = ()  # (kind, id, name) of each term the whole query names
+    suggestion: str | None = None  # the query with each word no paper has replaced by the closest one papers have
 
 
 class SearchIndex:
@@ -139,13 +149,51 @@ class SearchIndex:
             return SearchResult(text, [], 0, identifier=identifier, terms=named)
         scored = [self._score(entry, terms) for entry in self.entries]
         best = max((s[1] for s in scored if s), default=0)
+        suggestion = self.suggest(text, terms) if best < len(terms) else None
         if best == 0:
-            return SearchResult(text, [], 0, identifier=identifier, terms=named)
+            return SearchResult(text, [], 0, identifier=identifier, terms=named, suggestion=suggestion)
         hits = [s[0] for s in scored if s and s[1] == best]
         hits.sort(key=lambda h: (-h.score, -(h.paper.year or 0), h.paper.title.casefold()))
         return SearchResult(
-            text, hits[:limit], len(hits), partial=best < len(terms), identifier=identifier, terms=named
+            text,
+            hits[:limit],
+            len(hits),
+            partial=best < len(terms),
+            identifier=identifier,
+            terms=named,
+            suggestion=suggestion,
         )
+
+    def suggest(self, text: str, terms: list[tuple[str, str]]) -> str | None:
+        """The query with each of its words that no paper has (in any field) replaced by the most similar word
+        papers do have; None when no word was replaced."""
+        replaced: dict[str, str] = {}
+        for word, word_stem in terms:
+            if len(replaced) == SUGGEST_WORDS or len(word) < SUGGEST_MIN_LENGTH:
+                continue
+            if word in self._known or word_stem in self._known:
+                continue
+            close = difflib.get_close_matches(word, self._spelled, n=1, cutoff=SUGGEST_CUTOFF)
+            if close:
+                replaced[word] = close[0]
+        if not replaced:
+            return None
+        return " ".join(replaced.get(word, word) for word in tokenize(text))
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        """Every value any field of any paper has: a query word (or its stem) among them matches some paper."""
+        return frozenset().union(*(values for entry in self.entries for values in entry.fields.values()))
+
+    @cached_property
+    def _spelled(self) -> list[str]:
+        """The words papers are written with (titles, authors, models, techniques, venues; not stems), to suggest."""
+        found: set[str] = set()
+        for entry in self.entries:
+            paper = entry.paper
+            for text in (paper.title, paper.venue, *paper.authors, *paper.models, *paper.techniques):
+                found.update(w for w in tokenize(text or "") if len(w) >= SUGGEST_MIN_LENGTH)
+        return sorted(found)
 
     def named_terms(self, text: str) -> tuple[tuple[str, str, str], ...]:
         """(kind, id, name) of the technique and the model (or family) whose id, name or alias is the text."""

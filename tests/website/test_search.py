@@ -170,3 +170,36 @@ def test_a_query_that_names_a_term_offers_its_page(index, fixture_site):
     assert not at.exception
     links = {link.proto.label: link.proto.page for link in at.get("page_link")}
     assert links["The technique **Logit lens**: its definition, related terms and papers"] == "technique"
+
+
+# --- a word no paper has ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, suggestion",
+    [
+        ("halucination", "hallucination"),  # a typo in a title word: no paper has it
+        ("Muler", "muller"),  # in an author's name (accents folded)
+        ("objekt hallucination", "object hallucination"),  # one word of two; the other is kept
+    ],
+)
+def test_a_word_no_paper_has_gets_the_closest_word_papers_have(index, query, suggestion):
+    assert index.search(query).suggestion == suggestion
+
+
+@pytest.mark.parametrize("query", ["object hallucination", "zebra quokka", "the", "abc", "2209.99999"])
+def test_no_suggestion_when_every_word_is_found_or_nothing_is_close(index, query):
+    assert index.search(query).suggestion is None
+
+
+def test_suggestions_stay_bounded_on_a_long_query_of_unknown_words(index):
+    query = " ".join(f"hallucinatio{'n' * i}x" for i in range(40))  # 40 near misses
+    suggestion = index.search(query).suggestion
+    assert suggestion is not None and suggestion.split().count("hallucination") == 5  # SUGGEST_WORDS at most
+
+
+def test_the_search_page_offers_the_suggestion_as_a_search(fixture_site):
+    at = app_test("search", {"q": "halucination"})
+    assert not at.exception
+    [link] = [link for link in at.get("page_link") if "Did you mean" in link.proto.label]
+    assert link.proto.page == "search" and "hallucination" in link.proto.label
