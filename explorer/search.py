@@ -28,7 +28,7 @@ import snowballstemmer
 
 from explorer.fts import STOP_WORDS, tokenize
 from explorer.paper_catalog import PaperCatalog, PaperRecord
-from ingest.identifiers import arxiv_doi, normalise_arxiv_id, normalise_doi, typed_identifier
+from ingest.identifiers import find_typed, normalise_arxiv_id, normalise_doi, typed_identifier
 from taxonomy.vocabulary import Vocabulary
 
 FIELD_WEIGHTS = {
@@ -130,7 +130,7 @@ class SearchIndex:
         self.vocabulary = catalog.vocabulary
         self.entries = [_entry(p, catalog.vocabulary) for p in catalog.papers]
         self.by_arxiv = {(normalise_arxiv_id(p.arxiv_id) or "").casefold(): p.key for p in catalog.papers if p.arxiv_id}
-        self.by_doi = {normalise_doi(p.doi): p.key for p in catalog.papers if p.doi}
+        self.by_doi = {doi: p.key for p in catalog.papers if (doi := normalise_doi(p.doi))}
         self.by_key = {p.key.casefold(): p.key for p in catalog.papers}
 
     @classmethod
@@ -215,9 +215,7 @@ class SearchIndex:
         if typed is None:
             return None, None
         kind, value = typed
-        if kind == "arxiv":  # a paper may record arXiv's DOI for it rather than the id
-            return self.by_arxiv.get(value.casefold()) or self.by_doi.get(arxiv_doi(value)), f"arXiv {value}"
-        return self.by_doi.get(value), f"DOI {value}"
+        return find_typed(typed, self.by_arxiv, self.by_doi), f"{'arXiv' if kind == 'arxiv' else 'DOI'} {value}"
 
     def _entry_of(self, key: str) -> _Entry:
         return next(e for e in self.entries if e.paper.key == key)

@@ -8,10 +8,14 @@ is documented in CONTRIBUTING.md and used by ``atlas add``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from typing import TypeVar
 
 from taxonomy.text import fold_ascii
+
+T = TypeVar("T")
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 # New-style (2007+) ids, optionally versioned, and old-style archive/number ids.
@@ -76,6 +80,16 @@ def typed_identifier(text: str) -> tuple[str, str] | None:
         return "arxiv", arxiv_id
     doi = normalise_doi(text)
     return ("doi", doi) if doi and DOI_RE.match(doi) else None
+
+
+def find_typed(typed: tuple[str, str], by_arxiv: Mapping[str, T], by_doi: Mapping[str, T]) -> T | None:
+    """What a ``typed_identifier`` names in tables keyed by lower-case arXiv id and normalised DOI: an arXiv id
+    also finds a paper that records arXiv's DOI for it rather than the id."""
+    kind, value = typed
+    if kind == "doi":
+        return by_doi.get(value)
+    found = by_arxiv.get(value.lower())
+    return found if found is not None else by_doi.get(arxiv_doi(value))
 
 
 def normalise_arxiv_id(arxiv_id: str | None) -> str | None:

@@ -16,7 +16,7 @@ from explorer.url_values import URLCheck
 if TYPE_CHECKING:
     from explorer.paper_catalog import PaperCatalog
     from ingest.bibtex import BibEntry
-from ingest.identifiers import arxiv_doi, normalise_title, typed_identifier
+from ingest.identifiers import find_typed, normalise_title, typed_identifier
 
 
 def resolve_paper(index: Index, identifier: str) -> int:
@@ -28,13 +28,9 @@ def resolve_paper(index: Index, identifier: str) -> int:
     if lowered in index.position_lower:
         return index.position_lower[lowered]
     typed = typed_identifier(ident)
-    if typed is not None:
-        kind, value = typed
-        found = index.by_arxiv.get(value.lower()) if kind == "arxiv" else None
-        if found is None:  # a DOI, or arXiv's DOI for a preprint that records it instead of the id
-            found = index.by_doi.get(value if kind == "doi" else arxiv_doi(value))
-        if found is not None:
-            return found
+    found = find_typed(typed, index.by_arxiv, index.by_doi) if typed is not None else None
+    if found is not None:
+        return found
     close = _close_keys(index, lowered)
     hint = f"; did you mean {', '.join(close)}?" if close else "; `atlas export --format csv` lists every key"
     shown = ident if len(ident) <= 80 else ident[:77] + "..."
