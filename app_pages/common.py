@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from explorer import compare, url_values, urls
+from explorer.browse import SORTS
 from explorer.compare import FacetFilters, Result
 from explorer.db import open_session
 from explorer.overview import Overview, build_overview
@@ -293,6 +294,22 @@ def accept_only(page: str, *names: str) -> None:
     url_notices()
 
 
+def paper_order(where=None) -> str:
+    """How a list of papers is ordered (``explorer.browse.SORTS``), bound to the URL's ``sort``: the taxonomy
+    and compare pages."""
+    # No format_func: a bound widget writes its shown label into the URL.
+    sort = (where or st).segmented_control(
+        "Order the papers by",
+        list(SORTS),
+        default=urls.DEFAULT_ORDER,
+        required=True,
+        key=urls.PAPER_ORDER,
+        bind="query-params",
+        help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
+    )
+    return sort or urls.DEFAULT_ORDER
+
+
 def named_multiselect(where, label: str, param: str, shown: dict[str, str], **options) -> list[str]:
     """A multiselect that shows names (``shown``: id -> name) and keeps ids in the URL parameter ``param``.
     Not bound to the URL (``bind="query-params"`` would write the shown names there): the URL is read on
@@ -404,53 +421,6 @@ def current_link(link: urls.Link, label: str, icon: str | None = None) -> None:
 def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
     for paper in papers[:limit]:
         page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")
-
-
-def paper_table(
-    rows: list[dict],
-    key: str | None = None,
-    selectable: bool = False,
-    selected: list[int] | None = None,
-    height: int | str = "auto",
-):
-    """The results table; the first column opens each paper's page."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "page",
-            "title",
-            "authors",
-            "year",
-            "leaves",
-            "modalities",
-            "models",
-            "technique",
-            "granularity",
-            "code",
-            "key",
-        ],
-    )
-    config = {
-        "page": st.column_config.LinkColumn("open", display_text="open ↗", width="small", help="Open the paper page"),
-        "title": st.column_config.TextColumn("title", width="large"),
-        "year": st.column_config.NumberColumn("year", format="%d", width="small"),
-        "key": st.column_config.TextColumn("key", width="small"),
-    }
-    # Lazy loading (rows fetched as they scroll into view) cannot be combined with row selection.
-    options = dict(
-        hide_index=True, column_config=config, height=height, key=key, lazy=len(rows) > 1000 and not selectable
-    )
-    if selectable:
-        return st.dataframe(
-            frame,
-            on_select="rerun",
-            selection_mode="multi-row",
-            selection_default={"selection": {"rows": selected or []}},
-            **options,
-        )
-    return st.dataframe(frame, **options)
 
 
 def permalink(link: urls.Link, caption: str = "Permalink to this view") -> None:

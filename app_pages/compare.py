@@ -1,21 +1,23 @@
-"""Compare: faceted filters over the many-to-many data, a table whose rows open paper pages,
-picked papers side by side, exports (BibTeX, CSV, LaTeX) and a permalink.
+"""Compare: faceted filters over the many-to-many data, a table of the matching papers in the chosen order
+whose titles open paper pages, picked papers side by side, exports (BibTeX, CSV, LaTeX) and a permalink.
 
 Every filter widget is bound to its query parameter (names in ``explorer.urls.COMPARE_PARAMS``),
-so the URL always restores the view; picked papers travel as repeated ``pick`` parameters.
+so the URL always restores the view; picked papers travel as repeated ``pick`` parameters, in picking order.
 """
 
 import hashlib
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, tables
 from explorer import compare, urls
+from explorer.browse import sort_papers
 from explorer.compare import FacetFilters
-from explorer.safety import markdown_link
+from explorer.safety import markdown_link, plain_text
 from taxonomy.text import count
 
 P = urls.COMPARE_PARAMS
+ROWS = 100  # papers in the table at once; the rest after "Show more"
 MAX_SIDE_BY_SIDE = 8
 TRANSPOSE_ABOVE = 3  # papers; beyond this, one row per paper
 
@@ -29,11 +31,10 @@ def render() -> None:
     filters = filter_widgets(catalog)
     result = common.search(filters)
 
-    picked = check.clean.get(P["picked"], [])
-    picked = results_table(catalog, result.papers, filters, picked)
+    picked, order = results_table(catalog, result.papers, filters)
     side_by_side(catalog, picked)
     exports(catalog, result.papers, picked)
-    common.permalink(filters.link(picked))
+    common.permalink(filters.link(picked, order))
     facet_counts(result)
 
 
@@ -86,29 +87,47 @@ def filter_widgets(catalog) -> FacetFilters:
     )
 
 
-def results_table(catalog, papers, filters: FacetFilters, picked: list[str]) -> list[str]:
-    """The matching papers; ticking rows picks them (kept in the URL). Returns the picked keys."""
+def results_table(catalog, papers, filters: FacetFilters) -> tuple[list[str], str]:
+    """The matching papers in the chosen order, ROWS at a time, and a picker above them whose papers go side by
+    side (kept in the URL). Returns the picked keys and the order."""
     st.subheader(count(len(papers), "paper"))
     if not papers:
         st.info("No paper matches every filter. Remove one to widen the search.")
-        return picked
-    st.caption("Open a paper with its ↗ link; tick rows to compare them side by side and to export only them.")
-    keys = [p.key for p in papers]
-    position = {k: i for i, k in enumerate(keys)}
-    state_key = "results-" + hashlib.sha1(repr(filters).encode()).hexdigest()[:12]  # new filters, new table
-    event = common.paper_table(
-        compare.table_rows(catalog, papers),
-        key=state_key,
-        selectable=True,
-        selected=[position[k] for k in picked if k in position],
-        height="auto" if len(papers) <= 12 else 440,
+        return [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key], urls.DEFAULT_ORDER
+    controls = st.columns([3, 1], vertical_alignment="bottom")
+    order = common.paper_order(controls[1])
+    papers = sort_papers(papers, order)
+    picked = pick_papers(controls[0], catalog, papers)
+    more_key = "compare-shown-" + hashlib.sha1(repr((filters, order)).encode()).hexdigest()[:12]  # new list, first rows
+    shown = st.session_state.get(more_key, ROWS)
+    st.html(tables.results_table(compare.table_rows(catalog, papers[:shown])))
+    if len(papers) > shown:
+        hidden = len(papers) - shown
+        if st.button(f"Show {min(ROWS, hidden)} more of {hidden:,}", icon=":material/expand_more:"):
+            st.session_state[more_key] = shown + ROWS
+            st.rerun()
+    return picked, order
+
+
+def pick_papers(where, catalog, papers) -> list[str]:
+    """A picker over the matching papers (and those already picked, whatever the filters): title, first author,
+    year. The keys go into the URL as ``pick``, in the order they were picked."""
+    picked = [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key]
+    choices = {p.key: picker_label(p) for p in papers}
+    choices |= {k: picker_label(catalog.by_key[k]) for k in picked if k not in choices}
+    return common.named_multiselect(
+        where,
+        "Pick papers to compare side by side and to export only them",
+        P["picked"],
+        choices,
+        placeholder="type a title, an author or a year",
     )
-    ticked = [keys[i] for i in event.selection.rows if i < len(keys)]
-    kept = [k for k in picked if k not in position or k in ticked]  # in their order; unticked ones leave
-    new_picked = kept + [k for k in ticked if k not in kept]
-    if new_picked != picked:
-        st.query_params[P["picked"]] = new_picked
-    return new_picked
+
+
+def picker_label(paper) -> str:
+    """Plain text (a picker's option is not Markdown): title, first author, year."""
+    who = f" · {plain_text(paper.first_author, 60)}" if paper.authors else ""
+    return f"{plain_text(paper.title, 200)}{who} · {paper.year or 'n.d.'}"
 
 
 def side_by_side(catalog, picked: list[str]) -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import common
 from explorer import urls
-from explorer.browse import SORTS, NodeView, check_url, node_view, tree
+from explorer.browse import NodeView, check_url, node_view, tree
 from taxonomy import join_path
 from taxonomy.text import count
 
@@ -28,25 +28,11 @@ def render() -> None:
             st.info("Choose a node in the tree to see its description and its papers.")
             return
         about = st.container()  # the node, its children and the papers' heading: above the order of the papers
-        sort = paper_order()
+        sort = common.paper_order()
         view = node_view(catalog, node_id, sort)  # an unknown node: common.user_errors shows why
         with about:
             show_node(view)
         show_papers(view)
-
-
-def paper_order() -> str:
-    # No format_func: a bound widget writes its shown label into the URL.
-    sort = st.segmented_control(
-        "Order the papers by",
-        list(SORTS),
-        default="newest",
-        required=True,
-        key=urls.NODE_SORT,
-        bind="query-params",
-        help="; ".join(f"{k}: {v}" for k, v in SORTS.items()),
-    )
-    return sort or "newest"
 
 
 def show_tree(catalog, current: str | None) -> None:

@@ -42,8 +42,8 @@ class NodePaper:
 def check_url(raw: dict[str, list[str]]) -> URLCheck:
     """The taxonomy page's parameters: an unknown order or parameter dropped with a notice. The node stays as
     given: an unknown one is explained by ``node_view``, with the known ids."""
-    check = only(raw, (urls.TAXONOMY_NODE,), also=(urls.NODE_SORT,))
-    check.choice(urls.NODE_SORT, SORTS, "an order")
+    check = only(raw, (urls.TAXONOMY_NODE,), also=(urls.PAPER_ORDER,))
+    check.choice(urls.PAPER_ORDER, SORTS, "an order")
     return check
 
 

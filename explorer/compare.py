@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from explorer import urls
+from explorer.browse import SORTS
 from explorer.export import to_bibtex, to_csv
 from explorer.paper_catalog import PaperCatalog, PaperRecord
 from explorer.papers import get_papers
@@ -47,8 +48,8 @@ class FacetFilters:
         cleared: dict[str, Any] = {facet: ()}  # facet names one of the tuple fields, chosen at run time
         return replace(self, **cleared)
 
-    def link(self, picked: tuple[str, ...] | list[str] = ()) -> urls.Link:
-        """The permalink of this view."""
+    def link(self, picked: tuple[str, ...] | list[str] = (), order: str = urls.DEFAULT_ORDER) -> urls.Link:
+        """The permalink of this view: these filters, the picked papers and the order of the list."""
         return urls.compare(
             self.node,
             self.modality,
@@ -59,6 +60,7 @@ class FacetFilters:
             self.has_code,
             self.text,
             picked,
+            order,
         )
 
 
@@ -233,6 +235,7 @@ def check_url(catalog: PaperCatalog, values: Mapping[str, Collection[str]], raw:
     check.flag(P["has_code"])
     check.text(P["text"])
     check.choices(P["picked"], catalog.by_key, "a paper key")
+    check.choice(P["order"], SORTS, "an order")
     return check
 
 
@@ -292,7 +295,7 @@ def side_by_side(catalog: PaperCatalog, keys: list[str] | tuple[str, ...]) -> Si
 
 
 def table_rows(catalog: PaperCatalog, papers: list[PaperRecord]) -> list[dict]:
-    """One flat row per paper for the results table: names, not ids."""
+    """One flat row per paper for the results table: names, not ids; the code's address when it is safe to link."""
     nodes, label = catalog.nodes, catalog.vocabulary.label
     return [
         {
@@ -305,7 +308,7 @@ def table_rows(catalog: PaperCatalog, papers: list[PaperRecord]) -> list[dict]:
             "models": ", ".join(p.model_names),
             "technique": ", ".join(p.technique_names),
             "granularity": p.granularity or "",
-            "code": "yes" if p.has_code else "",
+            "code": safe_url(p.code_url) or "",  # only an http(s) address becomes a link
             "page": urls.paper(p.key).href,
         }
         for p in papers

@@ -20,7 +20,8 @@ PAPER_KEY = "key"
 TAXONOMY_NODE = "node"
 METHOD_ID = "method"
 SEARCH_TEXT = "q"
-NODE_SORT = "sort"  # taxonomy page: how a node's papers are ordered (year | title)
+PAPER_ORDER = "sort"  # taxonomy and compare pages: how the papers are listed (explorer.browse.SORTS)
+DEFAULT_ORDER = "newest"  # the order a page uses when the URL names none (left out of the URL)
 TERM_ID = "id"  # the technique and model pages: a vocabulary id (a family id on the model page)
 COMPARE_PARAMS = {
     "node": "node",  # taxonomy nodes (a node includes its descendants)
@@ -32,6 +33,7 @@ COMPARE_PARAMS = {
     "has_code": "code",  # "true" to keep papers with code only
     "text": "q",  # words that must all appear
     "picked": "pick",  # papers shown side by side
+    "order": PAPER_ORDER,  # how the matching papers are listed
 }
 GRAPH_PARAMS = {
     "kind": "graph",  # taxonomy | papers | paper | co-authors | models
@@ -118,6 +120,7 @@ def compare(
     has_code: bool = False,
     text: str = "",
     picked=(),
+    order: str = DEFAULT_ORDER,
 ) -> Link:
     """The comparison page with these filters (the values its widgets write into the URL)."""
     values = {
@@ -130,6 +133,7 @@ def compare(
         "has_code": "true" if has_code else "",
         "text": text.strip(),
         "picked": list(picked),
+        "order": "" if order == DEFAULT_ORDER else order,
     }
     return Link("compare", {COMPARE_PARAMS[name]: value for name, value in values.items()})
 

@@ -168,20 +168,31 @@ def test_compare_filters_write_the_url_and_exports_download(site, page):
     screenshot(page, "compare-filtered")
 
 
-def test_ticking_rows_puts_papers_side_by_side_and_in_the_url(site, page):
+def test_picking_papers_puts_them_side_by_side_and_in_the_url(site, page):
     visit(page, site, "compare?q=logit")
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.wait_for()
-    box = grid.bounding_box()
-    for row in (0, 1):  # the selection checkboxes sit in the first column, one 35-pixel row each below the header
-        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
-        page.wait_for_url(re.compile(r"pick=.*" * (row + 1)))
+    page.locator(".atlas-results").get_by_role("link", name="interpreting GPT: the logit lens").wait_for()
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Pick papers")
+    for typed, picked in (("logit lens", 1), ("Towards", 2)):  # typing narrows the list to click in
+        picker.locator("input").click()
+        picker.locator("input").fill(typed)
+        page.get_by_role("option", name=re.compile(typed)).click()
+        page.wait_for_url(re.compile(r"pick=.*" * picked))
         wait_ready(page)
+    page.keyboard.press("Escape")  # close the picker's list: while it is open the rest of the page is hidden from roles
     page.get_by_role("heading", name=re.compile("Side by side")).wait_for()
-    picked = re.findall(r"pick=(\w+)", page.url)
-    assert len(picked) == 2 and "q=logit" in page.url
-    assert "the 2 picked papers" in page.locator('[data-testid="stMain"]').inner_text()
+    assert re.findall(r"pick=(\w+)", page.url) == ["nostalgebraist2020interpreting", "neo2024interpreting"]
+    assert "q=logit" in page.url and "the 2 picked papers" in page.locator('[data-testid="stMain"]').inner_text()
     screenshot(page, "compare-side-by-side")
+
+
+def test_a_title_in_the_compare_table_opens_its_paper(site, page):
+    visit(page, site, "compare?sort=oldest")
+    first = page.locator(".atlas-results tbody tr").first
+    assert "interpreting GPT: the logit lens" in first.inner_text()  # 2020: the oldest first
+    first.get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r"/paper\?key=nostalgebraist2020interpreting$"))
+    wait_ready(page)
+    assert "interpreting GPT" in page.locator("h1").first.inner_text()
 
 
 def test_clicking_a_paper_in_a_graph_opens_its_page(site, page):

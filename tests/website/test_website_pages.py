@@ -240,8 +240,8 @@ def test_paper_unknown_key_says_so_and_offers_the_picker(fixture_site):
 def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
     at = ok(app_test("compare"))
     assert at.subheader[0].value == "5 papers"
-    table = at.dataframe[0].value
-    assert sorted(table["key"]) == sorted(
+    rows = result_rows(at)
+    assert sorted(key for key, _ in rows) == sorted(
         [
             "leng2024mitigating",
             "li2023evaluating",
@@ -250,7 +250,14 @@ def test_compare_lists_every_paper_with_links_and_exports(fixture_site):
             "nostalgebraist2020interpreting",
         ]
     )
-    assert all(href == f"./paper?key={key}" for href, key in zip(table["page"], table["key"], strict=True))
+    assert [key for key, _ in rows] == [
+        "leng2024mitigating",  # newest first, then by title
+        "muller2024sehen",
+        "neo2024interpreting",
+        "li2023evaluating",
+        "nostalgebraist2020interpreting",
+    ]
+    assert not at.dataframe  # a table of text: no grid and its megabytes of JavaScript
     assert [b.proto.label for b in at.get("download_button")] == ["BibTeX", "CSV", "LaTeX table"]
     assert permalink(at) == "/compare"  # permalink of the unfiltered view
 
@@ -272,8 +279,9 @@ def test_compare_deep_link_restores_every_filter_and_the_picked_papers(fixture_s
     assert at.multiselect(key="technique").value == ["logit-lens"] and at.slider(key="years").value == (2024, 2024)
     assert at.toggle(key="code").value is True and at.text_input(key="q").value == "object"
     assert at.subheader[0].value == "1 paper"
-    assert list(at.dataframe[0].value["key"]) == ["neo2024interpreting"]
-    assert len(at.dataframe) == 1  # the picked papers are a readable table, not a grid
+    assert [key for key, _ in result_rows(at)] == ["neo2024interpreting"]
+    assert at.multiselect(key="pick").value == ["neo2024interpreting", "li2023evaluating"]  # picked, filtered or not
+    assert not at.dataframe  # the picked papers are a readable table, not a grid
     assert "the 2 picked papers" in texts(at)
     assert permalink(at) == (
         "/compare?node=model&modality=image&model=llava-1.5&technique=logit-lens"
@@ -311,18 +319,10 @@ def test_compare_filters_show_names_and_keep_ids_in_the_url(fixture_site):
     assert "model" not in ok(at).query_params
 
 
-def test_results_table_of_thousands_of_papers_stays_selectable():
-    from streamlit.testing.v1 import AppTest
-
-    def page():
-        from app_pages.common import paper_table
-
-        rows = [{"page": f"./paper?key=p{i}", "title": f"Paper {i}", "key": f"p{i}"} for i in range(3000)]
-        paper_table(rows, key="big", selectable=True, selected=[0, 2999])
-        paper_table(rows, key="plain")
-
-    at = ok(AppTest.from_function(page, default_timeout=60).run())
-    assert [len(frame.value) for frame in at.dataframe] == [3000, 3000]
+def result_rows(at) -> list[tuple[str, str]]:
+    """(key, title) of each row of the compare page's results table, top to bottom."""
+    [table] = [e.proto.body for e in at.main.get("html") if 'class="atlas-results"' in e.proto.body]
+    return re.findall(r'<td class="paper"><a href="\./paper\?key=([^"]+)" target="_self">([^<]*)</a>', table)
 
 
 def side_table(at) -> str:
@@ -378,12 +378,105 @@ def test_more_than_three_picked_papers_give_one_row_each(fixture_site):
             {"model": "gpt-2"},
         ),
         ({"colour": "red"}, ["colour=red ignored: this page takes no such parameter"], {}),
+        (
+            {"sort": "sideways", "q": "logit"},
+            ["sort=sideways ignored: not an order (choose newest, oldest, title)"],
+            {"q": "logit"},
+        ),
     ],
 )
 def test_compare_says_which_url_values_it_dropped_or_changed(fixture_site, params, notices, clean):
     at = ok(app_test("compare", params))
     assert len(at.warning) == 1 and url_notices(at) == notices
     assert dict(at.query_params) == clean  # the page was reopened with the clean values
+
+
+@pytest.mark.parametrize(
+    "order, keys",
+    [
+        ("oldest", ["nostalgebraist2020interpreting", "li2023evaluating", "leng2024mitigating"]),
+        ("title", ["li2023evaluating", "nostalgebraist2020interpreting", "leng2024mitigating"]),  # case ignored
+    ],
+)
+def test_compare_lists_the_papers_in_the_order_the_url_names(fixture_site, order, keys):
+    at = ok(app_test("compare", {"sort": order}))
+    assert [key for key, _ in result_rows(at)][:3] == keys
+    assert at.segmented_control(key="sort").value == order
+    assert permalink(at) == f"/compare?sort={order}"  # the order travels with the view
+    at.segmented_control(key="sort").set_value("newest").run()
+    assert [key for key, _ in result_rows(ok(at))][0] == "leng2024mitigating" and permalink(at) == "/compare"
+
+
+def test_picking_papers_puts_them_side_by_side_in_picking_order(fixture_site):
+    at = ok(app_test("compare", {"q": "hallucination"}))
+    picker = at.multiselect(key="pick")
+    assert sorted(picker.options) == [  # the matching papers, as a visitor reads them
+        "Evaluating Object Hallucination in Large Vision-Language Models · Yifan Li et al. · 2023",
+        "Mitigating Object Hallucinations in Large Vision-Language Models through Visual Contrastive Decoding"
+        " · Sicong Leng et al. · 2024",
+    ]
+    assert not any(h.value == "Side by side" for h in at.subheader)
+    picker.set_value(["li2023evaluating", "leng2024mitigating"]).run()
+    assert ok(at).query_params["pick"] == ["li2023evaluating", "leng2024mitigating"]
+    assert "Side by side" in [h.value for h in at.subheader] and "the 2 picked papers" in texts(at)
+    header = side_table(at).splitlines()[0]
+    assert header.index("Evaluating Object") < header.index("Mitigating Object")  # in picking order
+    at.text_input(key="q").set_value("logit").run()  # filtered out, still picked: still offered and side by side
+    assert ok(at).multiselect(key="pick").value == ["li2023evaluating", "leng2024mitigating"]
+    assert [key for key, _ in result_rows(at)] == ["neo2024interpreting", "nostalgebraist2020interpreting"]
+    assert len(at.multiselect(key="pick").options) == 4 and "the 2 picked papers" in texts(at)
+
+
+@pytest.fixture(scope="module")
+def site_of_250(tmp_path_factory):
+    """A knowledge base of 250 synthetic papers: more than the compare table shows at once."""
+    from synthetic import write_data
+
+    from ingest import build
+
+    workdir = tmp_path_factory.mktemp("compare-250")
+    write_data(workdir / "data", 250)
+    build(workdir / "data", workdir / "atlas.db")
+    return workdir / "atlas.db"
+
+
+def test_compare_shows_100_papers_then_more_on_request_and_starts_over_for_a_new_order(site_of_250, monkeypatch):
+    monkeypatch.setenv("ATLAS_DB", str(site_of_250))
+    at = ok(app_test("compare"))
+    assert at.subheader[0].value == "250 papers" and len(result_rows(at)) == 100
+    [more] = [b for b in at.button if b.label.startswith("Show")]
+    assert more.label == "Show 100 more of 150"
+    more.click().run()
+    assert len(result_rows(ok(at))) == 200 and [b.label for b in at.button if b.label.startswith("Show")] == [
+        "Show 50 more of 50"
+    ]
+    at.segmented_control(key="sort").set_value("oldest").run()  # another list: its first 100 again
+    rows = result_rows(ok(at))
+    assert len(rows) == 100
+    assert len(at.multiselect(key="pick").options) == 250  # every matching paper can be picked, shown or not
+
+
+def test_compare_results_table_escapes_text_and_links_only_safe_addresses():
+    from app_pages.tables import results_table
+
+    row = {
+        "key": "evil2024",
+        "title": "<script>alert('x')</script> Title",
+        "authors": "O'Brien et al.",
+        "year": None,
+        "leaves": "Visual Token",
+        "modalities": "",
+        "models": "<b>LLaVA</b>",
+        "technique": "Logit lens",
+        "granularity": "token",
+        "code": "",
+        "page": "./paper?key=evil2024",
+    }
+    table = results_table([row, {**row, "key": "ok2024", "code": "https://github.com/a/b", "year": 2024}])
+    assert "<script>" not in table and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Title" in table
+    assert "&lt;b&gt;LLaVA&lt;/b&gt;" in table and "O&#x27;Brien et al. · n.d. · evil2024" in table
+    assert table.count("code ↗") == 1 and 'href="https://github.com/a/b"' in table  # no address, no link
+    assert "<td>–</td>" in table  # an empty cell shows a dash
 
 
 def test_compare_swaps_reversed_years_instead_of_showing_nothing(fixture_site):
