@@ -17,7 +17,7 @@ from explorer.safety import markdown_link, plain_text
 from taxonomy.text import count
 
 P = urls.COMPARE_PARAMS
-ROWS = 100  # papers in the table at once; the rest after "Show more"
+ROWS = 50  # papers in the table at once; the rest after "Show more"
 MAX_SIDE_BY_SIDE = 8
 TRANSPOSE_ABOVE = 3  # papers; beyond this, one row per paper
 

@@ -28,7 +28,9 @@ RESULTS_STYLE = """<style>
 .atlas-results th, .atlas-results td { padding: 0.3rem 0.5rem; border: none; vertical-align: top;
   border-bottom: 1px solid rgba(49, 51, 63, 0.1); }
 .atlas-results td.paper { min-width: 16rem; }
+.atlas-results a { color: rgb(36, 79, 180); }  /* as Streamlit draws a Markdown link */
 .atlas-results td.paper a { font-weight: 600; }
+.atlas-results td.code { white-space: nowrap; }
 .atlas-results .byline { color: rgba(49, 51, 63, 0.6); font-size: 0.8rem; }
 </style>"""
 
@@ -52,4 +54,4 @@ def _row(row: dict) -> str:
     if row["code"]:  # already checked by safe_url: an http(s) address
         code = f'<a href="{html_text(row["code"])}" target="_blank" rel="noopener noreferrer">code ↗</a>'
 
-    return f"<tr>{paper}{cells}<td>{code}</td></tr>"
+    return f'<tr>{paper}{cells}<td class="code">{code}</td></tr>'
