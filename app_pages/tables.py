@@ -53,5 +53,4 @@ def _row(row: dict) -> str:
     code = "–"
     if row["code"]:  # already checked by safe_url: an http(s) address
         code = f'<a href="{html_text(row["code"])}" target="_blank" rel="noopener noreferrer">code ↗</a>'
-
     return f'<tr>{paper}{cells}<td class="code">{code}</td></tr>'
