@@ -444,14 +444,20 @@ def test_compare_shows_50_papers_then_more_on_request_and_starts_over_for_a_new_
     monkeypatch.setenv("ATLAS_DB", str(site_of_250))
     at = ok(app_test("compare"))
     assert at.subheader[0].value == "250 papers" and len(result_rows(at)) == 50
+    assert len(at.multiselect(key="pick").options) == 50  # the listed papers can be picked
     [more] = [b for b in at.button if b.label.startswith("Show")]
     assert more.label == "Show 50 more of 200"
-    for _ in range(4):
+    more.click().run()
+    assert len(result_rows(ok(at))) == 100 and len(at.multiselect(key="pick").options) == 100
+    for _ in range(3):
         [b for b in at.button if b.label.startswith("Show")][0].click().run()
     assert len(result_rows(ok(at))) == 250 and not [b for b in at.button if b.label.startswith("Show")]
+    newest = result_rows(at)[0][0]
+    at.multiselect(key="pick").set_value([newest]).run()
     at.segmented_control(key="sort").set_value("oldest").run()  # another list: its first 50 again
     assert len(result_rows(ok(at))) == 50
-    assert len(at.multiselect(key="pick").options) == 250  # every matching paper can be picked, shown or not
+    assert newest not in {key for key, _ in result_rows(at)}
+    assert len(at.multiselect(key="pick").options) == 51 and at.multiselect(key="pick").value == [newest]  # kept
 
 
 def test_compare_results_table_escapes_text_and_links_only_safe_addresses():
