@@ -315,6 +315,7 @@ def named_multiselect(where, label: str, param: str, shown: dict[str, str], **op
     Not bound to the URL (``bind="query-params"`` would write the shown names there): the URL is read on
     every run and written when the visitor changes the choice."""
     st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
+    options.setdefault("wrap", True)  # in a column, chips would otherwise sit in one row that scrolls out of sight
     chosen = where.multiselect(
         label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
     )
