@@ -1,6 +1,6 @@
 """The compare page's matching papers as a plain HTML table, for ``st.html``.
 
-Not ``st.dataframe``: its grid makes a new visitor's browser fetch about 1.9 MB more JavaScript (the grid,
+Not ``st.dataframe``: its grid makes a new visitor's browser fetch about 1.6 MB more JavaScript (the grid,
 Apache Arrow, date and number formatting) and made compare the one page over the 2.5 s target for a first
 visit (issue 15, ``benchmarks/bench_website.py``). A table of text is laid out at once, wraps long titles
 instead of cutting them, and its links are plain links. Every piece of text from the data is escaped
