@@ -316,6 +316,9 @@ def named_multiselect(where, label: str, param: str, shown: dict[str, str], **op
     every run and written when the visitor changes the choice."""
     st.session_state[param] = [value for value in st.query_params.get_all(param) if value in shown]
     options.setdefault("wrap", True)  # in a column, chips would otherwise sit in one row that scrolls out of sight
+    # No "Select all" / "Select N matches" row: it comes first, so typing a name and pressing Enter chose every
+    # match ("LLaVA" gave three models), and choosing every value of a filter is the same as choosing none.
+    options.setdefault("select_all", False)
     chosen = where.multiselect(
         label, list(shown), format_func=shown.__getitem__, key=param, on_change=_write_url, args=(param,), **options
     )

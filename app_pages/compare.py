@@ -123,7 +123,6 @@ def pick_papers(where, catalog, papers) -> list[str]:
         choices,
         placeholder="type a title, an author or a year",
         filter_mode="contains",  # typed words as they stand: a fuzzy match finds a long title for almost any word
-        select_all=False,  # side by side shows 8 papers; picking the whole list at once is rarely meant
     )
 
 

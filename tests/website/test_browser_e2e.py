@@ -192,6 +192,18 @@ def test_picking_papers_puts_them_side_by_side_and_in_the_url(site, page):
     screenshot(page, "compare-side-by-side")
 
 
+def test_enter_in_a_filter_chooses_the_best_match_only(site, page):
+    visit(page, site, "compare")
+    model = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Model")
+    model.locator("input").click()
+    page.keyboard.type("LLaVA")  # three models match: the family, LLaVA and LLaVA-1.5
+    page.get_by_role("option", name=re.compile("LLaVA-1.5")).wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"model="))
+    wait_ready(page)
+    assert len(re.findall(r"model=", page.url)) == 1  # not "Select 3 matches"
+
+
 def test_a_title_in_the_compare_table_opens_its_paper(site, page):
     visit(page, site, "compare?sort=oldest")
     first = page.locator(".atlas-results tbody tr").first
