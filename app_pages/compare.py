@@ -206,7 +206,8 @@ def exports(catalog, papers, picked: list[str]) -> None:
     keys = picked or [p.key for p in papers]
     if not keys:
         return
-    what = f"the {count(len(keys), 'picked paper')}" if picked else f"the {count(len(keys), 'paper')} shown"
+    # All the matching papers, not only the rows listed so far
+    what = f"the {count(len(keys), 'picked paper')}" if picked else f"the {count(len(keys), 'matching paper')}"
     st.subheader("Export")
     st.caption(f"Exports {what}.")
     records = [catalog.by_key[k] for k in keys]

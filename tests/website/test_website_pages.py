@@ -444,6 +444,7 @@ def test_compare_shows_50_papers_then_more_on_request_and_starts_over_for_a_new_
     monkeypatch.setenv("ATLAS_DB", str(site_of_250))
     at = ok(app_test("compare"))
     assert at.subheader[0].value == "250 papers" and len(result_rows(at)) == 50
+    assert "Exports the 250 matching papers." in texts(at)  # not only the 50 listed
     assert len(at.multiselect(key="pick").options) == 50  # the listed papers can be picked
     [more] = [b for b in at.button if b.label.startswith("Show")]
     assert more.label == "Show 50 more of 200"
@@ -452,6 +453,7 @@ def test_compare_shows_50_papers_then_more_on_request_and_starts_over_for_a_new_
     for _ in range(3):
         [b for b in at.button if b.label.startswith("Show")][0].click().run()
     assert len(result_rows(ok(at))) == 250 and not [b for b in at.button if b.label.startswith("Show")]
+    assert "Exports the 250 matching papers." in texts(at)
     newest = result_rows(at)[0][0]
     at.multiselect(key="pick").set_value([newest]).run()
     at.segmented_control(key="sort").set_value("oldest").run()  # another list: its first 50 again
