@@ -128,7 +128,7 @@ def test_dla_folds_rmsnorm_and_layernorm_exactly(norm_kind):
         eps = 1e-3 if norm_kind == "rms" else torch.finfo(torch.float64).eps
         scale = 1 / torch.sqrt(resid.pow(2).mean() + eps)
         assert float(res.contributions["a"]) == pytest.approx(
-            float(scale * (comps["a"] * norm.weight) @ w[2]), abs=1e-12
+            float(scale * (comps["a"] * norm.weight.detach()) @ w[2]), abs=1e-12
         )
         assert float(res.bias) == pytest.approx(float(b[2]), abs=1e-15)
 

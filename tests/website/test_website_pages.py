@@ -410,7 +410,7 @@ def test_compare_lists_the_papers_in_the_order_the_url_names(fixture_site, order
 def test_picking_papers_puts_them_side_by_side_in_picking_order(fixture_site):
     at = ok(app_test("compare", {"q": "hallucination"}))
     picker = at.multiselect(key="pick")
-    assert sorted(picker.options) == [  # the matching papers, as a visitor reads them
+    assert sorted(picker.options) == [  # the listed papers, as a visitor reads them
         "Evaluating Object Hallucination in Large Vision-Language Models · Yifan Li et al. · 2023",
         "Mitigating Object Hallucinations in Large Vision-Language Models through Visual Contrastive Decoding"
         " · Sicong Leng et al. · 2024",
