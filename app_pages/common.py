@@ -427,6 +427,20 @@ def paper_links(papers: list[PaperRecord], limit: int | None = None) -> None:
         page_link(urls.paper(paper.key), paper_label(paper), icon=":material/article:")
 
 
+def rows_shown(state_key: str, step: int) -> int:
+    """How many rows of a list drawn ``step`` at a time are on screen (``show_more`` adds ``step``); a new
+    ``state_key`` (another list) starts again at ``step``."""
+    return st.session_state.get(state_key, step)
+
+
+def show_more(state_key: str, shown: int, total: int, step: int) -> None:
+    """Under a list drawn ``step`` rows at a time: a button that shows the next ``step`` (none once all are shown)."""
+    hidden = total - shown
+    if hidden > 0 and st.button(f"Show {min(step, hidden)} more of {hidden:,}", icon=":material/expand_more:"):
+        st.session_state[state_key] = shown + step
+        st.rerun()
+
+
 def permalink(link: urls.Link, caption: str = "Permalink to this view") -> None:
     """The view's full address as a link. Not ``st.code``: its copy button would load the browser's syntax
     highlighter, which costs about a second of a visitor's CPU on every page load."""

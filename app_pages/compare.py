@@ -31,7 +31,7 @@ def render() -> None:
     filters = filter_widgets(catalog)
     result = common.search(filters)
 
-    picked, order = results_table(catalog, result.papers, filters)
+    picked, order = results_table(catalog, result.papers, filters, check.clean.get(P["picked"], []))
     side_by_side(catalog, picked)
     exports(catalog, result.papers, picked)
     common.permalink(filters.link(picked, order))
@@ -87,33 +87,28 @@ def filter_widgets(catalog) -> FacetFilters:
     )
 
 
-def results_table(catalog, papers, filters: FacetFilters) -> tuple[list[str], str]:
+def results_table(catalog, papers, filters: FacetFilters, picked: list[str]) -> tuple[list[str], str]:
     """The matching papers in the chosen order, ROWS at a time, and a picker over the listed ones whose papers go
     side by side (kept in the URL). Returns the picked keys and the order."""
     st.subheader(count(len(papers), "paper"))
     if not papers:
         st.info("No paper matches every filter. Remove one to widen the search.")
-        return [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key], urls.DEFAULT_ORDER
+        return picked, urls.DEFAULT_ORDER
     controls = st.columns([3, 1], vertical_alignment="bottom")
     order = common.paper_order(controls[1])
     papers = sort_papers(papers, order)
     more_key = "compare-shown-" + hashlib.sha1(repr((filters, order)).encode()).hexdigest()[:12]  # new list, first rows
-    shown = st.session_state.get(more_key, ROWS)
+    shown = common.rows_shown(more_key, ROWS)
     # The listed papers only: every option travels to the browser on each run (all 5,000 made the page a third slower)
-    picked = pick_papers(controls[0], catalog, papers[:shown])
+    picked = pick_papers(controls[0], catalog, papers[:shown], picked)
     st.html(tables.results_table(compare.table_rows(catalog, papers[:shown])))
-    if len(papers) > shown:
-        hidden = len(papers) - shown
-        if st.button(f"Show {min(ROWS, hidden)} more of {hidden:,}", icon=":material/expand_more:"):
-            st.session_state[more_key] = shown + ROWS
-            st.rerun()
+    common.show_more(more_key, shown, len(papers), ROWS)
     return picked, order
 
 
-def pick_papers(where, catalog, papers) -> list[str]:
+def pick_papers(where, catalog, papers, picked: list[str]) -> list[str]:
     """A picker over the listed papers (and those already picked, whatever the filters): title, first author,
     year. The keys go into the URL as ``pick``, in the order they were picked."""
-    picked = [k for k in st.query_params.get_all(P["picked"]) if k in catalog.by_key]
     choices = {p.key: picker_label(p) for p in papers}
     choices |= {k: picker_label(catalog.by_key[k]) for k in picked if k not in choices}
     return common.named_multiselect(

@@ -36,13 +36,10 @@ def render() -> None:
         nothing_found(result)
         return
     summary(result)
-    shown = st.session_state.get(_more_key(text), SHOWN)
+    shown = common.rows_shown(_more_key(text), SHOWN)
     for hit in result.hits[:shown]:
         show_hit(hit)
-    if len(result.hits) > shown:
-        if st.button(f"Show {min(SHOWN, len(result.hits) - shown)} more", icon=":material/expand_more:"):
-            st.session_state[_more_key(text)] = shown + SHOWN
-            st.rerun()
+    common.show_more(_more_key(text), shown, len(result.hits), SHOWN)
 
 
 def _more_key(text: str) -> str:

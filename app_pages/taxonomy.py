@@ -78,16 +78,10 @@ def show_node(view: NodeView) -> None:
 def show_papers(view: NodeView) -> None:
     """The node's papers as rows, 20 at a time."""
     node = view.node
-    shown = st.session_state.get(_more_key(node.id), PAPER_ROWS)
+    shown = common.rows_shown(_more_key(node.id), PAPER_ROWS)
     for row in view.papers[:shown]:
         paper_row(row)
-    if len(view.papers) > shown:
-        if st.button(
-            f"Show {min(PAPER_ROWS, len(view.papers) - shown)} more of {len(view.papers) - shown:,}",
-            icon=":material/expand_more:",
-        ):
-            st.session_state[_more_key(node.id)] = shown + PAPER_ROWS
-            st.rerun()
+    common.show_more(_more_key(node.id), shown, len(view.papers), PAPER_ROWS)
 
 
 def _more_key(node_id: str) -> str:
